@@ -1,0 +1,68 @@
+#include "cli_args.h"
+
+#include "headlight/error.h"
+
+namespace headlight::cli {
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags) {
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a.rfind("--", 0) != 0 || a == "--") {
+            positional_.push_back(a);
+            continue;
+        }
+        if (flags.count(a)) { values_[a] = "1"; continue; }
+        if (!valued.count(a)) throw UsageError{a + ": unknown option"};
+        if (i + 1 >= argv.size()) throw UsageError{a + ": needs a value"};
+        if (values_.count(a)) throw UsageError{a + ": given twice"};
+        values_[a] = argv[++i];
+    }
+}
+
+std::string Args::value(const std::string& option, const std::string& fallback) const {
+    auto it = values_.find(option);
+    return it == values_.end() ? fallback : it->second;
+}
+
+std::string Args::required(const std::string& option) const {
+    if (!has(option)) throw UsageError{option + ": required"};
+    return value(option);
+}
+
+long long Args::integer(const std::string& option, long long fallback) const {
+    if (!has(option)) return fallback;
+    const std::string v = value(option);
+    try {
+        size_t used = 0;
+        const long long x = std::stoll(v, &used);
+        if (used == v.size()) return x;
+    } catch (const std::exception&) {
+    }
+    throw UsageError{option + ": \"" + v + "\" is not an integer"};
+}
+
+std::vector<long long> parseIntList(const std::string& text, const std::string& argName) {
+    std::vector<long long> out;
+    if (text.empty()) throw Error(argName, "is empty");
+    size_t start = 0;
+    while (true) {
+        const size_t comma = text.find(',', start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        size_t used = 0;
+        long long x = 0;
+        try {
+            x = std::stoll(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (item.empty() || used != item.size()) throw Error(argName, "\"" + item + "\" is not an integer");
+        out.push_back(x);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+} // namespace headlight::cli

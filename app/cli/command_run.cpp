@@ -1,0 +1,104 @@
+// `headlight-cli run`: one forward pass, a JSON summary on stdout, optionally an HDF5 trace.
+#include "cli_args.h"
+#include "commands.h"
+#include "headlight/engine.h"
+#include "headlight/error.h"
+#include "headlight/trace_hdf5.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iostream>
+#include <limits.h>
+#include <nlohmann/json.hpp>
+#include <stdlib.h>
+
+namespace headlight::cli {
+namespace {
+
+std::string utcNow() {
+    const std::time_t now = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return buf;
+}
+
+std::string absolutePath(const std::string& p) {
+    char buf[PATH_MAX];
+    return realpath(p.c_str(), buf) ? std::string(buf) : p;
+}
+
+std::set<int> indexSet(const Args& a, const std::string& option) {
+    std::set<int> out;
+    if (!a.has(option)) return out;
+    for (long long x : parseIntList(a.value(option), option)) {
+        if (x < 0 || x > INT_MAX) throw Error(option, std::to_string(x) + " is not a valid index");
+        out.insert(static_cast<int>(x));
+    }
+    return out;
+}
+
+} // namespace
+
+int runCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--text", "--ids", "--prune", "--device", "--out", "--layers", "--heads"},
+                 {"--no-capture", "--no-logits"});
+    if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
+    if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
+    const std::string out = a.value("--out");
+    if (!out.empty()) checkTraceOutputPath(out);   // fail before the work, not after
+
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    RunRequest req;
+    if (a.has("--text")) {
+        if (a.value("--text").empty()) throw Error("--text", "is empty; give at least one character");
+        req.tokenIds = engine.encode(a.value("--text"));
+    } else {
+        for (long long id : parseIntList(a.value("--ids"), "--ids")) req.tokenIds.push_back(id);
+    }
+    if (a.has("--prune")) req.headMask = parsePruneList(a.value("--prune"), engine.config(), "--prune");
+    req.capture.layers = indexSet(a, "--layers");
+    req.capture.heads = indexSet(a, "--heads");
+    req.capture.enabled = !a.has("--no-capture");
+    req.capture.logits = !a.has("--no-logits");
+    if (!req.capture.enabled && !out.empty() && !a.has("--no-logits")) req.capture.logits = true;
+
+    const Trace trace = engine.run(req);
+
+    double writeMs = 0;
+    if (!out.empty()) {
+        Provenance p = {{"model_path", absolutePath(engine.modelDir())},
+                        {"config_json", engine.config().toJson()},
+                        {"text", a.value("--text")},
+                        {"input", a.has("--text") ? "text" : "ids"},
+                        {"device", engine.device()},
+                        {"pruned_heads", a.value("--prune")},
+                        {"tokenizer", engine.tokenizer() ? engine.tokenizer()->kind() : "none"},
+                        {"tool", "headlight-cli"},
+                        {"tool_version", HEADLIGHT_VERSION},
+                        {"created_utc", utcNow()}};
+        const auto t0 = std::chrono::steady_clock::now();
+        writeTraceHdf5(out, trace, p);
+        writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    nlohmann::json s;
+    s["model"] = engine.modelDir();
+    s["device"] = engine.device();
+    s["tokens"] = trace.tokenIds.size();
+    if (trace.tokenIds.size() <= 256) s["token_texts"] = trace.tokens;
+    const double mean = trace.meanLoss();
+    s["mean_loss"] = std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(mean);
+    s["perplexity"] = std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(std::exp(mean));
+    int pruned = 0;
+    for (float m : trace.headMask) pruned += m == 0.0f;
+    s["pruned_heads"] = pruned;
+    s["captured_layers"] = trace.layers.size();
+    s["timings_ms"] = {{"load", engine.loadMs()}, {"forward", trace.timings.forwardMs}, {"loss", trace.timings.lossMs},
+                       {"export", trace.timings.exportMs}, {"write", writeMs}};
+    if (!out.empty()) s["out"] = out;
+    std::cout << s.dump(2) << std::endl;
+    return 0;
+}
+
+} // namespace headlight::cli

@@ -1,0 +1,12 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace headlight::cli {
+
+// Each returns the process exit code; they throw headlight::Error (exit 1) or UsageError (exit 2).
+int runCommand(const std::vector<std::string>& args);
+int infoCommand(const std::vector<std::string>& args);
+int initCommand(const std::vector<std::string>& args);
+
+} // namespace headlight::cli

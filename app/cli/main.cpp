@@ -1,0 +1,61 @@
+// headlight-cli: the engine's work, headless. Commands live in command_*.cpp.
+#include "cli_args.h"
+#include "commands.h"
+#include "headlight/error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+
+namespace {
+
+const char* kUsage =
+    "usage: headlight-cli COMMAND ...\n"
+    "  run MODEL_DIR (--text TEXT | --ids 1,2,3) [--prune L.H,...] [--device cpu|cuda]\n"
+    "      [--out FILE.h5] [--layers 0,1] [--heads 0,2] [--no-capture] [--no-logits]\n"
+    "                      run text through the model, print a JSON summary, write an HDF5 trace\n"
+    "  info MODEL_DIR [--device cpu|cuda]\n"
+    "                      print a JSON description of the model\n"
+    "  init --config CONFIG.json --seed N --out DIR [--alphabet CHARS]\n"
+    "                      write a randomly initialised model folder\n"
+    "  --version, --help\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version") {
+        std::printf("headlight-cli %s\n", HEADLIGHT_VERSION);
+        return 0;
+    }
+    const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
+        {"run", headlight::cli::runCommand},
+        {"info", headlight::cli::infoCommand},
+        {"init", headlight::cli::initCommand}};
+    auto it = commands.find(args[0]);
+    if (it == commands.end()) {
+        std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);
+        return 2;
+    }
+    try {
+        return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
+    } catch (const headlight::cli::UsageError& e) {
+        std::fprintf(stderr, "headlight-cli %s: %s (see headlight-cli --help)\n", args[0].c_str(), e.message.c_str());
+        return 2;
+    } catch (const headlight::Error& e) {
+        std::fprintf(stderr, "headlight-cli %s: error: %s\n", args[0].c_str(), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        // LibTorch messages span many lines; keep the first so errors stay one line.
+        std::string msg = e.what();
+        msg = msg.substr(0, msg.find('\n'));
+        std::fprintf(stderr, "headlight-cli %s: error: %s\n", args[0].c_str(), msg.c_str());
+        return 1;
+    }
+}

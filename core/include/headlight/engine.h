@@ -1,0 +1,58 @@
+#pragma once
+// The engine: a loaded model on a device, run on token ids, returning a Trace.
+#include "headlight/model_config.h"
+#include "headlight/tokenizer.h"
+#include "headlight/trace.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace headlight {
+
+struct RunRequest {
+    std::vector<int64_t> tokenIds;
+    std::vector<float> headMask;   // L*H row-major (1 = keep, 0 = pruned); empty = keep every head
+    CaptureSpec capture;
+};
+
+class Engine {
+public:
+    // Loads config.json, model.safetensors and vocab.json (optional) from `modelDir` onto `device`
+    // ("cpu" or "cuda[:N]"). Throws headlight::Error naming the file and the problem.
+    static Engine load(const std::string& modelDir, const std::string& device = "cpu");
+
+    Engine(Engine&&) noexcept;
+    Engine& operator=(Engine&&) noexcept;
+    ~Engine();
+
+    const std::string& modelDir() const;
+    const ModelConfig& config() const;
+    const std::string& device() const;
+    // Null when the folder has no vocab.json (ids only).
+    const Tokenizer* tokenizer() const;
+    double loadMs() const;
+
+    // Encodes with the model's tokenizer; throws headlight::Error for empty text or unknown characters.
+    std::vector<int64_t> encode(const std::string& text) const;
+    // Validates ids, the mask and the capture filter, then runs. Throws headlight::Error on bad input.
+    Trace run(const RunRequest& request) const;
+
+    // Parameter count (all tensors) and a JSON description of the model.
+    int64_t parameterCount() const;
+    std::string describeJson() const;
+
+    // True when the linked LibTorch can run on CUDA here.
+    static bool cudaAvailable();
+
+private:
+    struct Impl;
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Parses "L.H,L.H" (pruned heads) into a keep-mask of L*H; throws headlight::Error naming `argName`.
+std::vector<float> parsePruneList(const std::string& spec, const ModelConfig& config, const std::string& argName);
+
+} // namespace headlight

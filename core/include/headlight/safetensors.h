@@ -1,0 +1,67 @@
+#pragma once
+// The safetensors format, read and written by hand: 8-byte little-endian header length, a JSON header
+// {name: {dtype, shape, data_offsets: [begin, end)}, "__metadata__": {...}}, then the raw little-endian data.
+#include "headlight/array.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace headlight {
+
+enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
+
+const char* dtypeName(DType d);
+int dtypeSize(DType d);
+
+struct SafetensorsEntry {
+    std::string name;
+    DType dtype = DType::F32;
+    std::vector<int64_t> shape;
+    uint64_t begin = 0;   // byte offsets relative to the data section
+    uint64_t end = 0;
+    int64_t numel() const;
+};
+
+class SafetensorsFile {
+public:
+    // Maps the file and validates the header: every offset in range, sizes matching shape x dtype,
+    // no two tensors overlapping. Throws headlight::Error naming the file.
+    static SafetensorsFile open(const std::string& path);
+
+    const std::string& path() const { return path_; }
+    const std::vector<SafetensorsEntry>& entries() const { return entries_; }
+    const std::map<std::string, std::string>& metadata() const { return metadata_; }
+    const SafetensorsEntry* find(const std::string& name) const;
+
+    // Converts a floating-point tensor (F64, F32, F16, BF16) to float32 into `dst` (numel floats).
+    void copyAsFloat(const SafetensorsEntry& entry, float* dst) const;
+    FloatArray readFloat(const std::string& name) const;
+
+private:
+    struct Mapping;
+    std::string path_;
+    std::shared_ptr<Mapping> mapping_;
+    const uint8_t* data_ = nullptr;   // start of the data section
+    std::vector<SafetensorsEntry> entries_;
+    std::map<std::string, std::string> metadata_;
+};
+
+struct NamedArray {
+    std::string name;
+    FloatArray array;
+};
+
+// Writes float tensors stored as `storeAs` (F32, F16 or BF16), atomically (temporary file, then rename).
+void writeSafetensors(const std::string& path, const std::vector<NamedArray>& tensors,
+                      DType storeAs = DType::F32, const std::map<std::string, std::string>& metadata = {});
+
+// IEEE half / bfloat16 conversions (round to nearest even), exposed for tests.
+float halfToFloat(uint16_t h);
+uint16_t floatToHalf(float f);
+float bfloat16ToFloat(uint16_t b);
+uint16_t floatToBfloat16(float f);
+
+} // namespace headlight

@@ -1,0 +1,57 @@
+#pragma once
+// What one run of the engine returns: tokens, logits, per-token loss and the captured head internals.
+#include "headlight/array.h"
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace headlight {
+
+// Which internals to keep. Capturing copies nothing the forward pass does not already compute, but keeps
+// the tensors alive; filter layers and heads to keep long inputs cheap.
+struct CaptureSpec {
+    bool enabled = true;      // false: no per-layer capture at all
+    std::set<int> layers;     // empty = every layer
+    std::set<int> heads;      // empty = every head (applies to the per-head [h,T,*] tensors)
+    bool logits = true;       // keep the [T,V] logits (the loss is always computed)
+
+    static CaptureSpec none() { CaptureSpec c; c.enabled = false; c.logits = false; return c; }
+    bool wantsLayer(int l) const { return enabled && (layers.empty() || layers.count(l)); }
+};
+
+struct LayerTrace {
+    int layer = 0;
+    std::vector<int> heads;            // head indices captured, ascending
+    FloatArray attention;              // [h,T,T] final context probabilities (after span, renormalized)
+    FloatArray memoryAttention;        // [h,T,N] persistent memory only
+    FloatArray gate;                   // [H] deterministic gate value, head gates only
+    FloatArray gateOpenProbability;    // [H] P(gate != 0), head gates only
+    FloatArray span;                   // [H] z in tokens, adaptive span only
+    FloatArray selection;              // [T,T] S, shifted so that F = cumsum(S) over queries; selective only
+    FloatArray selectionCumulative;    // [T,T] F, subtracted from every head's logits; selective only
+};
+
+struct Timings {
+    double forwardMs = 0;   // the model's forward pass, capture included
+    double lossMs = 0;      // log-softmax and next-token loss
+    double exportMs = 0;    // moving captured tensors to host value arrays
+    double totalMs() const { return forwardMs + lossMs + exportMs; }
+};
+
+struct Trace {
+    std::vector<int64_t> tokenIds;
+    std::vector<std::string> tokens;   // display text per token (empty strings without a tokenizer)
+    FloatArray logits;                 // [T,V] (empty unless CaptureSpec::logits)
+    FloatArray loss;                   // [T-1] next-token negative log-likelihood, natural log
+    FloatArray headMask;               // [L,H] 1 = keep, 0 = pruned
+    std::vector<LayerTrace> layers;    // captured layers, ascending
+    std::string device;
+    Timings timings;
+
+    double meanLoss() const;           // NaN for a single token
+    const LayerTrace* layer(int l) const;
+};
+
+} // namespace headlight

@@ -1,0 +1,84 @@
+#include "attention.h"
+
+#include <cmath>
+#include <limits>
+
+namespace headlight {
+
+torch::Tensor gateValues(const HeadGatesConfig& g, const torch::Tensor& logAlpha) {
+    return torch::clamp(torch::sigmoid(logAlpha) * (g.zeta - g.gamma) + g.gamma, 0.0, 1.0);
+}
+
+torch::Tensor gateOpenProbability(const HeadGatesConfig& g, const torch::Tensor& logAlpha) {
+    return torch::sigmoid(logAlpha - g.temperature * std::log(-g.gamma / g.zeta));
+}
+
+torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t T) {
+    auto opts = spanFraction.options();
+    auto pos = torch::arange(T, opts);
+    auto distance = pos.unsqueeze(1) - pos.unsqueeze(0);                 // [T,T] x = i - j
+    auto z = (spanFraction * a.maxSpan).view({-1, 1, 1});                // [H,1,1]
+    return torch::clamp((a.ramp + z - distance.unsqueeze(0)) / a.ramp, 0.0, 1.0);   // [H,T,T]
+}
+
+AttentionOutput attend(const ModelConfig& config, const AttentionParams& params, const torch::Tensor& q,
+                       const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
+                       const torch::Tensor& headMask) {
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    AttentionOutput out;
+
+    // 1. logits a_ij = q_i . k_j / sqrt(d), future keys masked.
+    auto logits = torch::matmul(q, k.transpose(-2, -1)) * scale;        // [B,H,T,T]
+    auto future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
+
+    // 2. Selective attention: the selector head's positive logits accumulate into F, which every head subtracts.
+    if (config.selectiveAttention) {
+        // Only keys strictly before the query count: no future, no self; and the first token is never masked.
+        auto maskable = torch::ones({T, T}, future.options()).tril(-1);
+        maskable.select(1, 0).fill_(false);
+        auto s = torch::relu(logits.select(1, config.selectiveAttention->selectorHead))
+                     .masked_fill(maskable.logical_not(), 0.0);          // [B,T,T]
+        s = torch::cat({torch::zeros_like(s.narrow(1, 0, 1)), s.narrow(1, 0, T - 1)}, 1);   // shift down a row
+        auto f = s.cumsum(1);                                            // [B,T,T] F over the query axis
+        logits = logits - f.unsqueeze(1);
+        out.selection = s;
+        out.selectionCumulative = f;
+    }
+    logits = logits.masked_fill(future, -std::numeric_limits<float>::infinity());
+
+    // 3. Persistent memory: N extra keys per head, one softmax over context and memory together.
+    torch::Tensor probs, memProbs;
+    if (config.persistentMemory) {
+        auto memLogits = torch::matmul(q, params.memoryKey.transpose(-2, -1).unsqueeze(0)) * scale;   // [B,H,T,N]
+        auto all = torch::softmax(torch::cat({logits, memLogits}, -1), -1);
+        probs = all.narrow(-1, 0, T);
+        memProbs = all.narrow(-1, T, memLogits.size(-1));
+    } else {
+        probs = torch::softmax(logits, -1);
+    }
+
+    // 4. Adaptive span: soft-mask the context by distance, renormalize context and memory together.
+    if (config.adaptiveSpan) {
+        probs = probs * spanMask(*config.adaptiveSpan, params.spanFraction, T).unsqueeze(0);
+        auto total = probs.sum(-1, true);
+        if (memProbs.defined()) total = total + memProbs.sum(-1, true);
+        total = total + 1e-8;
+        probs = probs / total;
+        if (memProbs.defined()) memProbs = memProbs / total;
+    }
+    out.attention = probs.contiguous();
+
+    // 5. Head output: context and memory values, scaled by the gate and the head mask.
+    auto headOut = torch::matmul(out.attention, v);                     // [B,H,T,d]
+    if (memProbs.defined()) {
+        out.memoryAttention = memProbs.contiguous();
+        headOut = headOut + torch::matmul(out.memoryAttention, params.memoryValue.unsqueeze(0));
+    }
+    if (gates.defined()) headOut = headOut * gates.view({1, H, 1, 1});
+    if (headMask.defined()) headOut = headOut * headMask.reshape({headMask.dim() == 2 ? B : 1, H, 1, 1});
+    out.output = headOut;
+    return out;
+}
+
+} // namespace headlight

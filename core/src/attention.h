@@ -1,0 +1,39 @@
+#pragma once
+// Internal: one layer's multi-head attention with every Headlight mechanism, computed explicitly so each
+// intermediate can be captured. Shapes: B batch, H heads, T tokens, d head width, N memory slots.
+#include "headlight/model_config.h"
+
+#include <torch/torch.h>
+
+namespace headlight {
+
+// The mechanism parameters of one layer (undefined tensors where the mechanism is off).
+struct AttentionParams {
+    torch::Tensor gateLogAlpha;   // [H]
+    torch::Tensor spanFraction;   // [H], z' in [0, 1]
+    torch::Tensor memoryKey;      // [H,N,d]
+    torch::Tensor memoryValue;    // [H,N,d]
+};
+
+struct AttentionOutput {
+    torch::Tensor output;              // [B,H,T,d] gated, masked head outputs (before merging heads)
+    torch::Tensor attention;           // [B,H,T,T] final context probabilities
+    torch::Tensor memoryAttention;     // [B,H,T,N] final memory probabilities (memory only)
+    torch::Tensor selection;           // [B,T,T] S after the shift (selective only)
+    torch::Tensor selectionCumulative; // [B,T,T] F = cumsum(S) over queries (selective only)
+};
+
+// q, k, v: [B,H,T,d]. headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
+// gates: deterministic gate values [H] (or undefined = 1), see gateValues().
+AttentionOutput attend(const ModelConfig& config, const AttentionParams& params, const torch::Tensor& q,
+                       const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
+                       const torch::Tensor& headMask);
+
+// Deterministic (inference) Hard Concrete gate: clamp(sigmoid(log_alpha) * (zeta - gamma) + gamma, 0, 1).
+torch::Tensor gateValues(const HeadGatesConfig& g, const torch::Tensor& logAlpha);
+// P(gate != 0) = sigmoid(log_alpha - temperature * ln(-gamma / zeta)).
+torch::Tensor gateOpenProbability(const HeadGatesConfig& g, const torch::Tensor& logAlpha);
+// Soft span mask m(x) = clamp((R + z - x) / R, 0, 1), x = i - j: [H,T,T] for spans z [H].
+torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t T);
+
+} // namespace headlight

@@ -1,0 +1,226 @@
+// The engine: loads a model folder, validates requests, runs the model and exports a Trace.
+#include "headlight/engine.h"
+
+#include "gpt_model.h"
+#include "headlight/error.h"
+#include "torch_bridge.h"
+
+#include <ATen/Context.h>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+namespace headlight {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+bool isDir(const std::string& p) {
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool isFile(const std::string& p) {
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+} // namespace
+
+struct Engine::Impl {
+    std::string modelDir;
+    std::string deviceName;
+    torch::Device device = torch::kCPU;
+    std::unique_ptr<GptModel> model;
+    std::unique_ptr<Tokenizer> tokenizer;
+    double loadMs = 0;
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+Engine::~Engine() = default;
+
+Engine Engine::load(const std::string& modelDir, const std::string& device) {
+    const auto t0 = Clock::now();
+    if (!isDir(modelDir)) throw Error(modelDir, isFile(modelDir) ? "is a file, expected a model folder" : "model folder not found");
+    for (const char* f : {"config.json", "model.safetensors"})
+        if (!isFile(modelDir + "/" + f)) throw Error(modelDir + "/" + f, "file not found (a model folder needs config.json and model.safetensors)");
+
+    auto impl = std::make_unique<Impl>();
+    impl->modelDir = modelDir;
+    impl->device = parseDevice(device);
+    impl->deviceName = impl->device.str();
+    auto config = ModelConfig::fromFile(modelDir + "/config.json");
+    if (isFile(modelDir + "/vocab.json")) {
+        impl->tokenizer = loadTokenizer(modelDir);
+        if (impl->tokenizer->vocabSize() != config.vocabSize)
+            throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
+                                                      " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
+    }
+    torch::NoGradGuard noGrad;
+    const auto file = SafetensorsFile::open(modelDir + "/model.safetensors");
+    impl->model = std::make_unique<GptModel>(config, loadWeights(file, config, impl->device));
+    impl->loadMs = msSince(t0);
+    return Engine(std::move(impl));
+}
+
+const std::string& Engine::modelDir() const { return impl_->modelDir; }
+const ModelConfig& Engine::config() const { return impl_->model->config(); }
+const std::string& Engine::device() const { return impl_->deviceName; }
+const Tokenizer* Engine::tokenizer() const { return impl_->tokenizer.get(); }
+double Engine::loadMs() const { return impl_->loadMs; }
+
+bool Engine::cudaAvailable() { return at::globalContext().hasCUDA() && torch::cuda::device_count() > 0; }
+
+std::vector<int64_t> Engine::encode(const std::string& text) const {
+    if (!impl_->tokenizer) throw Error(impl_->modelDir + "/vocab.json", "file not found; this model takes token ids only");
+    if (text.empty()) throw Error("text", "is empty; give at least one character");
+    return impl_->tokenizer->encode(text);
+}
+
+Trace Engine::run(const RunRequest& req) const {
+    const ModelConfig& c = config();
+    const auto T = static_cast<int64_t>(req.tokenIds.size());
+    if (T == 0) throw Error("input", "no tokens to run");
+    if (T > c.nPositions)
+        throw Error("input", std::to_string(T) + " tokens, but the model allows at most " + std::to_string(c.nPositions) + " (n_positions)");
+    for (int64_t id : req.tokenIds)
+        if (id < 0 || id >= c.vocabSize)
+            throw Error("input", "token id " + std::to_string(id) + " is out of range 0.." + std::to_string(c.vocabSize - 1));
+    const size_t LH = static_cast<size_t>(c.nLayer) * static_cast<size_t>(c.nHead);
+    if (!req.headMask.empty() && req.headMask.size() != LH)
+        throw Error("head mask", "has " + std::to_string(req.headMask.size()) + " values, expected n_layer * n_head = " + std::to_string(LH));
+    for (float m : req.headMask)
+        if (!(m >= 0.0f && m <= 1.0f)) throw Error("head mask", "values must lie in [0, 1]");
+    for (int l : req.capture.layers)
+        if (l < 0 || l >= c.nLayer) throw Error("capture", "layer " + std::to_string(l) + " does not exist (n_layer = " + std::to_string(c.nLayer) + ")");
+    for (int h : req.capture.heads)
+        if (h < 0 || h >= c.nHead) throw Error("capture", "head " + std::to_string(h) + " does not exist (n_head = " + std::to_string(c.nHead) + ")");
+
+    torch::NoGradGuard noGrad;
+    const auto& dev = impl_->device;
+    Trace trace;
+    trace.device = impl_->deviceName;
+    trace.tokenIds = req.tokenIds;
+    trace.tokens.reserve(req.tokenIds.size());
+    for (int64_t id : req.tokenIds)
+        trace.tokens.push_back(impl_->tokenizer ? impl_->tokenizer->tokenText(id) : "<" + std::to_string(id) + ">");
+    std::vector<float> mask = req.headMask.empty() ? std::vector<float>(LH, 1.0f) : req.headMask;
+    trace.headMask = FloatArray({c.nLayer, c.nHead}, mask);
+
+    auto t0 = Clock::now();
+    auto ids = torch::tensor(req.tokenIds, torch::kLong).to(dev).unsqueeze(0);     // [1,T]
+    auto maskTensor = req.headMask.empty() ? torch::Tensor() : toTensor(trace.headMask, dev);
+    auto result = impl_->model->forward(ids, maskTensor, req.capture);
+    if (dev.is_cuda()) torch::cuda::synchronize();
+    trace.timings.forwardMs = msSince(t0);
+
+    t0 = Clock::now();
+    auto logits = result.logits.select(0, 0);                                     // [T,V]
+    auto logProbs = torch::log_softmax(logits.narrow(0, 0, T - 1), -1);          // [T-1,V]
+    auto targets = ids.select(0, 0).narrow(0, 1, T - 1).unsqueeze(1);
+    trace.loss = toArray(-logProbs.gather(1, targets).squeeze(1));
+    trace.timings.lossMs = msSince(t0);
+
+    t0 = Clock::now();
+    if (req.capture.logits) trace.logits = toArray(logits);
+    std::vector<int> heads(req.capture.heads.begin(), req.capture.heads.end());
+    if (heads.empty())
+        for (int h = 0; h < c.nHead; ++h) heads.push_back(h);
+    const bool allHeads = static_cast<int>(heads.size()) == c.nHead;
+    auto headIndex = torch::tensor(std::vector<int64_t>(heads.begin(), heads.end()), torch::kLong).to(dev);
+    auto pickHeads = [&](const torch::Tensor& t) {                               // [1,H,T,*] -> [h,T,*]
+        return allHeads ? t.select(0, 0) : t.select(0, 0).index_select(0, headIndex);
+    };
+    for (int l = 0; l < c.nLayer; ++l) {
+        if (!req.capture.wantsLayer(l)) continue;
+        const auto& cap = result.layers[static_cast<size_t>(l)];
+        LayerTrace lt;
+        lt.layer = l;
+        lt.heads = heads;
+        lt.attention = toArray(pickHeads(cap.attention));
+        if (cap.memoryAttention.defined()) lt.memoryAttention = toArray(pickHeads(cap.memoryAttention));
+        if (cap.selection.defined()) {
+            lt.selection = toArray(cap.selection.select(0, 0));
+            lt.selectionCumulative = toArray(cap.selectionCumulative.select(0, 0));
+        }
+        if (c.headGates) {
+            lt.gate = toArray(impl_->model->gates(l));
+            lt.gateOpenProbability = toArray(impl_->model->gateOpenProbability(l));
+        }
+        if (c.adaptiveSpan) lt.span = toArray(impl_->model->spans(l));
+        trace.layers.push_back(std::move(lt));
+    }
+    trace.timings.exportMs = msSince(t0);
+    return trace;
+}
+
+int64_t Engine::parameterCount() const {
+    int64_t n = 0;
+    for (const auto& [name, t] : impl_->model->weights().named()) n += t.numel();
+    return n;
+}
+
+std::string Engine::describeJson() const {
+    const ModelConfig& c = config();
+    nlohmann::json j;
+    j["model"] = impl_->modelDir;
+    j["architecture"] = c.modelType;
+    j["sizes"] = {{"vocab_size", c.vocabSize}, {"n_layer", c.nLayer}, {"n_head", c.nHead}, {"n_embd", c.nEmbd},
+                  {"head_dim", c.headDim()}, {"n_positions", c.nPositions}, {"mlp", c.hasMlp()}};
+    j["parameters"] = parameterCount();
+    j["output_layer"] = impl_->model->weights().lmHead.defined() ? "lm_head" : "tied to wte";
+    j["tokenizer"] = impl_->tokenizer ? impl_->tokenizer->kind() : "none (token ids only)";
+    j["device"] = impl_->deviceName;
+    nlohmann::json mech = nlohmann::json::object();
+    auto perLayer = [&](auto readout) {
+        nlohmann::json rows = nlohmann::json::array();
+        for (int l = 0; l < c.nLayer; ++l) {
+            auto t = readout(l).to(torch::kCPU).contiguous();
+            rows.push_back(std::vector<float>(t.template data_ptr<float>(), t.template data_ptr<float>() + t.numel()));
+        }
+        return rows;
+    };
+    if (c.headGates) {
+        auto gates = perLayer([&](int l) { return impl_->model->gates(l); });
+        int closed = 0;
+        for (const auto& row : gates) for (float g : row) closed += g == 0.0f;
+        mech["head_gates"] = {{"temperature", c.headGates->temperature}, {"gamma", c.headGates->gamma},
+                              {"zeta", c.headGates->zeta}, {"gate", gates}, {"closed_heads", closed},
+                              {"gate_open_probability", perLayer([&](int l) { return impl_->model->gateOpenProbability(l); })}};
+    }
+    if (c.adaptiveSpan)
+        mech["adaptive_span"] = {{"max_span", c.adaptiveSpan->maxSpan}, {"ramp", c.adaptiveSpan->ramp},
+                                 {"span", perLayer([&](int l) { return impl_->model->spans(l); })}};
+    if (c.selectiveAttention) mech["selective_attention"] = {{"selector_head", c.selectiveAttention->selectorHead}};
+    if (c.persistentMemory)
+        mech["persistent_memory"] = {{"slots", c.persistentMemory->slots}, {"replace_mlp", c.persistentMemory->replaceMlp}};
+    j["mechanisms"] = mech;
+    return j.dump(2);
+}
+
+std::vector<float> parsePruneList(const std::string& spec, const ModelConfig& c, const std::string& argName) {
+    std::vector<float> mask(static_cast<size_t>(c.nLayer) * static_cast<size_t>(c.nHead), 1.0f);
+    size_t start = 0;
+    while (start <= spec.size()) {
+        const size_t comma = spec.find(',', start);
+        const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const size_t dot = item.find('.');
+        auto isNumber = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 9; };
+        if (dot == std::string::npos || !isNumber(item.substr(0, dot)) || !isNumber(item.substr(dot + 1)))
+            throw Error(argName, "\"" + item + "\" is not a head (use LAYER.HEAD, e.g. 0.3)");
+        const int l = std::stoi(item.substr(0, dot)), h = std::stoi(item.substr(dot + 1));
+        if (l >= c.nLayer || h >= c.nHead)
+            throw Error(argName, "head " + item + " does not exist (the model has " + std::to_string(c.nLayer) +
+                                     " layers of " + std::to_string(c.nHead) + " heads)");
+        mask[static_cast<size_t>(l) * static_cast<size_t>(c.nHead) + static_cast<size_t>(h)] = 0.0f;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return mask;
+}
+
+} // namespace headlight

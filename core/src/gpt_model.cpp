@@ -1,0 +1,197 @@
+#include "gpt_model.h"
+
+#include "headlight/error.h"
+
+#include <cmath>
+#include <set>
+
+namespace headlight {
+namespace {
+
+// y = x W + b for Conv1D weights W [in,out] and any leading shape of x.
+torch::Tensor conv1d(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+    auto sizes = x.sizes().vec();
+    sizes.back() = w.size(1);
+    return torch::addmm(b, x.reshape({-1, x.size(-1)}), w).view(sizes);
+}
+
+std::string shapeText(c10::IntArrayRef s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+// Finds each expected tensor (with or without the "transformer." prefix), checks its shape, converts to
+// float32 on the device, and remembers which names were used so leftovers can be reported.
+class WeightReader {
+public:
+    WeightReader(const SafetensorsFile& file, const torch::Device& device) : file_(file), device_(device) {
+        prefix_ = file.find("transformer.wte.weight") ? "transformer." : "";
+    }
+
+    torch::Tensor get(const std::string& name, std::vector<int64_t> shape, bool prefixed = true) {
+        const std::string full = (prefixed ? prefix_ : "") + name;
+        const SafetensorsEntry* e = file_.find(full);
+        if (!e) throw Error(file_.path(), "tensor \"" + full + "\" is missing");
+        if (e->shape != shape)
+            throw Error(file_.path(), "tensor \"" + full + "\" has shape " + shapeText(e->shape) + ", expected " + shapeText(shape));
+        used_.insert(full);
+        auto t = torch::empty(shape, torch::kFloat);
+        file_.copyAsFloat(*e, t.data_ptr<float>());
+        return t.to(device_);
+    }
+
+    bool has(const std::string& name) const { return file_.find(prefix_ + name) || file_.find(name); }
+
+    // Hugging Face checkpoints carry the causal-mask buffers; they are not parameters.
+    void rejectLeftovers() const {
+        for (const auto& e : file_.entries()) {
+            if (used_.count(e.name)) continue;
+            const auto& n = e.name;
+            const bool buffer = (n.size() > 10 && n.compare(n.size() - 10, 10, ".attn.bias") == 0) ||
+                                (n.size() > 17 && n.compare(n.size() - 17, 17, ".attn.masked_bias") == 0);
+            if (!buffer) throw Error(file_.path(), "unexpected tensor \"" + n + "\" (not part of this config)");
+        }
+    }
+
+private:
+    const SafetensorsFile& file_;
+    torch::Device device_;
+    std::string prefix_;
+    std::set<std::string> used_;
+};
+
+} // namespace
+
+torch::Tensor geluNew(const torch::Tensor& x) {
+    const double c = std::sqrt(2.0 / M_PI);
+    return 0.5 * x * (1.0 + torch::tanh(c * (x + 0.044715 * x.pow(3))));
+}
+
+GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& c, const torch::Device& device) {
+    const int64_t V = c.vocabSize, D = c.nEmbd, P = c.nPositions, H = c.nHead, d = c.headDim();
+    WeightReader r(file, device);
+    GptWeights w;
+    w.wte = r.get("wte.weight", {V, D});
+    w.wpe = r.get("wpe.weight", {P, D});
+    for (int l = 0; l < c.nLayer; ++l) {
+        const std::string p = "h." + std::to_string(l) + ".";
+        BlockWeights b;
+        b.ln1Weight = r.get(p + "ln_1.weight", {D});
+        b.ln1Bias = r.get(p + "ln_1.bias", {D});
+        b.attnWeight = r.get(p + "attn.c_attn.weight", {D, 3 * D});
+        b.attnBias = r.get(p + "attn.c_attn.bias", {3 * D});
+        b.attnProjWeight = r.get(p + "attn.c_proj.weight", {D, D});
+        b.attnProjBias = r.get(p + "attn.c_proj.bias", {D});
+        if (c.hasMlp()) {
+            b.ln2Weight = r.get(p + "ln_2.weight", {D});
+            b.ln2Bias = r.get(p + "ln_2.bias", {D});
+            b.fcWeight = r.get(p + "mlp.c_fc.weight", {D, 4 * D});
+            b.fcBias = r.get(p + "mlp.c_fc.bias", {4 * D});
+            b.mlpProjWeight = r.get(p + "mlp.c_proj.weight", {4 * D, D});
+            b.mlpProjBias = r.get(p + "mlp.c_proj.bias", {D});
+        }
+        if (c.headGates) b.mechanisms.gateLogAlpha = r.get(p + "attn.gate_log_alpha", {H});
+        if (c.adaptiveSpan) b.mechanisms.spanFraction = r.get(p + "attn.span_fraction", {H});
+        if (c.persistentMemory) {
+            b.mechanisms.memoryKey = r.get(p + "attn.memory_key", {H, c.memorySlots(), d});
+            b.mechanisms.memoryValue = r.get(p + "attn.memory_value", {H, c.memorySlots(), d});
+        }
+        w.blocks.push_back(std::move(b));
+    }
+    w.lnfWeight = r.get("ln_f.weight", {D});
+    w.lnfBias = r.get("ln_f.bias", {D});
+    if (file.find("lm_head.weight")) w.lmHead = r.get("lm_head.weight", {V, D}, false);
+    r.rejectLeftovers();
+    return w;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> GptWeights::named() const {
+    std::vector<std::pair<std::string, torch::Tensor>> out = {{"wte.weight", wte}, {"wpe.weight", wpe}};
+    for (size_t l = 0; l < blocks.size(); ++l) {
+        const auto& b = blocks[l];
+        const std::string p = "h." + std::to_string(l) + ".";
+        const std::pair<const char*, torch::Tensor> parts[] = {
+            {"ln_1.weight", b.ln1Weight}, {"ln_1.bias", b.ln1Bias},
+            {"attn.c_attn.weight", b.attnWeight}, {"attn.c_attn.bias", b.attnBias},
+            {"attn.c_proj.weight", b.attnProjWeight}, {"attn.c_proj.bias", b.attnProjBias},
+            {"attn.gate_log_alpha", b.mechanisms.gateLogAlpha}, {"attn.span_fraction", b.mechanisms.spanFraction},
+            {"attn.memory_key", b.mechanisms.memoryKey}, {"attn.memory_value", b.mechanisms.memoryValue},
+            {"ln_2.weight", b.ln2Weight}, {"ln_2.bias", b.ln2Bias},
+            {"mlp.c_fc.weight", b.fcWeight}, {"mlp.c_fc.bias", b.fcBias},
+            {"mlp.c_proj.weight", b.mlpProjWeight}, {"mlp.c_proj.bias", b.mlpProjBias}};
+        for (const auto& [name, t] : parts)
+            if (t.defined()) out.emplace_back(p + name, t);
+    }
+    out.emplace_back("ln_f.weight", lnfWeight);
+    out.emplace_back("ln_f.bias", lnfBias);
+    if (lmHead.defined()) out.emplace_back("lm_head.weight", lmHead);
+    return out;
+}
+
+GptModel::GptModel(ModelConfig config, GptWeights weights) : config_(std::move(config)), weights_(std::move(weights)) {}
+
+torch::Tensor GptModel::gates(int layer) const {
+    if (!config_.headGates) return {};
+    return gateValues(*config_.headGates, weights_.blocks.at(static_cast<size_t>(layer)).mechanisms.gateLogAlpha);
+}
+
+torch::Tensor GptModel::gateOpenProbability(int layer) const {
+    if (!config_.headGates) return {};
+    return headlight::gateOpenProbability(*config_.headGates, weights_.blocks.at(static_cast<size_t>(layer)).mechanisms.gateLogAlpha);
+}
+
+torch::Tensor GptModel::spans(int layer) const {
+    if (!config_.adaptiveSpan) return {};
+    return weights_.blocks.at(static_cast<size_t>(layer)).mechanisms.spanFraction * config_.adaptiveSpan->maxSpan;
+}
+
+torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Tensor& headMask,
+                              LayerCapture* capture) const {
+    const auto& b = weights_.blocks[static_cast<size_t>(layer)];
+    const int64_t B = x.size(0), T = x.size(1), D = config_.nEmbd, H = config_.nHead, d = config_.headDim();
+    const double eps = config_.layerNormEpsilon;
+
+    // Attention sub-block.
+    auto h = torch::layer_norm(x, {D}, b.ln1Weight, b.ln1Bias, eps);              // [B,T,D]
+    auto qkv = conv1d(h, b.attnWeight, b.attnBias);                              // [B,T,3D]
+    auto split = [&](int part) {                                                 // -> [B,H,T,d]
+        return qkv.narrow(-1, part * D, D).view({B, T, H, d}).transpose(1, 2);
+    };
+    auto att = attend(config_, b.mechanisms, split(0), split(1), split(2), gates(layer),
+                      headMask.defined() ? headMask.select(0, layer) : torch::Tensor());
+    auto merged = att.output.transpose(1, 2).reshape({B, T, D});                 // [B,T,D]
+    auto out = x + conv1d(merged, b.attnProjWeight, b.attnProjBias);
+
+    if (capture) {
+        capture->attention = att.attention;
+        capture->memoryAttention = att.memoryAttention;
+        capture->selection = att.selection;
+        capture->selectionCumulative = att.selectionCumulative;
+    }
+    if (!config_.hasMlp()) return out;                                           // all-attention layer
+
+    // MLP sub-block.
+    auto m = torch::layer_norm(out, {D}, b.ln2Weight, b.ln2Bias, eps);
+    m = geluNew(conv1d(m, b.fcWeight, b.fcBias));                                // [B,T,4D]
+    return out + conv1d(m, b.mlpProjWeight, b.mlpProjBias);
+}
+
+ForwardResult GptModel::forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture) const {
+    const int64_t T = ids.size(1);
+    ForwardResult result;
+    result.layers.resize(static_cast<size_t>(config_.nLayer));
+
+    auto positions = torch::arange(T, ids.options());
+    auto x = weights_.wte.index_select(0, ids.reshape(-1)).view({ids.size(0), T, config_.nEmbd}) +
+             weights_.wpe.index_select(0, positions).unsqueeze(0);               // [B,T,D]
+    for (int l = 0; l < config_.nLayer; ++l)
+        x = block(l, x, headMask, capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr);
+
+    result.finalHidden = torch::layer_norm(x, {config_.nEmbd}, weights_.lnfWeight, weights_.lnfBias, config_.layerNormEpsilon);
+    const auto& out = weights_.lmHead.defined() ? weights_.lmHead : weights_.wte;
+    result.logits = torch::matmul(result.finalHidden, out.t());                   // [B,T,V]
+    return result;
+}
+
+} // namespace headlight

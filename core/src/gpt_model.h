@@ -1,0 +1,72 @@
+#pragma once
+// Internal: the GPT-2 architecture with Headlight's attention mechanisms (one file per architecture).
+#include "attention.h"
+#include "headlight/model_config.h"
+#include "headlight/safetensors.h"
+#include "headlight/trace.h"
+
+#include <torch/torch.h>
+#include <vector>
+
+namespace headlight {
+
+struct BlockWeights {
+    torch::Tensor ln1Weight, ln1Bias;          // [D]
+    torch::Tensor attnWeight, attnBias;        // c_attn: [D,3D], [3D]  (Conv1D: y = x W + b)
+    torch::Tensor attnProjWeight, attnProjBias;// c_proj: [D,D], [D]
+    torch::Tensor ln2Weight, ln2Bias;          // [D]      (undefined in all-attention layers)
+    torch::Tensor fcWeight, fcBias;            // [D,4D], [4D]
+    torch::Tensor mlpProjWeight, mlpProjBias;  // [4D,D], [D]
+    AttentionParams mechanisms;
+};
+
+struct GptWeights {
+    torch::Tensor wte;       // [V,D]
+    torch::Tensor wpe;       // [P,D]
+    torch::Tensor lnfWeight, lnfBias;
+    torch::Tensor lmHead;    // [V,D], undefined when tied to wte
+    std::vector<BlockWeights> blocks;
+
+    // Every tensor with its Hugging Face name (no prefix), in file order.
+    std::vector<std::pair<std::string, torch::Tensor>> named() const;
+};
+
+// Reads and validates every tensor (presence, shape, no unexpected names). Throws headlight::Error.
+GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& config, const torch::Device& device);
+
+struct LayerCapture {
+    torch::Tensor attention, memoryAttention, selection, selectionCumulative;   // see AttentionOutput
+};
+
+struct ForwardResult {
+    torch::Tensor logits;                 // [B,T,V]
+    torch::Tensor finalHidden;            // [B,T,D] after ln_f
+    std::vector<LayerCapture> layers;     // one per layer; empty tensors for layers not captured
+};
+
+class GptModel {
+public:
+    GptModel(ModelConfig config, GptWeights weights);
+
+    const ModelConfig& config() const { return config_; }
+    const GptWeights& weights() const { return weights_; }
+
+    // ids: [B,T] int64. headMask: [L,H] or undefined. Captures the layers `capture` asks for.
+    ForwardResult forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture) const;
+
+    // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
+    torch::Tensor gates(int layer) const;
+    torch::Tensor gateOpenProbability(int layer) const;
+    torch::Tensor spans(int layer) const;   // z = span_fraction * max_span, in tokens
+
+private:
+    torch::Tensor block(int layer, const torch::Tensor& x, const torch::Tensor& headMask, LayerCapture* capture) const;
+
+    ModelConfig config_;
+    GptWeights weights_;
+};
+
+// GPT-2's tanh approximation of GELU.
+torch::Tensor geluNew(const torch::Tensor& x);
+
+} // namespace headlight

@@ -1,0 +1,259 @@
+// safetensors, read with mmap and validated before any byte is trusted; written atomically.
+#include "headlight/safetensors.h"
+
+#include "atomic_file.h"
+#include "headlight/error.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace headlight {
+namespace {
+
+struct DTypeInfo {
+    DType dtype;
+    const char* name;
+    int size;
+};
+constexpr DTypeInfo kDTypes[] = {
+    {DType::F64, "F64", 8}, {DType::F32, "F32", 4}, {DType::F16, "F16", 2}, {DType::BF16, "BF16", 2},
+    {DType::I64, "I64", 8}, {DType::I32, "I32", 4}, {DType::I16, "I16", 2}, {DType::I8, "I8", 1},
+    {DType::U8, "U8", 1},   {DType::Bool, "BOOL", 1}};
+
+bool parseDType(const std::string& s, DType& out) {
+    for (const auto& d : kDTypes)
+        if (s == d.name) { out = d.dtype; return true; }
+    return false;
+}
+
+uint32_t bitsOf(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+float floatOf(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+
+} // namespace
+
+const char* dtypeName(DType d) {
+    for (const auto& x : kDTypes) if (x.dtype == d) return x.name;
+    return "?";
+}
+int dtypeSize(DType d) {
+    for (const auto& x : kDTypes) if (x.dtype == d) return x.size;
+    return 0;
+}
+
+int64_t SafetensorsEntry::numel() const {
+    int64_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+}
+
+float halfToFloat(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1F;
+    uint32_t mant = h & 0x3FF;
+    if (exp == 0x1F) return floatOf(sign | 0x7F800000 | (mant << 13));   // inf / nan
+    if (exp == 0) {
+        if (mant == 0) return floatOf(sign);
+        // subnormal half: normalise
+        int e = -1;
+        do { mant <<= 1; ++e; } while ((mant & 0x400) == 0);
+        return floatOf(sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (mant & 0x3FF) << 13);
+    }
+    return floatOf(sign | (exp + 127 - 15) << 23 | mant << 13);
+}
+
+uint16_t floatToHalf(float f) {
+    const uint32_t u = bitsOf(f);
+    const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000);
+    const int exp = static_cast<int>((u >> 23) & 0xFF) - 127 + 15;
+    uint32_t mant = u & 0x7FFFFF;
+    if (((u >> 23) & 0xFF) == 0xFF) return static_cast<uint16_t>(sign | 0x7C00 | (mant ? 0x200 : 0));
+    if (exp >= 0x1F) return static_cast<uint16_t>(sign | 0x7C00);           // overflow -> inf
+    if (exp <= 0) {                                                          // subnormal or zero
+        if (exp < -10) return sign;
+        mant |= 0x800000;
+        const int shift = 14 - exp;
+        uint32_t half = mant >> shift;
+        const uint32_t rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rem > mid || (rem == mid && (half & 1))) ++half;
+        return static_cast<uint16_t>(sign | half);
+    }
+    uint32_t half = static_cast<uint32_t>(exp) << 10 | (mant >> 13);
+    const uint32_t rem = mant & 0x1FFF;
+    if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) ++half;              // may carry into the exponent
+    return static_cast<uint16_t>(sign | half);
+}
+
+float bfloat16ToFloat(uint16_t b) { return floatOf(static_cast<uint32_t>(b) << 16); }
+
+uint16_t floatToBfloat16(float f) {
+    const uint32_t u = bitsOf(f);
+    if ((u & 0x7FFFFFFF) > 0x7F800000) return static_cast<uint16_t>((u >> 16) | 0x40);   // quiet nan
+    return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+}
+
+struct SafetensorsFile::Mapping {
+    void* addr = nullptr;
+    size_t size = 0;
+    ~Mapping() { if (addr && size) munmap(addr, size); }
+};
+
+SafetensorsFile SafetensorsFile::open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw Error(path, errno == ENOENT ? "file not found" : std::string("cannot open (") + std::strerror(errno) + ")");
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { ::close(fd); throw Error(path, "not a regular file"); }
+    const auto fileSize = static_cast<uint64_t>(st.st_size);
+    if (fileSize < 8) { ::close(fd); throw Error(path, "truncated: shorter than the 8-byte header length"); }
+
+    auto mapping = std::make_shared<Mapping>();
+    mapping->size = static_cast<size_t>(fileSize);
+    mapping->addr = mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (mapping->addr == MAP_FAILED) { mapping->addr = nullptr; throw Error(path, "cannot map the file into memory"); }
+    const auto* bytes = static_cast<const uint8_t*>(mapping->addr);
+
+    uint64_t headerLen = 0;
+    for (int i = 7; i >= 0; --i) headerLen = headerLen << 8 | bytes[i];
+    if (headerLen > fileSize - 8)
+        throw Error(path, "header length " + std::to_string(headerLen) + " is beyond the end of the file (" +
+                              std::to_string(fileSize) + " bytes)");
+    nlohmann::json header;
+    try {
+        header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(path, "header is not valid JSON (parse error at byte " + std::to_string(e.byte) + ")");
+    }
+    if (!header.is_object()) throw Error(path, "header is not a JSON object");
+
+    SafetensorsFile file;
+    file.path_ = path;
+    file.mapping_ = mapping;
+    file.data_ = bytes + 8 + headerLen;
+    const uint64_t dataSize = fileSize - 8 - headerLen;
+
+    for (const auto& item : header.items()) {
+        if (item.key() == "__metadata__") {
+            if (!item.value().is_object()) throw Error(path, "\"__metadata__\" is not an object");
+            for (const auto& m : item.value().items())
+                file.metadata_[m.key()] = m.value().is_string() ? m.value().get<std::string>() : m.value().dump();
+            continue;
+        }
+        const auto& v = item.value();
+        const std::string what = "tensor \"" + item.key() + "\"";
+        if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
+            throw Error(path, what + " needs dtype, shape and data_offsets");
+        SafetensorsEntry e;
+        e.name = item.key();
+        if (!v["dtype"].is_string() || !parseDType(v["dtype"].get<std::string>(), e.dtype))
+            throw Error(path, what + " has unknown dtype " + v["dtype"].dump());
+        if (!v["shape"].is_array()) throw Error(path, what + " has a shape that is not a list");
+        for (const auto& d : v["shape"]) {
+            if (!d.is_number_integer() || d.get<int64_t>() < 0) throw Error(path, what + " has a bad shape " + v["shape"].dump());
+            e.shape.push_back(d.get<int64_t>());
+        }
+        const auto& off = v["data_offsets"];
+        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+            throw Error(path, what + " has bad data_offsets " + off.dump());
+        e.begin = off[0].get<uint64_t>();
+        e.end = off[1].get<uint64_t>();
+        if (e.begin > e.end || e.end > dataSize)
+            throw Error(path, what + " has data_offsets " + off.dump() + " outside the data section (" +
+                                  std::to_string(dataSize) + " bytes; file truncated?)");
+        if (e.end - e.begin != static_cast<uint64_t>(e.numel()) * static_cast<uint64_t>(dtypeSize(e.dtype)))
+            throw Error(path, what + " has " + std::to_string(e.end - e.begin) + " bytes but shape " + v["shape"].dump() +
+                                  " x " + dtypeName(e.dtype) + " needs " +
+                                  std::to_string(e.numel() * dtypeSize(e.dtype)));
+        file.entries_.push_back(std::move(e));
+    }
+    // Overlap check on the sorted ranges (empty tensors overlap nothing).
+    std::vector<const SafetensorsEntry*> sorted;
+    for (const auto& e : file.entries_) if (e.end > e.begin) sorted.push_back(&e);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
+    for (size_t i = 1; i < sorted.size(); ++i)
+        if (sorted[i]->begin < sorted[i - 1]->end)
+            throw Error(path, "tensors \"" + sorted[i - 1]->name + "\" and \"" + sorted[i]->name + "\" overlap");
+    return file;
+}
+
+const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
+    for (const auto& e : entries_) if (e.name == name) return &e;
+    return nullptr;
+}
+
+void SafetensorsFile::copyAsFloat(const SafetensorsEntry& e, float* dst) const {
+    const uint8_t* src = data_ + e.begin;
+    const int64_t n = e.numel();
+    switch (e.dtype) {
+    case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
+    case DType::F64:
+        for (int64_t i = 0; i < n; ++i) { double d; std::memcpy(&d, src + 8 * i, 8); dst[i] = static_cast<float>(d); }
+        return;
+    case DType::F16:
+        for (int64_t i = 0; i < n; ++i) { uint16_t h; std::memcpy(&h, src + 2 * i, 2); dst[i] = halfToFloat(h); }
+        return;
+    case DType::BF16:
+        for (int64_t i = 0; i < n; ++i) { uint16_t h; std::memcpy(&h, src + 2 * i, 2); dst[i] = bfloat16ToFloat(h); }
+        return;
+    default:
+        throw Error(path_, "tensor \"" + e.name + "\" has dtype " + dtypeName(e.dtype) + ", expected a floating-point type");
+    }
+}
+
+FloatArray SafetensorsFile::readFloat(const std::string& name) const {
+    const SafetensorsEntry* e = find(name);
+    if (!e) throw Error(path_, "tensor \"" + name + "\" is missing");
+    std::vector<float> values(static_cast<size_t>(e->numel()));
+    copyAsFloat(*e, values.data());
+    return FloatArray(e->shape, std::move(values));
+}
+
+void writeSafetensors(const std::string& path, const std::vector<NamedArray>& tensors, DType storeAs,
+                      const std::map<std::string, std::string>& metadata) {
+    if (storeAs != DType::F32 && storeAs != DType::F16 && storeAs != DType::BF16)
+        throw Error(path, std::string("cannot store tensors as ") + dtypeName(storeAs));
+    const int width = dtypeSize(storeAs);
+    nlohmann::json header = nlohmann::json::object();
+    uint64_t offset = 0;
+    for (const auto& t : tensors) {
+        const uint64_t bytes = static_cast<uint64_t>(t.array.size()) * static_cast<uint64_t>(width);
+        header[t.name] = {{"dtype", dtypeName(storeAs)}, {"shape", t.array.shape()}, {"data_offsets", {offset, offset + bytes}}};
+        offset += bytes;
+    }
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    std::string headerText = header.dump();
+    headerText.append((8 - headerText.size() % 8) % 8, ' ');   // keep the data section 8-byte aligned
+
+    AtomicFile out(path);
+    {
+        std::ofstream f(out.tempPath(), std::ios::binary);
+        if (!f) throw Error(path, "cannot write (" + std::string(std::strerror(errno)) + ")");
+        uint8_t len[8];
+        for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(static_cast<uint64_t>(headerText.size()) >> (8 * i));
+        f.write(reinterpret_cast<const char*>(len), 8);
+        f.write(headerText.data(), static_cast<std::streamsize>(headerText.size()));
+        std::vector<uint16_t> narrow;
+        for (const auto& t : tensors) {
+            if (storeAs == DType::F32) {
+                f.write(reinterpret_cast<const char*>(t.array.data()), static_cast<std::streamsize>(t.array.size() * 4));
+                continue;
+            }
+            narrow.resize(static_cast<size_t>(t.array.size()));
+            for (int64_t i = 0; i < t.array.size(); ++i)
+                narrow[static_cast<size_t>(i)] = storeAs == DType::F16 ? floatToHalf(t.array.data()[i]) : floatToBfloat16(t.array.data()[i]);
+            f.write(reinterpret_cast<const char*>(narrow.data()), static_cast<std::streamsize>(narrow.size() * 2));
+        }
+        f.flush();
+        if (!f) throw Error(path, "write failed (disk full?)");
+    }
+    out.commit();
+}
+
+} // namespace headlight

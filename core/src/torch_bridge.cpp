@@ -1,0 +1,43 @@
+#include "torch_bridge.h"
+
+#include "headlight/error.h"
+
+#include <ATen/Context.h>
+
+namespace headlight {
+
+FloatArray toArray(torch::Tensor t) {
+    t = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    std::vector<int64_t> shape(t.sizes().begin(), t.sizes().end());
+    auto holder = std::make_shared<torch::Tensor>(std::move(t));
+    std::shared_ptr<const float> data(holder, holder->data_ptr<float>());
+    return FloatArray(std::move(shape), std::move(data));
+}
+
+torch::Tensor toTensor(const FloatArray& a, const torch::Device& device) {
+    auto t = torch::empty(a.shape(), torch::kFloat);
+    if (a.size()) std::memcpy(t.data_ptr<float>(), a.data(), static_cast<size_t>(a.size()) * sizeof(float));
+    return t.to(device);
+}
+
+torch::Device parseDevice(const std::string& spec, const std::string& argName) {
+    if (spec == "cpu") return torch::kCPU;
+    if (spec.rfind("cuda", 0) == 0) {
+        int index = -1;
+        if (spec.size() > 4) {
+            if (spec[4] != ':' || spec.size() == 5 || spec.find_first_not_of("0123456789", 5) != std::string::npos)
+                throw Error(argName, "\"" + spec + "\" is not a device (use cpu, cuda or cuda:N)");
+            index = std::stoi(spec.substr(5));
+        }
+        if (!at::globalContext().hasCUDA())
+            throw Error(argName, "cuda requested, but this build's LibTorch has no CUDA support (use --device cpu)");
+        const auto count = static_cast<int>(torch::cuda::device_count());
+        if (count == 0) throw Error(argName, "cuda requested, but no CUDA device is visible");
+        if (index >= count)
+            throw Error(argName, "cuda:" + std::to_string(index) + " requested, but only " + std::to_string(count) + " CUDA device(s) exist");
+        return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index < 0 ? 0 : index));
+    }
+    throw Error(argName, "\"" + spec + "\" is not a device (use cpu, cuda or cuda:N)");
+}
+
+} // namespace headlight

@@ -1,0 +1,210 @@
+// HDF5 traces through the C API, with RAII handles. Layout: docs/trace-format.md.
+#include "headlight/trace_hdf5.h"
+
+#include "atomic_file.h"
+#include "headlight/error.h"
+
+#include <algorithm>
+#include <functional>
+#include <hdf5.h>
+
+namespace headlight {
+namespace {
+
+// Owns one HDF5 identifier and closes it with the matching function.
+class Handle {
+public:
+    Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+    ~Handle() { if (id_ >= 0) close_(id_); }
+    Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle& operator=(Handle&&) = delete;
+    hid_t get() const { return id_; }
+    bool ok() const { return id_ >= 0; }
+private:
+    hid_t id_;
+    herr_t (*close_)(hid_t);
+};
+
+void silenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+void check(herr_t status, const std::string& path, const std::string& what) {
+    if (status < 0) throw Error(path, "HDF5 error while " + what);
+}
+
+Handle stringType() {
+    Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(t.get(), H5T_VARIABLE);
+    H5Tset_cset(t.get(), H5T_CSET_UTF8);
+    return t;
+}
+
+class Writer {
+public:
+    explicit Writer(std::string target) : target_(std::move(target)) {}
+
+    void dataset(hid_t loc, const std::string& name, hid_t memType, hid_t fileType,
+                 const std::vector<int64_t>& shape, const void* data) {
+        std::vector<hsize_t> dims(shape.begin(), shape.end());
+        Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+        Handle ds(H5Dcreate2(loc, name.c_str(), fileType, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+        if (!ds.ok()) throw Error(target_, "HDF5 error while creating dataset " + name);
+        check(H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), target_, "writing " + name);
+    }
+    void floats(hid_t loc, const std::string& name, const FloatArray& a) {
+        if (!a.empty() || !a.shape().empty()) dataset(loc, name, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, a.shape(), a.data());
+    }
+    void strings(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
+        std::vector<const char*> ptrs;
+        for (const auto& s : values) ptrs.push_back(s.c_str());
+        Handle t = stringType();
+        dataset(loc, name, t.get(), t.get(), {static_cast<int64_t>(values.size())}, ptrs.data());
+    }
+    void attribute(hid_t loc, const std::string& name, const std::string& value) {
+        Handle t = stringType();
+        Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+        Handle attr(H5Acreate2(loc, name.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+        if (!attr.ok()) throw Error(target_, "HDF5 error while creating attribute " + name);
+        const char* p = value.c_str();
+        check(H5Awrite(attr.get(), t.get(), &p), target_, "writing attribute " + name);
+    }
+private:
+    std::string target_;
+};
+
+// --- reading ---
+
+std::vector<int64_t> shapeOf(hid_t ds) {
+    Handle space(H5Dget_space(ds), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(static_cast<size_t>(rank > 0 ? rank : 0));
+    if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+bool exists(hid_t loc, const std::string& name) { return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0; }
+
+FloatArray readFloats(hid_t loc, const std::string& name, const std::string& path) {
+    if (!exists(loc, name)) return {};
+    Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.ok()) throw Error(path, "cannot open dataset " + name);
+    auto shape = shapeOf(ds.get());
+    std::vector<float> values(static_cast<size_t>(FloatArray::countOf(shape)));
+    check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path, "reading " + name);
+    return FloatArray(shape, std::move(values));
+}
+
+template <typename T>
+std::vector<T> readInts(hid_t loc, const std::string& name, hid_t memType, const std::string& path) {
+    Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.ok()) throw Error(path, "missing dataset " + name + " (not a Headlight trace?)");
+    std::vector<T> values(static_cast<size_t>(FloatArray::countOf(shapeOf(ds.get()))));
+    check(H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path, "reading " + name);
+    return values;
+}
+
+std::vector<std::string> readStrings(hid_t loc, const std::string& name, const std::string& path) {
+    Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.ok()) throw Error(path, "missing dataset " + name + " (not a Headlight trace?)");
+    Handle space(H5Dget_space(ds.get()), H5Sclose);
+    std::vector<char*> ptrs(static_cast<size_t>(FloatArray::countOf(shapeOf(ds.get()))));
+    Handle t = stringType();
+    check(H5Dread(ds.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path, "reading " + name);
+    std::vector<std::string> out;
+    for (char* p : ptrs) out.emplace_back(p ? p : "");
+    H5Dvlen_reclaim(t.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    return out;
+}
+
+herr_t collectAttribute(hid_t loc, const char* name, const H5A_info_t*, void* data) {
+    auto* prov = static_cast<Provenance*>(data);
+    Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose);
+    Handle t = stringType();
+    char* value = nullptr;
+    if (H5Aread(attr.get(), t.get(), &value) >= 0 && value) {
+        (*prov)[name] = value;
+        H5free_memory(value);
+    }
+    return 0;
+}
+
+} // namespace
+
+void checkTraceOutputPath(const std::string& path) { AtomicFile check(path); }
+
+void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenance& provenance) {
+    silenceHdf5();
+    AtomicFile out(path);
+    {
+        Handle file(H5Fcreate(out.tempPath().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+        if (!file.ok()) throw Error(path, "cannot create the HDF5 file");
+        Writer w(path);
+        const hid_t root = file.get();
+        w.dataset(root, "token_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(trace.tokenIds.size())},
+                  trace.tokenIds.data());
+        w.strings(root, "tokens", trace.tokens);
+        w.floats(root, "logits", trace.logits);
+        w.floats(root, "loss", trace.loss);
+        w.floats(root, "head_mask", trace.headMask);
+        Handle layers(H5Gcreate2(root, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        for (const auto& lt : trace.layers) {
+            Handle g(H5Gcreate2(layers.get(), std::to_string(lt.layer).c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+            if (!g.ok()) throw Error(path, "HDF5 error while creating group /layers/" + std::to_string(lt.layer));
+            std::vector<int32_t> heads(lt.heads.begin(), lt.heads.end());
+            w.dataset(g.get(), "heads", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(heads.size())}, heads.data());
+            const std::pair<const char*, const FloatArray*> arrays[] = {
+                {"attention", &lt.attention}, {"memory_attention", &lt.memoryAttention}, {"gate", &lt.gate},
+                {"gate_open_probability", &lt.gateOpenProbability}, {"span", &lt.span},
+                {"selection", &lt.selection}, {"selection_cumulative", &lt.selectionCumulative}};
+            for (const auto& [name, a] : arrays)
+                if (a->data()) w.floats(g.get(), name, *a);
+        }
+        for (const auto& [key, value] : provenance) w.attribute(root, key, value);
+        if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw Error(path, "cannot write the HDF5 file (disk full?)");
+    }
+    out.commit();
+}
+
+LoadedTrace readTraceHdf5(const std::string& path) {
+    silenceHdf5();
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file (or not found)");
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
+    const hid_t root = file.get();
+    LoadedTrace out;
+    Trace& t = out.trace;
+    t.tokenIds = readInts<int64_t>(root, "token_ids", H5T_NATIVE_INT64, path);
+    t.tokens = readStrings(root, "tokens", path);
+    t.logits = readFloats(root, "logits", path);
+    t.loss = readFloats(root, "loss", path);
+    t.headMask = readFloats(root, "head_mask", path);
+    if (exists(root, "layers")) {
+        Handle layers(H5Gopen2(root, "layers", H5P_DEFAULT), H5Gclose);
+        H5G_info_t info {};
+        H5Gget_info(layers.get(), &info);
+        for (hsize_t i = 0; i < info.nlinks; ++i) {
+            char name[64] = {};
+            H5Lget_name_by_idx(layers.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+            Handle g(H5Gopen2(layers.get(), name, H5P_DEFAULT), H5Gclose);
+            LayerTrace lt;
+            lt.layer = std::stoi(name);
+            for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
+            lt.attention = readFloats(g.get(), "attention", path);
+            lt.memoryAttention = readFloats(g.get(), "memory_attention", path);
+            lt.gate = readFloats(g.get(), "gate", path);
+            lt.gateOpenProbability = readFloats(g.get(), "gate_open_probability", path);
+            lt.span = readFloats(g.get(), "span", path);
+            lt.selection = readFloats(g.get(), "selection", path);
+            lt.selectionCumulative = readFloats(g.get(), "selection_cumulative", path);
+            t.layers.push_back(std::move(lt));
+        }
+        std::sort(t.layers.begin(), t.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    }
+    hsize_t idx = 0;
+    H5Aiterate2(root, H5_INDEX_NAME, H5_ITER_INC, &idx, collectAttribute, &out.provenance);
+    if (out.provenance.count("device")) t.device = out.provenance["device"];
+    return out;
+}
+
+} // namespace headlight
