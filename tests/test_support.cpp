@@ -1,0 +1,121 @@
+#include "test_support.h"
+
+#include "headlight/tokenizer.h"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sys/stat.h>
+
+namespace headlight::test {
+
+std::string sourcePath(const std::string& relative) { return std::string(HEADLIGHT_SOURCE_DIR) + "/" + relative; }
+std::string fixturePath(const std::string& relative) { return sourcePath("tests/fixtures/" + relative); }
+std::string sharedPath(const std::string& relative) { return std::string(HEADLIGHT_SHARED_DIR) + "/" + relative; }
+
+ModelConfig tinyConfig(const std::vector<std::string>& mechanisms, int layers, int heads, int embd, int vocab, int positions) {
+    ModelConfig c;
+    c.modelType = mechanisms.empty() ? "gpt2" : "headlight";
+    c.vocabSize = vocab;
+    c.nLayer = layers;
+    c.nHead = heads;
+    c.nEmbd = embd;
+    c.nPositions = positions;
+    for (const auto& m : mechanisms) {
+        if (m == "gates") c.headGates = HeadGatesConfig{};
+        else if (m == "span") c.adaptiveSpan = AdaptiveSpanConfig{6, 2.0};
+        else if (m == "selective") c.selectiveAttention = SelectiveAttentionConfig{0};
+        else if (m == "memory") c.persistentMemory = PersistentMemoryConfig{3, false};
+        else if (m == "all-attention") c.persistentMemory = PersistentMemoryConfig{3, true};
+    }
+    return c;
+}
+
+std::map<std::string, FloatArray> randomWeights(const ModelConfig& c, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+    auto randn = [&](std::vector<int64_t> shape, float offset = 0.0f) {
+        std::vector<float> v(static_cast<size_t>(FloatArray::countOf(shape)));
+        for (auto& x : v) x = offset + normal(rng);
+        return FloatArray(shape, v);
+    };
+    const int64_t V = c.vocabSize, D = c.nEmbd, P = c.nPositions, H = c.nHead, d = c.headDim(), N = c.memorySlots();
+    std::map<std::string, FloatArray> w;
+    w["wte.weight"] = randn({V, D});
+    w["wpe.weight"] = randn({P, D});
+    for (int l = 0; l < c.nLayer; ++l) {
+        const std::string p = "h." + std::to_string(l) + ".";
+        w[p + "ln_1.weight"] = randn({D}, 1.0f);
+        w[p + "ln_1.bias"] = randn({D});
+        w[p + "attn.c_attn.weight"] = randn({D, 3 * D});
+        w[p + "attn.c_attn.bias"] = randn({3 * D});
+        w[p + "attn.c_proj.weight"] = randn({D, D});
+        w[p + "attn.c_proj.bias"] = randn({D});
+        if (c.hasMlp()) {
+            w[p + "ln_2.weight"] = randn({D}, 1.0f);
+            w[p + "ln_2.bias"] = randn({D});
+            w[p + "mlp.c_fc.weight"] = randn({D, 4 * D});
+            w[p + "mlp.c_fc.bias"] = randn({4 * D});
+            w[p + "mlp.c_proj.weight"] = randn({4 * D, D});
+            w[p + "mlp.c_proj.bias"] = randn({D});
+        }
+        if (c.headGates) w[p + "attn.gate_log_alpha"] = randn({H}, 1.0f);
+        if (c.adaptiveSpan) {
+            std::vector<float> z(static_cast<size_t>(H));
+            for (auto& x : z) x = unit(rng);
+            w[p + "attn.span_fraction"] = FloatArray({H}, z);
+        }
+        if (c.persistentMemory) {
+            w[p + "attn.memory_key"] = randn({H, N, d});
+            w[p + "attn.memory_value"] = randn({H, N, d});
+        }
+    }
+    w["ln_f.weight"] = randn({D}, 1.0f);
+    w["ln_f.bias"] = randn({D});
+    return w;
+}
+
+void writeModel(const std::string& dir, const ModelConfig& c, const std::map<std::string, FloatArray>& weights, DType storeAs) {
+    mkdir(dir.c_str(), 0755);
+    std::vector<NamedArray> tensors;
+    for (const auto& [name, a] : weights) tensors.push_back({name, a});
+    writeSafetensors(dir + "/model.safetensors", tensors, storeAs);
+    std::ofstream(dir + "/config.json") << c.toJson();
+    const std::string alphabet = "^abcdefghijklmnopqrstuvwxyz0123456789 .,;:!?=";
+    nlohmann::json v = nlohmann::json::object();
+    for (int i = 0; i < c.vocabSize && i < static_cast<int>(alphabet.size()); ++i) v[std::string(1, alphabet[static_cast<size_t>(i)])] = i;
+    std::ofstream(dir + "/vocab.json") << v.dump();
+}
+
+FloatArray constant(std::vector<int64_t> shape, float value) {
+    return FloatArray(shape, std::vector<float>(static_cast<size_t>(FloatArray::countOf(shape)), value));
+}
+
+FloatArray values(std::vector<int64_t> shape, std::vector<float> v) { return FloatArray(std::move(shape), std::move(v)); }
+
+FloatArray withValue(const FloatArray& a, int64_t flatIndex, float value) {
+    auto v = a.toVector();
+    v.at(static_cast<size_t>(flatIndex)) = value;
+    return FloatArray(a.shape(), v);
+}
+
+double maxAbsDiff(const FloatArray& a, const FloatArray& b) {
+    if (a.shape() != b.shape()) return -1;
+    double m = 0;
+    for (int64_t i = 0; i < a.size(); ++i) {
+        const double d = std::fabs(static_cast<double>(a.data()[i]) - static_cast<double>(b.data()[i]));
+        if (std::isnan(d)) return INFINITY;
+        m = std::max(m, d);
+    }
+    return m;
+}
+
+QString describe(const FloatArray& a) {
+    QString s = QString::fromStdString(a.shapeString()) + " {";
+    for (int64_t i = 0; i < a.size() && i < 16; ++i) s += (i ? ", " : "") + QString::number(a.data()[i]);
+    return s + (a.size() > 16 ? ", ...}" : "}");
+}
+
+} // namespace headlight::test
