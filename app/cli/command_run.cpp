@@ -86,7 +86,9 @@ int runCommand(const std::vector<std::string>& argv) {
     s["model"] = engine.modelDir();
     s["device"] = engine.device();
     s["tokens"] = trace.tokenIds.size();
-    if (trace.tokenIds.size() <= 256) s["token_texts"] = trace.tokens;
+    std::string text;
+    for (const auto& t : trace.tokens) text += t;
+    s["text"] = text;
     const double mean = trace.meanLoss();
     s["mean_loss"] = std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(mean);
     s["perplexity"] = std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(std::exp(mean));
