@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "headlight/error.h"
+#include "headlight/runtime.h"
 
 #include <cstdio>
 #include <cstring>
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);
         return 2;
     }
+    headlight::tuneAllocatorForRepeatedRuns();
     try {
         return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
     } catch (const headlight::cli::UsageError& e) {

@@ -29,7 +29,7 @@ AttentionOutput attend(const ModelConfig& config, const AttentionParams& params,
     AttentionOutput out;
 
     // 1. logits a_ij = q_i . k_j / sqrt(d), future keys masked.
-    auto logits = torch::matmul(q, k.transpose(-2, -1)) * scale;        // [B,H,T,T]
+    auto logits = torch::matmul(q * scale, k.transpose(-2, -1));        // [B,H,T,T] (scaling q is cheaper)
     auto future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
 
     // 2. Selective attention: the selector head's positive logits accumulate into F, which every head subtracts.
@@ -45,12 +45,12 @@ AttentionOutput attend(const ModelConfig& config, const AttentionParams& params,
         out.selection = s;
         out.selectionCumulative = f;
     }
-    logits = logits.masked_fill(future, -std::numeric_limits<float>::infinity());
+    logits.masked_fill_(future, -std::numeric_limits<float>::infinity());   // in place: saves a [T,T] pass
 
     // 3. Persistent memory: N extra keys per head, one softmax over context and memory together.
     torch::Tensor probs, memProbs;
     if (config.persistentMemory) {
-        auto memLogits = torch::matmul(q, params.memoryKey.transpose(-2, -1).unsqueeze(0)) * scale;   // [B,H,T,N]
+        auto memLogits = torch::matmul(q * scale, params.memoryKey.transpose(-2, -1).unsqueeze(0));   // [B,H,T,N]
         auto all = torch::softmax(torch::cat({logits, memLogits}, -1), -1);
         probs = all.narrow(-1, 0, T);
         memProbs = all.narrow(-1, T, memLogits.size(-1));

@@ -3,6 +3,7 @@
 #include "headlight/error.h"
 
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 namespace headlight {
@@ -36,6 +37,12 @@ public:
         if (e->shape != shape)
             throw Error(file_.path(), "tensor \"" + full + "\" has shape " + shapeText(e->shape) + ", expected " + shapeText(shape));
         used_.insert(full);
+        const auto address = reinterpret_cast<std::uintptr_t>(file_.rawData(*e));
+        if (e->dtype == DType::F32 && device_.is_cpu() && address % alignof(float) == 0) {
+            // Zero-copy: the tensor reads the mapped file (copy-on-write), which stays mapped while it lives.
+            auto keep = file_.owner();
+            return torch::from_blob(const_cast<void*>(file_.rawData(*e)), shape, [keep](void*) {}, torch::kFloat);
+        }
         auto t = torch::empty(shape, torch::kFloat);
         file_.copyAsFloat(*e, t.data_ptr<float>());
         return t.to(device_);

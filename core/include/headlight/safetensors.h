@@ -39,6 +39,9 @@ public:
     // Converts a floating-point tensor (F64, F32, F16, BF16) to float32 into `dst` (numel floats).
     void copyAsFloat(const SafetensorsEntry& entry, float* dst) const;
     FloatArray readFloat(const std::string& name) const;
+    // The entry's raw little-endian bytes, valid while `owner()` (or this file) is alive.
+    const void* rawData(const SafetensorsEntry& entry) const { return data_ + entry.begin; }
+    std::shared_ptr<const void> owner() const { return mapping_; }
 
 private:
     struct Mapping;
