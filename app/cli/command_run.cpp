@@ -61,7 +61,6 @@ int runCommand(const std::vector<std::string>& argv) {
     req.capture.heads = indexSet(a, "--heads");
     req.capture.enabled = !a.has("--no-capture");
     req.capture.logits = !a.has("--no-logits");
-    if (!req.capture.enabled && !out.empty() && !a.has("--no-logits")) req.capture.logits = true;
 
     const Trace trace = engine.run(req);
 
