@@ -85,8 +85,13 @@ private slots:
                 const bool inReference = expected.find(p + name) != nullptr;
                 QVERIFY2(inReference == !actual->empty(), qPrintable(QString::fromStdString(p + name) + ": present in one only"));
                 if (!inReference) continue;
-                const double diff = test::maxAbsDiff(*actual, expected.readFloat(p + name));
-                QVERIFY2(diff >= 0 && diff <= 2e-5, qPrintable(QString::fromStdString(p + name) + QString(": max |diff| %1").arg(diff)));
+                // float32 accuracy relative to the tensor's scale (F is a running sum and grows large).
+                const FloatArray ref = expected.readFloat(p + name);
+                double scale = 1.0;
+                for (float x : ref) scale = std::max(scale, static_cast<double>(std::fabs(x)));
+                const double diff = test::maxAbsDiff(*actual, ref);
+                QVERIFY2(diff >= 0 && diff <= 2e-5 * scale,
+                         qPrintable(QString::fromStdString(p + name) + QString(": max |diff| %1 at scale %2").arg(diff).arg(scale)));
                 ++compared;
             }
         }
