@@ -86,10 +86,10 @@ private slots:
                 QVERIFY2(inReference == !actual->empty(), qPrintable(QString::fromStdString(p + name) + ": present in one only"));
                 if (!inReference) continue;
                 // float32 accuracy relative to the tensor's scale (F is a running sum and grows large).
-                const FloatArray ref = expected.readFloat(p + name);
+                const FloatArray want = expected.readFloat(p + name);
                 double scale = 1.0;
-                for (float x : ref) scale = std::max(scale, static_cast<double>(std::fabs(x)));
-                const double diff = test::maxAbsDiff(*actual, ref);
+                for (float x : want) scale = std::max(scale, static_cast<double>(std::fabs(x)));
+                const double diff = test::maxAbsDiff(*actual, want);
                 QVERIFY2(diff >= 0 && diff <= 2e-5 * scale,
                          qPrintable(QString::fromStdString(p + name) + QString(": max |diff| %1 at scale %2").arg(diff).arg(scale)));
                 ++compared;
