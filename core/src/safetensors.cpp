@@ -115,7 +115,9 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
 
     auto mapping = std::make_shared<Mapping>();
     mapping->size = static_cast<size_t>(fileSize);
-    mapping->addr = mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Private and writable: tensors that alias the mapping may be updated in place (training) without
+    // touching the file; pages are copied only when written.
+    mapping->addr = mmap(nullptr, mapping->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (mapping->addr == MAP_FAILED) { mapping->addr = nullptr; throw Error(path, "cannot map the file into memory"); }
     const auto* bytes = static_cast<const uint8_t*>(mapping->addr);
