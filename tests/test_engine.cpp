@@ -77,11 +77,7 @@ private slots:
         int compared = 0;
         for (const LayerTrace& lt : trace.layers) {
             const std::string p = "layers." + std::to_string(lt.layer) + ".";
-            const std::pair<const char*, const FloatArray*> tensors[] = {
-                {"attention", &lt.attention}, {"memory_attention", &lt.memoryAttention}, {"gate", &lt.gate},
-                {"gate_open_probability", &lt.gateOpenProbability}, {"span", &lt.span},
-                {"selection", &lt.selection}, {"selection_cumulative", &lt.selectionCumulative}};
-            for (const auto& [name, actual] : tensors) {
+            for (const auto& [name, actual] : lt.named()) {
                 const bool inReference = expected.find(p + name) != nullptr;
                 QVERIFY2(inReference == !actual->empty(), qPrintable(QString::fromStdString(p + name) + ": present in one only"));
                 if (!inReference) continue;

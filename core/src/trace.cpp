@@ -5,6 +5,18 @@
 
 namespace headlight {
 
+std::vector<std::pair<const char*, FloatArray*>> LayerTrace::named() {
+    return {{"attention", &attention}, {"memory_attention", &memoryAttention}, {"gate", &gate},
+            {"gate_open_probability", &gateOpenProbability}, {"span", &span}, {"selection", &selection},
+            {"selection_cumulative", &selectionCumulative}};
+}
+
+std::vector<std::pair<const char*, const FloatArray*>> LayerTrace::named() const {
+    std::vector<std::pair<const char*, const FloatArray*>> out;
+    for (const auto& [name, array] : const_cast<LayerTrace*>(this)->named()) out.emplace_back(name, array);
+    return out;
+}
+
 double Trace::meanLoss() const {
     if (loss.empty()) return std::numeric_limits<double>::quiet_NaN();
     double sum = 0;

@@ -153,11 +153,7 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
             if (!g.ok()) throw Error(path, "HDF5 error while creating group /layers/" + std::to_string(lt.layer));
             std::vector<int32_t> heads(lt.heads.begin(), lt.heads.end());
             w.dataset(g.get(), "heads", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(heads.size())}, heads.data());
-            const std::pair<const char*, const FloatArray*> arrays[] = {
-                {"attention", &lt.attention}, {"memory_attention", &lt.memoryAttention}, {"gate", &lt.gate},
-                {"gate_open_probability", &lt.gateOpenProbability}, {"span", &lt.span},
-                {"selection", &lt.selection}, {"selection_cumulative", &lt.selectionCumulative}};
-            for (const auto& [name, a] : arrays)
+            for (const auto& [name, a] : lt.named())
                 if (a->data()) w.floats(g.get(), name, *a);
         }
         for (const auto& [key, value] : provenance) w.attribute(root, key, value);
@@ -190,13 +186,7 @@ LoadedTrace readTraceHdf5(const std::string& path) {
             LayerTrace lt;
             lt.layer = std::stoi(name);
             for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
-            lt.attention = readFloats(g.get(), "attention", path);
-            lt.memoryAttention = readFloats(g.get(), "memory_attention", path);
-            lt.gate = readFloats(g.get(), "gate", path);
-            lt.gateOpenProbability = readFloats(g.get(), "gate_open_probability", path);
-            lt.span = readFloats(g.get(), "span", path);
-            lt.selection = readFloats(g.get(), "selection", path);
-            lt.selectionCumulative = readFloats(g.get(), "selection_cumulative", path);
+            for (const auto& [dataset, array] : lt.named()) *array = readFloats(g.get(), dataset, path);
             t.layers.push_back(std::move(lt));
         }
         std::sort(t.layers.begin(), t.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });

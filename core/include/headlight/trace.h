@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace headlight {
@@ -31,6 +32,10 @@ struct LayerTrace {
     FloatArray span;                   // [H] z in tokens, adaptive span only
     FloatArray selection;              // [T,T] S, shifted so that F = cumsum(S) over queries; selective only
     FloatArray selectionCumulative;    // [T,T] F, subtracted from every head's logits; selective only
+
+    // Every tensor above with its name in the trace format ("attention", "memory_attention", ...).
+    std::vector<std::pair<const char*, const FloatArray*>> named() const;
+    std::vector<std::pair<const char*, FloatArray*>> named();
 };
 
 struct Timings {
