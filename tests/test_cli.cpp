@@ -1,17 +1,21 @@
 // headlight-cli end to end, and every bad input: one-line error naming the file or argument, non-zero exit,
 // no output file and no temporary left behind.
+#include "headlight/engine.h"
 #include "headlight/trace_hdf5.h"
 #include "test_support.h"
 
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
 
 using namespace headlight;
+using nlohmann::json;
 
 namespace {
 
@@ -23,53 +27,115 @@ struct Result {
 Result cli(const QStringList& args) {
     QProcess p;
     p.start(HEADLIGHT_CLI, args);
-    p.waitForFinished(120000);
+    if (!p.waitForFinished(120000)) p.kill();
+    p.waitForFinished();
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
 }
 
 QByteArray readAll(const QString& path) {
     QFile f(path);
-    f.open(QIODevice::ReadOnly);
-    return f.readAll();
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
-void writeAll(const QString& path, const QByteArray& data) {
+bool writeAll(const QString& path, const QByteArray& data) {
     QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(data);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
 }
 
-// Replaces the safetensors header (keeping the data) with `header`.
-void rewriteHeader(const QString& file, const std::function<void(nlohmann::json&)>& edit) {
-    QByteArray bytes = readAll(file);
+QByteArray lengthField(uint64_t n) {
+    QByteArray out(8, 0);
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
+    return out;
+}
+uint64_t headerLength(const QByteArray& bytes) {
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = n << 8 | static_cast<uint8_t>(bytes[i]);
-    auto header = nlohmann::json::parse(bytes.mid(8, static_cast<int>(n)).toStdString());
+    return n;
+}
+
+// Rewrites the safetensors header through `edit`, keeping the data section and appending `extraData`.
+bool rewriteHeader(const QString& file, const std::function<void(json&)>& edit, const QByteArray& extraData = {}) {
+    const QByteArray bytes = readAll(file);
+    const int n = static_cast<int>(headerLength(bytes));
+    json header = json::parse(bytes.mid(8, n).toStdString());
     edit(header);
     const std::string text = header.dump();
-    QByteArray out(8, 0);
-    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((text.size() >> (8 * i)) & 0xFF);
-    writeAll(file, out + QByteArray::fromStdString(text) + bytes.mid(8 + static_cast<int>(n)));
+    return writeAll(file, lengthField(text.size()) + QByteArray::fromStdString(text) + bytes.mid(8 + n) + extraData);
 }
 
-void editConfig(const QString& dir, const std::function<void(nlohmann::json&)>& edit) {
-    auto j = nlohmann::json::parse(readAll(dir + "/config.json").toStdString());
+bool editConfig(const QString& file, const std::function<void(json&)>& edit) {
+    json j = json::parse(readAll(file).toStdString());
     edit(j);
-    writeAll(dir + "/config.json", QByteArray::fromStdString(j.dump()));
+    return writeAll(file, QByteArray::fromStdString(j.dump()));
 }
 
-using Mutation = std::function<void(const QString& dir)>;
+// Breaks the copy of the valid model in `m` the way `what` says; false if the breaking itself failed.
+bool mutate(const QString& what, const QString& m) {
+    const QString st = m + "/model.safetensors", conf = m + "/config.json";
+    auto config = [&](const std::function<void(json&)>& e) { return editConfig(conf, e); };
+    auto header = [&](const std::function<void(json&)>& e) { return rewriteHeader(st, e); };
+    QByteArray b = readAll(st);
+    const uint64_t dataStart = 8 + headerLength(b);
+    if (what.isEmpty()) return true;
+    if (what == "rm config") return QFile::remove(conf);
+    if (what == "rm weights") return QFile::remove(st);
+    if (what == "rm vocab") return QFile::remove(m + "/vocab.json");
+    if (what == "config not json") return writeAll(conf, "{\"model_type\": \"headlight\", \"n_layer\": ");
+    if (what == "no n_head") return config([](json& j) { j.erase("n_head"); });
+    if (what == "n_layer string") return config([](json& j) { j["n_layer"] = "2"; });
+    if (what == "n_layer 0") return config([](json& j) { j["n_layer"] = 0; });
+    if (what == "vocab -5") return config([](json& j) { j["vocab_size"] = -5; });
+    if (what == "n_head 3") return config([](json& j) { j["n_head"] = 3; });
+    if (what == "headlight colour") return config([](json& j) { j["headlight"]["colour"] = 1; });
+    if (what == "ramp 0") return config([](json& j) { j["headlight"]["adaptive_span"]["ramp"] = 0; });
+    if (what == "selector 2") return config([](json& j) { j["headlight"]["selective_attention"]["selector_head"] = 2; });
+    if (what == "gamma 0") return config([](json& j) { j["headlight"]["head_gates"]["gamma"] = 0.0; });
+    if (what == "cut data") return writeAll(st, b.left(static_cast<int>(dataStart + (b.size() - dataStart) / 2)));
+    if (what == "7 bytes") return writeAll(st, b.left(7));
+    if (what == "header length") return writeAll(st, lengthField(static_cast<uint64_t>(b.size()) - 7) + b.mid(8));
+    if (what == "header not json") { b[8] = '!'; return writeAll(st, b); }
+    if (what == "overlap") return header([](json& h) { h["ln_f.bias"]["data_offsets"] = h["ln_f.weight"]["data_offsets"]; });
+    if (what == "out of range")
+        return header([&](json& h) {
+            h["ln_f.bias"]["data_offsets"] = {b.size() - dataStart - 16, b.size() - dataStart + 16};
+        });
+    if (what == "dtype F8") return header([](json& h) { h["ln_f.bias"]["dtype"] = "F8"; });
+    if (what == "missing tensor") return header([](json& h) { h.erase("h.1.ln_2.bias"); });
+    if (what == "wrong shape") return header([](json& h) { h["ln_f.bias"]["shape"] = {2, 4}; });
+    if (what == "extra tensor")
+        return rewriteHeader(st, [&](json& h) {
+            const uint64_t end = static_cast<uint64_t>(b.size()) - dataStart;
+            h["h.2.ln_1.weight"] = {{"dtype", "F32"}, {"shape", {8}}, {"data_offsets", {end, end + 32}}};
+        }, QByteArray(32, 0));
+    qWarning("unknown mutation %s", qPrintable(what));
+    return false;
+}
 
 } // namespace
 
 class TestCli : public QObject {
     Q_OBJECT
     QTemporaryDir tmp_;
-    QString model_;   // a valid model with all four mechanisms: 2 layers x 2 heads, 11 characters "^abcdefghij"
+    QString model_;   // a valid model with all four mechanisms: 2 layers x 2 heads, n_embd 8, vocab "^abcdefghij"
+
+    // Runs and checks the common success contract: exit 0, nothing on stderr, a JSON summary on stdout.
+    json runOk(const QStringList& args) {
+        const Result r = cli(args);
+        [&] {
+            QVERIFY2(r.exitCode == 0, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(r.err)));
+            QVERIFY2(r.err.isEmpty(), qPrintable("stderr on success: " + r.err));
+        }();
+        try {
+            return json::parse(r.out.toStdString());
+        } catch (const std::exception&) {
+            return json();
+        }
+    }
 
 private slots:
     void initTestCase() {
         QVERIFY(tmp_.isValid());
+        QVERIFY2(QFile::exists(HEADLIGHT_CLI), HEADLIGHT_CLI);
         model_ = tmp_.filePath("model");
         const ModelConfig c = test::tinyConfig({"gates", "span", "selective", "memory"});
         test::writeModel(model_.toStdString(), c, test::randomWeights(c, 11));
@@ -77,179 +143,248 @@ private slots:
 
     void initInfoRunEndToEnd() {
         const QString config = tmp_.filePath("init.json");
-        writeAll(config, R"({"model_type": "headlight", "vocab_size": 40, "n_layer": 2, "n_head": 2, "n_embd": 16,
+        QVERIFY(writeAll(config, R"({"model_type": "headlight", "vocab_size": 40, "n_layer": 2, "n_head": 2, "n_embd": 16,
             "n_positions": 32, "headlight": {"head_gates": {}, "adaptive_span": {"max_span": 8, "ramp": 2},
-            "selective_attention": {"selector_head": 1}, "persistent_memory": {"slots": 2, "replace_mlp": true}}})");
+            "selective_attention": {"selector_head": 1}, "persistent_memory": {"slots": 2, "replace_mlp": true}}})"));
         const QString dir = tmp_.filePath("initialised");
-        Result r = cli({"init", "--config", config, "--seed", "3", "--out", dir});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QVERIFY(nlohmann::json::parse(r.out.toStdString())["parameters"].get<int64_t>() > 0);
+        const json made = runOk({"init", "--config", config, "--seed", "3", "--out", dir});
+        if (QTest::currentTestFailed()) return;
+        // wte 40*16 + wpe 32*16 + 2 layers * (ln_1 32 + c_attn 816 + c_proj 272 + gates 2 + spans 2 + memory 64) + ln_f 32
+        const int64_t expectedParameters = 640 + 512 + 2 * (32 + 816 + 272 + 2 + 2 + 64) + 32;
+        QCOMPARE(made.value("parameters", int64_t(-1)), expectedParameters);
+        for (const char* f : {"config.json", "model.safetensors", "vocab.json"}) QVERIFY2(QFile::exists(dir + "/" + f), f);
 
-        r = cli({"info", dir});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const auto info = nlohmann::json::parse(r.out.toStdString());
+        const json info = runOk({"info", dir});
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(info["parameters"].get<int64_t>(), expectedParameters);
         QCOMPARE(info["sizes"]["n_layer"].get<int>(), 2);
+        QCOMPARE(info["sizes"]["n_head"].get<int>(), 2);
+        QCOMPARE(info["sizes"]["mlp"].get<bool>(), false);
         for (const char* m : {"head_gates", "adaptive_span", "selective_attention", "persistent_memory"})
             QVERIFY2(info["mechanisms"].contains(m), m);
-        QCOMPARE(info["sizes"]["mlp"].get<bool>(), false);
+        QCOMPARE(info["mechanisms"]["adaptive_span"]["max_span"].get<int>(), 8);
+        QCOMPARE(info["mechanisms"]["selective_attention"]["selector_head"].get<int>(), 1);
+        QCOMPARE(info["mechanisms"]["persistent_memory"]["slots"].get<int>(), 2);
 
         const QString out = tmp_.filePath("run.h5");
-        r = cli({"run", dir, "--text", "hello world", "--out", out, "--prune", "1.0"});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const auto summary = nlohmann::json::parse(r.out.toStdString());
-        QCOMPARE(summary["tokens"].get<int>(), 11);
-        QCOMPARE(summary["text"].get<std::string>(), std::string("hello world"));
-        QVERIFY(std::isfinite(summary["mean_loss"].get<double>()));
-        QCOMPARE(summary["pruned_heads"].get<int>(), 1);
+        const json s = runOk({"run", dir, "--text", "hello world", "--out", out});
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(s["tokens"].get<int>(), 11);
+        QCOMPARE(s["text"].get<std::string>(), std::string("hello world"));
+        QVERIFY(s["mean_loss"].is_number());
+        const double meanLoss = s["mean_loss"].get<double>();
+        QVERIFY(std::isfinite(meanLoss) && meanLoss > 0);
+        QCOMPARE(s["pruned_heads"].get<int>(), 0);
+        QCOMPARE(s["captured_layers"].get<int>(), 2);
 
         const LoadedTrace t = readTraceHdf5(out.toStdString());
         QCOMPARE(t.trace.tokenIds.size(), size_t(11));
+        QCOMPARE(t.trace.tokens.size(), size_t(11));
         QCOMPARE(t.trace.tokens[4], std::string("o"));
+        QCOMPARE(t.trace.tokens[5], std::string(" "));
         QCOMPARE(t.trace.loss.shape(), (std::vector<int64_t>{10}));
+        double sum = 0;
+        for (float x : t.trace.loss) sum += x;
+        QVERIFY2(std::fabs(sum / 10 - meanLoss) < 1e-4, "trace loss does not average to the summary's mean_loss");
         QCOMPARE(t.trace.logits.shape(), (std::vector<int64_t>{11, 40}));
-        QCOMPARE(t.trace.headMask.at({1, 0}), 0.0f);
-        QCOMPARE(t.trace.headMask.at({0, 1}), 1.0f);
+        QCOMPARE(t.trace.headMask.shape(), (std::vector<int64_t>{2, 2}));
+        for (float m : t.trace.headMask) QCOMPARE(m, 1.0f);
         QCOMPARE(t.trace.layers.size(), size_t(2));
-        QCOMPARE(t.trace.layers[1].attention.shape(), (std::vector<int64_t>{2, 11, 11}));
-        QCOMPARE(t.trace.layers[1].memoryAttention.shape(), (std::vector<int64_t>{2, 11, 2}));
-        QCOMPARE(t.trace.layers[0].selectionCumulative.shape(), (std::vector<int64_t>{11, 11}));
+        for (int l = 0; l < 2; ++l) {
+            QCOMPARE(t.trace.layers[l].layer, l);
+            QCOMPARE(t.trace.layers[l].heads, (std::vector<int>{0, 1}));
+            QCOMPARE(t.trace.layers[l].attention.shape(), (std::vector<int64_t>{2, 11, 11}));
+            QCOMPARE(t.trace.layers[l].memoryAttention.shape(), (std::vector<int64_t>{2, 11, 2}));
+            QCOMPARE(t.trace.layers[l].selectionCumulative.shape(), (std::vector<int64_t>{11, 11}));
+            QCOMPARE(t.trace.layers[l].gate.shape(), (std::vector<int64_t>{2}));
+            QCOMPARE(t.trace.layers[l].span.shape(), (std::vector<int64_t>{2}));
+        }
         for (const char* key : {"model_path", "config_json", "text", "device", "tool_version", "created_utc"})
-            QVERIFY2(t.provenance.count(key), key);
+            QVERIFY2(t.provenance.count(key) && !t.provenance.at(key).empty(), key);
+        QCOMPARE(t.provenance.at("model_path"), QDir(dir).canonicalPath().toStdString());
         QCOMPARE(t.provenance.at("text"), std::string("hello world"));
+        QCOMPARE(t.provenance.at("input"), std::string("text"));
         QCOMPARE(t.provenance.at("device"), std::string("cpu"));
-        QVERIFY(QString::fromStdString(t.provenance.at("config_json")).contains("persistent_memory"));
+        QVERIFY(QString::fromStdString(t.provenance.at("created_utc")).contains(QRegularExpression("^\\d{4}-\\d\\d-\\d\\dT")));
+        const json cfg = json::parse(t.provenance.at("config_json"));
+        QCOMPARE(cfg["headlight"]["persistent_memory"]["replace_mlp"].get<bool>(), true);
+        QVERIFY(QDir(tmp_.path()).entryList({"*.tmp-*"}).isEmpty());
     }
 
-    void idsAndCaptureFilters() {
-        const QString out = tmp_.filePath("ids.h5");
-        Result r = cli({"run", model_, "--ids", "1,2,3,4,5", "--layers", "1", "--heads", "0", "--out", out});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    void idsAndPrune() {
+        const QString out = tmp_.filePath("pruned.h5");
+        const json s = runOk({"run", model_, "--ids", "1,2,3", "--prune", "0.1", "--out", out});
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(s["tokens"].get<int>(), 3);
+        QCOMPARE(s["text"].get<std::string>(), std::string("abc"));
+        QCOMPARE(s["pruned_heads"].get<int>(), 1);
+        const LoadedTrace t = readTraceHdf5(out.toStdString());
+        QCOMPARE(t.trace.tokenIds, (std::vector<int64_t>{1, 2, 3}));
+        QCOMPARE(t.trace.loss.shape(), (std::vector<int64_t>{2}));
+        QCOMPARE(t.trace.headMask.shape(), (std::vector<int64_t>{2, 2}));
+        QCOMPARE(t.trace.headMask.at({0, 0}), 1.0f);
+        QCOMPARE(t.trace.headMask.at({0, 1}), 0.0f);
+        QCOMPARE(t.trace.headMask.at({1, 0}), 1.0f);
+        QCOMPARE(t.trace.headMask.at({1, 1}), 1.0f);
+        QCOMPARE(t.provenance.at("input"), std::string("ids"));
+        QCOMPARE(t.provenance.at("pruned_heads"), std::string("0.1"));
+        // Pruning scales head 0.1's output: layer 0's attention is unchanged, what comes after is not.
+        const QString keptOut = tmp_.filePath("kept.h5");
+        runOk({"run", model_, "--ids", "1,2,3", "--out", keptOut});
+        if (QTest::currentTestFailed()) return;
+        const LoadedTrace kept = readTraceHdf5(keptOut.toStdString());
+        HL_COMPARE_ARRAYS(t.trace.layers.at(0).attention, kept.trace.layers.at(0).attention, 0.0);
+        QVERIFY(test::maxAbsDiff(t.trace.layers.at(1).attention, kept.trace.layers.at(1).attention) > 1e-6);
+        QVERIFY(test::maxAbsDiff(t.trace.loss, kept.trace.loss) > 1e-6);
+    }
+
+    void captureFilters() {
+        const QString out = tmp_.filePath("filtered.h5");
+        const json s = runOk({"run", model_, "--text", "abcde", "--layers", "1", "--heads", "0", "--out", out});
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(s["captured_layers"].get<int>(), 1);
         const LoadedTrace t = readTraceHdf5(out.toStdString());
         QCOMPARE(t.trace.tokenIds, (std::vector<int64_t>{1, 2, 3, 4, 5}));
         QCOMPARE(t.trace.layers.size(), size_t(1));
         QCOMPARE(t.trace.layers[0].layer, 1);
         QCOMPARE(t.trace.layers[0].heads, (std::vector<int>{0}));
         QCOMPARE(t.trace.layers[0].attention.shape(), (std::vector<int64_t>{1, 5, 5}));
-        QCOMPARE(t.provenance.at("input"), std::string("ids"));
+        QCOMPARE(t.trace.layers[0].memoryAttention.shape(), (std::vector<int64_t>{1, 5, 3}));
+    }
+
+    void cudaWithoutCuda() {
+        if (Engine::cudaAvailable()) QSKIP("this LibTorch can run on CUDA here");
+        QTemporaryDir dir;
+        const QString out = dir.filePath("t.h5");
+        const Result r = cli({"run", model_, "--text", "abc", "--device", "cuda", "--out", out});
+        QVERIFY2(r.exitCode != 0, qPrintable(r.out));
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY(r.err.endsWith('\n'));
+        QVERIFY2(r.err.startsWith("headlight-cli run: error: --device: ") && r.err.contains("cuda"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(out));
+        QVERIFY(QDir(dir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).isEmpty());
     }
 
     void badInput_data() {
-        QTest::addColumn<QStringList>("args");        // MODEL is replaced by the mutated model folder, OUT by the output path
-        QTest::addColumn<int>("mutation");
+        // In args: MODEL = a copy of the valid model broken by `mutation`, OUT = DIR/out.h5 (must not appear),
+        // CONFIG = a valid config.json outside the model, DIR/ = the test's temporary folder (DIR/file is a file).
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mutation");
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QString>("where");
         QTest::addColumn<QString>("problem");
         const QStringList run = {"run", "MODEL", "--text", "abc", "--out", "OUT"};
-        int m = 0;
-        auto row = [&](const char* name, QStringList args, int exit, const char* where, const char* problem) {
-            QTest::newRow(name) << args << m++ << exit << QString(where) << QString(problem);
+        auto row = [](const char* name, const QStringList& args, const char* mutation, int exit, const char* where,
+                      const char* problem) {
+            QTest::newRow(name) << args << QString(mutation) << exit << QString(where) << QString(problem);
         };
-        row("missing folder", run, 1, "nowhere", "not found");
-        row("missing config.json", run, 1, "config.json", "not found");
-        row("missing model.safetensors", run, 1, "model.safetensors", "not found");
-        row("config not JSON", run, 1, "config.json", "not valid JSON");
-        row("config missing key", run, 1, "config.json", "missing key \"n_head\"");
-        row("config wrong type", run, 1, "config.json", "must be an integer");
-        row("config zero size", run, 1, "config.json", "must be positive");
-        row("config negative size", run, 1, "config.json", "must be positive");
-        row("n_embd not divisible", run, 1, "config.json", "not divisible");
-        row("unknown headlight key", run, 1, "config.json", "unknown key");
-        row("ramp zero", run, 1, "config.json", "ramp");
-        row("selector out of range", run, 1, "config.json", "selector_head");
-        row("gamma not negative", run, 1, "config.json", "gamma");
-        row("safetensors truncated", run, 1, "model.safetensors", "outside the data section");
-        row("safetensors under 8 bytes", run, 1, "model.safetensors", "truncated");
-        row("header length beyond file", run, 1, "model.safetensors", "beyond the end");
-        row("header not JSON", run, 1, "model.safetensors", "not valid JSON");
-        row("offsets overlap", run, 1, "model.safetensors", "overlap");
-        row("offsets out of range", run, 1, "model.safetensors", "outside the data section");
-        row("unknown dtype", run, 1, "model.safetensors", "unknown dtype");
-        row("tensor missing", run, 1, "model.safetensors", "\"h.1.ln_2.bias\" is missing");
-        row("tensor wrong shape", run, 1, "model.safetensors", "expected [8]");
-        row("unexpected tensor", run, 1, "model.safetensors", "unexpected tensor");
-        row("text outside vocabulary", {"run", "MODEL", "--text", "abz!", "--out", "OUT"}, 1, "vocab.json", "'z', '!'");
-        row("empty text", {"run", "MODEL", "--text", "", "--out", "OUT"}, 1, "--text", "empty");
-        row("id out of range", {"run", "MODEL", "--ids", "1,11", "--out", "OUT"}, 1, "input", "out of range");
-        row("ids not numbers", {"run", "MODEL", "--ids", "1,x", "--out", "OUT"}, 1, "--ids", "not an integer");
-        row("too many tokens", {"run", "MODEL", "--text", QString(17, 'a'), "--out", "OUT"}, 1, "input", "n_positions");
-        row("out folder missing", {"run", "MODEL", "--text", "abc", "--out", "MISSING/t.h5"}, 1, "t.h5", "does not exist");
-        row("out under a file", {"run", "MODEL", "--text", "abc", "--out", "FILE/t.h5"}, 1, "t.h5", "cannot write");
-        row("prune layer too big", {"run", "MODEL", "--text", "abc", "--prune", "2.0", "--out", "OUT"}, 1, "--prune", "does not exist");
-        row("prune head too big", {"run", "MODEL", "--text", "abc", "--prune", "0.0,1.2", "--out", "OUT"}, 1, "--prune", "does not exist");
-        row("prune malformed", {"run", "MODEL", "--text", "abc", "--prune", "3", "--out", "OUT"}, 1, "--prune", "not a head");
-        row("unknown option", {"run", "MODEL", "--text", "abc", "--colour", "red"}, 2, "--colour", "unknown option");
-        row("no model", {"run", "--text", "abc"}, 2, "run", "MODEL_DIR");
-        row("text and ids", {"run", "MODEL", "--text", "abc", "--ids", "1"}, 2, "run", "exactly one of");
-        row("init missing config", {"init", "--config", "NOWHERE.json", "--out", "OUT"}, 1, "NOWHERE.json", "not found");
-        row("init out under a file", {"init", "--config", "CONFIG", "--out", "FILE/m"}, 1, "file/m", "is a file");
-        row("init alphabet length", {"init", "--config", "CONFIG", "--out", "OUT", "--alphabet", "abc"}, 1, "--alphabet", "vocab_size");
-        row("cuda without cuda", {"run", "MODEL", "--text", "abc", "--device", "cuda", "--out", "OUT"}, 1, "--device", "cuda");
+        const QStringList noFolder = {"run", "DIR/nowhere", "--text", "abc", "--out", "OUT"};
+        row("missing model folder", noFolder, "", 1, "nowhere", "model folder not found");
+        row("missing config.json", run, "rm config", 1, "config.json", "file not found");
+        row("missing model.safetensors", run, "rm weights", 1, "model.safetensors", "file not found");
+        row("config not JSON", run, "config not json", 1, "config.json", "not valid JSON");
+        row("config missing n_head", run, "no n_head", 1, "config.json", "missing key \"n_head\"");
+        row("config wrong type", run, "n_layer string", 1, "config.json", "\"n_layer\" must be an integer");
+        row("config zero size", run, "n_layer 0", 1, "config.json", "\"n_layer\" must be positive, got 0");
+        row("config negative size", run, "vocab -5", 1, "config.json", "\"vocab_size\" must be positive, got -5");
+        row("n_embd not divisible", run, "n_head 3", 1, "config.json", "n_embd (8) is not divisible by n_head (3)");
+        row("unknown headlight key", run, "headlight colour", 1, "config.json", "unknown key \"colour\"");
+        row("ramp zero", run, "ramp 0", 1, "config.json", "ramp\" must be > 0");
+        row("selector out of range", run, "selector 2", 1, "config.json", "selector_head\" = 2 is not a head");
+        row("gamma not negative", run, "gamma 0", 1, "config.json", "gamma\" must be < 0");
+        row("safetensors truncated", run, "cut data", 1, "model.safetensors", "outside the data section");
+        row("safetensors under 8 bytes", run, "7 bytes", 1, "model.safetensors", "shorter than the 8-byte header length");
+        row("header length beyond file", run, "header length", 1, "model.safetensors", "beyond the end of the file");
+        row("header not JSON", run, "header not json", 1, "model.safetensors", "header is not valid JSON");
+        row("offsets overlap", run, "overlap", 1, "model.safetensors", "overlap");
+        row("offsets out of range", run, "out of range", 1, "model.safetensors", "outside the data section");
+        row("unknown dtype", run, "dtype F8", 1, "model.safetensors", "unknown dtype \"F8\"");
+        row("tensor missing", run, "missing tensor", 1, "model.safetensors", "\"h.1.ln_2.bias\" is missing");
+        row("tensor wrong shape", run, "wrong shape", 1, "model.safetensors", "\"ln_f.bias\" has shape [2,4], expected [8]");
+        row("unexpected tensor", run, "extra tensor", 1, "model.safetensors", "unexpected tensor \"h.2.ln_1.weight\"");
+        row("text outside vocabulary", {"run", "MODEL", "--text", "abz!a", "--out", "OUT"}, "", 1, "vocab.json",
+            "not in the vocabulary: 'z', '!'");
+        row("text without vocab.json", run, "rm vocab", 1, "vocab.json", "token ids only");
+        row("empty text", {"run", "MODEL", "--text", "", "--out", "OUT"}, "", 1, "--text", "is empty");
+        row("empty ids", {"run", "MODEL", "--ids", "", "--out", "OUT"}, "", 1, "--ids", "is empty");
+        row("id out of range", {"run", "MODEL", "--ids", "1,11", "--out", "OUT"}, "", 1, "--ids", "token id 11 is out of range");
+        row("negative id", {"run", "MODEL", "--ids", "-1,2", "--out", "OUT"}, "", 1, "--ids", "token id -1 is out of range");
+        row("ids not numbers", {"run", "MODEL", "--ids", "1,x", "--out", "OUT"}, "", 1, "--ids", "\"x\" is not an integer");
+        row("too many tokens", {"run", "MODEL", "--text", QString(17, 'a'), "--out", "OUT"}, "", 1, "--text",
+            "17 tokens, but the model allows at most 16");
+        row("too many ids", {"run", "MODEL", "--ids", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", "--out", "OUT"}, "", 1, "--ids",
+            "17 tokens, but the model allows at most 16");
+        row("out folder missing", {"run", "MODEL", "--text", "abc", "--out", "DIR/missing/t.h5"}, "", 1, "missing/t.h5",
+            "cannot write");
+        row("out under a file", {"run", "MODEL", "--text", "abc", "--out", "DIR/file/t.h5"}, "", 1, "file/t.h5", "cannot write");
+        row("out is a folder", {"run", "MODEL", "--text", "abc", "--out", "DIR"}, "", 1, "DIR", "cannot write: is a folder");
+        row("prune layer too big", {"run", "MODEL", "--text", "abc", "--prune", "2.0", "--out", "OUT"}, "", 1, "--prune",
+            "head 2.0 does not exist");
+        row("prune head too big", {"run", "MODEL", "--text", "abc", "--prune", "0.0,1.2", "--out", "OUT"}, "", 1,
+            "--prune", "head 1.2 does not exist");
+        row("prune malformed", {"run", "MODEL", "--text", "abc", "--prune", "3", "--out", "OUT"}, "", 1, "--prune",
+            "\"3\" is not a head");
+        row("capture layer too big", {"run", "MODEL", "--text", "abc", "--layers", "2", "--out", "OUT"}, "", 1, "--layers",
+            "layer 2 does not exist");
+        row("capture head too big", {"run", "MODEL", "--text", "abc", "--heads", "0,2", "--out", "OUT"}, "", 1, "--heads",
+            "head 2 does not exist");
+        row("unknown option", {"run", "MODEL", "--text", "abc", "--colour", "red", "--out", "OUT"}, "", 2, "--colour",
+            "unknown option");
+        row("option without value", {"run", "MODEL", "--out", "OUT", "--text"}, "", 2, "--text", "needs a value");
+        row("no MODEL_DIR", {"run", "--text", "abc", "--out", "OUT"}, "", 2, "run", "MODEL_DIR");
+        row("both text and ids", {"run", "MODEL", "--text", "abc", "--ids", "1", "--out", "OUT"}, "", 2, "--ids",
+            "exactly one of --text or --ids");
+        row("info missing folder", {"info", "DIR/nowhere"}, "", 1, "nowhere", "model folder not found");
+        row("init missing config", {"init", "--config", "DIR/nowhere.json", "--out", "OUT"}, "", 1, "nowhere.json",
+            "file not found");
+        row("init bad config", {"init", "--config", "MODEL/config.json", "--out", "OUT"}, "n_head 3", 1, "config.json",
+            "is not divisible");
+        row("init out under a file", {"init", "--config", "CONFIG", "--out", "DIR/file/m"}, "", 1, "file/m", "is a file");
+        row("init alphabet length", {"init", "--config", "CONFIG", "--out", "OUT", "--alphabet", "abc"}, "", 1,
+            "--alphabet", "has 3 characters but vocab_size = 11");
+        row("init negative seed", {"init", "--config", "CONFIG", "--out", "OUT", "--seed", "-1"}, "", 2, "--seed", ">= 0");
     }
 
     void badInput() {
         QFETCH(QStringList, args);
-        QFETCH(int, mutation);
+        QFETCH(QString, mutation);
         QFETCH(int, exitCode);
         QFETCH(QString, where);
         QFETCH(QString, problem);
-        if (QString(QTest::currentDataTag()) == "cuda without cuda" && QFile::exists("/dev/nvidia0"))
-            QSKIP("a CUDA device may be present");
 
         QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        if (where == "DIR") where = dir.path();
         const QString model = dir.filePath("m");
-        QDir().mkpath(model);
+        QVERIFY(QDir().mkpath(model));
         for (const char* f : {"config.json", "model.safetensors", "vocab.json"})
-            QFile::copy(model_ + "/" + f, model + "/" + f);
-        const QString st = model + "/model.safetensors";
-        const QString conf = model + "/config.json";
-        const std::vector<Mutation> mutations = {
-            [&](const QString&) { QDir(model).removeRecursively(); },
-            [&](const QString&) { QFile::remove(conf); },
-            [&](const QString&) { QFile::remove(st); },
-            [&](const QString&) { writeAll(conf, "{\"model_type\": \"headlight\", "); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j.erase("n_head"); }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["n_layer"] = "2"; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["n_layer"] = 0; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["vocab_size"] = -5; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["n_head"] = 3; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["headlight"]["colour"] = 1; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["headlight"]["adaptive_span"]["ramp"] = 0; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["headlight"]["selective_attention"]["selector_head"] = 2; }); },
-            [&](const QString&) { editConfig(model, [](auto& j) { j["headlight"]["head_gates"]["gamma"] = 0.1; }); },
-            [&](const QString&) { QByteArray b = readAll(st); writeAll(st, b.left(b.size() - 100)); },
-            [&](const QString&) { writeAll(st, "abc"); },
-            [&](const QString&) { QByteArray b = readAll(st); b[5] = 0x7F; writeAll(st, b); },
-            [&](const QString&) { QByteArray b = readAll(st); b[8] = '!'; writeAll(st, b); },
-            [&](const QString&) { rewriteHeader(st, [](auto& h) { h["ln_f.bias"]["data_offsets"] = h["ln_f.weight"]["data_offsets"]; }); },
-            [&](const QString&) { rewriteHeader(st, [](auto& h) { h["wte.weight"]["data_offsets"] = {1000000, 1000000 + 11 * 8 * 4}; }); },
-            [&](const QString&) { rewriteHeader(st, [](auto& h) { h["ln_f.bias"]["dtype"] = "F8"; }); },
-            [&](const QString&) { rewriteHeader(st, [](auto& h) { h.erase("h.1.ln_2.bias"); }); },
-            [&](const QString&) { rewriteHeader(st, [](auto& h) { h["ln_f.bias"]["shape"] = {2, 4}; h["ln_f.weight"]["shape"] = {2, 4}; }); },
-            [&](const QString&) { rewriteHeader(st, [](auto& h) { h["extra.weight"] = {{"dtype", "F32"}, {"shape", {0}}, {"data_offsets", {0, 0}}}; }); },
-        };
-        if (mutation < static_cast<int>(mutations.size())) mutations[static_cast<size_t>(mutation)](model);
-        if (QTest::currentTestFailed()) return;
+            QVERIFY(QFile::copy(model_ + "/" + f, model + "/" + f));
+        QVERIFY(writeAll(dir.filePath("config.json"), readAll(model_ + "/config.json")));
+        QVERIFY(writeAll(dir.filePath("file"), "a regular file, not a folder"));
+        QVERIFY2(mutate(mutation, model), qPrintable(mutation));
 
-        writeAll(dir.filePath("file"), "not a folder");
-        writeAll(dir.filePath("config.json"), readAll(model_ + "/config.json"));
         const QString out = dir.filePath("out.h5");
         for (QString& a : args) {
-            if (a == "MODEL") a = QString(QTest::currentDataTag()) == "missing folder" ? dir.filePath("nowhere") : model;
+            if (a == "MODEL") a = model;
             else if (a == "OUT") a = out;
             else if (a == "CONFIG") a = dir.filePath("config.json");
-            else if (a == "NOWHERE.json") a = dir.filePath("NOWHERE.json");
-            else if (a.startsWith("MISSING/")) a = dir.filePath("missing/t.h5");
-            else if (a.startsWith("FILE/")) a = dir.filePath("file/") + a.mid(5);
+            else if (a == "DIR") a = dir.path();
+            else if (a.startsWith("MODEL/")) a = model + a.mid(5);
+            else if (a.startsWith("DIR/")) a = dir.path() + a.mid(3);
         }
         const Result r = cli(args);
-        QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
-        QVERIFY2(r.err.endsWith('\n') && r.err.count('\n') == 1, qPrintable("not one line: " + r.err));
-        QVERIFY2(r.err.contains(where), qPrintable("does not name " + where + ": " + r.err));
-        QVERIFY2(r.err.contains(problem), qPrintable("does not say " + problem + ": " + r.err));
-        QVERIFY2(r.out.isEmpty(), qPrintable("printed a summary: " + r.out));
-        QVERIFY(!QFile::exists(out));
+        const QString context = "\nstderr: " + r.err;
+        QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1, expected %2").arg(r.exitCode).arg(exitCode) + context));
+        QVERIFY2(r.err.endsWith('\n') && r.err.count('\n') == 1, qPrintable("not exactly one line" + context));
+        QVERIFY2(r.err.startsWith("headlight-cli "), qPrintable(context));
+        if (exitCode == 1) QVERIFY2(r.err.contains(": error: "), qPrintable(context));
+        QVERIFY2(r.err.contains(where), qPrintable("does not name " + where + context));
+        QVERIFY2(r.err.contains(problem), qPrintable("does not say " + problem + context));
+        QVERIFY2(r.out.isEmpty(), qPrintable("printed on stdout: " + r.out));
+        QVERIFY2(!QFileInfo::exists(out), "an output was left behind");
         const QStringList leftovers = QDir(dir.path()).entryList({"*.tmp-*"}) + QDir(model).entryList({"*.tmp-*"});
-        QVERIFY2(leftovers.isEmpty(), qPrintable(leftovers.join(", ")));
+        QVERIFY2(leftovers.isEmpty(), qPrintable("temporary files left: " + leftovers.join(", ")));
     }
 };
 

@@ -62,7 +62,15 @@ int runCommand(const std::vector<std::string>& argv) {
     req.capture.enabled = !a.has("--no-capture");
     req.capture.logits = !a.has("--no-logits");
 
-    const Trace trace = engine.run(req);
+    Trace trace;
+    try {
+        trace = engine.run(req);
+    } catch (const Error& e) {
+        // The engine names its inputs generically; here they came from arguments the user can see.
+        if (e.where() == "capture") throw Error(e.problem().rfind("layer", 0) == 0 ? "--layers" : "--heads", e.problem());
+        if (e.where() != "input") throw;
+        throw Error(a.has("--text") ? "--text" : "--ids", e.problem());
+    }
 
     double writeMs = 0;
     if (!out.empty()) {

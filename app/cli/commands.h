@@ -8,5 +8,7 @@ namespace headlight::cli {
 int runCommand(const std::vector<std::string>& args);
 int infoCommand(const std::vector<std::string>& args);
 int initCommand(const std::vector<std::string>& args);
+int trainCommand(const std::vector<std::string>& args);
+int evaluateCommand(const std::vector<std::string>& args);
 
 } // namespace headlight::cli

@@ -21,6 +21,10 @@ const char* kUsage =
     "                      print a JSON description of the model\n"
     "  init --config CONFIG.json --seed N --out DIR [--alphabet CHARS]\n"
     "                      write a randomly initialised model folder\n"
+    "  train --config TRAIN.json --out DIR [--resume]\n"
+    "                      train a model on a task (docs/training.md); Ctrl-C stops at a checkpoint\n"
+    "  evaluate MODEL_DIR [--task NAME|JSON] [--n 1000] [--seed S] [--device cpu|cuda]\n"
+    "                      accuracy and loss on fresh examples (default: the task it was trained on)\n"
     "  --version, --help\n";
 
 } // namespace
@@ -38,7 +42,9 @@ int main(int argc, char** argv) {
     const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
         {"run", headlight::cli::runCommand},
         {"info", headlight::cli::infoCommand},
-        {"init", headlight::cli::initCommand}};
+        {"init", headlight::cli::initCommand},
+        {"train", headlight::cli::trainCommand},
+        {"evaluate", headlight::cli::evaluateCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);

@@ -15,8 +15,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     const auto slash = path_.find_last_of('/');
     const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
     struct stat st {};
-    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
+    if (stat(dir.c_str(), &st) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
+    if (!S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: \"" + dir + "\" is not a folder");
     if (access(dir.c_str(), W_OK) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" is not writable");
     if (stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: is a folder");
     temp_ = path_ + ".tmp-" + std::to_string(getpid());

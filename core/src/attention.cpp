@@ -9,6 +9,14 @@ torch::Tensor gateValues(const HeadGatesConfig& g, const torch::Tensor& logAlpha
     return torch::clamp(torch::sigmoid(logAlpha) * (g.zeta - g.gamma) + g.gamma, 0.0, 1.0);
 }
 
+torch::Tensor sampleHardConcrete(const HeadGatesConfig& g, const torch::Tensor& logAlpha, torch::Generator& gen) {
+    // Drawn on the CPU generator, then moved, so a seed gives the same gates on every device.
+    auto u = (at::rand(logAlpha.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat)) * (1.0 - 2e-6) + 1e-6)
+                 .to(logAlpha.device());
+    auto s = torch::sigmoid((torch::log(u) - torch::log(1.0 - u) + logAlpha) / g.temperature);
+    return torch::clamp(s * (g.zeta - g.gamma) + g.gamma, 0.0, 1.0);
+}
+
 torch::Tensor gateOpenProbability(const HeadGatesConfig& g, const torch::Tensor& logAlpha) {
     return torch::sigmoid(logAlpha - g.temperature * std::log(-g.gamma / g.zeta));
 }

@@ -31,6 +31,9 @@ AttentionOutput attend(const ModelConfig& config, const AttentionParams& params,
 
 // Deterministic (inference) Hard Concrete gate: clamp(sigmoid(log_alpha) * (zeta - gamma) + gamma, 0, 1).
 torch::Tensor gateValues(const HeadGatesConfig& g, const torch::Tensor& logAlpha);
+// Training: one Hard Concrete sample per head, u ~ U(1e-6, 1 - 1e-6),
+// g = clamp(sigmoid((ln u - ln(1 - u) + log_alpha) / temperature) * (zeta - gamma) + gamma, 0, 1).
+torch::Tensor sampleHardConcrete(const HeadGatesConfig& g, const torch::Tensor& logAlpha, torch::Generator& gen);
 // P(gate != 0) = sigmoid(log_alpha - temperature * ln(-gamma / zeta)).
 torch::Tensor gateOpenProbability(const HeadGatesConfig& g, const torch::Tensor& logAlpha);
 // Soft span mask m(x) = clamp((R + z - x) / R, 0, 1), x = i - j: [H,T,T] for spans z [H].

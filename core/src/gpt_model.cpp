@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <set>
 
 namespace headlight {
@@ -22,62 +23,70 @@ std::string shapeText(c10::IntArrayRef s) {
     return out + "]";
 }
 
-// Finds each expected tensor (with or without the "transformer." prefix), checks its shape, converts to
-// float32 on the device, and remembers which names were used so leftovers can be reported.
-class WeightReader {
+bool isHfBuffer(const std::string& n) {
+    auto endsWith = [&](const char* suffix) {
+        const size_t k = std::strlen(suffix);
+        return n.size() > k && n.compare(n.size() - k, k, suffix) == 0;
+    };
+    return endsWith(".attn.bias") || endsWith(".attn.masked_bias");
+}
+
+// Takes the expected tensors out of `tensors` one by one, checking their shapes; leftovers are errors.
+class WeightPicker {
 public:
-    WeightReader(const SafetensorsFile& file, const torch::Device& device) : file_(file), device_(device) {
-        prefix_ = file.find("transformer.wte.weight") ? "transformer." : "";
+    WeightPicker(NamedTensors tensors, std::string source) : tensors_(std::move(tensors)), source_(std::move(source)) {}
+
+    torch::Tensor get(const std::string& name, const std::vector<int64_t>& shape) {
+        auto it = tensors_.find(name);
+        if (it == tensors_.end()) throw Error(source_, "tensor \"" + name + "\" is missing");
+        if (it->second.sizes().vec() != shape)
+            throw Error(source_, "tensor \"" + name + "\" has shape " + shapeText(it->second.sizes()) + ", expected " + shapeText(shape));
+        auto t = std::move(it->second);
+        tensors_.erase(it);
+        return t;
     }
-
-    torch::Tensor get(const std::string& name, std::vector<int64_t> shape, bool prefixed = true) {
-        const std::string full = (prefixed ? prefix_ : "") + name;
-        const SafetensorsEntry* e = file_.find(full);
-        if (!e) throw Error(file_.path(), "tensor \"" + full + "\" is missing");
-        if (e->shape != shape)
-            throw Error(file_.path(), "tensor \"" + full + "\" has shape " + shapeText(e->shape) + ", expected " + shapeText(shape));
-        used_.insert(full);
-        const auto address = reinterpret_cast<std::uintptr_t>(file_.rawData(*e));
-        if (e->dtype == DType::F32 && device_.is_cpu() && address % alignof(float) == 0) {
-            // Zero-copy: the tensor reads the mapped file (copy-on-write), which stays mapped while it lives.
-            auto keep = file_.owner();
-            return torch::from_blob(const_cast<void*>(file_.rawData(*e)), shape, [keep](void*) {}, torch::kFloat);
-        }
-        auto t = torch::empty(shape, torch::kFloat);
-        file_.copyAsFloat(*e, t.data_ptr<float>());
-        return t.to(device_);
-    }
-
-    bool has(const std::string& name) const { return file_.find(prefix_ + name) || file_.find(name); }
-
-    // Hugging Face checkpoints carry the causal-mask buffers; they are not parameters.
+    bool has(const std::string& name) const { return tensors_.count(name) > 0; }
     void rejectLeftovers() const {
-        for (const auto& e : file_.entries()) {
-            if (used_.count(e.name)) continue;
-            const auto& n = e.name;
-            const bool buffer = (n.size() > 10 && n.compare(n.size() - 10, 10, ".attn.bias") == 0) ||
-                                (n.size() > 17 && n.compare(n.size() - 17, 17, ".attn.masked_bias") == 0);
-            if (!buffer) throw Error(file_.path(), "unexpected tensor \"" + n + "\" (not part of this config)");
-        }
+        if (!tensors_.empty())
+            throw Error(source_, "unexpected tensor \"" + tensors_.begin()->first + "\" (not part of this config)");
     }
 
 private:
-    const SafetensorsFile& file_;
-    torch::Device device_;
-    std::string prefix_;
-    std::set<std::string> used_;
+    NamedTensors tensors_;
+    std::string source_;
 };
 
 } // namespace
+
+NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device) {
+    const std::string prefix = file.find("transformer.wte.weight") ? "transformer." : "";
+    NamedTensors out;
+    for (const auto& e : file.entries()) {
+        if (isHfBuffer(e.name)) continue;   // Hugging Face's causal-mask buffers are not parameters
+        std::string name = e.name;
+        if (!prefix.empty() && name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+        const auto address = reinterpret_cast<std::uintptr_t>(file.rawData(e));
+        if (e.dtype == DType::F32 && device.is_cpu() && address % alignof(float) == 0) {
+            // Zero-copy: the tensor reads the mapped file (copy-on-write), which stays mapped while it lives.
+            auto keep = file.owner();
+            out[name] = torch::from_blob(const_cast<void*>(file.rawData(e)), e.shape, [keep](void*) {}, torch::kFloat);
+            continue;
+        }
+        auto t = torch::empty(e.shape, torch::kFloat);
+        file.copyAsFloat(e, t.data_ptr<float>());
+        out[name] = t.to(device);
+    }
+    return out;
+}
 
 torch::Tensor geluNew(const torch::Tensor& x) {
     const double c = std::sqrt(2.0 / M_PI);
     return 0.5 * x * (1.0 + torch::tanh(c * (x + 0.044715 * x.pow(3))));
 }
 
-GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& c, const torch::Device& device) {
+GptWeights weightsFromTensors(NamedTensors tensors, const ModelConfig& c, const std::string& source) {
     const int64_t V = c.vocabSize, D = c.nEmbd, P = c.nPositions, H = c.nHead, d = c.headDim();
-    WeightReader r(file, device);
+    WeightPicker r(std::move(tensors), source);
     GptWeights w;
     w.wte = r.get("wte.weight", {V, D});
     w.wpe = r.get("wpe.weight", {P, D});
@@ -108,9 +117,13 @@ GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& c, const 
     }
     w.lnfWeight = r.get("ln_f.weight", {D});
     w.lnfBias = r.get("ln_f.bias", {D});
-    if (file.find("lm_head.weight")) w.lmHead = r.get("lm_head.weight", {V, D}, false);
+    if (r.has("lm_head.weight")) w.lmHead = r.get("lm_head.weight", {V, D});
     r.rejectLeftovers();
     return w;
+}
+
+GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& config, const torch::Device& device) {
+    return weightsFromTensors(readTensors(file, device), config, file.path());
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> GptWeights::named() const {
@@ -154,7 +167,7 @@ torch::Tensor GptModel::spans(int layer) const {
 }
 
 torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Tensor& headMask,
-                              LayerCapture* capture) const {
+                              LayerCapture* capture, torch::Generator* gateNoise) const {
     const auto& b = weights_.blocks[static_cast<size_t>(layer)];
     const int64_t B = x.size(0), T = x.size(1), D = config_.nEmbd, H = config_.nHead, d = config_.headDim();
     const double eps = config_.layerNormEpsilon;
@@ -165,7 +178,9 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Te
     auto split = [&](int part) {                                                 // -> [B,H,T,d]
         return qkv.narrow(-1, part * D, D).view({B, T, H, d}).transpose(1, 2);
     };
-    auto att = attend(config_, b.mechanisms, split(0), split(1), split(2), gates(layer),
+    const auto g = gateNoise && config_.headGates ? sampleHardConcrete(*config_.headGates, b.mechanisms.gateLogAlpha, *gateNoise)
+                                                  : gates(layer);
+    auto att = attend(config_, b.mechanisms, split(0), split(1), split(2), g,
                       headMask.defined() ? headMask.select(0, layer) : torch::Tensor());
     auto merged = att.output.transpose(1, 2).reshape({B, T, D});                 // [B,T,D]
     auto out = x + conv1d(merged, b.attnProjWeight, b.attnProjBias);
@@ -184,7 +199,8 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Te
     return out + conv1d(m, b.mlpProjWeight, b.mlpProjBias);
 }
 
-ForwardResult GptModel::forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture) const {
+ForwardResult GptModel::forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture,
+                               torch::Generator* gateNoise) const {
     const int64_t T = ids.size(1);
     ForwardResult result;
     result.layers.resize(static_cast<size_t>(config_.nLayer));
@@ -193,7 +209,7 @@ ForwardResult GptModel::forward(const torch::Tensor& ids, const torch::Tensor& h
     auto x = weights_.wte.index_select(0, ids.reshape(-1)).view({ids.size(0), T, config_.nEmbd}) +
              weights_.wpe.index_select(0, positions).unsqueeze(0);               // [B,T,D]
     for (int l = 0; l < config_.nLayer; ++l)
-        x = block(l, x, headMask, capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr);
+        x = block(l, x, headMask, capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr, gateNoise);
 
     result.finalHidden = torch::layer_norm(x, {config_.nEmbd}, weights_.lnfWeight, weights_.lnfBias, config_.layerNormEpsilon);
     const auto& out = weights_.lmHead.defined() ? weights_.lmHead : weights_.wte;

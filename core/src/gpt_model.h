@@ -5,6 +5,8 @@
 #include "headlight/safetensors.h"
 #include "headlight/trace.h"
 
+#include <map>
+#include <string>
 #include <torch/torch.h>
 #include <vector>
 
@@ -31,7 +33,13 @@ struct GptWeights {
     std::vector<std::pair<std::string, torch::Tensor>> named() const;
 };
 
-// Reads and validates every tensor (presence, shape, no unexpected names). Throws headlight::Error.
+using NamedTensors = std::map<std::string, torch::Tensor>;
+
+// Every parameter of a safetensors file as float32 on `device`, names without the "transformer." prefix.
+NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device);
+// Checks presence and shape of every tensor `config` needs and that none is left over. Throws
+// headlight::Error naming `source`.
+GptWeights weightsFromTensors(NamedTensors tensors, const ModelConfig& config, const std::string& source);
 GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& config, const torch::Device& device);
 
 struct LayerCapture {
@@ -50,9 +58,12 @@ public:
 
     const ModelConfig& config() const { return config_; }
     const GptWeights& weights() const { return weights_; }
+    GptWeights& weights() { return weights_; }
 
     // ids: [B,T] int64. headMask: [L,H] or undefined. Captures the layers `capture` asks for.
-    ForwardResult forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture) const;
+    // With `gateNoise` (training), gates are Hard Concrete samples, one per head per call; otherwise deterministic.
+    ForwardResult forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture,
+                          torch::Generator* gateNoise = nullptr) const;
 
     // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
     torch::Tensor gates(int layer) const;
@@ -60,7 +71,8 @@ public:
     torch::Tensor spans(int layer) const;   // z = span_fraction * max_span, in tokens
 
 private:
-    torch::Tensor block(int layer, const torch::Tensor& x, const torch::Tensor& headMask, LayerCapture* capture) const;
+    torch::Tensor block(int layer, const torch::Tensor& x, const torch::Tensor& headMask, LayerCapture* capture,
+                        torch::Generator* gateNoise) const;
 
     ModelConfig config_;
     GptWeights weights_;

@@ -194,7 +194,11 @@ TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& 
     if (j.contains("secret")) p.secret = static_cast<uint64_t>(jsonutil::requireInt(j, "secret", source, w));
     if (j.contains("file")) p.file = jsonutil::requireString(j, "file", source, w);
     if (j.contains("context")) p.context = jsonutil::requirePositiveInt(j, "context", source, w);
-    makeTask(p);   // validates the values, naming the parameter
+    try {
+        makeTask(p);   // validates the values, naming the parameter
+    } catch (const Error& e) {
+        throw Error(source, e.what());
+    }
     return p;
 }
 

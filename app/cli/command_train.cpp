@@ -1,0 +1,82 @@
+// `headlight-cli train` and `headlight-cli evaluate`.
+#include "cli_args.h"
+#include "commands.h"
+#include "headlight/error.h"
+#include "headlight/training.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace headlight::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void onInterrupt(int) { g_stop.store(true); }
+
+std::string duration(double seconds) {
+    const int s = static_cast<int>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, s / 60 % 60);
+    else std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
+    return buf;
+}
+
+// --task NAME, --task '{"name": ..., ...}', or (absent) the task the model was trained on.
+TaskParams taskFromArgOrModel(const std::string& arg, const std::string& modelDir) {
+    if (!arg.empty()) {
+        const std::string json = arg.front() == '{' ? arg : nlohmann::json({{"name", arg}}).dump();
+        return TaskParams::fromJson(json, "--task");
+    }
+    const std::string path = modelDir + "/training.json";
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) throw Error(path, "not found: give --task (this model has no training record)");
+    std::fclose(f);
+    const TrainConfig trained = TrainConfig::fromJson(
+        nlohmann::json::parse(std::ifstream(path)).at("train_config").dump(), path);
+    return trained.task;
+}
+
+} // namespace
+
+int trainCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--config", "--out"}, {"--resume"});
+    if (!a.positional().empty()) throw UsageError{"takes no positional arguments"};
+    const TrainConfig config = TrainConfig::fromFile(a.required("--config"));
+    const std::string out = a.required("--out");
+    // Ctrl-C finishes the current step and writes a checkpoint; a second Ctrl-C kills as usual.
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    const auto result = train(config, out, a.has("--resume"), [](const TrainProgress& p) {
+        std::fprintf(stderr, "step %d/%d  loss %.4f  task loss %.4f  metric %.4f  lr %.2e  %.0f tok/s  ETA %s\n", p.step,
+                     p.steps, p.loss, p.taskLoss, p.metric, p.learningRate, p.tokensPerSecond, duration(p.etaSeconds).c_str());
+        if (g_stop.load()) std::signal(SIGINT, SIG_DFL);
+    }, &g_stop);
+    nlohmann::json s = {{"out", out}, {"steps", result.steps}, {"seconds", result.seconds}, {"interrupted", result.interrupted},
+                        {"loss", result.last.loss}, {"task_loss", result.last.taskLoss}, {"metric", result.last.metric}};
+    std::cout << s.dump(2) << std::endl;
+    return result.interrupted ? 130 : 0;
+}
+
+int evaluateCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--task", "--n", "--seed", "--device"}, {});
+    if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
+    const std::string dir = a.positional()[0];
+    const long long n = a.integer("--n", 1000), seed = a.integer("--seed", 1000003);
+    if (n < 1) throw UsageError{"--n: must be >= 1"};
+    if (seed < 0) throw UsageError{"--seed: must be >= 0"};
+    const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
+    const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
+    const auto task = makeTask(params);
+    const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
+    nlohmann::json s = {{"model", dir}, {"task", params.name}, {"examples", e.examples}, {"seed", seed},
+                        {"scored_positions", e.scored}, {"accuracy", e.accuracy}, {"loss", e.loss},
+                        {"example_accuracy", e.exampleAccuracy}};
+    std::cout << s.dump(2) << std::endl;
+    return 0;
+}
+
+} // namespace headlight::cli

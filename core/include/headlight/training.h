@@ -1,0 +1,75 @@
+#pragma once
+// Training and evaluation on the synthetic tasks (docs/training.md). Torch-free API over core/src/trainer.cpp.
+#include "headlight/engine.h"
+#include "headlight/tasks.h"
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace headlight {
+
+struct TrainConfig {
+    std::string modelJson;            // the model's config.json object; vocab_size and n_positions may be left out
+    std::string initFrom;             // or: fine-tune this model folder (modelJson may then add mechanisms)
+    TaskParams task;
+    int steps = 1000;
+    int batchSize = 32;
+    int warmupSteps = 100;
+    double learningRate = 1e-3;
+    double minLearningRate = 1e-4;    // cosine decay ends here
+    double weightDecay = 0.01;        // on matrices only
+    double gradClip = 1.0;            // max global gradient norm; 0 = off
+    uint64_t seed = 0;
+    double l0Lambda = 0.0;            // head gates: lambda * mean over layers of sum over heads of P(open)
+    double spanLambda = 0.0;          // adaptive span: lambda * max_span * sum over layers of mean span_fraction
+    double selectiveEpsilon = 0.1;    // selective attention: epsilon / (L n) * sum over layers of max_i M_i
+    std::vector<std::string> trainOnly;   // parameter name suffixes that learn (e.g. "gate_log_alpha"); empty = all
+    int checkpointEvery = 200;
+    int logEvery = 50;
+
+    // Parses TRAIN.json; throws headlight::Error naming `source` for bad or unknown keys.
+    static TrainConfig fromJson(const std::string& jsonText, const std::string& source);
+    static TrainConfig fromFile(const std::string& path);
+    std::string toJson() const;
+};
+
+struct TrainProgress {
+    int step = 0, steps = 0;
+    double loss = 0;                  // total loss, regularizers included
+    double taskLoss = 0;              // cross-entropy on the scored positions
+    double metric = 0;                // accuracy on the scored positions of the batch
+    double learningRate = 0;
+    double tokensPerSecond = 0;
+    double etaSeconds = 0;
+};
+
+struct TrainResult {
+    int steps = 0;
+    double seconds = 0;
+    bool interrupted = false;
+    TrainProgress last;
+};
+
+// Trains a model into `outDir` (a model folder, rewritten at every checkpoint, plus outDir/checkpoint/).
+// With `resume`, continues from outDir/checkpoint exactly where it stopped. `stop` is polled once per step:
+// when set, the current step finishes, a checkpoint is written and train() returns. Deterministic on CPU.
+TrainResult train(const TrainConfig& config, const std::string& outDir, bool resume,
+                  const std::function<void(const TrainProgress&)>& progress = {},
+                  const std::atomic<bool>* stop = nullptr);
+
+struct Evaluation {
+    int examples = 0;
+    int64_t scored = 0;               // scored positions
+    double accuracy = 0;              // argmax next token == target, over scored positions
+    double loss = 0;                  // mean cross-entropy over scored positions
+    double exampleAccuracy = 0;       // share of examples with every scored position right
+};
+
+// Runs `n` fresh examples (generator seeded with `seed`) through the engine. Throws headlight::Error when the
+// model's vocabulary lacks a character of the task.
+Evaluation evaluate(const Engine& engine, const Task& task, int n, uint64_t seed);
+
+} // namespace headlight

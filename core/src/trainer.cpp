@@ -1,0 +1,325 @@
+// The training loop: task batches, the mechanisms' regularizers, AdamW with warm-up and cosine decay,
+// gradient clipping, checkpoints that resume exactly, and a clean stop on request.
+#include "atomic_file.h"
+#include "gpt_model.h"
+#include "headlight/error.h"
+#include "headlight/model_init.h"
+#include "headlight/training.h"
+#include "json_util.h"
+#include "torch_bridge.h"
+#include "training_losses.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace headlight {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool exists(const std::string& p) {
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0;
+}
+
+void writeTextAtomically(const std::string& path, const std::string& text) {
+    AtomicFile out(path);
+    {
+        std::ofstream f(out.tempPath(), std::ios::binary);
+        f << text;
+        f.flush();
+        if (!f) throw Error(path, "cannot write");
+    }
+    out.commit();
+}
+
+void saveWeights(const GptModel& model, const std::string& path) {
+    std::vector<NamedArray> arrays;
+    for (const auto& [name, t] : model.weights().named()) arrays.push_back({name, toArray(t.detach())});
+    writeSafetensors(path, arrays);
+}
+
+// Characters <-> ids of the model's character vocabulary.
+struct CharVocab {
+    std::map<std::string, int64_t> ids;
+    int64_t id(const std::string& ch, const std::string& vocabPath) const {
+        auto it = ids.find(ch);
+        if (it == ids.end()) throw Error(vocabPath, "the task uses the character '" + ch + "', which the model's vocabulary lacks");
+        return it->second;
+    }
+};
+
+CharVocab readVocab(const std::string& modelDir) {
+    CharVocab v;
+    const auto tokenizer = loadTokenizer(modelDir);
+    for (int64_t i = 0; i < tokenizer->vocabSize(); ++i) v.ids[tokenizer->tokenText(i)] = i;
+    return v;
+}
+
+struct Batch {
+    torch::Tensor ids;      // [B,T] padded with the id of '^'
+    torch::Tensor scored;   // [B,T-1] float
+    int64_t tokens = 0;
+};
+
+Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const CharVocab& vocab, const std::string& vocabPath) {
+    std::vector<TaskExample> examples;
+    size_t T = 0;
+    for (int b = 0; b < size; ++b) {
+        examples.push_back(task.sample(rng));
+        T = std::max(T, examples.back().chars.size());
+    }
+    const int64_t pad = vocab.id("^", vocabPath);
+    auto ids = torch::full({size, static_cast<int64_t>(T)}, pad, torch::kLong);
+    auto scored = torch::zeros({size, static_cast<int64_t>(T) - 1});
+    auto idAcc = ids.accessor<int64_t, 2>();
+    auto scoredAcc = scored.accessor<float, 2>();
+    Batch batch;
+    for (int b = 0; b < size; ++b) {
+        const auto& ex = examples[static_cast<size_t>(b)];
+        for (size_t t = 0; t < ex.chars.size(); ++t) idAcc[b][static_cast<int64_t>(t)] = vocab.id(ex.chars[t], vocabPath);
+        for (size_t t = 0; t < ex.scored.size(); ++t) scoredAcc[b][static_cast<int64_t>(t)] = ex.scored[t];
+        batch.tokens += static_cast<int64_t>(ex.chars.size());
+    }
+    batch.ids = ids;
+    batch.scored = scored;
+    return batch;
+}
+
+// The model config: the TRAIN.json "model" object with vocab_size and n_positions filled from the task, or
+// the init_from model's config with the mechanisms "model" adds.
+ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::string& source) {
+    nlohmann::json j;
+    if (!tc.initFrom.empty()) {
+        j = nlohmann::json::parse(ModelConfig::fromFile(tc.initFrom + "/config.json").toJson());
+        if (!tc.modelJson.empty()) {
+            const auto extra = nlohmann::json::parse(tc.modelJson);
+            for (const auto& item : extra.items())
+                if (item.key() != "headlight" && item.key() != "model_type")
+                    throw Error(source, "with \"init_from\", \"model\" may only add mechanisms (\"headlight\"), not \"" + item.key() + "\"");
+            j["model_type"] = "headlight";
+            if (extra.contains("headlight")) j["headlight"].merge_patch(extra["headlight"]);
+        }
+    } else {
+        j = nlohmann::json::parse(tc.modelJson);
+        const int alphabet = static_cast<int>(splitUtf8(task.alphabet(), "task").size());
+        if (!j.contains("vocab_size")) j["vocab_size"] = alphabet;
+        if (!j.contains("n_positions")) j["n_positions"] = task.maxLength();
+        if (!j.contains("model_type")) j["model_type"] = j.contains("headlight") ? "headlight" : "gpt2";
+        if (j["vocab_size"] != alphabet)
+            throw Error(source, "\"model.vocab_size\" must equal the task's alphabet size " + std::to_string(alphabet) + " (or be left out)");
+    }
+    ModelConfig c = ModelConfig::fromJson(j.dump(), source + " (model)");
+    if (c.nPositions < task.maxLength())
+        throw Error(source, "n_positions " + std::to_string(c.nPositions) + " is shorter than the task's longest example (" +
+                                std::to_string(task.maxLength()) + ")");
+    return c;
+}
+
+// Mechanism parameters a fine-tuning run adds to a model that did not have them, initialised as init does.
+void addMissingMechanisms(NamedTensors& t, const ModelConfig& c, uint64_t seed) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 7);
+    for (int l = 0; l < c.nLayer; ++l) {
+        const std::string p = "h." + std::to_string(l) + ".attn.";
+        if (c.headGates && !t.count(p + "gate_log_alpha")) t[p + "gate_log_alpha"] = torch::full({c.nHead}, 3.0);
+        if (c.adaptiveSpan && !t.count(p + "span_fraction")) t[p + "span_fraction"] = torch::ones({c.nHead});
+        if (c.persistentMemory && !t.count(p + "memory_key")) {
+            t[p + "memory_key"] = at::normal(0.0, 0.02, {c.nHead, c.memorySlots(), c.headDim()}, gen);
+            t[p + "memory_value"] = at::normal(0.0, 0.02, {c.nHead, c.memorySlots(), c.headDim()}, gen);
+        }
+    }
+}
+
+double learningRate(const TrainConfig& c, int step) {
+    if (step < c.warmupSteps) return c.learningRate * (step + 1) / c.warmupSteps;
+    const double progress = c.steps > c.warmupSteps ? double(step - c.warmupSteps) / (c.steps - c.warmupSteps) : 1.0;
+    return c.minLearningRate + 0.5 * (c.learningRate - c.minLearningRate) * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+}
+
+bool trains(const TrainConfig& c, const std::string& name) {
+    if (c.trainOnly.empty()) return true;
+    for (const auto& suffix : c.trainOnly)
+        if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+    return false;
+}
+
+std::string generatorState(torch::Generator& gen) {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    auto state = gen.get_state();
+    return std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()), static_cast<size_t>(state.numel()));
+}
+
+void setGeneratorState(torch::Generator& gen, const std::string& bytes) {
+    auto state = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
+    std::memcpy(state.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+}
+
+std::string toHex(const std::string& bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) { out += digits[c >> 4]; out += digits[c & 15]; }
+    return out;
+}
+std::string fromHex(const std::string& hex) {
+    std::string out;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return out;
+}
+
+} // namespace
+
+TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
+                  const std::function<void(const TrainProgress&)>& progress, const std::atomic<bool>* stop) {
+    const auto task = makeTask(tc.task);
+    const std::string source = outDir + "/training.json";
+    const ModelConfig config = resolveConfig(tc, *task, "TRAIN.json");
+    const std::string ckpt = outDir + "/checkpoint";
+    const bool haveCheckpoint = exists(ckpt + "/state.json");
+    if (resume && !haveCheckpoint) throw Error(ckpt, "no checkpoint to resume from");
+    if (!resume && haveCheckpoint) throw Error(outDir, "holds a checkpoint; pass --resume to continue it, or choose another --out");
+
+    // The starting weights: a fresh init, a model to fine-tune, or the checkpoint.
+    torch::manual_seed(tc.seed);
+    if (!resume) {
+        if (tc.initFrom.empty()) {
+            initRandomModel(config, tc.seed, outDir, task->alphabet());
+        } else {
+            auto tensors = readTensors(SafetensorsFile::open(tc.initFrom + "/model.safetensors"), torch::kCPU);
+            addMissingMechanisms(tensors, config, tc.seed);
+            initRandomModel(config, tc.seed, outDir);   // creates the folder and a config; weights follow below
+            std::vector<NamedArray> arrays;
+            for (const auto& [name, t] : weightsFromTensors(tensors, config, tc.initFrom).named()) arrays.push_back({name, toArray(t)});
+            writeSafetensors(outDir + "/model.safetensors", arrays);
+            writeTextAtomically(outDir + "/vocab.json", jsonutil::readTextFile(tc.initFrom + "/vocab.json"));
+        }
+    }
+    const std::string weightsPath = resume ? ckpt + "/model.safetensors" : outDir + "/model.safetensors";
+    NamedTensors tensors;
+    for (auto& [name, t] : readTensors(SafetensorsFile::open(weightsPath), torch::kCPU)) tensors[name] = t.clone();
+    GptModel model(config, weightsFromTensors(std::move(tensors), config, weightsPath));
+    const CharVocab vocab = readVocab(outDir);
+    const std::string vocabPath = outDir + "/vocab.json";
+
+    std::vector<torch::Tensor> decay, noDecay;
+    for (auto& [name, t] : model.weights().named()) {
+        const bool learns = trains(tc, name);
+        t.set_requires_grad(learns);
+        if (learns) (t.dim() >= 2 ? decay : noDecay).push_back(t);
+    }
+    if (decay.empty() && noDecay.empty()) throw Error("TRAIN.json", "\"train_only\" matches no parameter");
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (!decay.empty()) groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(tc.learningRate).betas({0.9, 0.95}).weight_decay(tc.weightDecay)));
+    if (!noDecay.empty()) groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(tc.learningRate).betas({0.9, 0.95}).weight_decay(0.0)));
+    torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(tc.learningRate));
+
+    std::mt19937_64 dataRng(tc.seed * 2654435761ULL + 1);
+    torch::Generator gateNoise = at::make_generator<at::CPUGeneratorImpl>(tc.seed + 1);
+    int step = 0;
+    double elapsedBefore = 0;
+    if (resume) {
+        const auto state = nlohmann::json::parse(jsonutil::readTextFile(ckpt + "/state.json"));
+        step = state.at("step").get<int>();
+        elapsedBefore = state.at("seconds").get<double>();
+        std::istringstream(state.at("data_rng").get<std::string>()) >> dataRng;
+        setGeneratorState(gateNoise, fromHex(state.at("gate_rng").get<std::string>()));
+        torch::load(optimizer, ckpt + "/optimizer.pt");
+    }
+
+    auto checkpoint = [&](int doneSteps, double seconds) {
+        // New checkpoint beside the old one, then swapped in, so an interrupted write leaves the old one whole.
+        const std::string fresh = ckpt + "-new", old = ckpt + "-old";
+        std::filesystem::remove_all(fresh);
+        std::filesystem::create_directories(fresh);
+        saveWeights(model, fresh + "/model.safetensors");
+        torch::save(optimizer, fresh + "/optimizer.pt");
+        std::ostringstream rng;
+        rng << dataRng;
+        nlohmann::json state = {{"step", doneSteps}, {"seconds", seconds}, {"data_rng", rng.str()},
+                                {"gate_rng", toHex(generatorState(gateNoise))}};
+        writeTextAtomically(fresh + "/state.json", state.dump());
+        std::filesystem::remove_all(old);
+        if (exists(ckpt)) std::filesystem::rename(ckpt, old);
+        std::filesystem::rename(fresh, ckpt);
+        std::filesystem::remove_all(old);
+        // The folder itself stays a usable model at every checkpoint.
+        saveWeights(model, outDir + "/model.safetensors");
+        writeTextAtomically(outDir + "/config.json", config.toJson() + "\n");
+        writeTextAtomically(source, nlohmann::json({{"train_config", nlohmann::json::parse(tc.toJson())},
+                                                    {"steps_done", doneSteps}, {"seconds", seconds}}).dump(2) + "\n");
+    };
+
+    TrainResult result;
+    const auto start = Clock::now();
+    int64_t tokens = 0;
+    const int firstStep = step;
+    for (; step < tc.steps; ++step) {
+        const double lr = learningRate(tc, step);
+        for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+
+        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, vocab, vocabPath);
+        CaptureSpec capture = CaptureSpec::none();
+        if (config.selectiveAttention) capture.enabled = true;   // F of every layer feeds the memory loss
+        auto out = model.forward(batch.ids, {}, capture, config.headGates ? &gateNoise : nullptr);
+        auto taskLoss = scoredCrossEntropy(out.logits, batch.ids, batch.scored);
+        auto loss = taskLoss;
+        if (config.headGates && tc.l0Lambda > 0) loss = loss + tc.l0Lambda * l0Penalty(model);
+        if (config.adaptiveSpan && tc.spanLambda > 0) loss = loss + tc.spanLambda * spanPenalty(model);
+        if (config.selectiveAttention && tc.selectiveEpsilon > 0) {
+            std::vector<torch::Tensor> masks;
+            for (const auto& layer : out.layers) masks.push_back(layer.selectionCumulative);
+            loss = loss + tc.selectiveEpsilon * selectiveMemoryLoss(masks, config.nLayer);
+        }
+        optimizer.zero_grad();
+        loss.backward();
+        if (tc.gradClip > 0) {
+            std::vector<torch::Tensor> all = decay;
+            all.insert(all.end(), noDecay.begin(), noDecay.end());
+            torch::nn::utils::clip_grad_norm_(all, tc.gradClip);
+        }
+        optimizer.step();
+        if (config.adaptiveSpan) {
+            torch::NoGradGuard noGrad;
+            for (auto& b : model.weights().blocks) b.mechanisms.spanFraction.clamp_(0.0, 1.0);
+        }
+        tokens += batch.tokens;
+
+        const bool last = step + 1 == tc.steps;
+        if ((step + 1) % tc.logEvery == 0 || last || step == firstStep || (stop && stop->load())) {
+            const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+            TrainProgress p;
+            p.step = step + 1;
+            p.steps = tc.steps;
+            p.loss = loss.item<double>();
+            p.taskLoss = taskLoss.item<double>();
+            p.metric = scoredAccuracy(out.logits, batch.ids, batch.scored);
+            p.learningRate = lr;
+            p.tokensPerSecond = seconds > 0 ? tokens / seconds : 0;
+            p.etaSeconds = step + 1 > firstStep ? seconds / (step + 1 - firstStep) * (tc.steps - step - 1) : 0;
+            result.last = p;
+            if (progress) progress(p);
+        }
+        const bool stopping = stop && stop->load();   // read after the report, which may have asked to stop
+        if ((step + 1) % tc.checkpointEvery == 0 || last || stopping)
+            checkpoint(step + 1, elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count());
+        if (stopping) {
+            result.interrupted = !last;
+            ++step;
+            break;
+        }
+    }
+    result.steps = step;
+    result.seconds = elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count();
+    return result;
+}
+
+} // namespace headlight

@@ -1,0 +1,51 @@
+#include "training_losses.h"
+
+namespace headlight {
+
+torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
+    const int64_t T = ids.size(1), V = logits.size(-1);
+    auto predictions = logits.narrow(1, 0, T - 1).reshape({-1, V});
+    auto targets = ids.narrow(1, 1, T - 1).reshape(-1);
+    auto nll = torch::nn::functional::cross_entropy(predictions, targets,
+                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    auto weights = scored.reshape(-1);
+    return (nll * weights).sum() / weights.sum().clamp_min(1.0);
+}
+
+double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
+    torch::NoGradGuard noGrad;
+    const int64_t T = ids.size(1);
+    auto hits = (logits.narrow(1, 0, T - 1).argmax(-1) == ids.narrow(1, 1, T - 1)).to(torch::kFloat) * scored;
+    return (hits.sum() / scored.sum().clamp_min(1.0)).item<double>();
+}
+
+torch::Tensor l0Penalty(const GptModel& model) {
+    const auto& c = model.config();
+    auto total = torch::zeros({}, model.weights().wte.options());
+    for (int l = 0; l < c.nLayer; ++l) total = total + model.gateOpenProbability(l).sum();
+    return total / c.nLayer;
+}
+
+torch::Tensor spanPenalty(const GptModel& model) {
+    const auto& c = model.config();
+    auto total = torch::zeros({}, model.weights().wte.options());
+    for (int l = 0; l < c.nLayer; ++l)
+        total = total + model.weights().blocks[static_cast<size_t>(l)].mechanisms.spanFraction.mean();
+    return total * c.adaptiveSpan->maxSpan;
+}
+
+torch::Tensor selectiveMemoryLoss(const std::vector<torch::Tensor>& masks, int64_t nLayer) {
+    constexpr double tau = 1.0;
+    torch::Tensor total;
+    int64_t T = 0;
+    for (const auto& f : masks) {                                        // f: [B,T,T]
+        T = f.size(1);
+        auto visible = torch::ones({T, T}, f.options().dtype(torch::kBool)).tril();   // keys j <= i
+        auto kept = (1.0 - torch::clamp_max(f, tau) / tau).masked_fill(visible.logical_not(), 0.0);
+        auto perLayer = std::get<0>(kept.sum(-1).max(-1)).mean();        // max_i M_i, mean over the batch
+        total = total.defined() ? total + perLayer : perLayer;
+    }
+    return total / static_cast<double>(nLayer * T);
+}
+
+} // namespace headlight

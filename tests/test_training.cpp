@@ -1,0 +1,182 @@
+// Training: gradient checks of each loss term, Hard Concrete sampling against P(open), and the trainer's
+// guarantees (loss goes down, same seed same weights, resume equals uninterrupted). This suite reaches into
+// core/src for the loss functions, so it is the one test that includes LibTorch.
+#include "attention.h"
+#include "gpt_model.h"
+#include "headlight/error.h"
+#include "headlight/training.h"
+#include "test_support.h"
+#include "torch_bridge.h"
+#include "training_losses.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+
+using namespace headlight;
+
+namespace {
+
+// A tiny model in float64 so finite differences are accurate.
+GptModel tinyModel(const std::vector<std::string>& mechanisms) {
+    const ModelConfig c = test::tinyConfig(mechanisms, 2, 3, 6, 7, 8);
+    NamedTensors t;
+    for (const auto& [name, a] : test::randomWeights(c, 21)) t[name] = toTensor(a).to(torch::kDouble).set_requires_grad(true);
+    return GptModel(c, weightsFromTensors(t, c, "tiny"));
+}
+
+// Largest |autograd - central difference| over every element of `x` for scalar function f.
+double gradientError(const std::function<torch::Tensor()>& f, torch::Tensor x) {
+    auto y = f();
+    auto grad = torch::autograd::grad({y}, {x})[0].clone();
+    double worst = 0;
+    torch::NoGradGuard noGrad;
+    auto flat = x.view(-1);
+    for (int64_t i = 0; i < flat.numel(); ++i) {
+        const double h = 1e-6, keep = flat[i].item<double>();
+        flat[i] = keep + h;
+        const double up = f().item<double>();
+        flat[i] = keep - h;
+        const double down = f().item<double>();
+        flat[i] = keep;
+        worst = std::max(worst, std::fabs((up - down) / (2 * h) - grad.view(-1)[i].item<double>()));
+    }
+    return worst;
+}
+
+TrainConfig tinyTraining(int steps) {
+    return TrainConfig::fromJson(R"({"model": {"n_layer": 1, "n_head": 2, "n_embd": 16,
+        "headlight": {"head_gates": {}, "adaptive_span": {"max_span": 12, "ramp": 2}, "selective_attention": {},
+                      "persistent_memory": {"slots": 2}}},
+        "task": {"name": "mixed-range", "length": 8}, "steps": )" + std::to_string(steps) +
+        R"(, "batch_size": 16, "learning_rate": 1e-2, "warmup_steps": 2, "seed": 3, "l0_lambda": 0.01,
+        "span_lambda": 0.001, "checkpoint_every": 4, "log_every": 1})", "TRAIN.json");
+}
+
+QByteArray fileBytes(const QString& path) {
+    QFile f(path);
+    f.open(QIODevice::ReadOnly);
+    return f.readAll();
+}
+
+} // namespace
+
+class TestTraining : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { torch::set_num_threads(1); }
+
+    void l0PenaltyGradient() {
+        GptModel m = tinyModel({"gates"});
+        auto la = m.weights().blocks[1].mechanisms.gateLogAlpha;
+        QVERIFY(gradientError([&] { return l0Penalty(m); }, la) < 1e-7);
+        // d/d log_alpha of (1/L) sigmoid(a - t ln(-gamma/zeta)) = (1/L) s (1 - s)
+        auto y = l0Penalty(m);
+        auto g = torch::autograd::grad({y}, {la})[0];
+        const double shift = 0.33 * std::log(0.1 / 1.1);
+        const double s = 1.0 / (1.0 + std::exp(-(la[0].item<double>() - shift)));
+        QVERIFY(std::fabs(g[0].item<double>() - 0.5 * s * (1 - s)) < 1e-12);
+    }
+
+    void spanPenaltyGradient() {
+        GptModel m = tinyModel({"span"});
+        auto z = m.weights().blocks[0].mechanisms.spanFraction;
+        auto g = torch::autograd::grad({spanPenalty(m)}, {z})[0];
+        for (int h = 0; h < 3; ++h) QVERIFY(std::fabs(g[h].item<double>() - 6.0 / 3.0) < 1e-12);   // max_span / H
+        QVERIFY(gradientError([&] { return spanPenalty(m); }, z) < 1e-7);
+    }
+
+    void selectiveMemoryLossGradient() {
+        // F away from the kinks (tau = 1, and ties in the max) so central differences are exact enough.
+        auto f = (torch::rand({2, 5, 5}, torch::TensorOptions().dtype(torch::kDouble)) * 0.8 + 0.05).set_requires_grad(true);
+        auto g = torch::rand({2, 5, 5}, torch::TensorOptions().dtype(torch::kDouble)) * 0.8 + 0.05;
+        QVERIFY(gradientError([&] { return selectiveMemoryLoss({f, g}, 2); }, f) < 1e-7);
+        // Hand value: F = 0 keeps every visible token: max_i M_i = T, so the loss is (1 / (L T)) * L * T = 1.
+        auto zero = torch::zeros({1, 4, 4}, torch::kDouble);
+        QCOMPARE(selectiveMemoryLoss({zero, zero}, 2).item<double>(), 1.0);
+        // F >= tau on every earlier key masks them all: M_i = 1 (the query itself has F_ii = 0).
+        auto full = torch::full({1, 4, 4}, 3.0, torch::kDouble);
+        full.diagonal(0, 1, 2).zero_();
+        QCOMPARE(selectiveMemoryLoss({full}, 1).item<double>(), 1.0 / 4.0 + 0.0 * 3);
+    }
+
+    void taskLossGradient() {
+        auto logits = torch::randn({2, 4, 5}, torch::kDouble).set_requires_grad(true);
+        auto ids = torch::tensor({0, 3, 1, 4, 2, 2, 0, 1}, torch::kLong).view({2, 4});
+        auto scored = torch::tensor({1.0, 0.0, 1.0, 0.0, 1.0, 1.0}, torch::kDouble).view({2, 3});
+        QVERIFY(gradientError([&] { return scoredCrossEntropy(logits, ids, scored); }, logits) < 1e-7);
+        QVERIFY(torch::autograd::grad({scoredCrossEntropy(logits, ids, scored)}, {logits})[0].select(1, 1).select(0, 0).abs().sum().item<double>() == 0);
+    }
+
+    // The share of Hard Concrete samples that are non-zero is P(open), for every log_alpha.
+    void hardConcreteSamplesMatchOpenProbability() {
+        HeadGatesConfig g;
+        auto la = torch::tensor({-3.0, -0.5, 0.0, 1.0, 4.0});
+        torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(5);
+        auto open = torch::zeros({5});
+        const int n = 20000;
+        for (int k = 0; k < n; ++k) open += (sampleHardConcrete(g, la, gen) > 0).to(torch::kFloat);
+        auto expected = gateOpenProbability(g, la);
+        for (int h = 0; h < 5; ++h)
+            QVERIFY2(std::fabs(open[h].item<double>() / n - expected[h].item<double>()) < 0.015,
+                     qPrintable(QString("head %1: %2 vs %3").arg(h).arg(open[h].item<double>() / n).arg(expected[h].item<double>())));
+    }
+
+    void trainingReducesTheLoss() {
+        QTemporaryDir dir;
+        std::vector<double> losses;
+        train(tinyTraining(40), dir.filePath("m").toStdString(), false, [&](const TrainProgress& p) { losses.push_back(p.taskLoss); });
+        QCOMPARE(losses.size(), size_t(40));
+        double first = 0, last = 0;
+        for (int i = 0; i < 5; ++i) { first += losses[static_cast<size_t>(i)]; last += losses[losses.size() - 1 - static_cast<size_t>(i)]; }
+        QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first / 5).arg(last / 5)));
+        // The folder is a model everything else loads.
+        const Engine e = Engine::load(dir.filePath("m").toStdString());
+        QCOMPARE(e.config().nLayer, 1);
+        QVERIFY(e.tokenizer() != nullptr);
+    }
+
+    void sameSeedSameWeights() {
+        QTemporaryDir dir;
+        train(tinyTraining(6), dir.filePath("a").toStdString(), false);
+        train(tinyTraining(6), dir.filePath("b").toStdString(), false);
+        QCOMPARE(fileBytes(dir.filePath("a/model.safetensors")), fileBytes(dir.filePath("b/model.safetensors")));
+    }
+
+    void resumeEqualsUninterrupted() {
+        QTemporaryDir dir;
+        train(tinyTraining(10), dir.filePath("whole").toStdString(), false);
+        std::atomic<bool> stop{false};
+        const auto part = train(tinyTraining(10), dir.filePath("split").toStdString(), false,
+                                [&](const TrainProgress& p) { if (p.step == 5) stop = true; }, &stop);
+        QVERIFY(part.interrupted);
+        QCOMPARE(part.steps, 5);
+        const auto rest = train(tinyTraining(10), dir.filePath("split").toStdString(), true);
+        QCOMPARE(rest.steps, 10);
+        QCOMPARE(fileBytes(dir.filePath("split/model.safetensors")), fileBytes(dir.filePath("whole/model.safetensors")));
+    }
+
+    void badTrainingInput_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown key") << R"({"model": {}, "task": {"name": "assign"}, "epochs": 3})" << "unknown key \"epochs\"";
+        QTest::newRow("no model") << R"({"task": {"name": "assign"}})" << "needs \"model\"";
+        QTest::newRow("no task") << R"({"model": {}})" << "needs a \"task\"";
+        QTest::newRow("bad task") << R"({"model": {}, "task": {"name": "assign", "variables": 40}})" << "variables";
+        QTest::newRow("negative lr") << R"({"model": {}, "task": {"name": "assign"}, "learning_rate": -1})" << "learning_rate";
+        QTest::newRow("zero steps") << R"({"model": {}, "task": {"name": "assign"}, "steps": 0})" << "steps";
+    }
+    void badTrainingInput() {
+        QFETCH(QString, json);
+        QFETCH(QString, message);
+        try {
+            TrainConfig::fromJson(json.toStdString(), "TRAIN.json");
+            QFAIL("expected headlight::Error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).startsWith("TRAIN.json: ") && QString(e.what()).contains(message), e.what());
+        }
+    }
+};
+
+QTEST_MAIN(TestTraining)
+#include "test_training.moc"
