@@ -202,6 +202,15 @@ TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& 
     return p;
 }
 
+std::string TaskParams::toJson() const {
+    nlohmann::json t = {{"name", name}};
+    if (name == "assign") { t["variables"] = variables; t["assignments"] = assignments; }
+    if (name == "induction") { t["min_length"] = minLength; t["max_length"] = maxLength; }
+    if (name == "mixed-range" || name == "lookup") { t["length"] = length; t["secret"] = secret; }
+    if (name == "text") { t["file"] = file; t["context"] = context; }
+    return t.dump();
+}
+
 std::unique_ptr<Task> makeTask(const TaskParams& p) {
     const std::string where = "task " + p.name;
     if (p.name == "assign") {

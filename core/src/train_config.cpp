@@ -77,12 +77,7 @@ std::string TrainConfig::toJson() const {
     nlohmann::json j;
     if (!modelJson.empty()) j["model"] = nlohmann::json::parse(modelJson);
     if (!initFrom.empty()) j["init_from"] = initFrom;
-    nlohmann::json t = {{"name", task.name}};
-    if (task.name == "assign") { t["variables"] = task.variables; t["assignments"] = task.assignments; }
-    if (task.name == "induction") { t["min_length"] = task.minLength; t["max_length"] = task.maxLength; }
-    if (task.name == "mixed-range" || task.name == "lookup") { t["length"] = task.length; t["secret"] = task.secret; }
-    if (task.name == "text") { t["file"] = task.file; t["context"] = task.context; }
-    j["task"] = t;
+    j["task"] = nlohmann::json::parse(task.toJson());
     j["steps"] = steps;
     j["batch_size"] = batchSize;
     j["warmup_steps"] = warmupSteps;

@@ -27,6 +27,8 @@ struct TaskParams {
 
     // Parses {"name": ..., parameters...}; throws headlight::Error naming `source` for bad or unknown keys.
     static TaskParams fromJson(const std::string& jsonText, const std::string& source);
+    // The same object back: the name and the parameters this task uses.
+    std::string toJson() const;
 };
 
 class Task {
