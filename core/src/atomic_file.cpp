@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,17 @@ void AtomicFile::commit() {
     if (std::rename(temp_.c_str(), path_.c_str()) != 0)
         throw Error(path_, std::string("cannot write: ") + std::strerror(errno));
     committed_ = true;
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
+    AtomicFile out(path);
+    {
+        std::ofstream f(out.tempPath(), std::ios::binary);
+        f << text;
+        f.flush();
+        if (!f) throw Error(path, "cannot write");
+    }
+    out.commit();
 }
 
 } // namespace headlight

@@ -23,4 +23,7 @@ private:
     bool committed_ = false;
 };
 
+// Writes `text` to `path` through an AtomicFile. Throws headlight::Error naming the path.
+void writeFileAtomically(const std::string& path, const std::string& text);
+
 } // namespace headlight

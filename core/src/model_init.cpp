@@ -36,17 +36,6 @@ void makeDirs(const std::string& dir) {
     }
 }
 
-void writeText(const std::string& path, const std::string& text) {
-    AtomicFile out(path);
-    {
-        std::ofstream f(out.tempPath(), std::ios::binary);
-        f << text;
-        f.flush();
-        if (!f) throw Error(path, "cannot write");
-    }
-    out.commit();
-}
-
 // "\n" and printable ASCII first, then Latin-1 and onwards: readable labels for small test vocabularies.
 std::vector<std::string> defaultAlphabet(int size) {
     // Most useful first, so that small vocabularies still spell lower-case text.
@@ -123,11 +112,11 @@ void initRandomModel(const ModelConfig& c, uint64_t seed, const std::string& out
 
     writeSafetensors(outDir + "/model.safetensors", tensors, DType::F32,
                      {{"format", "pt"}, {"headlight_init_seed", std::to_string(seed)}});
-    writeText(outDir + "/config.json", c.toJson() + "\n");
+    writeFileAtomically(outDir + "/config.json", c.toJson() + "\n");
     if (!vocab.empty()) {
         nlohmann::json v = nlohmann::json::object();
         for (size_t i = 0; i < vocab.size(); ++i) v[vocab[i]] = i;
-        writeText(outDir + "/vocab.json", v.dump(1) + "\n");
+        writeFileAtomically(outDir + "/vocab.json", v.dump(1) + "\n");
     }
 }
 

@@ -30,17 +30,6 @@ bool exists(const std::string& p) {
     return stat(p.c_str(), &st) == 0;
 }
 
-void writeTextAtomically(const std::string& path, const std::string& text) {
-    AtomicFile out(path);
-    {
-        std::ofstream f(out.tempPath(), std::ios::binary);
-        f << text;
-        f.flush();
-        if (!f) throw Error(path, "cannot write");
-    }
-    out.commit();
-}
-
 void saveWeights(const GptModel& model, const std::string& path) {
     std::vector<NamedArray> arrays;
     for (const auto& [name, t] : model.weights().named()) arrays.push_back({name, toArray(t.detach())});
@@ -200,7 +189,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             std::vector<NamedArray> arrays;
             for (const auto& [name, t] : weightsFromTensors(tensors, config, tc.initFrom).named()) arrays.push_back({name, toArray(t)});
             writeSafetensors(outDir + "/model.safetensors", arrays);
-            writeTextAtomically(outDir + "/vocab.json", jsonutil::readTextFile(tc.initFrom + "/vocab.json"));
+            writeFileAtomically(outDir + "/vocab.json", jsonutil::readTextFile(tc.initFrom + "/vocab.json"));
         }
     }
     const std::string weightsPath = resume ? ckpt + "/model.safetensors" : outDir + "/model.safetensors";
@@ -246,15 +235,15 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         rng << dataRng;
         nlohmann::json state = {{"step", doneSteps}, {"seconds", seconds}, {"data_rng", rng.str()},
                                 {"gate_rng", toHex(generatorState(gateNoise))}};
-        writeTextAtomically(fresh + "/state.json", state.dump());
+        writeFileAtomically(fresh + "/state.json", state.dump());
         std::filesystem::remove_all(old);
         if (exists(ckpt)) std::filesystem::rename(ckpt, old);
         std::filesystem::rename(fresh, ckpt);
         std::filesystem::remove_all(old);
         // The folder itself stays a usable model at every checkpoint.
         saveWeights(model, outDir + "/model.safetensors");
-        writeTextAtomically(outDir + "/config.json", config.toJson() + "\n");
-        writeTextAtomically(source, nlohmann::json({{"train_config", nlohmann::json::parse(tc.toJson())},
+        writeFileAtomically(outDir + "/config.json", config.toJson() + "\n");
+        writeFileAtomically(source, nlohmann::json({{"train_config", nlohmann::json::parse(tc.toJson())},
                                                     {"steps_done", doneSteps}, {"seconds", seconds}}).dump(2) + "\n");
     };
 
