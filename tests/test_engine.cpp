@@ -243,6 +243,44 @@ private slots:
         HL_COMPARE_ARRAYS(bare.loss, all.loss, 0);
     }
 
+    // Context pruning: a budget that never binds changes nothing; a binding one removes exactly the evicted
+    // tokens from every later query's attention, and only there.
+    void contextBudgetEvictsTokens() {
+        TempModel model({"selective"}, 5);
+        const Engine e = Engine::load(model.write());
+        RunRequest r;
+        r.tokenIds = someIds(model.config, 20);
+        const Trace full = e.run(r);
+        r.contextBudget = {20, 20};
+        const Trace loose = e.run(r);
+        HL_COMPARE_ARRAYS(loose.logits, full.logits, 0);
+        for (float step : loose.layers[0].evictedAt) QCOMPARE(step, -1.0f);
+
+        r.contextBudget = {6, 0};   // layer 0 keeps 6 tokens, layer 1 is unlimited
+        const Trace tight = e.run(r);
+        const LayerTrace& l0 = tight.layers[0];
+        QVERIFY(tight.layers[1].evictedAt.empty());
+        int evicted = 0;
+        for (int64_t j = 0; j < 20; ++j) {
+            const auto step = static_cast<int64_t>(l0.evictedAt.at({j}));
+            if (step < 0) continue;
+            ++evicted;
+            QVERIFY(step > j || step == j);
+            for (int64_t i = 0; i < 20; ++i)
+                for (int64_t h = 0; h < 3; ++h)
+                    if (i >= step) QCOMPARE(l0.attention.at({h, i, j}), 0.0f);
+        }
+        QCOMPARE(evicted, 20 - 6);
+        for (int64_t i = 0; i < 20; ++i) {   // each query row sees at most 6 keys
+            int seen = 0;
+            for (int64_t j = 0; j <= i; ++j) seen += l0.attention.at({0, i, j}) > 0;
+            QVERIFY(seen <= 6);
+        }
+        QVERIFY(test::maxAbsDiff(tight.logits, full.logits) > 1e-4);
+        r.contextBudget = {6};
+        QVERIFY_THROWS_EXCEPTION(Error, e.run(r));
+    }
+
     void runsAreDeterministic() {
         TempModel model({"gates", "span", "selective", "memory"}, 8);
         const Engine e = Engine::load(model.write());

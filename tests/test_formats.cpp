@@ -1,4 +1,4 @@
-// config.json, safetensors, tokenizers and HDF5 traces: round trips, hand-checked conversions, bad files.
+// config.json and safetensors: round trips, hand-checked half/bfloat16 conversions, bad files.
 #include "headlight/error.h"
 #include "headlight/model_config.h"
 #include "headlight/safetensors.h"
@@ -11,11 +11,16 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 using namespace headlight;
+using nlohmann::json;
 
 namespace {
+
+using namespace headlight::test;
 
 const char* kFullConfig = R"({"model_type": "headlight", "vocab_size": 13, "n_layer": 2, "n_head": 3, "n_embd": 12,
   "n_positions": 32, "layer_norm_epsilon": 1e-6, "activation_function": "gelu_new",
@@ -23,7 +28,7 @@ const char* kFullConfig = R"({"model_type": "headlight", "vocab_size": 13, "n_la
                 "adaptive_span": {"max_span": 6, "ramp": 2.5}, "selective_attention": {"selector_head": 2},
                 "persistent_memory": {"slots": 3, "replace_mlp": true}}})";
 
-// Hugging Face's own GPT-2 config.json, key for key.
+// Hugging Face's GPT-2 config.json, key for key.
 const char* kHfGpt2 = R"({"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
   "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
   "layer_norm_epsilon": 1e-05, "model_type": "gpt2", "n_ctx": 1024, "n_embd": 768, "n_head": 12, "n_layer": 12,
@@ -31,28 +36,50 @@ const char* kHfGpt2 = R"({"activation_function": "gelu_new", "architectures": ["
   "summary_proj_to_labels": true, "summary_type": "cls_index", "summary_use_proj": true,
   "task_specific_params": {"text-generation": {"do_sample": true, "max_length": 50}}, "vocab_size": 50257})";
 
-void writeFile(const QString& path, const QByteArray& data) {
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(data);
+const float kHalfUlp1 = std::ldexp(1.0f, -11);   // half the spacing of half floats just above 1
+
+
+QByteArray le(uint64_t v, int bytes) {
+    QByteArray out(bytes, 0);
+    for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    return out;
 }
 
 // 8-byte little-endian header length, the header, then `data`.
 QByteArray safetensorsBytes(const std::string& header, const QByteArray& data, int64_t lengthOverride = -1) {
-    const uint64_t n = lengthOverride >= 0 ? static_cast<uint64_t>(lengthOverride) : header.size();
-    QByteArray out(8, 0);
-    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
-    return out + QByteArray::fromStdString(header) + data;
+    return le(lengthOverride >= 0 ? static_cast<uint64_t>(lengthOverride) : header.size(), 8) +
+           QByteArray::fromStdString(header) + data;
 }
 
-template <typename F>
-QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromUtf8(e.what());
-    }
-    return QString();
+// what() of the headlight::Error `f` throws; a marker when it throws something else or nothing.
+
+QString configDiff(const ModelConfig& a, const ModelConfig& b) {
+    QStringList d;
+    auto field = [&](const char* name, bool same) { if (!same) d << name; };
+    field("model_type", a.modelType == b.modelType);
+    field("vocab_size", a.vocabSize == b.vocabSize);
+    field("n_layer", a.nLayer == b.nLayer);
+    field("n_head", a.nHead == b.nHead);
+    field("n_embd", a.nEmbd == b.nEmbd);
+    field("n_positions", a.nPositions == b.nPositions);
+    field("layer_norm_epsilon", a.layerNormEpsilon == b.layerNormEpsilon);
+    field("activation_function", a.activationFunction == b.activationFunction);
+    field("head_gates", a.headGates.has_value() == b.headGates.has_value() &&
+          (!a.headGates || (a.headGates->temperature == b.headGates->temperature &&
+                            a.headGates->gamma == b.headGates->gamma && a.headGates->zeta == b.headGates->zeta)));
+    field("adaptive_span", a.adaptiveSpan.has_value() == b.adaptiveSpan.has_value() &&
+          (!a.adaptiveSpan || (a.adaptiveSpan->maxSpan == b.adaptiveSpan->maxSpan && a.adaptiveSpan->ramp == b.adaptiveSpan->ramp)));
+    field("selective_attention", a.selectiveAttention.has_value() == b.selectiveAttention.has_value() &&
+          (!a.selectiveAttention || a.selectiveAttention->selectorHead == b.selectiveAttention->selectorHead));
+    field("persistent_memory", a.persistentMemory.has_value() == b.persistentMemory.has_value() &&
+          (!a.persistentMemory || (a.memorySlots() == b.memorySlots() && a.hasMlp() == b.hasMlp())));
+    return d.join(", ");
+}
+
+std::string patched(const char* base, const std::string& patch) {
+    json j = json::parse(base);
+    j.merge_patch(json::parse(patch));
+    return j.dump();
 }
 
 } // namespace
@@ -60,248 +87,353 @@ QString errorOf(F&& f) {
 class TestFormats : public QObject {
     Q_OBJECT
 private slots:
+    // ---------------------------------------------------------------- config.json
     void configParsesEveryField() {
+        ModelConfig e;   // `slots` is a Qt keyword: the memory config is built positionally
+        e.modelType = "headlight";
+        e.vocabSize = 13, e.nLayer = 2, e.nHead = 3, e.nEmbd = 12, e.nPositions = 32, e.layerNormEpsilon = 1e-6;
+        e.headGates = HeadGatesConfig{0.5, -0.2, 1.2};
+        e.adaptiveSpan = AdaptiveSpanConfig{6, 2.5};
+        e.selectiveAttention = SelectiveAttentionConfig{2};
+        e.persistentMemory = PersistentMemoryConfig{3, true};
         const ModelConfig c = ModelConfig::fromJson(kFullConfig, "c.json");
-        QCOMPARE(c.nHead, 3);
+        QVERIFY2(configDiff(c, e).isEmpty(), qPrintable("differs in " + configDiff(c, e)));
+        QCOMPARE(c.activationFunction, std::string("gelu_new"));
         QCOMPARE(c.headDim(), 4);
-        QCOMPARE(c.layerNormEpsilon, 1e-6);
-        QCOMPARE(c.headGates->temperature, 0.5);
-        QCOMPARE(c.headGates->gamma, -0.2);
-        QCOMPARE(c.adaptiveSpan->ramp, 2.5);
-        QCOMPARE(c.selectiveAttention->selectorHead, 2);
         QCOMPARE(c.memorySlots(), 3);
         QVERIFY(!c.hasMlp());
-        const ModelConfig again = ModelConfig::fromJson(c.toJson(), "again");
-        QCOMPARE(again.toJson(), c.toJson());
-        QCOMPARE(again.adaptiveSpan->maxSpan, 6);
+        // Defaults of the optional keys.
+        const ModelConfig d = ModelConfig::fromJson(patched(kFullConfig, R"({"layer_norm_epsilon": null,
+            "activation_function": null, "headlight": {"head_gates": {"temperature": null, "gamma": null, "zeta": null},
+            "selective_attention": {"selector_head": null}, "persistent_memory": {"replace_mlp": null}}})"), "d.json");
+        QCOMPARE(d.layerNormEpsilon, 1e-5);
+        QCOMPARE(d.headGates->temperature, 0.33);
+        QCOMPARE(d.headGates->gamma, -0.1);
+        QCOMPARE(d.headGates->zeta, 1.1);
+        QCOMPARE(d.selectiveAttention->selectorHead, 0);
+        QVERIFY(d.hasMlp());
+    }
 
-        const ModelConfig hf = ModelConfig::fromJson(kHfGpt2, "gpt2/config.json");
-        QCOMPARE(hf.vocabSize, 50257);
-        QVERIFY(!hf.headGates && !hf.adaptiveSpan && !hf.selectiveAttention && !hf.persistentMemory);
+    void configRoundTrip_data() {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("all mechanisms") << QString(kFullConfig);
+        QTest::newRow("gpt2") << QString::fromStdString(test::tinyConfig({}, 3, 4, 16, 50, 64).toJson());
+        QTest::newRow("gates only") << QString::fromStdString(patched(kFullConfig, R"({"headlight": {"adaptive_span": null,
+            "selective_attention": null, "persistent_memory": null}})"));
+        QTest::newRow("memory + span") << QString::fromStdString(test::tinyConfig({"span", "memory"}).toJson());
+        QTest::newRow("HF gpt2") << QString(kHfGpt2);
+    }
+    void configRoundTrip() {
+        QFETCH(QString, text);
+        const ModelConfig a = ModelConfig::fromJson(text.toStdString(), "a.json");
+        const ModelConfig b = ModelConfig::fromJson(a.toJson(), "b.json");
+        QVERIFY2(configDiff(a, b).isEmpty(), qPrintable("differs in " + configDiff(a, b)));
+        QCOMPARE(b.toJson(), a.toJson());
+        QCOMPARE(json::parse(a.toJson()).contains("headlight"), a.modelType == "headlight");
+    }
+
+    void configHuggingFaceGpt2() {
+        const ModelConfig c = ModelConfig::fromJson(kHfGpt2, "gpt2/config.json");
+        const ModelConfig e = test::tinyConfig({}, 12, 12, 768, 50257, 1024);   // gpt2, eps 1e-5, gelu_new
+        QVERIFY2(configDiff(c, e).isEmpty(), qPrintable("differs in " + configDiff(c, e)));
+        QCOMPARE(c.headDim(), 64);
+        QVERIFY(c.hasMlp());
+        // Keys newer transformers versions write, at their GPT-2 values.
+        const ModelConfig n = ModelConfig::fromJson(patched(kHfGpt2, R"({"n_inner": null, "scale_attn_weights": true,
+            "activation_function": "gelu_pytorch_tanh", "torch_dtype": "float32", "use_cache": true})"), "n.json");
+        QCOMPARE(n.activationFunction, std::string("gelu_new"));
+        QCOMPARE(ModelConfig::fromJson(patched(kHfGpt2, R"({"n_inner": 3072})"), "x").nEmbd, 768);
     }
 
     void badConfig_data() {
-        QTest::addColumn<QString>("edit");   // a JSON merge patch applied to kFullConfig, or raw text starting with '!'
+        QTest::addColumn<QString>("edit");   // a JSON merge patch on kFullConfig, or raw text after '!'
         QTest::addColumn<QString>("message");
         QTest::newRow("not JSON") << "!{\"model_type\":" << "not valid JSON";
-        QTest::newRow("not an object") << "![1, 2]" << "JSON object";
-        QTest::newRow("missing vocab_size") << R"({"vocab_size": null})" << "missing key \"vocab_size\"";
-        QTest::newRow("missing n_embd") << R"({"n_embd": null})" << "missing key \"n_embd\"";
-        QTest::newRow("string size") << R"({"n_layer": "2"})" << "must be an integer";
-        QTest::newRow("float size") << R"({"n_head": 1.5})" << "must be an integer";
-        QTest::newRow("zero size") << R"({"n_positions": 0})" << "must be positive";
-        QTest::newRow("negative size") << R"({"vocab_size": -1})" << "must be positive";
-        QTest::newRow("indivisible") << R"({"n_embd": 13})" << "not divisible";
+        QTest::newRow("number overflow") << "!{\"model_type\": \"gpt2\", \"vocab_size\": 1e999}" << "not valid JSON";
+        QTest::newRow("not an object") << "![1, 2]" << "expected a JSON object";
+        for (const char* key : {"model_type", "vocab_size", "n_layer", "n_head", "n_embd", "n_positions"}) {
+            QTest::addRow("missing %s", key) << QString("{\"%1\": null}").arg(key) << QString("missing key \"%1\"").arg(key);
+            if (QByteArray(key) == "model_type") continue;
+            QTest::addRow("zero %s", key) << QString("{\"%1\": 0}").arg(key) << QString("\"%1\" must be positive, got 0").arg(key);
+            QTest::addRow("negative %s", key) << QString("{\"%1\": -3}").arg(key) << QString("\"%1\" must be positive, got -3").arg(key);
+        }
+        for (const char* key : {"max_span", "ramp"})
+            QTest::addRow("missing %s", key) << QString("{\"headlight\": {\"adaptive_span\": {\"%1\": null}}}").arg(key)
+                                             << QString("missing key \"headlight.adaptive_span.%1\"").arg(key);
+        QTest::newRow("missing slots") << R"({"headlight": {"persistent_memory": {"slots": null}}})" << "missing key \"headlight.persistent_memory.slots\"";
+        QTest::newRow("model_type number") << R"({"model_type": 2})" << "\"model_type\" must be a string";
+        QTest::newRow("model_type llama") << R"({"model_type": "llama"})" << "\"model_type\" must be \"gpt2\" or \"headlight\", got \"llama\"";
+        QTest::newRow("string size") << R"({"n_layer": "2"})" << "\"n_layer\" must be an integer";
+        QTest::newRow("float size") << R"({"n_head": 1.5})" << "\"n_head\" must be an integer";
+        QTest::newRow("bool size") << R"({"vocab_size": true})" << "\"vocab_size\" must be an integer";
+        QTest::newRow("huge size") << R"({"n_positions": 3000000000})" << "\"n_positions\" is out of range";
+        QTest::newRow("epsilon string") << R"({"layer_norm_epsilon": "1e-5"})" << "\"layer_norm_epsilon\" must be a number";
+        QTest::newRow("epsilon zero") << R"({"layer_norm_epsilon": 0})" << "\"layer_norm_epsilon\" must be a positive number";
+        QTest::newRow("activation number") << R"({"activation_function": 1})" << "\"activation_function\" must be a string";
+        QTest::newRow("relu") << R"({"activation_function": "relu"})" << "\"activation_function\" must be \"gelu_new\", got \"relu\"";
+        QTest::newRow("n_embd % n_head") << R"({"n_embd": 13})" << "n_embd (13) is not divisible by n_head (3)";
+        QTest::newRow("n_inner") << R"({"n_inner": 20})" << "\"n_inner\" = 20 is not supported";
+        QTest::newRow("unscaled attention") << R"({"scale_attn_weights": false})" << "\"scale_attn_weights\" = false is not supported";
+        QTest::newRow("cross attention") << R"({"add_cross_attention": true})" << "\"add_cross_attention\" = true is not supported";
         QTest::newRow("unknown top-level key") << R"({"colour": "red"})" << "unknown key \"colour\"";
-        QTest::newRow("unknown mechanism") << R"({"headlight": {"dropout_heads": {}}})" << "unknown key \"dropout_heads\"";
-        QTest::newRow("unknown gate key") << R"({"headlight": {"head_gates": {"beta": 1}}})" << "unknown key \"beta\"";
-        QTest::newRow("gamma not negative") << R"({"headlight": {"head_gates": {"gamma": 0}}})" << "gamma";
-        QTest::newRow("zeta not above 1") << R"({"headlight": {"head_gates": {"zeta": 1}}})" << "zeta";
-        QTest::newRow("temperature zero") << R"({"headlight": {"head_gates": {"temperature": 0}}})" << "temperature";
-        QTest::newRow("ramp zero") << R"({"headlight": {"adaptive_span": {"ramp": 0}}})" << "ramp";
-        QTest::newRow("max_span zero") << R"({"headlight": {"adaptive_span": {"max_span": 0}}})" << "max_span";
-        QTest::newRow("slots zero") << R"({"headlight": {"persistent_memory": {"slots": 0}}})" << "slots";
-        QTest::newRow("replace_mlp not bool") << R"({"headlight": {"persistent_memory": {"replace_mlp": 1}}})" << "true or false";
-        QTest::newRow("selector out of range") << R"({"headlight": {"selective_attention": {"selector_head": 3}}})" << "selector_head";
-        QTest::newRow("headlight on gpt2") << R"({"model_type": "gpt2"})" << "needs \"model_type\": \"headlight\"";
-        QTest::newRow("bad model_type") << R"({"model_type": "llama"})" << "model_type";
-        QTest::newRow("relu") << R"({"activation_function": "relu"})" << "activation_function";
-        QTest::newRow("n_inner") << R"({"n_inner": 20})" << "n_inner";
+        QTest::newRow("misspelt key") << R"({"n_embed": 12})" << "unknown key \"n_embed\"";
+        QTest::newRow("unknown mechanism") << R"({"headlight": {"dropout_heads": {}}})" << "unknown key \"dropout_heads\" in \"headlight\"";
+        QTest::newRow("unknown gates key") << R"({"headlight": {"head_gates": {"beta": 1}}})" << "unknown key \"beta\" in \"headlight.head_gates\"";
+        QTest::newRow("unknown span key") << R"({"headlight": {"adaptive_span": {"span": 1}}})" << "unknown key \"span\" in \"headlight.adaptive_span\"";
+        QTest::newRow("unknown selective key") << R"({"headlight": {"selective_attention": {"heads": 1}}})" << "unknown key \"heads\" in \"headlight.selective_attention\"";
+        QTest::newRow("unknown memory key") << R"({"headlight": {"persistent_memory": {"n_slots": 1}}})" << "unknown key \"n_slots\" in \"headlight.persistent_memory\"";
+        QTest::newRow("headlight not object") << R"({"headlight": [1]})" << "\"headlight\" must be an object";
+        QTest::newRow("gates not object") << R"({"headlight": {"head_gates": 1}})" << "\"headlight.head_gates\" must be an object";
+        QTest::newRow("span not object") << R"({"headlight": {"adaptive_span": true}})" << "\"headlight.adaptive_span\" must be an object";
+        QTest::newRow("headlight on gpt2") << R"({"model_type": "gpt2"})" << "a \"headlight\" object needs \"model_type\": \"headlight\"";
+        QTest::newRow("gamma 0") << R"({"headlight": {"head_gates": {"gamma": 0}}})" << "\"headlight.head_gates.gamma\" must be < 0";
+        QTest::newRow("zeta 1") << R"({"headlight": {"head_gates": {"zeta": 1}}})" << "\"headlight.head_gates.zeta\" must be > 1";
+        QTest::newRow("temperature 0") << R"({"headlight": {"head_gates": {"temperature": 0}}})" << "\"headlight.head_gates.temperature\" must be > 0";
+        QTest::newRow("temperature string") << R"({"headlight": {"head_gates": {"temperature": "hot"}}})" << "\"headlight.head_gates.temperature\" must be a number";
+        QTest::newRow("ramp 0") << R"({"headlight": {"adaptive_span": {"ramp": 0}}})" << "\"headlight.adaptive_span.ramp\" must be > 0";
+        QTest::newRow("max_span 0") << R"({"headlight": {"adaptive_span": {"max_span": 0}}})" << "\"headlight.adaptive_span.max_span\" must be positive";
+        QTest::newRow("max_span float") << R"({"headlight": {"adaptive_span": {"max_span": 2.5}}})" << "\"headlight.adaptive_span.max_span\" must be an integer";
+        QTest::newRow("slots 0") << R"({"headlight": {"persistent_memory": {"slots": 0}}})" << "\"headlight.persistent_memory.slots\" must be positive";
+        QTest::newRow("selector = n_head") << R"({"headlight": {"selective_attention": {"selector_head": 3}}})" << "\"headlight.selective_attention.selector_head\" = 3 is not a head (n_head = 3)";
+        QTest::newRow("selector negative") << R"({"headlight": {"selective_attention": {"selector_head": -1}}})" << "selector_head\" = -1 is not a head";
+        QTest::newRow("selector string") << R"({"headlight": {"selective_attention": {"selector_head": "0"}}})" << "selector_head\" must be an integer";
+        QTest::newRow("replace_mlp 1") << R"({"headlight": {"persistent_memory": {"replace_mlp": 1}}})" << "\"headlight.persistent_memory.replace_mlp\" must be true or false";
     }
     void badConfig() {
         QFETCH(QString, edit);
         QFETCH(QString, message);
-        std::string text = edit.mid(1).toStdString();
-        if (!edit.startsWith('!')) {
-            auto j = nlohmann::json::parse(kFullConfig);
-            j.merge_patch(nlohmann::json::parse(edit.toStdString()));
-            text = j.dump();
-        }
+        const std::string text = edit.startsWith('!') ? edit.mid(1).toStdString() : patched(kFullConfig, edit.toStdString());
         const QString err = errorOf([&] { ModelConfig::fromJson(text, "/models/x/config.json"); });
-        QVERIFY2(err.startsWith("/models/x/config.json: "), qPrintable("got: " + err));
-        QVERIFY2(err.contains(message), qPrintable("got: " + err));
+        QVERIFY2(err.startsWith("/models/x/config.json: ") && err.contains(message), qPrintable("got: " + err));
     }
 
-    // Hand-checked IEEE half and bfloat16 bit patterns, including rounding to nearest even.
-    void halfAndBfloat16Conversions() {
-        QCOMPARE(halfToFloat(0x3C00), 1.0f);
-        QCOMPARE(halfToFloat(0xC000), -2.0f);
-        QCOMPARE(halfToFloat(0x7BFF), 65504.0f);
-        QCOMPARE(halfToFloat(0x0001), std::ldexp(1.0f, -24));
-        QVERIFY(std::isinf(halfToFloat(0x7C00)));
-        QCOMPARE(floatToHalf(1.0f + std::ldexp(1.0f, -11)), uint16_t(0x3C00));       // tie -> even
-        QCOMPARE(floatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)), uint16_t(0x3C02));   // tie -> even (up)
-        QCOMPARE(floatToHalf(70000.0f), uint16_t(0x7C00));
-        QCOMPARE(floatToHalf(std::ldexp(1.0f, -24)), uint16_t(0x0001));
-        QCOMPARE(floatToBfloat16(1.0f), uint16_t(0x3F80));
-        QCOMPARE(bfloat16ToFloat(0x3F80), 1.0f);
-        QCOMPARE(floatToBfloat16(1.0f + std::ldexp(1.0f, -8)), uint16_t(0x3F80));    // tie -> even
-        QCOMPARE(floatToBfloat16(1.0f + 3 * std::ldexp(1.0f, -8)), uint16_t(0x3F82));
-        for (uint32_t h = 0; h < 0x7C00; h += 7) QCOMPARE(floatToHalf(halfToFloat(static_cast<uint16_t>(h))), uint16_t(h));
+    void configFromMissingFile() {
+        QTemporaryDir dir;
+        QCOMPARE(errorOf([&] { ModelConfig::fromFile(dir.filePath("none.json").toStdString()); }),
+                 dir.filePath("none.json") + ": file not found");
+        QCOMPARE(errorOf([&] { ModelConfig::fromFile(dir.path().toStdString()); }), dir.path() + ": is a folder, expected a file");
     }
 
+    // ---------------------------------------------------------------- half / bfloat16
+    void halfToFloatValues_data() {
+        QTest::addColumn<uint>("bits");
+        QTest::addColumn<float>("value");
+        QTest::newRow("1") << 0x3C00u << 1.0f;
+        QTest::newRow("-2") << 0xC000u << -2.0f;
+        QTest::newRow("max 65504") << 0x7BFFu << 65504.0f;
+        QTest::newRow("smallest subnormal") << 0x0001u << std::ldexp(1.0f, -24);
+        QTest::newRow("largest subnormal") << 0x03FFu << 1023 * std::ldexp(1.0f, -24);
+        QTest::newRow("smallest normal") << 0x0400u << std::ldexp(1.0f, -14);
+        QTest::newRow("1/3 rounded") << 0x3555u << 0.333251953125f;
+        QTest::newRow("-subnormal") << 0x8200u << -std::ldexp(1.0f, -15);
+        QTest::newRow("inf") << 0x7C00u << std::numeric_limits<float>::infinity();
+        QTest::newRow("-inf") << 0xFC00u << -std::numeric_limits<float>::infinity();
+    }
+    void halfToFloatValues() {
+        QFETCH(uint, bits);
+        QFETCH(float, value);
+        HL_SAME_FLOAT(halfToFloat(static_cast<uint16_t>(bits)), value);
+    }
+
+    void floatToHalfRounding_data() {
+        QTest::addColumn<float>("value");
+        QTest::addColumn<uint>("bits");
+        QTest::newRow("1") << 1.0f << 0x3C00u;
+        QTest::newRow("1+2^-11 tie to even (down)") << 1.0f + kHalfUlp1 << 0x3C00u;
+        QTest::newRow("1+3*2^-11 tie to even (up)") << 1.0f + 3 * kHalfUlp1 << 0x3C02u;
+        QTest::newRow("just above the tie") << 1.0f + kHalfUlp1 + std::ldexp(1.0f, -20) << 0x3C01u;
+        QTest::newRow("carry into exponent") << 2.0f - kHalfUlp1 << 0x4000u;
+        QTest::newRow("0.1") << 0.1f << 0x2E66u;
+        QTest::newRow("-2") << -2.0f << 0xC000u;
+        QTest::newRow("65504") << 65504.0f << 0x7BFFu;
+        QTest::newRow("65519 rounds down") << 65519.0f << 0x7BFFu;
+        QTest::newRow("65520 ties to inf") << 65520.0f << 0x7C00u;
+        QTest::newRow("70000 overflows") << 70000.0f << 0x7C00u;
+        QTest::newRow("-1e9 overflows") << -1e9f << 0xFC00u;
+        QTest::newRow("2^-24") << std::ldexp(1.0f, -24) << 0x0001u;
+        QTest::newRow("2^-25 ties to zero") << std::ldexp(1.0f, -25) << 0x0000u;
+        QTest::newRow("1.5*2^-25") << 1.5f * std::ldexp(1.0f, -25) << 0x0001u;
+        QTest::newRow("3*2^-25 ties to even") << 3 * std::ldexp(1.0f, -25) << 0x0002u;
+        QTest::newRow("subnormal carries to normal") << std::ldexp(1.0f, -14) - std::ldexp(1.0f, -25) << 0x0400u;
+        QTest::newRow("1e-10 underflows") << 1e-10f << 0x0000u;
+        QTest::newRow("-0") << -0.0f << 0x8000u;
+        QTest::newRow("inf") << std::numeric_limits<float>::infinity() << 0x7C00u;
+    }
+    void floatToHalfRounding() {
+        QFETCH(float, value);
+        QFETCH(uint, bits);
+        QCOMPARE(uint(floatToHalf(value)), bits);
+    }
+
+    void bfloat16_data() {
+        QTest::addColumn<float>("value");
+        QTest::addColumn<uint>("bits");
+        QTest::newRow("1") << 1.0f << 0x3F80u;
+        QTest::newRow("1+2^-8 tie to even (down)") << 1.0f + std::ldexp(1.0f, -8) << 0x3F80u;
+        QTest::newRow("1+3*2^-8 tie to even (up)") << 1.0f + 3 * std::ldexp(1.0f, -8) << 0x3F82u;
+        QTest::newRow("just above the tie") << 1.0f + std::ldexp(1.0f, -8) + std::ldexp(1.0f, -16) << 0x3F81u;
+        QTest::newRow("-2") << -2.0f << 0xC000u;
+        QTest::newRow("float max rounds to inf") << std::numeric_limits<float>::max() << 0x7F80u;
+        QTest::newRow("-inf") << -std::numeric_limits<float>::infinity() << 0xFF80u;
+    }
+    void bfloat16() {
+        QFETCH(float, value);
+        QFETCH(uint, bits);
+        QCOMPARE(uint(floatToBfloat16(value)), bits);
+        const float back = bfloat16ToFloat(static_cast<uint16_t>(bits));
+        if (std::isfinite(back)) QVERIFY(std::abs(back - value) <= std::abs(value) * std::ldexp(1.0f, -8));
+    }
+
+    void conversionsRoundTripEveryPattern() {
+        HL_SAME_FLOAT(bfloat16ToFloat(0x3F80), 1.0f);
+        HL_SAME_FLOAT(bfloat16ToFloat(0xC049), -3.140625f);
+        QVERIFY(std::isnan(halfToFloat(0x7E00)) && std::isnan(bfloat16ToFloat(floatToBfloat16(std::nanf("")))));
+        const uint16_t nanHalf = floatToHalf(std::nanf(""));
+        QVERIFY((nanHalf & 0x7C00) == 0x7C00 && (nanHalf & 0x3FF) != 0);
+        for (uint32_t h = 0; h <= 0xFFFF; ++h) {
+            if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF)) continue;   // NaN payloads
+            const auto b = static_cast<uint16_t>(h);
+            if (floatToHalf(halfToFloat(b)) != b) QFAIL(qPrintable(QString("half 0x%1 does not round-trip").arg(h, 4, 16)));
+            if ((h & 0x7F80) != 0x7F80 && floatToBfloat16(bfloat16ToFloat(b)) != b)
+                QFAIL(qPrintable(QString("bfloat16 0x%1 does not round-trip").arg(h, 4, 16)));
+        }
+    }
+
+    // ---------------------------------------------------------------- safetensors
     void safetensorsRoundTrip_data() {
         QTest::addColumn<int>("dtype");
-        QTest::addColumn<double>("tolerance");
-        QTest::newRow("F32") << int(DType::F32) << 0.0;
-        QTest::newRow("F16") << int(DType::F16) << 1e-3;
-        QTest::newRow("BF16") << int(DType::BF16) << 8e-3;
+        QTest::addColumn<float>("relative");   // unit roundoff
+        QTest::newRow("F32") << int(DType::F32) << 0.0f;
+        QTest::newRow("F16") << int(DType::F16) << std::ldexp(1.0f, -11);
+        QTest::newRow("BF16") << int(DType::BF16) << std::ldexp(1.0f, -8);
     }
     void safetensorsRoundTrip() {
         QFETCH(int, dtype);
-        QFETCH(double, tolerance);
+        QFETCH(float, relative);
+        const auto type = static_cast<DType>(dtype);
         QTemporaryDir dir;
         const std::string path = dir.filePath("t.safetensors").toStdString();
-        const FloatArray a = test::values({2, 3}, {0.1f, -0.25f, 1.5f, 3.0f, -0.7f, 0.0f});
-        const FloatArray exact = test::values({3}, {0.5f, -2.0f, 1.0f});   // representable in every dtype
-        writeSafetensors(path, {{"a", a}, {"b.exact", exact}, {"empty", FloatArray({0}, std::vector<float>{})}},
-                         static_cast<DType>(dtype), {{"purpose", "test"}});
+        const FloatArray a = test::values({2, 3}, {0.1f, -0.25f, 3.14159f, 1000.7f, -0.7f, 1e-3f});
+        std::vector<float> ex = {0.5f, -2.0f, 1.0f, 0.375f, 1024.0f, -0.0078125f};   // exact in every dtype
+        if (type == DType::F16) ex.insert(ex.end(), {1.0f + std::ldexp(1.0f, -10), 65504.0f, std::ldexp(1.0f, -24)});
+        if (type == DType::BF16) ex.insert(ex.end(), {1.0f + std::ldexp(1.0f, -7), bfloat16ToFloat(0x7F7F), -std::ldexp(1.0f, -133)});
+        const FloatArray exact = test::values({static_cast<int64_t>(ex.size())}, ex);
+        const FloatArray scalar({}, std::vector<float>{2.5f});
+        const std::map<std::string, std::string> meta = {{"format", "pt"}, {"note", "multi\nline \"quoted\" é"}};
+        writeSafetensors(path, {{"a", a}, {"b.exact", exact}, {"empty", FloatArray({0, 4}, std::vector<float>{})}, {"s", scalar}}, type, meta);
         const auto f = SafetensorsFile::open(path);
-        QCOMPARE(f.entries().size(), size_t(3));
-        QCOMPARE(f.metadata().at("purpose"), std::string("test"));
-        QCOMPARE(static_cast<int>(f.find("a")->dtype), dtype);
-        HL_COMPARE_ARRAYS(f.readFloat("a"), a, tolerance);
-        HL_COMPARE_ARRAYS(f.readFloat("b.exact"), exact, 0);
-        QCOMPARE(reinterpret_cast<std::uintptr_t>(f.rawData(*f.find("a"))) % 8, std::uintptr_t(0));   // aligned data
-        QVERIFY(QDir(dir.path()).entryList({"*.tmp-*"}).isEmpty());
+        QCOMPARE(f.path(), path);
+        QCOMPARE(f.entries().size(), size_t(4));
+        QCOMPARE(f.metadata(), meta);
+        QCOMPARE(int(f.find("a")->dtype), dtype);
+        QCOMPARE(f.find("a")->shape, (std::vector<int64_t>{2, 3}));
+        QCOMPARE(f.find("empty")->shape, (std::vector<int64_t>{0, 4}));
+        QVERIFY(f.find("missing") == nullptr);
+        const FloatArray r = f.readFloat("a");
+        QCOMPARE(r.shape(), a.shape());
+        for (int64_t i = 0; i < a.size(); ++i) {
+            const float x = a.data()[i];
+            const float expect = type == DType::F32 ? x : type == DType::F16 ? halfToFloat(floatToHalf(x)) : bfloat16ToFloat(floatToBfloat16(x));
+            HL_SAME_FLOAT(r.data()[i], expect);
+            QVERIFY2(std::abs(r.data()[i] - x) <= std::abs(x) * relative, qPrintable(QString("%1 -> %2").arg(x).arg(r.data()[i])));
+        }
+        QVERIFY2(bitDiff(f.readFloat("b.exact"), exact).isEmpty(), "representable values changed");
+        QVERIFY(bitDiff(f.readFloat("s"), scalar).isEmpty());
+        QCOMPARE(f.readFloat("empty").size(), int64_t(0));
+        QCOMPARE(reinterpret_cast<std::uintptr_t>(f.rawData(*f.find("a"))) % 8, std::uintptr_t(0));
+        QCOMPARE(errorOf([&] { f.readFloat("nope"); }), QString::fromStdString(path) + ": tensor \"nope\" is missing");
+        QVERIFY(leftovers(dir.path()).isEmpty());
+    }
+
+    void safetensorsHeaderIsAligned() {
+        QTemporaryDir dir;
+        for (int n = 1; n <= 8; ++n) {   // every header length modulo 8
+            const QString path = dir.filePath(QString("t%1.safetensors").arg(n));
+            writeSafetensors(path.toStdString(), {{std::string(static_cast<size_t>(n), 'w'), test::values({1}, {1.5f})}});
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray bytes = file.readAll();
+            uint64_t headerLen = 0;
+            for (int i = 7; i >= 0; --i) headerLen = headerLen << 8 | static_cast<uint8_t>(bytes[i]);
+            QCOMPARE((8 + headerLen) % 8, uint64_t(0));
+            QCOMPARE(uint64_t(bytes.size()), 8 + headerLen + 4);
+            HL_SAME_FLOAT(SafetensorsFile::open(path.toStdString()).readFloat(std::string(static_cast<size_t>(n), 'w')).data()[0], 1.5f);
+        }
+    }
+
+    // Files written elsewhere: F64 narrows, F16/BF16 bytes are little-endian, integers are not floats.
+    void safetensorsForeignDtypes() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("f.safetensors");
+        QByteArray data;
+        for (double d : {1.5, -0.1, std::ldexp(1.0, -30)}) data += QByteArray(reinterpret_cast<const char*>(&d), 8);
+        data += le(7, 8) + le(uint64_t(-1), 8) + le(0x3C00, 2) + le(0xC000, 2) + le(0xC049, 2);
+        writeFile(path, safetensorsBytes(R"({"d": {"dtype": "F64", "shape": [3], "data_offsets": [0, 24]},
+            "i": {"dtype": "I64", "shape": [2], "data_offsets": [24, 40]}, "h": {"dtype": "F16", "shape": [2], "data_offsets": [40, 44]},
+            "b": {"dtype": "BF16", "shape": [1, 1], "data_offsets": [44, 46]}, "__metadata__": {"n": 3}})", data));
+        const auto f = SafetensorsFile::open(path.toStdString());
+        QCOMPARE(f.metadata().at("n"), std::string("3"));
+        QCOMPARE(f.readFloat("d").toVector(), (std::vector<float>{1.5f, -0.1f, std::ldexp(1.0f, -30)}));
+        QCOMPARE(f.readFloat("h").toVector(), (std::vector<float>{1.0f, -2.0f}));
+        QCOMPARE(f.readFloat("b").toVector(), (std::vector<float>{-3.140625f}));
+        QCOMPARE(int(f.find("i")->dtype), int(DType::I64));
+        QCOMPARE(f.find("i")->begin, uint64_t(24));
+        QCOMPARE(f.find("i")->end, uint64_t(40));
+        QCOMPARE(errorOf([&] { f.readFloat("i"); }), path + ": tensor \"i\" has dtype I64, expected a floating-point type");
+        const QString bad = dir.filePath("x.safetensors");
+        QCOMPARE(errorOf([&] { writeSafetensors(bad.toStdString(), {}, DType::I64); }), bad + ": cannot store tensors as I64");
+        const QString nowhere = dir.filePath("no/x.safetensors");
+        QVERIFY(errorOf([&] { writeSafetensors(nowhere.toStdString(), {}); }).startsWith(nowhere + ": cannot write: folder"));
+        QVERIFY(leftovers(dir.path()).isEmpty());
     }
 
     void badSafetensors_data() {
+        QTest::addColumn<QString>("kind");   // "file", "missing" or "folder"
         QTest::addColumn<QByteArray>("bytes");
         QTest::addColumn<QString>("message");
         const QByteArray data(16, '\0');
-        QTest::newRow("shorter than 8 bytes") << QByteArray("abc") << "truncated";
-        QTest::newRow("header beyond file") << safetensorsBytes("{}", data, 4096) << "beyond the end";
-        QTest::newRow("header not JSON") << safetensorsBytes("{\"a\": ", data) << "not valid JSON";
-        QTest::newRow("header not object") << safetensorsBytes("[1]", data) << "not a JSON object";
-        QTest::newRow("missing dtype") << safetensorsBytes(R"({"a": {"shape": [4], "data_offsets": [0, 16]}})", data) << "needs dtype";
-        QTest::newRow("unknown dtype") << safetensorsBytes(R"({"a": {"dtype": "F8", "shape": [4], "data_offsets": [0, 16]}})", data) << "unknown dtype";
-        QTest::newRow("negative shape") << safetensorsBytes(R"({"a": {"dtype": "F32", "shape": [-4], "data_offsets": [0, 16]}})", data) << "bad shape";
-        QTest::newRow("end beyond data") << safetensorsBytes(R"({"a": {"dtype": "F32", "shape": [8], "data_offsets": [0, 32]}})", data) << "outside the data section";
-        QTest::newRow("begin after end") << safetensorsBytes(R"({"a": {"dtype": "F32", "shape": [0], "data_offsets": [8, 4]}})", data) << "outside the data section";
-        QTest::newRow("size mismatch") << safetensorsBytes(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 16]}})", data) << "needs 12";
-        QTest::newRow("overlap") << safetensorsBytes(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 12]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", data) << "overlap";
+        auto one = [](const char* entry) { return std::string(R"({"a": )") + entry + "}"; };
+        QTest::newRow("missing file") << "missing" << QByteArray() << "file not found";
+        QTest::newRow("a folder") << "folder" << QByteArray() << "not a regular file";
+        QTest::newRow("empty file") << "file" << QByteArray() << "truncated: shorter than the 8-byte header length";
+        QTest::newRow("shorter than 8 bytes") << "file" << QByteArray("abc") << "truncated";
+        QTest::newRow("header beyond file") << "file" << safetensorsBytes("{}", data, 4096) << "header length 4096 is beyond the end of the file (26 bytes)";
+        QTest::newRow("header length 2^63") << "file" << safetensorsBytes("{}", data, INT64_MAX) << "is beyond the end of the file";
+        QTest::newRow("header empty") << "file" << safetensorsBytes("", data) << "header is not valid JSON";
+        QTest::newRow("header not JSON") << "file" << safetensorsBytes("{\"a\": ", data) << "header is not valid JSON";
+        QTest::newRow("number overflow") << "file" << safetensorsBytes(R"({"__metadata__": {"x": 1e999}})", data) << "header is not valid JSON";
+        QTest::newRow("header not object") << "file" << safetensorsBytes("[1]", data) << "header is not a JSON object";
+        QTest::newRow("metadata not object") << "file" << safetensorsBytes(R"({"__metadata__": 1})", data) << "\"__metadata__\" is not an object";
+        QTest::newRow("entry not object") << "file" << safetensorsBytes(one("3"), data) << "tensor \"a\" needs dtype, shape and data_offsets";
+        QTest::newRow("missing dtype") << "file" << safetensorsBytes(one(R"({"shape": [4], "data_offsets": [0, 16]})"), data) << "tensor \"a\" needs dtype";
+        QTest::newRow("missing offsets") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [4]})"), data) << "needs dtype, shape and data_offsets";
+        QTest::newRow("unknown dtype") << "file" << safetensorsBytes(one(R"({"dtype": "F8", "shape": [4], "data_offsets": [0, 16]})"), data) << "tensor \"a\" has unknown dtype \"F8\"";
+        QTest::newRow("shape not list") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": 4, "data_offsets": [0, 16]})"), data) << "has a shape that is not a list";
+        QTest::newRow("negative shape") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [-4], "data_offsets": [0, 16]})"), data) << "tensor \"a\" has a bad shape [-4]";
+        QTest::newRow("float shape") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [2.0, 2], "data_offsets": [0, 16]})"), data) << "has a bad shape";
+        // 2^62 + 1 rows of 4 floats: the element count wraps to 4 in 64 bits, matching the 16 bytes.
+        QTest::newRow("shape product overflows") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [4611686018427387905, 4], "data_offsets": [0, 16]})"), data) << "has a bad shape";
+        QTest::newRow("negative offset") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [4], "data_offsets": [-4, 12]})"), data) << "has bad data_offsets [-4,12]";
+        QTest::newRow("three offsets") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [4], "data_offsets": [0, 8, 16]})"), data) << "has bad data_offsets";
+        QTest::newRow("end beyond data") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [8], "data_offsets": [0, 32]})"), data) << "has data_offsets [0,32] outside the data section (16 bytes";
+        QTest::newRow("begin after end") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [0], "data_offsets": [8, 4]})"), data) << "has data_offsets [8,4] outside the data section";
+        QTest::newRow("size mismatch F32") << "file" << safetensorsBytes(one(R"({"dtype": "F32", "shape": [3], "data_offsets": [0, 16]})"), data) << "tensor \"a\" has 16 bytes but shape [3] x F32 needs 12";
+        QTest::newRow("size mismatch F16") << "file" << safetensorsBytes(one(R"({"dtype": "F16", "shape": [2, 2], "data_offsets": [0, 16]})"), data) << "has 16 bytes but shape [2,2] x F16 needs 8";
+        QTest::newRow("overlap") << "file" << safetensorsBytes(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 12]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", data) << "tensors \"a\" and \"b\" overlap";
+        QTest::newRow("same range") << "file" << safetensorsBytes(R"({"b": {"dtype": "I32", "shape": [2], "data_offsets": [4, 12]}, "c": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", data) << "overlap";
     }
     void badSafetensors() {
+        QFETCH(QString, kind);
         QFETCH(QByteArray, bytes);
         QFETCH(QString, message);
         QTemporaryDir dir;
         const QString path = dir.filePath("bad.safetensors");
-        writeFile(path, bytes);
+        if (kind == "file") writeFile(path, bytes);
+        if (kind == "folder") QVERIFY(QDir(dir.path()).mkdir("bad.safetensors"));
         const QString err = errorOf([&] { SafetensorsFile::open(path.toStdString()); });
-        QVERIFY2(err.startsWith(path + ": "), qPrintable("got: " + err));
-        QVERIFY2(err.contains(message), qPrintable("got: " + err));
+        QVERIFY2(err.startsWith(path + ": ") && err.contains(message), qPrintable("got: " + err));
     }
 
-    void integerTensorsAreNotFloats() {
-        QTemporaryDir dir;
-        const QString path = dir.filePath("i.safetensors");
-        writeFile(path, safetensorsBytes(R"({"ids": {"dtype": "I64", "shape": [2], "data_offsets": [0, 16]}})", QByteArray(16, '\0')));
-        QVERIFY(errorOf([&] { SafetensorsFile::open(path.toStdString()).readFloat("ids"); }).contains("floating-point"));
-        QVERIFY(errorOf([] { SafetensorsFile::open("/nonexistent/m.safetensors"); }).contains("file not found"));
-    }
-
-    void charTokenizer() {
-        QTemporaryDir dir;
-        writeFile(dir.filePath("vocab.json"), R"({"a": 0, "b": 1, "é": 2, "→": 3, " ": 4})");
-        const auto tok = loadTokenizer(dir.path().toStdString());
-        QCOMPARE(tok->kind(), std::string("char"));
-        const auto ids = tok->encode("a é→b");
-        QCOMPARE(ids, (std::vector<int64_t>{0, 4, 2, 3, 1}));
-        QCOMPARE(tok->decode(ids), std::string("a é→b"));
-        const QString err = errorOf([&] { tok->encode("abxyx\n"); });
-        QVERIFY2(err.contains("vocab.json") && err.contains("'x', 'y', '\\n'") && err.count("'x'") == 1, qPrintable(err));
-        QVERIFY(errorOf([&] { tok->encode(std::string("a\xC3", 2)); }).contains("invalid UTF-8"));
-    }
-
-    void badVocabularies_data() {
-        QTest::addColumn<QByteArray>("vocab");
-        QTest::addColumn<QString>("message");
-        QTest::newRow("not JSON") << QByteArray("{\"a\": ") << "not valid JSON";
-        QTest::newRow("empty") << QByteArray("{}") << "non-empty";
-        QTest::newRow("gap in ids") << QByteArray(R"({"a": 0, "b": 2})") << "dense";
-        QTest::newRow("repeated id") << QByteArray(R"({"a": 0, "b": 0})") << "used twice";
-        QTest::newRow("two characters") << QByteArray(R"({"ab": 0, "c": 1})") << "not a single character";
-        QTest::newRow("id not integer") << QByteArray(R"({"a": "0"})") << "not an integer";
-    }
-    void badVocabularies() {
-        QFETCH(QByteArray, vocab);
-        QFETCH(QString, message);
-        QTemporaryDir dir;
-        writeFile(dir.filePath("vocab.json"), vocab);
-        const QString err = errorOf([&] { loadTokenizer(dir.path().toStdString()); });
-        QVERIFY2(err.contains("vocab.json") && err.contains(message), qPrintable("got: " + err));
-    }
-
-    // The real GPT-2 vocabulary: labels tokens, and says plainly that BPE encoding is not there yet.
-    void gpt2VocabularyLabelsTokens() {
-        const QString shared = QString::fromStdString(test::sharedPath("data/gpt2-tokenizer"));
-        if (!QFile::exists(shared + "/vocab.json")) QSKIP("shared/data/gpt2-tokenizer is not beside the checkout");
-        QTemporaryDir dir;
-        QVERIFY(QFile::copy(shared + "/vocab.json", dir.filePath("vocab.json")));
-        QVERIFY(QFile::copy(shared + "/merges.txt", dir.filePath("merges.txt")));
-        const auto tok = loadTokenizer(dir.path().toStdString());
-        QCOMPARE(tok->kind(), std::string("bpe-display-only"));
-        QCOMPARE(tok->vocabSize(), int64_t(50257));
-        QVERIFY(!tok->canEncode());
-        QCOMPARE(tok->tokenText(262), std::string(" the"));   // "Ġthe"
-        QCOMPARE(tok->tokenText(50256), std::string("<|endoftext|>"));
-        QVERIFY(errorOf([&] { tok->encode("the"); }).contains("--ids"));
-    }
-
-    void hdf5TraceRoundTrip() {
-        Trace t;
-        t.tokenIds = {3, 1, 4};
-        t.tokens = {"a", "→", " "};
-        t.logits = test::values({3, 2}, {0.5f, -1, 2, 3, -4, 5});
-        t.loss = test::values({2}, {0.25f, 1.75f});
-        t.headMask = test::values({2, 2}, {1, 0, 1, 1});
-        LayerTrace l1;
-        l1.layer = 1;
-        l1.heads = {0, 1};
-        l1.attention = test::values({2, 3, 3}, {1, 0, 0, .5f, .5f, 0, .2f, .3f, .5f, 1, 0, 0, .9f, .1f, 0, 0, 0, 1});
-        l1.memoryAttention = test::values({2, 3, 1}, {0, .1f, .2f, 0, 0, 0});
-        l1.gate = test::values({2}, {1, 0});
-        l1.gateOpenProbability = test::values({2}, {.9f, .1f});
-        l1.span = test::values({2}, {3.5f, 6});
-        l1.selection = test::values({3, 3}, {0, 0, 0, 0, 0, 0, 0, 2, 0});
-        l1.selectionCumulative = test::values({3, 3}, {0, 0, 0, 0, 0, 0, 0, 2, 0});
-        LayerTrace l0;
-        l0.layer = 0;
-        l0.heads = {1};
-        l0.attention = test::values({1, 3, 3}, {1, 0, 0, .5f, .5f, 0, .2f, .3f, .5f});
-        t.layers = {l0, l1};
-        const Provenance p = {{"model_path", "/m"}, {"config_json", "{\n  \"n_layer\": 2\n}"}, {"text", "a→ "}};
-
-        QTemporaryDir dir;
-        const std::string path = dir.filePath("t.h5").toStdString();
-        writeTraceHdf5(path, t, p);
-        writeTraceHdf5(path, t, p);   // replacing an existing trace works
-        const LoadedTrace r = readTraceHdf5(path);
-        QCOMPARE(r.trace.tokenIds, t.tokenIds);
-        QCOMPARE(r.trace.tokens, t.tokens);
-        HL_COMPARE_ARRAYS(r.trace.logits, t.logits, 0);
-        HL_COMPARE_ARRAYS(r.trace.loss, t.loss, 0);
-        HL_COMPARE_ARRAYS(r.trace.headMask, t.headMask, 0);
-        QCOMPARE(r.trace.layers.size(), size_t(2));
-        QCOMPARE(r.trace.layers[0].heads, (std::vector<int>{1}));
-        QVERIFY(r.trace.layers[0].gate.empty() && r.trace.layers[0].selection.empty());
-        const LayerTrace& b = r.trace.layers[1];
-        QCOMPARE(b.heads, l1.heads);
-        for (auto [x, y] : {std::pair{&b.attention, &l1.attention}, {&b.memoryAttention, &l1.memoryAttention},
-                            {&b.gate, &l1.gate}, {&b.gateOpenProbability, &l1.gateOpenProbability}, {&b.span, &l1.span},
-                            {&b.selection, &l1.selection}, {&b.selectionCumulative, &l1.selectionCumulative}})
-            HL_COMPARE_ARRAYS(*x, *y, 0);
-        QCOMPARE(r.provenance, p);
-        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"t.h5"});
-
-        const QString missing = errorOf([&] { writeTraceHdf5(dir.filePath("no/t.h5").toStdString(), t, p); });
-        QVERIFY2(missing.contains("no/t.h5") && missing.contains("does not exist"), qPrintable(missing));
-        QVERIFY(errorOf([&] { writeTraceHdf5(dir.path().toStdString(), t, p); }).contains("is a folder"));
-        writeFile(dir.filePath("x.h5"), "not hdf5");
-        QVERIFY(errorOf([&] { readTraceHdf5(dir.filePath("x.h5").toStdString()); }).contains("not an HDF5 file"));
-        QCOMPARE(QDir(dir.path()).entryList({"*.tmp-*"}), QStringList{});
-    }
 };
 
 QTEST_MAIN(TestFormats)

@@ -2,7 +2,10 @@
 
 #include "headlight/tokenizer.h"
 
+#include <QDir>
+#include <QFile>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -117,5 +120,26 @@ QString describe(const FloatArray& a) {
     for (int64_t i = 0; i < a.size() && i < 16; ++i) s += (i ? ", " : "") + QString::number(a.data()[i]);
     return s + (a.size() > 16 ? ", ...}" : "}");
 }
+
+uint32_t bitsOf(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+
+QString bitDiff(const FloatArray& a, const FloatArray& b) {
+    if (a.shape() != b.shape())
+        return QString("shape %1 vs %2").arg(QString::fromStdString(a.shapeString()), QString::fromStdString(b.shapeString()));
+    if (a.size() && std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * 4) != 0) return "values differ";
+    return {};
+}
+
+void writeFile(const QString& path, const QByteArray& data) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) qFatal("cannot write %s", qPrintable(path));
+    f.write(data);
+}
+
+QStringList leftovers(const QString& dir) { return QDir(dir).entryList({"*.tmp-*"}, QDir::AllEntries | QDir::Hidden); }
 
 } // namespace headlight::test

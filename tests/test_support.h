@@ -1,10 +1,13 @@
 #pragma once
 // Shared by the test executables: paths, tiny model folders built from explicit tensors, comparisons.
 #include "headlight/array.h"
+#include "headlight/error.h"
 #include "headlight/model_config.h"
 #include "headlight/safetensors.h"
 
 #include <QString>
+#include <QStringList>
+#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,7 +39,33 @@ FloatArray withValue(const FloatArray& a, int64_t flatIndex, float value);
 double maxAbsDiff(const FloatArray& a, const FloatArray& b);
 QString describe(const FloatArray& a);
 
+// Bit pattern of a float; QCOMPARE is fuzzy for floats, HL_SAME_FLOAT is not.
+uint32_t bitsOf(float f);
+// Bit-exact comparison (NaN, -0 and shape included); empty when equal.
+QString bitDiff(const FloatArray& a, const FloatArray& b);
+// Writes `data` to `path` (aborts the test run when it cannot).
+void writeFile(const QString& path, const QByteArray& data);
+// Temporary files (*.tmp-*) an atomic write left in `dir`.
+QStringList leftovers(const QString& dir);
+
+// what() of the headlight::Error `f` throws; a marker when it throws something else or nothing.
+template <typename F>
+QString errorOf(F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return QString::fromUtf8(e.what());
+    } catch (const std::exception& e) {
+        return "NOT a headlight::Error: " + QString::fromUtf8(e.what());
+    }
+    return "nothing thrown";
+}
+
 } // namespace headlight::test
+
+#define HL_SAME_FLOAT(actual, expected)                                                                    \
+    QVERIFY2(headlight::test::bitsOf(actual) == headlight::test::bitsOf(expected),                         \
+             qPrintable(QString("%1 != %2").arg(double(actual), 0, 'g', 17).arg(double(expected), 0, 'g', 17)))
 
 // Compares two arrays elementwise within `tol`, failing with the largest difference.
 #define HL_COMPARE_ARRAYS(actual, expected, tol)                                                               \

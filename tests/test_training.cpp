@@ -156,6 +156,26 @@ private slots:
         QCOMPARE(fileBytes(dir.filePath("split/model.safetensors")), fileBytes(dir.filePath("whole/model.safetensors")));
     }
 
+    // Budget 3 over 5 tokens: at step 3 the buffer {0,1,2,3} evicts argmax F[3] = token 2; at step 4 the buffer
+    // {0,1,3,4} evicts argmax F[4] = token 1. Ties evict the earliest token.
+    void evictionFollowsLargestF() {
+        auto f = torch::zeros({5, 5});
+        f[3][1] = 0.5; f[3][2] = 2.0;
+        f[4][1] = 3.0; f[4][3] = 1.0;
+        auto [keep, evicted] = evictionSchedule(f, 3);
+        QCOMPARE(evicted.to(torch::kInt).contiguous().data_ptr<int>()[2], 3);
+        QCOMPARE(evicted[1].item<int64_t>(), int64_t(4));
+        for (int j : {0, 3, 4}) QCOMPARE(evicted[j].item<int64_t>(), int64_t(-1));
+        auto expect = torch::zeros({5, 5}, torch::kBool);
+        for (auto [i, j] : std::vector<std::pair<int, int>>{{0, 0}, {1, 0}, {1, 1}, {2, 0}, {2, 1}, {2, 2}, {3, 0}, {3, 1}, {3, 3}, {4, 0}, {4, 3}, {4, 4}})
+            expect[i][j] = true;
+        QVERIFY(torch::equal(keep, expect));
+        auto [tieKeep, tieEvicted] = evictionSchedule(torch::zeros({3, 3}), 1);
+        QCOMPARE(tieEvicted[0].item<int64_t>(), int64_t(1));
+        QCOMPARE(tieEvicted[1].item<int64_t>(), int64_t(2));
+        QVERIFY(tieKeep[2][2].item<bool>() && tieKeep.sum().item<int64_t>() == 3);
+    }
+
     void badTrainingInput_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("message");

@@ -29,9 +29,32 @@ torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFra
     return torch::clamp((a.ramp + z - distance.unsqueeze(0)) / a.ramp, 0.0, 1.0);   // [H,T,T]
 }
 
+std::pair<torch::Tensor, torch::Tensor> evictionSchedule(const torch::Tensor& f, int64_t budget) {
+    const int64_t T = f.size(0);
+    auto fc = f.to(torch::kCPU, torch::kFloat).contiguous();
+    auto F = fc.accessor<float, 2>();
+    auto keep = torch::zeros({T, T}, torch::kBool);
+    auto evicted = torch::full({T}, -1, torch::kLong);
+    auto K = keep.accessor<bool, 2>();
+    auto E = evicted.accessor<int64_t, 1>();
+    std::vector<int64_t> buffer;
+    for (int64_t i = 0; i < T; ++i) {
+        buffer.push_back(i);
+        while (static_cast<int64_t>(buffer.size()) > budget) {
+            size_t worst = 0;
+            for (size_t n = 1; n < buffer.size(); ++n)
+                if (F[i][buffer[n]] > F[i][buffer[worst]]) worst = n;
+            E[buffer[worst]] = i;
+            buffer.erase(buffer.begin() + static_cast<std::ptrdiff_t>(worst));
+        }
+        for (int64_t j : buffer) K[i][j] = true;
+    }
+    return {keep, evicted};
+}
+
 AttentionOutput attend(const ModelConfig& config, const AttentionParams& params, const torch::Tensor& q,
                        const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
-                       const torch::Tensor& headMask) {
+                       const torch::Tensor& headMask, int64_t contextBudget) {
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
     AttentionOutput out;
@@ -54,6 +77,18 @@ AttentionOutput attend(const ModelConfig& config, const AttentionParams& params,
         out.selectionCumulative = f;
     }
     logits.masked_fill_(future, -std::numeric_limits<float>::infinity());   // in place: saves a [T,T] pass
+    if (contextBudget > 0 && out.selectionCumulative.defined()) {
+        // Each layer prunes its own context; row i depends only on rows <= i, so one pass equals decoding.
+        std::vector<torch::Tensor> keeps, evictions;
+        for (int64_t b = 0; b < B; ++b) {
+            auto [keep, evicted] = evictionSchedule(out.selectionCumulative.select(0, b).detach(), contextBudget);
+            keeps.push_back(keep);
+            evictions.push_back(evicted);
+        }
+        auto keep = torch::stack(keeps).to(q.device()).unsqueeze(1);          // [B,1,T,T]
+        logits.masked_fill_(keep.logical_not(), -std::numeric_limits<float>::infinity());
+        out.evictedAt = torch::stack(evictions).to(q.device());
+    }
 
     // 3. Persistent memory: N extra keys per head, one softmax over context and memory together.
     torch::Tensor probs, memProbs;

@@ -21,13 +21,20 @@ struct AttentionOutput {
     torch::Tensor memoryAttention;     // [B,H,T,N] final memory probabilities (memory only)
     torch::Tensor selection;           // [B,T,T] S after the shift (selective only)
     torch::Tensor selectionCumulative; // [B,T,T] F = cumsum(S) over queries (selective only)
+    torch::Tensor evictedAt;           // [B,T] int64: the step that evicted each token, -1 if kept (budget only)
 };
 
 // q, k, v: [B,H,T,d]. headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
+// contextBudget > 0 (selective attention only): every head sees only the tokens the eviction schedule keeps.
 // gates: deterministic gate values [H] (or undefined = 1), see gateValues().
 AttentionOutput attend(const ModelConfig& config, const AttentionParams& params, const torch::Tensor& q,
                        const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
-                       const torch::Tensor& headMask);
+                       const torch::Tensor& headMask, int64_t contextBudget = 0);
+
+// Context pruning under a budget of K tokens: decoding left to right, token i joins the buffer; while the
+// buffer holds more than K tokens, the one with the largest F[i, j] leaves it (ties: the earliest). Returns
+// keep [T,T] (query i may attend key j) and evictedAt [T] (the step that evicted j, or -1). F: [T,T] on CPU.
+std::pair<torch::Tensor, torch::Tensor> evictionSchedule(const torch::Tensor& f, int64_t budget);
 
 // Deterministic (inference) Hard Concrete gate: clamp(sigmoid(log_alpha) * (zeta - gamma) + gamma, 0, 1).
 torch::Tensor gateValues(const HeadGatesConfig& g, const torch::Tensor& logAlpha);

@@ -95,6 +95,13 @@ Trace Engine::run(const RunRequest& req) const {
         throw Error("head mask", "has " + std::to_string(req.headMask.size()) + " values, expected n_layer * n_head = " + std::to_string(LH));
     for (float m : req.headMask)
         if (!(m >= 0.0f && m <= 1.0f)) throw Error("head mask", "values must lie in [0, 1]");
+    if (!req.contextBudget.empty()) {
+        if (!c.selectiveAttention) throw Error("context budget", "needs a model with selective attention");
+        if (static_cast<int>(req.contextBudget.size()) != c.nLayer)
+            throw Error("context budget", "has " + std::to_string(req.contextBudget.size()) + " values, expected one per layer (" + std::to_string(c.nLayer) + ")");
+        for (int k : req.contextBudget)
+            if (k < 0) throw Error("context budget", "must be >= 0 (0 = unlimited)");
+    }
     for (int l : req.capture.layers)
         if (l < 0 || l >= c.nLayer) throw Error("capture", "layer " + std::to_string(l) + " does not exist (n_layer = " + std::to_string(c.nLayer) + ")");
     for (int h : req.capture.heads)
@@ -114,7 +121,11 @@ Trace Engine::run(const RunRequest& req) const {
     auto t0 = Clock::now();
     auto ids = torch::tensor(req.tokenIds, torch::kLong).to(dev).unsqueeze(0);     // [1,T]
     auto maskTensor = req.headMask.empty() ? torch::Tensor() : toTensor(trace.headMask, dev);
-    auto result = impl_->model->forward(ids, maskTensor, req.capture);
+    ForwardOptions options;
+    options.headMask = maskTensor;
+    options.capture = req.capture;
+    options.contextBudget.assign(req.contextBudget.begin(), req.contextBudget.end());
+    auto result = impl_->model->forward(ids, options);
     if (dev.is_cuda()) torch::cuda::synchronize();
     trace.timings.forwardMs = msSince(t0);
 
@@ -147,6 +158,7 @@ Trace Engine::run(const RunRequest& req) const {
             lt.selection = toArray(cap.selection.select(0, 0));
             lt.selectionCumulative = toArray(cap.selectionCumulative.select(0, 0));
         }
+        if (cap.evictedAt.defined()) lt.evictedAt = toArray(cap.evictedAt.select(0, 0).to(torch::kFloat));
         if (c.headGates) {
             lt.gate = toArray(impl_->model->gates(l));
             lt.gateOpenProbability = toArray(impl_->model->gateOpenProbability(l));

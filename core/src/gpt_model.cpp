@@ -166,8 +166,7 @@ torch::Tensor GptModel::spans(int layer) const {
     return weights_.blocks.at(static_cast<size_t>(layer)).mechanisms.spanFraction * config_.adaptiveSpan->maxSpan;
 }
 
-torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Tensor& headMask,
-                              LayerCapture* capture, torch::Generator* gateNoise) const {
+torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const ForwardOptions& options, LayerCapture* capture) const {
     const auto& b = weights_.blocks[static_cast<size_t>(layer)];
     const int64_t B = x.size(0), T = x.size(1), D = config_.nEmbd, H = config_.nHead, d = config_.headDim();
     const double eps = config_.layerNormEpsilon;
@@ -178,10 +177,12 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Te
     auto split = [&](int part) {                                                 // -> [B,H,T,d]
         return qkv.narrow(-1, part * D, D).view({B, T, H, d}).transpose(1, 2);
     };
-    const auto g = gateNoise && config_.headGates ? sampleHardConcrete(*config_.headGates, b.mechanisms.gateLogAlpha, *gateNoise)
-                                                  : gates(layer);
+    const auto g = options.gateNoise && config_.headGates
+                       ? sampleHardConcrete(*config_.headGates, b.mechanisms.gateLogAlpha, *options.gateNoise)
+                       : gates(layer);
+    const auto budget = static_cast<size_t>(layer) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(layer)] : 0;
     auto att = attend(config_, b.mechanisms, split(0), split(1), split(2), g,
-                      headMask.defined() ? headMask.select(0, layer) : torch::Tensor());
+                      options.headMask.defined() ? options.headMask.select(0, layer) : torch::Tensor(), budget);
     auto merged = att.output.transpose(1, 2).reshape({B, T, D});                 // [B,T,D]
     auto out = x + conv1d(merged, b.attnProjWeight, b.attnProjBias);
 
@@ -190,6 +191,7 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Te
         capture->memoryAttention = att.memoryAttention;
         capture->selection = att.selection;
         capture->selectionCumulative = att.selectionCumulative;
+        capture->evictedAt = att.evictedAt;
     }
     if (!config_.hasMlp()) return out;                                           // all-attention layer
 
@@ -199,8 +201,7 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const torch::Te
     return out + conv1d(m, b.mlpProjWeight, b.mlpProjBias);
 }
 
-ForwardResult GptModel::forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture,
-                               torch::Generator* gateNoise) const {
+ForwardResult GptModel::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
     const int64_t T = ids.size(1);
     ForwardResult result;
     result.layers.resize(static_cast<size_t>(config_.nLayer));
@@ -209,7 +210,7 @@ ForwardResult GptModel::forward(const torch::Tensor& ids, const torch::Tensor& h
     auto x = weights_.wte.index_select(0, ids.reshape(-1)).view({ids.size(0), T, config_.nEmbd}) +
              weights_.wpe.index_select(0, positions).unsqueeze(0);               // [B,T,D]
     for (int l = 0; l < config_.nLayer; ++l)
-        x = block(l, x, headMask, capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr, gateNoise);
+        x = block(l, x, options, options.capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr);
 
     result.finalHidden = torch::layer_norm(x, {config_.nEmbd}, weights_.lnfWeight, weights_.lnfBias, config_.layerNormEpsilon);
     const auto& out = weights_.lmHead.defined() ? weights_.lmHead : weights_.wte;

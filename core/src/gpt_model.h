@@ -43,7 +43,14 @@ GptWeights weightsFromTensors(NamedTensors tensors, const ModelConfig& config, c
 GptWeights loadWeights(const SafetensorsFile& file, const ModelConfig& config, const torch::Device& device);
 
 struct LayerCapture {
-    torch::Tensor attention, memoryAttention, selection, selectionCumulative;   // see AttentionOutput
+    torch::Tensor attention, memoryAttention, selection, selectionCumulative, evictedAt;   // see AttentionOutput
+};
+
+struct ForwardOptions {
+    torch::Tensor headMask;                        // [L,H] (1 keep, 0 pruned) or undefined
+    CaptureSpec capture = CaptureSpec::none();
+    torch::Generator* gateNoise = nullptr;         // training: Hard Concrete samples instead of deterministic gates
+    std::vector<int64_t> contextBudget;            // per layer, selective attention only; 0 or empty = unlimited
 };
 
 struct ForwardResult {
@@ -60,10 +67,9 @@ public:
     const GptWeights& weights() const { return weights_; }
     GptWeights& weights() { return weights_; }
 
-    // ids: [B,T] int64. headMask: [L,H] or undefined. Captures the layers `capture` asks for.
-    // With `gateNoise` (training), gates are Hard Concrete samples, one per head per call; otherwise deterministic.
-    ForwardResult forward(const torch::Tensor& ids, const torch::Tensor& headMask, const CaptureSpec& capture,
-                          torch::Generator* gateNoise = nullptr) const;
+    // ids: [B,T] int64. Captures the layers options.capture asks for. With options.gateNoise (training), gates
+    // are Hard Concrete samples, one per head per call; otherwise deterministic.
+    ForwardResult forward(const torch::Tensor& ids, const ForwardOptions& options) const;
 
     // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
     torch::Tensor gates(int layer) const;
@@ -71,8 +77,7 @@ public:
     torch::Tensor spans(int layer) const;   // z = span_fraction * max_span, in tokens
 
 private:
-    torch::Tensor block(int layer, const torch::Tensor& x, const torch::Tensor& headMask, LayerCapture* capture,
-                        torch::Generator* gateNoise) const;
+    torch::Tensor block(int layer, const torch::Tensor& x, const ForwardOptions& options, LayerCapture* capture) const;
 
     ModelConfig config_;
     GptWeights weights_;

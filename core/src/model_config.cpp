@@ -57,6 +57,8 @@ ModelConfig ModelConfig::fromJson(const std::string& jsonText, const std::string
         j = json::parse(jsonText);
     } catch (const json::parse_error& e) {
         throw Error(source, std::string("not valid JSON (") + jsonutil::shortParseError(e) + ")");
+    } catch (const json::out_of_range&) {
+        throw Error(source, "not valid JSON (a number is out of range)");
     }
     if (!j.is_object()) throw Error(source, "expected a JSON object at the top level");
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -132,6 +133,8 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen);
     } catch (const nlohmann::json::parse_error& e) {
         throw Error(path, "header is not valid JSON (parse error at byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::out_of_range&) {
+        throw Error(path, "header is not valid JSON (a number is out of range)");
     }
     if (!header.is_object()) throw Error(path, "header is not a JSON object");
 
@@ -157,9 +160,14 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         if (!v["dtype"].is_string() || !parseDType(v["dtype"].get<std::string>(), e.dtype))
             throw Error(path, what + " has unknown dtype " + v["dtype"].dump());
         if (!v["shape"].is_array()) throw Error(path, what + " has a shape that is not a list");
+        int64_t count = 1;   // bounded so that count * 8 bytes cannot overflow
         for (const auto& d : v["shape"]) {
             if (!d.is_number_integer() || d.get<int64_t>() < 0) throw Error(path, what + " has a bad shape " + v["shape"].dump());
-            e.shape.push_back(d.get<int64_t>());
+            const int64_t n = d.get<int64_t>();
+            if (n != 0 && count > std::numeric_limits<int64_t>::max() / 8 / n)
+                throw Error(path, what + " has a bad shape " + v["shape"].dump() + " (too many elements)");
+            count *= n;
+            e.shape.push_back(n);
         }
         const auto& off = v["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())

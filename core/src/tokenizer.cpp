@@ -124,9 +124,15 @@ std::vector<std::string> splitUtf8(const std::string& text, const std::string& s
         const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
         if (len == 0 || i + len > text.size())
             throw Error(source, "invalid UTF-8 at byte " + std::to_string(i));
-        for (size_t k = 1; k < len; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80)
-                throw Error(source, "invalid UTF-8 at byte " + std::to_string(i + k));
+        uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
+        for (size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(text[i + k]);
+            if ((cc & 0xC0) != 0x80) throw Error(source, "invalid UTF-8 at byte " + std::to_string(i + k));
+            cp = cp << 6 | (cc & 0x3Fu);
+        }
+        static const uint32_t kMinCodePoint[] = {0, 0, 0x80, 0x800, 0x10000};   // shorter forms are overlong
+        if (cp < kMinCodePoint[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            throw Error(source, "invalid UTF-8 at byte " + std::to_string(i));
         chars.push_back(text.substr(i, len));
         i += len;
     }
@@ -140,6 +146,8 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& modelDir) {
         vocab = nlohmann::json::parse(jsonutil::readTextFile(path));
     } catch (const nlohmann::json::parse_error& e) {
         throw Error(path, "not valid JSON (" + jsonutil::shortParseError(e) + ")");
+    } catch (const nlohmann::json::out_of_range&) {
+        throw Error(path, "not valid JSON (a number is out of range)");
     }
     if (!vocab.is_object() || vocab.empty()) throw Error(path, "expected a non-empty object mapping tokens to ids");
     auto byId = inverseVocab(vocab, path);

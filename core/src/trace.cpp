@@ -8,7 +8,7 @@ namespace headlight {
 std::vector<std::pair<const char*, FloatArray*>> LayerTrace::named() {
     return {{"attention", &attention}, {"memory_attention", &memoryAttention}, {"gate", &gate},
             {"gate_open_probability", &gateOpenProbability}, {"span", &span}, {"selection", &selection},
-            {"selection_cumulative", &selectionCumulative}};
+            {"selection_cumulative", &selectionCumulative}, {"evicted_at", &evictedAt}};
 }
 
 std::vector<std::pair<const char*, const FloatArray*>> LayerTrace::named() const {

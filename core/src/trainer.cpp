@@ -256,9 +256,10 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
         const Batch batch = makeBatch(*task, dataRng, tc.batchSize, vocab, vocabPath);
-        CaptureSpec capture = CaptureSpec::none();
-        if (config.selectiveAttention) capture.enabled = true;   // F of every layer feeds the memory loss
-        auto out = model.forward(batch.ids, {}, capture, config.headGates ? &gateNoise : nullptr);
+        ForwardOptions options;
+        options.capture.enabled = config.selectiveAttention.has_value();   // F of every layer feeds the memory loss
+        options.gateNoise = config.headGates ? &gateNoise : nullptr;
+        auto out = model.forward(batch.ids, options);
         auto taskLoss = scoredCrossEntropy(out.logits, batch.ids, batch.scored);
         auto loss = taskLoss;
         if (config.headGates && tc.l0Lambda > 0) loss = loss + tc.l0Lambda * l0Penalty(model);

@@ -14,6 +14,9 @@ namespace headlight {
 struct RunRequest {
     std::vector<int64_t> tokenIds;
     std::vector<float> headMask;   // L*H row-major (1 = keep, 0 = pruned); empty = keep every head
+    // Context pruning for selective attention: per layer, the most tokens the layer keeps while decoding
+    // (evicting the largest F first); empty or 0 = unlimited. See docs/model-format.md.
+    std::vector<int> contextBudget;
     CaptureSpec capture;
 };
 

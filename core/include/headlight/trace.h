@@ -32,6 +32,7 @@ struct LayerTrace {
     FloatArray span;                   // [H] z in tokens, adaptive span only
     FloatArray selection;              // [T,T] S, shifted so that F = cumsum(S) over queries; selective only
     FloatArray selectionCumulative;    // [T,T] F, subtracted from every head's logits; selective only
+    FloatArray evictedAt;              // [T] the query step that evicted each token, -1 if kept; budgets only
 
     // Every tensor above with its name in the trace format ("attention", "memory_attention", ...).
     std::vector<std::pair<const char*, const FloatArray*>> named() const;
