@@ -238,6 +238,30 @@ private slots:
         QVERIFY(test::maxAbsDiff(t.trace.loss, kept.trace.loss) > 1e-6);
     }
 
+    // Budgets reach the trace; context-prune prints a table that starts unpruned and only shrinks memory.
+    void contextPruning() {
+        const QString out = tmp_.filePath("budget.h5");
+        Result r = cli({"run", model_, "--text", "abcdefgh", "--budget", "3,0", "--out", out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const LoadedTrace t = readTraceHdf5(out.toStdString());
+        int evicted = 0;
+        for (float step : t.trace.layers[0].evictedAt) evicted += step >= 0;
+        QCOMPARE(evicted, 8 - 3);
+        QVERIFY(t.trace.layers[1].evictedAt.empty());
+
+        r = cli({"run", model_, "--text", "abc", "--budget", "3"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("--budget") && r.err.contains("one per layer"), qPrintable(r.err));
+
+        r = cli({"context-prune", model_, "--text", "abcdefghij", "--tolerance", "1"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList lines = r.out.trimmed().split('\n');
+        QVERIFY(lines.size() >= 3);
+        QVERIFY(lines[0].contains("budgets") && lines[0].contains("memory"));
+        QVERIFY2(lines[1].startsWith("11,11 ") && lines[1].contains("22/22 (100%)"), qPrintable(lines[1]));
+        QVERIFY2(lines.last().contains("(") && !lines.last().contains("100%"), qPrintable(lines.last()));
+    }
+
     void captureFilters() {
         const QString out = tmp_.filePath("filtered.h5");
         const json s = runOk({"run", model_, "--text", "abcde", "--layers", "1", "--heads", "0", "--out", out});

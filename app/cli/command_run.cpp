@@ -41,7 +41,7 @@ std::set<int> indexSet(const Args& a, const std::string& option) {
 } // namespace
 
 int runCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--text", "--ids", "--prune", "--device", "--out", "--layers", "--heads"},
+    const Args a(argv, {"--text", "--ids", "--prune", "--device", "--out", "--layers", "--heads", "--budget"},
                  {"--no-capture", "--no-logits"});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
@@ -57,6 +57,11 @@ int runCommand(const std::vector<std::string>& argv) {
         for (long long id : parseIntList(a.value("--ids"), "--ids")) req.tokenIds.push_back(id);
     }
     if (a.has("--prune")) req.headMask = parsePruneList(a.value("--prune"), engine.config(), "--prune");
+    if (a.has("--budget"))
+        for (long long k : parseIntList(a.value("--budget"), "--budget")) {
+            if (k < 0 || k > INT_MAX) throw Error("--budget", std::to_string(k) + " is not a budget (tokens per layer, 0 = unlimited)");
+            req.contextBudget.push_back(static_cast<int>(k));
+        }
     req.capture.layers = indexSet(a, "--layers");
     req.capture.heads = indexSet(a, "--heads");
     req.capture.enabled = !a.has("--no-capture");
@@ -67,6 +72,7 @@ int runCommand(const std::vector<std::string>& argv) {
         trace = engine.run(req);
     } catch (const Error& e) {
         // The engine names its inputs generically; here they came from arguments the user can see.
+        if (e.where() == "context budget") throw Error("--budget", e.problem());
         if (e.where() == "capture") throw Error(e.problem().rfind("layer", 0) == 0 ? "--layers" : "--heads", e.problem());
         if (e.where() != "input") throw;
         throw Error(a.has("--text") ? "--text" : "--ids", e.problem());

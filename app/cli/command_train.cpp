@@ -79,4 +79,37 @@ int evaluateCommand(const std::vector<std::string>& argv) {
     return 0;
 }
 
+int contextPruneCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--task", "--text", "--n", "--seed", "--tolerance", "--device"}, {});
+    if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
+    if (a.has("--task") && a.has("--text")) throw UsageError{"give at most one of --task or --text"};
+    const std::string dir = a.positional()[0];
+    const long long seed = a.integer("--seed", 1000003);
+    long long n = a.integer("--n", 200);
+    double tolerance = 0.005;
+    if (a.has("--tolerance")) {
+        try { tolerance = std::stod(a.value("--tolerance")); } catch (const std::exception&) { tolerance = -1; }
+        if (!(tolerance >= 0)) throw UsageError{"--tolerance: must be a number >= 0 (accuracy, e.g. 0.005)"};
+    }
+    if (n < 1 || seed < 0) throw UsageError{"--n must be >= 1 and --seed >= 0"};
+    const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
+    std::unique_ptr<Task> task;
+    if (a.has("--text")) {
+        task = makeFixedTextTask(a.value("--text"));
+        n = 1;
+    } else {
+        task = makeTask(taskFromArgOrModel(a.value("--task"), dir));
+    }
+    std::printf("%-24s %16s %9s %9s\n", "budgets (per layer)", "memory", "accuracy", "loss");
+    searchContextBudgets(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed), tolerance, [](const BudgetStep& s) {
+        std::string budgets;
+        for (int k : s.budget) budgets += (budgets.empty() ? "" : ",") + std::to_string(k);
+        const std::string memory = std::to_string(s.memory) + "/" + std::to_string(s.fullMemory) + " (" +
+                                   std::to_string(static_cast<int>(100.0 * s.memory / s.fullMemory + 0.5)) + "%)";
+        std::printf("%-24s %16s %9.4f %9.4f\n", budgets.c_str(), memory.c_str(), s.evaluation.accuracy, s.evaluation.loss);
+        std::fflush(stdout);
+    });
+    return 0;
+}
+
 } // namespace headlight::cli

@@ -10,5 +10,6 @@ int infoCommand(const std::vector<std::string>& args);
 int initCommand(const std::vector<std::string>& args);
 int trainCommand(const std::vector<std::string>& args);
 int evaluateCommand(const std::vector<std::string>& args);
+int contextPruneCommand(const std::vector<std::string>& args);
 
 } // namespace headlight::cli

@@ -15,7 +15,7 @@ namespace {
 const char* kUsage =
     "usage: headlight-cli COMMAND ...\n"
     "  run MODEL_DIR (--text TEXT | --ids 1,2,3) [--prune L.H,...] [--device cpu|cuda]\n"
-    "      [--out FILE.h5] [--layers 0,1] [--heads 0,2] [--no-capture] [--no-logits]\n"
+    "      [--out FILE.h5] [--layers 0,1] [--heads 0,2] [--budget K0,K1,...] [--no-capture] [--no-logits]\n"
     "                      run text through the model, print a JSON summary, write an HDF5 trace\n"
     "  info MODEL_DIR [--device cpu|cuda]\n"
     "                      print a JSON description of the model\n"
@@ -25,6 +25,8 @@ const char* kUsage =
     "                      train a model on a task (docs/training.md); Ctrl-C stops at a checkpoint\n"
     "  evaluate MODEL_DIR [--task NAME|JSON] [--n 1000] [--seed S] [--device cpu|cuda]\n"
     "                      accuracy and loss on fresh examples (default: the task it was trained on)\n"
+    "  context-prune MODEL_DIR [--task NAME|JSON | --text TEXT] [--n 200] [--tolerance 0.005]\n"
+    "                      greedy per-layer memory budgets for a selective-attention model\n"
     "  --version, --help\n";
 
 } // namespace
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
         {"info", headlight::cli::infoCommand},
         {"init", headlight::cli::initCommand},
         {"train", headlight::cli::trainCommand},
-        {"evaluate", headlight::cli::evaluateCommand}};
+        {"evaluate", headlight::cli::evaluateCommand},
+        {"context-prune", headlight::cli::contextPruneCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);

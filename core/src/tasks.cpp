@@ -164,7 +164,32 @@ private:
     std::string alphabet_;
 };
 
+class FixedTextTask final : public Task {
+public:
+    explicit FixedTextTask(std::string text) : text_(text.rfind('^', 0) == 0 ? std::move(text) : "^" + text) {
+        std::set<std::string> unique;
+        for (const auto& c : splitUtf8(text_, "--text")) unique.insert(c);
+        for (const auto& c : unique) alphabet_ += c;
+    }
+    std::string name() const override { return "fixed-text"; }
+    std::string alphabet() const override { return alphabet_; }
+    int maxLength() const override { return static_cast<int>(splitUtf8(text_, "--text").size()); }
+    TaskExample sample(std::mt19937_64&) const override {
+        std::vector<size_t> targets;
+        for (int k = 1; k < maxLength(); ++k) targets.push_back(static_cast<size_t>(k));
+        return finish(text_, targets);
+    }
+private:
+    std::string text_;
+    std::string alphabet_;
+};
+
 } // namespace
+
+std::unique_ptr<Task> makeFixedTextTask(const std::string& text) {
+    if (text.empty()) throw Error("--text", "is empty; give at least one character");
+    return std::make_unique<FixedTextTask>(text);
+}
 
 TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& source) {
     nlohmann::json j;

@@ -44,5 +44,8 @@ public:
 
 // Validates the parameters and builds the task. Throws headlight::Error.
 std::unique_ptr<Task> makeTask(const TaskParams& params);
+// One fixed text (prefixed with '^' unless it starts with it), every position scored: for measuring a model on
+// a user's own sentence.
+std::unique_ptr<Task> makeFixedTextTask(const std::string& text);
 
 } // namespace headlight

@@ -70,6 +70,21 @@ struct Evaluation {
 
 // Runs `n` fresh examples (generator seeded with `seed`) through the engine. Throws headlight::Error when the
 // model's vocabulary lacks a character of the task.
-Evaluation evaluate(const Engine& engine, const Task& task, int n, uint64_t seed);
+// `contextBudget` (per layer, selective models) evaluates under context pruning.
+Evaluation evaluate(const Engine& engine, const Task& task, int n, uint64_t seed,
+                    const std::vector<int>& contextBudget = {});
+
+struct BudgetStep {
+    std::vector<int> budget;          // per layer
+    int64_t memory = 0;               // sum of the budgets, each capped at the longest example
+    int64_t fullMemory = 0;           // n_layer x longest example
+    Evaluation evaluation;
+};
+
+// Greedy context-pruning search (Leviathan et al.): start from budgets that never bind, then repeatedly
+// shrink the one layer whose reduction costs the least accuracy, while accuracy stays within `tolerance`
+// (absolute, e.g. 0.005) of the unpruned model. Returns every accepted step, the unpruned one first.
+std::vector<BudgetStep> searchContextBudgets(const Engine& engine, const Task& task, int n, uint64_t seed,
+                                             double tolerance, const std::function<void(const BudgetStep&)>& onStep = {});
 
 } // namespace headlight
