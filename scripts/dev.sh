@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Headlight's set-up in one place: installs what is missing (Debian 12, as root or with sudo), configures,
 # builds, then runs the main job (`run`) or the tests (`test`).
-#   scripts/dev.sh run  [TEXT]   build, then run the CLI on the bundled sample model
+#   scripts/dev.sh run  [MODEL_DIR] build, then open the app on a sample model (default: induction-gates)
 #   scripts/dev.sh test          build, then run every test with ctest
 #   scripts/dev.sh build         install and build only
 set -euo pipefail
@@ -37,9 +37,16 @@ build() {
 case "${1:-}" in
     run)
         build
-        text=${2:-"Headlight shows what every attention head does."}
-        "$BUILD_DIR/bin/headlight-cli" run sample_models/random-all-mechanisms --text "$text" \
-            --out "$BUILD_DIR/sample-trace.h5"
+        model=${2:-sample_models/induction-gates}
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            "$BUILD_DIR/bin/headlight" "$model"
+        else
+            # No display: run the app once under Xvfb and keep a picture of its first screen.
+            if ! command -v xvfb-run > /dev/null; then PACKAGES=(xvfb xauth); install_missing; fi
+            echo "No display: running under Xvfb, screenshot in $BUILD_DIR/headlight-screenshot.png"
+            xvfb-run -a -s '-screen 0 1600x1000x24' "$BUILD_DIR/bin/headlight" "$model" \
+                --size 1600x1000 --screenshot "$BUILD_DIR/headlight-screenshot.png"
+        fi
         ;;
     test)
         build
@@ -49,7 +56,7 @@ case "${1:-}" in
         build
         ;;
     *)
-        echo "usage: scripts/dev.sh run [TEXT] | test | build" >&2
+        echo "usage: scripts/dev.sh run [MODEL_DIR] | test | build" >&2
         exit 2
         ;;
 esac

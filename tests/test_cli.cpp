@@ -276,6 +276,50 @@ private slots:
         QCOMPARE(t.trace.layers[0].memoryAttention.shape(), (std::vector<int64_t>{1, 5, 3}));
     }
 
+    // `figure` renders the app's views headless; bad views, formats, heads and paths fail cleanly.
+    void figureAndExamples() {
+        QTemporaryDir dir;
+        for (const char* suffix : {"png", "svg", "pdf"}) {
+            const QString out = dir.filePath(QString("matrix.") + suffix);
+            const json s = runOk({"figure", model_, "--text", "abcdef", "--view", "attention", "--layer", "1", "--head", "1",
+                                  "--width", "400", "--height", "300", "--out", out});
+            if (QTest::currentTestFailed()) return;
+            QCOMPARE(s["layer"].get<int>(), 1);
+            QCOMPARE(s["tokens"].get<int>(), 6);
+            const QByteArray bytes = readAll(out);
+            if (QByteArray(suffix) == "png") QVERIFY(bytes.startsWith("\x89PNG"));
+            if (QByteArray(suffix) == "pdf") QVERIFY(bytes.startsWith("%PDF"));
+            if (QByteArray(suffix) == "svg") QVERIFY(bytes.contains("<svg"));
+        }
+        struct Bad { QStringList args; int exit; const char* says; };
+        const QString png = dir.filePath("bad.png");
+        const Bad bad[] = {
+            {{"--view", "nope", "--out", png}, 2, "--view nope is not a view"},
+            {{"--view", "attention", "--out", dir.filePath("bad.bmp")}, 1, "unknown figure format"},
+            {{"--view", "attention", "--layer", "2", "--out", png}, 1, "--layer: 2 is not a layer"},
+            {{"--view", "attention", "--out", dir.filePath("missing/bad.png")}, 1, "missing/bad.png: cannot write"},
+            {{"--view", "attention", "--text", "xyz!", "--out", png}, 1, "--text: "},
+        };
+        for (const Bad& b : bad) {
+            QStringList args = {"figure", model_};
+            if (!b.args.contains("--text")) args << "--text" << "abc";
+            const Result r = cli(args + b.args);
+            QVERIFY2(r.exitCode == b.exit && r.err.contains(b.says) && r.err.count('\n') == 1, qPrintable(r.err));
+        }
+        QVERIFY(QDir(dir.path()).entryList({"bad*"}).isEmpty());
+
+        // `examples` prints a task's examples, one per line: induction repeats its string.
+        const Result r = cli({"examples", "--task", "induction", "--n", "3", "--seed", "4"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        for (const QString& line : lines) {
+            const QString body = line.mid(1);
+            QVERIFY(line.startsWith('^') && body.size() % 2 == 0);
+            QCOMPARE(body.left(body.size() / 2), body.mid(body.size() / 2));
+        }
+    }
+
     void cudaWithoutCuda() {
         if (Engine::cudaAvailable()) QSKIP("this LibTorch can run on CUDA here");
         QTemporaryDir dir;

@@ -89,7 +89,7 @@ class TestFormats : public QObject {
 private slots:
     // ---------------------------------------------------------------- config.json
     void configParsesEveryField() {
-        ModelConfig e;   // `slots` is a Qt keyword: the memory config is built positionally
+        ModelConfig e;
         e.modelType = "headlight";
         e.vocabSize = 13, e.nLayer = 2, e.nHead = 3, e.nEmbd = 12, e.nPositions = 32, e.layerNormEpsilon = 1e-6;
         e.headGates = HeadGatesConfig{0.5, -0.2, 1.2};

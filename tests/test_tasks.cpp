@@ -55,6 +55,26 @@ private slots:
         }
     }
 
+    // With min_assignments each example draws its own count; the answer rule is unchanged.
+    void assignCountsVaryWithMinAssignments() {
+        const auto t = task(R"({"name": "assign", "variables": 3, "assignments": 6, "min_assignments": 2})");
+        QCOMPARE(t->maxLength(), 4 * 6 + 5);
+        std::mt19937_64 rng(11);
+        std::set<size_t> counts;
+        for (int n = 0; n < 300; ++n) {
+            const TaskExample ex = t->sample(rng);
+            checkCommon(*t, ex);
+            const std::string& s = ex.text;
+            QCOMPARE((s.size() - 5) % 4, size_t(0));
+            counts.insert((s.size() - 5) / 4);
+            char last = 0;
+            for (size_t i = 1; i + 4 <= s.size() - 4; i += 4)
+                if (s[i] == s[s.size() - 3]) last = s[i + 2];
+            QCOMPARE(s.back(), last);
+        }
+        QCOMPARE(counts, (std::set<size_t>{2, 3, 4, 5, 6}));
+    }
+
     void inductionRepeatsTheString() {
         const auto t = task(R"({"name": "induction", "min_length": 8, "max_length": 32})");
         std::mt19937_64 rng(2);
@@ -72,6 +92,20 @@ private slots:
             QCOMPARE(targets.back(), 2 * len);
         }
         QVERIFY(lengths.size() > 15);                            // the length varies by example
+    }
+
+    // Strings can be drawn from another alphabet (e.g. the assign task's, to pre-train induction heads for it).
+    void inductionDrawsFromItsAlphabet() {
+        const auto t = task(R"({"name": "induction", "min_length": 4, "max_length": 6, "alphabet": "ab=;"})");
+        QCOMPARE(t->alphabet(), std::string("^ab=;"));
+        std::mt19937_64 rng(6);
+        std::set<char> seen;
+        for (int n = 0; n < 100; ++n) {
+            const TaskExample ex = t->sample(rng);
+            checkCommon(*t, ex);
+            seen.insert(ex.text.begin() + 1, ex.text.end());
+        }
+        QCOMPARE(seen, (std::set<char>{'a', 'b', '=', ';'}));
     }
 
     // Odd characters of the first half follow one fixed bigram rule; the second half copies the first.
@@ -92,6 +126,20 @@ private slots:
             QCOMPARE(scoredTargets(ex).size(), size_t(8 + 16));
         }
         QCOMPARE(rule.size(), size_t(26));
+    }
+
+    // A longer distance: D source characters, then the first T - D again, D characters later.
+    void mixedRangeCopiesFromDistance() {
+        const auto t = task(R"({"name": "mixed-range", "length": 40, "distance": 28})");
+        std::mt19937_64 rng(5);
+        for (int n = 0; n < 100; ++n) {
+            const TaskExample ex = t->sample(rng);
+            checkCommon(*t, ex);
+            const std::string c = ex.text.substr(1);
+            QCOMPARE(static_cast<int>(c.size()), 40);
+            QCOMPARE(c.substr(28), c.substr(0, 12));
+            QCOMPARE(scoredTargets(ex).size(), size_t(14 + 12));   // 14 rule positions in the source, the whole copy
+        }
     }
 
     // pi is one fixed permutation per secret, and only the pi(x) predictions are scored.
@@ -163,6 +211,11 @@ private slots:
         QTest::newRow("no assignments") << R"({"name": "assign", "assignments": 0})" << "assignments";
         QTest::newRow("min above max") << R"({"name": "induction", "min_length": 9, "max_length": 8})" << "min_length";
         QTest::newRow("odd length") << R"({"name": "lookup", "length": 7})" << "even";
+        QTest::newRow("min_assignments above") << R"({"name": "assign", "assignments": 4, "min_assignments": 5})" << "min_assignments";
+        QTest::newRow("distance too short") << R"({"name": "mixed-range", "length": 64, "distance": 31})" << "distance must be in [length/2, length)";
+        QTest::newRow("distance too long") << R"({"name": "mixed-range", "length": 64, "distance": 64})" << "distance";
+        QTest::newRow("repeated alphabet") << R"({"name": "induction", "alphabet": "abca"})" << "alphabet must be distinct";
+        QTest::newRow("alphabet with start") << R"({"name": "induction", "alphabet": "ab^"})" << "other than '^'";
         QTest::newRow("wrong type") << R"({"name": "mixed-range", "length": "64"})" << "must be an integer";
         QTest::newRow("text without file") << R"({"name": "text"})" << "needs \"file\"";
         QTest::newRow("missing file") << R"({"name": "text", "file": "/nonexistent.txt"})" << "/nonexistent.txt: file not found";

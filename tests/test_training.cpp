@@ -4,6 +4,7 @@
 #include "attention.h"
 #include "gpt_model.h"
 #include "headlight/error.h"
+#include "headlight/mechanism_report.h"
 #include "headlight/training.h"
 #include "test_support.h"
 #include "torch_bridge.h"
@@ -174,6 +175,41 @@ private slots:
         QCOMPARE(tieEvicted[0].item<int64_t>(), int64_t(1));
         QCOMPARE(tieEvicted[1].item<int64_t>(), int64_t(2));
         QVERIFY(tieKeep[2][2].item<bool>() && tieKeep.sum().item<int64_t>() == 3);
+    }
+
+    // The mechanism report on a hand-set model: closed gates counted, trim windows and FLOPs by hand, and the
+    // memory share equal to what the context attention leaves (each row's context + memory sums to 1).
+    void mechanismReportByHand() {
+        const ModelConfig c = test::tinyConfig({"gates", "span", "memory"}, 2, 2, 8, 11, 16);   // S = 6, R = 2, d = 4
+        auto w = test::randomWeights(c, 5);
+        w["h.0.attn.span_fraction"] = test::values({2}, {0.25f, 0.5f});       // z = 1.5, 3: window ceil(3 + 2) = 5
+        w["h.1.attn.span_fraction"] = test::values({2}, {0.0f, 1.0f / 6});    // z = 0, 1:   window 3
+        w["h.0.attn.gate_log_alpha"] = test::values({2}, {-10.0f, 10.0f});
+        w["h.1.attn.gate_log_alpha"] = test::values({2}, {10.0f, 10.0f});
+        QTemporaryDir dir;
+        test::writeModel(dir.path().toStdString(), c, w);
+        const Engine engine = Engine::load(dir.path().toStdString());
+        const auto task = makeFixedTextTask("^abcdefghij");                    // T = 11, every position scored
+        const MechanismReport r = reportMechanisms(engine, *task, 1, 0);
+
+        QCOMPARE(r.closedHeads, 1);
+        QCOMPARE(r.trimWindow, (std::vector<int>{5, 3}));
+        // 4 d multiply-adds per query-key pair, 2 heads: full = 2 layers x 32 x (1 + ... + 11) = 4224;
+        // trimmed = 32 x (1+2+3+4+5x7) + 32 x (1+2+3x9) = 1440 + 960.
+        QCOMPARE(r.attentionFlops, 4224.0);
+        QCOMPARE(r.trimmedAttentionFlops, 2400.0);
+        QVERIFY(std::abs(r.averageSpan - (1.5 + 3 + 0 + 1) / 4) < 1e-6);
+
+        RunRequest req;
+        req.tokenIds = engine.encode("^abcdefghij");
+        const Trace t = engine.run(req);
+        for (const auto& layer : t.layers) {
+            double context = 0;
+            for (int64_t h = 0; h < 2; ++h)
+                for (int64_t i = 0; i < 10; ++i)
+                    for (int64_t j = 0; j <= i; ++j) context += layer.attention.at({h, i, j});
+            QVERIFY(std::abs(r.memoryShare.at(static_cast<size_t>(layer.layer)) - (1.0 - context / 20)) < 1e-5);
+        }
     }
 
     void badTrainingInput_data() {

@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "headlight/error.h"
+#include "headlight/mechanism_report.h"
 #include "headlight/training.h"
 
 #include <atomic>
@@ -72,9 +73,12 @@ int evaluateCommand(const std::vector<std::string>& argv) {
     const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
     const auto task = makeTask(params);
     const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
-    nlohmann::json s = {{"model", dir}, {"task", params.name}, {"examples", e.examples}, {"seed", seed},
+    nlohmann::json s = {{"model", dir}, {"task", nlohmann::json::parse(params.toJson())}, {"examples", e.examples}, {"seed", seed},
                         {"scored_positions", e.scored}, {"accuracy", e.accuracy}, {"loss", e.loss},
                         {"example_accuracy", e.exampleAccuracy}};
+    const ModelConfig& c = engine.config();
+    if (c.headGates || c.adaptiveSpan || c.selectiveAttention || c.persistentMemory)
+        s["mechanisms"] = nlohmann::json::parse(reportMechanisms(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed)).toJson());
     std::cout << s.dump(2) << std::endl;
     return 0;
 }
@@ -109,6 +113,22 @@ int contextPruneCommand(const std::vector<std::string>& argv) {
         std::printf("%-24s %16s %9.4f %9.4f\n", budgets.c_str(), memory.c_str(), s.evaluation.accuracy, s.evaluation.loss);
         std::fflush(stdout);
     });
+    return 0;
+}
+
+} // namespace headlight::cli
+
+namespace headlight::cli {
+
+// `headlight-cli examples`: what a task's examples look like (and texts to type into the app).
+int examplesCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--task", "--n", "--seed"}, {});
+    if (!a.positional().empty()) throw UsageError{"takes no positional arguments"};
+    const long long n = a.integer("--n", 5), seed = a.integer("--seed", 1);
+    if (n < 1 || n > 100000 || seed < 0) throw UsageError{"--n must be in 1..100000 and --seed >= 0"};
+    const auto task = makeTask(taskFromArgOrModel(a.required("--task"), ""));
+    std::mt19937_64 rng(static_cast<uint64_t>(seed));
+    for (long long i = 0; i < n; ++i) std::printf("%s\n", task->sample(rng).text.c_str());
     return 0;
 }
 

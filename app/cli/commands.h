@@ -11,5 +11,7 @@ int initCommand(const std::vector<std::string>& args);
 int trainCommand(const std::vector<std::string>& args);
 int evaluateCommand(const std::vector<std::string>& args);
 int contextPruneCommand(const std::vector<std::string>& args);
+int figureCommand(const std::vector<std::string>& args);
+int examplesCommand(const std::vector<std::string>& args);
 
 } // namespace headlight::cli

@@ -27,6 +27,12 @@ const char* kUsage =
     "                      accuracy and loss on fresh examples (default: the task it was trained on)\n"
     "  context-prune MODEL_DIR [--task NAME|JSON | --text TEXT] [--n 200] [--tolerance 0.005]\n"
     "                      greedy per-layer memory budgets for a selective-attention model\n"
+    "  examples --task NAME|JSON [--n 5] [--seed 1]\n"
+    "                      print examples of a task, one per line\n"
+    "  figure MODEL_DIR --text TEXT --view VIEW --out FILE.png|svg|pdf [--layer L] [--head H]\n"
+    "      [--position I] [--prune L.H,...] [--budget K0,...] [--width PT] [--height PT] [--dpi N] [--screen-style]\n"
+    "                      render a view of the app headless; VIEW: overview, attention, lines, gates,\n"
+    "                      spans, selective, memory, predictions\n"
     "  --version, --help\n";
 
 } // namespace
@@ -47,7 +53,11 @@ int main(int argc, char** argv) {
         {"init", headlight::cli::initCommand},
         {"train", headlight::cli::trainCommand},
         {"evaluate", headlight::cli::evaluateCommand},
-        {"context-prune", headlight::cli::contextPruneCommand}};
+        {"context-prune", headlight::cli::contextPruneCommand},
+#ifdef HEADLIGHT_HAS_FIGURE
+        {"figure", headlight::cli::figureCommand},
+#endif
+        {"examples", headlight::cli::examplesCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);

@@ -24,7 +24,7 @@ AttentionResult computeAttention(const ModelConfig& config, const AttentionInput
     if (config.headGates) { expectShape(in.gateLogAlpha, {H}, "gateLogAlpha"); params.gateLogAlpha = toTensor(in.gateLogAlpha); }
     if (config.adaptiveSpan) { expectShape(in.spanFraction, {H}, "spanFraction"); params.spanFraction = toTensor(in.spanFraction); }
     if (config.persistentMemory) {
-        const int64_t N = config.persistentMemory->slots;
+        const int64_t N = config.persistentMemory->slotCount;
         expectShape(in.memoryKey, {H, N, d}, "memoryKey");
         expectShape(in.memoryValue, {H, N, d}, "memoryValue");
         params.memoryKey = toTensor(in.memoryKey);

@@ -209,7 +209,7 @@ std::string Engine::describeJson() const {
                                  {"span", perLayer([&](int l) { return impl_->model->spans(l); })}};
     if (c.selectiveAttention) mech["selective_attention"] = {{"selector_head", c.selectiveAttention->selectorHead}};
     if (c.persistentMemory)
-        mech["persistent_memory"] = {{"slots", c.persistentMemory->slots}, {"replace_mlp", c.persistentMemory->replaceMlp}};
+        mech["persistent_memory"] = {{"slots", c.persistentMemory->slotCount}, {"replace_mlp", c.persistentMemory->replaceMlp}};
     j["mechanisms"] = mech;
     return j.dump(2);
 }

@@ -146,7 +146,7 @@ ModelConfig ModelConfig::fromJson(const std::string& jsonText, const std::string
             const std::string w = "headlight.persistent_memory";
             checkKnownKeys(s, {"slots", "replace_mlp"}, "\"" + w + "\"", source);
             PersistentMemoryConfig m;
-            m.slots = jsonutil::requirePositiveInt(s, "slots", source, w);
+            m.slotCount = jsonutil::requirePositiveInt(s, "slots", source, w);
             if (s.contains("replace_mlp")) m.replaceMlp = jsonutil::requireBool(s, "replace_mlp", source, w);
             c.persistentMemory = m;
         }
@@ -172,7 +172,7 @@ std::string ModelConfig::toJson() const {
     if (headGates) h["head_gates"] = {{"temperature", headGates->temperature}, {"gamma", headGates->gamma}, {"zeta", headGates->zeta}};
     if (adaptiveSpan) h["adaptive_span"] = {{"max_span", adaptiveSpan->maxSpan}, {"ramp", adaptiveSpan->ramp}};
     if (selectiveAttention) h["selective_attention"] = {{"selector_head", selectiveAttention->selectorHead}};
-    if (persistentMemory) h["persistent_memory"] = {{"slots", persistentMemory->slots}, {"replace_mlp", persistentMemory->replaceMlp}};
+    if (persistentMemory) h["persistent_memory"] = {{"slots", persistentMemory->slotCount}, {"replace_mlp", persistentMemory->replaceMlp}};
     if (modelType == "headlight") j["headlight"] = h;
     return j.dump(2);
 }

@@ -34,14 +34,15 @@ TaskExample finish(std::string text, const std::vector<size_t>& scoredTargets) {
 // "^a=3;b=7;a=5;?a=5": the answer is the digit last assigned to the queried variable.
 class AssignTask final : public Task {
 public:
-    AssignTask(int variables, int assignments) : k_(variables), n_(assignments) {}
+    AssignTask(int variables, int minAssignments, int assignments) : k_(variables), min_(minAssignments), n_(assignments) {}
     std::string name() const override { return "assign"; }
     std::string alphabet() const override { return "^" + kLetters.substr(0, static_cast<size_t>(k_)) + "0123456789=;?"; }
     int maxLength() const override { return 4 * n_ + 5; }
     TaskExample sample(std::mt19937_64& rng) const override {
         std::string text = "^";
         std::map<char, char> last;
-        for (int i = 0; i < n_; ++i) {
+        const int n = min_ == n_ ? n_ : std::uniform_int_distribution<int>(min_, n_)(rng);
+        for (int i = 0; i < n; ++i) {
             const char v = randomLetter(rng, k_);
             const char d = static_cast<char>('0' + std::uniform_int_distribution<int>(0, 9)(rng));
             last[v] = d;
@@ -53,33 +54,36 @@ public:
         return finish(text, {text.size() - 1});
     }
 private:
-    int k_, n_;
+    int k_, min_, n_;
 };
 
 // "^" + s + s with |s| in [min, max]; scored: the repeated half after its first character.
 class InductionTask final : public Task {
 public:
-    InductionTask(int minLength, int maxLength) : min_(minLength), max_(maxLength) {}
+    InductionTask(int minLength, int maxLength, std::string letters)
+        : min_(minLength), max_(maxLength), letters_(std::move(letters)) {}
     std::string name() const override { return "induction"; }
-    std::string alphabet() const override { return "^" + kLetters; }
+    std::string alphabet() const override { return "^" + letters_; }
     int maxLength() const override { return 1 + 2 * max_; }
     TaskExample sample(std::mt19937_64& rng) const override {
         const int len = std::uniform_int_distribution<int>(min_, max_)(rng);
         std::string s;
-        for (int i = 0; i < len; ++i) s += randomLetter(rng);
+        std::uniform_int_distribution<size_t> pick(0, letters_.size() - 1);
+        for (int i = 0; i < len; ++i) s += letters_[pick(rng)];
         std::vector<size_t> targets;
         for (size_t k = static_cast<size_t>(len) + 2; k <= 2 * static_cast<size_t>(len); ++k) targets.push_back(k);
         return finish("^" + s + s, targets);
     }
 private:
     int min_, max_;
+    std::string letters_;
 };
 
-// A first half where every odd character follows a fixed bigram rule from the one before (distance 1), then a
-// copy of the first half (distance T/2): short- and long-range heads are both needed.
+// D source characters where every second one follows a fixed bigram rule from the one before (distance 1),
+// then the first T - D of them again (distance D): short- and long-range heads are both needed.
 class MixedRangeTask final : public Task {
 public:
-    MixedRangeTask(int length, uint64_t secret) : length_(length) {
+    MixedRangeTask(int length, int distance, uint64_t secret) : length_(length), distance_(distance) {
         std::mt19937_64 rng(secret ^ 0x6d697865ULL);
         for (char& c : rule_) c = randomLetter(rng);
     }
@@ -87,21 +91,20 @@ public:
     std::string alphabet() const override { return "^" + kLetters; }
     int maxLength() const override { return length_ + 1; }
     TaskExample sample(std::mt19937_64& rng) const override {
-        const int half = length_ / 2;
-        std::string first;
+        std::string source;
         std::vector<size_t> targets;
-        for (int c = 0; c < half; ++c) {
-            if (c % 2 == 0) first += randomLetter(rng);
+        for (int c = 0; c < distance_; ++c) {
+            if (c % 2 == 0) source += randomLetter(rng);
             else {
-                first += rule_[static_cast<size_t>(first.back() - 'a')];
+                source += rule_[static_cast<size_t>(source.back() - 'a')];
                 targets.push_back(static_cast<size_t>(c) + 1);
             }
         }
-        for (int c = half; c < length_; ++c) targets.push_back(static_cast<size_t>(c) + 1);
-        return finish("^" + first + first, targets);
+        for (int c = distance_; c < length_; ++c) targets.push_back(static_cast<size_t>(c) + 1);
+        return finish("^" + source + source.substr(0, static_cast<size_t>(length_ - distance_)), targets);
     }
 private:
-    int length_;
+    int length_, distance_;
     char rule_[26] = {};
 };
 
@@ -202,8 +205,8 @@ TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& 
     TaskParams p;
     p.name = jsonutil::requireString(j, "name", source, "task");
     const std::map<std::string, std::set<std::string>> keys = {
-        {"assign", {"variables", "assignments"}}, {"induction", {"min_length", "max_length"}},
-        {"mixed-range", {"length", "secret"}}, {"lookup", {"length", "secret"}}, {"text", {"file", "context"}}};
+        {"assign", {"variables", "assignments", "min_assignments"}}, {"induction", {"min_length", "max_length", "alphabet"}},
+        {"mixed-range", {"length", "distance", "secret"}}, {"lookup", {"length", "secret"}}, {"text", {"file", "context"}}};
     auto known = keys.find(p.name);
     if (known == keys.end())
         throw Error(source, "unknown task \"" + p.name + "\" (assign, induction, mixed-range, lookup, text)");
@@ -213,9 +216,12 @@ TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& 
     const std::string w = "task";
     if (j.contains("variables")) p.variables = jsonutil::requireInt(j, "variables", source, w);
     if (j.contains("assignments")) p.assignments = jsonutil::requireInt(j, "assignments", source, w);
+    if (j.contains("min_assignments")) p.minAssignments = jsonutil::requireInt(j, "min_assignments", source, w);
+    if (j.contains("alphabet")) p.alphabet = jsonutil::requireString(j, "alphabet", source, w);
     if (j.contains("min_length")) p.minLength = jsonutil::requireInt(j, "min_length", source, w);
     if (j.contains("max_length")) p.maxLength = jsonutil::requireInt(j, "max_length", source, w);
     if (j.contains("length")) p.length = jsonutil::requireInt(j, "length", source, w);
+    if (j.contains("distance")) p.distance = jsonutil::requireInt(j, "distance", source, w);
     if (j.contains("secret")) p.secret = static_cast<uint64_t>(jsonutil::requireInt(j, "secret", source, w));
     if (j.contains("file")) p.file = jsonutil::requireString(j, "file", source, w);
     if (j.contains("context")) p.context = jsonutil::requirePositiveInt(j, "context", source, w);
@@ -229,9 +235,18 @@ TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& 
 
 std::string TaskParams::toJson() const {
     nlohmann::json t = {{"name", name}};
-    if (name == "assign") { t["variables"] = variables; t["assignments"] = assignments; }
-    if (name == "induction") { t["min_length"] = minLength; t["max_length"] = maxLength; }
+    if (name == "assign") {
+        t["variables"] = variables;
+        t["assignments"] = assignments;
+        if (minAssignments) t["min_assignments"] = minAssignments;
+    }
+    if (name == "induction") {
+        t["min_length"] = minLength;
+        t["max_length"] = maxLength;
+        if (!alphabet.empty()) t["alphabet"] = alphabet;
+    }
     if (name == "mixed-range" || name == "lookup") { t["length"] = length; t["secret"] = secret; }
+    if (name == "mixed-range" && distance) t["distance"] = distance;
     if (name == "text") { t["file"] = file; t["context"] = context; }
     return t.dump();
 }
@@ -241,17 +256,26 @@ std::unique_ptr<Task> makeTask(const TaskParams& p) {
     if (p.name == "assign") {
         if (p.variables < 1 || p.variables > 26) throw Error(where, "variables must be 1..26, got " + std::to_string(p.variables));
         if (p.assignments < 1) throw Error(where, "assignments must be >= 1, got " + std::to_string(p.assignments));
-        return std::make_unique<AssignTask>(p.variables, p.assignments);
+        if (p.minAssignments < 0 || p.minAssignments > p.assignments)
+            throw Error(where, "min_assignments must be 1..assignments (or 0 for a fixed count), got " + std::to_string(p.minAssignments));
+        return std::make_unique<AssignTask>(p.variables, p.minAssignments ? p.minAssignments : p.assignments, p.assignments);
     }
     if (p.name == "induction") {
         if (p.minLength < 2 || p.maxLength < p.minLength)
             throw Error(where, "needs 2 <= min_length <= max_length, got " + std::to_string(p.minLength) + ".." + std::to_string(p.maxLength));
-        return std::make_unique<InductionTask>(p.minLength, p.maxLength);
+        const std::string letters = p.alphabet.empty() ? kLetters : p.alphabet;
+        if (std::set<char>(letters.begin(), letters.end()).size() != letters.size() || letters.find('^') != std::string::npos ||
+            std::any_of(letters.begin(), letters.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e; }))
+            throw Error(where, "alphabet must be distinct printable ASCII characters other than '^', got \"" + p.alphabet + "\"");
+        return std::make_unique<InductionTask>(p.minLength, p.maxLength, letters);
     }
     if (p.name == "mixed-range" || p.name == "lookup") {
         if (p.length < 4 || p.length % 2 != 0) throw Error(where, "length must be even and >= 4, got " + std::to_string(p.length));
         if (p.name == "lookup") return std::make_unique<LookupTask>(p.length, p.secret);
-        return std::make_unique<MixedRangeTask>(p.length, p.secret);
+        const int distance = p.distance ? p.distance : p.length / 2;
+        if (distance < p.length / 2 || distance >= p.length)
+            throw Error(where, "distance must be in [length/2, length), got " + std::to_string(distance));
+        return std::make_unique<MixedRangeTask>(p.length, distance, p.secret);
     }
     if (p.name == "text") {
         if (p.file.empty()) throw Error(where, "needs \"file\"");

@@ -25,7 +25,7 @@ struct SelectiveAttentionConfig {
 
 // Persistent memory slots per head (all-attention layers when replaceMlp).
 struct PersistentMemoryConfig {
-    int slots = 0;
+    int slotCount = 0;   // "slots" in config.json (not the field name: Qt reserves `slots`)
     bool replaceMlp = false;
 };
 
@@ -45,7 +45,7 @@ struct ModelConfig {
     std::optional<PersistentMemoryConfig> persistentMemory;
 
     int headDim() const { return nEmbd / nHead; }
-    int memorySlots() const { return persistentMemory ? persistentMemory->slots : 0; }
+    int memorySlots() const { return persistentMemory ? persistentMemory->slotCount : 0; }
     bool hasMlp() const { return !(persistentMemory && persistentMemory->replaceMlp); }
 
     // Parse and validate; `source` names the file in error messages. Throws headlight::Error.

@@ -18,9 +18,12 @@ struct TaskExample {
 struct TaskParams {
     std::string name;                  // assign | induction | mixed-range | lookup | text
     int variables = 6;                 // assign: K
-    int assignments = 16;              // assign: number of v=d; pairs
+    int assignments = 16;              // assign: number of v=d; pairs (the most, with minAssignments)
+    int minAssignments = 0;            // assign: fewest pairs, drawn per example in [min, assignments]; 0 = fixed
     int minLength = 8, maxLength = 32; // induction: string length range
+    std::string alphabet;              // induction: the characters strings are drawn from; empty = a..z
     int length = 64;                   // mixed-range and lookup: sequence length in characters (after '^')
+    int distance = 0;                  // mixed-range: how far back the copy looks; 0 = length / 2
     uint64_t secret = 0;               // lookup: seed of the fixed permutation pi; mixed-range: of the bigram rule
     std::string file;                  // text: path of a UTF-8 file
     int context = 128;                 // text: characters per example

@@ -1,0 +1,126 @@
+// `headlight-cli figure`: renders one of the app's views to PNG, SVG or PDF, headless (for papers and scripts).
+#include "cli_args.h"
+#include "commands.h"
+#include "head_selection.h"
+#include "run_snapshot.h"
+#include "trace_view.h"
+#include "view_registry.h"
+
+#include "headlight/engine.h"
+#include "headlight/error.h"
+
+#include <QApplication>
+#include <QFileInfo>
+#include <climits>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace headlight::cli {
+namespace {
+
+int indexOption(const Args& a, const std::string& option, int count, const std::string& what) {
+    const long long v = a.integer(option, 0);
+    if (v < 0 || v >= count)
+        throw Error(option, std::to_string(v) + " is not a " + what + " of this model (it has " + std::to_string(count) + ")");
+    return static_cast<int>(v);
+}
+
+std::shared_ptr<const ModelInfo> describe(const Engine& engine) {
+    auto info = std::make_shared<ModelInfo>();
+    info->dir = QFileInfo(QString::fromStdString(engine.modelDir())).absoluteFilePath();
+    info->name = QFileInfo(info->dir).fileName();
+    info->config = engine.config();
+    if (const Tokenizer* t = engine.tokenizer()) {
+        for (int64_t id = 0; id < t->vocabSize(); ++id) info->vocabulary.push_back(t->tokenText(id));
+        info->canEncode = t->canEncode();
+    }
+    info->parameters = engine.parameterCount();
+    info->device = QString::fromStdString(engine.device());
+    return info;
+}
+
+} // namespace
+
+int figureCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--text", "--view", "--layer", "--head", "--position", "--prune", "--budget", "--device",
+                        "--width", "--height", "--dpi", "--out"},
+                 {"--screen-style"});
+    if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
+    const std::string out = a.required("--out");
+    const std::string viewId = a.required("--view");
+    if (!a.has("--text") || a.value("--text").empty()) throw UsageError{"needs --text with at least one character"};
+
+    // Views are widgets: a QApplication on the offscreen platform draws them without a display. Qt's
+    // platform chatter (no XDG_RUNTIME_DIR, offscreen size hints) is not for a command line's stderr.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&, const QString& message) {
+        if (type == QtCriticalMsg || type == QtFatalMsg) std::fprintf(stderr, "headlight-cli figure: %s\n", qPrintable(message));
+    });
+    static int qtArgc = 1;
+    static char qtName[] = "headlight-cli";
+    static char* qtArgv[] = {qtName, nullptr};
+    QApplication app(qtArgc, qtArgv);
+    if (!viewIds().contains(QString::fromStdString(viewId)))
+        throw UsageError{"--view " + viewId + " is not a view; use one of " + viewIds().join(QStringLiteral(", ")).toStdString()};
+    const QString suffix = QFileInfo(QString::fromStdString(out)).suffix().toLower();
+    if (!exportSuffixes().contains(suffix)) throw Error(out, "unknown figure format \"" + suffix.toStdString() + "\" (use .png, .svg or .pdf)");
+
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    RunRequest req;
+    try {
+        req.tokenIds = engine.encode(a.value("--text"));
+    } catch (const Error& e) {
+        throw Error("--text", e.problem());
+    }
+    if (a.has("--prune")) req.headMask = parsePruneList(a.value("--prune"), engine.config(), "--prune");
+    if (a.has("--budget"))
+        for (long long k : parseIntList(a.value("--budget"), "--budget")) {
+            if (k < 0 || k > INT_MAX) throw Error("--budget", std::to_string(k) + " is not a budget (tokens per layer, 0 = unlimited)");
+            req.contextBudget.push_back(static_cast<int>(k));
+        }
+    Trace trace;
+    try {
+        trace = engine.run(req);
+    } catch (const Error& e) {
+        if (e.where() == "input") throw Error("--text", e.problem());
+        if (e.where() == "context budget") throw Error("--budget", e.problem());
+        throw;
+    }
+
+    RunSnapshot snapshot;
+    snapshot.model = describe(engine);
+    snapshot.text = QString::fromStdString(a.value("--text"));
+    snapshot.trace = std::make_shared<const Trace>(std::move(trace));
+    const ModelConfig& c = engine.config();
+    HeadSelection selection;
+    selection.setCurrent({indexOption(a, "--layer", c.nLayer, "layer"), indexOption(a, "--head", c.nHead, "head")});
+    selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position") : -1);
+
+    std::unique_ptr<TraceView> view(createView(QString::fromStdString(viewId), &selection));
+    const int width = static_cast<int>(a.integer("--width", 640)), height = static_cast<int>(a.integer("--height", 480));
+    if (width < 100 || height < 100 || width > 10000 || height > 10000)
+        throw Error("--width/--height", "must be between 100 and 10000 points");
+    view->resize(width, height);
+    view->setSnapshot(snapshot);
+    if (!view->unavailableReason().isEmpty()) throw Error("--view " + viewId, view->unavailableReason().toStdString());
+    ExportOptions options;
+    options.dpi = static_cast<int>(a.integer("--dpi", 300));
+    if (options.dpi < 36 || options.dpi > 2400) throw Error("--dpi", "must be between 36 and 2400");
+    options.publication = !a.has("--screen-style");
+    options.size = QSize(width, height);
+    view->exportFigure(QString::fromStdString(out), options);
+
+    nlohmann::json s;
+    s["figure"] = out;
+    s["view"] = viewId;
+    s["layer"] = selection.current().layer;
+    s["head"] = selection.current().head;
+    s["tokens"] = snapshot.tokens();
+    s["size_points"] = {width, height};
+    std::cout << s.dump(2) << "\n";
+    return 0;
+}
+
+} // namespace headlight::cli

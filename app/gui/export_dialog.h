@@ -1,0 +1,27 @@
+#pragma once
+// Asks where and how to export a figure: file (format by suffix), PNG resolution, publication style.
+#include "figure_export.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QLineEdit;
+class QSpinBox;
+
+namespace headlight {
+
+class ExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    ExportDialog(const QString& suggestedPath, int dpi, QWidget* parent = nullptr);
+    QString path() const;
+    ExportOptions options() const;
+
+private:
+    void browse();
+    QLineEdit* path_;
+    QSpinBox* dpi_;
+    QCheckBox* publication_;
+};
+
+} // namespace headlight

@@ -1,0 +1,88 @@
+#include "input_bar.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace headlight {
+
+InputBar::InputBar(QWidget* parent)
+    : QWidget(parent), edit_(new QLineEdit(this)), device_(new QComboBox(this)), count_(new QLabel(this)),
+      problem_(new QLabel(this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
+      debounce_(new QTimer(this)) {
+    edit_->setPlaceholderText(tr("Type a text: the views follow as you type"));
+    edit_->setClearButtonEnabled(true);
+    edit_->setObjectName(QStringLiteral("textInput"));
+    device_->setToolTip(tr("Where the model runs"));
+    device_->setObjectName(QStringLiteral("deviceSelector"));
+    cancel_->setEnabled(false);
+    problem_->setObjectName(QStringLiteral("textProblem"));
+    problem_->setStyleSheet(QStringLiteral("color: #d62728;"));
+    problem_->setWordWrap(true);
+    problem_->hide();
+    count_->setObjectName(QStringLiteral("tokenCount"));
+    count_->setMinimumWidth(90);
+
+    auto* row = new QHBoxLayout;
+    row->addWidget(edit_, 1);
+    row->addWidget(count_);
+    row->addWidget(device_);
+    row->addWidget(run_);
+    row->addWidget(cancel_);
+    auto* column = new QVBoxLayout(this);
+    column->setContentsMargins(6, 6, 6, 2);
+    column->addLayout(row);
+    column->addWidget(problem_);
+
+    debounce_->setSingleShot(true);
+    debounce_->setInterval(kTypingDelayMs);
+    connect(edit_, &QLineEdit::textEdited, debounce_, qOverload<>(&QTimer::start));
+    connect(debounce_, &QTimer::timeout, this, [this] { emit runRequested(text(), false); });
+    auto runNow = [this] {
+        debounce_->stop();
+        emit runRequested(text(), true);
+    };
+    connect(edit_, &QLineEdit::returnPressed, this, runNow);
+    connect(run_, &QPushButton::clicked, this, runNow);
+    connect(cancel_, &QPushButton::clicked, this, &InputBar::cancelRequested);
+    connect(device_, &QComboBox::currentTextChanged, this, &InputBar::deviceChanged);
+}
+
+QString InputBar::text() const { return edit_->text(); }
+
+void InputBar::setText(const QString& text) { edit_->setText(text); }
+
+void InputBar::setDevices(const QStringList& devices, const QString& current) {
+    const QSignalBlocker block(device_);
+    device_->clear();
+    device_->addItems(devices);
+    device_->setCurrentText(devices.contains(current) ? current : devices.value(0));
+}
+
+QString InputBar::device() const { return device_->currentText(); }
+
+void InputBar::showRun(int tokens, int maxTokens, int droppedTokens) {
+    count_->setText(tr("%n token(s)", nullptr, tokens));
+    if (droppedTokens > 0) {
+        problem_->setText(tr("The text is longer than this model allows (%1 tokens): the last %2 are not shown.")
+                              .arg(maxTokens)
+                              .arg(droppedTokens));
+        problem_->show();
+    } else {
+        problem_->hide();
+    }
+}
+
+void InputBar::showProblem(const QString& message) {
+    problem_->setText(message);
+    problem_->show();
+}
+
+void InputBar::setBusy(bool busy) { cancel_->setEnabled(busy); }
+
+} // namespace headlight

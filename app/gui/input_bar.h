@@ -1,0 +1,51 @@
+#pragma once
+// The text box and its controls: runs as you type (debounced) and on Enter, shows the token count and
+// warnings, picks the device, cancels long work.
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTimer;
+
+namespace headlight {
+
+class InputBar : public QWidget {
+    Q_OBJECT
+public:
+    explicit InputBar(QWidget* parent = nullptr);
+
+    QString text() const;
+    // Sets the text without starting a run.
+    void setText(const QString& text);
+    void setDevices(const QStringList& devices, const QString& current);
+    QString device() const;
+
+    // After a run: "42 tokens", with a warning when the text was cut to the model's maximum.
+    void showRun(int tokens, int maxTokens, int droppedTokens);
+    // A problem with the text (shown inline, in red, until the next successful run).
+    void showProblem(const QString& message);
+    void setBusy(bool busy);
+    // Debounce interval for runs while typing (ms).
+    static constexpr int kTypingDelayMs = 80;
+
+signals:
+    // `explicitRun`: Enter or the Run button (errors then get a message box), else typing.
+    void runRequested(const QString& text, bool explicitRun);
+    void deviceChanged(const QString& device);
+    void cancelRequested();
+
+private:
+    QLineEdit* edit_;
+    QComboBox* device_;
+    QLabel* count_;
+    QLabel* problem_;
+    QPushButton* run_;
+    QPushButton* cancel_;
+    QTimer* debounce_;
+};
+
+} // namespace headlight

@@ -1,0 +1,101 @@
+#pragma once
+// The Headlight window: the text box, every view in a dock, the start page, menus and the status bar.
+// It computes nothing: runs go to the ModelSession's worker, results come back as RunSnapshot values.
+#include "figure_export.h"
+#include "run_snapshot.h"
+
+#include <QMainWindow>
+#include <memory>
+#include <vector>
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QStackedWidget;
+
+namespace headlight {
+
+class ExplainPanel;
+class HeadSelection;
+class InputBar;
+class JobTracker;
+class ModelSession;
+class Settings;
+class StartPage;
+class TraceView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(Settings& settings, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a model folder and runs `text` on it (its example text when empty). On failure a message box says
+    // why and the previous model stays.
+    void openModel(const QString& dir, const QString& text = {});
+    // Runs `text` on the current model.
+    void runText(const QString& text);
+    // What the last start left open, else the default sample with its example.
+    void openInitialModel();
+
+    ModelSession* session() const { return session_; }
+    HeadSelection* selection() const { return selection_; }
+    const std::vector<TraceView*>& views() const { return views_; }
+    TraceView* view(const QString& id) const;
+    const RunSnapshot& snapshot() const { return snapshot_; }
+    InputBar* inputBar() const { return input_; }
+
+    // Throws headlight::Error naming the path.
+    void exportView(TraceView* view, const QString& path, const ExportOptions& options);
+    // Writes the current run's HDF5 trace on a background thread; `done` gets an empty string or the error.
+    void exportRun(const QString& path, std::function<void(const QString& error)> done);
+
+signals:
+    // Every view has drawn this snapshot.
+    void snapshotShown(const headlight::RunSnapshot& snapshot);
+    // A problem was reported to the user (also shown in a message box or inline).
+    void problemShown(const QString& message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void buildDocks();
+    void buildMenus();            // main_window_menus.cpp
+    void rebuildRecentMenu();     // main_window_menus.cpp
+    void request(const QString& dir, const QString& text);
+    void showRun(const RunSnapshot& snapshot);
+    void showFailure(const QString& message, bool modelFailed);
+    void raiseFirstAvailableMechanism();
+    void showProblemBox(const QString& title, const QString& message);
+    void askExport(TraceView* view);        // main_window_menus.cpp
+    void askExportRun();                    // main_window_menus.cpp
+    void askExportAll();                    // main_window_menus.cpp
+    void askOpenFolder();                   // main_window_menus.cpp
+    void setDark(bool dark);
+
+    Settings& settings_;
+    ModelSession* session_;
+    std::unique_ptr<JobTracker> exportJobs_;
+    HeadSelection* selection_;
+    InputBar* input_;
+    QStackedWidget* center_;
+    StartPage* start_;
+    ExplainPanel* explain_;
+    std::vector<TraceView*> views_;
+    QMenu* recentMenu_ = nullptr;
+    QLabel* statusModel_;
+    QLabel* statusRun_;
+    QProgressBar* progress_;
+    RunSnapshot snapshot_;
+    QString modelDir_;             // the model on screen
+    QString requestedDir_;         // the model of the newest request
+    bool explicitRun_ = false;     // the newest request came from Enter/Run/Open: errors get a message box
+    std::vector<int> contextBudget_;
+    bool restoredLayout_ = false;
+};
+
+} // namespace headlight

@@ -1,0 +1,139 @@
+// MainWindow's menus and the dialogs they open (open, export figure, export all, export run).
+#include "main_window.h"
+
+#include "export_dialog.h"
+#include "input_bar.h"
+#include "model_session.h"
+#include "sample_catalog.h"
+#include "settings.h"
+#include "start_page.h"
+#include "trace_view.h"
+
+#include "headlight/error.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace headlight {
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open model folder..."), QKeySequence::Open, this, &MainWindow::askOpenFolder);
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    rebuildRecentMenu();
+    QMenu* samples = file->addMenu(tr("&Sample models"));
+    for (const SampleModel& sample : sampleModels()) {
+        QAction* a = samples->addAction(sample.name, this, [this, dir = sample.dir] { openModel(dir); });
+        a->setToolTip(sample.summary);
+    }
+    file->addAction(tr("Start &page"), this, [this] {
+        start_->setRecentModels(settings_.recentModels());
+        center_->setCurrentWidget(start_);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Export figure..."), QKeySequence(tr("Ctrl+E")), this, [this] {
+        auto* focused = qobject_cast<TraceView*>(QApplication::focusWidget());
+        for (QWidget* w = QApplication::focusWidget(); w && !focused; w = w->parentWidget())
+            focused = qobject_cast<TraceView*>(w);
+        askExport(focused ? focused : view(QStringLiteral("attention")));
+    });
+    file->addAction(tr("Export &all figures..."), this, &MainWindow::askExportAll);
+    file->addAction(tr("Export &run (HDF5)..."), QKeySequence(tr("Ctrl+Shift+E")), this, &MainWindow::askExportRun);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) viewMenu->addAction(dock->toggleViewAction());
+    viewMenu->addSeparator();
+    QAction* dark = viewMenu->addAction(tr("&Dark theme"));
+    dark->setCheckable(true);
+    dark->setChecked(settings_.darkTheme());
+    connect(dark, &QAction::toggled, this, &MainWindow::setDark);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Headlight"), this, [this] {
+        QMessageBox::about(this, tr("About Headlight"),
+                           tr("<h3>Headlight %1</h3><p>A native visualizer for the attention heads of Transformer "
+                              "models: attention, head gates, adaptive spans, selective attention, persistent "
+                              "memory.</p>").arg(QStringLiteral(HEADLIGHT_VERSION)));
+    });
+}
+
+void MainWindow::rebuildRecentMenu() {
+    if (!recentMenu_) return;
+    recentMenu_->clear();
+    const QStringList recent = settings_.recentModels();
+    for (const QString& dir : recent) recentMenu_->addAction(QDir::toNativeSeparators(dir), this, [this, dir] { openModel(dir); });
+    recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::askOpenFolder() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), modelDir_);
+    if (!dir.isEmpty()) openModel(dir);
+}
+
+void MainWindow::askExport(TraceView* v) {
+    if (!v || !snapshot_.valid()) return;
+    const QString base = settings_.exportDir().isEmpty() ? QDir::homePath() : settings_.exportDir();
+    ExportDialog dialog(QDir(base).filePath(snapshot_.model->name + QLatin1Char('-') + v->id() + QStringLiteral(".png")),
+                        settings_.exportDpi(), this);
+    if (dialog.exec() != QDialog::Accepted || dialog.path().isEmpty()) return;
+    settings_.setExportDpi(dialog.options().dpi);
+    settings_.setExportDir(QFileInfo(dialog.path()).absolutePath());
+    try {
+        exportView(v, dialog.path(), dialog.options());
+        statusBar()->showMessage(tr("Wrote %1").arg(dialog.path()), 5000);
+    } catch (const std::exception& e) {
+        showProblemBox(tr("Cannot export figure"), QString::fromStdString(e.what()));
+        emit problemShown(QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::askExportAll() {
+    if (!snapshot_.valid()) return;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export every view into"), settings_.exportDir());
+    if (dir.isEmpty()) return;
+    settings_.setExportDir(dir);
+    ExportOptions options;
+    options.dpi = settings_.exportDpi();
+    int written = 0;
+    for (TraceView* v : views_) {
+        if (!v->unavailableReason().isEmpty()) continue;
+        for (const QString& suffix : exportSuffixes()) {
+            const QString path = QDir(dir).filePath(snapshot_.model->name + QLatin1Char('-') + v->id() + QLatin1Char('.') + suffix);
+            try {
+                exportView(v, path, options);
+                ++written;
+            } catch (const std::exception& e) {
+                showProblemBox(tr("Cannot export figure"), QString::fromStdString(e.what()));
+                return;
+            }
+        }
+    }
+    statusBar()->showMessage(tr("Wrote %1 figures to %2").arg(written).arg(dir), 5000);
+}
+
+void MainWindow::askExportRun() {
+    if (!snapshot_.valid()) return;
+    const QString base = settings_.exportDir().isEmpty() ? QDir::homePath() : settings_.exportDir();
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export run"), QDir(base).filePath(snapshot_.model->name + QStringLiteral(".h5")),
+                                                      tr("HDF5 trace (*.h5)"));
+    if (path.isEmpty()) return;
+    exportRun(path, [this, path](const QString& error) {
+        if (error.isEmpty()) {
+            statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+        } else {
+            showProblemBox(tr("Cannot export run"), error);
+            emit problemShown(error);
+        }
+    });
+}
+
+} // namespace headlight

@@ -1,0 +1,65 @@
+#include "sample_catalog.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+
+namespace headlight {
+namespace {
+
+QString readText(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) return {};
+    return QString::fromUtf8(f.readAll());
+}
+
+// The first paragraph after the title, with Markdown emphasis and code marks removed.
+QString firstParagraph(const QString& markdown) {
+    const QStringList blocks = markdown.split(QRegularExpression(QStringLiteral("\\n\\s*\\n")));
+    for (const QString& block : blocks) {
+        const QString b = block.trimmed();
+        if (b.isEmpty() || b.startsWith(QLatin1Char('#')) || b.startsWith(QLatin1Char('|'))) continue;
+        QString plain = b;
+        plain.remove(QRegularExpression(QStringLiteral("[*`]")));
+        return plain.simplified();
+    }
+    return {};
+}
+
+} // namespace
+
+QString samplesDir() {
+    const QString env = qEnvironmentVariable("HEADLIGHT_SAMPLES_DIR");
+    if (!env.isEmpty()) return env;
+    const QString installed = QCoreApplication::applicationDirPath() + QStringLiteral("/../share/headlight/sample_models");
+    if (QFileInfo(installed).isDir()) return QDir(installed).absolutePath();
+    return QStringLiteral(HEADLIGHT_SOURCE_SAMPLES_DIR);
+}
+
+QList<SampleModel> sampleModels() {
+    QList<SampleModel> samples;
+    const QDir dir(samplesDir());
+    for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+        const QString path = dir.absoluteFilePath(name);
+        if (!QFileInfo::exists(path + QStringLiteral("/config.json"))) continue;
+        samples << SampleModel{name, path, firstParagraph(readText(path + QStringLiteral("/README.md"))),
+                               exampleTextFor(path)};
+    }
+    return samples;
+}
+
+SampleModel defaultSample() {
+    const QList<SampleModel> samples = sampleModels();
+    for (const SampleModel& s : samples)
+        if (s.name == QLatin1String("induction-gates")) return s;
+    return samples.value(0);
+}
+
+QString exampleTextFor(const QString& modelDir) {
+    const QString text = readText(modelDir + QStringLiteral("/example.txt")).trimmed();
+    return text.isEmpty() ? QStringLiteral("Headlight shows what every attention head does.") : text;
+}
+
+} // namespace headlight

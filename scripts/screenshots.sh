@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Screenshots of the app on every sample model, for the README: docs/screenshots/NAME.png.
+# Runs the real app under Xvfb (xvfb-run; installs xvfb when missing) at 1600x1000, each model on its
+# example text, and saves the window after the first run (the app's --screenshot option).
+#   scripts/screenshots.sh [NAME...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+app=${HEADLIGHT_APP:-build/bin/headlight}
+[ -x "$app" ] || scripts/dev.sh build
+if ! command -v xvfb-run > /dev/null; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get install -y -q xvfb xauth
+fi
+mkdir -p docs/screenshots
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+    for f in sample_models/*/config.json; do names+=("$(basename "$(dirname "$f")")"); done
+fi
+settings=$(mktemp -d)   # a fresh settings folder: the default layout, light theme
+trap 'rm -rf "$settings"' EXIT
+for name in "${names[@]}"; do
+    echo "== $name"
+    XDG_CONFIG_HOME="$settings" xvfb-run -a -s '-screen 0 1600x1000x24' \
+        "$app" "sample_models/$name" --size 1600x1000 --screenshot "docs/screenshots/$name.png"
+done

@@ -1,0 +1,183 @@
+// End to end: the main window opens a sample model, runs text, follows a head selection, exports every
+// view, and keeps its state on bad input.
+#include "head_selection.h"
+#include "input_bar.h"
+#include "main_window.h"
+#include "model_session.h"
+#include "settings.h"
+#include "trace_view.h"
+#include "view_registry.h"
+#include "views/attention/overview_view.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QXmlStreamReader>
+#include <QtTest>
+
+using namespace headlight;
+
+namespace {
+
+const QString kSamples = QStringLiteral(HEADLIGHT_SOURCE_DIR "/sample_models");
+const QString kRandom = kSamples + QStringLiteral("/random-all-mechanisms");
+
+QByteArray head(const QString& path, int n) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.read(n) : QByteArray();
+}
+
+void closeMessageBoxes(QWidget* window) {
+    for (QMessageBox* box : window->findChildren<QMessageBox*>()) box->close();
+}
+
+} // namespace
+
+class TestApp : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<Settings> settings_;
+    std::unique_ptr<MainWindow> window_;
+
+    RunSnapshot waitForRun(const std::function<void()>& action) {
+        QSignalSpy shown(window_.get(), &MainWindow::snapshotShown);
+        action();
+        if (!shown.wait(20000)) return {};
+        return shown.last().at(0).value<RunSnapshot>();
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        settings_ = std::make_unique<Settings>(dir_.filePath(QStringLiteral("settings.ini")));
+        window_ = std::make_unique<MainWindow>(*settings_);
+        window_->resize(1400, 900);
+        window_->show();
+    }
+
+    void opensOnASampleWithItsExample() {
+        const RunSnapshot s = waitForRun([&] { window_->openModel(kRandom); });
+        QVERIFY(s.valid());
+        QCOMPARE(s.model->name, QStringLiteral("random-all-mechanisms"));
+        QVERIFY(s.tokens() > 1);
+        QCOMPARE(window_->inputBar()->text(), s.text);
+        QCOMPARE(int(window_->views().size()), int(viewIds().size()));
+        for (TraceView* v : window_->views()) {
+            QCOMPARE(v->snapshot().trace, s.trace);   // every view got this run
+            QVERIFY2(v->unavailableReason().isEmpty(), qPrintable(v->id() + ": " + v->unavailableReason()));
+        }
+        QCOMPARE(settings_->lastModel(), s.model->dir);
+        QVERIFY(settings_->recentModels().contains(s.model->dir));
+    }
+
+    void typingRunsTheNewText() {
+        auto* edit = window_->findChild<QLineEdit*>(QStringLiteral("textInput"));
+        QVERIFY(edit);
+        const RunSnapshot s = waitForRun([&] {
+            edit->selectAll();
+            QTest::keyClicks(edit, QStringLiteral("heads at work"));   // debounced: one run after typing stops
+        });
+        QCOMPARE(s.text, QStringLiteral("heads at work"));
+        QCOMPARE(s.tokens(), 13);
+    }
+
+    void selectingAHeadReachesEveryView() {
+        window_->selection()->setCurrent({1, 2});
+        for (TraceView* v : window_->views()) QCOMPARE(v->selection()->current(), (HeadRef{1, 2}));
+    }
+
+    void theOverviewMetricIsRemembered() {
+        auto* overview = qobject_cast<OverviewView*>(window_->view(QStringLiteral("overview")));
+        QVERIFY(overview);
+        auto* box = overview->findChild<QComboBox*>();
+        QVERIFY(box);
+        const int index = box->findData(QStringLiteral("max_weight"));
+        QVERIFY(index >= 0);
+        box->setCurrentIndex(index);
+        emit box->activated(index);   // as a user's choice
+        QCOMPARE(settings_->overviewMetric(), QStringLiteral("max_weight"));
+        MainWindow second(*settings_);
+        QCOMPARE(qobject_cast<OverviewView*>(second.view(QStringLiteral("overview")))->metric(), QStringLiteral("max_weight"));
+    }
+
+    void exportsEveryViewInEveryFormat() {
+        QTemporaryDir out;
+        for (TraceView* v : window_->views()) {
+            for (const QString& suffix : exportSuffixes()) {
+                const QString path = out.filePath(v->id() + QLatin1Char('.') + suffix);
+                window_->exportView(v, path, ExportOptions{});
+                QVERIFY2(QFileInfo(path).size() > 0, qPrintable(path));
+                if (suffix == QLatin1String("pdf")) QCOMPARE(head(path, 4), QByteArray("%PDF"));
+                if (suffix == QLatin1String("png")) QCOMPARE(head(path, 4), QByteArray("\x89PNG"));
+                if (suffix == QLatin1String("svg")) {
+                    QFile f(path);
+                    QVERIFY(f.open(QIODevice::ReadOnly));
+                    QXmlStreamReader xml(&f);
+                    while (!xml.atEnd()) xml.readNext();
+                    QVERIFY2(!xml.hasError(), qPrintable(path + ": " + xml.errorString()));
+                }
+            }
+        }
+    }
+
+    void exportRunWritesATrace() {
+        QTemporaryDir out;
+        const QString path = out.filePath(QStringLiteral("run.h5"));
+        QString error = QStringLiteral("pending");
+        window_->exportRun(path, [&](const QString& e) { error = e; });
+        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("pending"), 10000);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(head(path, 8), QByteArray("\x89HDF\r\n\x1a\n"));
+    }
+
+    void anUnwritableExportPathSaysSoAndWritesNothing() {
+        const QString path = QStringLiteral("/nonexistent-dir/figure.png");
+        try {
+            window_->exportView(window_->views().front(), path, ExportOptions{});
+            QFAIL("no error");
+        } catch (const std::exception& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(path), e.what());
+        }
+        QVERIFY(!QFile::exists(path));
+    }
+
+    void aFolderThatIsNotAModelKeepsThePreviousModel() {
+        const RunSnapshot before = window_->snapshot();
+        QTemporaryDir empty;
+        QSignalSpy problem(window_.get(), &MainWindow::problemShown);
+        window_->openModel(empty.path(), QStringLiteral("abc"));
+        QVERIFY(problem.wait(10000));
+        QVERIFY2(problem.last().at(0).toString().contains(QStringLiteral("config.json")),
+                 qPrintable(problem.last().at(0).toString()));
+        QCOMPARE(window_->snapshot().trace, before.trace);
+        closeMessageBoxes(window_.get());
+        // The previous model still runs.
+        const RunSnapshot s = waitForRun([&] { window_->runText(QStringLiteral("still here")); });
+        QCOMPARE(s.model->dir, before.model->dir);
+    }
+
+    void charactersOutsideTheVocabularyAreReported() {
+        const RunSnapshot before = window_->snapshot();
+        QSignalSpy problem(window_.get(), &MainWindow::problemShown);
+        window_->runText(QStringLiteral("snow \u2603"));
+        QVERIFY(problem.wait(10000));
+        QVERIFY2(problem.last().at(0).toString().contains(QStringLiteral("\u2603")), qPrintable(problem.last().at(0).toString()));
+        QCOMPARE(window_->snapshot().trace, before.trace);
+        auto* shown = window_->findChild<QLabel*>(QStringLiteral("textProblem"));
+        QVERIFY(shown && shown->isVisible());
+        closeMessageBoxes(window_.get());
+    }
+
+    void cleanupTestCase() {
+        window_->close();
+        window_.reset();
+    }
+};
+
+QTEST_MAIN(TestApp)
+#include "test_app.moc"

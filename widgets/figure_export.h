@@ -1,0 +1,29 @@
+#pragma once
+// Figures to files: PNG (at a chosen DPI), SVG and PDF (vector), written to a temporary file and renamed,
+// so a failed export never leaves a half-written file.
+#include <QSize>
+#include <QString>
+#include <QStringList>
+
+class QCustomPlot;
+class QWidget;
+
+namespace headlight {
+
+struct ExportOptions {
+    int dpi = 150;                 // PNG only: pixels = size in points * dpi / 72
+    bool publication = true;       // white background, black text, readable fonts, no UI chrome
+    QSize size{};                  // in points (1/72 in); empty = the widget's current size
+};
+
+// The formats by file suffix: "png", "svg", "pdf".
+QStringList exportSuffixes();
+
+// Writes `plot` as drawn now, in the format its suffix names (views restyle it first for a publication export:
+// TraceView::exportStyled). Throws headlight::Error(path, problem): unknown suffix, unwritable path.
+void exportPlot(QCustomPlot* plot, const QString& path, const ExportOptions& options);
+
+// The same for any custom-painted widget (rendered with QWidget::render; vector for SVG and PDF).
+void exportWidget(QWidget* widget, const QString& path, const ExportOptions& options);
+
+} // namespace headlight

@@ -1,0 +1,126 @@
+#include "model_session.h"
+
+#include "headlight/engine.h"
+#include "headlight/error.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QStringList>
+
+#include <atomic>
+#include <utility>
+
+namespace headlight {
+namespace {
+
+QString folderKey(const QString& dir) { return QDir::cleanPath(QFileInfo(dir).absoluteFilePath()); }
+
+std::shared_ptr<const ModelInfo> describe(const Engine& engine, const QString& dir) {
+    auto info = std::make_shared<ModelInfo>();
+    info->dir = dir;
+    info->name = QFileInfo(QDir::cleanPath(dir)).fileName();
+    info->config = engine.config();
+    if (const Tokenizer* tokenizer = engine.tokenizer()) {
+        info->vocabulary.reserve(static_cast<size_t>(tokenizer->vocabSize()));
+        for (int64_t id = 0; id < tokenizer->vocabSize(); ++id) info->vocabulary.push_back(tokenizer->tokenText(id));
+        info->canEncode = tokenizer->canEncode();
+    } else {
+        info->canEncode = false;
+    }
+    info->parameters = engine.parameterCount();
+    info->device = QString::fromStdString(engine.device());
+    return info;
+}
+
+} // namespace
+
+// The loaded model; lives on the worker thread (created, used and destroyed there).
+struct ModelSession::Loaded {
+    std::unique_ptr<Engine> engine;
+    std::shared_ptr<const ModelInfo> info;   // shared by every snapshot of this model
+    QString dirKey;                          // absolute, cleaned folder path: "same model" whatever the spelling
+    QString device;                          // as requested ("cpu", "cuda")
+
+    // Loads the model of `spec` unless it is the one already here; returns the load time (0 when nothing was
+    // loaded). On failure the previous model stays.
+    double ensureLoaded(const RunSpec& spec, JobContext& context) {
+        if (spec.modelDir.isEmpty()) throw Error("", "no model folder is open");
+        const QString key = folderKey(spec.modelDir);
+        if (engine && dirKey == key && device == spec.device) return 0;
+        context.progress(-1, tr("Loading %1 on %2").arg(QFileInfo(key).fileName(), spec.device));
+        auto loaded = std::make_unique<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
+        auto loadedInfo = describe(*loaded, spec.modelDir);
+        // Replaced only now that the new model loaded completely.
+        engine = std::move(loaded);
+        info = std::move(loadedInfo);
+        dirKey = key;
+        device = spec.device;
+        return engine->loadMs();
+    }
+
+    RunSnapshot run(const RunSpec& spec, JobContext& context) const {
+        std::vector<int64_t> ids = engine->encode(spec.text.toStdString());
+        const int limit = engine->config().nPositions;
+        RunSnapshot snapshot;
+        snapshot.text = spec.text;
+        if (static_cast<int64_t>(ids.size()) > limit) {
+            // Keep the beginning: what the user reads first is what the views show.
+            snapshot.droppedTokens = static_cast<int>(ids.size()) - limit;
+            ids.resize(static_cast<size_t>(limit));
+            snapshot.text = QString::fromStdString(engine->tokenizer()->decode(ids));
+        }
+        context.progress(-1, tr("Running %n token(s)", nullptr, static_cast<int>(ids.size())));
+        RunRequest request;
+        request.tokenIds = std::move(ids);
+        request.headMask = spec.headMask;
+        request.contextBudget = spec.contextBudget;
+        request.capture = CaptureSpec{};   // every layer and head, logits included
+        snapshot.trace = std::make_shared<const Trace>(engine->run(request));
+        snapshot.model = info;
+        return snapshot;
+    }
+};
+
+ModelSession::ModelSession(QObject* parent) : QObject(parent), loaded_(std::make_shared<Loaded>()) {
+    qRegisterMetaType<headlight::RunSnapshot>("headlight::RunSnapshot");
+}
+
+ModelSession::~ModelSession() {
+    jobs_.cancel();
+    // The engine goes on the worker thread, after the queued jobs (which hold loaded_ too) were skipped;
+    // jobs_'s destructor then waits for it.
+    jobs_.runOnWorker([loaded = std::move(loaded_)]() mutable { loaded.reset(); });
+}
+
+void ModelSession::request(const RunSpec& spec) {
+    // Set on the worker before the load error is thrown, read on this thread when the failure arrives.
+    auto modelFailed = std::make_shared<std::atomic_bool>(false);
+    auto work = [loaded = loaded_, spec, modelFailed](JobContext& context) -> QVariant {
+        double loadMs = 0;
+        try {
+            loadMs = loaded->ensureLoaded(spec, context);
+        } catch (...) {
+            modelFailed->store(true);
+            throw;
+        }
+        if (context.cancelled()) return {};
+        RunSnapshot snapshot = loaded->run(spec, context);
+        snapshot.loadMs = loadMs;
+        context.progress(1.0, tr("Done"));
+        return QVariant::fromValue(snapshot);
+    };
+    jobs_.submit(
+        tr("Running %1").arg(QFileInfo(QDir::cleanPath(spec.modelDir)).fileName()), std::move(work),
+        [this](const QVariant& result) { emit runFinished(result.value<RunSnapshot>()); },
+        [this, modelFailed](const QString& message) { emit runFailed(message, modelFailed->load()); });
+}
+
+void ModelSession::cancel() { jobs_.cancel(); }
+
+QStringList ModelSession::availableDevices() {
+    QStringList devices{QStringLiteral("cpu")};
+    if (Engine::cudaAvailable()) devices << QStringLiteral("cuda");
+    return devices;
+}
+
+} // namespace headlight

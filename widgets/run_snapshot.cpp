@@ -1,0 +1,28 @@
+#include "run_snapshot.h"
+
+namespace headlight {
+
+QString visibleToken(const std::string& utf8) {
+    QString s = QString::fromStdString(utf8);
+    s.replace(QLatin1Char(' '), QChar(0x2423));    // ␣
+    s.replace(QLatin1Char('\n'), QChar(0x23CE));   // ⏎
+    s.replace(QLatin1Char('\t'), QChar(0x21E5));   // ⇥
+    s.replace(QLatin1Char('\r'), QStringLiteral("\\r"));
+    return s;
+}
+
+QString RunSnapshot::vocabLabel(int64_t id) const {
+    if (model && id >= 0 && id < static_cast<int64_t>(model->vocabulary.size()))
+        return visibleToken(model->vocabulary[static_cast<size_t>(id)]);
+    return QStringLiteral("#%1").arg(id);
+}
+
+QString RunSnapshot::tokenLabel(int i) const {
+    if (!trace || i < 0 || i >= tokens()) return {};
+    const auto& texts = trace->tokens;
+    if (static_cast<size_t>(i) < texts.size() && !texts[static_cast<size_t>(i)].empty())
+        return visibleToken(texts[static_cast<size_t>(i)]);
+    return vocabLabel(trace->tokenIds[static_cast<size_t>(i)]);
+}
+
+} // namespace headlight

@@ -1,0 +1,47 @@
+#pragma once
+// What the views draw: one run of one model, as shared immutable values (cheap to copy through signals).
+#include "headlight/model_config.h"
+#include "headlight/trace.h"
+
+#include <QMetaType>
+#include <QString>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace headlight {
+
+struct ModelInfo {
+    QString dir;                          // the model folder, as opened
+    QString name;                         // its folder name, for titles
+    ModelConfig config;
+    std::vector<std::string> vocabulary;  // display text per token id; empty when the folder has no vocab.json
+    int64_t parameters = 0;
+    QString device;                       // "cpu", "cuda:0"
+    bool canEncode = true;                // false: a display-only vocabulary, text cannot be typed
+};
+
+struct RunSnapshot {
+    std::shared_ptr<const ModelInfo> model;
+    std::shared_ptr<const Trace> trace;
+    QString text;                         // the text that was run (after any truncation)
+    int droppedTokens = 0;                // tokens cut off because the text was longer than the model allows
+    double loadMs = 0;                    // model load time when this run had to load it, else 0
+
+    bool valid() const { return model && trace; }
+    int layers() const { return model ? model->config.nLayer : 0; }
+    int heads() const { return model ? model->config.nHead : 0; }
+    int tokens() const { return trace ? static_cast<int>(trace->tokenIds.size()) : 0; }
+    // Display label of token i of the run: whitespace made visible ("␣", "⏎", "⇥"), "#id" without a vocabulary.
+    QString tokenLabel(int i) const;
+    // Display label of any vocabulary id (for predictions).
+    QString vocabLabel(int64_t id) const;
+};
+
+// Whitespace made visible for axis labels and tooltips.
+QString visibleToken(const std::string& utf8);
+
+} // namespace headlight
+
+Q_DECLARE_METATYPE(headlight::RunSnapshot)

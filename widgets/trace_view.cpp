@@ -1,0 +1,81 @@
+#include "trace_view.h"
+
+#include <QAction>
+#include <QEvent>
+#include <QLabel>
+#include <QStackedLayout>
+
+namespace headlight {
+
+TraceView::TraceView(HeadSelection* selection, QWidget* parent)
+    : QWidget(parent), selection_(selection), stack_(new QStackedLayout(this)), message_(new QLabel(this)) {
+    message_->setAlignment(Qt::AlignCenter);
+    message_->setWordWrap(true);
+    message_->setMargin(24);
+    stack_->addWidget(message_);
+    message_->setText(tr("Run some text to see this view."));
+    connect(selection_, &HeadSelection::headsChanged, this, &TraceView::redraw);
+    connect(selection_, &HeadSelection::positionChanged, this, &TraceView::redraw);
+}
+
+void TraceView::setSnapshot(const RunSnapshot& snapshot) {
+    snapshot_ = snapshot;
+    redraw();
+}
+
+PlotStyle TraceView::style() const {
+    return publication_ ? PlotStyle::publication() : PlotStyle::fromPalette(palette());
+}
+
+void TraceView::setContent(QWidget* content) {
+    content_ = content;
+    stack_->addWidget(content);
+    auto* exportAction = new QAction(tr("Export figure..."), content);
+    connect(exportAction, &QAction::triggered, this, [this] { emit exportRequested(this); });
+    content->addAction(exportAction);
+    content->setContextMenuPolicy(Qt::ActionsContextMenu);
+    showCurrent();
+}
+
+void TraceView::setUnavailable(const QString& reason) { unavailable_ = reason; }
+
+void TraceView::showCurrent() {
+    if (snapshot_.valid() && unavailable_.isEmpty() && content_) {
+        stack_->setCurrentWidget(content_);
+        return;
+    }
+    message_->setText(snapshot_.valid() ? unavailable_ : tr("Run some text to see this view."));
+    stack_->setCurrentWidget(message_);
+}
+
+void TraceView::exportStyled(const ExportOptions& options, const std::function<void()>& write) {
+    if (!options.publication) {
+        write();
+        return;
+    }
+    publication_ = true;
+    redraw();
+    try {
+        write();
+    } catch (...) {
+        publication_ = false;
+        redraw();
+        throw;
+    }
+    publication_ = false;
+    redraw();
+}
+
+void TraceView::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::PaletteChange) redraw();
+    QWidget::changeEvent(event);
+}
+
+void TraceView::redraw() {
+    unavailable_.clear();
+    if (snapshot_.valid()) refresh();
+    showCurrent();
+    if (snapshot_.valid()) emit refreshed();
+}
+
+} // namespace headlight

@@ -1,0 +1,71 @@
+#pragma once
+// The base of every view: it receives run snapshots and the shared selection, redraws itself, explains itself,
+// exports its figure, and says plainly when the model lacks what it shows.
+#include "figure_export.h"
+#include "head_selection.h"
+#include "plot_style.h"
+#include "run_snapshot.h"
+
+#include <QWidget>
+#include <functional>
+
+class QLabel;
+class QStackedLayout;
+
+namespace headlight {
+
+class TraceView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TraceView(HeadSelection* selection, QWidget* parent = nullptr);
+
+    virtual QString id() const = 0;           // the CLI's --view name: "overview", "attention", ...
+    virtual QString title() const = 0;        // dock title
+    virtual QString explanation() const = 0;  // the Explain panel: a short plain explanation and its formula (HTML)
+
+    // Stores the run and redraws (selection changes redraw too).
+    void setSnapshot(const RunSnapshot& snapshot);
+    const RunSnapshot& snapshot() const { return snapshot_; }
+
+    // Writes the figure to `path` (.png, .svg or .pdf). Throws headlight::Error naming the path.
+    virtual void exportFigure(const QString& path, const ExportOptions& options) = 0;
+
+    // Non-empty when the view shows a message instead of a plot ("This model has no head gates.").
+    QString unavailableReason() const { return unavailable_; }
+
+    HeadSelection* selection() const { return selection_; }
+    // The colours to draw with now: the palette's, or the print style while a publication export runs.
+    PlotStyle style() const;
+
+signals:
+    // After every redraw (the bench times text change -> all views repainted).
+    void refreshed();
+    // The user asked to export this view's figure (context menu); the window shows the dialog.
+    void exportRequested(headlight::TraceView* view);
+
+protected:
+    // Redraw from snapshot() and selection() (always valid here). Called for new snapshots, selection and
+    // palette changes. A view that cannot show this model calls setUnavailable(reason) instead of drawing.
+    virtual void refresh() = 0;
+    // The plot area; the base adds "Export figure..." to its context menu.
+    void setContent(QWidget* content);
+    // From refresh(): show `reason` instead of the content for this snapshot.
+    void setUnavailable(const QString& reason);
+    // Runs `write` with the view redrawn in the export's style (publication or on-screen), then restores it.
+    void exportStyled(const ExportOptions& options, const std::function<void()>& write);
+    void changeEvent(QEvent* event) override;
+
+private:
+    void redraw();
+    void showCurrent();
+
+    HeadSelection* selection_;
+    RunSnapshot snapshot_;
+    QString unavailable_;
+    QStackedLayout* stack_;
+    QLabel* message_;
+    QWidget* content_ = nullptr;
+    bool publication_ = false;
+};
+
+} // namespace headlight

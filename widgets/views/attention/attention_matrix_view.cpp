@@ -1,0 +1,115 @@
+#include "views/attention/attention_matrix_view.h"
+
+#include "views/attention/view_support.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QMouseEvent>
+#include <QSignalBlocker>
+#include <QToolButton>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+namespace headlight {
+
+AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* parent) : TraceView(selection, parent) {
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* bar = new QHBoxLayout;
+    bar->setContentsMargins(6, 4, 6, 0);
+    modeBox_ = new QComboBox(content);
+    modeBox_->addItem(tr("This head"), static_cast<int>(MatrixMode::Head));
+    modeBox_->addItem(tr("Mean of the selected heads"), static_cast<int>(MatrixMode::SelectedMean));
+    modeBox_->addItem(tr("Mean of this layer's heads"), static_cast<int>(MatrixMode::LayerMean));
+    logBox_ = new QCheckBox(tr("Log colour scale"), content);
+    logBox_->setToolTip(tr("Shows small weights too: each colour step is a factor, not a difference"));
+    auto* reset = new QToolButton(content);
+    reset->setText(tr("Show all"));
+    reset->setToolTip(tr("Undo zooming and panning (or double-click the matrix)"));
+    bar->addWidget(modeBox_);
+    bar->addWidget(logBox_);
+    bar->addStretch(1);
+    bar->addWidget(reset);
+    layout->addLayout(bar);
+    plot_ = new QCustomPlot(content);
+    plot_->setMinimumSize(240, 200);
+    plot_->setMouseTracking(true);
+    layout->addWidget(plot_, 1);
+    controller_ = std::make_unique<AttentionMatrixController>(plot_);
+
+    connect(modeBox_, QOverload<int>::of(&QComboBox::activated), this,
+            [this](int index) { setMode(static_cast<MatrixMode>(modeBox_->itemData(index).toInt())); });
+    connect(logBox_, &QCheckBox::toggled, this,
+            [this](bool on) { setScale(on ? MatrixScale::Log : MatrixScale::Linear); });
+    auto resetZoom = [this] {
+        controller_->resetZoom();
+        plot_->replot();
+    };
+    connect(reset, &QToolButton::clicked, this, resetZoom);
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, resetZoom);
+    onPlotClick(plot_, [this](QMouseEvent* event) { clicked(event); });
+    connect(plot_, &QCustomPlot::mouseMove, this, &AttentionMatrixView::hovered);
+    setContent(content);
+}
+
+AttentionMatrixView::~AttentionMatrixView() = default;
+
+QString AttentionMatrixView::explanation() const {
+    return tr("<p>Row i shows how token i (the query) spreads its attention over the tokens before it (the keys): "
+              "each row adds up to 1 (less when the model also attends to memory slots). Bright cells are the "
+              "tokens this head copies information from. Cells right of the diagonal are always 0: a token never "
+              "sees later tokens.</p>"
+              "<p><i>p<sub>ij</sub> = softmax<sub>j&le;i</sub>(q<sub>i</sub>&middot;k<sub>j</sub> / &radic;d)</i>. "
+              "The mean modes average p<sub>ij</sub> over heads. The log scale shows small weights "
+              "(below 10<sup>&minus;4</sup> drawn as 10<sup>&minus;4</sup>). Scroll to zoom, drag to pan, click a "
+              "row to select that token.</p>");
+}
+
+void AttentionMatrixView::setMode(MatrixMode mode) {
+    if (mode == mode_) return;
+    mode_ = mode;
+    const QSignalBlocker block(modeBox_);
+    modeBox_->setCurrentIndex(modeBox_->findData(static_cast<int>(mode)));
+    if (snapshot().valid()) setSnapshot(snapshot());   // redraws through the base (message or plot)
+}
+
+void AttentionMatrixView::setScale(MatrixScale scale) {
+    if (scale == scale_) return;
+    scale_ = scale;
+    const QSignalBlocker block(logBox_);
+    logBox_->setChecked(scale == MatrixScale::Log);
+    if (snapshot().valid()) setSnapshot(snapshot());   // redraws through the base (message or plot)
+}
+
+void AttentionMatrixView::refresh() {
+    const QString problem = controller_->update(snapshot(), *selection(), mode_, scale_, style());
+    if (!problem.isEmpty()) {
+        setUnavailable(problem);
+        return;
+    }
+    plot_->replot();
+}
+
+void AttentionMatrixView::clicked(QMouseEvent* event) {
+    if (!snapshot().valid()) return;
+    if (const auto cell = controller_->cellAt(event->position())) selection()->setPosition(cell->query);
+}
+
+void AttentionMatrixView::hovered(QMouseEvent* event) {
+    if (event->buttons() != Qt::NoButton) return;   // panning
+    const auto cell = controller_->cellAt(event->position());
+    if (!cell) {
+        QToolTip::hideText();
+        return;
+    }
+    QToolTip::showText(event->globalPosition().toPoint(), controller_->toolTip(cell->query, cell->key), plot_);
+}
+
+void AttentionMatrixView::exportFigure(const QString& path, const ExportOptions& options) {
+    exportStyled(options, [&] { exportPlot(plot_, path, options); });
+}
+
+} // namespace headlight

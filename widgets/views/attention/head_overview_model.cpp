@@ -1,0 +1,124 @@
+#include "head_overview_model.h"
+
+#include <cmath>
+#include <limits>
+
+namespace headlight {
+
+HeadOverviewModel::HeadOverviewModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void HeadOverviewModel::setSnapshot(const RunSnapshot& snapshot) {
+    beginResetModel();
+    snapshot_ = snapshot;
+    recompute();
+    endResetModel();
+}
+
+void HeadOverviewModel::setMetric(const QString& id) {
+    const QString before = metric();
+    requested_ = id;
+    if (metric() == before) return;
+    beginResetModel();   // every cell changes; a reset keeps attached views simple
+    recompute();
+    endResetModel();
+}
+
+HeadMetric HeadOverviewModel::shownMetric() const {
+    const auto requested = headMetricFromId(requested_.toStdString());
+    if (requested && (!snapshot_.model || headMetricAvailable(*requested, snapshot_.model->config))) return *requested;
+    return HeadMetric::Entropy;
+}
+
+QString HeadOverviewModel::metric() const { return QString::fromLatin1(headMetricInfo(shownMetric()).id); }
+QString HeadOverviewModel::metricName() const { return tr(headMetricInfo(shownMetric()).name); }
+QString HeadOverviewModel::metricUnit() const { return tr(headMetricInfo(shownMetric()).unit); }
+
+QStringList HeadOverviewModel::availableMetrics() const {
+    QStringList ids;
+    for (const auto& info : headMetrics())
+        if (!snapshot_.model || headMetricAvailable(info.metric, snapshot_.model->config))
+            ids << QString::fromLatin1(info.id);
+    return ids;
+}
+
+void HeadOverviewModel::recompute() {
+    if (!snapshot_.valid()) {
+        values_ = FloatArray();
+        states_ = HeadStates();
+        return;
+    }
+    const ModelConfig& config = snapshot_.model->config;
+    values_ = computeHeadMetric(shownMetric(), *snapshot_.trace, config);
+    states_ = headStates(*snapshot_.trace, config);
+}
+
+double HeadOverviewModel::value(int layer, int head) const {
+    if (layer < 0 || head < 0 || layer >= rowCount() || head >= columnCount())
+        return std::numeric_limits<double>::quiet_NaN();
+    return values_.at({layer, head});
+}
+
+bool HeadOverviewModel::isClosed(int layer, int head) const { return states_.isClosed(layer, head); }
+bool HeadOverviewModel::isPruned(int layer, int head) const { return states_.isPruned(layer, head); }
+
+double HeadOverviewModel::maximum() const {
+    double best = std::numeric_limits<double>::quiet_NaN();
+    for (float v : values_)
+        if (std::isfinite(v) && !(v <= best)) best = v;
+    return best;
+}
+
+QString HeadOverviewModel::format(double value) {
+    if (!std::isfinite(value)) return tr("n/a");
+    return QString::number(value, 'g', 3);
+}
+
+int HeadOverviewModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() || values_.rank() != 2 ? 0 : static_cast<int>(values_.dim(0));
+}
+
+int HeadOverviewModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() || values_.rank() != 2 ? 0 : static_cast<int>(values_.dim(1));
+}
+
+QVariant HeadOverviewModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const int layer = index.row(), head = index.column();
+    const double v = value(layer, head);
+    switch (role) {
+    case Qt::DisplayRole: return format(v);
+    case ValueRole: return v;
+    case ClosedRole: return isClosed(layer, head);
+    case PrunedRole: return isPruned(layer, head);
+    case Qt::ToolTipRole: {
+        QString unit = metricUnit();
+        QString tip = tr("Layer %1, head %2\n%3: %4%5")
+                          .arg(layer)
+                          .arg(head)
+                          .arg(metricName(), format(v), unit.isEmpty() || !std::isfinite(v) ? QString() : " " + unit);
+        if (!std::isfinite(v)) tip += tr(" (not captured in this run)");
+        if (isClosed(layer, head)) tip += tr("\nGate closed (g = 0): the head's output is switched off.");
+        if (isPruned(layer, head)) tip += tr("\nPruned in this run (head mask = 0).");
+        return tip;
+    }
+    case Qt::TextAlignmentRole: return QVariant::fromValue(Qt::Alignment(Qt::AlignCenter));
+    default: return {};
+    }
+}
+
+QVariant HeadOverviewModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (role != Qt::DisplayRole || section < 0) return {};
+    if (orientation == Qt::Vertical && section < rowCount()) return tr("layer %1").arg(section);
+    if (orientation == Qt::Horizontal && section < columnCount()) return tr("head %1").arg(section);
+    return {};
+}
+
+QHash<int, QByteArray> HeadOverviewModel::roleNames() const {
+    QHash<int, QByteArray> names = QAbstractTableModel::roleNames();
+    names[ValueRole] = "value";
+    names[ClosedRole] = "closed";
+    names[PrunedRole] = "pruned";
+    return names;
+}
+
+} // namespace headlight

@@ -1,0 +1,58 @@
+#pragma once
+// The layers x heads table behind the head overview: one metric per head (rows = layers, columns = heads),
+// plus whether each head was pruned or its gate closed. Any Qt item view can show it; the overview plots it.
+#include "headlight/head_metrics.h"
+#include "run_snapshot.h"
+
+#include <QAbstractTableModel>
+#include <QStringList>
+
+namespace headlight {
+
+class HeadOverviewModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Role {
+        ValueRole = Qt::UserRole + 1,   // double: the metric (NaN when not captured)
+        ClosedRole,                     // bool: gate == 0
+        PrunedRole,                     // bool: head mask == 0
+    };
+
+    explicit HeadOverviewModel(QObject* parent = nullptr);
+
+    // Recomputes every value for this run (resets the model: the model's shape may change).
+    void setSnapshot(const RunSnapshot& snapshot);
+    // Chooses the metric by id ("entropy", "max_weight", "gate", "p_open", "span", "masking", "memory_share").
+    // The request is kept: an id this model lacks (or an unknown one) shows entropy until a model has it.
+    void setMetric(const QString& id);
+    QString requestedMetric() const { return requested_; }
+    QString metric() const;                 // the metric shown now
+    QString metricName() const;             // "Attention entropy"
+    QString metricUnit() const;             // "nats", "tokens" or ""
+    QStringList availableMetrics() const;   // ids, for the current model (entropy and max_weight always)
+
+    double value(int layer, int head) const;   // NaN outside the table or where not captured
+    bool isClosed(int layer, int head) const;
+    bool isPruned(int layer, int head) const;
+    // The largest finite value (NaN when none): the colour scale's upper end for unbounded metrics.
+    double maximum() const;
+    // How a value is shown in cells: 3 significant digits, "n/a" for NaN.
+    static QString format(double value);
+
+    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+private:
+    void recompute();
+    HeadMetric shownMetric() const;
+
+    RunSnapshot snapshot_;
+    QString requested_ = QStringLiteral("entropy");
+    FloatArray values_;   // [L,H]
+    HeadStates states_;
+};
+
+} // namespace headlight

@@ -1,0 +1,56 @@
+#pragma once
+// The head overview: every head of the model at once, coloured by a chosen metric; click to select a head.
+#include "trace_view.h"
+
+#include <memory>
+
+class QComboBox;
+class QCustomPlot;
+class QMouseEvent;
+
+namespace headlight {
+
+class HeadOverviewModel;
+class OverviewController;
+
+class OverviewView : public TraceView {
+    Q_OBJECT
+public:
+    explicit OverviewView(HeadSelection* selection, QWidget* parent = nullptr);
+    ~OverviewView() override;
+
+    QString id() const override { return QStringLiteral("overview"); }
+    QString title() const override { return tr("Head overview"); }
+    QString explanation() const override;
+    void exportFigure(const QString& path, const ExportOptions& options) override;
+
+    // The colour metric by id (see HeadOverviewModel::setMetric); the window persists metric().
+    void setMetric(const QString& id);
+    QString metric() const;   // the requested id (kept across models that lack it)
+
+    HeadOverviewModel* model() const { return model_; }
+    OverviewController* controller() const { return controller_.get(); }
+    QCustomPlot* plot() const { return plot_; }
+    QComboBox* metricBox() const { return metricBox_; }
+
+signals:
+    // The user picked another metric.
+    void metricChanged(const QString& id);
+
+protected:
+    void refresh() override;
+
+private:
+    void fillMetricBox();
+    void clicked(QMouseEvent* event);
+
+    HeadOverviewModel* model_;
+    QCustomPlot* plot_;
+    QComboBox* metricBox_;
+    std::unique_ptr<OverviewController> controller_;
+    // The run the model was computed for (held, so a new run is never mistaken for it).
+    std::shared_ptr<const Trace> shownTrace_;
+    std::shared_ptr<const ModelInfo> shownModel_;
+};
+
+} // namespace headlight

@@ -1,0 +1,39 @@
+#pragma once
+// Predictions: the ten likeliest next tokens at the selected position, and the next-token loss along the text
+// (click the loss graph to move the position).
+#include "trace_view.h"
+#include "views/attention/predictions_controller.h"
+
+#include <memory>
+
+class QCustomPlot;
+class QMouseEvent;
+
+namespace headlight {
+
+class PredictionsView : public TraceView {
+    Q_OBJECT
+public:
+    explicit PredictionsView(HeadSelection* selection, QWidget* parent = nullptr);
+    ~PredictionsView() override;
+
+    QString id() const override { return QStringLiteral("predictions"); }
+    QString title() const override { return tr("Predictions"); }
+    QString explanation() const override;
+    void exportFigure(const QString& path, const ExportOptions& options) override;
+
+    PredictionsController* controller() const { return controller_.get(); }
+    QCustomPlot* plot() const { return plot_; }
+
+protected:
+    void refresh() override;
+
+private:
+    void clicked(QMouseEvent* event);
+    void hovered(QMouseEvent* event);
+
+    QCustomPlot* plot_;
+    std::unique_ptr<PredictionsController> controller_;
+};
+
+} // namespace headlight

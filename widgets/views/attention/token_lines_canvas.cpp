@@ -1,0 +1,209 @@
+#include "views/attention/token_lines_canvas.h"
+
+#include "views/attention/view_support.h"
+
+#include <QFontMetricsF>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <cmath>
+
+namespace headlight {
+namespace {
+constexpr int kMargin = 8;
+constexpr int kOpacityLevels = 64;
+constexpr int kManyLines = 1000;   // more lines in view are drawn thin and without antialiasing, to stay fast
+}
+
+TokenLinesCanvas::TokenLinesCanvas(TokenLinesController* controller, QWidget* parent)
+    : QWidget(parent), controller_(controller), style_(PlotStyle::fromPalette(palette())) {
+    setMouseTracking(true);
+    setAttribute(Qt::WA_OpaquePaintEvent);
+}
+
+void TokenLinesCanvas::setPlotStyle(const PlotStyle& style) {
+    style_ = style;
+    update();
+}
+
+void TokenLinesCanvas::contentChanged() {
+    setMinimumHeight(scrollable_ ? headerHeight() + controller_->tokens() * preferredRowHeight() + kMargin : 0);
+    updateGeometry();
+    update();
+}
+
+void TokenLinesCanvas::setScrollable(bool scrollable) {
+    scrollable_ = scrollable;
+    contentChanged();
+}
+
+int TokenLinesCanvas::preferredRowHeight() const {
+    return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height())) + 4;
+}
+
+int TokenLinesCanvas::headerHeight() const {
+    return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height() * 1.8)) + kMargin;
+}
+
+// Label columns: wide enough for short tokens, leaving the rest of a wide widget to the lines.
+double TokenLinesCanvas::textWidth() const { return std::clamp((width() - 2.0 * kMargin) * 0.3, 40.0, 160.0); }
+
+double TokenLinesCanvas::rowHeight() const {
+    const int T = std::max(1, controller_->tokens());
+    const double available = (height() - headerHeight() - kMargin) / static_cast<double>(T);
+    return std::clamp(available, 0.5, preferredRowHeight() * 1.5);
+}
+
+double TokenLinesCanvas::rowCenter(int index) const { return headerHeight() + (index + 0.5) * rowHeight(); }
+
+QPointF TokenLinesCanvas::tokenAnchor(TokenRef token) const {
+    const double x = token.side == TokenSide::Query ? kMargin + textWidth() + 4 : width() - kMargin - textWidth() - 4;
+    return {x, rowCenter(token.index)};
+}
+
+std::optional<TokenRef> TokenLinesCanvas::tokenAt(const QPointF& pos) const {
+    const int T = controller_->tokens();
+    if (T <= 0) return std::nullopt;
+    const int index = static_cast<int>(std::floor((pos.y() - headerHeight()) / rowHeight()));
+    if (index < 0 || index >= T) return std::nullopt;
+    if (pos.x() >= kMargin && pos.x() <= kMargin + textWidth() + 4) return TokenRef{TokenSide::Query, index};
+    if (pos.x() >= width() - kMargin - textWidth() - 4 && pos.x() <= width() - kMargin)
+        return TokenRef{TokenSide::Key, index};
+    return std::nullopt;
+}
+
+QSize TokenLinesCanvas::sizeHint() const {
+    return {360, headerHeight() + std::max(1, controller_->tokens()) * preferredRowHeight() + kMargin};
+}
+
+void TokenLinesCanvas::paintLegend(QPainter& painter) {
+    const QFontMetricsF metrics(style_.font);
+    double x = kMargin;
+    const double y = kMargin + metrics.ascent();
+    const QList<HeadRef> heads = controller_->heads();
+    painter.setPen(style_.foreground);
+    for (int k = 0; k < heads.size(); ++k) {
+        const QString name = headName(heads[k]);
+        const QString more = tr("+%1 more").arg(heads.size() - k);
+        if (k > 0 && x + 14 + metrics.horizontalAdvance(name) + metrics.horizontalAdvance(more) > width() - kMargin) {
+            painter.drawText(QPointF(x, y), more);   // the rest would not fit on the line
+            break;
+        }
+        painter.fillRect(QRectF(x, y - metrics.ascent() + 2, 10, 10), TokenLinesController::seriesColorOf(k));
+        x += 14;
+        painter.drawText(QPointF(x, y), name);
+        x += metrics.horizontalAdvance(name) + 14;
+    }
+    painter.setPen(faded(style_.foreground, 150));
+    painter.drawText(QPointF(kMargin, y + metrics.height()),
+                     tr("query \u2192 key, opacity = weight (\u2265 %1)").arg(TokenLinesController::kMinWeight));
+}
+
+void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
+    const QFontMetricsF metrics(style_.font);
+    const int T = controller_->tokens();
+    const double row = rowHeight();
+    const int stride = std::max(1, static_cast<int>(std::ceil(metrics.height() / row)));   // no overlapping labels
+    const std::optional<TokenRef> hovered = controller_->hovered();
+    const int position = controller_->position();
+    const double text = textWidth();
+    const int first = std::max(0, static_cast<int>((exposed.top() - headerHeight()) / row) - 1);
+    const int last = std::min(T - 1, static_cast<int>((exposed.bottom() - headerHeight()) / row) + 1);
+    for (int i = first; i <= last; ++i) {
+        for (TokenSide side : {TokenSide::Query, TokenSide::Key}) {
+            const bool isHovered = hovered && hovered->side == side && hovered->index == i;
+            const bool isPosition = side == TokenSide::Query && i == position;
+            const QRectF box(side == TokenSide::Query ? kMargin : width() - kMargin - text,
+                             headerHeight() + i * row, text, row);
+            if (isHovered || isPosition) painter.fillRect(box, faded(style_.accent, isHovered ? 110 : 60));
+            if (i % stride != 0 && !isHovered && !isPosition) continue;
+            QFont font = style_.font;
+            font.setBold(isHovered || isPosition);
+            painter.setFont(font);
+            painter.setPen(style_.foreground);
+            const QRectF textBox(box.left(), box.center().y() - metrics.height() / 2, box.width(), metrics.height());
+            const QString label = metrics.elidedText(controller_->labels().value(i), Qt::ElideRight, text - 4);
+            painter.drawText(textBox.adjusted(2, 0, -2, 0),
+                             (side == TokenSide::Query ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter, label);
+        }
+    }
+}
+
+void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
+    QPainter painter(this);
+    const QRect exposed = event->rect();
+    painter.fillRect(exposed, style_.background);
+    painter.setFont(style_.font);
+    if (exposed.top() < headerHeight()) paintLegend(painter);
+
+    // The lines crossing the exposed rows (key <= query, so the key end is the upper one).
+    QVector<TokenLine> visible;
+    for (const TokenLine& line : controller_->lines())
+        if (rowCenter(line.query) >= exposed.top() && rowCenter(line.key) <= exposed.bottom()) visible << line;
+    const double left = tokenAnchor({TokenSide::Query, 0}).x(), right = tokenAnchor({TokenSide::Key, 0}).x();
+    const double top = exposed.top() - 2.0, bottom = exposed.bottom() + 2.0;
+    // Segments landing on the same pixels (distant queries drawn to one key) merge into one line of their
+    // combined opacity 1 - prod(1 - weight): what drawing them over each other shows, at a fraction of the cost.
+    struct Merged {
+        QLineF segment;
+        double transparency = 1.0;
+    };
+    std::map<std::array<long, 5>, Merged> merged;   // (series, pixel ends) -> line
+    for (const TokenLine& line : visible) {
+        const double yQuery = rowCenter(line.query), yKey = rowCenter(line.key);
+        // Only the exposed part: a line across thousands of rows costs QPainter its full length otherwise.
+        const auto at = [&](double y) { return QPointF(left + (right - left) * (y - yQuery) / (yKey - yQuery), y); };
+        const QPointF from = yQuery > bottom ? at(bottom) : QPointF(left, yQuery);   // then yQuery > yKey: no 0/0
+        const QPointF to = yKey < top ? at(top) : QPointF(right, yKey);
+        const std::array<long, 5> key{line.series, std::lround(from.x()), std::lround(from.y()), std::lround(to.x()),
+                                      std::lround(to.y())};
+        Merged& m = merged.try_emplace(key, Merged{QLineF(from, to)}).first->second;
+        m.transparency *= 1.0 - TokenLinesController::opacity(line);
+    }
+    const bool many = static_cast<int>(merged.size()) > kManyLines;
+    painter.setRenderHint(QPainter::Antialiasing, !many);
+    const double width = many ? 1.0 : rowHeight() >= 6 ? 2.0 : 1.0;
+    // Drawn in batches of one pen (series, opacity in 1/64 steps): switching pens per line costs too.
+    std::map<int, QVector<QLineF>> batches;
+    for (const auto& [key, m] : merged) {
+        const long level = std::lround((1.0 - m.transparency) * kOpacityLevels);
+        if (level > 0) batches[static_cast<int>(key[0] * (kOpacityLevels + 1) + level)] << m.segment;
+    }
+    for (const auto& [pen, segments] : batches) {
+        QColor color = TokenLinesController::seriesColorOf(pen / (kOpacityLevels + 1));
+        color.setAlphaF(static_cast<float>(pen % (kOpacityLevels + 1)) / kOpacityLevels);
+        painter.setPen(QPen(color, width));
+        painter.drawLines(segments);
+    }
+    painter.setRenderHint(QPainter::Antialiasing, false);
+    paintLabels(painter, exposed);
+}
+
+void TokenLinesCanvas::mouseMoveEvent(QMouseEvent* event) {
+    const std::optional<TokenRef> token = tokenAt(event->position());
+    if (token != controller_->hovered()) {
+        controller_->setHovered(token);
+        update();
+    }
+    QWidget::mouseMoveEvent(event);
+}
+
+void TokenLinesCanvas::mousePressEvent(QMouseEvent* event) {
+    if (event->button() == Qt::LeftButton)
+        if (const std::optional<TokenRef> token = tokenAt(event->position())) emit tokenClicked(token->index);
+    QWidget::mousePressEvent(event);
+}
+
+void TokenLinesCanvas::leaveEvent(QEvent* event) {
+    if (controller_->hovered()) {
+        controller_->setHovered(std::nullopt);
+        update();
+    }
+    QWidget::leaveEvent(event);
+}
+
+} // namespace headlight

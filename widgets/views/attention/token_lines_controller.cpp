@@ -1,0 +1,58 @@
+#include "token_lines_controller.h"
+
+#include "plot_style.h"
+#include "view_support.h"
+
+#include <algorithm>
+
+namespace headlight {
+
+QString TokenLinesController::update(const RunSnapshot& run, const HeadSelection& selection) {
+    labels_.clear();
+    heads_.clear();
+    lines_.clear();
+    const int T = run.tokens();
+    if (T <= 0) return QObject::tr("This run has no tokens.");
+    if (run.trace->layers.empty()) return QObject::tr("This run kept no attention weights (capture was off).");
+    const HeadRef current = clampedHead(selection.current(), run.layers(), run.heads());
+    if (!headAttention(*run.trace, current, T))
+        return QObject::tr("Layer %1, head %2 was not captured in this run.").arg(current.layer).arg(current.head);
+    for (const HeadRef& h : selection.heads()) {   // the current head first; uncaptured extras are left out
+        const HeadRef c = clampedHead(h, run.layers(), run.heads());
+        if (!heads_.contains(c) && headAttention(*run.trace, c, T)) heads_ << c;
+    }
+    labels_ = tokenLabels(run);
+    position_ = shownPosition(selection, T);
+    if (hovered_ && hovered_->index >= T) hovered_.reset();
+
+    for (int series = 0; series < heads_.size(); ++series) {
+        const float* a = headAttention(*run.trace, heads_[series], T);   // [T,T]
+        for (int i = 0; i < T; ++i)
+            for (int j = 0; j <= i; ++j) {
+                const float w = a[static_cast<size_t>(i) * T + j];
+                if (w >= kMinWeight) lines_.push_back(TokenLine{i, j, w, series});
+            }
+    }
+    return {};
+}
+
+void TokenLinesController::setHovered(std::optional<TokenRef> token) {
+    if (token && (token->index < 0 || token->index >= tokens())) token.reset();
+    hovered_ = token;
+}
+
+QVector<TokenLine> TokenLinesController::lines() const {
+    if (!hovered_) return lines_;
+    QVector<TokenLine> kept;
+    for (const TokenLine& line : lines_)
+        if ((hovered_->side == TokenSide::Query ? line.query : line.key) == hovered_->index) kept << line;
+    return kept;
+}
+
+double TokenLinesController::opacity(const TokenLine& line) {
+    return std::clamp(static_cast<double>(line.weight), 0.0, 1.0);
+}
+
+QColor TokenLinesController::seriesColorOf(int series) { return seriesColor(series); }
+
+} // namespace headlight

@@ -1,0 +1,62 @@
+#pragma once
+// The lines of the token-lines ("head view") figure: from each query token (left column) to each key it
+// attends to (right column), opacity = weight, one colour per selected head. Hovering a token keeps only its
+// lines. Lines under kMinWeight are never drawn, which keeps long texts fast and the figure readable.
+#include "head_selection.h"
+#include "run_snapshot.h"
+
+#include <QColor>
+#include <QList>
+#include <QStringList>
+#include <QVector>
+#include <optional>
+
+namespace headlight {
+
+enum class TokenSide { Query, Key };   // left column, right column
+
+struct TokenRef {
+    TokenSide side = TokenSide::Query;
+    int index = 0;
+    bool operator==(const TokenRef& o) const { return side == o.side && index == o.index; }
+    bool operator!=(const TokenRef& o) const { return !(*this == o); }
+};
+
+struct TokenLine {
+    int query = 0;
+    int key = 0;
+    float weight = 0;   // the attention weight p[query, key] of this head
+    int series = 0;     // index into heads(): which head (and colour) the line belongs to
+};
+
+class TokenLinesController {
+public:
+    static constexpr float kMinWeight = 0.01f;
+
+    // Collects the lines of every selected, captured head. Returns why nothing can be drawn, else "".
+    QString update(const RunSnapshot& run, const HeadSelection& selection);
+
+    void setHovered(std::optional<TokenRef> token);
+    std::optional<TokenRef> hovered() const { return hovered_; }
+
+    // Lines to draw now: every line, or only the hovered token's.
+    QVector<TokenLine> lines() const;
+    const QVector<TokenLine>& allLines() const { return lines_; }
+    static double opacity(const TokenLine& line);   // the weight, clamped to [0,1]
+
+    int tokens() const { return labels_.size(); }
+    const QStringList& labels() const { return labels_; }
+    QList<HeadRef> heads() const { return heads_; }
+    static QColor seriesColorOf(int series);
+    // The selected query position shown highlighted (the last token when none is selected).
+    int position() const { return position_; }
+
+private:
+    QStringList labels_;
+    QList<HeadRef> heads_;
+    QVector<TokenLine> lines_;   // ordered by series, then query, then key
+    std::optional<TokenRef> hovered_;
+    int position_ = -1;
+};
+
+} // namespace headlight

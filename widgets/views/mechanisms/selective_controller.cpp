@@ -1,0 +1,322 @@
+#include "views/mechanisms/selective_controller.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace headlight {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kArcPoints = 24;
+
+bool hasSelection(const LayerTrace* layer, int tokens) {
+    const std::vector<int64_t> square{tokens, tokens};
+    return layer && layer->selection.shape() == square && layer->selectionCumulative.shape() == square;
+}
+
+// Half an ellipse from token a to token b, `height` above (or, negative, below) the token line, then a gap.
+void addArc(QCPCurve* curve, double a, double b, double height) {
+    const double centre = (a + b) / 2, radius = (b - a) / 2;
+    for (int n = 0; n <= kArcPoints; ++n) {
+        const double theta = M_PI * (1.0 - static_cast<double>(n) / kArcPoints);   // from a (pi) to b (0)
+        curve->addData(centre + radius * std::cos(theta), height * std::sin(theta));
+    }
+    curve->addData(kNaN, kNaN);
+}
+
+QCPColorMap* makeMap(QCPAxisRect* rect, QCPColorScale* scale, const QString& label) {
+    auto* map = new QCPColorMap(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+    map->setColorScale(scale);
+    scale->axis()->setLabel(label);
+    rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // query 0 at the top, as in a matrix
+    rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("key j"));
+    rect->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query i"));
+    return map;
+}
+
+void fillSquare(QCPColorMap* map, const FloatArray& values) {
+    const int T = static_cast<int>(values.dim(0));
+    mech::resizeCells(map, T, T);
+    const float* v = values.data();
+    float top = 0;
+    for (int i = 0; i < T; ++i)
+        for (int j = 0; j < T; ++j) {
+            map->data()->setCell(j, i, v[static_cast<size_t>(i) * T + j]);
+            top = std::max(top, v[static_cast<size_t>(i) * T + j]);
+        }
+    map->setDataRange(QCPRange(0, top > 0 ? top : 1));
+}
+
+} // namespace
+
+SelectiveController::SelectiveController(QCustomPlot* plot) : plot_(plot) { buildLayout(); }
+
+void SelectiveController::buildLayout() {
+    QCPLayoutGrid* layout = plot_->plotLayout();
+    layout->clear();
+    plot_->setAutoAddPlottableToLegend(false);
+    tokenTitle_ = new QCPTextElement(plot_, QString());
+    tokenRect_ = mech::makeAxisRect(plot_);
+    layout->addElement(0, 0, tokenTitle_);
+    layout->addElement(1, 0, tokenRect_);
+
+    auto* matrices = new QCPLayoutGrid;
+    layout->addElement(2, 0, matrices);
+    sTitle_ = new QCPTextElement(plot_, QObject::tr("S: what each token asks to mask (shifted down a row)"));
+    fTitle_ = new QCPTextElement(plot_, QObject::tr("F = cumulative sum of S over queries"));
+    sRect_ = mech::makeAxisRect(plot_);
+    fRect_ = mech::makeAxisRect(plot_);
+    auto* sScale = new QCPColorScale(plot_);
+    auto* fScale = new QCPColorScale(plot_);
+    matrices->addElement(0, 0, sTitle_);
+    matrices->addElement(0, 2, fTitle_);
+    matrices->addElement(1, 0, sRect_);
+    matrices->addElement(1, 1, sScale);
+    matrices->addElement(1, 2, fRect_);
+    matrices->addElement(1, 3, fScale);
+    matrices->setColumnStretchFactors({1, 0.001, 1, 0.001});
+    matrices->setRowStretchFactors({0.001, 1});
+    sMap_ = makeMap(sRect_, sScale, QStringLiteral("S"));
+    fMap_ = makeMap(fRect_, fScale, QStringLiteral("F"));
+
+    evictTitle_ = new QCPTextElement(plot_, QString());
+    evictRect_ = mech::makeAxisRect(plot_);
+    auto* evictRow = new QCPLayoutGrid;
+    layout->addElement(3, 0, evictTitle_);
+    layout->addElement(4, 0, evictRow);
+    evictRow->addElement(0, 0, evictRect_);
+    auto* legend = new QCPLegend;
+    evictRow->addElement(0, 1, legend);
+    evictRow->setColumnStretchFactors({1, 0.001});
+    plot_->legend = legend;   // applyStyle styles it
+    evictMap_ = new QCPColorMap(evictRect_->axis(QCPAxis::atBottom), evictRect_->axis(QCPAxis::atLeft));
+    evictRect_->axis(QCPAxis::atLeft)->setRangeReversed(true);
+    evictRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("layer"));
+    evictRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("token"));
+    layout->setRowStretchFactors({0.001, 1.2, 1.6, 0.001, 0.6});
+    // Empty bars that only carry the state colours into the legend.
+    const char* const stateNames[] = {"not read yet", "evicted", "kept"};   // by EvictionState
+    for (int s = 2; s >= 0; --s) {
+        swatches_[s] = new QCPBars(evictRect_->axis(QCPAxis::atBottom), evictRect_->axis(QCPAxis::atLeft));
+        swatches_[s]->setPen(Qt::NoPen);
+        swatches_[s]->setName(QObject::tr(stateNames[s]));
+        swatches_[s]->addToLegend(legend);
+    }
+
+    tokenRect_->axis(QCPAxis::atLeft)->setVisible(false);
+    tokenRect_->axis(QCPAxis::atLeft)->setRange(-0.65, 1.15);
+    tokenDots_ = new QCPGraph(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
+    evictedDots_ = new QCPGraph(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
+    queryMark_ = new QCPGraph(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
+    contributors_ = new QCPCurve(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
+    for (QCPGraph* g : {tokenDots_, evictedDots_, queryMark_}) {
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setLayer(mech::highlightLayer(plot_));   // over the arcs, which are created per query
+    }
+}
+
+void SelectiveController::clearQuery() {
+    for (QCPCurve* c : maskCurves_) plot_->removePlottable(c);
+    maskCurves_.clear();
+    masked_.clear();
+    for (QCPGraph* g : {tokenDots_, evictedDots_, queryMark_}) g->data()->clear();
+    contributors_->data()->clear();
+    plot_->clearItems();
+    notice_.clear();
+}
+
+QString SelectiveController::update(const RunSnapshot& snapshot, const HeadSelection& selection,
+                                    const PlotStyle& style, int step) {
+    clearQuery();
+    snapshot_ = snapshot;
+    if (!snapshot.model->config.selectiveAttention) return QObject::tr("This model has no selective attention.");
+    const int T = snapshot.tokens(), L = snapshot.layers();
+    layer_ = std::clamp(selection.current().layer, 0, std::max(L - 1, 0));
+    query_ = mech::queryPosition(snapshot, selection.position());
+    step_ = std::clamp(step < 0 ? query_ : step, 0, std::max(T - 1, 0));
+
+    QList<int> missing;
+    for (int l = 0; l < L; ++l)
+        if (!hasSelection(snapshot.trace->layer(l), T)) missing << l;
+    if (missing.size() == L)
+        return mech::missingLayersNote(missing) + QObject::tr(" Capture a layer to see what it masks.");
+    notice_ = mech::missingLayersNote(missing);
+
+    applyStyle(plot_, style);
+    const LayerTrace* layer = snapshot.trace->layer(layer_);
+    if (!hasSelection(layer, T)) layer = nullptr;
+    drawMatrices(layer, style);
+    if (layer) {
+        drawTokens(*layer, style);
+    } else {
+        tokenTitle_->setText(QObject::tr("Layer %1").arg(layer_));
+        mech::addLabel(plot_, tokenRect_, (T - 1) / 2.0, 0.5,
+                       QObject::tr("Layer %1 was not captured in this run.").arg(layer_), style);
+    }
+    drawEvictions(style);
+    plot_->replot();
+    return {};
+}
+
+void SelectiveController::drawMatrices(const LayerTrace* layer, const PlotStyle& style) {
+    for (QCPColorMap* map : {sMap_, fMap_}) applyHeatGradient(map, style);
+    const int T = snapshot_.tokens();
+    if (layer != matricesOf_) {
+        matricesOf_ = layer;
+        if (layer) {
+            fillSquare(sMap_, layer->selection);
+            fillSquare(fMap_, layer->selectionCumulative);
+        } else {
+            for (QCPColorMap* map : {sMap_, fMap_}) map->data()->clear();
+        }
+    }
+    for (QCPAxisRect* rect : {sRect_, fRect_}) {
+        rect->axis(QCPAxis::atBottom)->setRange(-0.5, T - 0.5);
+        rect->axis(QCPAxis::atLeft)->setRange(-0.5, T - 0.5);
+        if (!layer) continue;
+        // The query being shown, as a line across both matrices.
+        QColor color = style.accent;
+        color.setAlpha(200);
+        mech::addHorizontalLine(plot_, rect, query_, QPen(color, 1, Qt::DashLine));
+    }
+}
+
+void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& style) {
+    const int T = snapshot_.tokens(), i = query_;
+    const float* S = layer.selection.data();
+    const float* F = layer.selectionCumulative.data();
+    auto at = [T](const float* m, int row, int col) { return static_cast<double>(m[static_cast<size_t>(row) * T + col]); };
+
+    for (int j = 0; j < i; ++j) {
+        const double f = at(F, i, j);
+        if (!(f > 0)) continue;
+        MaskedKey m;
+        m.key = j;
+        m.cumulative = f;
+        m.opacity = std::min(f, 1.0);
+        for (int k = 0; k <= i; ++k)
+            if (at(S, k, j) > m.topContribution) {
+                m.topContribution = at(S, k, j);
+                m.topRow = k;
+            }
+        m.maskedBy = m.topRow - 1;
+        masked_.push_back(m);
+    }
+
+    // One curve per distinct pen alpha: as exact as the pen can draw, and at most 255 plottables for any T.
+    std::map<int, QCPCurve*> byAlpha;
+    QCPAxis* x = tokenRect_->axis(QCPAxis::atBottom);
+    QCPAxis* y = tokenRect_->axis(QCPAxis::atLeft);
+    const double reach = std::max(1, i);
+    for (const MaskedKey& m : masked_) {
+        const int alpha = static_cast<int>(std::lround(m.opacity * 255));
+        if (alpha == 0) continue;
+        QCPCurve*& curve = byAlpha[alpha];
+        if (!curve) {
+            curve = new QCPCurve(x, y);
+            QColor color = style.masked;
+            color.setAlpha(alpha);
+            curve->setPen(QPen(color, 1.6));
+            maskCurves_.push_back(curve);
+        }
+        addArc(curve, m.key, i, (i - m.key) / reach);
+        if (m.maskedBy >= 0 && m.maskedBy != m.key) addArc(contributors_, m.key, m.maskedBy, -0.55 * (m.maskedBy - m.key) / reach);
+    }
+    QColor thin = style.foreground;
+    thin.setAlpha(120);
+    contributors_->setPen(QPen(thin, 0.8, Qt::DashLine));
+
+    for (int j = 0; j < T; ++j) tokenDots_->addData(j, 0);
+    tokenDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, style.foreground, style.foreground, 4));
+    queryMark_->addData(i, 0);
+    queryMark_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(style.accent, 2), Qt::NoBrush, 11));
+    if (layer.evictedAt.size() == T)   // keys a memory budget evicted before this query could see them
+        for (int j = 0; j < i; ++j) {
+            const float evicted = layer.evictedAt.data()[j];
+            if (evicted >= 0 && evicted <= i) evictedDots_->addData(j, 0);
+        }
+    evictedDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(style.masked, 2), Qt::NoBrush, 9));
+
+    x->setRange(-0.7, T - 0.3);
+    mech::setTokenTicks(x, snapshot_);
+    // Name the most masked key and the token that masked it most.
+    auto strongest = std::max_element(masked_.begin(), masked_.end(), [](const MaskedKey& a, const MaskedKey& b) {
+        return a.cumulative < b.cumulative;
+    });
+    const auto fully = std::count_if(masked_.begin(), masked_.end(), [](const MaskedKey& m) { return m.cumulative >= 1; });
+    const QString summary = QObject::tr("Layer %1, query %2 '%3': %4 of %5 earlier tokens masked, %6 fully (F \u2265 1)")
+                                .arg(layer_)
+                                .arg(i)
+                                .arg(snapshot_.tokenLabel(i))
+                                .arg(masked_.size())
+                                .arg(i)
+                                .arg(fully);
+    if (strongest != masked_.end() && strongest->maskedBy >= 0) {
+        auto* label = mech::addLabel(plot_, tokenRect_, strongest->key, -0.6,
+                                     QObject::tr("'%1' masked by '%2'")
+                                         .arg(snapshot_.tokenLabel(strongest->key), snapshot_.tokenLabel(strongest->maskedBy)),
+                                     style);
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        label->setColor(style.masked);
+    }
+    tokenTitle_->setText(summary);
+    auto* key = mech::addLabel(plot_, tokenRect_, -0.6, 1.15,
+                               QObject::tr("red arc: key masked for the query, opacity min(F, 1); "
+                                           "dashed: the token that masked it most; \u00D7: evicted by the budget"),
+                               style);
+    key->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+}
+
+std::optional<int> SelectiveController::tokenAtPixel(QPoint pixel) const {
+    const int T = snapshot_.tokens();
+    if (T == 0) return std::nullopt;
+    double coord = kNaN;
+    if (tokenRect_->rect().contains(pixel))
+        coord = tokenRect_->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x());
+    else if (sRect_->rect().contains(pixel))
+        coord = sRect_->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y());
+    else if (fRect_->rect().contains(pixel))
+        coord = fRect_->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y());
+    const long token = std::lround(coord);
+    if (std::isnan(coord) || token < 0 || token >= T) return std::nullopt;
+    return static_cast<int>(token);
+}
+
+QString SelectiveController::describeAt(QPoint pixel) const {
+    for (QCPAxisRect* rect : {sRect_, fRect_}) {
+        const LayerTrace* layer = snapshot_.trace ? snapshot_.trace->layer(layer_) : nullptr;
+        if (!rect->rect().contains(pixel) || !hasSelection(layer, snapshot_.tokens())) continue;
+        const long j = std::lround(rect->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x()));
+        const long i = std::lround(rect->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y()));
+        if (i < 0 || j < 0 || i >= snapshot_.tokens() || j >= snapshot_.tokens()) return {};
+        return QObject::tr("query %1 '%2', key %3 '%4'\nS = %5 (from token %6)\nF = %7")
+            .arg(i)
+            .arg(snapshot_.tokenLabel(static_cast<int>(i)))
+            .arg(j)
+            .arg(snapshot_.tokenLabel(static_cast<int>(j)))
+            .arg(layer->selection.at({i, j}), 0, 'f', 3)
+            .arg(i > 0 ? QString::number(i - 1) : QObject::tr("none"))
+            .arg(layer->selectionCumulative.at({i, j}), 0, 'f', 3);
+    }
+    if (!tokenRect_->rect().contains(pixel)) return {};
+    const auto token = tokenAtPixel(pixel);
+    if (!token) return {};
+    QString text = QObject::tr("token %1 '%2'").arg(*token).arg(snapshot_.tokenLabel(*token));
+    for (const MaskedKey& m : masked_) {
+        if (m.key != *token) continue;
+        text += QObject::tr("\nF = %1: masked %2% for query %3").arg(m.cumulative, 0, 'f', 3).arg(m.opacity * 100, 0, 'f', 0).arg(query_);
+        if (m.maskedBy >= 0)
+            text += QObject::tr("\nlargest share: S = %1 from token %2 '%3'")
+                        .arg(m.topContribution, 0, 'f', 3)
+                        .arg(m.maskedBy)
+                        .arg(snapshot_.tokenLabel(m.maskedBy));
+    }
+    if (*token == query_) text += QObject::tr("\n(the query)");
+    return text;
+}
+
+} // namespace headlight

@@ -1,0 +1,110 @@
+// The memory-budget half of the selective attention controller: which tokens each layer keeps, step by step
+// (context pruning, docs/model-format.md: a token leaves a layer's buffer at the step evicted_at names).
+#include "views/mechanisms/selective_controller.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace headlight {
+
+std::vector<int> SelectiveController::keptAt(const LayerTrace* layer, int tokens, int step) {
+    std::vector<int> kept;
+    if (!layer) return kept;
+    const bool budget = layer->evictedAt.size() == tokens;
+    for (int j = 0; j <= std::min(step, tokens - 1); ++j) {
+        const double evicted = budget ? layer->evictedAt.data()[j] : -1.0;
+        if (evicted < 0 || evicted > step) kept.push_back(j);
+    }
+    return kept;
+}
+
+std::vector<int> SelectiveController::budgetsOf(const RunSnapshot& snapshot) {
+    std::vector<int> budgets(static_cast<size_t>(snapshot.layers()), -1);
+    const int T = snapshot.tokens();
+    for (int l = 0; l < snapshot.layers(); ++l) {
+        const LayerTrace* layer = snapshot.trace->layer(l);
+        if (!layer) continue;
+        if (layer->evictedAt.empty()) {
+            budgets[static_cast<size_t>(l)] = 0;
+            continue;
+        }
+        if (layer->evictedAt.size() != T) continue;
+        // Buffer size after step s = (s + 1) - (tokens evicted at steps <= s); the budget is its largest value.
+        std::vector<int> evictedAtStep(static_cast<size_t>(T), 0);
+        bool any = false;
+        for (int j = 0; j < T; ++j) {
+            const int s = static_cast<int>(layer->evictedAt.data()[j]);
+            if (s >= 0 && s < T) {
+                ++evictedAtStep[static_cast<size_t>(s)];
+                any = true;
+            }
+        }
+        if (!any) continue;
+        int evicted = 0, largest = 0;
+        for (int s = 0; s < T; ++s) {
+            evicted += evictedAtStep[static_cast<size_t>(s)];
+            largest = std::max(largest, s + 1 - evicted);
+        }
+        budgets[static_cast<size_t>(l)] = largest;
+    }
+    return budgets;
+}
+
+void SelectiveController::drawEvictions(const PlotStyle& style) {
+    const int T = snapshot_.tokens(), L = snapshot_.layers();
+    mech::resizeCells(evictMap_, T, L);
+    auto* data = evictMap_->data();
+    bool anyBudget = false;
+    QStringList keptCounts;
+    for (int l = 0; l < L; ++l) {
+        const LayerTrace* layer = snapshot_.trace->layer(l);
+        if (!layer) {
+            for (int j = 0; j < T; ++j) data->setCell(j, l, std::numeric_limits<double>::quiet_NaN());
+            keptCounts << QStringLiteral("\u2013");
+            continue;
+        }
+        anyBudget = anyBudget || layer->evictedAt.size() == T;
+        for (int j = 0; j < T; ++j) data->setCell(j, l, j > step_ ? NotReadYet : Evicted);
+        const std::vector<int> kept = keptAt(layer, T, step_);
+        for (int j : kept) data->setCell(j, l, Kept);
+        keptCounts << QString::number(kept.size());
+    }
+    QCPColorGradient states;
+    states.clearColorStops();
+    QColor unread = style.foreground;
+    unread.setAlpha(40);
+    states.setColorStopAt(0.0, unread);
+    states.setColorStopAt(0.5, style.masked);
+    states.setColorStopAt(1.0, style.accent);
+    states.setLevelCount(3);
+    states.setNanHandling(QCPColorGradient::nhTransparent);
+    evictMap_->setGradient(states);
+    evictMap_->setInterpolate(false);
+    evictMap_->setDataRange(QCPRange(NotReadYet, Kept));
+    evictRect_->axis(QCPAxis::atBottom)->setRange(-0.5, T - 0.5);
+    evictRect_->axis(QCPAxis::atLeft)->setRange(-0.5, L - 0.5);
+    QSharedPointer<QCPAxisTickerText> layerTicks(new QCPAxisTickerText);
+    for (int l = 0; l < L; ++l) layerTicks->addTick(l, QString::number(l));
+    evictRect_->axis(QCPAxis::atLeft)->setTicker(layerTicks);
+    mech::setTokenTicks(evictRect_->axis(QCPAxis::atBottom), snapshot_);
+    mech::addVerticalLine(plot_, evictRect_, step_ + 0.5, QPen(style.foreground, 1, Qt::DashLine));
+
+    const QColor swatchColors[] = {unread, style.masked, style.accent};   // by EvictionState
+    for (int s = 0; s < 3; ++s) swatches_[s]->setBrush(swatchColors[s]);
+    evictTitle_->setText(anyBudget ? QObject::tr("Memory budget: what each layer keeps at step %1 (kept: %2)")
+                                         .arg(step_)
+                                         .arg(keptCounts.join(QStringLiteral(", ")))
+                                   : QObject::tr("No memory budget in this run: every layer keeps every token "
+                                                 "(set budgets below to prune)"));
+}
+
+std::optional<int> SelectiveController::stepAtPixel(QPoint pixel) const {
+    if (!evictRect_->rect().contains(pixel) || snapshot_.tokens() == 0) return std::nullopt;
+    const long step = std::lround(evictRect_->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x()));
+    if (step < 0 || step >= snapshot_.tokens()) return std::nullopt;
+    return static_cast<int>(step);
+}
+
+} // namespace headlight

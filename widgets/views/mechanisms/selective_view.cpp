@@ -1,0 +1,152 @@
+#include "views/mechanisms/selective_view.h"
+
+#include "views/mechanisms/selective_controller.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace headlight {
+
+SelectiveView::SelectiveView(HeadSelection* selection, QWidget* parent) : TraceView(selection, parent) {
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* plot = new QCustomPlot(content);
+    controller_ = std::make_unique<SelectiveController>(plot);
+    notice_ = new QLabel(content);
+    notice_->setWordWrap(true);
+    notice_->hide();
+
+    auto* stepRow = new QHBoxLayout;
+    stepSlider_ = new QSlider(Qt::Horizontal, content);
+    stepBox_ = new QSpinBox(content);
+    stepRow->addWidget(new QLabel(tr("Budget picture at step:"), content));
+    stepRow->addWidget(stepSlider_, 1);
+    stepRow->addWidget(stepBox_);
+    connect(stepSlider_, &QSlider::valueChanged, this, &SelectiveView::setStep);
+    connect(stepBox_, qOverload<int>(&QSpinBox::valueChanged), this, &SelectiveView::setStep);
+
+    budgetRow_ = new QHBoxLayout;
+    budgetRow_->addWidget(new QLabel(tr("Memory budget per layer:"), content));
+    applyBudget_ = new QPushButton(tr("Run with budgets"), content);
+    applyBudget_->setToolTip(tr("Rerun the text keeping at most this many tokens per layer (0 = unlimited); "
+                                "the token with the largest F leaves first."));
+    budgetRow_->addStretch(1);
+    budgetRow_->addWidget(applyBudget_);
+    connect(applyBudget_, &QPushButton::clicked, this, [this] {
+        std::vector<int> budgets;
+        for (QSpinBox* box : budgetBoxes_) budgets.push_back(box->value());
+        emit budgetRequested(budgets);
+    });
+
+    layout->addWidget(plot, 1);
+    layout->addWidget(notice_);
+    layout->addLayout(stepRow);
+    layout->addLayout(budgetRow_);
+    setContent(content);
+
+    connect(plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
+        if (event->button() != Qt::LeftButton) return;
+        if (const auto step = controller_->stepAtPixel(event->pos()))
+            setStep(*step);
+        else if (const auto token = controller_->tokenAtPixel(event->pos()))
+            this->selection()->setPosition(*token);
+    });
+    mech::installHoverText(plot, [this](QPoint pixel) { return controller_->describeAt(pixel); });
+}
+
+SelectiveView::~SelectiveView() = default;
+
+QString SelectiveView::title() const { return tr("Selective attention"); }
+
+QString SelectiveView::explanation() const {
+    return tr("<p>With selective attention (Leviathan et al. 2024) a token can decide that an earlier token is no "
+              "longer needed. One head's positive logits S<sub>kj</sub> say how much token k masks token j; the "
+              "amounts add up over the following queries and are subtracted from every head's logits:</p>"
+              "<p align=center>F<sub>ij</sub> = &Sigma;<sub>k&le;i</sub> S<sub>kj</sub>, &nbsp; "
+              "logit'<sub>ij</sub> = logit<sub>ij</sub> &minus; F<sub>ij</sub></p>"
+              "<p>Red arcs show which earlier tokens the selected query no longer sees (fully red: F &ge; 1); "
+              "dashed arcs point to the token that masked each one most. With a memory budget the tokens with "
+              "the largest F are dropped for good: the bottom picture shows what each layer keeps at a step. "
+              "Click a token to make it the query.</p>");
+}
+
+QCustomPlot* SelectiveView::plot() const { return controller_->plot(); }
+
+QString SelectiveView::notice() const { return notice_->text(); }
+
+void SelectiveView::syncControls() {
+    const RunSnapshot& run = snapshot();
+    const int T = run.tokens(), L = run.layers();
+    if (run.trace.get() != shownTrace_) {
+        shownTrace_ = run.trace.get();
+        step_ = -1;
+        if (static_cast<int>(budgetBoxes_.size()) != L) {
+            for (QSpinBox* box : budgetBoxes_) delete box;
+            budgetBoxes_.clear();
+            for (int l = 0; l < L; ++l) {
+                auto* box = new QSpinBox(this);
+                box->setRange(0, std::max(run.model->config.nPositions, 1));
+                box->setSpecialValueText(tr("unlimited"));
+                box->setPrefix(tr("L%1: ").arg(l));
+                box->setToolTip(tr("Most tokens layer %1 keeps (0 = unlimited)").arg(l));
+                budgetRow_->insertWidget(1 + l, box);
+                budgetBoxes_.push_back(box);
+            }
+        }
+        // Show the budgets this run used where the trace reveals them; keep the user's values otherwise.
+        const std::vector<int> used = SelectiveController::budgetsOf(run);
+        for (int l = 0; l < L; ++l)
+            if (used[static_cast<size_t>(l)] >= 0) budgetBoxes_[static_cast<size_t>(l)]->setValue(used[static_cast<size_t>(l)]);
+    }
+    const int query = mech::queryPosition(run, selection()->position());
+    if (query != shownQuery_) {
+        shownQuery_ = query;
+        step_ = -1;   // a new query: the picture follows it
+    }
+    const QSignalBlocker a(stepSlider_), b(stepBox_);
+    stepSlider_->setRange(0, std::max(T - 1, 0));
+    stepBox_->setRange(0, std::max(T - 1, 0));
+}
+
+void SelectiveView::refresh() {
+    syncControls();
+    const QString reason = controller_->update(snapshot(), *selection(), style(), step_);
+    if (!reason.isEmpty()) {
+        setUnavailable(reason);
+        return;
+    }
+    const QSignalBlocker a(stepSlider_), b(stepBox_);
+    stepSlider_->setValue(controller_->step());
+    stepBox_->setValue(controller_->step());
+    notice_->setText(controller_->notice());
+    notice_->setVisible(!controller_->notice().isEmpty());
+}
+
+void SelectiveView::setStep(int step) {
+    if (step == controller_->step()) return;
+    step_ = step;
+    redrawStep();
+}
+
+void SelectiveView::redrawStep() {
+    if (!snapshot().valid()) return;
+    controller_->update(snapshot(), *selection(), style(), step_);
+    const QSignalBlocker a(stepSlider_), b(stepBox_);
+    stepSlider_->setValue(controller_->step());
+    stepBox_->setValue(controller_->step());
+}
+
+void SelectiveView::exportFigure(const QString& path, const ExportOptions& options) {
+    exportStyled(options, [&] { exportPlot(plot(), path, options); });
+}
+
+} // namespace headlight
