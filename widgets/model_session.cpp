@@ -15,7 +15,9 @@ namespace {
 
 QString folderKey(const QString& dir) { return QDir::cleanPath(QFileInfo(dir).absoluteFilePath()); }
 
-std::shared_ptr<const ModelInfo> describe(const Engine& engine, const QString& dir) {
+} // namespace
+
+std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QString& dir) {
     auto info = std::make_shared<ModelInfo>();
     info->dir = dir;
     info->name = QFileInfo(QDir::cleanPath(dir)).fileName();
@@ -32,8 +34,6 @@ std::shared_ptr<const ModelInfo> describe(const Engine& engine, const QString& d
     return info;
 }
 
-} // namespace
-
 // The loaded model; lives on the worker thread (created, used and destroyed there).
 struct ModelSession::Loaded {
     std::unique_ptr<Engine> engine;
@@ -49,7 +49,7 @@ struct ModelSession::Loaded {
         if (engine && dirKey == key && device == spec.device) return 0;
         context.progress(-1, tr("Loading %1 on %2").arg(QFileInfo(key).fileName(), spec.device));
         auto loaded = std::make_unique<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
-        auto loadedInfo = describe(*loaded, spec.modelDir);
+        auto loadedInfo = describeModel(*loaded, spec.modelDir);
         // Replaced only now that the new model loaded completely.
         engine = std::move(loaded);
         info = std::move(loadedInfo);

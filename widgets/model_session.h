@@ -19,6 +19,11 @@ struct RunSpec {
     std::vector<int> contextBudget;  // per layer; empty = unlimited
 };
 
+class Engine;
+
+// What the views need to know about a loaded model (also used by the CLI's figure command).
+std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QString& dir);
+
 class ModelSession : public QObject {
     Q_OBJECT
 public:

@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "head_selection.h"
+#include "model_session.h"
 #include "run_snapshot.h"
 #include "trace_view.h"
 #include "view_registry.h"
@@ -25,20 +26,6 @@ int indexOption(const Args& a, const std::string& option, int count, const std::
     if (v < 0 || v >= count)
         throw Error(option, std::to_string(v) + " is not a " + what + " of this model (it has " + std::to_string(count) + ")");
     return static_cast<int>(v);
-}
-
-std::shared_ptr<const ModelInfo> describe(const Engine& engine) {
-    auto info = std::make_shared<ModelInfo>();
-    info->dir = QFileInfo(QString::fromStdString(engine.modelDir())).absoluteFilePath();
-    info->name = QFileInfo(info->dir).fileName();
-    info->config = engine.config();
-    if (const Tokenizer* t = engine.tokenizer()) {
-        for (int64_t id = 0; id < t->vocabSize(); ++id) info->vocabulary.push_back(t->tokenText(id));
-        info->canEncode = t->canEncode();
-    }
-    info->parameters = engine.parameterCount();
-    info->device = QString::fromStdString(engine.device());
-    return info;
 }
 
 } // namespace
@@ -90,7 +77,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     }
 
     RunSnapshot snapshot;
-    snapshot.model = describe(engine);
+    snapshot.model = describeModel(engine, QFileInfo(QString::fromStdString(engine.modelDir())).absoluteFilePath());
     snapshot.text = QString::fromStdString(a.value("--text"));
     snapshot.trace = std::make_shared<const Trace>(std::move(trace));
     const ModelConfig& c = engine.config();

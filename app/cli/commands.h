@@ -13,5 +13,8 @@ int evaluateCommand(const std::vector<std::string>& args);
 int contextPruneCommand(const std::vector<std::string>& args);
 int figureCommand(const std::vector<std::string>& args);
 int examplesCommand(const std::vector<std::string>& args);
+int importanceCommand(const std::vector<std::string>& args);
+int ablateCommand(const std::vector<std::string>& args);
+int pruneCurveCommand(const std::vector<std::string>& args);
 
 } // namespace headlight::cli

@@ -29,6 +29,14 @@ const char* kUsage =
     "                      greedy per-layer memory budgets for a selective-attention model\n"
     "  examples --task NAME|JSON [--n 5] [--seed 1]\n"
     "                      print examples of a task, one per line\n"
+    "  importance MODEL_DIR (--text T | --data FILE | --task NAME|JSON) [--n 200] [--seed S]\n"
+    "      [--normalize-by-layer] [--prune L.H,...] [--device D] --out FILE.h5 [--csv FILE.csv]\n"
+    "                      head importance |dLoss/dmask| (Michel et al. 2019), docs/pruning.md\n"
+    "  ablate MODEL_DIR (same data options) --out FILE.h5 [--csv FILE.csv]\n"
+    "                      the loss change when each head alone is masked\n"
+    "  prune-curve MODEL_DIR (same data options) --order importance|importance-once|gate|ablation|random\n"
+    "      [--step-percent 10] [--no-normalize] --out FILE.h5 [--csv FILE.csv]\n"
+    "                      loss and accuracy as heads are pruned step by step\n"
     "  figure MODEL_DIR --text TEXT --view VIEW --out FILE.png|svg|pdf [--layer L] [--head H]\n"
     "      [--position I] [--prune L.H,...] [--budget K0,...] [--width PT] [--height PT] [--dpi N] [--screen-style]\n"
     "                      render a view of the app headless; VIEW: overview, attention, lines, gates,\n"
@@ -57,6 +65,9 @@ int main(int argc, char** argv) {
 #ifdef HEADLIGHT_HAS_FIGURE
         {"figure", headlight::cli::figureCommand},
 #endif
+        {"importance", headlight::cli::importanceCommand},
+        {"ablate", headlight::cli::ablateCommand},
+        {"prune-curve", headlight::cli::pruneCurveCommand},
         {"examples", headlight::cli::examplesCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
