@@ -7,6 +7,8 @@
 #include "headlight/trace_hdf5.h"
 
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -57,6 +59,7 @@ Args parse(const std::vector<std::string>& argv, const std::set<std::string>& va
     Args a(argv, valued, flags);
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") + a.has("--data") + a.has("--task") != 1) throw UsageError{"give exactly one of --text, --data or --task"};
+    if (a.has("--n") && !a.has("--task")) throw UsageError{"--n: applies to --task only"};
     checkTraceOutputPath(a.required("--out"));
     if (a.has("--csv")) checkTraceOutputPath(a.value("--csv"));
     return a;
@@ -66,7 +69,9 @@ std::string pruneSpec(const Args& a) { return a.has("--prune") ? a.value("--prun
 
 ResultFile baseFile(const Setup& s, const Engine& engine, const Args& a) {
     ResultFile f;
-    f.attributes = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", std::to_string(s.data.size())},
+    char buf[PATH_MAX];
+    const std::string model = realpath(s.modelDir.c_str(), buf) ? std::string(buf) : s.modelDir;   // absolute, like `run`
+    f.attributes = {{"model", model}, {"data", s.data.description}, {"examples", std::to_string(s.data.size())},
                     {"pruned", pruneSpec(a)}, {"device", engine.device()}, {"headlight_version", HEADLIGHT_VERSION}};
     return f;
 }

@@ -181,8 +181,9 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const ForwardOp
                        ? sampleHardConcrete(*config_.headGates, b.mechanisms.gateLogAlpha, *options.gateNoise)
                        : gates(layer);
     const auto budget = static_cast<size_t>(layer) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(layer)] : 0;
-    auto att = attend(config_, b.mechanisms, split(0), split(1), split(2), g,
-                      options.headMask.defined() ? options.headMask.select(0, layer) : torch::Tensor(), budget);
+    torch::Tensor layerMask;                                                     // [H] or [B,H]
+    if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, layer);
+    auto att = attend(config_, b.mechanisms, split(0), split(1), split(2), g, layerMask, budget);
     auto merged = att.output.transpose(1, 2).reshape({B, T, D});                 // [B,T,D]
     auto out = x + conv1d(merged, b.attnProjWeight, b.attnProjBias);
 

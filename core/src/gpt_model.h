@@ -47,7 +47,9 @@ struct LayerCapture {
 };
 
 struct ForwardOptions {
-    torch::Tensor headMask;                        // [L,H] (1 keep, 0 pruned) or undefined
+    // [L,H] (1 keep, 0 pruned), or [B,L,H]: one mask per batch row (pruning what-ifs batch heads on the batch
+    // axis and differentiate the loss with respect to it), or undefined.
+    torch::Tensor headMask;
     CaptureSpec capture = CaptureSpec::none();
     torch::Generator* gateNoise = nullptr;         // training: Hard Concrete samples instead of deterministic gates
     std::vector<int64_t> contextBudget;            // per layer, selective attention only; 0 or empty = unlimited

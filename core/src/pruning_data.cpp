@@ -1,0 +1,135 @@
+// The examples pruning what-ifs are measured on (a text, a file of lines, a task), the order names, and
+// context-budget what-ifs through the engine. No LibTorch here: everything goes through Engine::run.
+#include "headlight/error.h"
+#include "headlight/pruning.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <sys/stat.h>
+
+namespace headlight {
+namespace {
+
+// Token ids of one text prefixed like makeFixedTextTask, every position scored. Errors name `where`.
+void addText(ExampleSet& set, const Engine& engine, const std::string& text, const std::string& where, const std::string& prefix) {
+    std::vector<int64_t> ids;
+    try {
+        const auto task = makeFixedTextTask(text);
+        std::mt19937_64 rng(0);
+        ids = engine.encode(task->sample(rng).text);
+    } catch (const Error& e) {
+        throw Error(where, prefix + e.problem());
+    }
+    const int64_t P = engine.config().nPositions;
+    if (static_cast<int64_t>(ids.size()) > P)
+        throw Error(where, prefix + std::to_string(ids.size()) + " tokens (with the leading '^'), but the model allows at most " +
+                               std::to_string(P) + " (n_positions)");
+    if (ids.size() < 2) throw Error(where, prefix + "needs at least one character after '^'");
+    set.scored.emplace_back(ids.size() - 1, uint8_t{1});
+    set.ids.push_back(std::move(ids));
+}
+
+} // namespace
+
+ExampleSet ExampleSet::fromText(const Engine& engine, const std::string& text) {
+    if (text.empty()) throw Error("--text", "is empty; give at least one character");
+    ExampleSet set;
+    addText(set, engine, text, "--text", "");
+    set.description = "text: " + text;
+    return set;
+}
+
+ExampleSet ExampleSet::fromFile(const Engine& engine, const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) throw Error(path, "file not found");
+    if (!S_ISREG(st.st_mode)) throw Error(path, "is not a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path, "cannot read the file");
+    ExampleSet set;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) continue;   // blank lines (and the final newline) are not examples
+        addText(set, engine, line, path, "line " + std::to_string(number) + ": ");
+    }
+    if (set.ids.empty()) throw Error(path, "is empty: give one example per line");
+    set.description = "file: " + path + " (" + std::to_string(set.ids.size()) + " lines)";
+    return set;
+}
+
+ExampleSet ExampleSet::fromTask(const Engine& engine, const TaskParams& params, int n, uint64_t seed) {
+    if (n < 1) throw Error("--n", "must be >= 1");
+    const auto task = makeTask(params);
+    std::mt19937_64 rng(seed);
+    ExampleSet set;
+    for (int k = 0; k < n; ++k) {
+        const TaskExample ex = task->sample(rng);
+        auto ids = engine.encode(ex.text);
+        if (ids.size() != ex.chars.size())
+            throw Error(engine.modelDir() + "/vocab.json", "does not encode the task one character per token");
+        if (static_cast<int64_t>(ids.size()) > engine.config().nPositions)
+            throw Error("--task", "examples reach " + std::to_string(ids.size()) + " tokens, but the model allows at most " +
+                                      std::to_string(engine.config().nPositions) + " (n_positions)");
+        set.ids.push_back(std::move(ids));
+        set.scored.push_back(ex.scored);
+    }
+    set.description = "task: " + params.toJson() + " n=" + std::to_string(n) + " seed=" + std::to_string(seed);
+    return set;
+}
+
+PruneOrder parsePruneOrder(const std::string& name, const std::string& argName) {
+    for (PruneOrder o : {PruneOrder::Importance, PruneOrder::ImportanceOnce, PruneOrder::Gate, PruneOrder::Ablation, PruneOrder::Random})
+        if (pruneOrderName(o) == name) return o;
+    throw Error(argName, "\"" + name + "\" is not an order (importance, importance-once, gate, ablation, random)");
+}
+
+std::string pruneOrderName(PruneOrder order) {
+    switch (order) {
+    case PruneOrder::Importance: return "importance";
+    case PruneOrder::ImportanceOnce: return "importance-once";
+    case PruneOrder::Gate: return "gate";
+    case PruneOrder::Ablation: return "ablation";
+    case PruneOrder::Random: return "random";
+    }
+    return "?";
+}
+
+MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, const std::vector<int>& budgets) {
+    if (data.ids.empty()) throw Error("data", "no examples");
+    RunRequest req;
+    req.capture = CaptureSpec::none();
+    req.capture.logits = true;
+    req.contextBudget = budgets;
+    double lossSum = 0, hits = 0, scored = 0;
+    for (size_t k = 0; k < data.size(); ++k) {
+        req.tokenIds = data.ids[k];
+        const Trace t = engine.run(req);
+        const int64_t V = t.logits.dim(1);
+        double exampleLoss = 0, exampleScored = 0;
+        for (size_t i = 0; i < data.scored[k].size(); ++i) {
+            if (!data.scored[k][i]) continue;
+            const float* row = t.logits.data() + static_cast<int64_t>(i) * V;
+            hits += (std::max_element(row, row + V) - row) == req.tokenIds[i + 1];
+            exampleLoss += t.loss.data()[i];
+            ++exampleScored;
+        }
+        lossSum += exampleScored > 0 ? exampleLoss / exampleScored : 0.0;
+        scored += exampleScored;
+    }
+    MaskedScore s;
+    s.loss = lossSum / static_cast<double>(data.size());
+    s.metric = scored > 0 ? hits / scored : NAN;
+    return s;
+}
+
+std::vector<BudgetStep> contextMemoryCurve(const Engine& engine, const Task& task, int n, uint64_t seed) {
+    // An infinite tolerance accepts every greedy step, so the search runs until each layer keeps one token.
+    return searchContextBudgets(engine, task, n, seed, std::numeric_limits<double>::infinity());
+}
+
+} // namespace headlight
