@@ -220,7 +220,7 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
             curve = new QCPCurve(x, y);
             QColor color = style.masked;
             color.setAlpha(alpha);
-            curve->setPen(QPen(color, 1.6));
+            curve->setPen(QPen(color, 1.0));   // <= 1 px takes Qt's fast cosmetic stroker; wider ones go through its thread pool
             maskCurves_.push_back(curve);
         }
         addArc(curve, m.key, i, (i - m.key) / reach);
