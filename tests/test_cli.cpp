@@ -308,6 +308,17 @@ private slots:
         }
         QVERIFY(QDir(dir.path()).entryList({"bad*"}).isEmpty());
 
+        // prune-curve draws its curve when asked; a figure it cannot write stops it before any output.
+        const QString h5 = dir.filePath("curve.h5"), svg = dir.filePath("curve.svg");
+        runOk({"prune-curve", model_, "--text", "abcdefgh", "--order", "random", "--out", h5, "--figure", svg});
+        if (QTest::currentTestFailed()) return;
+        QVERIFY(readAll(svg).contains("<svg"));
+        const QString h5b = dir.filePath("bad-curve.h5");
+        const Result rc = cli({"prune-curve", model_, "--text", "abcdefgh", "--order", "random", "--out", h5b, "--figure",
+                               dir.filePath("bad-curve.bmp")});
+        QVERIFY2(rc.exitCode == 1 && rc.err.contains("unknown figure format"), qPrintable(rc.err));
+        QVERIFY(!QFile::exists(h5b));
+
         // `examples` prints a task's examples, one per line: induction repeats its string.
         const Result r = cli({"examples", "--task", "induction", "--n", "3", "--seed", "4"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));

@@ -1,6 +1,7 @@
 // `headlight-cli figure`: renders one of the app's views to PNG, SVG or PDF, headless (for papers and scripts).
 #include "cli_args.h"
 #include "commands.h"
+#include "figure_support.h"
 #include "head_selection.h"
 #include "model_session.h"
 #include "run_snapshot.h"
@@ -39,20 +40,10 @@ int figureCommand(const std::vector<std::string>& argv) {
     const std::string viewId = a.required("--view");
     if (!a.has("--text") || a.value("--text").empty()) throw UsageError{"needs --text with at least one character"};
 
-    // Views are widgets: a QApplication on the offscreen platform draws them without a display. Qt's
-    // platform chatter (no XDG_RUNTIME_DIR, offscreen size hints) is not for a command line's stderr.
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&, const QString& message) {
-        if (type == QtCriticalMsg || type == QtFatalMsg) std::fprintf(stderr, "headlight-cli figure: %s\n", qPrintable(message));
-    });
-    static int qtArgc = 1;
-    static char qtName[] = "headlight-cli";
-    static char* qtArgv[] = {qtName, nullptr};
-    QApplication app(qtArgc, qtArgv);
+    ensureFigureApplication("figure");
     if (!viewIds().contains(QString::fromStdString(viewId)))
         throw UsageError{"--view " + viewId + " is not a view; use one of " + viewIds().join(QStringLiteral(", ")).toStdString()};
-    const QString suffix = QFileInfo(QString::fromStdString(out)).suffix().toLower();
-    if (!exportSuffixes().contains(suffix)) throw Error(out, "unknown figure format \"" + suffix.toStdString() + "\" (use .png, .svg or .pdf)");
+    checkFigurePath(out);
 
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     RunRequest req;

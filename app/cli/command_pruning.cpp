@@ -2,6 +2,11 @@
 // (and optionally CSV), with a short JSON summary on stdout.
 #include "cli_args.h"
 #include "commands.h"
+#ifdef HEADLIGHT_HAS_FIGURE
+#include "figure_support.h"
+#endif
+
+#include <filesystem>
 #include "headlight/error.h"
 #include "headlight/pruning.h"
 #include "headlight/trace_hdf5.h"
@@ -168,7 +173,13 @@ int ablateCommand(const std::vector<std::string>& argv) {
 }
 
 int pruneCurveCommand(const std::vector<std::string>& argv) {
-    const Args a = parse(argv, withOptions({"--order", "--step-percent"}), {"--no-normalize"});
+    const Args a = parse(argv, withOptions({"--order", "--step-percent", "--figure"}), {"--no-normalize"});
+    const std::string figure = a.value("--figure");
+#ifdef HEADLIGHT_HAS_FIGURE
+    if (!figure.empty()) checkFigurePath(figure);   // fail before the work, not after
+#else
+    if (!figure.empty()) throw UsageError{"--figure needs a build with the GUI (HEADLIGHT_BUILD_GUI=ON)"};
+#endif
     CurveOptions o;
     o.order = parsePruneOrder(a.required("--order"), "--order");
     if (a.has("--step-percent")) {
@@ -214,6 +225,15 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
             c << i << "," << fraction[i] << "," << heads[i] << "," << loss[i] << "," << metric[i] << "\n";
         writeCsv(s.csv, c.str());
     }
+#ifdef HEADLIGHT_HAS_FIGURE
+    if (!figure.empty()) {
+        std::filesystem::path name = std::filesystem::path(s.modelDir).lexically_normal();
+        if (name.filename().empty()) name = name.parent_path();   // "dir/" names "dir"
+        writePruningCurveFigure(figure, pruneOrderName(o.order),
+                                name.filename().string() + ": heads pruned by " + pruneOrderName(o.order), fraction,
+                                metric, loss);
+    }
+#endif
     nlohmann::json orderJson = nlohmann::json::array();
     for (const auto& [l, h] : curve.order) orderJson.push_back(std::to_string(l) + "." + std::to_string(h));
     const nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
