@@ -35,7 +35,7 @@ const char* kUsage =
     "  ablate MODEL_DIR (same data options) --out FILE.h5 [--csv FILE.csv]\n"
     "                      the loss change when each head alone is masked\n"
     "  prune-curve MODEL_DIR (same data options) --order importance|importance-once|gate|ablation|random\n"
-    "      [--step-percent 10] [--no-normalize] --out FILE.h5 [--csv FILE.csv]\n"
+    "      [--step-percent 10] [--no-normalize] --out FILE.h5 [--csv FILE.csv] [--figure FILE.png|svg|pdf]\n"
     "                      loss and accuracy as heads are pruned step by step\n"
     "  figure MODEL_DIR --text TEXT --view VIEW --out FILE.png|svg|pdf [--layer L] [--head H]\n"
     "      [--position I] [--prune L.H,...] [--budget K0,...] [--width PT] [--height PT] [--dpi N] [--screen-style]\n"
