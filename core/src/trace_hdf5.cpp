@@ -2,6 +2,7 @@
 #include "headlight/trace_hdf5.h"
 
 #include "atomic_file.h"
+#include "hdf5_util.h"
 #include "headlight/error.h"
 
 #include <algorithm>
@@ -11,33 +12,12 @@
 namespace headlight {
 namespace {
 
-// Owns one HDF5 identifier and closes it with the matching function.
-class Handle {
-public:
-    Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-    ~Handle() { if (id_ >= 0) close_(id_); }
-    Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    Handle& operator=(Handle&&) = delete;
-    hid_t get() const { return id_; }
-    bool ok() const { return id_ >= 0; }
-private:
-    hid_t id_;
-    herr_t (*close_)(hid_t);
-};
-
-void silenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+using h5::Handle;
+using h5::shapeOf;
+using h5::stringType;
 
 void check(herr_t status, const std::string& path, const std::string& what) {
     if (status < 0) throw Error(path, "HDF5 error while " + what);
-}
-
-Handle stringType() {
-    Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(t.get(), H5T_VARIABLE);
-    H5Tset_cset(t.get(), H5T_CSET_UTF8);
-    return t;
 }
 
 class Writer {
@@ -46,11 +26,7 @@ public:
 
     void dataset(hid_t loc, const std::string& name, hid_t memType, hid_t fileType,
                  const std::vector<int64_t>& shape, const void* data) {
-        std::vector<hsize_t> dims(shape.begin(), shape.end());
-        Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-        Handle ds(H5Dcreate2(loc, name.c_str(), fileType, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-        if (!ds.ok()) throw Error(target_, "HDF5 error while creating dataset " + name);
-        check(H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), target_, "writing " + name);
+        h5::writeDataset(loc, target_, name, memType, fileType, shape, data);
     }
     void floats(hid_t loc, const std::string& name, const FloatArray& a) {
         if (!a.empty() || !a.shape().empty()) dataset(loc, name, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, a.shape(), a.data());
@@ -62,26 +38,13 @@ public:
         dataset(loc, name, t.get(), t.get(), {static_cast<int64_t>(values.size())}, ptrs.data());
     }
     void attribute(hid_t loc, const std::string& name, const std::string& value) {
-        Handle t = stringType();
-        Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-        Handle attr(H5Acreate2(loc, name.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-        if (!attr.ok()) throw Error(target_, "HDF5 error while creating attribute " + name);
-        const char* p = value.c_str();
-        check(H5Awrite(attr.get(), t.get(), &p), target_, "writing attribute " + name);
+        h5::writeStringAttribute(loc, target_, name, value);
     }
 private:
     std::string target_;
 };
 
 // --- reading ---
-
-std::vector<int64_t> shapeOf(hid_t ds) {
-    Handle space(H5Dget_space(ds), H5Sclose);
-    const int rank = H5Sget_simple_extent_ndims(space.get());
-    std::vector<hsize_t> dims(static_cast<size_t>(rank > 0 ? rank : 0));
-    if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-    return std::vector<int64_t>(dims.begin(), dims.end());
-}
 
 bool exists(hid_t loc, const std::string& name) { return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0; }
 
@@ -117,24 +80,12 @@ std::vector<std::string> readStrings(hid_t loc, const std::string& name, const s
     return out;
 }
 
-herr_t collectAttribute(hid_t loc, const char* name, const H5A_info_t*, void* data) {
-    auto* prov = static_cast<Provenance*>(data);
-    Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose);
-    Handle t = stringType();
-    char* value = nullptr;
-    if (H5Aread(attr.get(), t.get(), &value) >= 0 && value) {
-        (*prov)[name] = value;
-        H5free_memory(value);
-    }
-    return 0;
-}
-
 } // namespace
 
 void checkTraceOutputPath(const std::string& path) { AtomicFile check(path); }
 
 void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenance& provenance) {
-    silenceHdf5();
+    h5::silence();
     AtomicFile out(path);
     {
         Handle file(H5Fcreate(out.tempPath().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
@@ -163,7 +114,7 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
 }
 
 LoadedTrace readTraceHdf5(const std::string& path) {
-    silenceHdf5();
+    h5::silence();
     if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file (or not found)");
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
@@ -191,8 +142,7 @@ LoadedTrace readTraceHdf5(const std::string& path) {
         }
         std::sort(t.layers.begin(), t.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
     }
-    hsize_t idx = 0;
-    H5Aiterate2(root, H5_INDEX_NAME, H5_ITER_INC, &idx, collectAttribute, &out.provenance);
+    out.provenance = h5::readStringAttributes(root);
     if (out.provenance.count("device")) t.device = out.provenance["device"];
     return out;
 }

@@ -1,0 +1,87 @@
+#pragma once
+// The HDF5 C API pieces both of our file formats use (traces: trace_hdf5.cpp, pruning results:
+// pruning_hdf5.cpp): RAII handles, UTF-8 string attributes, shapes, datasets written whole.
+#include "headlight/error.h"
+
+#include <hdf5.h>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace headlight::h5 {
+
+// Owns one HDF5 identifier and closes it with the matching function.
+class Handle {
+public:
+    Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+    ~Handle() { if (id_ >= 0) close_(id_); }
+    Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle& operator=(Handle&&) = delete;
+    hid_t get() const { return id_; }
+    bool ok() const { return id_ >= 0; }
+private:
+    hid_t id_;
+    herr_t (*close_)(hid_t);
+};
+
+// Our errors name the file; HDF5's own stack printout would only repeat them on stderr.
+inline void silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+inline Handle stringType() {
+    Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(t.get(), H5T_VARIABLE);
+    H5Tset_cset(t.get(), H5T_CSET_UTF8);
+    return t;
+}
+
+inline std::vector<int64_t> shapeOf(hid_t ds) {
+    Handle space(H5Dget_space(ds), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(static_cast<size_t>(rank > 0 ? rank : 0));
+    if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+// A dataset `name` under `loc` holding `data` (rank 0 = a scalar). Throws Error naming `path`.
+inline void writeDataset(hid_t loc, const std::string& path, const std::string& name, hid_t memType, hid_t fileType,
+                         const std::vector<int64_t>& shape, const void* data) {
+    std::vector<hsize_t> dims(shape.begin(), shape.end());
+    Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                 H5Sclose);
+    Handle ds(H5Dcreate2(loc, name.c_str(), fileType, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    if (!ds.ok()) throw Error(path, "HDF5 error while creating dataset " + name);
+    if (H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) throw Error(path, "HDF5 error while writing " + name);
+}
+
+inline void writeStringAttribute(hid_t loc, const std::string& path, const std::string& name, const std::string& value) {
+    Handle t = stringType();
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle attr(H5Acreate2(loc, name.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    if (!attr.ok()) throw Error(path, "HDF5 error while creating attribute " + name);
+    const char* p = value.c_str();
+    if (H5Awrite(attr.get(), t.get(), &p) < 0) throw Error(path, "HDF5 error while writing attribute " + name);
+}
+
+// Every string attribute of `loc` (others are skipped).
+inline std::map<std::string, std::string> readStringAttributes(hid_t loc) {
+    std::map<std::string, std::string> out;
+    hsize_t idx = 0;
+    H5Aiterate2(
+        loc, H5_INDEX_NAME, H5_ITER_INC, &idx,
+        [](hid_t l, const char* name, const H5A_info_t*, void* data) -> herr_t {
+            Handle attr(H5Aopen(l, name, H5P_DEFAULT), H5Aclose);
+            Handle t = stringType();
+            char* value = nullptr;
+            if (H5Aread(attr.get(), t.get(), &value) >= 0 && value) {
+                (*static_cast<std::map<std::string, std::string>*>(data))[name] = value;
+                H5free_memory(value);
+            }
+            return 0;
+        },
+        &out);
+    return out;
+}
+
+} // namespace headlight::h5
