@@ -3,6 +3,7 @@
 // P(open), heads grouped by layer, closed heads (gate == 0) marked, and the L0 count (expected open heads).
 #include "plot_style.h"
 #include "run_snapshot.h"
+#include "views/mechanisms/head_plot_view.h"
 #include "views/mechanisms/mechanism_plot.h"
 
 #include <QList>
@@ -18,14 +19,14 @@ class QCPTextElement;
 
 namespace headlight {
 
-class GatesController {
+class GatesController : public HeadPlotController {
 public:
     explicit GatesController(QCustomPlot* plot);
 
     // Draws `snapshot`; returns why it cannot (the model has no gates), or an empty string.
-    QString update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style);
+    QString update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) override;
 
-    QCustomPlot* plot() const { return plot_; }
+    QCustomPlot* plot() const override { return plot_; }
     const mech::HeadGrid& grid() const { return grid_; }
     QCPBars* gateBars() const { return gateBars_; }          // key = grid().key(l, h), value = gate
     QCPBars* openBars() const { return openBars_; }          // value = P(open)
@@ -37,10 +38,10 @@ public:
     double expectedOpenTotal() const { return expectedTotal_; }
     QList<HeadRef> closedHeads() const { return closed_; }
     // Which layers are missing from the run, or empty.
-    QString notice() const { return notice_; }
+    QString notice() const override { return notice_; }
 
-    std::optional<HeadRef> headAtPixel(QPoint pixel) const;
-    QString describeAt(QPoint pixel) const;   // hover text for the head under `pixel`
+    std::optional<HeadRef> headAtPixel(QPoint pixel) const override;
+    QString describeAt(QPoint pixel) const override;   // hover text for the head under `pixel`
 
 private:
     void clear();

@@ -4,6 +4,7 @@
 // the selected head's [T, N] memory attention as a heatmap (queries x slots).
 #include "plot_style.h"
 #include "run_snapshot.h"
+#include "views/mechanisms/head_plot_view.h"
 #include "views/mechanisms/mechanism_plot.h"
 
 #include <QPoint>
@@ -18,14 +19,14 @@ class QCPTextElement;
 
 namespace headlight {
 
-class MemoryController {
+class MemoryController : public HeadPlotController {
 public:
     explicit MemoryController(QCustomPlot* plot);
 
     // Draws `snapshot`; returns why it cannot (no persistent memory, nothing captured), or an empty string.
-    QString update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style);
+    QString update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) override;
 
-    QCustomPlot* plot() const { return plot_; }
+    QCustomPlot* plot() const override { return plot_; }
     QCPAxisRect* shareRect() const { return shareRect_; }
     QCPAxisRect* heatRect() const { return heatRect_; }
     const mech::HeadGrid& grid() const { return grid_; }
@@ -39,10 +40,10 @@ public:
     // Mean over queries of the attention on all memory slots of `head`'s layer trace; NaN when not captured.
     static double memoryShare(const RunSnapshot& snapshot, HeadRef head);
 
-    QString notice() const { return notice_; }
-    std::optional<HeadRef> headAtPixel(QPoint pixel) const;
-    std::optional<int> queryAtPixel(QPoint pixel) const;   // a heatmap row
-    QString describeAt(QPoint pixel) const;
+    QString notice() const override { return notice_; }
+    std::optional<HeadRef> headAtPixel(QPoint pixel) const override;
+    std::optional<int> queryAtPixel(QPoint pixel) const override;   // a heatmap row
+    QString describeAt(QPoint pixel) const override;
 
 private:
     void clear();

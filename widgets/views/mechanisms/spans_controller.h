@@ -4,6 +4,7 @@
 // span z as bars sorted within each layer on a log axis (their Fig. 4).
 #include "plot_style.h"
 #include "run_snapshot.h"
+#include "views/mechanisms/head_plot_view.h"
 #include "views/mechanisms/mechanism_plot.h"
 
 #include <QPoint>
@@ -19,7 +20,7 @@ class QCPTextElement;
 
 namespace headlight {
 
-class SpansController {
+class SpansController : public HeadPlotController {
 public:
     // Spans below this many tokens (0 included) are drawn at it: a log axis has no 0.
     static constexpr double kSpanFloor = 0.1;
@@ -27,9 +28,9 @@ public:
     explicit SpansController(QCustomPlot* plot);
 
     // Draws `snapshot`; returns why it cannot (the model has no adaptive span), or an empty string.
-    QString update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style);
+    QString update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) override;
 
-    QCustomPlot* plot() const { return plot_; }
+    QCustomPlot* plot() const override { return plot_; }
     QCPAxisRect* maskRect() const { return maskRect_; }
     QCPAxisRect* spanRect() const { return spanRect_; }
 
@@ -45,9 +46,9 @@ public:
     // Keys (as in spanBars) of the heads whose span is below kSpanFloor and drawn at it.
     QCPGraph* flooredMarks() const { return flooredMarks_; }
 
-    QString notice() const { return notice_; }
-    std::optional<HeadRef> headAtPixel(QPoint pixel) const;
-    QString describeAt(QPoint pixel) const;
+    QString notice() const override { return notice_; }
+    std::optional<HeadRef> headAtPixel(QPoint pixel) const override;
+    QString describeAt(QPoint pixel) const override;
 
 private:
     void clear();
