@@ -1,11 +1,17 @@
 // Times model load, a forward pass without capture and with full capture, for one model and length.
-//   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning]
+//   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
 // Prints JSON: per length, min and median milliseconds of each phase and the capture overhead ratio.
+// --what-if adds the pruning what-ifs of the app: a full run against an incremental run after toggling one
+// head of the last layer (and of layer 0, where nothing can be reused), the run comparison, and single-head
+// ablation batched against one scoreWithMask per head, on the same tokens.
 #include "headlight/engine.h"
+#include "headlight/pruning.h"
 #include "headlight/runtime.h"
+#include "headlight/what_if.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -26,27 +32,103 @@ Stats stats(std::vector<double> v) {
     return {v.front(), v[v.size() / 2]};
 }
 
-double timeRun(const Engine& engine, const RunRequest& req) {
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double timeRun(const Engine& engine, const RunRequest& req, int expectFirstLayer = -1) {
     const auto t0 = std::chrono::steady_clock::now();
     const Trace trace = engine.run(req);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms = msSince(t0);
     if (trace.loss.size() + 1 != static_cast<int64_t>(req.tokenIds.size())) std::abort();   // keep the work observable
+    if (expectFirstLayer >= 0 && trace.timings.firstLayerRun != expectFirstLayer) {
+        std::fprintf(stderr, "bench_engine: run started at layer %d, expected %d\n", trace.timings.firstLayerRun, expectFirstLayer);
+        std::exit(1);
+    }
     return ms;
+}
+
+nlohmann::json figures(const std::vector<double>& v) { return {{"min", stats(v).min}, {"median", stats(v).median}}; }
+
+// Runs alternating between two masks that first differ at `layer`: every run after the first recomputes
+// from `layer` on (with reuse on). Milliseconds per run.
+std::vector<double> toggledRuns(Engine& engine, RunRequest req, int layer, int repeat) {
+    const ModelConfig& c = engine.config();
+    std::vector<float> a(static_cast<size_t>(c.nLayer * c.nHead), 1.0f), b = a;
+    b[static_cast<size_t>(layer * c.nHead)] = 0.0f;
+    req.headMask = a;
+    engine.run(req);
+    std::vector<double> ms;
+    for (int r = 0; r < repeat; ++r) {
+        req.headMask = r % 2 ? a : b;
+        ms.push_back(timeRun(engine, req, engine.reuseActivations() ? layer : 0));
+    }
+    return ms;
+}
+
+nlohmann::json whatIf(Engine& engine, const RunRequest& full, int repeat) {
+    const ModelConfig& c = engine.config();
+    nlohmann::json out;
+    engine.setReuseActivations(false);
+    const auto fullRuns = toggledRuns(engine, full, c.nLayer - 1, repeat);
+    engine.setReuseActivations(true);
+    const auto lastLayer = toggledRuns(engine, full, c.nLayer - 1, repeat);
+    const auto firstLayer = toggledRuns(engine, full, 0, repeat);
+    out["full_run_ms"] = figures(fullRuns);
+    out["incremental_last_layer_ms"] = figures(lastLayer);
+    out["incremental_layer0_ms"] = figures(firstLayer);
+    out["speedup_last_layer_median"] = stats(fullRuns).median / stats(lastLayer).median;
+    out["speedup_layer0_median"] = stats(fullRuns).median / stats(firstLayer).median;
+
+    RunRequest pruned = full;
+    pruned.headMask.assign(static_cast<size_t>(c.nLayer * c.nHead), 1.0f);
+    pruned.headMask[0] = 0.0f;
+    const Trace before = engine.run(full), after = engine.run(pruned);
+    std::vector<double> compare;
+    for (int r = 0; r < repeat; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (compareRuns(before, after).kl.size() != full.tokenIds.size()) std::abort();
+        compare.push_back(msSince(t0));
+    }
+    out["compare_runs_ms"] = figures(compare);
+
+    // Single-head ablation on this text: batched (heads on the batch axis) against one forward per mask.
+    ExampleSet data;
+    data.ids = {full.tokenIds};
+    data.scored = {std::vector<uint8_t>(full.tokenIds.size() - 1, 1)};
+    ablateHeads(engine, data);   // warm-up: the batched shapes are new to the allocator
+    auto t0 = std::chrono::steady_clock::now();
+    const Ablation batched = ablateHeads(engine, data);
+    const double batchedMs = msSince(t0);
+    t0 = std::chrono::steady_clock::now();
+    std::vector<float> mask(static_cast<size_t>(c.nLayer * c.nHead), 1.0f);
+    const double base = scoreWithMask(engine, data, mask).loss;
+    double worst = 0;
+    for (size_t j = 0; j < mask.size(); ++j) {
+        mask[j] = 0.0f;
+        worst = std::max(worst, std::fabs(scoreWithMask(engine, data, mask).loss - base - batched.deltaLoss.data()[j]));
+        mask[j] = 1.0f;
+    }
+    const double oneByOneMs = msSince(t0);
+    out["ablation"] = {{"heads", c.nLayer * c.nHead}, {"batched_ms", batchedMs}, {"one_by_one_ms", oneByOneMs},
+                       {"speedup", oneByOneMs / batchedMs}, {"max_abs_delta_loss_difference", worst}};
+    return out;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_engine MODEL_DIR [--tokens 128,512] [--repeat 5] [--device cpu] [--no-allocator-tuning]\n");
+        std::fprintf(stderr, "usage: bench_engine MODEL_DIR [--tokens 128,512] [--repeat 5] [--device cpu] [--no-allocator-tuning] [--what-if]\n");
         return 2;
     }
     std::string modelDir = argv[1], device = "cpu", tokenList = "128,512";
     int repeat = 5;
-    bool tune = true;
+    bool tune = true, whatIfs = false;
     for (int i = 2; i < argc; i += 2) {
         const std::string opt = argv[i];
         if (opt == "--no-allocator-tuning") { tune = false; --i; continue; }
+        if (opt == "--what-if") { whatIfs = true; --i; continue; }
         if (i + 1 >= argc) { std::fprintf(stderr, "bench_engine: %s needs a value\n", opt.c_str()); return 2; }
         if (opt == "--tokens") tokenList = argv[i + 1];
         else if (opt == "--repeat") repeat = std::max(1, std::atoi(argv[i + 1]));
@@ -56,7 +138,8 @@ int main(int argc, char** argv) {
     if (tune) tuneAllocatorForRepeatedRuns();
     try {
         // The first load in a process is what a user waits for; later loads reuse mapped memory.
-        const Engine engine = Engine::load(modelDir, device);
+        Engine engine = Engine::load(modelDir, device);
+        engine.setReuseActivations(false);   // the plain figures are full forward passes
         std::vector<double> loads;
         for (int r = 0; r < std::min(repeat, 3); ++r) loads.push_back(Engine::load(modelDir, device).loadMs());
         const ModelConfig& c = engine.config();
@@ -92,10 +175,12 @@ int main(int argc, char** argv) {
                 b.push_back(timeRun(engine, full));
             }
             const Stats sa = stats(a), sb = stats(b);
-            out["lengths"].push_back({{"tokens", T},
-                                      {"forward_no_capture_ms", {{"min", sa.min}, {"median", sa.median}}},
-                                      {"forward_full_capture_ms", {{"min", sb.min}, {"median", sb.median}}},
-                                      {"capture_overhead_ratio_median", sb.median / sa.median}});
+            nlohmann::json length = {{"tokens", T},
+                                     {"forward_no_capture_ms", {{"min", sa.min}, {"median", sa.median}}},
+                                     {"forward_full_capture_ms", {{"min", sb.min}, {"median", sb.median}}},
+                                     {"capture_overhead_ratio_median", sb.median / sa.median}};
+            if (whatIfs) length["what_if_full_capture"] = whatIf(engine, full, repeat);
+            out["lengths"].push_back(length);
         }
         std::cout << out.dump(2) << std::endl;
     } catch (const std::exception& e) {

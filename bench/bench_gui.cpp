@@ -1,15 +1,20 @@
-// bench_gui MODEL_DIR... [--tokens N] [--repeat R]: time from a text change to every visible view repainted
-// in the real main window. Each repetition changes the text (so the run is real), waits for the snapshot to
-// reach every view, then repaints the whole window (QWidget::grab paints every visible widget). Prints JSON:
-// per model the median and spread of updated (request -> the run done on the worker and every view
-// refreshed), repaint (painting the window) and total, in milliseconds; forward_ms is the last run's forward.
+// bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--what-if [--layer L]]: time from a text change (or, with
+// --what-if, from pruning one head, as a click in the overview does) to every visible view repainted in the
+// real main window. Each repetition changes the text or the pruned head (so the run is real), waits for the
+// snapshot to reach every view, then repaints the whole window (QWidget::grab paints every visible widget).
+// --what-if raises the What if panel and prunes one head of layer L (default: the last layer), a different
+// one each time, so the engine recomputes from layer L. Prints JSON: per model the median and spread of
+// updated (request -> the run done on the worker and every view refreshed), repaint (painting the window) and
+// total, in milliseconds; forward_ms is the last run's forward, first_layer_run where it started.
 #include "main_window.h"
 #include "model_session.h"
 #include "settings.h"
+#include "trace_view.h"
 
 #include "headlight/runtime.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QTimer>
@@ -60,15 +65,18 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     headlight::tuneAllocatorForRepeatedRuns();
     QStringList models;
-    int tokens = 0, repeat = 15;
+    int tokens = 0, repeat = 15, layer = -1;
+    bool whatIf = false;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--tokens") && i + 1 < args.size()) tokens = args[++i].toInt();
         else if (args[i] == QLatin1String("--repeat") && i + 1 < args.size()) repeat = args[++i].toInt();
+        else if (args[i] == QLatin1String("--layer") && i + 1 < args.size()) layer = args[++i].toInt();
+        else if (args[i] == QLatin1String("--what-if")) whatIf = true;
         else models << args[i];
     }
     if (models.isEmpty() || repeat < 1) {
-        std::fprintf(stderr, "usage: bench_gui MODEL_DIR... [--tokens N] [--repeat R]\n");
+        std::fprintf(stderr, "usage: bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--what-if [--layer L]]\n");
         return 2;
     }
     QTemporaryDir settingsDir;
@@ -76,6 +84,8 @@ int main(int argc, char** argv) {
     headlight::MainWindow window(settings);
     window.resize(1600, 1000);
     window.show();
+    if (whatIf)
+        if (auto* dock = qobject_cast<QDockWidget*>(window.view(QStringLiteral("whatif"))->parentWidget())) dock->raise();
 
     nlohmann::json out = nlohmann::json::array();
     for (const QString& model : models) {
@@ -87,12 +97,26 @@ int main(int argc, char** argv) {
         }
         const headlight::RunSnapshot first = window.snapshot();
         const int n = tokens > 0 ? std::min(tokens, first.model->config.nPositions) : first.tokens();
+        const int L = first.layers(), H = first.heads();
+        const int prunedLayer = layer < 0 || layer >= L ? L - 1 : layer;
+        if (whatIf) {   // the text once; then only the mask changes
+            window.runText(textFor(first, n, 1));
+            if (!waitForRun(window, &problem)) {
+                std::fprintf(stderr, "bench_gui: %s: %s\n", qPrintable(model), qPrintable(problem));
+                return 1;
+            }
+        }
         std::vector<double> updated, repaint, total;
         for (int r = -2; r < repeat; ++r) {   // two warm-up rounds
-            const QString text = textFor(first, n, r + 3);
             QElapsedTimer clock;
             clock.start();
-            window.runText(text);
+            if (whatIf) {
+                std::vector<float> mask(static_cast<size_t>(L * H), 1.0f);
+                mask[static_cast<size_t>(prunedLayer * H + (r + 2) % H)] = 0.0f;
+                window.setHeadMask(mask);
+            } else {
+                window.runText(textFor(first, n, r + 3));
+            }
             if (!waitForRun(window, &problem)) {
                 std::fprintf(stderr, "bench_gui: %s: %s\n", qPrintable(model), qPrintable(problem));
                 return 1;
@@ -108,6 +132,8 @@ int main(int argc, char** argv) {
         out.push_back({{"model", model.toStdString()},
                        {"tokens", window.snapshot().tokens()},
                        {"forward_ms", window.snapshot().trace->timings.forwardMs},
+                       {"what_if", whatIf},
+                       {"first_layer_run", window.snapshot().trace->timings.firstLayerRun},
                        {"updated_ms", summary(updated)},
                        {"repaint_ms", summary(repaint)},
                        {"total_ms", summary(total)},

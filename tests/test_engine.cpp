@@ -286,7 +286,17 @@ private slots:
         const Engine e = Engine::load(model.write());
         RunRequest r;
         r.tokenIds = someIds(model.config, 25);
-        HL_COMPARE_ARRAYS(e.run(r).logits, e.run(r).logits, 0);
+        const Trace first = e.run(r), again = e.run(r);
+        HL_COMPARE_ARRAYS(again.logits, first.logits, 0);
+        QCOMPARE(first.timings.firstLayerRun, 0);
+        QCOMPARE(again.timings.firstLayerRun, model.config.nLayer);   // the repeat reused every layer
+        Engine full = Engine::load(model.path());
+        full.setReuseActivations(false);
+        full.run(r);
+        const Trace fullAgain = full.run(r);
+        QCOMPARE(fullAgain.timings.firstLayerRun, 0);
+        QVERIFY(test::bitDiff(fullAgain.logits, again.logits).isEmpty());
+        QVERIFY(test::bitDiff(fullAgain.layers[1].attention, again.layers[1].attention).isEmpty());
     }
 
     void badRequestsAreRejected_data() {

@@ -208,6 +208,56 @@ private slots:
               "importance %lld ms", dir.constData(), data.ids[0].size(), LH, batched, oneByOne, worst, timer.elapsed());
     }
 
+    // Every long analysis reports monotone fractions ending at 1, and stops with Cancelled when told to.
+    void progressAndCancel_data() {
+        QTest::addColumn<QString>("analysis");
+        for (const char* a : {"importance", "ablation", "curve importance", "curve ablation", "context memory"}) QTest::newRow(a) << a;
+    }
+    void progressAndCancel() {
+        QFETCH(QString, analysis);
+        const bool selective = analysis == "context memory";
+        std::string dir = kGates;
+        if (selective) {
+            dir = tmp_.filePath("selective-progress").toStdString();
+            const ModelConfig c = test::tinyConfig({"selective"});
+            test::writeModel(dir, c, test::randomWeights(c, 4));
+        }
+        const Engine e = Engine::load(dir);
+        // 150 examples: more than one batch (at most 64 examples each), so there is progress to see.
+        const ExampleSet data = selective ? ExampleSet() : ExampleSet::fromTask(e, TaskParams::fromJson(R"({"name": "induction"})", "test"), 150, 2);
+        const auto task = makeFixedTextTask("abcabcabcab");
+        auto runWith = [&](const AnalysisProgress& progress) {
+            CurveOptions o;
+            o.stepPercent = 25;
+            if (analysis == "importance") headImportance(e, data, {}, false, progress);
+            if (analysis == "ablation") ablateHeads(e, data, {}, progress);
+            if (analysis == "curve importance") pruningCurve(e, data, o, progress);
+            o.order = PruneOrder::Ablation;
+            if (analysis == "curve ablation") pruningCurve(e, data, o, progress);
+            if (selective) contextMemoryCurve(e, *task, 1, 1, progress);
+        };
+        std::vector<double> seen;
+        runWith([&](double f) { seen.push_back(f); return true; });
+        QVERIFY2(seen.size() >= 3, qPrintable(QString::number(seen.size())));
+        QVERIFY(seen.front() > 0);
+        for (size_t i = 1; i < seen.size(); ++i) QVERIFY2(seen[i] >= seen[i - 1], qPrintable(QString("%1 after %2").arg(seen[i]).arg(seen[i - 1])));
+        QCOMPARE(seen.back(), 1.0);
+        if (analysis.startsWith("curve") || selective) {
+            // Spread over the whole analysis: no single report jumps more than half of it.
+            for (size_t i = 1; i < seen.size(); ++i) QVERIFY2(seen[i] - seen[i - 1] <= 0.5, qPrintable(QString::number(seen[i])));
+        }
+
+        int calls = 0;
+        bool threwCancelled = false;
+        try {
+            runWith([&](double) { return ++calls < 2; });   // stop at the second report
+        } catch (const Cancelled&) {
+            threwCancelled = true;
+        }
+        QVERIFY(threwCancelled);
+        QCOMPARE(calls, 2);   // nothing reported after the answer "stop"
+    }
+
     void closedGatesPruneToSameLogits() {
         const Engine e = Engine::load(kGates);
         const FloatArray gates = headGateValues(e);

@@ -1,12 +1,29 @@
-// The pruning-curve figure: what it plots, its legend, its export, and bad input.
+// The pruning figures: the pruning curve and the per-head score heatmap (what they plot, legends and marks,
+// export, bad input).
+#include "head_score_plot.h"
 #include "pruning_curve_plot.h"
 
 #include <QFile>
 #include <QTemporaryDir>
+#include <QXmlStreamReader>
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+
+namespace {
+
+template <typename Item>
+QList<Item*> itemsOf(QCustomPlot* plot) {
+    QList<Item*> out;
+    for (int i = 0; i < plot->itemCount(); ++i)
+        if (auto* item = qobject_cast<Item*>(plot->item(i))) out << item;
+    return out;
+}
+
+} // namespace
 
 using namespace headlight;
 
@@ -54,6 +71,143 @@ private slots:
             QVERIFY2(QFileInfo(path).size() > 0, qPrintable(path));
         }
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, plot.setCurves({{"bad", {0, 1}, {1}, {0, 3}}}));
+    }
+    // Every cell of the heatmap holds its head's value (head across, layer down), with that value as text.
+    void headScoresFillTheCells() {
+        // [L=3, H=4], values chosen so that 3 significant digits round visibly.
+        const std::vector<float> v = {0.123456f, 1.0f,     0.0f,    2.71828f,
+                                      12.3456f,  0.000123456f, 0.5f, 0.25f,
+                                      3.0f,      0.999f,   0.0456f, 7.0f};
+        const FloatArray values({3, 4}, v);
+        HeadScorePlot plot;
+        plot.resize(700, 500);
+        plot.setScores(values, HeadScoreKind::Importance, {}, "model: importance");
+        QCPColorMap* map = plot.colorMap();
+        QCOMPARE(map->data()->keySize(), 4);     // heads on x
+        QCOMPARE(map->data()->valueSize(), 3);   // layers on y
+        for (int l = 0; l < 3; ++l)
+            for (int h = 0; h < 4; ++h) {
+                QCOMPARE(map->data()->cell(h, l), double(v[size_t(l * 4 + h)]));
+                double key = 0, value = 0;
+                map->data()->cellToCoord(h, l, &key, &value);
+                QCOMPARE(key, double(h));
+                QCOMPARE(value, double(l));
+            }
+        QVERIFY(map->valueAxis()->rangeReversed());   // layer 0 on top
+        QCOMPARE(map->valueAxis()->range().lower, -0.5);
+        QCOMPARE(map->valueAxis()->range().upper, 2.5);
+        QCOMPARE(map->keyAxis()->range().upper, 3.5);
+        // Sequential: from 0 to the largest importance.
+        QCOMPARE(map->dataRange().lower, 0.0);
+        QCOMPARE(map->dataRange().upper, double(12.3456f));
+        QCOMPARE(plot.colorScale()->axis()->label(), QString("importance I_h"));
+
+        // The cell texts, 3 significant digits, centred on their cells.
+        const QList<QCPItemText*> labels = itemsOf<QCPItemText>(plot.plot());
+        QCOMPARE(labels.size(), 12);
+        QStringList texts;
+        for (QCPItemText* t : labels) {
+            const int h = qRound(t->position->coords().x()), l = qRound(t->position->coords().y());
+            QCOMPARE(t->position->coords(), QPointF(h, l));
+            texts << QString("%1.%2=%3").arg(l).arg(h).arg(t->text());
+        }
+        for (const char* expected : {"0.0=0.123", "0.1=1", "0.3=2.72", "1.0=12.3", "1.1=0.000123", "2.1=0.999", "2.2=0.0456"})
+            QVERIFY2(texts.contains(expected), qPrintable(expected + QString(" not in ") + texts.join(' ')));
+        QVERIFY(itemsOf<QCPItemRect>(plot.plot()).isEmpty());   // nothing pruned, nothing greyed
+
+        // Values are written only where they fit: a big figure shows them, a tiny one does not.
+        plot.plot()->toPixmap(800, 600);
+        QVERIFY(plot.cellLabelsShown());
+        QVERIFY(labels.front()->visible());
+        plot.plot()->toPixmap(160, 110);
+        QVERIFY(!plot.cellLabelsShown());
+        QVERIFY(!labels.front()->visible());
+    }
+
+    // Ablation deltas take either sign: the scale is symmetric around 0, and 0 is drawn (nearly) white.
+    void ablationDeltasUseASymmetricDivergingScale() {
+        HeadScorePlot plot;
+        plot.setScores(FloatArray({2, 2}, std::vector<float>{-0.5f, 0.2f, 0.1f, 0.0f}), HeadScoreKind::AblationDeltaLoss);
+        QCPColorMap* map = plot.colorMap();
+        QCOMPARE(map->dataRange().lower, -0.5);
+        QCOMPARE(map->dataRange().upper, 0.5);
+        QCOMPARE(plot.colorScale()->axis()->label(), QString("delta loss when pruned alone (nats)"));
+        QCPColorGradient g = map->gradient();
+        const QColor zero(g.color(0.0, map->dataRange())), low(g.color(-0.5, map->dataRange())),
+            high(g.color(0.5, map->dataRange()));
+        QVERIFY2(zero.lightness() > 235, qPrintable(zero.name()));
+        QVERIFY2(low.blue() > low.red(), qPrintable(low.name()));     // loss went down: blue
+        QVERIFY2(high.red() > high.blue(), qPrintable(high.name()));  // loss went up: red
+
+        // Positive only still centres on 0; all zero gets a unit range rather than an empty one.
+        plot.setScores(FloatArray({1, 2}, std::vector<float>{0.25f, 0.75f}), HeadScoreKind::AblationDeltaLoss);
+        QCOMPARE(map->dataRange().lower, -0.75);
+        QCOMPARE(map->dataRange().upper, 0.75);
+        plot.setScores(FloatArray({1, 1}, std::vector<float>{0.0f}), HeadScoreKind::AblationDeltaLoss);
+        QCOMPARE(map->dataRange().lower, -1.0);
+        QCOMPARE(map->dataRange().upper, 1.0);
+        QCOMPARE(map->data()->cell(0, 0), 0.0);
+    }
+
+    // Heads pruned before the analysis are greyed (a rectangle over the cell) and struck through.
+    void prunedHeadsAreGreyedAndStruckThrough() {
+        HeadScorePlot plot;
+        std::vector<bool> pruned(6, false);
+        pruned[1] = true;   // layer 0, head 1
+        pruned[5] = true;   // layer 1, head 2
+        plot.setScores(FloatArray({2, 3}, std::vector<float>{0.4f, 0.0f, 0.3f, 0.2f, 0.1f, 0.0f}),
+                       HeadScoreKind::Importance, pruned);
+        const QList<QCPItemRect*> covers = itemsOf<QCPItemRect>(plot.plot());
+        const QList<QCPItemLine*> strikes = itemsOf<QCPItemLine>(plot.plot());
+        QCOMPARE(covers.size(), 2);
+        QCOMPARE(strikes.size(), 2);
+        QList<QPointF> centres;
+        for (QCPItemRect* r : covers) {
+            const QPointF tl = r->topLeft->coords(), br = r->bottomRight->coords();
+            QCOMPARE(br - tl, QPointF(1, 1));   // exactly one cell
+            centres << (tl + br) / 2;
+            QVERIFY(r->brush().color().saturation() == 0);   // grey
+        }
+        std::sort(centres.begin(), centres.end(), [](QPointF a, QPointF b) { return a.y() < b.y(); });
+        QCOMPARE(centres, (QList<QPointF>{{1, 0}, {2, 1}}));   // (head, layer)
+        for (QCPItemLine* line : strikes) {
+            const QPointF d = line->end->coords() - line->start->coords();
+            QCOMPARE(std::fabs(d.x()), 1.0);   // corner to corner across the cell
+            QCOMPARE(std::fabs(d.y()), 1.0);
+        }
+        // A new set of scores replaces the marks rather than adding to them.
+        plot.setScores(FloatArray({2, 3}, std::vector<float>(6, 0.5f)), HeadScoreKind::Importance);
+        QVERIFY(itemsOf<QCPItemRect>(plot.plot()).isEmpty());
+        QVERIFY(itemsOf<QCPItemLine>(plot.plot()).isEmpty());
+    }
+
+    void headScoresExportAndRejectBadInput() {
+        HeadScorePlot plot;
+        std::vector<bool> pruned = {false, true, false, false};
+        plot.setScores(FloatArray({2, 2}, std::vector<float>{0.271828f, 0.0f, -0.2f, 0.1f}), HeadScoreKind::AblationDeltaLoss,
+                       pruned, "m: loss change when each head is pruned alone\ntext: ^abc");
+        QTemporaryDir dir;
+        ExportOptions options;
+        options.size = QSize(360, 240);
+        for (const char* suffix : {"png", "svg", "pdf"}) {
+            const QString path = dir.filePath(QString("scores.") + suffix);
+            plot.exportFigure(path, options);
+            QFile f(path);
+            QVERIFY2(f.open(QIODevice::ReadOnly) && f.size() > 0, qPrintable(path));
+            const QByteArray bytes = f.readAll();
+            if (QByteArray(suffix) == "png") QVERIFY(bytes.startsWith("\x89PNG"));
+            if (QByteArray(suffix) == "pdf") QVERIFY(bytes.startsWith("%PDF"));
+            if (QByteArray(suffix) == "svg") {
+                QXmlStreamReader xml(bytes);
+                while (!xml.atEnd()) xml.readNext();
+                QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+                QVERIFY(bytes.contains(">0.272<"));   // a cell value, as text in the vector figure
+            }
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, plot.setScores(FloatArray({4}, std::vector<float>(4, 0.f)),
+                                                                       HeadScoreKind::Importance));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, plot.setScores(FloatArray({2, 2}, std::vector<float>(4, 0.f)),
+                                                                       HeadScoreKind::Importance, {true, false}));
     }
 };
 

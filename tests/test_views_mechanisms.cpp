@@ -15,6 +15,7 @@
 #include <QFile>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
@@ -397,6 +398,14 @@ void TestViewsMechanisms::budgetBoxesEmitTheRequestedBudgets() {
     QTest::mouseClick(view.applyBudgetButton(), Qt::LeftButton);
     QCOMPARE(spy.count(), 1);
     QCOMPARE(spy.at(0).at(0).value<std::vector<int>>(), (std::vector<int>{8, 2}));
+    // The sliders follow the boxes; letting go of one runs at once with every layer's budget.
+    QCOMPARE(view.budgetSliders().size(), size_t(2));
+    QCOMPARE(view.budgetSliders()[1]->value(), 2);
+    QCOMPARE(view.budgetSliders()[0]->maximum(), view.snapshot().tokens());
+    view.budgetSliders()[1]->setValue(4);   // as a release after a drag (tracking is off)
+    QCOMPARE(view.budgetBoxes()[1]->value(), 4);
+    QCOMPARE(spy.count(), 2);
+    QCOMPARE(spy.at(1).at(0).value<std::vector<int>>(), (std::vector<int>{8, 4}));
 }
 
 void TestViewsMechanisms::memorySharesAndHeatmap() {

@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <mutex>
 #include <utility>
 
 namespace headlight {
@@ -34,12 +35,17 @@ std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QStri
     return info;
 }
 
-// The loaded model; lives on the worker thread (created, used and destroyed there).
+// The loaded model; created and replaced on the run worker. Analyses borrow the engine (shared) under `mutex`.
 struct ModelSession::Loaded {
-    std::unique_ptr<Engine> engine;
+    std::mutex mutex;                        // guards engine, dirKey and device against the analysis worker
+    std::shared_ptr<Engine> engine;
     std::shared_ptr<const ModelInfo> info;   // shared by every snapshot of this model
     QString dirKey;                          // absolute, cleaned folder path: "same model" whatever the spelling
     QString device;                          // as requested ("cpu", "cuda")
+    // The newest unpruned run and what it ran: a what-if that only changes the mask compares against it.
+    std::shared_ptr<const Trace> baseline;
+    std::vector<int64_t> baselineIds;
+    std::vector<int> baselineBudget;
 
     // Loads the model of `spec` unless it is the one already here; returns the load time (0 when nothing was
     // loaded). On failure the previous model stays.
@@ -48,17 +54,25 @@ struct ModelSession::Loaded {
         const QString key = folderKey(spec.modelDir);
         if (engine && dirKey == key && device == spec.device) return 0;
         context.progress(-1, tr("Loading %1 on %2").arg(QFileInfo(key).fileName(), spec.device));
-        auto loaded = std::make_unique<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
+        auto loaded = std::make_shared<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
         auto loadedInfo = describeModel(*loaded, spec.modelDir);
         // Replaced only now that the new model loaded completely.
+        std::lock_guard<std::mutex> lock(mutex);
         engine = std::move(loaded);
         info = std::move(loadedInfo);
         dirKey = key;
         device = spec.device;
+        baseline.reset();
         return engine->loadMs();
     }
 
-    RunSnapshot run(const RunSpec& spec, JobContext& context) const {
+    // The loaded engine when it is `dir` on `dev`, else null (any thread).
+    std::shared_ptr<Engine> engineFor(const QString& dir, const QString& dev) {
+        std::lock_guard<std::mutex> lock(mutex);
+        return engine && dirKey == folderKey(dir) && device == dev ? engine : nullptr;
+    }
+
+    RunSnapshot run(const RunSpec& spec, JobContext& context) {
         std::vector<int64_t> ids = engine->encode(spec.text.toStdString());
         const int limit = engine->config().nPositions;
         RunSnapshot snapshot;
@@ -71,11 +85,26 @@ struct ModelSession::Loaded {
         }
         context.progress(-1, tr("Running %n token(s)", nullptr, static_cast<int>(ids.size())));
         RunRequest request;
-        request.tokenIds = std::move(ids);
-        request.headMask = spec.headMask;
+        request.tokenIds = ids;
         request.contextBudget = spec.contextBudget;
         request.capture = CaptureSpec{};   // every layer and head, logits included
-        snapshot.trace = std::make_shared<const Trace>(engine->run(request));
+        const bool pruning = prunedHeadCount(spec.headMask) > 0;
+        const bool sameInput = baseline && baselineIds == ids && baselineBudget == spec.contextBudget;
+        if (!sameInput) {
+            // The unpruned run first: the views compare against it, and the pruned run then starts from the
+            // first layer with a pruned head instead of layer 0.
+            baseline = std::make_shared<const Trace>(engine->run(request));
+            baselineIds = ids;
+            baselineBudget = spec.contextBudget;
+        }
+        if (pruning) {
+            request.headMask = spec.headMask;
+            snapshot.trace = std::make_shared<const Trace>(engine->run(request));
+            snapshot.baseline = baseline;
+            snapshot.comparison = std::make_shared<const RunComparison>(compareRuns(*baseline, *snapshot.trace));
+        } else {
+            snapshot.trace = baseline;
+        }
         snapshot.model = info;
         return snapshot;
     }
@@ -83,9 +112,11 @@ struct ModelSession::Loaded {
 
 ModelSession::ModelSession(QObject* parent) : QObject(parent), loaded_(std::make_shared<Loaded>()) {
     qRegisterMetaType<headlight::RunSnapshot>("headlight::RunSnapshot");
+    qRegisterMetaType<headlight::AnalysisResult>("headlight::AnalysisResult");
 }
 
 ModelSession::~ModelSession() {
+    analysisJobs_.cancel();
     jobs_.cancel();
     // The engine goes on the worker thread, after the queued jobs (which hold loaded_ too) were skipped;
     // jobs_'s destructor then waits for it.
@@ -116,6 +147,39 @@ void ModelSession::request(const RunSpec& spec) {
 }
 
 void ModelSession::cancel() { jobs_.cancel(); }
+
+void ModelSession::analyze(const AnalysisSpec& spec) {
+    auto work = [loaded = loaded_, spec](JobContext& context) -> QVariant {
+        std::shared_ptr<Engine> engine = loaded->engineFor(spec.modelDir, spec.device);
+        if (!engine) {
+            context.progress(-1, tr("Loading %1").arg(QFileInfo(QDir::cleanPath(spec.modelDir)).fileName()));
+            engine = std::make_shared<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
+        }
+        context.progress(0.0);
+        try {
+            AnalysisResult result = runAnalysis(*engine, spec, [&context](double f) {
+                context.progress(f);
+                return !context.cancelled();
+            });
+            return QVariant::fromValue(result);
+        } catch (const Cancelled&) {
+            return {};   // not delivered: the tracker knows the job was cancelled
+        }
+    };
+    QString label;
+    switch (spec.kind) {
+    case AnalysisKind::Importance: label = tr("Head importance"); break;
+    case AnalysisKind::Ablation: label = tr("Single-head ablation"); break;
+    case AnalysisKind::Curves: label = tr("Pruning curves"); break;
+    case AnalysisKind::MemoryCurve: label = tr("Loss versus memory"); break;
+    }
+    analysisJobs_.submit(
+        label, std::move(work),
+        [this](const QVariant& result) { emit analysisFinished(result.value<AnalysisResult>()); },
+        [this](const QString& message) { emit analysisFailed(message); });
+}
+
+void ModelSession::cancelAnalysis() { analysisJobs_.cancel(); }
 
 QStringList ModelSession::availableDevices() {
     QStringList devices{QStringLiteral("cpu")};

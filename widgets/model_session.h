@@ -1,6 +1,8 @@
 #pragma once
 // The model the window shows and the runs on it. The engine lives on the job tracker's worker thread:
 // loading and running happen there, the newest request wins, and results arrive as RunSnapshot values.
+// Long analyses (importance, ablation, curves) run on a second worker so that typing never cancels them.
+#include "analysis_spec.h"
 #include "job_tracker.h"
 #include "run_snapshot.h"
 
@@ -31,10 +33,19 @@ public:
     ~ModelSession() override;
 
     // Loads the model when spec.modelDir or spec.device differs from the loaded one, then runs spec.text
-    // (cut to the model's maximum length; the snapshot says how many tokens were dropped).
+    // (cut to the model's maximum length; the snapshot says how many tokens were dropped). With heads pruned,
+    // the snapshot also carries the unpruned run of the same tokens (kept from the previous request when only
+    // the mask changed) and their comparison; the engine then recomputes only the layers from the first one
+    // whose mask changed.
     void request(const RunSpec& spec);
     void cancel();
     JobTracker* jobs() { return &jobs_; }
+
+    // Starts a background analysis (the newest analysis wins; runs do not cancel it). It uses the loaded engine
+    // when spec names the same model and device, else loads its own.
+    void analyze(const AnalysisSpec& spec);
+    void cancelAnalysis();
+    JobTracker* analysisJobs() { return &analysisJobs_; }
 
     // Devices the linked LibTorch can run on: "cpu", plus "cuda" when available.
     static QStringList availableDevices();
@@ -44,11 +55,14 @@ signals:
     // One line naming the file or the problem; `modelFailed` when the model itself could not be loaded
     // (the window then keeps the previous model).
     void runFailed(const QString& message, bool modelFailed);
+    void analysisFinished(const headlight::AnalysisResult& result);
+    void analysisFailed(const QString& message);
 
 private:
     struct Loaded;
     JobTracker jobs_;
-    std::shared_ptr<Loaded> loaded_;   // touched only on the worker thread
+    JobTracker analysisJobs_;
+    std::shared_ptr<Loaded> loaded_;   // its engine is shared with analyses under its mutex
 };
 
 } // namespace headlight

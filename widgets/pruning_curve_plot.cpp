@@ -14,12 +14,13 @@ PruningCurvePlot::PruningCurvePlot(QWidget* parent) : QWidget(parent), plot_(new
     plot_->setAutoAddPlottableToLegend(false);   // one legend entry per order, added in draw()
 }
 
-void PruningCurvePlot::setCurves(const std::vector<CurveSeries>& curves, const QString& title) {
+void PruningCurvePlot::setCurves(const std::vector<CurveSeries>& curves, const QString& title, const QString& xLabel) {
     for (const CurveSeries& c : curves)
         if (c.metric.size() != c.fractionPruned.size() || c.loss.size() != c.fractionPruned.size())
             throw std::invalid_argument("pruning curve \"" + c.name.toStdString() + "\": steps, metric and loss differ in length");
     curves_ = curves;
     title_ = title;
+    xLabel_ = xLabel;
     draw(PlotStyle::fromPalette(palette()));
 }
 
@@ -41,7 +42,7 @@ void PruningCurvePlot::draw(const PlotStyle& style) {
     metricRect->axis(QCPAxis::atLeft)->setLabel(tr("accuracy"));
     metricRect->axis(QCPAxis::atLeft)->setRange(0, 1.02);
     lossRect->axis(QCPAxis::atLeft)->setLabel(tr("loss (nats)"));
-    lossRect->axis(QCPAxis::atBottom)->setLabel(tr("fraction of heads pruned"));
+    lossRect->axis(QCPAxis::atBottom)->setLabel(xLabel_.isEmpty() ? tr("fraction of heads pruned") : xLabel_);
 
     auto* legend = new QCPLegend;
     plot_->plotLayout()->addElement(3, 0, legend);

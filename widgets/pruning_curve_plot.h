@@ -25,7 +25,8 @@ public:
     explicit PruningCurvePlot(QWidget* parent = nullptr);
 
     // Throws std::invalid_argument when a series' three vectors differ in length.
-    void setCurves(const std::vector<CurveSeries>& curves, const QString& title = {});
+    // `xLabel` names the x axis (default: the fraction of heads pruned; the memory curve reuses the plot).
+    void setCurves(const std::vector<CurveSeries>& curves, const QString& title = {}, const QString& xLabel = {});
     QCustomPlot* plot() const { return plot_; }
     // Writes the figure (publication style unless options.publication is false). Throws headlight::Error.
     void exportFigure(const QString& path, const ExportOptions& options);
@@ -36,6 +37,7 @@ private:
     QCustomPlot* plot_;
     std::vector<CurveSeries> curves_;
     QString title_;
+    QString xLabel_;
 };
 
 } // namespace headlight

@@ -2,6 +2,7 @@
 // What the views draw: one run of one model, as shared immutable values (cheap to copy through signals).
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
+#include "headlight/what_if.h"
 
 #include <QMetaType>
 #include <QString>
@@ -22,12 +23,26 @@ struct ModelInfo {
     bool canEncode = true;                // false: a display-only vocabulary, text cannot be typed
 };
 
+// Per-head scores from the newest analysis of this model (computed on request, in the background).
+struct HeadScores {
+    FloatArray importance;          // [L,H] I_h (Michel et al.), empty until computed
+    FloatArray ablationDeltaLoss;   // [L,H] loss change with the head alone pruned, empty until computed
+    QString source;                 // what they were measured on: "this text", "task: ...", "file: ..."
+};
+
 struct RunSnapshot {
     std::shared_ptr<const ModelInfo> model;
     std::shared_ptr<const Trace> trace;
     QString text;                         // the text that was run (after any truncation)
     int droppedTokens = 0;                // tokens cut off because the text was longer than the model allows
     double loadMs = 0;                    // model load time when this run had to load it, else 0
+    // Pruning what-ifs: when the run pruned heads, the unpruned run of the same tokens and context budget, and
+    // how the two differ (null when nothing is pruned).
+    std::shared_ptr<const Trace> baseline;
+    std::shared_ptr<const RunComparison> comparison;
+    std::shared_ptr<const HeadScores> scores;   // null until an analysis ran on this model
+
+    bool pruned() const { return baseline && comparison; }
 
     bool valid() const { return model && trace; }
     int layers() const { return model ? model->config.nLayer : 0; }

@@ -8,6 +8,8 @@
 #include "views/mechanisms/memory_view.h"
 #include "views/mechanisms/selective_view.h"
 #include "views/mechanisms/spans_view.h"
+#include "views/pruning/analysis_view.h"
+#include "views/pruning/whatif_view.h"
 
 #include <functional>
 #include <utility>
@@ -28,6 +30,7 @@ const std::vector<std::pair<QString, Factory>>& registry() {
         entry<TokenLinesView>("lines"),    entry<GatesView>("gates"),
         entry<SpansView>("spans"),         entry<SelectiveView>("selective"),
         entry<MemoryView>("memory"),       entry<PredictionsView>("predictions"),
+        entry<WhatIfView>("whatif"),
     };
     return views;
 }
@@ -37,6 +40,8 @@ const std::vector<std::pair<QString, Factory>>& registry() {
 std::vector<TraceView*> createAllViews(HeadSelection* selection, QWidget* parent) {
     std::vector<TraceView*> views;
     for (const auto& [id, make] : registry()) views.push_back(make(selection, parent));
+    // Not a picture of one run (its results come from background analyses), so not a --view of the CLI.
+    views.push_back(new AnalysisView(selection, parent));
     return views;
 }
 

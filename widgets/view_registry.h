@@ -10,10 +10,10 @@ namespace headlight {
 class HeadSelection;
 class TraceView;
 
-// One of each view, sharing `selection`.
+// One of each view, sharing `selection`: the views of viewIds(), then the Analysis panel ("analysis").
 std::vector<TraceView*> createAllViews(HeadSelection* selection, QWidget* parent = nullptr);
 // The view named `id` ("overview", "attention", "lines", "gates", "spans", "selective", "memory",
-// "predictions"), or nullptr.
+// "predictions", "whatif"), or nullptr. These draw one run (the CLI's figure command).
 TraceView* createView(const QString& id, HeadSelection* selection, QWidget* parent = nullptr);
 QStringList viewIds();
 

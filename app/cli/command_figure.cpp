@@ -10,6 +10,7 @@
 
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/what_if.h"
 
 #include <QApplication>
 #include <QFileInfo>
@@ -71,6 +72,13 @@ int figureCommand(const std::vector<std::string>& argv) {
     snapshot.model = describeModel(engine, QFileInfo(QString::fromStdString(engine.modelDir())).absoluteFilePath());
     snapshot.text = QString::fromStdString(a.value("--text"));
     snapshot.trace = std::make_shared<const Trace>(std::move(trace));
+    if (prunedHeadCount(req.headMask) > 0) {
+        // As in the app: the unpruned run of the same text, and what pruning changed (the whatif view).
+        RunRequest unpruned = req;
+        unpruned.headMask.clear();
+        snapshot.baseline = std::make_shared<const Trace>(engine.run(unpruned));
+        snapshot.comparison = std::make_shared<const RunComparison>(compareRuns(*snapshot.baseline, *snapshot.trace));
+    }
     const ModelConfig& c = engine.config();
     HeadSelection selection;
     selection.setCurrent({indexOption(a, "--layer", c.nLayer, "layer"), indexOption(a, "--head", c.nHead, "head")});

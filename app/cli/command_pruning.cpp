@@ -11,6 +11,7 @@
 #include "headlight/pruning.h"
 #include "headlight/trace_hdf5.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -24,7 +25,8 @@
 namespace headlight::cli {
 namespace {
 
-const std::set<std::string> kDataOptions = {"--text", "--data", "--task", "--n", "--seed", "--prune", "--device", "--out", "--csv"};
+const std::set<std::string> kDataOptions = {"--text", "--data", "--task", "--n", "--seed", "--prune", "--device", "--out", "--csv",
+                                            "--figure", "--width", "--height", "--dpi"};
 
 std::set<std::string> withOptions(std::set<std::string> extra) {
     extra.insert(kDataOptions.begin(), kDataOptions.end());
@@ -71,6 +73,39 @@ Args parse(const std::vector<std::string>& argv, const std::set<std::string>& va
 }
 
 std::string pruneSpec(const Args& a) { return a.has("--prune") ? a.value("--prune") : ""; }
+
+#ifdef HEADLIGHT_HAS_FIGURE
+using Figure = FigureRequest;
+#else
+struct Figure {
+    std::string path;
+};
+#endif
+
+// --figure and its size options, checked before any work.
+Figure figureOptions(const Args& a) {
+#ifdef HEADLIGHT_HAS_FIGURE
+    return figureRequest(a);
+#else
+    for (const char* option : {"--figure", "--width", "--height", "--dpi"})
+        if (a.has(option)) throw UsageError{std::string(option) + ": needs a build with the GUI (HEADLIGHT_BUILD_GUI=ON)"};
+    return {};
+#endif
+}
+
+#ifdef HEADLIGHT_HAS_FIGURE
+// The model folder's name, for figure titles ("dir/" names "dir").
+std::string modelName(const std::string& modelDir) {
+    std::filesystem::path name = std::filesystem::path(modelDir).lexically_normal();
+    if (name.filename().empty()) name = name.parent_path();
+    return name.filename().string();
+}
+
+// The second line of a figure title: the heads pruned beforehand and the data (the figure cuts it to fit).
+std::string dataLine(const Setup& s, const Args& a) {
+    return a.has("--prune") ? "pruned " + pruneSpec(a) + "; " + s.data.description : s.data.description;
+}
+#endif
 
 ResultFile baseFile(const Setup& s, const Engine& engine, const Args& a) {
     ResultFile f;
@@ -133,6 +168,7 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 
 int importanceCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {"--normalize-by-layer"});
+    [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     const Setup s = setUp(a, engine);
     const bool normalize = a.has("--normalize-by-layer");
@@ -144,6 +180,12 @@ int importanceCommand(const std::vector<std::string>& argv) {
     f.attributes["normalize_by_layer"] = normalize ? "true" : "false";
     writeResultHdf5(s.out, f);
     if (!s.csv.empty()) writeCsv(s.csv, headCsv({"importance"}, {&importance}));
+#ifdef HEADLIGHT_HAS_FIGURE
+    if (!figure.path.empty())
+        writeHeadScoreFigure(figure, "importance", importance, false, s.mask,
+                             modelName(s.modelDir) + ": head importance" + (normalize ? " (normalized by layer)" : "") +
+                                 "\n" + dataLine(s, a));
+#endif
     const nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
                                     {"normalize_by_layer", normalize}, {"importance", rows(importance)},
                                     {"seconds", seconds}, {"out", s.out}};
@@ -153,6 +195,7 @@ int importanceCommand(const std::vector<std::string>& argv) {
 
 int ablateCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {});
+    [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     const Setup s = setUp(a, engine);
     const auto t0 = std::chrono::steady_clock::now();
@@ -165,6 +208,11 @@ int ablateCommand(const std::vector<std::string>& argv) {
     f.floats["baseline_metric"] = FloatArray({}, std::vector<float>{static_cast<float>(ab.baseline.metric)});
     writeResultHdf5(s.out, f);
     if (!s.csv.empty()) writeCsv(s.csv, headCsv({"delta_loss", "delta_metric"}, {&ab.deltaLoss, &ab.deltaMetric}));
+#ifdef HEADLIGHT_HAS_FIGURE
+    if (!figure.path.empty())
+        writeHeadScoreFigure(figure, "ablate", ab.deltaLoss, true, s.mask,
+                             modelName(s.modelDir) + ": loss change, each head pruned alone\n" + dataLine(s, a));
+#endif
     const nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
                                     {"baseline_loss", ab.baseline.loss}, {"baseline_metric", ab.baseline.metric},
                                     {"delta_loss", rows(ab.deltaLoss)}, {"seconds", seconds}, {"out", s.out}};
@@ -172,16 +220,86 @@ int ablateCommand(const std::vector<std::string>& argv) {
     return 0;
 }
 
+namespace {
+
+// "importance,random" -> the orders, each at most once, as given.
+std::vector<PruneOrder> parseOrders(const std::string& text) {
+    std::vector<PruneOrder> orders;
+    size_t start = 0;
+    while (true) {
+        const size_t comma = text.find(',', start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        const PruneOrder order = parsePruneOrder(item, "--order");
+        if (std::find(orders.begin(), orders.end(), order) != orders.end())
+            throw Error("--order", "\"" + item + "\" is listed twice");
+        orders.push_back(order);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return orders;
+}
+
+// One pruning curve as the columns the output files hold.
+struct CurveColumns {
+    std::string order;
+    std::vector<float> fraction, loss, metric;   // [steps]
+    std::vector<int32_t> heads;                  // [steps] heads pruned so far
+    std::vector<int32_t> pruned;                 // [L*H,2] (layer, head) in pruning order, row-major
+    nlohmann::json prunedNames;                  // the same as "L.H" strings
+};
+
+CurveColumns columnsOf(PruneOrder order, const PruningCurve& curve) {
+    CurveColumns c;
+    c.order = pruneOrderName(order);
+    for (const auto& st : curve.steps) {
+        c.fraction.push_back(static_cast<float>(st.fractionPruned));
+        c.loss.push_back(static_cast<float>(st.score.loss));
+        c.metric.push_back(static_cast<float>(st.score.metric));
+        c.heads.push_back(st.headsPruned);
+    }
+    c.prunedNames = nlohmann::json::array();
+    for (const auto& [l, h] : curve.order) {
+        c.pruned.push_back(l);
+        c.pruned.push_back(h);
+        c.prunedNames.push_back(std::to_string(l) + "." + std::to_string(h));
+    }
+    return c;
+}
+
+// One order keeps the plain dataset names (fraction_pruned, ...); several suffix each with ".ORDER"
+// (fraction_pruned.importance, ...), since result files hold root datasets only (docs/pruning.md).
+void addCurve(ResultFile& f, const CurveColumns& c, bool several) {
+    const std::string suffix = several ? "." + c.order : "";
+    const auto steps = static_cast<int64_t>(c.fraction.size());
+    f.floats["fraction_pruned" + suffix] = FloatArray({steps}, c.fraction);
+    f.floats["loss" + suffix] = FloatArray({steps}, c.loss);
+    f.floats["metric" + suffix] = FloatArray({steps}, c.metric);
+    f.ints["heads_pruned" + suffix] = NdArray<int32_t>({steps}, c.heads);
+    f.ints["order" + suffix] = NdArray<int32_t>({static_cast<int64_t>(c.pruned.size() / 2), 2}, c.pruned);
+}
+
+// One row per step; several orders add an `order` column in front (one order keeps the original columns).
+std::string curveCsv(const std::vector<CurveColumns>& curves) {
+    const bool several = curves.size() > 1;
+    std::ostringstream o;
+    o.precision(9);
+    o << (several ? "order," : "") << "step,fraction_pruned,heads_pruned,loss,metric\n";
+    for (const CurveColumns& c : curves)
+        for (size_t i = 0; i < c.fraction.size(); ++i)
+            o << (several ? c.order + "," : "") << i << "," << c.fraction[i] << "," << c.heads[i] << "," << c.loss[i]
+              << "," << c.metric[i] << "\n";
+    return o.str();
+}
+
+} // namespace
+
 int pruneCurveCommand(const std::vector<std::string>& argv) {
-    const Args a = parse(argv, withOptions({"--order", "--step-percent", "--figure"}), {"--no-normalize"});
-    const std::string figure = a.value("--figure");
-#ifdef HEADLIGHT_HAS_FIGURE
-    if (!figure.empty()) checkFigurePath(figure);   // fail before the work, not after
-#else
-    if (!figure.empty()) throw UsageError{"--figure needs a build with the GUI (HEADLIGHT_BUILD_GUI=ON)"};
-#endif
+    const Args a = parse(argv, withOptions({"--order", "--step-percent"}), {"--no-normalize"});
+    [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
+    const std::vector<PruneOrder> orders = parseOrders(a.required("--order"));
     CurveOptions o;
-    o.order = parsePruneOrder(a.required("--order"), "--order");
     if (a.has("--step-percent")) {
         try { o.stepPercent = std::stod(a.value("--step-percent")); } catch (const std::exception&) { o.stepPercent = -1; }
         if (!(o.stepPercent > 0 && o.stepPercent <= 100)) throw UsageError{"--step-percent: must be a number in (0, 100]"};
@@ -193,52 +311,44 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
     const Setup s = setUp(a, engine);
     o.headMask = s.mask;
     const auto t0 = std::chrono::steady_clock::now();
-    const PruningCurve curve = pruningCurve(engine, s.data, o);
+    std::vector<CurveColumns> curves;
+    for (PruneOrder order : orders) {
+        o.order = order;
+        curves.push_back(columnsOf(order, pruningCurve(engine, s.data, o)));
+    }
     const double seconds = secondsSince(t0);
 
-    std::vector<float> fraction, loss, metric;
-    std::vector<int32_t> heads, order;
-    for (const auto& st : curve.steps) {
-        fraction.push_back(static_cast<float>(st.fractionPruned));
-        loss.push_back(static_cast<float>(st.score.loss));
-        metric.push_back(static_cast<float>(st.score.metric));
-        heads.push_back(st.headsPruned);
-    }
-    for (const auto& [l, h] : curve.order) { order.push_back(l); order.push_back(h); }
-    const auto steps = static_cast<int64_t>(curve.steps.size());
+    const bool several = curves.size() > 1;
+    std::string names;
+    for (const CurveColumns& c : curves) names += (names.empty() ? "" : ",") + c.order;
     ResultFile f = baseFile(s, engine, a);
-    f.floats["fraction_pruned"] = FloatArray({steps}, fraction);
-    f.floats["loss"] = FloatArray({steps}, loss);
-    f.floats["metric"] = FloatArray({steps}, metric);
-    f.ints["heads_pruned"] = NdArray<int32_t>({steps}, heads);
-    f.ints["order"] = NdArray<int32_t>({static_cast<int64_t>(curve.order.size()), 2}, order);
-    f.attributes["order"] = pruneOrderName(o.order);
+    for (const CurveColumns& c : curves) addCurve(f, c, several);
+    f.attributes["order"] = names;   // "importance" or, for several, "importance,random"
     f.attributes["step_percent"] = std::to_string(o.stepPercent);
     f.attributes["seed"] = std::to_string(o.seed);
     f.attributes["normalize_by_layer"] = o.normalizeByLayer ? "true" : "false";
     writeResultHdf5(s.out, f);
-    if (!s.csv.empty()) {
-        std::ostringstream c;
-        c.precision(9);
-        c << "step,fraction_pruned,heads_pruned,loss,metric\n";
-        for (size_t i = 0; i < curve.steps.size(); ++i)
-            c << i << "," << fraction[i] << "," << heads[i] << "," << loss[i] << "," << metric[i] << "\n";
-        writeCsv(s.csv, c.str());
-    }
+    if (!s.csv.empty()) writeCsv(s.csv, curveCsv(curves));
 #ifdef HEADLIGHT_HAS_FIGURE
-    if (!figure.empty()) {
-        std::filesystem::path name = std::filesystem::path(s.modelDir).lexically_normal();
-        if (name.filename().empty()) name = name.parent_path();   // "dir/" names "dir"
-        writePruningCurveFigure(figure, pruneOrderName(o.order),
-                                name.filename().string() + ": heads pruned by " + pruneOrderName(o.order), fraction,
-                                metric, loss);
+    if (!figure.path.empty()) {
+        std::vector<CurveData> data;
+        for (const CurveColumns& c : curves) data.push_back({c.order, c.fraction, c.metric, c.loss});
+        std::string listed;
+        for (const CurveColumns& c : curves) listed += (listed.empty() ? "" : ", ") + c.order;
+        writePruningCurveFigure(figure, modelName(s.modelDir) + ": heads pruned by " + listed + "\n" + dataLine(s, a), data);
     }
 #endif
-    nlohmann::json orderJson = nlohmann::json::array();
-    for (const auto& [l, h] : curve.order) orderJson.push_back(std::to_string(l) + "." + std::to_string(h));
-    const nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
-                                    {"order", pruneOrderName(o.order)}, {"fraction_pruned", fraction}, {"loss", loss},
-                                    {"metric", metric}, {"pruned_heads", orderJson}, {"seconds", seconds}, {"out", s.out}};
+    nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
+                              {"order", names}, {"seconds", seconds}, {"out", s.out}};
+    if (several) {
+        summary["curves"] = nlohmann::json::array();
+        for (const CurveColumns& c : curves)
+            summary["curves"].push_back({{"order", c.order}, {"fraction_pruned", c.fraction}, {"loss", c.loss},
+                                         {"metric", c.metric}, {"pruned_heads", c.prunedNames}});
+    } else {
+        const CurveColumns& c = curves.front();
+        summary.update({{"fraction_pruned", c.fraction}, {"loss", c.loss}, {"metric", c.metric}, {"pruned_heads", c.prunedNames}});
+    }
     std::cout << summary.dump(2) << std::endl;
     return 0;
 }

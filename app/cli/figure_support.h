@@ -1,5 +1,10 @@
 #pragma once
-// Figures from the command line (GUI builds only): a headless Qt application and the pruning-curve figure.
+// Figures from the command line (GUI builds only): a headless Qt application, the pruning-curve figure and
+// the per-head heatmaps of `importance` and `ablate`.
+#include "cli_args.h"
+
+#include "headlight/array.h"
+
 #include <string>
 #include <vector>
 
@@ -12,9 +17,28 @@ void ensureFigureApplication(const char* command);
 // Checks a figure path before any work: a known format (.png, .svg, .pdf) and a writable folder.
 void checkFigurePath(const std::string& path);
 
-// Accuracy and loss against the fraction of heads pruned, for one pruning order.
-void writePruningCurveFigure(const std::string& path, const std::string& order, const std::string& title,
-                             const std::vector<float>& fraction, const std::vector<float>& metric,
-                             const std::vector<float>& loss);
+// `--figure FILE [--width PT] [--height PT] [--dpi N]` of the pruning commands.
+struct FigureRequest {
+    std::string path;      // empty = no figure asked for
+    int width = 0;         // points; 0 = the figure's own default
+    int height = 0;
+    int dpi = 300;         // PNG only
+};
+// Reads and checks those options before any work (path, format, sizes); --width/--height/--dpi without
+// --figure is a usage error.
+FigureRequest figureRequest(const Args& args);
+
+// One named curve of accuracy and loss against the fraction of heads pruned.
+struct CurveData {
+    std::string order;
+    std::vector<float> fraction, metric, loss;
+};
+// All curves on one figure (default 480 x 420 points).
+void writePruningCurveFigure(const FigureRequest& figure, const std::string& title, const std::vector<CurveData>& curves);
+
+// A layers x heads heatmap of `values` [L,H] (head importance, or the delta loss of single-head ablation when
+// `ablation`), `headMask` L*H (0 = pruned; empty = none pruned). The default size grows with L and H.
+void writeHeadScoreFigure(const FigureRequest& figure, const char* command, const FloatArray& values, bool ablation,
+                          const std::vector<float>& headMask, const std::string& title);
 
 } // namespace headlight::cli

@@ -55,6 +55,7 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     setCentralWidget(central);
     buildDocks();
     buildMenus();
+    connectPruning();
 
     progress_->setMaximumWidth(160);
     progress_->setRange(0, 0);
@@ -99,9 +100,10 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildDocks() {
     struct Place { const char* id; Qt::DockWidgetArea area; };
     const Place places[] = {{"overview", Qt::LeftDockWidgetArea},   {"lines", Qt::RightDockWidgetArea},
-                            {"predictions", Qt::RightDockWidgetArea}, {"gates", Qt::BottomDockWidgetArea},
-                            {"spans", Qt::BottomDockWidgetArea},      {"selective", Qt::BottomDockWidgetArea},
-                            {"memory", Qt::BottomDockWidgetArea}};
+                            {"predictions", Qt::RightDockWidgetArea}, {"whatif", Qt::RightDockWidgetArea},
+                            {"gates", Qt::BottomDockWidgetArea},      {"spans", Qt::BottomDockWidgetArea},
+                            {"selective", Qt::BottomDockWidgetArea},  {"memory", Qt::BottomDockWidgetArea},
+                            {"analysis", Qt::BottomDockWidgetArea}};
     QDockWidget* firstBottom = nullptr;
     QDockWidget* firstRight = nullptr;
     QDockWidget* overviewDock = nullptr;
@@ -172,6 +174,7 @@ void MainWindow::openInitialModel() {
 void MainWindow::openModel(const QString& dir, const QString& text) {
     explicitRun_ = true;
     contextBudget_.clear();
+    headMask_.clear();
     const QString absolute = QDir(dir).absolutePath();
     const QString t = text.isEmpty() ? exampleTextFor(absolute) : text;
     input_->setText(t);
@@ -191,12 +194,22 @@ void MainWindow::request(const QString& dir, const QString& text) {
     spec.modelDir = dir;
     spec.device = input_->device();
     spec.text = text;
-    if (dir == modelDir_) spec.contextBudget = contextBudget_;
+    if (dir == modelDir_) {
+        spec.contextBudget = contextBudget_;
+        spec.headMask = headMask_;
+    }
     session_->request(spec);
 }
 
-void MainWindow::showRun(const RunSnapshot& snapshot) {
-    const bool newModel = snapshot.model->dir != modelDir_;
+void MainWindow::showRun(const RunSnapshot& run) {
+    const bool newModel = run.model->dir != modelDir_;
+    if (newModel) {
+        scores_.reset();
+        headMask_.clear();
+        pendingPreset_.reset();
+    }
+    RunSnapshot snapshot = run;
+    snapshot.scores = scores_;
     snapshot_ = snapshot;
     modelDir_ = snapshot.model->dir;
     requestedDir_ = modelDir_;
@@ -209,9 +222,14 @@ void MainWindow::showRun(const RunSnapshot& snapshot) {
     input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
     statusModel_->setText(tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
                               .arg(c.nHead).arg(snapshot.model->device));
-    statusRun_->setText(tr("%n token(s), forward %1 ms, mean loss %2", nullptr, snapshot.tokens())
-                            .arg(snapshot.trace->timings.forwardMs, 0, 'f', 1)
-                            .arg(snapshot.trace->meanLoss(), 0, 'f', 3));
+    QString runText = tr("%n token(s), forward %1 ms, mean loss %2", nullptr, snapshot.tokens())
+                          .arg(snapshot.trace->timings.forwardMs, 0, 'f', 1)
+                          .arg(snapshot.trace->meanLoss(), 0, 'f', 3);
+    if (snapshot.pruned())
+        runText += tr("  |  %n head(s) pruned, recomputed from layer %1", nullptr,
+                          prunedHeadCount(std::vector<float>(snapshot.trace->headMask.begin(), snapshot.trace->headMask.end())))
+                       .arg(snapshot.trace->timings.firstLayerRun);
+    statusRun_->setText(runText);
     if (newModel) {
         raiseFirstAvailableMechanism();
         setWindowTitle(tr("%1 - Headlight").arg(snapshot.model->name));

@@ -1,6 +1,7 @@
 #pragma once
 // The Headlight window: the text box, every view in a dock, the start page, menus and the status bar.
 // It computes nothing: runs go to the ModelSession's worker, results come back as RunSnapshot values.
+#include "analysis_spec.h"
 #include "figure_export.h"
 #include "run_snapshot.h"
 
@@ -15,6 +16,7 @@ class QStackedWidget;
 
 namespace headlight {
 
+enum class WhatIfPreset;
 class ExplainPanel;
 class HeadSelection;
 class InputBar;
@@ -50,7 +52,19 @@ public:
     // Writes the current run's HDF5 trace on a background thread; `done` gets an empty string or the error.
     void exportRun(const QString& path, std::function<void(const QString& error)> done);
 
+    // Pruning what-ifs (main_window_pruning.cpp). The head mask (L*H, 1 = keep; empty = nothing pruned) belongs
+    // to the model on screen; every change reruns the text with it.
+    const std::vector<float>& headMask() const { return headMask_; }
+    void setHeadMask(std::vector<float> mask);
+    void togglePruned(int layer, int head);
+    // The presets; the importance ones first compute importance on this text when no analysis has yet.
+    void applyPreset(WhatIfPreset preset, int k);
+    // Starts a background analysis on the model on screen (the current head mask included).
+    void startAnalysis(AnalysisSpec spec);
+
 signals:
+    // An analysis finished and its results are on screen.
+    void analysisShown(const headlight::AnalysisResult& result);
     // Every view has drawn this snapshot.
     void snapshotShown(const headlight::RunSnapshot& snapshot);
     // A problem was reported to the user (also shown in a message box or inline).
@@ -76,6 +90,9 @@ private:
     void askExportAll();                    // main_window_menus.cpp
     void askOpenFolder();                   // main_window_menus.cpp
     void setDark(bool dark);
+    void connectPruning();                                    // main_window_pruning.cpp
+    void showAnalysis(const AnalysisResult& result);          // main_window_pruning.cpp
+    void showAnalysisFailure(const QString& message);         // main_window_pruning.cpp
 
     Settings& settings_;
     ModelSession* session_;
@@ -95,6 +112,10 @@ private:
     QString requestedDir_;         // the model of the newest request
     bool explicitRun_ = false;     // the newest request came from Enter/Run/Open: errors get a message box
     std::vector<int> contextBudget_;
+    std::vector<float> headMask_;
+    std::shared_ptr<const HeadScores> scores_;      // of the model on screen
+    struct PendingPreset { WhatIfPreset preset; int k; };
+    std::unique_ptr<PendingPreset> pendingPreset_;  // waits for importance
     bool restoredLayout_ = false;
 };
 

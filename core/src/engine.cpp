@@ -1,12 +1,16 @@
 // The engine: loads a model folder, validates requests, runs the model and exports a Trace.
 #include "headlight/engine.h"
 
+#include "engine_internal.h"
 #include "gpt_model.h"
 #include "headlight/error.h"
 #include "torch_bridge.h"
 
 #include <ATen/Context.h>
+#include <atomic>
 #include <chrono>
+#include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
@@ -27,7 +31,40 @@ bool isFile(const std::string& p) {
     return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+bool sameCapture(const CaptureSpec& a, const CaptureSpec& b) {
+    return a.enabled == b.enabled && a.layers == b.layers && a.heads == b.heads && a.logits == b.logits;
+}
+
+// What incremental recomputation needs of the last run; immutable once published, so a run can use it while
+// another thread replaces it.
+struct LastRun {
+    std::vector<int64_t> tokenIds;          // the key: tokens, context budget and capture
+    std::vector<int> contextBudget;
+    CaptureSpec capture;
+    std::vector<float> mask;                // L*H, the mask used (all ones when the request had none)
+    std::vector<torch::Tensor> residuals;   // L+1 of [1,T,D] on the device: the input of layer l; [L] feeds ln_f
+    std::vector<LayerTrace> layers;         // per layer, its exported capture (shares storage with that trace)
+
+    bool sameInput(const RunRequest& r) const {
+        return tokenIds == r.tokenIds && contextBudget == r.contextBudget && sameCapture(capture, r.capture);
+    }
+    // The first layer whose mask row differs from `other`'s, L when none does. Bitwise: a row that compares
+    // equal must give the same bits.
+    int firstChangedLayer(const std::vector<float>& other, int L, int H) const {
+        for (int l = 0; l < L; ++l)
+            if (std::memcmp(mask.data() + static_cast<size_t>(l) * static_cast<size_t>(H),
+                            other.data() + static_cast<size_t>(l) * static_cast<size_t>(H), sizeof(float) * static_cast<size_t>(H)) != 0)
+                return l;
+        return L;
+    }
+};
+
 } // namespace
+
+// engine_internal.h's accessors reach the Impl through these friends of it (only Impl's members may read
+// Engine's private pointer; friends defined in a class are inline, hence the out-of-line wrappers below).
+static const GptModel& implModel(const Engine& engine);
+static torch::Device implDevice(const Engine& engine);
 
 struct Engine::Impl {
     std::string modelDir;
@@ -36,7 +73,18 @@ struct Engine::Impl {
     std::unique_ptr<GptModel> model;
     std::unique_ptr<Tokenizer> tokenizer;
     double loadMs = 0;
+
+    std::atomic<bool> reuseActivations{true};
+    std::mutex lastRunMutex;                       // guards lastRun (the pointer; the object is immutable)
+    std::shared_ptr<const LastRun> lastRun;
+
+    static const Impl& of(const Engine& engine) { return *engine.impl_; }
+    friend const GptModel& implModel(const Engine& engine) { return *of(engine).model; }
+    friend torch::Device implDevice(const Engine& engine) { return of(engine).device; }
 };
+
+const GptModel& modelOf(const Engine& engine) { return implModel(engine); }
+torch::Device deviceOf(const Engine& engine) { return implDevice(engine); }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::Engine(Engine&&) noexcept = default;
@@ -72,6 +120,13 @@ const ModelConfig& Engine::config() const { return impl_->model->config(); }
 const std::string& Engine::device() const { return impl_->deviceName; }
 const Tokenizer* Engine::tokenizer() const { return impl_->tokenizer.get(); }
 double Engine::loadMs() const { return impl_->loadMs; }
+
+void Engine::setReuseActivations(bool reuse) {
+    std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
+    impl_->reuseActivations = reuse;
+    if (!reuse) impl_->lastRun.reset();   // frees the kept activations
+}
+bool Engine::reuseActivations() const { return impl_->reuseActivations; }
 
 bool Engine::cudaAvailable() { return at::globalContext().hasCUDA() && torch::cuda::device_count() > 0; }
 
@@ -118,6 +173,17 @@ Trace Engine::run(const RunRequest& req) const {
     std::vector<float> mask = req.headMask.empty() ? std::vector<float>(LH, 1.0f) : req.headMask;
     trace.headMask = FloatArray({c.nLayer, c.nHead}, mask);
 
+    // Incremental recomputation: layers before the first changed mask row see exactly the inputs they saw last
+    // time, so their outputs (the residual entering that row's layer) and captures are reused as they are.
+    std::shared_ptr<const LastRun> previous;
+    if (impl_->reuseActivations) {
+        std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
+        previous = impl_->lastRun;
+    }
+    if (previous && !previous->sameInput(req)) previous.reset();
+    const int first = previous ? previous->firstChangedLayer(mask, c.nLayer, c.nHead) : 0;
+    trace.timings.firstLayerRun = first;
+
     auto t0 = Clock::now();
     auto ids = torch::tensor(req.tokenIds, torch::kLong).to(dev).unsqueeze(0);     // [1,T]
     auto maskTensor = req.headMask.empty() ? torch::Tensor() : toTensor(trace.headMask, dev);
@@ -125,7 +191,10 @@ Trace Engine::run(const RunRequest& req) const {
     options.headMask = maskTensor;
     options.capture = req.capture;
     options.contextBudget.assign(req.contextBudget.begin(), req.contextBudget.end());
-    auto result = impl_->model->forward(ids, options);
+    std::vector<torch::Tensor> residuals(static_cast<size_t>(c.nLayer) + 1);     // each [1,T,D]
+    for (int l = 0; l < first; ++l) residuals[static_cast<size_t>(l)] = previous->residuals[static_cast<size_t>(l)];
+    auto input = first == 0 ? impl_->model->embed(ids) : previous->residuals[static_cast<size_t>(first)];
+    auto result = impl_->model->forwardFrom(first, input, options, &residuals);
     if (dev.is_cuda()) torch::cuda::synchronize();
     trace.timings.forwardMs = msSince(t0);
 
@@ -148,6 +217,10 @@ Trace Engine::run(const RunRequest& req) const {
     };
     for (int l = 0; l < c.nLayer; ++l) {
         if (!req.capture.wantsLayer(l)) continue;
+        if (l < first) {   // same capture spec: the kept arrays are exactly what this run would export
+            trace.layers.push_back(previous->layers[static_cast<size_t>(l)]);
+            continue;
+        }
         const auto& cap = result.layers[static_cast<size_t>(l)];
         LayerTrace lt;
         lt.layer = l;
@@ -167,6 +240,19 @@ Trace Engine::run(const RunRequest& req) const {
         trace.layers.push_back(std::move(lt));
     }
     trace.timings.exportMs = msSince(t0);
+
+    if (impl_->reuseActivations) {
+        auto kept = std::make_shared<LastRun>();
+        kept->tokenIds = req.tokenIds;
+        kept->contextBudget = req.contextBudget;
+        kept->capture = req.capture;
+        kept->mask = std::move(mask);
+        kept->residuals = std::move(residuals);
+        kept->layers.resize(static_cast<size_t>(c.nLayer));
+        for (const auto& lt : trace.layers) kept->layers[static_cast<size_t>(lt.layer)] = lt;
+        std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
+        if (impl_->reuseActivations) impl_->lastRun = std::move(kept);   // unless switched off meanwhile
+    }
     return trace;
 }
 

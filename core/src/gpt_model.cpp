@@ -202,16 +202,28 @@ torch::Tensor GptModel::block(int layer, const torch::Tensor& x, const ForwardOp
     return out + conv1d(m, b.mlpProjWeight, b.mlpProjBias);
 }
 
-ForwardResult GptModel::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
+torch::Tensor GptModel::embed(const torch::Tensor& ids) const {
     const int64_t T = ids.size(1);
+    auto positions = torch::arange(T, ids.options());
+    return weights_.wte.index_select(0, ids.reshape(-1)).view({ids.size(0), T, config_.nEmbd}) +
+           weights_.wpe.index_select(0, positions).unsqueeze(0);                  // [B,T,D]
+}
+
+ForwardResult GptModel::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
+    return forwardFrom(0, embed(ids), options);
+}
+
+ForwardResult GptModel::forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
+                                    std::vector<torch::Tensor>* residuals) const {
+    if (firstLayer < 0 || firstLayer > config_.nLayer) throw Error("forward", "first layer " + std::to_string(firstLayer) + " out of range");
+    if (residuals && static_cast<int>(residuals->size()) != config_.nLayer + 1) throw Error("forward", "residuals need n_layer + 1 entries");
     ForwardResult result;
     result.layers.resize(static_cast<size_t>(config_.nLayer));
-
-    auto positions = torch::arange(T, ids.options());
-    auto x = weights_.wte.index_select(0, ids.reshape(-1)).view({ids.size(0), T, config_.nEmbd}) +
-             weights_.wpe.index_select(0, positions).unsqueeze(0);               // [B,T,D]
-    for (int l = 0; l < config_.nLayer; ++l)
+    for (int l = firstLayer; l < config_.nLayer; ++l) {
+        if (residuals) (*residuals)[static_cast<size_t>(l)] = x;                 // kept by reference: x is never modified
         x = block(l, x, options, options.capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr);
+    }
+    if (residuals) residuals->back() = x;
 
     result.finalHidden = torch::layer_norm(x, {config_.nEmbd}, weights_.lnfWeight, weights_.lnfBias, config_.layerNormEpsilon);
     const auto& out = weights_.lmHead.defined() ? weights_.lmHead : weights_.wte;

@@ -73,6 +73,15 @@ public:
     // are Hard Concrete samples, one per head per call; otherwise deterministic.
     ForwardResult forward(const torch::Tensor& ids, const ForwardOptions& options) const;
 
+    // The residual stream before layer 0: token plus position embeddings, [B,T,D] for ids [B,T].
+    torch::Tensor embed(const torch::Tensor& ids) const;
+    // Layers firstLayer..L-1, then ln_f and the logits, from `x` [B,T,D], the residual input of `firstLayer`
+    // (firstLayer = L: the head only). The same operations as forward(), so the same inputs give the same
+    // bits. When `residuals` is given (size L+1), entry l receives the input of every layer l run and entry L
+    // the input of ln_f; other entries are left alone. result.layers holds captures for the layers run only.
+    ForwardResult forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
+                              std::vector<torch::Tensor>* residuals = nullptr) const;
+
     // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
     torch::Tensor gates(int layer) const;
     torch::Tensor gateOpenProbability(int layer) const;

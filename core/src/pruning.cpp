@@ -2,12 +2,14 @@
 // head mask), single-head ablation with heads on the batch axis, and pruning curves. docs/pruning.md.
 #include "headlight/pruning.h"
 
+#include "engine_internal.h"
 #include "gpt_model.h"
 #include "headlight/error.h"
 #include "torch_bridge.h"
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <random>
 
@@ -20,20 +22,37 @@ namespace {
 int64_t floatBudget(const torch::Device& device) { return device.is_cuda() ? int64_t{1} << 27 : int64_t{1} << 22; }
 constexpr int64_t kMaxExamplesPerBatch = 64;
 
-// A private copy of the engine's model: the Engine keeps its GptModel to itself, and loading is cheap
-// (zero-copy from the mapped file on CPU).
-struct Loaded {
-    std::unique_ptr<GptModel> model;
-    torch::Device device = torch::kCPU;
+// The engine's own model (read-only, so an analysis may run beside the engine's runs).
+struct EngineModel {
+    const GptModel* model;
+    torch::Device device;
 };
 
-Loaded loadModel(const Engine& engine) {
-    torch::NoGradGuard noGrad;
-    Loaded out;
-    out.device = parseDevice(engine.device());
-    const auto file = SafetensorsFile::open(engine.modelDir() + "/model.safetensors");
-    out.model = std::make_unique<GptModel>(engine.config(), loadWeights(file, engine.config(), out.device));
-    return out;
+EngineModel engineModel(const Engine& engine) { return {&modelOf(engine), deviceOf(engine)}; }
+
+// Calls `progress` (when set) with `fraction`; a false answer stops the analysis.
+void report(const AnalysisProgress& progress, double fraction) {
+    if (progress && !progress(fraction)) throw Cancelled{};
+}
+
+// `progress` seen through [from, to]: one piece of a longer analysis reports 0..1 of its own part. The piece
+// must not outlive `progress`.
+AnalysisProgress part(const AnalysisProgress& progress, double from, double to) {
+    if (!progress) return {};
+    return [&progress, from, to](double f) { return progress(from + (to - from) * f); };
+}
+
+// The caller's callback made monotone within [0, 1] (pieces of an analysis are estimates of its cost), with
+// exact repeats left out.
+AnalysisProgress monotone(const AnalysisProgress& progress) {
+    if (!progress) return {};
+    auto last = std::make_shared<double>(-1.0);
+    return [progress, last](double f) {
+        f = std::min(1.0, std::max(*last, f));
+        if (f == *last) return true;
+        *last = f;
+        return progress(f);
+    };
 }
 
 struct Batch {
@@ -102,16 +121,22 @@ torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& 
 }
 
 // Scores of M masks [M,L,H] on every example: rows are (mask, example) pairs, as many per forward as fit.
-std::vector<MaskedScore> scoreMasks(const Loaded& m, const std::vector<Batch>& batches, const torch::Tensor& masks) {
+std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& masks,
+                                    const AnalysisProgress& progress = {}) {
     torch::NoGradGuard noGrad;
     const ModelConfig& c = m.model->config();
     const int64_t M = masks.size(0);
     auto lossSum = torch::zeros({M}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     auto hitSum = torch::zeros({M}, lossSum.options());
+    auto masksPerForward = [&](const Batch& b) {
+        return std::max<int64_t>(1, floatBudget(m.device) / rowCost(c, b.ids.size(1), false) / b.ids.size(0));
+    };
+    int64_t forwards = 0, forwardsDone = 0;
+    for (const auto& b : batches) forwards += (M + masksPerForward(b) - 1) / masksPerForward(b);
     double scoredTotal = 0, examples = 0;
     for (const auto& b : batches) {
-        const int64_t Bx = b.ids.size(0), T = b.ids.size(1);
-        const int64_t k = std::max<int64_t>(1, floatBudget(m.device) / rowCost(c, T, false) / Bx);   // masks per forward
+        const int64_t Bx = b.ids.size(0);
+        const int64_t k = masksPerForward(b);
         for (int64_t j0 = 0; j0 < M; j0 += k) {
             const int64_t kk = std::min(k, M - j0);
             ForwardOptions options;
@@ -121,6 +146,7 @@ std::vector<MaskedScore> scoreMasks(const Loaded& m, const std::vector<Batch>& b
             auto [loss, hits] = rowStats(m.model->forward(ids, options).logits, ids, scored);
             lossSum.narrow(0, j0, kk).add_(loss.view({kk, Bx}).sum(1).to(torch::kDouble));
             hitSum.narrow(0, j0, kk).add_(hits.view({kk, Bx}).sum(1).to(torch::kDouble));
+            report(progress, static_cast<double>(++forwardsDone) / static_cast<double>(forwards));
         }
         scoredTotal += b.scored.sum().item<double>();
         examples += static_cast<double>(Bx);
@@ -136,11 +162,14 @@ std::vector<MaskedScore> scoreMasks(const Loaded& m, const std::vector<Batch>& b
 }
 
 // I = mean over examples of |dL(x)/d xi| at xi = base, [L,H] on the CPU.
-torch::Tensor importance(const Loaded& m, const ExampleSet& data, const torch::Tensor& base, bool normalizeByLayer) {
+torch::Tensor importance(const EngineModel& m, const ExampleSet& data, const torch::Tensor& base, bool normalizeByLayer,
+                         const AnalysisProgress& progress) {
     torch::AutoGradMode grad(true);
     const ModelConfig& c = m.model->config();
     auto sum = torch::zeros({c.nLayer, c.nHead}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
-    for (const auto& b : makeBatches(data, c, m.device, true)) {
+    const auto batches = makeBatches(data, c, m.device, true);
+    for (size_t n = 0; n < batches.size(); ++n) {
+        const Batch& b = batches[n];
         // One mask copy per example: L(x) depends only on its own row, so the gradient of the sum of the
         // per-example losses with respect to row x is exactly dL(x)/dxi, and |.| can be taken per example.
         auto xi = base.unsqueeze(0).repeat({b.ids.size(0), 1, 1}).requires_grad_(true);   // [B,L,H]
@@ -149,6 +178,7 @@ torch::Tensor importance(const Loaded& m, const ExampleSet& data, const torch::T
         auto loss = rowStats(m.model->forward(b.ids, options).logits, b.ids, b.scored).first;   // [B]
         auto g = torch::autograd::grad({loss.sum()}, {xi})[0];                   // [B,L,H]
         sum += g.detach().abs().sum(0).to(torch::kDouble);
+        report(progress, static_cast<double>(n + 1) / static_cast<double>(batches.size()));
     }
     auto I = (sum / static_cast<double>(data.size())).to(torch::kFloat);
     I.masked_fill_(base == 0, 0.0);                                              // pruned heads stay out
@@ -162,15 +192,16 @@ std::vector<float> toVector(const torch::Tensor& t) {
 }
 
 // Every head of `base` [L,H] zeroed alone, scored against `base` itself.
-Ablation ablate(const Loaded& m, const std::vector<Batch>& batches, const torch::Tensor& base) {
+Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base, const AnalysisProgress& progress) {
     const ModelConfig& c = m.model->config();
     const int64_t L = c.nLayer, H = c.nHead;
+    const double baselineShare = 1.0 / static_cast<double>(L * H + 1);   // one mask of L*H + 1
     Ablation out;
-    out.baseline = scoreMasks(m, batches, base.unsqueeze(0)).front();
+    out.baseline = scoreMasks(m, batches, base.unsqueeze(0), part(progress, 0, baselineShare)).front();
     // Mask j = base with head j also zeroed: [L*H,L,H].
     auto masks = base.reshape({1, L * H}).repeat({L * H, 1});
     masks = (masks * (1 - torch::eye(L * H, masks.options()))).view({L * H, L, H});
-    const auto scores = scoreMasks(m, batches, masks);
+    const auto scores = scoreMasks(m, batches, masks, part(progress, baselineShare, 1));
     std::vector<float> dLoss, dMetric;
     const auto baseValues = toVector(base);
     for (size_t j = 0; j < scores.size(); ++j) {
@@ -186,49 +217,70 @@ Ablation ablate(const Loaded& m, const std::vector<Batch>& batches, const torch:
 } // namespace
 
 MaskedScore scoreWithMask(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask) {
-    const Loaded m = loadModel(engine);
+    const EngineModel m = engineModel(engine);
     const auto batches = makeBatches(data, engine.config(), m.device, false);
     return scoreMasks(m, batches, maskTensor(headMask, engine.config(), m.device).unsqueeze(0)).front();
 }
 
-FloatArray headImportance(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask, bool normalizeByLayer) {
-    const Loaded m = loadModel(engine);
-    return toArray(importance(m, data, maskTensor(headMask, engine.config(), m.device), normalizeByLayer));
+FloatArray headImportance(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask, bool normalizeByLayer,
+                          const AnalysisProgress& progress) {
+    const EngineModel m = engineModel(engine);
+    const auto reported = monotone(progress);
+    return toArray(importance(m, data, maskTensor(headMask, engine.config(), m.device), normalizeByLayer, reported));
 }
 
-Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask) {
-    const Loaded m = loadModel(engine);
-    return ablate(m, makeBatches(data, engine.config(), m.device, false), maskTensor(headMask, engine.config(), m.device));
+Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask, const AnalysisProgress& progress) {
+    const EngineModel m = engineModel(engine);
+    const auto reported = monotone(progress);
+    return ablate(m, makeBatches(data, engine.config(), m.device, false), maskTensor(headMask, engine.config(), m.device), reported);
 }
 
 FloatArray headGateValues(const Engine& engine) {
     const ModelConfig& c = engine.config();
     if (!c.headGates) return {};
-    // Gates do not depend on the input: a one-token run reads them from the engine's own weights.
-    RunRequest req;
-    req.tokenIds = {0};
-    req.capture.logits = false;
+    // Gates do not depend on the input: read from the model itself (a run would replace the engine's kept run).
+    torch::NoGradGuard noGrad;
     std::vector<float> gates;
-    for (const auto& layer : engine.run(req).layers) gates.insert(gates.end(), layer.gate.begin(), layer.gate.end());
+    for (int l = 0; l < c.nLayer; ++l) {
+        const auto row = toVector(modelOf(engine).gates(l));
+        gates.insert(gates.end(), row.begin(), row.end());
+    }
     return FloatArray({c.nLayer, c.nHead}, std::move(gates));
 }
 
-PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& o) {
+PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& o, const AnalysisProgress& progress) {
     const ModelConfig& c = engine.config();
     const int N = c.nLayer * c.nHead;
     if (!(o.stepPercent > 0 && o.stepPercent <= 100)) throw Error("--step-percent", "must lie in (0, 100]");
     if (o.order == PruneOrder::Gate && !c.headGates) throw Error("--order", "gate needs a model with head gates");
-    const Loaded m = loadModel(engine);
+    const EngineModel m = engineModel(engine);
     const auto batches = makeBatches(data, c, m.device, false);
     std::vector<float> mask = toVector(maskTensor(o.headMask, c, m.device));
     const int perStep = std::max(1, static_cast<int>(std::lround(o.stepPercent / 100.0 * N)));
+
+    // Progress over the whole curve, in units of one scoring pass over the data: importance costs about three
+    // (forward and backward), ablation L*H + 1.
+    const auto reported = monotone(progress);
+    const auto alive0 = static_cast<int>(std::count_if(mask.begin(), mask.end(), [](float v) { return v != 0.0f; }));
+    const int pruneSteps = (alive0 + perStep - 1) / perStep;
+    constexpr double kImportanceCost = 3;
+    double total = 1 + pruneSteps, done = 0;
+    if (o.order == PruneOrder::ImportanceOnce) total += kImportanceCost;
+    if (o.order == PruneOrder::Importance) total += kImportanceCost * pruneSteps;
+    if (o.order == PruneOrder::Ablation) total += N + 1;
+    auto piece = [&](double cost) {   // the next `cost` units of the curve
+        auto p = part(reported, done / total, (done + cost) / total);
+        done += cost;
+        return p;
+    };
+    auto maskNow = [&]() { return torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device); };   // [L,H]
 
     PruningCurve curve;
     auto record = [&]() {
         CurveStep s;
         s.headsPruned = static_cast<int>(curve.order.size());
         s.fractionPruned = static_cast<double>(s.headsPruned) / N;
-        s.score = scoreMasks(m, batches, torch::tensor(mask).view({1, c.nLayer, c.nHead}).to(m.device)).front();
+        s.score = scoreMasks(m, batches, maskNow().unsqueeze(0), piece(1)).front();
         curve.steps.push_back(s);
     };
     for (int j = 0; j < N; ++j)
@@ -238,9 +290,9 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
     // Rank: lower is pruned first; ties go to the lower (layer, head) index.
     std::vector<double> rank(static_cast<size_t>(N), 0.0);
     auto setRank = [&](const std::vector<float>& v) { for (int j = 0; j < N; ++j) rank[static_cast<size_t>(j)] = v[static_cast<size_t>(j)]; };
-    if (o.order == PruneOrder::ImportanceOnce) setRank(toVector(importance(m, data, torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device), o.normalizeByLayer)));
+    if (o.order == PruneOrder::ImportanceOnce) setRank(toVector(importance(m, data, maskNow(), o.normalizeByLayer, piece(kImportanceCost))));
     if (o.order == PruneOrder::Gate) setRank(headGateValues(engine).toVector());
-    if (o.order == PruneOrder::Ablation) setRank(ablate(m, batches, torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device)).deltaLoss.toVector());
+    if (o.order == PruneOrder::Ablation) setRank(ablate(m, batches, maskNow(), piece(N + 1)).deltaLoss.toVector());
     if (o.order == PruneOrder::Random) {
         std::vector<int> perm(static_cast<size_t>(N));
         std::iota(perm.begin(), perm.end(), 0);
@@ -251,7 +303,7 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
     }
     while (static_cast<int>(curve.order.size()) < N) {
         if (o.order == PruneOrder::Importance)
-            setRank(toVector(importance(m, data, torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device), o.normalizeByLayer)));
+            setRank(toVector(importance(m, data, maskNow(), o.normalizeByLayer, piece(kImportanceCost))));
         std::vector<int> alive;
         for (int j = 0; j < N; ++j)
             if (mask[static_cast<size_t>(j)] != 0.0f) alive.push_back(j);
@@ -262,6 +314,7 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
         }
         record();
     }
+    report(reported, 1.0);
     return curve;
 }
 

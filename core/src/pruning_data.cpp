@@ -127,9 +127,24 @@ MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, cons
     return s;
 }
 
-std::vector<BudgetStep> contextMemoryCurve(const Engine& engine, const Task& task, int n, uint64_t seed) {
-    // An infinite tolerance accepts every greedy step, so the search runs until each layer keeps one token.
-    return searchContextBudgets(engine, task, n, seed, std::numeric_limits<double>::infinity());
+std::vector<BudgetStep> contextMemoryCurve(const Engine& engine, const Task& task, int n, uint64_t seed,
+                                           const AnalysisProgress& progress) {
+    // An infinite tolerance accepts every greedy step, so the search runs until each layer keeps one token:
+    // every step shrinks one layer's budget as searchContextBudgets does, so the step count is known up front.
+    int shrinksPerLayer = 0;
+    for (int k = task.maxLength(); k > 1; k = std::max(1, k - std::max(1, k / 8))) ++shrinksPerLayer;
+    const double steps = 1.0 + static_cast<double>(engine.config().nLayer) * shrinksPerLayer;
+    double done = 0, last = -1;
+    auto report = [&](double fraction) {
+        fraction = std::min(1.0, std::max(last, fraction));
+        if (fraction == last) return;
+        last = fraction;
+        if (progress && !progress(fraction)) throw Cancelled{};
+    };
+    auto curve = searchContextBudgets(engine, task, n, seed, std::numeric_limits<double>::infinity(),
+                                      [&](const BudgetStep&) { report(++done / steps); });
+    report(1.0);
+    return curve;
 }
 
 } // namespace headlight

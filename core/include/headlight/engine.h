@@ -40,7 +40,14 @@ public:
     // Encodes with the model's tokenizer; throws headlight::Error for empty text or unknown characters.
     std::vector<int64_t> encode(const std::string& text) const;
     // Validates ids, the mask and the capture filter, then runs. Throws headlight::Error on bad input.
+    // Incremental recomputation: the engine keeps the last run's input to every layer. A run of the same tokens,
+    // context budget and capture whose head mask first differs from the last run's at layer l recomputes
+    // layers l..L-1 only and reuses the earlier layers' captures (bit-identical to a full run).
+    // Trace::timings.firstLayerRun says where the forward pass started. Safe to call from several threads.
     Trace run(const RunRequest& request) const;
+    // On by default; off = every run is a full forward pass (for benchmarks and tests).
+    void setReuseActivations(bool reuse);
+    bool reuseActivations() const;
 
     // Parameter count (all tensors) and a JSON description of the model.
     int64_t parameterCount() const;

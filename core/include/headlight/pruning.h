@@ -8,12 +8,21 @@
 #include "headlight/training.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace headlight {
+
+// Long analyses report progress between batches or steps, `fraction` in [0,1]. Returning false stops the work:
+// the function then throws Cancelled (an empty function never stops it).
+using AnalysisProgress = std::function<bool(double fraction)>;
+struct Cancelled : std::runtime_error {
+    Cancelled() : std::runtime_error("cancelled") {}
+};
 
 // The examples a what-if is measured on: token ids and which next-token predictions count.
 struct ExampleSet {
@@ -47,7 +56,7 @@ MaskedScore scoreWithMask(const Engine& engine, const ExampleSet& data, const st
 // pruned); heads whose mask is 0 get importance 0. `normalizeByLayer` divides each layer's row by its l2 norm.
 // One forward and one backward pass per batch of examples. Returns [L,H].
 FloatArray headImportance(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask = {},
-                          bool normalizeByLayer = false);
+                          bool normalizeByLayer = false, const AnalysisProgress& progress = {});
 
 struct Ablation {
     MaskedScore baseline;   // under `headMask`
@@ -55,7 +64,8 @@ struct Ablation {
     FloatArray deltaMetric; // [L,H] the same for the accuracy
 };
 // Every head ablated alone, in batches: heads ride on the batch axis (mask [B,L,H], one zero per row).
-Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask = {});
+Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask = {},
+                     const AnalysisProgress& progress = {});
 
 enum class PruneOrder {
     Importance,       // headImportance recomputed after every step, least important first
@@ -86,7 +96,8 @@ struct PruningCurve {
     std::vector<CurveStep> steps;                  // step 0 = the starting mask; the last prunes every head
     std::vector<std::pair<int, int>> order;        // all L*H heads (layer, head): initially pruned first, then as removed
 };
-PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& options);
+PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& options,
+                          const AnalysisProgress& progress = {});
 
 // Deterministic gate values [L,H] of a gated model; empty for a model without head gates.
 FloatArray headGateValues(const Engine& engine);
@@ -95,7 +106,8 @@ FloatArray headGateValues(const Engine& engine);
 MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, const std::vector<int>& budgets);
 // Loss versus memory: the greedy search of searchContextBudgets run without a tolerance, until every layer's
 // budget is 1 token; each step's memory and evaluation (the unpruned model first).
-std::vector<BudgetStep> contextMemoryCurve(const Engine& engine, const Task& task, int n, uint64_t seed);
+std::vector<BudgetStep> contextMemoryCurve(const Engine& engine, const Task& task, int n, uint64_t seed,
+                                           const AnalysisProgress& progress = {});
 
 // --- files ---
 

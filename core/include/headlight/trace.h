@@ -43,6 +43,7 @@ struct Timings {
     double forwardMs = 0;   // the model's forward pass, capture included
     double lossMs = 0;      // log-softmax and next-token loss
     double exportMs = 0;    // moving captured tensors to host value arrays
+    int firstLayerRun = 0;  // incremental recomputation started at this layer (0 = full forward pass)
     double totalMs() const { return forwardMs + lossMs + exportMs; }
 };
 

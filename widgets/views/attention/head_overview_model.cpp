@@ -23,21 +23,48 @@ void HeadOverviewModel::setMetric(const QString& id) {
     endResetModel();
 }
 
+namespace {
+const QString kImportance = QStringLiteral("importance");
+const QString kAblation = QStringLiteral("ablation");
+} // namespace
+
+const FloatArray* HeadOverviewModel::scoreArray(const QString& id) const {
+    if (!snapshot_.scores || !snapshot_.model) return nullptr;
+    const FloatArray* a = id == kImportance ? &snapshot_.scores->importance : id == kAblation ? &snapshot_.scores->ablationDeltaLoss : nullptr;
+    const auto& c = snapshot_.model->config;
+    return a && a->rank() == 2 && a->dim(0) == c.nLayer && a->dim(1) == c.nHead ? a : nullptr;
+}
+
+QString HeadOverviewModel::metricNameFor(const QString& id) {
+    if (id == kImportance) return tr("Head importance I_h");
+    if (id == kAblation) return tr("Loss change, pruned alone");
+    const auto known = headMetricFromId(id.toStdString());
+    return known ? tr(headMetricInfo(*known).name) : id;
+}
+
 HeadMetric HeadOverviewModel::shownMetric() const {
     const auto requested = headMetricFromId(requested_.toStdString());
     if (requested && (!snapshot_.model || headMetricAvailable(*requested, snapshot_.model->config))) return *requested;
     return HeadMetric::Entropy;
 }
 
-QString HeadOverviewModel::metric() const { return QString::fromLatin1(headMetricInfo(shownMetric()).id); }
-QString HeadOverviewModel::metricName() const { return tr(headMetricInfo(shownMetric()).name); }
-QString HeadOverviewModel::metricUnit() const { return tr(headMetricInfo(shownMetric()).unit); }
+QString HeadOverviewModel::metric() const {
+    if (scoreArray(requested_)) return requested_;
+    return QString::fromLatin1(headMetricInfo(shownMetric()).id);
+}
+QString HeadOverviewModel::metricName() const { return metricNameFor(metric()); }
+QString HeadOverviewModel::metricUnit() const {
+    if (scoreArray(requested_)) return requested_ == kAblation ? tr("nats") : QString();
+    return tr(headMetricInfo(shownMetric()).unit);
+}
 
 QStringList HeadOverviewModel::availableMetrics() const {
     QStringList ids;
     for (const auto& info : headMetrics())
         if (!snapshot_.model || headMetricAvailable(info.metric, snapshot_.model->config))
             ids << QString::fromLatin1(info.id);
+    for (const QString& id : {kImportance, kAblation})
+        if (scoreArray(id)) ids << id;
     return ids;
 }
 
@@ -48,7 +75,8 @@ void HeadOverviewModel::recompute() {
         return;
     }
     const ModelConfig& config = snapshot_.model->config;
-    values_ = computeHeadMetric(shownMetric(), *snapshot_.trace, config);
+    const FloatArray* scores = scoreArray(requested_);
+    values_ = scores ? *scores : computeHeadMetric(shownMetric(), *snapshot_.trace, config);
     states_ = headStates(*snapshot_.trace, config);
 }
 
@@ -65,6 +93,13 @@ double HeadOverviewModel::maximum() const {
     double best = std::numeric_limits<double>::quiet_NaN();
     for (float v : values_)
         if (std::isfinite(v) && !(v <= best)) best = v;
+    return best;
+}
+
+double HeadOverviewModel::minimum() const {
+    double best = std::numeric_limits<double>::quiet_NaN();
+    for (float v : values_)
+        if (std::isfinite(v) && !(v >= best)) best = v;
     return best;
 }
 

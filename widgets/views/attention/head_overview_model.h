@@ -22,7 +22,8 @@ public:
 
     // Recomputes every value for this run (resets the model: the model's shape may change).
     void setSnapshot(const RunSnapshot& snapshot);
-    // Chooses the metric by id ("entropy", "max_weight", "gate", "p_open", "span", "masking", "memory_share").
+    // Chooses the metric by id ("entropy", "max_weight", "gate", "p_open", "span", "masking", "memory_share",
+    // and, once an analysis computed them, "importance" and "ablation" from the snapshot's HeadScores).
     // The request is kept: an id this model lacks (or an unknown one) shows entropy until a model has it.
     void setMetric(const QString& id);
     QString requestedMetric() const { return requested_; }
@@ -30,12 +31,14 @@ public:
     QString metricName() const;             // "Attention entropy"
     QString metricUnit() const;             // "nats", "tokens" or ""
     QStringList availableMetrics() const;   // ids, for the current model (entropy and max_weight always)
+    static QString metricNameFor(const QString& id);
 
     double value(int layer, int head) const;   // NaN outside the table or where not captured
     bool isClosed(int layer, int head) const;
     bool isPruned(int layer, int head) const;
     // The largest finite value (NaN when none): the colour scale's upper end for unbounded metrics.
     double maximum() const;
+    double minimum() const;   // the smallest finite value (NaN when none)
     // How a value is shown in cells: 3 significant digits, "n/a" for NaN.
     static QString format(double value);
 
@@ -48,6 +51,8 @@ public:
 private:
     void recompute();
     HeadMetric shownMetric() const;
+    // The snapshot's score array for a score metric id ("importance", "ablation"), null when not computed.
+    const FloatArray* scoreArray(const QString& id) const;
 
     RunSnapshot snapshot_;
     QString requested_ = QStringLiteral("entropy");

@@ -66,8 +66,13 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
         upper = std::max(std::log(std::max(1, tokens)), std::isfinite(maximum) ? maximum : 0.0);
     else if (model.metric() == QLatin1String("span"))
         upper = std::isfinite(maximum) ? std::max(maximum, 1.0) : 1.0;
+    else if (model.metric() == QLatin1String("importance") || model.metric() == QLatin1String("ablation"))
+        upper = std::isfinite(maximum) && maximum > 0 ? maximum : 1e-6;
     if (!(upper > 0)) upper = 1.0;
-    map_->setDataRange(QCPRange(0, upper));
+    // Ablation deltas can be negative (pruning the head helped): the scale then starts below 0.
+    const double minimum = model.minimum();
+    const double lower = model.metric() == QLatin1String("ablation") && std::isfinite(minimum) ? std::min(0.0, minimum) : 0.0;
+    map_->setDataRange(QCPRange(lower, upper));
     const QString unit = model.metricUnit();
     scale_->axis()->setLabel(unit.isEmpty() ? model.metricName() : QStringLiteral("%1 (%2)").arg(model.metricName(), unit));
 
@@ -89,7 +94,7 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
             text->setText(HeadOverviewModel::format(v));
             text->setFont(style.font);
             // Dark cells (low end of the gradient) get light text.
-            const bool dark = std::isfinite(v) && v < 0.6 * upper;
+            const bool dark = std::isfinite(v) && v < lower + 0.6 * (upper - lower);
             text->setColor(!std::isfinite(v) ? style.foreground : dark ? QColor(Qt::white) : QColor(Qt::black));
             text->setSelectable(false);
             marks_ << text;

@@ -5,6 +5,8 @@
 #include "views/attention/view_support.h"
 
 #include <QComboBox>
+#include <algorithm>
+#include <QKeyEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
@@ -40,6 +42,9 @@ OverviewView::OverviewView(HeadSelection* selection, QWidget* parent)
         emit metricChanged(id);
     });
     onPlotClick(plot_, [this](QMouseEvent* event) { clicked(event); });
+    // Keys reach the view when the plot has focus (it does not use them itself).
+    setFocusPolicy(Qt::StrongFocus);
+    plot_->setFocusPolicy(Qt::ClickFocus);
     plot_->setToolTipDuration(-1);
     connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
         const auto head = controller_->headAt(event->position());
@@ -53,14 +58,19 @@ OverviewView::~OverviewView() = default;
 QString OverviewView::explanation() const {
     return tr("<p>Every attention head of the model at once: one row per layer, one column per head. "
               "The colour is the number chosen above, computed for this run. Click a head to show it in the "
-              "other views; Ctrl+click adds heads to compare.</p>"
+              "other views; Ctrl+click adds heads to compare. Shift+click prunes a head (or restores it); "
+              "the arrow keys move the current head and Space prunes or restores it. The What if panel shows what "
+              "pruning changed.</p>"
               "<p><b>Entropy</b> of head h: mean over queries i of "
               "<i>H<sub>i</sub> = &minus;&Sigma;<sub>j</sub> p<sub>ij</sub> ln p<sub>ij</sub></i> (nats): 0 = looks at one "
               "token, ln T = spreads evenly. <b>Largest weight</b>: mean of max<sub>j</sub> p<sub>ij</sub>. "
               "<b>Gate</b> g and <b>P(open)</b> (Voita et al.): a red cross marks a head whose gate is closed (g = 0). "
               "<b>Span</b> z in tokens (Sukhbaatar et al.). <b>Masking</b>: mean of min(F<sub>ij</sub>, 1) over "
               "earlier keys, the same for all heads of a layer (Leviathan et al.). <b>Memory</b>: share of "
-              "attention on the persistent memory slots. A dashed stroke marks a head pruned for this run.</p>");
+              "attention on the persistent memory slots. A dashed stroke marks a head pruned for this run.</p>"
+              "<p>After an analysis (Analysis panel): <b>Head importance</b> (Michel et al. 2019) "
+              "<i>I<sub>h</sub> = E<sub>x</sub> |&part;L(x)/&part;&xi;<sub>h</sub>|</i>, the loss gradient with respect "
+              "to the head's mask, and <b>Loss change, pruned alone</b>: L(head h pruned) &minus; L.</p>");
 }
 
 void OverviewView::setMetric(const QString& id) {
@@ -78,17 +88,17 @@ void OverviewView::fillMetricBox() {
     const QSignalBlocker block(metricBox_);
     metricBox_->clear();
     for (const QString& id : model_->availableMetrics()) {
-        const auto known = headMetricFromId(id.toStdString());   // every listed id is known
-        metricBox_->addItem(tr(headMetricInfo(*known).name), id);
+        metricBox_->addItem(HeadOverviewModel::metricNameFor(id), id);
     }
     metricBox_->setCurrentIndex(metricBox_->findData(model_->metric()));
 }
 
 void OverviewView::refresh() {
     const RunSnapshot& run = snapshot();
-    if (run.trace != shownTrace_ || run.model != shownModel_) {
+    if (run.trace != shownTrace_ || run.model != shownModel_ || run.scores != shownScores_) {
         shownTrace_ = run.trace;
         shownModel_ = run.model;
+        shownScores_ = run.scores;
         model_->setSnapshot(run);
         fillMetricBox();
     }
@@ -104,10 +114,32 @@ void OverviewView::clicked(QMouseEvent* event) {
     if (event->button() != Qt::LeftButton || !snapshot().valid()) return;
     const auto head = controller_->headAt(event->position());
     if (!head) return;
-    if (event->modifiers() & Qt::ControlModifier)
+    if (event->modifiers() & Qt::ControlModifier) {
         selection()->toggle(*head);
-    else
+    } else if (event->modifiers() & Qt::ShiftModifier) {
         selection()->setCurrent(*head);
+        emit pruneToggled(head->layer, head->head);
+    } else {
+        selection()->setCurrent(*head);
+    }
+}
+
+void OverviewView::keyPressEvent(QKeyEvent* event) {
+    const RunSnapshot& run = snapshot();
+    if (!run.valid()) return TraceView::keyPressEvent(event);
+    HeadRef h = selection()->current();
+    switch (event->key()) {
+    case Qt::Key_Left: h.head = std::max(0, h.head - 1); break;
+    case Qt::Key_Right: h.head = std::min(run.heads() - 1, h.head + 1); break;
+    case Qt::Key_Up: h.layer = std::max(0, h.layer - 1); break;     // layer 0 is drawn on top
+    case Qt::Key_Down: h.layer = std::min(run.layers() - 1, h.layer + 1); break;
+    case Qt::Key_Space:
+    case Qt::Key_Delete:
+        emit pruneToggled(h.layer, h.head);
+        return;
+    default: return TraceView::keyPressEvent(event);
+    }
+    selection()->setCurrent(h);
 }
 
 void OverviewView::exportFigure(const QString& path, const ExportOptions& options) {

@@ -1,11 +1,13 @@
 #pragma once
-// The head overview: every head of the model at once, coloured by a chosen metric; click to select a head.
+// The head overview: every head of the model at once, coloured by a chosen metric; click to select a head,
+// Shift+click (or Space on the current head) to prune or restore it.
 #include "trace_view.h"
 
 #include <memory>
 
 class QComboBox;
 class QCustomPlot;
+class QKeyEvent;
 class QMouseEvent;
 
 namespace headlight {
@@ -36,9 +38,12 @@ public:
 signals:
     // The user picked another metric.
     void metricChanged(const QString& id);
+    // The user asked to prune the head, or restore it when pruned (the window owns the head mask).
+    void pruneToggled(int layer, int head);
 
 protected:
     void refresh() override;
+    void keyPressEvent(QKeyEvent* event) override;
 
 private:
     void fillMetricBox();
@@ -51,6 +56,7 @@ private:
     // The run the model was computed for (held, so a new run is never mistaken for it).
     std::shared_ptr<const Trace> shownTrace_;
     std::shared_ptr<const ModelInfo> shownModel_;
+    std::shared_ptr<const HeadScores> shownScores_;
 };
 
 } // namespace headlight

@@ -42,9 +42,7 @@ SelectiveView::SelectiveView(HeadSelection* selection, QWidget* parent) : TraceV
     budgetRow_->addStretch(1);
     budgetRow_->addWidget(applyBudget_);
     connect(applyBudget_, &QPushButton::clicked, this, [this] {
-        std::vector<int> budgets;
-        for (QSpinBox* box : budgetBoxes_) budgets.push_back(box->value());
-        emit budgetRequested(budgets);
+        emit budgetRequested(budgets());
     });
 
     layout->addWidget(plot, 1);
@@ -83,6 +81,12 @@ QCustomPlot* SelectiveView::plot() const { return controller_->plot(); }
 
 QString SelectiveView::notice() const { return notice_->text(); }
 
+std::vector<int> SelectiveView::budgets() const {
+    std::vector<int> out;
+    for (QSpinBox* box : budgetBoxes_) out.push_back(box->value());
+    return out;
+}
+
 void SelectiveView::syncControls() {
     const RunSnapshot& run = snapshot();
     const int T = run.tokens(), L = run.layers();
@@ -90,17 +94,44 @@ void SelectiveView::syncControls() {
         shownTrace_ = run.trace.get();
         step_ = -1;
         if (static_cast<int>(budgetBoxes_.size()) != L) {
-            for (QSpinBox* box : budgetBoxes_) delete box;
+            for (QWidget* cell : budgetCells_) delete cell;
+            budgetCells_.clear();
             budgetBoxes_.clear();
+            budgetSliders_.clear();
             for (int l = 0; l < L; ++l) {
-                auto* box = new QSpinBox(this);
+                // A slider to drag (the run follows on release) and a box for exact values, kept in step.
+                auto* cell = new QWidget(this);
+                auto* row = new QHBoxLayout(cell);
+                row->setContentsMargins(0, 0, 0, 0);
+                auto* box = new QSpinBox(cell);
                 box->setRange(0, std::max(run.model->config.nPositions, 1));
                 box->setSpecialValueText(tr("unlimited"));
                 box->setPrefix(tr("L%1: ").arg(l));
                 box->setToolTip(tr("Most tokens layer %1 keeps (0 = unlimited)").arg(l));
-                budgetRow_->insertWidget(1 + l, box);
+                auto* slider = new QSlider(Qt::Horizontal, cell);
+                slider->setTracking(false);   // one run when the drag ends, not one per pixel
+                slider->setMinimumWidth(80);
+                slider->setToolTip(tr("Drag to set layer %1's budget; the text reruns when you let go (far left = unlimited)").arg(l));
+                connect(slider, &QSlider::sliderMoved, box, &QSpinBox::setValue);
+                connect(box, QOverload<int>::of(&QSpinBox::valueChanged), slider, [slider](int v) {
+                    const QSignalBlocker block(slider);
+                    slider->setValue(std::min(v, slider->maximum()));
+                });
+                connect(slider, &QSlider::valueChanged, this, [this, box](int v) {
+                    box->setValue(v);
+                    emit budgetRequested(budgets());
+                });
+                row->addWidget(box);
+                row->addWidget(slider);
+                budgetRow_->insertWidget(1 + l, cell);
+                budgetCells_.push_back(cell);
                 budgetBoxes_.push_back(box);
+                budgetSliders_.push_back(slider);
             }
+        }
+        for (QSlider* slider : budgetSliders_) {
+            const QSignalBlocker block(slider);
+            slider->setRange(0, std::max(T, 1));   // beyond the text's length a budget never binds
         }
         // Show the budgets this run used where the trace reveals them; keep the user's values otherwise.
         const std::vector<int> used = SelectiveController::budgetsOf(run);

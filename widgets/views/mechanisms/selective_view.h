@@ -36,6 +36,9 @@ public:
     QSlider* stepSlider() const { return stepSlider_; }
     // Per-layer budget boxes (0 = unlimited) and the button that asks for a run with them.
     const std::vector<QSpinBox*>& budgetBoxes() const { return budgetBoxes_; }
+    // Per-layer sliders beside the boxes: letting go of one asks for a run with every layer's budget.
+    const std::vector<QSlider*>& budgetSliders() const { return budgetSliders_; }
+    std::vector<int> budgets() const;
     QPushButton* applyBudgetButton() const { return applyBudget_; }
 
 signals:
@@ -56,6 +59,8 @@ private:
     QSpinBox* stepBox_;
     QHBoxLayout* budgetRow_;
     std::vector<QSpinBox*> budgetBoxes_;
+    std::vector<QSlider*> budgetSliders_;
+    std::vector<QWidget*> budgetCells_;   // box + slider per layer
     QPushButton* applyBudget_;
     const void* shownTrace_ = nullptr;   // the run the controls were set up for
     int shownQuery_ = -1;

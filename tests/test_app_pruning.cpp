@@ -1,0 +1,259 @@
+// End to end in the main window: pruning heads from the overview (mouse and keyboard), the presets, the
+// comparison against the unpruned run, and the background analyses (importance, ablation, curves, memory).
+#include "head_selection.h"
+#include "main_window.h"
+#include "model_session.h"
+#include "settings.h"
+#include "trace_view.h"
+#include "views/attention/head_overview_model.h"
+#include "views/attention/overview_controller.h"
+#include "views/attention/overview_view.h"
+#include "views/pruning/analysis_view.h"
+#include "views/pruning/whatif_view.h"
+
+#include "headlight/engine.h"
+#include "headlight/pruning.h"
+#include "headlight/what_if.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace headlight;
+
+namespace {
+
+const QString kSamples = QStringLiteral(HEADLIGHT_SOURCE_DIR "/sample_models");
+const QString kGates = kSamples + QStringLiteral("/induction-gates");
+const QString kSelective = kSamples + QStringLiteral("/assign-selective");
+
+std::vector<float> maskOf(const RunSnapshot& s) { return {s.trace->headMask.begin(), s.trace->headMask.end()}; }
+
+} // namespace
+
+class TestAppPruning : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<Settings> settings_;
+    std::unique_ptr<MainWindow> window_;
+
+    OverviewView* overview() const { return qobject_cast<OverviewView*>(window_->view(QStringLiteral("overview"))); }
+    AnalysisView* analysis() const { return qobject_cast<AnalysisView*>(window_->view(QStringLiteral("analysis"))); }
+
+    RunSnapshot waitForRun(const std::function<void()>& action) {
+        QSignalSpy shown(window_.get(), &MainWindow::snapshotShown);
+        action();
+        if (!shown.wait(30000)) return {};
+        return shown.last().at(0).value<RunSnapshot>();
+    }
+    AnalysisResult waitForAnalysis(const std::function<void()>& action) {
+        QSignalSpy shown(window_.get(), &MainWindow::analysisShown);
+        action();
+        if (!shown.wait(60000)) return {};
+        return shown.last().at(0).value<AnalysisResult>();
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        settings_ = std::make_unique<Settings>(dir_.filePath(QStringLiteral("settings.ini")));
+        window_ = std::make_unique<MainWindow>(*settings_);
+        window_->resize(1400, 900);
+        window_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+        const RunSnapshot s = waitForRun([&] { window_->openModel(kGates); });
+        QVERIFY(s.valid());
+        QVERIFY(!s.pruned());
+    }
+
+    void shiftClickPrunesAndRestoresAHead() {
+        auto* plot = overview()->plot();
+        plot->replot();
+        const HeadRef target{1, 2};
+        const QPoint at = overview()->controller()->cellCenter(target).toPoint();
+        RunSnapshot s = waitForRun([&] { QTest::mouseClick(plot, Qt::LeftButton, Qt::ShiftModifier, at); });
+        QVERIFY(s.pruned());
+        QCOMPARE(window_->selection()->current(), target);
+        QCOMPARE(prunedHeadCount(maskOf(s)), 1);
+        QCOMPARE(s.trace->headMask.at({1, 2}), 0.0f);
+        QVERIFY(overview()->controller()->prunedMarks().contains(target));
+        // Only layer 1 (the last) had to be recomputed.
+        QCOMPARE(s.trace->timings.firstLayerRun, 1);
+        // The comparison is against the unpruned run of the same text.
+        QCOMPARE(s.baseline->tokenIds, s.trace->tokenIds);
+        QCOMPARE(prunedHeadCount({s.baseline->headMask.begin(), s.baseline->headMask.end()}), 0);
+        QVERIFY(std::abs(s.comparison->lossAfter - s.trace->meanLoss()) < 1e-9);
+        QVERIFY(std::abs(s.comparison->lossBefore - s.baseline->meanLoss()) < 1e-9);
+        QCOMPARE(window_->view(QStringLiteral("whatif"))->snapshot().comparison, s.comparison);
+        // The incremental run equals a full forward pass with the same mask, to the bit.
+        Engine engine = Engine::load(kGates.toStdString());
+        engine.setReuseActivations(false);
+        RunRequest request;
+        request.tokenIds = s.trace->tokenIds;
+        request.headMask = maskOf(s);
+        const Trace full = engine.run(request);
+        QCOMPARE(full.logits.size(), s.trace->logits.size());
+        QVERIFY(std::equal(full.logits.begin(), full.logits.end(), s.trace->logits.begin()));
+
+        // The legend line moved the grid; click the cell where it is now, after the double-click interval.
+        plot->replot();
+        const QPoint again = overview()->controller()->cellCenter(target).toPoint();
+        s = waitForRun([&] {
+            QTest::mouseClick(plot, Qt::LeftButton, Qt::ShiftModifier, again, QApplication::doubleClickInterval() + 50);
+        });
+        QVERIFY(s.valid());
+        QVERIFY(!s.pruned());
+        QVERIFY(window_->headMask().empty());
+    }
+
+    void theKeyboardMovesAndPrunes() {
+        window_->selection()->setCurrent({0, 0});
+        overview()->setFocus();
+        QTest::keyClick(overview(), Qt::Key_Right);
+        QTest::keyClick(overview(), Qt::Key_Down);
+        QCOMPARE(window_->selection()->current(), (HeadRef{1, 1}));
+        RunSnapshot s = waitForRun([&] { QTest::keyClick(overview(), Qt::Key_Space); });
+        QVERIFY(s.valid());
+        QCOMPARE(s.trace->headMask.at({1, 1}), 0.0f);
+        QCOMPARE(prunedHeadCount(maskOf(s)), 1);
+        s = waitForRun([&] { QTest::keyClick(overview(), Qt::Key_Space); });
+        QVERIFY(s.valid());
+        QVERIFY(!s.pruned());
+    }
+
+    void pruningTheClosedGatesChangesNothing() {
+        const RunSnapshot s = waitForRun([&] { window_->applyPreset(WhatIfPreset::PruneClosedGates, 1); });
+        QVERIFY(s.pruned());
+        QCOMPARE(prunedHeadCount(maskOf(s)), 4);   // the model card's 4 closed heads
+        for (int l = 0; l < s.layers(); ++l)
+            for (int h = 0; h < s.heads(); ++h)
+                QCOMPARE(s.trace->headMask.at({l, h}) == 0.0f, s.trace->layer(l)->gate.at({h}) == 0.0f);
+        QVERIFY2(s.comparison->maxAbsLogitChange < 1e-5, qPrintable(QString::number(s.comparison->maxAbsLogitChange)));
+        for (float kl : s.comparison->kl) QVERIFY(std::abs(kl) < 1e-6);
+        const RunSnapshot restored = waitForRun([&] { window_->applyPreset(WhatIfPreset::RestoreAll, 1); });
+        QVERIFY(restored.valid());
+        QVERIFY(!restored.pruned());
+    }
+
+    void importancePresetsComputeImportanceFirst() {
+        QSignalSpy analysed(window_.get(), &MainWindow::analysisShown);
+        const RunSnapshot s = waitForRun([&] { window_->applyPreset(WhatIfPreset::PruneLeastImportant, 3); });
+        QCOMPARE(analysed.count(), 1);
+        QVERIFY(s.scores && !s.scores->importance.empty());
+        QCOMPARE(prunedHeadCount(maskOf(s)), 3);
+        // The three pruned heads are the three with the smallest importance.
+        const auto expected = pruneLeastImportant(s.scores->importance, 3);
+        QCOMPARE(maskOf(s), expected);
+        // Importance now colours the overview.
+        QVERIFY(overview()->model()->availableMetrics().contains(QStringLiteral("importance")));
+
+        const RunSnapshot kept = waitForRun([&] { window_->applyPreset(WhatIfPreset::KeepMostImportant, 2); });
+        QCOMPARE(prunedHeadCount(maskOf(kept)), kept.layers() * kept.heads() - 2);
+        QCOMPARE(maskOf(kept), keepMostImportant(s.scores->importance, 2));
+        waitForRun([&] { window_->applyPreset(WhatIfPreset::RestoreAll, 1); });
+    }
+
+    void importanceMatchesTheEngineAndColoursTheOverview() {
+        const AnalysisResult r = waitForAnalysis([&] { analysis()->button(AnalysisKind::Importance)->click(); });
+        QCOMPARE(r.kind, AnalysisKind::Importance);
+        const Engine engine = Engine::load(kGates.toStdString());
+        const FloatArray expected = headImportance(engine, ExampleSet::fromText(engine, window_->snapshot().text.toStdString()));
+        QCOMPARE(r.importance.shape(), expected.shape());
+        for (int64_t i = 0; i < expected.size(); ++i) QVERIFY(std::abs(r.importance.data()[i] - expected.data()[i]) < 1e-5);
+        auto* model = overview()->model();
+        QCOMPARE(model->metric(), QStringLiteral("importance"));
+        QVERIFY(std::abs(model->value(1, 0) - expected.at({1, 0})) < 1e-5);
+    }
+
+    void ablationBecomesAnOverviewMetric() {
+        const AnalysisResult r = waitForAnalysis([&] { analysis()->button(AnalysisKind::Ablation)->click(); });
+        QCOMPARE(r.ablationDeltaLoss.shape(), (std::vector<int64_t>{2, 4}));
+        QCOMPARE(overview()->model()->metric(), QStringLiteral("ablation"));
+        // Importance stays available next to it.
+        QVERIFY(overview()->model()->availableMetrics().contains(QStringLiteral("importance")));
+        // A closed gate's head changes nothing when ablated.
+        const RunSnapshot& s = window_->snapshot();
+        for (int l = 0; l < 2; ++l)
+            for (int h = 0; h < 4; ++h)
+                if (s.trace->layer(l)->gate.at({h}) == 0.0f) QVERIFY(std::abs(r.ablationDeltaLoss.at({l, h})) < 1e-5);
+    }
+
+    void curvesOfSeveralOrdersArePlottedAndExported() {
+        analysis()->orderBox(PruneOrder::Gate)->setChecked(true);
+        analysis()->stepBox()->setValue(25);
+        const AnalysisResult r = waitForAnalysis([&] { analysis()->button(AnalysisKind::Curves)->click(); });
+        QCOMPARE(int(r.curves.size()), 3);   // importance, gate, random
+        QCOMPARE(int(analysis()->shownCurves().size()), 3);
+        for (const CurveSeries& c : r.curves) {
+            QCOMPARE(int(c.fractionPruned.size()), 5);   // 0, 2, 4, 6, 8 of 8 heads
+            QCOMPARE(c.fractionPruned.back(), 1.0);
+        }
+        // Gate order: the first 4 steps prune closed heads only, so the loss stays at its start up to 50%.
+        const CurveSeries& gate = r.curves[1];
+        QCOMPARE(gate.name, QStringLiteral("gate"));
+        QVERIFY(std::abs(gate.loss[2] - gate.loss[0]) < 1e-5);
+        QCOMPARE(analysis()->curvePlot()->plot()->graphCount(), 6);   // accuracy and loss per order
+        QTemporaryDir out;
+        for (const QString& suffix : exportSuffixes()) {
+            const QString path = out.filePath(QStringLiteral("curves.") + suffix);
+            window_->exportView(analysis(), path, ExportOptions{});
+            QVERIFY(QFileInfo(path).size() > 0);
+        }
+    }
+
+    void cancellingAnAnalysisDeliversNothing() {
+        QSignalSpy shown(window_.get(), &MainWindow::analysisShown);
+        QSignalSpy cancelled(window_->session()->analysisJobs(), &JobTracker::cancelled);
+        analysis()->sourceBox()->setCurrentIndex(analysis()->sourceBox()->findData(int(AnalysisSource::Task)));
+        analysis()->examplesBox()->setValue(4000);
+        analysis()->orderBox(PruneOrder::Importance)->setChecked(true);
+        analysis()->button(AnalysisKind::Curves)->click();
+        QVERIFY(analysis()->cancelButton()->isEnabled());
+        analysis()->cancelButton()->click();
+        QVERIFY(cancelled.wait(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window_->session()->analysisJobs()->busy(), 60000);
+        QCOMPARE(shown.count(), 0);
+        QCOMPARE(analysis()->statusLabel()->text(), QStringLiteral("Cancelled."));
+        analysis()->sourceBox()->setCurrentIndex(0);
+    }
+
+    void aSelectiveModelGetsItsMemoryCurve() {
+        const RunSnapshot s = waitForRun([&] { window_->openModel(kSelective); });
+        QVERIFY(s.valid());
+        QVERIFY(window_->headMask().empty());
+        QVERIFY(!s.scores);   // scores belonged to the previous model
+        QVERIFY(analysis()->button(AnalysisKind::MemoryCurve)->isEnabled());
+        analysis()->examplesBox()->setValue(20);
+        const AnalysisResult r = waitForAnalysis([&] { analysis()->button(AnalysisKind::MemoryCurve)->click(); });
+        QVERIFY(r.memoryCurve.size() >= 2);
+        QCOMPARE(r.memoryCurve.front().memory, r.memoryCurve.front().fullMemory);   // unpruned first
+        for (size_t i = 1; i < r.memoryCurve.size(); ++i) QVERIFY(r.memoryCurve[i].memory < r.memoryCurve[i - 1].memory);
+        QCOMPARE(int(analysis()->shownMemoryCurve().size()), 1);
+        QCOMPARE(analysis()->shownMemoryCurve()[0].fractionPruned.front(), 1.0);
+    }
+
+    void aFileThatIsMissingFailsWithAMessage() {
+        QSignalSpy problems(window_.get(), &MainWindow::problemShown);
+        analysis()->setSourceFile(dir_.filePath(QStringLiteral("missing.txt")));
+        analysis()->button(AnalysisKind::Importance)->click();
+        QVERIFY(problems.wait(30000));
+        QVERIFY2(problems.last().at(0).toString().contains(QStringLiteral("missing.txt")), qPrintable(problems.last().at(0).toString()));
+        for (QMessageBox* box : window_->findChildren<QMessageBox*>()) box->close();
+        QVERIFY(!window_->session()->analysisJobs()->busy());
+    }
+};
+
+QTEST_MAIN(TestAppPruning)
+#include "test_app_pruning.moc"

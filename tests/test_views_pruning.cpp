@@ -1,0 +1,492 @@
+// The what-if panel: its text lines, KL bars, top-5 predictions and attention heatmaps against numbers written
+// here by hand, the gate check, the preset buttons, the nothing-pruned state, clicks, export, and a real run of
+// sample_models/induction-gates with its closed gates pruned.
+#include "test_support.h"
+
+#include "headlight/engine.h"
+#include "headlight/what_if.h"
+#include "views/pruning/whatif_controller.h"
+#include "views/pruning/whatif_view.h"
+
+#include <QFile>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QXmlStreamReader>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+using namespace headlight;
+using headlight::test::tinyConfig;
+using headlight::test::values;
+
+namespace {
+
+constexpr int kT = 4;   // tokens of the hand-made runs; L = 2, H = 2, V = 5
+
+// Layer 1, head 1's attention [T,T] before and after pruning (rows sum to 1, causal).
+const std::vector<float> kBefore11 = {1.0f, 0.0f, 0.0f, 0.0f,  0.5f, 0.5f, 0.0f, 0.0f,
+                                      0.2f, 0.3f, 0.5f, 0.0f,  0.1f, 0.2f, 0.3f, 0.4f};
+const std::vector<float> kAfter11 = {1.0f, 0.0f, 0.0f, 0.0f,   0.9f, 0.1f, 0.0f, 0.0f,
+                                     0.6f, 0.3f, 0.1f, 0.0f,   0.25f, 0.25f, 0.25f, 0.25f};
+const std::vector<float> kUniform = {1.0f, 0.0f, 0.0f, 0.0f,  0.5f, 0.5f, 0.0f, 0.0f,
+                                     1 / 3.0f, 1 / 3.0f, 1 / 3.0f, 0.0f,  0.25f, 0.25f, 0.25f, 0.25f};
+const std::vector<float> kKl = {0.0f, 0.25f, 0.5f, 1.25f};
+
+// Every head uniform except layer 1, head 1 = `head11`; gates [H] per layer when `gates` is non-empty.
+Trace handTrace(const std::vector<float>& head11, std::vector<float> mask, const std::vector<std::vector<float>>& gates) {
+    Trace t;
+    for (int i = 0; i < kT; ++i) {
+        t.tokenIds.push_back(i);
+        t.tokens.push_back(std::string(1, static_cast<char>('a' + i)));
+    }
+    t.headMask = values({2, 2}, std::move(mask));
+    for (int l = 0; l < 2; ++l) {
+        LayerTrace layer;
+        layer.layer = l;
+        layer.heads = {0, 1};
+        std::vector<float> a = kUniform;                                      // head 0
+        a.insert(a.end(), (l == 1 ? head11 : kUniform).begin(), (l == 1 ? head11 : kUniform).end());   // head 1
+        layer.attention = values({2, kT, kT}, a);
+        if (!gates.empty()) layer.gate = values({2}, gates[static_cast<size_t>(l)]);
+        t.layers.push_back(layer);
+    }
+    return t;
+}
+
+RunComparison handComparison(double lossBefore = 0.103, double lossAfter = 0.870, double pplBefore = 1.1085,
+                             double pplAfter = 2.3869, double maxAbsLogitChange = 0.75) {
+    RunComparison c;
+    c.lossBefore = lossBefore;
+    c.lossAfter = lossAfter;
+    c.perplexityBefore = pplBefore;
+    c.perplexityAfter = pplAfter;
+    c.kl = kKl;
+    c.maxAbsLogitChange = maxAbsLogitChange;
+    const float pBefore[5] = {0.5f, 0.2f, 0.15f, 0.1f, 0.05f}, pAfter[5] = {0.4f, 0.3f, 0.12f, 0.1f, 0.08f};
+    for (int p = 0; p < kT; ++p) {
+        const int afterIds[5] = {(p + 2) % 5, p, (p + 1) % 5, (p + 3) % 5, (p + 4) % 5};
+        std::vector<TopPrediction> before, after;
+        for (int r = 0; r < 5; ++r) {
+            before.push_back({(p + r) % 5, pBefore[r]});
+            after.push_back({afterIds[r], pAfter[r]});
+        }
+        c.topBefore.push_back(before);
+        c.topAfter.push_back(after);
+    }
+    return c;
+}
+
+// Closed gates: 0.0 and 1.0; open: 0.1 (0.7) and 1.1 (1.0).
+const std::vector<std::vector<float>> kGates = {{0.0f, 0.7f}, {0.0f, 1.0f}};
+
+RunSnapshot handSnapshot(bool gated, std::vector<float> mask = {1, 0, 1, 0}, RunComparison c = handComparison()) {
+    auto info = std::make_shared<ModelInfo>();
+    info->config = gated ? tinyConfig({"gates"}, 2, 2, 8, 5) : tinyConfig({}, 2, 2, 8, 5);
+    info->name = QStringLiteral("hand-made");
+    info->vocabulary = {"a", "b", "c", "d", "e"};
+    const auto& gates = gated ? kGates : std::vector<std::vector<float>>{};
+    RunSnapshot s;
+    s.model = info;
+    s.trace = std::make_shared<const Trace>(handTrace(kAfter11, std::move(mask), gates));
+    s.baseline = std::make_shared<const Trace>(handTrace(kBefore11, {1, 1, 1, 1}, gates));
+    s.comparison = std::make_shared<const RunComparison>(std::move(c));
+    return s;
+}
+
+std::vector<std::pair<double, double>> barsOf(QCPBars* bars) {
+    std::vector<std::pair<double, double>> out;
+    for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it) out.push_back({it->key, it->value});
+    return out;
+}
+
+void showView(WhatIfView& view) {
+    view.resize(1100, 900);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.plot()->replot();
+}
+
+void verifyExports(TraceView& view, const QString& dir) {
+    ExportOptions options;
+    options.size = QSize(720, 560);
+    options.dpi = 72;
+    for (const QString suffix : {"png", "svg", "pdf"}) {
+        const QString path = dir + "/" + view.id() + "." + suffix;
+        view.exportFigure(path, options);
+        QFile file(path);
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(path));
+        const QByteArray bytes = file.readAll();
+        QVERIFY2(bytes.size() > 200, qPrintable(path));
+        if (suffix == QLatin1String("png")) QVERIFY(bytes.startsWith("\x89PNG"));
+        if (suffix == QLatin1String("pdf")) QVERIFY(bytes.startsWith("%PDF"));
+        if (suffix == QLatin1String("svg")) {
+            QXmlStreamReader xml(bytes);
+            bool sawSvg = false;
+            while (!xml.atEnd())
+                if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("svg")) sawSvg = true;
+            QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+            QVERIFY(sawSvg);
+        }
+    }
+}
+
+} // namespace
+
+class TestViewsPruning : public QObject {
+    Q_OBJECT
+private slots:
+    void summaryLines_data();
+    void summaryLines();
+    void klBarsFollowTheSelection_data();
+    void klBarsFollowTheSelection();
+    void topPredictionsAtThePosition();
+    void heatmapsAreBeforeAfterAndDifference();
+    void gateCheckLine_data();
+    void gateCheckLine();
+    void presetsEmitTheSpinBoxValue();
+    void nothingPrunedClearsThePlots();
+    void clicksSelectPositions();
+    void largeRunsUseMapsNotItems();
+    void exportsEveryFormat();
+    void inductionGatesClosedPruningChangesNothing();
+};
+
+void TestViewsPruning::summaryLines_data() {
+    QTest::addColumn<std::vector<float>>("mask");
+    QTest::addColumn<double>("lossBefore");
+    QTest::addColumn<double>("lossAfter");
+    QTest::addColumn<double>("pplBefore");
+    QTest::addColumn<double>("pplAfter");
+    QTest::addColumn<QString>("pruned");
+    QTest::addColumn<QString>("summary");
+    QTest::newRow("worse") << std::vector<float>{1, 0, 1, 0} << 0.103 << 0.870 << 1.1085 << 2.3869
+                           << "Pruned 2 of 4 heads: 0.1, 1.1" << "Loss 0.103 -> 0.870 (+0.767 nats)  Perplexity 1.11 -> 2.39";
+    QTest::newRow("better") << std::vector<float>{0, 1, 1, 1} << 2.5 << 2.25 << 12.1825 << 9.4877
+                            << "Pruned 1 of 4 heads: 0.0" << "Loss 2.500 -> 2.250 (-0.250 nats)  Perplexity 12.18 -> 9.49";
+}
+
+void TestViewsPruning::summaryLines() {
+    QFETCH(std::vector<float>, mask);
+    QFETCH(double, lossBefore);
+    QFETCH(double, lossAfter);
+    QFETCH(double, pplBefore);
+    QFETCH(double, pplAfter);
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(false, mask, handComparison(lossBefore, lossAfter, pplBefore, pplAfter)));
+    QVERIFY(view.unavailableReason().isEmpty());
+    QTEST(view.prunedLabel()->text(), "pruned");
+    QTEST(view.summaryLabel()->text(), "summary");
+    QCOMPARE(view.id(), QStringLiteral("whatif"));
+    QCOMPARE(view.title(), QStringLiteral("What if"));
+}
+
+void TestViewsPruning::klBarsFollowTheSelection_data() {
+    QTest::addColumn<int>("selected");
+    QTest::addColumn<int>("shown");
+    QTest::newRow("none selected: the last token") << -1 << 3;
+    QTest::newRow("first") << 0 << 0;
+    QTest::newRow("middle") << 2 << 2;
+    QTest::newRow("past the end: the last token") << 9 << 3;
+}
+
+void TestViewsPruning::klBarsFollowTheSelection() {
+    QFETCH(int, selected);
+    QFETCH(int, shown);
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(false));
+    selection.setPosition(selected);   // a selection change alone redraws
+    const auto bars = barsOf(view.controller()->klBars());
+    QCOMPARE(int(bars.size()), kT);
+    for (int i = 0; i < kT; ++i) {
+        QCOMPARE(bars[size_t(i)].first, double(i));
+        QCOMPARE(bars[size_t(i)].second, double(kKl[size_t(i)]));
+    }
+    const auto highlight = barsOf(view.controller()->highlightBar());
+    QCOMPARE(int(highlight.size()), 1);
+    QCOMPARE(highlight[0].first, double(shown));
+    QCOMPARE(highlight[0].second, double(kKl[size_t(shown)]));
+    QCOMPARE(view.controller()->position(), shown);
+    QVERIFY2(view.controller()->titles()[0].contains(QStringLiteral("position %1").arg(shown)),
+             qPrintable(view.controller()->titles()[0]));
+}
+
+void TestViewsPruning::topPredictionsAtThePosition() {
+    HeadSelection selection;
+    selection.setPosition(1);
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(false));
+    WhatIfController* c = view.controller();
+    // Position 1: before ids 1,2,3,4,0; after ids 3,1,2,4,0 (vocabulary a..e).
+    QCOMPARE(c->topLabels(WhatIfSide::Before), (QStringList{"b", "c", "d", "e", "a"}));
+    QCOMPARE(c->topLabels(WhatIfSide::After), (QStringList{"d", "b", "c", "e", "a"}));
+    const std::vector<double> before = {0.5, 0.2, 0.15, 0.1, 0.05}, after = {0.4, 0.3, 0.12, 0.1, 0.08};
+    const auto beforeBars = barsOf(c->topBars(WhatIfSide::Before)), afterBars = barsOf(c->topBars(WhatIfSide::After));
+    QCOMPARE(int(beforeBars.size()), 5);
+    QCOMPARE(int(afterBars.size()), 5);
+    for (int r = 0; r < 5; ++r) {
+        QCOMPARE(beforeBars[size_t(r)].first, double(r));
+        QVERIFY(std::abs(beforeBars[size_t(r)].second - before[size_t(r)]) < 1e-6);
+        QVERIFY(std::abs(afterBars[size_t(r)].second - after[size_t(r)]) < 1e-6);
+    }
+    // The probabilities are written beside the bars.
+    QStringList texts;
+    for (int i = 0; i < view.plot()->itemCount(); ++i)
+        if (auto* text = qobject_cast<QCPItemText*>(view.plot()->item(i))) texts << text->text();
+    for (const char* value : {"0.500", "0.050", "0.400", "0.120"}) QVERIFY2(texts.contains(value), value);
+
+    selection.setPosition(3);   // position 3: before ids 3,4,0,1,2
+    QCOMPARE(c->topLabels(WhatIfSide::Before), (QStringList{"d", "e", "a", "b", "c"}));
+    QVERIFY(c->titles()[1].contains(QStringLiteral("\u201cd\u201d")));
+}
+
+void TestViewsPruning::heatmapsAreBeforeAfterAndDifference() {
+    HeadSelection selection;
+    selection.setCurrent({1, 1});
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(false));
+    WhatIfController* c = view.controller();
+    QVERIFY(c->headShown());
+    double maxDiff = 0;
+    for (int i = 0; i < kT; ++i)
+        for (int j = 0; j < kT; ++j) {
+            const double b = kBefore11[size_t(i * kT + j)], a = kAfter11[size_t(i * kT + j)];
+            QVERIFY(std::abs(WhatIfController::cell(c->beforeMap(), j, i) - b) < 1e-6);
+            QVERIFY(std::abs(WhatIfController::cell(c->afterMap(), j, i) - a) < 1e-6);
+            QVERIFY(std::abs(WhatIfController::cell(c->differenceMap(), j, i) - (a - b)) < 1e-6);
+            maxDiff = std::max(maxDiff, std::abs(a - b));
+        }
+    QVERIFY(std::abs(maxDiff - 0.4) < 1e-6);   // rows 1 and 2 moved 0.4 of their weight
+    // Before and after share [0, max]; the difference is symmetric around 0.
+    QCOMPARE(c->beforeMap()->dataRange().lower, 0.0);
+    QVERIFY(std::abs(c->beforeMap()->dataRange().upper - 1.0) < 1e-9);
+    QCOMPARE(c->afterMap()->dataRange(), c->beforeMap()->dataRange());
+    QVERIFY(std::abs(c->differenceMap()->dataRange().upper - maxDiff) < 1e-6);
+    QCOMPARE(c->differenceMap()->dataRange().lower, -c->differenceMap()->dataRange().upper);
+    QVERIFY2(c->titles()[4].endsWith("(pruned)"), qPrintable(c->titles()[4]));   // head 1.1 is pruned
+
+    selection.setCurrent({1, 0});   // not pruned, unchanged: the difference is all zeros
+    QVERIFY2(!c->titles()[4].contains("pruned"), qPrintable(c->titles()[4]));
+    for (int i = 0; i < kT; ++i)
+        for (int j = 0; j < kT; ++j) {
+            QVERIFY(std::abs(WhatIfController::cell(c->beforeMap(), j, i) - kUniform[size_t(i * kT + j)]) < 1e-6);
+            QCOMPARE(WhatIfController::cell(c->differenceMap(), j, i), 0.0);
+        }
+    QCOMPARE(c->differenceMap()->dataRange().lower, -c->differenceMap()->dataRange().upper);
+}
+
+void TestViewsPruning::gateCheckLine_data() {
+    QTest::addColumn<bool>("gated");
+    QTest::addColumn<std::vector<float>>("mask");
+    QTest::addColumn<double>("maxChange");
+    QTest::addColumn<int>("verdict");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("only closed, unchanged") << true << std::vector<float>{0, 1, 0, 1} << 0.0
+        << int(GateCheck::Verdict::Unchanged)
+        << QStringLiteral("\u2713 Only closed gates are pruned: the logits did not change (max |\u0394 logit| = 0)");
+    QTest::newRow("only closed, changed: a bug") << true << std::vector<float>{0, 1, 0, 1} << 0.02
+        << int(GateCheck::Verdict::Changed) << QStringLiteral("\u2717 Only closed gates are pruned, yet the logits changed "
+                                                             "(max |\u0394 logit| = 0.02).");
+    QTest::newRow("an open head pruned") << true << std::vector<float>{0, 1, 1, 0} << 0.3
+        << int(GateCheck::Verdict::OpenPruned) << QStringLiteral("1 of the 2 pruned heads has an open gate");
+    QTest::newRow("two open heads pruned") << true << std::vector<float>{1, 0, 0, 0} << 0.3
+        << int(GateCheck::Verdict::OpenPruned) << QStringLiteral("2 of the 3 pruned heads have open gates");
+    QTest::newRow("no gates") << false << std::vector<float>{0, 1, 0, 1} << 0.0 << int(GateCheck::Verdict::NoGates)
+                              << QString();
+}
+
+void TestViewsPruning::gateCheckLine() {
+    QFETCH(bool, gated);
+    QFETCH(std::vector<float>, mask);
+    QFETCH(double, maxChange);
+    QFETCH(int, verdict);
+    QFETCH(QString, text);
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(gated, mask, handComparison(0.5, 0.5, 1.65, 1.65, maxChange)));
+    QCOMPARE(int(view.gateCheck().verdict), verdict);
+    QVERIFY2(view.gateCheck().text.startsWith(text), qPrintable(view.gateCheck().text));
+    QCOMPARE(view.checkLabel()->isHidden(), text.isEmpty());
+    if (!text.isEmpty()) QVERIFY(view.checkLabel()->text().contains(text.toHtmlEscaped()));
+    const PlotStyle style = PlotStyle::fromPalette(view.palette());
+    const bool good = verdict == int(GateCheck::Verdict::Unchanged), bad = verdict == int(GateCheck::Verdict::Changed);
+    QCOMPARE(view.checkLabel()->text().contains(goodColor(style).name()), good);
+    if (bad) QVERIFY(view.checkLabel()->text().contains(style.masked.name()));
+    QCOMPARE(view.presetButton(WhatIfPreset::PruneClosedGates)->isEnabled(), gated);
+}
+
+void TestViewsPruning::presetsEmitTheSpinBoxValue() {
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    RunSnapshot s = handSnapshot(true);
+    view.setSnapshot(s);
+    QCOMPARE(view.countBox()->minimum(), 1);
+    QCOMPARE(view.countBox()->maximum(), 4);   // L*H
+    QVERIFY(view.presetButton(WhatIfPreset::PruneLeastImportant)->toolTip().contains("not been computed yet"));
+    view.countBox()->setValue(3);
+    QSignalSpy spy(&view, &WhatIfView::presetRequested);
+    const WhatIfPreset presets[] = {WhatIfPreset::PruneClosedGates, WhatIfPreset::PruneLeastImportant,
+                                    WhatIfPreset::KeepMostImportant, WhatIfPreset::RestoreAll};
+    for (WhatIfPreset preset : presets) view.presetButton(preset)->click();
+    QCOMPARE(spy.count(), 4);
+    for (int i = 0; i < 4; ++i) {
+        QCOMPARE(spy.at(i).at(0).value<WhatIfPreset>(), presets[i]);
+        QCOMPARE(spy.at(i).at(1).toInt(), 3);
+    }
+
+    // Scores measured: the tooltips say where; a model without gates cannot prune closed gates.
+    auto scores = std::make_shared<HeadScores>();
+    scores->importance = values({2, 2}, {0.1f, 0.2f, 0.3f, 0.4f});
+    scores->source = QStringLiteral("this text");
+    s.scores = scores;
+    view.setSnapshot(s);
+    QVERIFY(view.presetButton(WhatIfPreset::KeepMostImportant)->toolTip().contains("measured on this text"));
+    view.setSnapshot(handSnapshot(false));
+    spy.clear();
+    view.presetButton(WhatIfPreset::PruneClosedGates)->click();
+    QCOMPARE(spy.count(), 0);
+    QVERIFY(view.presetButton(WhatIfPreset::PruneClosedGates)->toolTip().contains("no head gates"));
+}
+
+void TestViewsPruning::nothingPrunedClearsThePlots() {
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(true));
+    QVERIFY(!view.controller()->klBars()->data()->isEmpty());   // drawn first, so clearing has work to do
+    RunSnapshot s = handSnapshot(true, {1, 1, 1, 1});
+    s.baseline.reset();
+    s.comparison.reset();
+    view.setSnapshot(s);
+    QVERIFY(view.unavailableReason().isEmpty());   // the presets stay usable
+    QCOMPARE(view.prunedLabel()->text(), QStringLiteral("Nothing pruned"));
+    QVERIFY(view.summaryLabel()->text().contains("Shift+click"));
+    QVERIFY(view.summaryLabel()->text().contains("press Space"));
+    QVERIFY(view.checkLabel()->isHidden());
+    WhatIfController* c = view.controller();
+    QVERIFY(c->cleared());
+    QVERIFY(c->klBars()->data()->isEmpty());
+    QVERIFY(c->highlightBar()->data()->isEmpty());
+    QVERIFY(c->topBars(WhatIfSide::Before)->data()->isEmpty());
+    QVERIFY(c->topBars(WhatIfSide::After)->data()->isEmpty());
+    QVERIFY(c->topLabels(WhatIfSide::After).isEmpty());
+    for (QCPColorMap* map : {c->beforeMap(), c->afterMap(), c->differenceMap()}) QCOMPARE(map->data()->keySize(), 0);
+    QCOMPARE(view.plot()->itemCount(), 3);   // only the (hidden) row markers are left
+    QVERIFY(view.presetButton(WhatIfPreset::PruneLeastImportant)->isEnabled());
+    QVERIFY(view.presetButton(WhatIfPreset::PruneClosedGates)->isEnabled());
+    QVERIFY(!view.presetButton(WhatIfPreset::RestoreAll)->isEnabled());
+}
+
+void TestViewsPruning::clicksSelectPositions() {
+    HeadSelection selection;
+    selection.setCurrent({1, 1});
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(false));
+    showView(view);
+    WhatIfController* c = view.controller();
+    QCPAxisRect* kl = c->klRect();
+    const QPoint bar(qRound(kl->axis(QCPAxis::atBottom)->coordToPixel(1)), qRound(kl->axis(QCPAxis::atLeft)->coordToPixel(0.1)));
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, bar);
+    QCOMPARE(selection.position(), 1);
+    QCOMPARE(barsOf(c->highlightBar()).at(0).first, 1.0);
+    QCPAxisRect* map = c->mapRect(2);
+    const QPoint row(qRound(map->axis(QCPAxis::atBottom)->coordToPixel(0)), qRound(map->axis(QCPAxis::atLeft)->coordToPixel(2)));
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, row);
+    QCOMPARE(selection.position(), 2);
+}
+
+void TestViewsPruning::largeRunsUseMapsNotItems() {
+    // T = 100 should redraw well within the 50 ms target; 2048 tokens must still work (colour maps only).
+    for (int T : {100, 2048}) {
+        Trace t;
+        for (int i = 0; i < T; ++i) t.tokenIds.push_back(i % 5);
+        t.headMask = values({1, 1}, {0.0f});
+        LayerTrace layer;
+        layer.heads = {0};
+        std::vector<float> causal(size_t(T) * size_t(T), 0.0f);   // [1,T,T] row i uniform over keys 0..i
+        for (int i = 0; i < T; ++i)
+            std::fill_n(causal.begin() + std::ptrdiff_t(i) * T, i + 1, 1.0f / float(i + 1));
+        layer.attention = values({1, T, T}, std::move(causal));
+        t.layers.push_back(layer);
+        Trace base = t;
+        base.headMask = values({1, 1}, {1.0f});
+        auto info = std::make_shared<ModelInfo>();
+        info->config = tinyConfig({}, 1, 1, 8, 5, T);
+        RunComparison comparison;
+        comparison.kl.assign(size_t(T), 0.01f);
+        RunSnapshot s;
+        s.model = info;
+        s.trace = std::make_shared<const Trace>(t);
+        s.baseline = std::make_shared<const Trace>(base);
+        s.comparison = std::make_shared<const RunComparison>(comparison);
+        HeadSelection selection;
+        WhatIfView view(&selection);
+        view.resize(1000, 800);
+        view.setSnapshot(s);
+        QCOMPARE(view.controller()->differenceMap()->data()->keySize(), T);
+        QCOMPARE(int(view.controller()->klBars()->data()->size()), T);
+        QVERIFY(view.plot()->itemCount() <= 3);   // no per-cell or per-token items
+        selection.setPosition(T / 2);   // moves the highlight and row markers; the maps are not refilled
+        QCOMPARE(view.controller()->position(), T / 2);
+    }
+}
+
+void TestViewsPruning::exportsEveryFormat() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(true, {0, 1, 0, 1}, handComparison(0.5, 0.5, 1.65, 1.65, 0.0)));
+    verifyExports(view, dir.path());
+    // The caption row exists only while exporting.
+    QCOMPARE(view.plot()->plotLayout()->rowCount(), 2);
+}
+
+void TestViewsPruning::inductionGatesClosedPruningChangesNothing() {
+    const Engine engine = Engine::load(HEADLIGHT_SOURCE_DIR "/sample_models/induction-gates");
+    RunRequest request;
+    request.tokenIds = engine.encode("^abcabcabdabc");
+    const Trace before = engine.run(request);
+    const int L = engine.config().nLayer, H = engine.config().nHead;
+    std::vector<float> gates;   // [L,H]
+    for (int l = 0; l < L; ++l)
+        for (int h = 0; h < H; ++h) gates.push_back(before.layer(l)->gate.data()[h]);
+    request.headMask = closedGateMask(values({L, H}, gates));
+    const int closed = prunedHeadCount(request.headMask);
+    QVERIFY2(closed > 0 && closed < L * H, qPrintable(QString::number(closed)));   // the sample has closed gates
+    const Trace after = engine.run(request);
+
+    auto info = std::make_shared<ModelInfo>();
+    info->config = engine.config();
+    info->name = QStringLiteral("induction-gates");
+    for (int64_t id = 0; id < engine.tokenizer()->vocabSize(); ++id) info->vocabulary.push_back(engine.tokenizer()->tokenText(id));
+    RunSnapshot s;
+    s.model = info;
+    s.trace = std::make_shared<const Trace>(after);
+    s.baseline = std::make_shared<const Trace>(before);
+    s.comparison = std::make_shared<const RunComparison>(compareRuns(before, after));
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(s);
+    QCOMPARE(view.gateCheck().verdict, GateCheck::Verdict::Unchanged);
+    QVERIFY2(view.checkLabel()->text().contains(QStringLiteral("\u2713")), qPrintable(view.checkLabel()->text()));
+    QVERIFY(view.prunedLabel()->text().startsWith(QStringLiteral("Pruned %1 of %2 heads").arg(closed).arg(L * H)));
+    const auto bars = barsOf(view.controller()->klBars());
+    QCOMPARE(int(bars.size()), int(before.tokenIds.size()));
+    for (const auto& bar : bars) QVERIFY(std::abs(bar.second) < 1e-6);   // nothing changed
+    QVERIFY(view.controller()->topLabels(WhatIfSide::Before) == view.controller()->topLabels(WhatIfSide::After));
+    QVERIFY(view.summaryLabel()->text().contains(QStringLiteral("(+0.000 nats)")));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    verifyExports(view, dir.path());
+}
+
+QTEST_MAIN(TestViewsPruning)
+#include "test_views_pruning.moc"

@@ -1,0 +1,92 @@
+#pragma once
+// The Analysis panel: long pruning analyses on examples the user picks (this text, the model's training task,
+// or a text file), run in the background with progress and Cancel. Head importance and single-head ablation
+// colour the head overview; pruning curves (several orders on one plot) and, for selective models, the loss
+// against the memory that context pruning keeps are plotted here.
+#include "analysis_spec.h"
+#include "trace_view.h"
+
+#include <map>
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTabWidget;
+
+namespace headlight {
+
+class PruningCurvePlot;
+
+class AnalysisView : public TraceView {
+    Q_OBJECT
+public:
+    explicit AnalysisView(HeadSelection* selection, QWidget* parent = nullptr);
+    ~AnalysisView() override;
+
+    QString id() const override { return QStringLiteral("analysis"); }
+    QString title() const override { return tr("Analysis"); }
+    QString explanation() const override;
+    // The plot on the visible tab (pruning curves, or loss versus memory).
+    void exportFigure(const QString& path, const ExportOptions& options) override;
+
+    // What the controls ask for (kind, source, examples, orders, step); the window adds model, device and mask.
+    AnalysisSpec specFor(AnalysisKind kind) const;
+    void setSourceFile(const QString& path);
+
+    // From the window: the background job's state and its outcome.
+    void setRunning(bool running);
+    void setProgress(double fraction, const QString& text = {});
+    void showResult(const AnalysisResult& result);
+    void showError(const QString& message);
+
+    // For tests.
+    QComboBox* sourceBox() const { return source_; }
+    QSpinBox* examplesBox() const { return examples_; }
+    QSpinBox* stepBox() const { return step_; }
+    QCheckBox* orderBox(PruneOrder order) const { return orders_.at(order); }
+    QPushButton* button(AnalysisKind kind) const { return buttons_.at(kind); }
+    QPushButton* cancelButton() const { return cancel_; }
+    QProgressBar* progressBar() const { return progress_; }
+    QLabel* statusLabel() const { return status_; }
+    PruningCurvePlot* curvePlot() const { return curves_; }
+    PruningCurvePlot* memoryPlot() const { return memory_; }
+    QTabWidget* tabs() const { return tabs_; }
+    const std::vector<CurveSeries>& shownCurves() const { return shownCurves_; }
+    const std::vector<CurveSeries>& shownMemoryCurve() const { return shownMemory_; }
+
+signals:
+    void analysisRequested(const headlight::AnalysisSpec& spec);
+    void cancelRequested();
+
+protected:
+    void refresh() override;
+
+private:
+    QWidget* buildControls();
+    void request(AnalysisKind kind);
+    void syncEnabled();
+
+    QComboBox* source_;
+    QSpinBox* examples_;
+    QPushButton* chooseFile_;
+    QLabel* fileLabel_;
+    QString file_;
+    QSpinBox* step_;
+    std::map<PruneOrder, QCheckBox*> orders_;
+    std::map<AnalysisKind, QPushButton*> buttons_;
+    QPushButton* cancel_;
+    QProgressBar* progress_;
+    QLabel* status_;
+    QTabWidget* tabs_;
+    PruningCurvePlot* curves_;
+    PruningCurvePlot* memory_;
+    std::vector<CurveSeries> shownCurves_, shownMemory_;
+    std::shared_ptr<const ModelInfo> shownModel_;   // results belong to this model
+    bool running_ = false;
+};
+
+} // namespace headlight

@@ -1,0 +1,372 @@
+#include "views/pruning/whatif_controller.h"
+
+#include "views/pruning/whatif_plot_support.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace headlight {
+namespace {
+
+constexpr double kValueRoom = 1.3;     // probability axis end: room for the value labels right of the bars
+constexpr double kInsideAbove = 0.75;  // longer bars carry their value inside
+
+// A titled section of the figure: the title above `rect`.
+void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxisRect* rect) {
+    auto* grid = new QCPLayoutGrid;
+    parent->addElement(0, column, grid);   // in the plot first, so the children find their plot
+    grid->addElement(0, 0, title);
+    grid->addElement(1, 0, rect);
+    grid->setRowStretchFactor(0, 0.001);
+    grid->setRowSpacing(0);
+}
+
+QCPAxisRect* newRect(QCustomPlot* plot) {
+    auto* rect = new QCPAxisRect(plot);
+    rect->axis(QCPAxis::atTop)->setVisible(false);
+    rect->axis(QCPAxis::atRight)->setVisible(false);
+    return rect;
+}
+
+QString quoted(const QString& s) { return QStringLiteral("\u201c%1\u201d").arg(s); }
+
+} // namespace
+
+WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
+    QCPLayoutGrid* layout = plot_->plotLayout();
+    klRect_ = plot_->axisRect();   // the default rect becomes the KL plot
+    layout->take(klRect_);
+    layout->simplify();
+    auto* upper = new QCPLayoutGrid;
+    auto* lower = new QCPLayoutGrid;
+    layout->addElement(0, 0, upper);
+    layout->addElement(1, 0, lower);
+    layout->setRowStretchFactor(1, 1.3);
+    for (auto*& title : titles_) {
+        title = new QCPTextElement(plot_, QString());
+        title->setMinimumSize(1, 0);   // a long title is clipped rather than widening its column
+    }
+
+    klRect_->axis(QCPAxis::atTop)->setVisible(false);
+    klRect_->axis(QCPAxis::atRight)->setVisible(false);
+    addSection(upper, 0, titles_[0], klRect_);
+    klBars_ = new QCPBars(klRect_->axis(QCPAxis::atBottom), klRect_->axis(QCPAxis::atLeft));
+    highlight_ = new QCPBars(klRect_->axis(QCPAxis::atBottom), klRect_->axis(QCPAxis::atLeft));
+    for (QCPBars* bars : {klBars_, highlight_}) bars->setWidth(0.8);
+    klRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("KL (nats)"));
+    klRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("position (predicting the next token)"));
+    klRect_->axis(QCPAxis::atBottom)->setTickLabelRotation(-90);
+    klRect_->setRangeDrag(Qt::Horizontal);
+    klRect_->setRangeZoom(Qt::Horizontal);
+
+    for (int side = 0; side < 2; ++side) {
+        QCPAxisRect* rect = newRect(plot_);
+        addSection(upper, 1 + side, titles_[1 + side], rect);
+        topRects_[side] = rect;
+        topBars_[side] = new QCPBars(rect->axis(QCPAxis::atLeft), rect->axis(QCPAxis::atBottom));   // horizontal
+        topBars_[side]->setWidth(0.7);
+        rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // the likeliest on top
+        rect->axis(QCPAxis::atLeft)->grid()->setVisible(false);
+        rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("probability"));
+        rect->axis(QCPAxis::atBottom)->setRange(0, kValueRoom);
+        rect->axis(QCPAxis::atBottom)->ticker()->setTickCount(3);
+        rect->setRangeDrag({});
+        rect->setRangeZoom({});
+    }
+    upper->setColumnStretchFactor(0, 2.4);
+
+    // Heatmaps: titles in row 0; before, after, the shared weight scale, difference, its scale in row 1.
+    weightScale_ = new QCPColorScale(plot_);
+    differenceScale_ = new QCPColorScale(plot_);
+    const int mapColumns[3] = {0, 1, 3};
+    lower->addElement(1, 2, weightScale_);
+    lower->addElement(1, 4, differenceScale_);
+    plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
+    auto* tops = new QCPMarginGroup(plot_);   // the heatmaps and scales line up
+    auto* sides = new QCPMarginGroup(plot_);  // and the heatmaps are equally wide
+    for (int m = 0; m < 3; ++m) {
+        QCPAxisRect* rect = newRect(plot_);
+        lower->addElement(0, mapColumns[m], titles_[3 + m]);
+        lower->addElement(1, mapColumns[m], rect);
+        mapRects_[m] = rect;
+        rect->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
+        rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
+        rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // query 0 on top
+        rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("key (attended to)"));
+        rect->axis(QCPAxis::atBottom)->setTickLabelRotation(-90);
+        for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)}) axis->grid()->setVisible(false);
+        auto* marker = new QCPItemRect(plot_);   // the selected position's row, above the heatmap
+        marker->setLayer(marks);
+        for (QCPItemPosition* p : {marker->topLeft, marker->bottomRight})
+            p->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        marker->setClipAxisRect(rect);
+        marker->setBrush(Qt::NoBrush);
+        marker->setSelectable(false);
+        rowMarkers_[m] = marker;
+    }
+    lower->setRowStretchFactor(0, 0.001);
+    lower->setRowSpacing(0);
+    for (int column : {2, 4}) lower->setColumnStretchFactor(column, 0.001);
+    mapRects_[0]->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query (attending)"));
+    for (QCPColorScale* scale : {weightScale_, differenceScale_}) scale->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
+    weightScale_->axis()->setLabel(QObject::tr("attention weight"));
+    differenceScale_->axis()->setLabel(QObject::tr("after \u2212 before"));
+    beforeMap_ = new QCPColorMap(mapRects_[0]->axis(QCPAxis::atBottom), mapRects_[0]->axis(QCPAxis::atLeft));
+    afterMap_ = new QCPColorMap(mapRects_[1]->axis(QCPAxis::atBottom), mapRects_[1]->axis(QCPAxis::atLeft));
+    differenceMap_ = new QCPColorMap(mapRects_[2]->axis(QCPAxis::atBottom), mapRects_[2]->axis(QCPAxis::atLeft));
+    beforeMap_->setColorScale(weightScale_);   // before and after share one range [0, max]
+    afterMap_->setColorScale(weightScale_);
+    differenceMap_->setColorScale(differenceScale_);
+    plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    clear();
+}
+
+QCPAxisRect* WhatIfController::topRect(WhatIfSide side) const { return topRects_[side == WhatIfSide::After]; }
+QCPBars* WhatIfController::topBars(WhatIfSide side) const { return topBars_[side == WhatIfSide::After]; }
+QStringList WhatIfController::topLabels(WhatIfSide side) const { return topLabels_[side == WhatIfSide::After]; }
+QCPAxisRect* WhatIfController::mapRect(int index) const { return mapRects_[std::clamp(index, 0, 2)]; }
+
+double WhatIfController::cell(QCPColorMap* map, int key, int query) { return map->data()->data(key, query); }
+
+QStringList WhatIfController::titles() const {
+    QStringList out;
+    for (const QCPTextElement* title : titles_) out << title->text();
+    return out;
+}
+
+void WhatIfController::clearTopItems() {
+    for (QCPAbstractItem* item : topItems_) plot_->removeItem(item);
+    topItems_.clear();
+}
+
+void WhatIfController::clear() {
+    klBars_->data()->clear();
+    highlight_->data()->clear();
+    for (int side = 0; side < 2; ++side) {
+        topBars_[side]->data()->clear();
+        topLabels_[side].clear();
+    }
+    clearTopItems();
+    for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
+    for (QCPItemRect* marker : rowMarkers_) marker->setVisible(false);
+    for (QCPTextElement* title : titles_) title->setText(QString());
+    titles_[0]->setText(QObject::tr("Nothing is pruned:\nno comparison to show"));
+    drawnBefore_.reset();
+    drawnAfter_.reset();
+    drawnHead_.reset();
+    position_ = -1;
+    tokens_ = 0;
+    headShown_ = false;
+}
+
+void WhatIfController::update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) {
+    const int T = snapshot.tokens();
+    if (!snapshot.valid() || !snapshot.pruned() || T <= 0) {
+        clear();
+    } else {
+        const bool newRun = snapshot.trace != drawnAfter_ || snapshot.baseline != drawnBefore_;
+        tokens_ = T;
+        const int selected = selection.position();
+        position_ = selected < 0 || selected >= T ? T - 1 : selected;   // none selected: the last token
+        drawKl(snapshot);
+        drawTop(snapshot, style);
+        if (newRun) {
+            whatif::setTokenTicks(klRect_->axis(QCPAxis::atBottom), whatif::tokenLabels(snapshot));
+            klRect_->axis(QCPAxis::atBottom)->setRange(-0.6, T - 0.4);
+        }
+        drawMaps(snapshot, selection);
+        for (QCPItemRect* marker : rowMarkers_) {
+            marker->setVisible(headShown_);
+            marker->topLeft->setCoords(-0.5, position_ - 0.5);
+            marker->bottomRight->setCoords(T - 0.5, position_ + 0.5);
+            marker->setPen(QPen(style.accent, 1.5));
+        }
+    }
+    applyStyle(plot_, style);
+    styleMaps(style);
+    // Faded bars and the selected one in full colour with an outline: distinct even where the accent is blue.
+    QColor faded = seriesColor(0);
+    faded.setAlpha(90);
+    klBars_->setPen(QPen(faded, 0));
+    klBars_->setBrush(faded);
+    highlight_->setPen(QPen(style.foreground, 1.5));
+    highlight_->setBrush(style.accent);
+    for (int side = 0; side < 2; ++side) {
+        topBars_[side]->setPen(QPen(seriesColor(side).darker(130), 0));
+        topBars_[side]->setBrush(seriesColor(side));
+    }
+    plot_->replot();
+}
+
+void WhatIfController::drawKl(const RunSnapshot& snapshot) {
+    const std::vector<float>& kl = snapshot.comparison->kl;   // [T]
+    const int n = std::min(tokens_, static_cast<int>(kl.size()));
+    QVector<double> keys(n), values(n);
+    double maximum = 0, sum = 0;
+    for (int i = 0; i < n; ++i) {
+        keys[i] = i;
+        values[i] = kl[static_cast<size_t>(i)];
+        maximum = std::max(maximum, values[i]);
+        sum += values[i];
+    }
+    klBars_->setData(keys, values, true);
+    highlight_->data()->clear();
+    if (position_ < n) highlight_->addData(position_, values[position_]);
+    klRect_->axis(QCPAxis::atLeft)->setRange(0, maximum > 0 ? maximum * 1.12 : 1.0);
+    const QString at = position_ < n ? QString::number(values[position_], 'g', 3) : QStringLiteral("-");
+    titles_[0]->setText(QObject::tr("KL(before \u2016 after) per position\nmean %1 nats; at %2 (position %3): %4 nats")
+                            .arg(n > 0 ? sum / n : 0.0, 0, 'g', 3)
+                            .arg(quoted(snapshot.tokenLabel(position_)))
+                            .arg(position_)
+                            .arg(at));
+}
+
+void WhatIfController::drawTop(const RunSnapshot& snapshot, const PlotStyle& style) {
+    clearTopItems();
+    const RunComparison& c = *snapshot.comparison;
+    const std::vector<std::vector<TopPrediction>>* tops[2] = {&c.topBefore, &c.topAfter};   // [T][k]
+    for (int side = 0; side < 2; ++side) {
+        QCPAxisRect* rect = topRects_[side];
+        topBars_[side]->data()->clear();
+        topLabels_[side].clear();
+        QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+        const auto& all = *tops[side];
+        const std::vector<TopPrediction> none;
+        const auto& top = position_ < static_cast<int>(all.size()) ? all[static_cast<size_t>(position_)] : none;
+        for (size_t rank = 0; rank < top.size(); ++rank) {
+            const double p = top[rank].probability;
+            const QString label = snapshot.vocabLabel(top[rank].id);
+            topLabels_[side] << label;
+            topBars_[side]->addData(static_cast<double>(rank), p);
+            ticker->addTick(static_cast<double>(rank), label);
+            auto* value = new QCPItemText(plot_);
+            value->position->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+            value->setClipAxisRect(rect);
+            // Beside the bar, or inside its end when the bar leaves no room to its right.
+            const bool inside = p > kInsideAbove;
+            value->position->setCoords(inside ? p - 0.02 : p + 0.02, static_cast<double>(rank));
+            value->setPositionAlignment((inside ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+            value->setText(QString::number(p, 'f', 3));
+            value->setColor(inside ? Qt::white : style.foreground);
+            value->setFont(style.font);
+            topItems_ << value;
+        }
+        ticker->setSubTickCount(0);
+        rect->axis(QCPAxis::atLeft)->setTicker(ticker);
+        rect->axis(QCPAxis::atLeft)->setRange(-0.6, std::max<double>(1, static_cast<double>(top.size())) - 0.4);
+    }
+    const int k = static_cast<int>(topLabels_[0].size());
+    titles_[1]->setText(QObject::tr("Top %1 next tokens\nafter %2: before").arg(k).arg(quoted(snapshot.tokenLabel(position_))));
+    titles_[2]->setText(QObject::tr("\nafter pruning"));
+}
+
+void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection& selection) {
+    const int T = tokens_;
+    const HeadRef head{std::clamp(selection.current().layer, 0, std::max(0, snapshot.layers() - 1)),
+                       std::clamp(selection.current().head, 0, std::max(0, snapshot.heads() - 1))};
+    const FloatArray& mask = snapshot.trace->headMask;   // [L,H]
+    const bool pruned = mask.rank() == 2 && head.layer < mask.dim(0) && head.head < mask.dim(1) &&
+                        mask.at({head.layer, head.head}) == 0.0f;
+    const QString name = QObject::tr("layer %1, head %2").arg(head.layer).arg(head.head);
+    if (drawnHead_ && *drawnHead_ == head && drawnBefore_ == snapshot.baseline && drawnAfter_ == snapshot.trace)
+        return;   // a new position only moves the row markers
+    head_ = head;
+    drawnHead_ = head;
+    drawnBefore_ = snapshot.baseline;
+    drawnAfter_ = snapshot.trace;
+
+    const float* before = whatif::headAttention(*snapshot.baseline, head, T);
+    const float* after = whatif::headAttention(*snapshot.trace, head, T);
+    headShown_ = before && after;
+    if (!headShown_) {
+        for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
+        titles_[3]->setText(QObject::tr("Attention of %1\nnot captured in this run").arg(name));
+        titles_[4]->setText(QString());
+        titles_[5]->setText(QString());
+        return;
+    }
+    for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) {
+        whatif::resizeCells(map, T);
+        map->data()->fill(0);   // then only non-zero cells are set: above the diagonal is 0 (causal mask)
+    }
+    QCPColorMapData* b = beforeMap_->data();
+    QCPColorMapData* a = afterMap_->data();
+    QCPColorMapData* d = differenceMap_->data();
+    const int cells = std::max(2, T);
+    double maxWeight = 0, maxDifference = 0;
+    for (int ci = 0; ci < cells; ++ci) {
+        const int i = std::min(ci, T - 1);   // query row (half cells repeat the single token)
+        for (int cj = 0; cj < cells; ++cj) {
+            const int j = std::min(cj, T - 1);
+            const size_t at = static_cast<size_t>(i) * static_cast<size_t>(T) + static_cast<size_t>(j);
+            const double wb = before[at], wa = after[at], diff = wa - wb;
+            if (wb != 0) b->setCell(cj, ci, wb);
+            if (wa != 0) a->setCell(cj, ci, wa);
+            if (diff != 0) d->setCell(cj, ci, diff);
+            maxWeight = std::max({maxWeight, wb, wa});
+            maxDifference = std::max(maxDifference, std::abs(diff));
+        }
+    }
+    weightScale_->setDataRange(QCPRange(0, maxWeight > 0 ? maxWeight : 1.0));
+    // Symmetric around 0, so "no change" is the neutral middle colour (and all of it when nothing changed).
+    const double m = maxDifference > 0 ? maxDifference : 1.0;
+    differenceScale_->setDataRange(QCPRange(-m, m));
+    titles_[3]->setText(QObject::tr("Attention before\n%1").arg(name));
+    // A pruned head's attention is still computed (only its output is multiplied by 0), so it is shown.
+    titles_[4]->setText(pruned ? QObject::tr("After\n%1 (pruned)").arg(name) : QObject::tr("After\n%1").arg(name));
+    titles_[5]->setText(QObject::tr("After \u2212 before\nmax |\u0394| = %1").arg(maxDifference, 0, 'g', 3));
+    const QStringList labels = whatif::tokenLabels(snapshot);
+    for (QCPAxisRect* rect : mapRects_) {
+        whatif::setTokenTicks(rect->axis(QCPAxis::atBottom), labels);
+        whatif::setTokenTicks(rect->axis(QCPAxis::atLeft), labels);
+        rect->axis(QCPAxis::atBottom)->setRange(-0.5, T - 0.5);
+        rect->axis(QCPAxis::atLeft)->setRange(-0.5, T - 0.5);
+    }
+}
+
+void WhatIfController::styleMaps(const PlotStyle& style) {
+    applyHeatGradient(beforeMap_, style);
+    applyHeatGradient(afterMap_, style);
+    differenceMap_->setGradient(whatif::divergingGradient(style));
+    differenceMap_->setInterpolate(false);
+}
+
+std::optional<int> WhatIfController::positionAt(QPoint pixel) const {
+    if (tokens_ <= 0) return std::nullopt;
+    auto inRange = [this](double coord) -> std::optional<int> {
+        const long i = std::lround(coord);
+        if (i < 0 || i >= tokens_) return std::nullopt;
+        return static_cast<int>(i);
+    };
+    if (klRect_->rect().contains(pixel)) return inRange(klRect_->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x()));
+    if (!headShown_) return std::nullopt;
+    for (QCPAxisRect* rect : mapRects_)
+        if (rect->rect().contains(pixel)) return inRange(rect->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y()));
+    return std::nullopt;
+}
+
+void WhatIfController::withCaption(const QString& caption, const PlotStyle& style, const std::function<void()>& draw) {
+    QCPLayoutGrid* layout = plot_->plotLayout();
+    layout->insertRow(0);
+    auto* text = new QCPTextElement(plot_, caption);
+    layout->addElement(0, 0, text);
+    layout->setRowStretchFactor(0, 0.001);
+    text->setTextColor(style.foreground);
+    text->setFont(style.font);
+    auto remove = [&] {
+        layout->remove(text);
+        layout->simplify();
+    };
+    try {
+        draw();
+    } catch (...) {
+        remove();
+        throw;
+    }
+    remove();
+}
+
+} // namespace headlight

@@ -1,0 +1,106 @@
+#include "views/pruning/whatif_summary.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include <cmath>
+
+namespace headlight {
+namespace {
+
+// "+0.767", "-0.250"; a change that rounds to zero reads "+0.000", never "-0.000".
+QString signedNumber(double v, int decimals) {
+    if (std::abs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;
+    return (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', decimals);
+}
+
+// "0" for an exact zero (the expected value), else three significant digits.
+QString logitChange(double v) { return v == 0.0 ? QStringLiteral("0") : QString::number(v, 'g', 3); }
+
+} // namespace
+
+QList<HeadRef> prunedHeads(const RunSnapshot& snapshot) {
+    QList<HeadRef> heads;
+    if (!snapshot.trace) return heads;
+    const FloatArray& mask = snapshot.trace->headMask;   // [L,H]
+    if (mask.rank() != 2) return heads;
+    for (int l = 0; l < mask.dim(0); ++l)
+        for (int h = 0; h < mask.dim(1); ++h)
+            if (mask.at({l, h}) == 0.0f) heads << HeadRef{l, h};
+    return heads;
+}
+
+QString prunedHeadsText(const RunSnapshot& snapshot) {
+    const QList<HeadRef> heads = prunedHeads(snapshot);
+    if (heads.isEmpty()) return QObject::tr("Nothing pruned");
+    QStringList names;
+    for (const HeadRef& h : heads) names << QStringLiteral("%1.%2").arg(h.layer).arg(h.head);
+    return QObject::tr("Pruned %1 of %2 heads: %3")
+        .arg(heads.size())
+        .arg(snapshot.layers() * snapshot.heads())
+        .arg(names.join(QStringLiteral(", ")));
+}
+
+QString lossSummaryText(const RunComparison& c) {
+    return QObject::tr("Loss %1 -> %2 (%3 nats)  Perplexity %4 -> %5")
+        .arg(QString::number(c.lossBefore, 'f', 3), QString::number(c.lossAfter, 'f', 3),
+             signedNumber(c.lossAfter - c.lossBefore, 3), QString::number(c.perplexityBefore, 'f', 2),
+             QString::number(c.perplexityAfter, 'f', 2));
+}
+
+QString howToPruneText() {
+    return QObject::tr("Nothing is pruned, so there is nothing to compare. To prune a head, Shift+click it in the "
+                       "overview, or select it and press Space; or use a preset above.");
+}
+
+GateCheck checkGates(const RunSnapshot& snapshot) {
+    GateCheck check;
+    if (!snapshot.valid() || !snapshot.pruned() || !snapshot.model->config.headGates) return check;
+    const QList<HeadRef> heads = prunedHeads(snapshot);
+    if (heads.isEmpty()) return check;
+    check.pruned = static_cast<int>(heads.size());
+    check.maxAbsLogitChange = snapshot.comparison->maxAbsLogitChange;
+    for (const HeadRef& h : heads) {
+        // The gate is a parameter: the same in both runs, so either run's capture will do.
+        const LayerTrace* layer = snapshot.trace->layer(h.layer);
+        if ((!layer || layer->gate.size() <= h.head) && snapshot.baseline) layer = snapshot.baseline->layer(h.layer);
+        if (!layer || layer->gate.size() <= h.head) {
+            ++check.notCaptured;
+            continue;
+        }
+        if (layer->gate.data()[h.head] != 0.0f) ++check.open;   // [H]; closed means exactly 0
+    }
+    const QString change = logitChange(check.maxAbsLogitChange);
+    if (check.open > 0) {
+        check.verdict = GateCheck::Verdict::OpenPruned;
+        check.text = check.open == 1
+                         ? QObject::tr("1 of the %1 pruned heads has an open gate, so the predictions may change "
+                                       "(max |\u0394 logit| = %2).").arg(check.pruned).arg(change)
+                         : QObject::tr("%1 of the %2 pruned heads have open gates, so the predictions may change "
+                                       "(max |\u0394 logit| = %3).").arg(check.open).arg(check.pruned).arg(change);
+    } else if (check.notCaptured > 0) {
+        check.verdict = GateCheck::Verdict::NotCaptured;
+        check.text = QObject::tr("The gates of %1 of the %2 pruned heads were not captured in this run.")
+                         .arg(check.notCaptured).arg(check.pruned);
+    } else if (check.maxAbsLogitChange <= kUnchangedLogitTolerance) {
+        check.verdict = GateCheck::Verdict::Unchanged;
+        check.text = QObject::tr("\u2713 Only closed gates are pruned: the logits did not change (max |\u0394 logit| = %1)")
+                         .arg(change);
+    } else {
+        check.verdict = GateCheck::Verdict::Changed;
+        check.text = QObject::tr("\u2717 Only closed gates are pruned, yet the logits changed (max |\u0394 logit| = %1). "
+                                 "This is a bug: a closed gate multiplies its head's output by 0.")
+                         .arg(change);
+    }
+    return check;
+}
+
+QColor GateCheck::color(const PlotStyle& style) const {
+    if (verdict == Verdict::Unchanged) return goodColor(style);
+    if (verdict == Verdict::Changed) return style.masked;
+    return style.foreground;
+}
+
+QColor goodColor(const PlotStyle& style) { return style.dark ? QColor(110, 210, 120) : QColor(30, 140, 50); }
+
+} // namespace headlight

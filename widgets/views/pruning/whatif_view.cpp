@@ -1,0 +1,147 @@
+#include "views/pruning/whatif_view.h"
+
+#include "views/pruning/whatif_controller.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <memory>
+
+namespace headlight {
+
+WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(selection, parent) {
+    qRegisterMetaType<headlight::WhatIfPreset>();
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 0);
+
+    auto* controls = new QHBoxLayout;
+    pruned_ = new QLabel(content);
+    pruned_->setTextFormat(Qt::PlainText);
+    controls->addWidget(pruned_, 1);
+    const QString names[4] = {tr("Prune closed gates"), tr("Prune least important"), tr("Keep most important"),
+                              tr("Restore all")};
+    for (int p = 0; p < 4; ++p) buttons_[p] = new QPushButton(names[p], content);
+    count_ = new QSpinBox(content);
+    count_->setRange(1, 1);
+    count_->setPrefix(tr("k = "));
+    count_->setToolTip(tr("How many heads \u201cPrune least important\u201d prunes and \u201cKeep most "
+                          "important\u201d keeps."));
+    buttons_[int(WhatIfPreset::RestoreAll)]->setToolTip(tr("Un-prune every head: run the whole model again."));
+    controls->addWidget(buttons_[int(WhatIfPreset::PruneClosedGates)]);
+    controls->addWidget(buttons_[int(WhatIfPreset::PruneLeastImportant)]);
+    controls->addWidget(buttons_[int(WhatIfPreset::KeepMostImportant)]);
+    controls->addWidget(count_);
+    controls->addWidget(buttons_[int(WhatIfPreset::RestoreAll)]);
+    layout->addLayout(controls);
+    for (int p = 0; p < 4; ++p)
+        connect(buttons_[p], &QPushButton::clicked, this,
+                [this, p] { emit presetRequested(static_cast<WhatIfPreset>(p), count_->value()); });
+
+    summary_ = new QLabel(content);
+    summary_->setTextFormat(Qt::PlainText);
+    summary_->setWordWrap(true);
+    check_ = new QLabel(content);
+    check_->setTextFormat(Qt::RichText);
+    check_->setWordWrap(true);
+    layout->addWidget(summary_);
+    layout->addWidget(check_);
+
+    auto* plot = new QCustomPlot(content);
+    controller_ = std::make_unique<WhatIfController>(plot);
+    layout->addWidget(plot, 1);
+    setContent(content);
+
+    // A click (not a drag, which pans) on a KL bar or a heatmap row selects that position.
+    auto pressedAt = std::make_shared<QPoint>(-100000, -100000);
+    connect(plot, &QCustomPlot::mousePress, this, [pressedAt](QMouseEvent* e) { *pressedAt = e->pos(); });
+    connect(plot, &QCustomPlot::mouseRelease, this, [this, pressedAt](QMouseEvent* e) {
+        if (e->button() != Qt::LeftButton || (e->pos() - *pressedAt).manhattanLength() > 3) return;
+        if (const auto position = controller_->positionAt(e->pos())) this->selection()->setPosition(*position);
+    });
+    updateControls();
+}
+
+WhatIfView::~WhatIfView() = default;
+
+QCustomPlot* WhatIfView::plot() const { return controller_->plot(); }
+
+QPushButton* WhatIfView::presetButton(WhatIfPreset preset) const { return buttons_[static_cast<int>(preset)]; }
+
+QString WhatIfView::title() const { return tr("What if"); }
+
+QString WhatIfView::explanation() const {
+    return tr("<p>Pruning a head multiplies its output by 0. This view compares the pruned run (<i>after</i>) with "
+              "the whole model (<i>before</i>) on the same text.</p>"
+              "<p><b>KL divergence</b> per position says how much the prediction of the next token changed: "
+              "KL(before &#8214; after) = &Sigma;<sub>v</sub> p<sub>before</sub>(v) "
+              "log(p<sub>before</sub>(v) / p<sub>after</sub>(v)), in nats; 0 means unchanged.</p>"
+              "<p><b>Perplexity</b> = exp(mean loss), the loss being &minus;log p(the actual next token): "
+              "roughly how many tokens the model hesitates between.</p>"
+              "<p>With head gates (Voita et al. 2019) a closed gate is exactly 0 and already multiplies its "
+              "head's output by 0, so pruning only closed heads must change nothing: the logits stay the same.</p>"
+              "<p>Below: the selected head's attention before, after, and after &minus; before (pruning a head "
+              "also changes the attention of later layers). Click a bar or a row to select a position.</p>");
+}
+
+void WhatIfView::updateControls() {
+    const RunSnapshot& s = snapshot();
+    const bool gated = s.valid() && s.model->config.headGates;
+    auto* closed = buttons_[int(WhatIfPreset::PruneClosedGates)];
+    closed->setEnabled(gated);
+    closed->setToolTip(gated ? tr("Prune every head whose gate is exactly 0 (closed). Closed heads add nothing, "
+                                  "so the predictions must not change.")
+                             : tr("This model has no head gates."));
+    const int heads = std::max(1, s.layers() * s.heads());
+    count_->setRange(1, heads);
+    const bool measured = s.scores && !s.scores->importance.empty();
+    const QString source = measured ? tr("Importance I_h was measured on %1.").arg(s.scores->source)
+                                    : tr("Importance I_h has not been computed yet: it is computed on this text "
+                                         "first.");
+    buttons_[int(WhatIfPreset::PruneLeastImportant)]->setToolTip(
+        tr("Prune k more heads: the kept heads with the smallest importance (Michel et al. 2019). %1").arg(source));
+    buttons_[int(WhatIfPreset::KeepMostImportant)]->setToolTip(
+        tr("Keep only the k heads with the largest importance and prune all others. %1").arg(source));
+    for (int p = 1; p < 3; ++p) buttons_[p]->setEnabled(s.valid());
+    buttons_[int(WhatIfPreset::RestoreAll)]->setEnabled(!prunedHeads(s).isEmpty());
+}
+
+void WhatIfView::refresh() {
+    const RunSnapshot& s = snapshot();
+    updateControls();
+    pruned_->setText(prunedHeadsText(s));
+    if (s.pruned())
+        summary_->setText(lossSummaryText(*s.comparison));
+    else if (prunedHeads(s).isEmpty())
+        summary_->setText(howToPruneText());
+    else
+        summary_->setText(tr("The comparison with the unpruned run is not available for this run."));
+    gateCheck_ = checkGates(s);
+    check_->setVisible(!gateCheck_.text.isEmpty());
+    check_->setText(QStringLiteral("<span style=\"color:%1\">%2</span>")
+                        .arg(gateCheck_.color(style()).name(), gateCheck_.text.toHtmlEscaped()));
+    controller_->update(s, *selection(), style());
+}
+
+void WhatIfView::exportFigure(const QString& path, const ExportOptions& options) {
+    exportStyled(options, [&] {
+        // The file carries the numbers the panel shows above the figure.
+        const RunSnapshot& s = snapshot();
+        if (!s.valid()) {
+            exportPlot(plot(), path, options);
+            return;
+        }
+        QStringList caption{s.model->name.isEmpty() ? prunedHeadsText(s)
+                                                    : s.model->name + QStringLiteral(": ") + prunedHeadsText(s)};
+        if (s.pruned()) caption << lossSummaryText(*s.comparison);
+        if (!gateCheck_.text.isEmpty()) caption << gateCheck_.text;
+        controller_->withCaption(caption.join(QLatin1Char('\n')), style(), [&] { exportPlot(plot(), path, options); });
+    });
+}
+
+} // namespace headlight

@@ -1,0 +1,64 @@
+#pragma once
+// The what-if panel: what pruning heads changed. Preset buttons above (the window applies them), the pruned
+// heads, loss and perplexity before -> after, for gated models the check that pruning closed gates changes
+// nothing, and one figure: KL per position, top-5 predictions before and after, the current head's attention.
+#include "trace_view.h"
+#include "views/pruning/whatif_summary.h"
+
+#include <QMetaType>
+#include <memory>
+
+class QCustomPlot;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace headlight {
+
+class WhatIfController;
+
+enum class WhatIfPreset { PruneClosedGates, PruneLeastImportant, KeepMostImportant, RestoreAll };
+
+class WhatIfView : public TraceView {
+    Q_OBJECT
+public:
+    explicit WhatIfView(HeadSelection* selection, QWidget* parent = nullptr);
+    ~WhatIfView() override;
+
+    QString id() const override { return QStringLiteral("whatif"); }
+    QString title() const override;
+    QString explanation() const override;
+    void exportFigure(const QString& path, const ExportOptions& options) override;
+
+    QCustomPlot* plot() const;
+    WhatIfController* controller() const { return controller_.get(); }
+    // The lines above the figure and the preset controls (tests, and the window's shortcuts).
+    QLabel* prunedLabel() const { return pruned_; }
+    QLabel* summaryLabel() const { return summary_; }
+    QLabel* checkLabel() const { return check_; }
+    const GateCheck& gateCheck() const { return gateCheck_; }
+    QPushButton* presetButton(WhatIfPreset preset) const;
+    QSpinBox* countBox() const { return count_; }
+
+signals:
+    // A preset button was pressed; `k` is the spin box's value (the window applies the preset).
+    void presetRequested(headlight::WhatIfPreset preset, int k);
+
+protected:
+    void refresh() override;
+
+private:
+    void updateControls();
+
+    std::unique_ptr<WhatIfController> controller_;
+    QLabel* pruned_;
+    QLabel* summary_;
+    QLabel* check_;
+    QPushButton* buttons_[4];   // indexed by WhatIfPreset
+    QSpinBox* count_;
+    GateCheck gateCheck_;
+};
+
+} // namespace headlight
+
+Q_DECLARE_METATYPE(headlight::WhatIfPreset)
