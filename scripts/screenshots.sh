@@ -23,3 +23,10 @@ for name in "${names[@]}"; do
     XDG_CONFIG_HOME="$settings" xvfb-run -a -s '-screen 0 1600x1000x24' \
         "$app" "sample_models/$name" --size 1600x1000 --screenshot "docs/screenshots/$name.png"
 done
+# The What if panel: the previous-token head of induction-gates pruned, its induction head selected.
+if [ $# -eq 0 ]; then
+    echo "== induction-gates-whatif"
+    XDG_CONFIG_HOME="$settings" xvfb-run -a -s '-screen 0 1600x1000x24' \
+        "$app" sample_models/induction-gates --prune 0.0 --head 1.0 --size 1600x1000 \
+        --screenshot docs/screenshots/induction-gates-whatif.png
+fi

@@ -11,6 +11,7 @@
 
 #include "headlight/what_if.h"
 
+#include <QDockWidget>
 #include <QStatusBar>
 
 namespace headlight {
@@ -38,7 +39,10 @@ void MainWindow::connectPruning() {
 
 void MainWindow::setHeadMask(std::vector<float> mask) {
     if (!snapshot_.valid()) return;
+    const bool first = headMask_.empty();
     headMask_ = prunedHeadCount(mask) > 0 ? std::move(mask) : std::vector<float>{};
+    if (first && !headMask_.empty())   // the first pruned head: show what it changed
+        if (auto* dock = qobject_cast<QDockWidget*>(view(QStringLiteral("whatif"))->parentWidget())) dock->raise();
     explicitRun_ = false;
     request(modelDir_, input_->text());
 }
