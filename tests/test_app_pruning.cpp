@@ -17,6 +17,8 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QDockWidget>
+#include <QTabWidget>
 #include <QComboBox>
 #include <QFile>
 #include <QMessageBox>
@@ -76,6 +78,13 @@ private slots:
         const RunSnapshot s = waitForRun([&] { window_->openModel(kGates); });
         QVERIFY(s.valid());
         QVERIFY(!s.pruned());
+        // The Analysis panel before any analysis: its empty plots still span the panel (an empty legend once
+        // squeezed them to its own width).
+        qobject_cast<QDockWidget*>(analysis()->parentWidget())->raise();
+        QTest::qWait(50);
+        QCustomPlot* empty = analysis()->curvePlot()->plot();
+        QVERIFY2(empty->axisRects().front()->width() > empty->width() / 2,
+                 qPrintable(QStringLiteral("%1 of %2").arg(empty->axisRects().front()->width()).arg(empty->width())));
     }
 
     void shiftClickPrunesAndRestoresAHead() {

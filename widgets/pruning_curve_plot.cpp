@@ -44,12 +44,15 @@ void PruningCurvePlot::draw(const PlotStyle& style) {
     lossRect->axis(QCPAxis::atLeft)->setLabel(tr("loss (nats)"));
     lossRect->axis(QCPAxis::atBottom)->setLabel(xLabel_.isEmpty() ? tr("fraction of heads pruned") : xLabel_);
 
-    auto* legend = new QCPLegend;
-    plot_->plotLayout()->addElement(3, 0, legend);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
-    legend->setLayer(QStringLiteral("legend"));
+    // No legend without curves: an empty legend's maximum width is 0, which would narrow the whole column.
+    QCPLegend* legend = curves_.empty() ? nullptr : new QCPLegend;
+    if (legend) {
+        plot_->plotLayout()->addElement(3, 0, legend);
+        legend->setFillOrder(QCPLegend::foColumnsFirst);
+        legend->setLayer(QStringLiteral("legend"));
+        plot_->plotLayout()->setRowStretchFactor(3, 0.01);
+    }
     plot_->plotLayout()->setRowStretchFactor(0, 0.01);
-    plot_->plotLayout()->setRowStretchFactor(3, 0.01);
 
     double maxLoss = 0;
     for (size_t i = 0; i < curves_.size(); ++i) {
@@ -69,9 +72,11 @@ void PruningCurvePlot::draw(const PlotStyle& style) {
     }
     lossRect->axis(QCPAxis::atLeft)->setRange(0, maxLoss > 0 ? maxLoss * 1.05 : 1.0);
     applyStyle(plot_, style);
-    legend->setBrush(QBrush(style.background));
-    legend->setTextColor(style.foreground);
-    legend->setBorderPen(QPen(style.grid, 0));
+    if (legend) {
+        legend->setBrush(QBrush(style.background));
+        legend->setTextColor(style.foreground);
+        legend->setBorderPen(QPen(style.grid, 0));
+    }
     plot_->replot();
 }
 

@@ -1,6 +1,7 @@
 // headlight: the desktop app. All logic lives in headlight_gui and headlight_widgets.
 #include "head_selection.h"
 #include "main_window.h"
+#include "trace_view.h"
 #include "settings.h"
 #include "theme.h"
 
@@ -10,6 +11,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
@@ -38,6 +40,9 @@ int main(int argc, char** argv) {
     QCommandLineOption select(QStringLiteral("head"), QStringLiteral("The head to select after the first run, e.g. 1.0."),
                               QStringLiteral("L.H"));
     parser.addOption(select);
+    QCommandLineOption show(QStringLiteral("show"), QStringLiteral("Bring a view's dock to the front, e.g. analysis."),
+                            QStringLiteral("VIEW"));
+    parser.addOption(show);
     QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1600x1000."), QStringLiteral("WxH"));
     parser.addOption(size);
     parser.process(app);
@@ -50,6 +55,12 @@ int main(int argc, char** argv) {
         if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
     }
     window.show();
+    if (parser.isSet(show)) {   // after the first run, which raises a mechanism the model has
+        headlight::TraceView* v = window.view(parser.value(show));
+        auto* dock = v ? qobject_cast<QDockWidget*>(v->parentWidget()) : nullptr;
+        if (!dock) std::fprintf(stderr, "headlight: --show %s: no such docked view\n", qPrintable(parser.value(show)));
+        else QObject::connect(&window, &headlight::MainWindow::snapshotShown, dock, [dock] { dock->raise(); }, Qt::SingleShotConnection);
+    }
     // --prune: once the first run is on screen (the model's size is known then), prune those heads.
     // --head: select a head the same way (parsed like --prune, one head).
     bool pruneApplied = !parser.isSet(prune) && !parser.isSet(select);
