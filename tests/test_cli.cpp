@@ -314,6 +314,11 @@ private slots:
             if (QByteArray(suffix) == "pdf") QVERIFY(bytes.startsWith("%PDF"));
             if (QByteArray(suffix) == "svg") QVERIFY(bytes.contains("<svg"));
         }
+        // The what-if comparison: with --prune the figure compares against the unpruned run (its caption says so).
+        const QString whatIf = dir.filePath("whatif.svg");
+        runOk({"figure", model_, "--text", "abcdef", "--view", "whatif", "--prune", "0.1", "--layer", "1", "--out", whatIf});
+        const QByteArray whatIfSvg = readAll(whatIf);
+        QVERIFY2(whatIfSvg.contains("Pruned 1 of") && whatIfSvg.contains("Loss ") && whatIfSvg.contains("Perplexity"), whatIfSvg.left(200).constData());
         struct Bad { QStringList args; int exit; const char* says; };
         const QString png = dir.filePath("bad.png");
         const Bad bad[] = {
