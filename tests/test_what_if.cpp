@@ -1,6 +1,8 @@
 // Pruning what-ifs in the app: incremental recomputation bit-identical to a full run, the run comparison
 // against hand-computed numbers, and the head-mask presets.
 #include "headlight/engine.h"
+#include "headlight/tasks.h"
+#include "headlight/training.h"
 #include "headlight/what_if.h"
 #include "test_support.h"
 
@@ -189,6 +191,29 @@ private slots:
         e.setReuseActivations(true);
         QCOMPARE(e.run(logits).timings.firstLayerRun, 0);   // nothing was kept while off
         QCOMPARE(e.run(logits).timings.firstLayerRun, c.nLayer);
+    }
+
+    // A run that opts out (batch evaluations) neither reuses nor replaces the kept run, so the interactive
+    // what-if still starts at its changed layer afterwards; the evaluation helpers opt out.
+    void optedOutRunsLeaveTheKeptRunAlone() {
+        Engine e = Engine::load(kGates), fresh = Engine::load(kGates);
+        fresh.setReuseActivations(false);
+        const ModelConfig& c = e.config();
+        RunRequest r;
+        r.tokenIds = someIds(c, 20);
+        QCOMPARE(e.run(r).timings.firstLayerRun, 0);
+        RunRequest other = r;
+        other.tokenIds = someIds(c, 20, 1);
+        other.reuseActivations = false;
+        QCOMPARE(e.run(other).timings.firstLayerRun, 0);
+        QCOMPARE(e.run(other).timings.firstLayerRun, 0);   // not kept either
+        // evaluate() runs many examples through the engine: they opt out too.
+        evaluate(e, *makeTask(TaskParams::fromJson(R"({"name": "induction", "alphabet": "abcdef"})", "test")), 5, 7);
+        RunRequest masked = r;
+        masked.headMask = changedFrom(std::vector<float>(static_cast<size_t>(c.nLayer * c.nHead), 1.0f), c, c.nLayer - 1);
+        const Trace got = e.run(masked);
+        QCOMPARE(got.timings.firstLayerRun, c.nLayer - 1);
+        QVERIFY(traceBitDiff(got, fresh.run(masked)).isEmpty());
     }
 
     // Two threads alternating masks on one engine: every result equals the full run of its own request.

@@ -176,7 +176,8 @@ Trace Engine::run(const RunRequest& req) const {
     // Incremental recomputation: layers before the first changed mask row see exactly the inputs they saw last
     // time, so their outputs (the residual entering that row's layer) and captures are reused as they are.
     std::shared_ptr<const LastRun> previous;
-    if (impl_->reuseActivations) {
+    const bool reuse = impl_->reuseActivations && req.reuseActivations;
+    if (reuse) {
         std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
         previous = impl_->lastRun;
     }
@@ -241,7 +242,7 @@ Trace Engine::run(const RunRequest& req) const {
     }
     trace.timings.exportMs = msSince(t0);
 
-    if (impl_->reuseActivations) {
+    if (reuse) {
         auto kept = std::make_shared<LastRun>();
         kept->tokenIds = req.tokenIds;
         kept->contextBudget = req.contextBudget;

@@ -16,6 +16,7 @@ Evaluation evaluate(const Engine& engine, const Task& task, int n, uint64_t seed
     double lossSum = 0;
     int perfect = 0;
     RunRequest req;
+    req.reuseActivations = false;   // many examples: keep the engine's kept run for interactive what-ifs
     req.capture = CaptureSpec::none();
     req.capture.logits = true;
     req.contextBudget = contextBudget;

@@ -49,6 +49,7 @@ MechanismReport reportMechanisms(const Engine& engine, const Task& task, int n, 
     const size_t LH = static_cast<size_t>(c.nLayer * c.nHead);
     std::mt19937_64 rng(seed);
     RunRequest req;
+    req.reuseActivations = false;   // many examples: keep the engine's kept run for interactive what-ifs
     req.capture = CaptureSpec{};
     req.capture.logits = false;
     double maskedSum = 0;

@@ -102,6 +102,7 @@ std::string pruneOrderName(PruneOrder order) {
 MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, const std::vector<int>& budgets) {
     if (data.ids.empty()) throw Error("data", "no examples");
     RunRequest req;
+    req.reuseActivations = false;   // many examples: keep the engine's kept run for interactive what-ifs
     req.capture = CaptureSpec::none();
     req.capture.logits = true;
     req.contextBudget = budgets;

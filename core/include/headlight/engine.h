@@ -18,6 +18,9 @@ struct RunRequest {
     // (evicting the largest F first); empty or 0 = unlimited. See docs/model-format.md.
     std::vector<int> contextBudget;
     CaptureSpec capture;
+    // Incremental recomputation (see Engine::run) for this run; false: neither reuse nor replace what the engine
+    // keeps (batch evaluations, so an interactive what-if keeps its reuse while an analysis runs beside it).
+    bool reuseActivations = true;
 };
 
 class Engine {
