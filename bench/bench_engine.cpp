@@ -92,7 +92,8 @@ nlohmann::json whatIf(Engine& engine, const RunRequest& full, int repeat) {
     }
     out["compare_runs_ms"] = figures(compare);
 
-    // Single-head ablation on this text: batched (heads on the batch axis) against one forward per mask.
+    // Single-head ablation on this text: batched (heads on the batch axis, each layer's heads run from that
+    // layer's recorded input) against one full forward per mask.
     ExampleSet data;
     data.ids = {full.tokenIds};
     data.scored = {std::vector<uint8_t>(full.tokenIds.size() - 1, 1)};

@@ -1,5 +1,6 @@
 // Pruning what-ifs on the model's own forward pass: head importance (gradient of the loss with respect to a
-// head mask), single-head ablation with heads on the batch axis, and pruning curves. docs/pruning.md.
+// head mask), single-head ablation with heads on the batch axis (each layer's heads run from that layer's
+// recorded input), and pruning curves. docs/pruning.md.
 #include "headlight/pruning.h"
 
 #include "engine_internal.h"
@@ -120,23 +121,25 @@ torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& 
     return t.to(device);                                                           // [L,H]
 }
 
+// Masks that fit one forward pass over batch `b` (rows are (mask, example) pairs). Without gradients only one
+// layer's activations live at a time, so a pass that starts at a later layer needs the same room per row.
+int64_t masksPerForward(const EngineModel& m, const Batch& b) {
+    return std::max<int64_t>(1, floatBudget(m.device) / rowCost(m.model->config(), b.ids.size(1), false) / b.ids.size(0));
+}
+
 // Scores of M masks [M,L,H] on every example: rows are (mask, example) pairs, as many per forward as fit.
 std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& masks,
                                     const AnalysisProgress& progress = {}) {
     torch::NoGradGuard noGrad;
-    const ModelConfig& c = m.model->config();
     const int64_t M = masks.size(0);
     auto lossSum = torch::zeros({M}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     auto hitSum = torch::zeros({M}, lossSum.options());
-    auto masksPerForward = [&](const Batch& b) {
-        return std::max<int64_t>(1, floatBudget(m.device) / rowCost(c, b.ids.size(1), false) / b.ids.size(0));
-    };
     int64_t forwards = 0, forwardsDone = 0;
-    for (const auto& b : batches) forwards += (M + masksPerForward(b) - 1) / masksPerForward(b);
+    for (const auto& b : batches) forwards += (M + masksPerForward(m, b) - 1) / masksPerForward(m, b);
     double scoredTotal = 0, examples = 0;
     for (const auto& b : batches) {
         const int64_t Bx = b.ids.size(0);
-        const int64_t k = masksPerForward(b);
+        const int64_t k = masksPerForward(m, b);
         for (int64_t j0 = 0; j0 < M; j0 += k) {
             const int64_t kk = std::min(k, M - j0);
             ForwardOptions options;
@@ -191,24 +194,107 @@ std::vector<float> toVector(const torch::Tensor& t) {
     return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-// Every head of `base` [L,H] zeroed alone, scored against `base` itself.
+// The heads of `base` [L,H] still kept, by layer: ablating a pruned head again changes nothing (delta 0).
+std::vector<std::vector<int64_t>> keptHeads(const torch::Tensor& base) {
+    const auto values = toVector(base);
+    const int64_t L = base.size(0), H = base.size(1);
+    std::vector<std::vector<int64_t>> out(static_cast<size_t>(L));
+    for (int64_t l = 0; l < L; ++l)
+        for (int64_t h = 0; h < H; ++h)
+            if (values[static_cast<size_t>(l * H + h)] != 0.0f) out[static_cast<size_t>(l)].push_back(h);
+    return out;
+}
+
+// Work of an ablation per example, in example rows times layers run (the output head counts as one layer):
+// the base pass, plus per kept head of layer l the layers l..L-1 and the head.
+int64_t ablationLayersRun(const std::vector<std::vector<int64_t>>& kept) {
+    const auto L = static_cast<int64_t>(kept.size());
+    int64_t layersRun = L + 1;
+    for (int64_t l = 0; l < L; ++l) layersRun += static_cast<int64_t>(kept[static_cast<size_t>(l)].size()) * (L - l + 1);
+    return layersRun;
+}
+
+// The same in units of one full scoring pass over the data: about 1 + H (L + 2) / 2 with every head kept.
+double ablationCost(const torch::Tensor& base) {
+    return static_cast<double>(ablationLayersRun(keptHeads(base))) / static_cast<double>(base.size(0) + 1);
+}
+
+// Every kept head of `base` [L,H] zeroed alone, scored against `base` itself. Zeroing a head of layer l changes
+// nothing before layer l, so per batch of examples one pass under `base` records the residual input x_l of every
+// layer (and scores the baseline); then the masks of layer l run layers l..L-1 only, from x_l repeated for the
+// heads. The same operations on the same inputs as one full pass per mask.
 Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base, const AnalysisProgress& progress) {
+    torch::NoGradGuard noGrad;
     const ModelConfig& c = m.model->config();
     const int64_t L = c.nLayer, H = c.nHead;
-    const double baselineShare = 1.0 / static_cast<double>(L * H + 1);   // one mask of L*H + 1
-    Ablation out;
-    out.baseline = scoreMasks(m, batches, base.unsqueeze(0), part(progress, 0, baselineShare)).front();
-    // Mask j = base with head j also zeroed: [L*H,L,H].
+    const auto kept = keptHeads(base);
+    // Mask j = l*H + h: base with head (l, h) also zeroed, [L*H,L,H]. The full mask goes to every pass, though
+    // the rows of layers before the first one run are never read.
     auto masks = base.reshape({1, L * H}).repeat({L * H, 1});
     masks = (masks * (1 - torch::eye(L * H, masks.options()))).view({L * H, L, H});
-    const auto scores = scoreMasks(m, batches, masks, part(progress, baselineShare, 1));
-    std::vector<float> dLoss, dMetric;
-    const auto baseValues = toVector(base);
-    for (size_t j = 0; j < scores.size(); ++j) {
-        const bool pruned = baseValues[j] == 0.0f;   // ablating a pruned head changes nothing: exactly 0
-        dLoss.push_back(pruned ? 0.0f : static_cast<float>(scores[j].loss - out.baseline.loss));
-        dMetric.push_back(pruned ? 0.0f : static_cast<float>(scores[j].metric - out.baseline.metric));
+    const int64_t baseIndex = L * H;   // the baseline's slot in the sums below
+    auto lossSum = torch::zeros({L * H + 1}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
+    auto hitSum = torch::zeros({L * H + 1}, lossSum.options());
+    auto add = [&](const torch::Tensor& index, const torch::Tensor& logits, const Batch& b, int64_t kk) {   // kk masks x Bx
+        auto [loss, hits] = rowStats(logits, b.ids.repeat({kk, 1}), b.scored.repeat({kk, 1}));   // [kk*Bx] each
+        const int64_t Bx = b.ids.size(0);
+        lossSum.index_add_(0, index, loss.view({kk, Bx}).sum(1).to(torch::kDouble));
+        hitSum.index_add_(0, index, hits.view({kk, Bx}).sum(1).to(torch::kDouble));
+    };
+
+    // Progress in example rows times layers run; the last pass brings `work` to `totalWork` exactly.
+    int64_t totalWork = 0, work = 0;
+    for (const auto& b : batches) totalWork += b.ids.size(0) * ablationLayersRun(kept);
+    auto advance = [&](int64_t rows, int64_t firstLayer) {
+        work += rows * (L - firstLayer + 1);
+        report(progress, static_cast<double>(work) / static_cast<double>(totalWork));
+    };
+
+    double scoredTotal = 0, examples = 0;
+    for (const auto& b : batches) {
+        const int64_t Bx = b.ids.size(0);
+        std::vector<torch::Tensor> residuals(static_cast<size_t>(L + 1));   // x_l [Bx,T,D]
+        ForwardOptions options;
+        options.headMask = base.unsqueeze(0).expand({Bx, L, H});
+        add(torch::full({1}, baseIndex, torch::TensorOptions().dtype(torch::kLong).device(m.device)),
+            m.model->forwardFrom(0, m.model->embed(b.ids), options, &residuals).logits, b, 1);
+        advance(Bx, 0);
+        const int64_t k = masksPerForward(m, b);
+        for (int64_t l = 0; l < L; ++l) {
+            const auto& heads = kept[static_cast<size_t>(l)];
+            for (size_t i0 = 0; i0 < heads.size(); i0 += static_cast<size_t>(k)) {
+                const auto kk = std::min<int64_t>(k, static_cast<int64_t>(heads.size() - i0));
+                std::vector<int64_t> js;
+                for (int64_t i = 0; i < kk; ++i) js.push_back(l * H + heads[i0 + static_cast<size_t>(i)]);
+                const auto index = torch::tensor(js, torch::kLong).to(m.device);                 // [kk]
+                options.headMask = masks.index_select(0, index).repeat_interleave(Bx, 0);         // [kk*Bx,L,H], row j*Bx+b
+                auto x = residuals[static_cast<size_t>(l)].repeat({kk, 1, 1});                   // [kk*Bx,T,D]
+                add(index, m.model->forwardFrom(static_cast<int>(l), x, options).logits, b, kk);
+                advance(kk * Bx, l);
+            }
+            residuals[static_cast<size_t>(l)] = torch::Tensor();   // x_l is done with
+        }
+        scoredTotal += b.scored.sum().item<double>();
+        examples += static_cast<double>(Bx);
     }
+
+    lossSum = lossSum.cpu();
+    hitSum = hitSum.cpu();
+    auto score = [&](int64_t j) {
+        MaskedScore s;
+        s.loss = lossSum[j].item<double>() / examples;
+        s.metric = scoredTotal > 0 ? hitSum[j].item<double>() / scoredTotal : NAN;
+        return s;
+    };
+    Ablation out;
+    out.baseline = score(baseIndex);
+    std::vector<float> dLoss(static_cast<size_t>(L * H), 0.0f), dMetric(static_cast<size_t>(L * H), 0.0f);   // pruned: exactly 0
+    for (int64_t l = 0; l < L; ++l)
+        for (int64_t h : kept[static_cast<size_t>(l)]) {
+            const MaskedScore s = score(l * H + h);
+            dLoss[static_cast<size_t>(l * H + h)] = static_cast<float>(s.loss - out.baseline.loss);
+            dMetric[static_cast<size_t>(l * H + h)] = static_cast<float>(s.metric - out.baseline.metric);
+        }
     out.deltaLoss = FloatArray({L, H}, std::move(dLoss));
     out.deltaMetric = FloatArray({L, H}, std::move(dMetric));
     return out;
@@ -258,8 +344,10 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
     std::vector<float> mask = toVector(maskTensor(o.headMask, c, m.device));
     const int perStep = std::max(1, static_cast<int>(std::lround(o.stepPercent / 100.0 * N)));
 
+    auto maskNow = [&]() { return torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device); };   // [L,H]
+
     // Progress over the whole curve, in units of one scoring pass over the data: importance costs about three
-    // (forward and backward), ablation L*H + 1.
+    // (forward and backward), ablation about 1 + H (L + 2) / 2 (ablationCost).
     const auto reported = monotone(progress);
     const auto alive0 = static_cast<int>(std::count_if(mask.begin(), mask.end(), [](float v) { return v != 0.0f; }));
     const int pruneSteps = (alive0 + perStep - 1) / perStep;
@@ -267,13 +355,13 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
     double total = 1 + pruneSteps, done = 0;
     if (o.order == PruneOrder::ImportanceOnce) total += kImportanceCost;
     if (o.order == PruneOrder::Importance) total += kImportanceCost * pruneSteps;
-    if (o.order == PruneOrder::Ablation) total += N + 1;
+    const double ablationUnits = o.order == PruneOrder::Ablation ? ablationCost(maskNow()) : 0;
+    total += ablationUnits;
     auto piece = [&](double cost) {   // the next `cost` units of the curve
         auto p = part(reported, done / total, (done + cost) / total);
         done += cost;
         return p;
     };
-    auto maskNow = [&]() { return torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device); };   // [L,H]
 
     PruningCurve curve;
     auto record = [&]() {
@@ -292,7 +380,7 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
     auto setRank = [&](const std::vector<float>& v) { for (int j = 0; j < N; ++j) rank[static_cast<size_t>(j)] = v[static_cast<size_t>(j)]; };
     if (o.order == PruneOrder::ImportanceOnce) setRank(toVector(importance(m, data, maskNow(), o.normalizeByLayer, piece(kImportanceCost))));
     if (o.order == PruneOrder::Gate) setRank(headGateValues(engine).toVector());
-    if (o.order == PruneOrder::Ablation) setRank(ablate(m, batches, maskNow(), piece(N + 1)).deltaLoss.toVector());
+    if (o.order == PruneOrder::Ablation) setRank(ablate(m, batches, maskNow(), piece(ablationUnits)).deltaLoss.toVector());
     if (o.order == PruneOrder::Random) {
         std::vector<int> perm(static_cast<size_t>(N));
         std::iota(perm.begin(), perm.end(), 0);
