@@ -1,5 +1,6 @@
 #include "views/pruning/whatif_controller.h"
 
+#include "views/attention/view_support.h"
 #include "views/pruning/whatif_plot_support.h"
 
 #include <qcustomplot.h>
@@ -169,12 +170,11 @@ void WhatIfController::update(const RunSnapshot& snapshot, const HeadSelection& 
     } else {
         const bool newRun = snapshot.trace != drawnAfter_ || snapshot.baseline != drawnBefore_;
         tokens_ = T;
-        const int selected = selection.position();
-        position_ = selected < 0 || selected >= T ? T - 1 : selected;   // none selected: the last token
+        position_ = shownPosition(selection, T);   // none selected: the last token
         drawKl(snapshot);
         drawTop(snapshot, style);
         if (newRun) {
-            whatif::setTokenTicks(klRect_->axis(QCPAxis::atBottom), whatif::tokenLabels(snapshot));
+            setTokenTicks(klRect_->axis(QCPAxis::atBottom), tokenLabels(snapshot));
             klRect_->axis(QCPAxis::atBottom)->setRange(-0.6, T - 0.4);
         }
         drawMaps(snapshot, selection);
@@ -188,10 +188,9 @@ void WhatIfController::update(const RunSnapshot& snapshot, const HeadSelection& 
     applyStyle(plot_, style);
     styleMaps(style);
     // Faded bars and the selected one in full colour with an outline: distinct even where the accent is blue.
-    QColor faded = seriesColor(0);
-    faded.setAlpha(90);
-    klBars_->setPen(QPen(faded, 0));
-    klBars_->setBrush(faded);
+    const QColor soft = faded(seriesColor(0), 90);
+    klBars_->setPen(QPen(soft, 0));
+    klBars_->setBrush(soft);
     highlight_->setPen(QPen(style.foreground, 1.5));
     highlight_->setBrush(style.accent);
     for (int side = 0; side < 2; ++side) {
@@ -278,8 +277,8 @@ void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection
     drawnBefore_ = snapshot.baseline;
     drawnAfter_ = snapshot.trace;
 
-    const float* before = whatif::headAttention(*snapshot.baseline, head, T);
-    const float* after = whatif::headAttention(*snapshot.trace, head, T);
+    const float* before = headAttention(*snapshot.baseline, head, T);
+    const float* after = headAttention(*snapshot.trace, head, T);
     headShown_ = before && after;
     if (!headShown_) {
         for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
@@ -289,7 +288,7 @@ void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection
         return;
     }
     for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) {
-        whatif::resizeCells(map, T);
+        resizeGrid(map, T, T);
         map->data()->fill(0);   // then only non-zero cells are set: above the diagonal is 0 (causal mask)
     }
     QCPColorMapData* b = beforeMap_->data();
@@ -318,10 +317,10 @@ void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection
     // A pruned head's attention is still computed (only its output is multiplied by 0), so it is shown.
     titles_[4]->setText(pruned ? QObject::tr("After\n%1 (pruned)").arg(name) : QObject::tr("After\n%1").arg(name));
     titles_[5]->setText(QObject::tr("After \u2212 before\nmax |\u0394| = %1").arg(maxDifference, 0, 'g', 3));
-    const QStringList labels = whatif::tokenLabels(snapshot);
+    const QStringList labels = tokenLabels(snapshot);
     for (QCPAxisRect* rect : mapRects_) {
-        whatif::setTokenTicks(rect->axis(QCPAxis::atBottom), labels);
-        whatif::setTokenTicks(rect->axis(QCPAxis::atLeft), labels);
+        setTokenTicks(rect->axis(QCPAxis::atBottom), labels);
+        setTokenTicks(rect->axis(QCPAxis::atLeft), labels);
         rect->axis(QCPAxis::atBottom)->setRange(-0.5, T - 0.5);
         rect->axis(QCPAxis::atLeft)->setRange(-0.5, T - 0.5);
     }

@@ -1,5 +1,6 @@
 #include "views/pruning/whatif_view.h"
 
+#include "views/attention/view_support.h"
 #include "views/pruning/whatif_controller.h"
 
 #include <QHBoxLayout>
@@ -10,7 +11,6 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
-#include <memory>
 
 namespace headlight {
 
@@ -58,10 +58,7 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     setContent(content);
 
     // A click (not a drag, which pans) on a KL bar or a heatmap row selects that position.
-    auto pressedAt = std::make_shared<QPoint>(-100000, -100000);
-    connect(plot, &QCustomPlot::mousePress, this, [pressedAt](QMouseEvent* e) { *pressedAt = e->pos(); });
-    connect(plot, &QCustomPlot::mouseRelease, this, [this, pressedAt](QMouseEvent* e) {
-        if (e->button() != Qt::LeftButton || (e->pos() - *pressedAt).manhattanLength() > 3) return;
+    onPlotClick(plot, [this](QMouseEvent* e) {
         if (const auto position = controller_->positionAt(e->pos())) this->selection()->setPosition(*position);
     });
     updateControls();
