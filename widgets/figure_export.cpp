@@ -1,5 +1,7 @@
 #include "figure_export.h"
 
+#include "plot_style.h"
+
 #include "headlight/error.h"
 
 #include <QFileInfo>
@@ -124,6 +126,18 @@ void exportWidget(QWidget* widget, const QString& path, const ExportOptions& opt
         throw;
     }
     restore();
+}
+
+void exportRedrawn(QCustomPlot* plot, const QString& path, const ExportOptions& options,
+                   const std::function<void(const PlotStyle&)>& draw, const PlotStyle& screen) {
+    if (options.publication) draw(PlotStyle::publication());
+    try {
+        exportPlot(plot, path, options);
+    } catch (...) {
+        draw(screen);
+        throw;
+    }
+    if (options.publication) draw(screen);
 }
 
 } // namespace headlight

@@ -4,11 +4,14 @@
 #include <QSize>
 #include <QString>
 #include <QStringList>
+#include <functional>
 
 class QCustomPlot;
 class QWidget;
 
 namespace headlight {
+
+struct PlotStyle;
 
 struct ExportOptions {
     int dpi = 150;                 // PNG only: pixels = size in points * dpi / 72
@@ -22,6 +25,11 @@ QStringList exportSuffixes();
 // Writes `plot` as drawn now, in the format its suffix names (views restyle it first for a publication export:
 // TraceView::exportStyled). Throws headlight::Error(path, problem): unknown suffix, unwritable path.
 void exportPlot(QCustomPlot* plot, const QString& path, const ExportOptions& options);
+
+// For stand-alone plot widgets (views use TraceView::exportStyled): redraws `plot` with `draw` in the
+// publication style when `options` ask for it, writes it, then redraws it in `screen`, also when writing fails.
+void exportRedrawn(QCustomPlot* plot, const QString& path, const ExportOptions& options,
+                   const std::function<void(const PlotStyle&)>& draw, const PlotStyle& screen);
 
 // The same for any custom-painted widget (rendered with QWidget::render; vector for SVG and PDF).
 void exportWidget(QWidget* widget, const QString& path, const ExportOptions& options);

@@ -181,14 +181,7 @@ void HeadScorePlot::fitCellLabels() {
 }
 
 void HeadScorePlot::exportFigure(const QString& path, const ExportOptions& options) {
-    if (options.publication) draw(PlotStyle::publication());
-    try {
-        exportPlot(plot_, path, options);
-    } catch (...) {
-        draw(PlotStyle::fromPalette(palette()));
-        throw;
-    }
-    if (options.publication) draw(PlotStyle::fromPalette(palette()));
+    exportRedrawn(plot_, path, options, [this](const PlotStyle& style) { draw(style); }, PlotStyle::fromPalette(palette()));
 }
 
 } // namespace headlight

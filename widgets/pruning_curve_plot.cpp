@@ -81,14 +81,7 @@ void PruningCurvePlot::draw(const PlotStyle& style) {
 }
 
 void PruningCurvePlot::exportFigure(const QString& path, const ExportOptions& options) {
-    if (options.publication) draw(PlotStyle::publication());
-    try {
-        exportPlot(plot_, path, options);
-    } catch (...) {
-        draw(PlotStyle::fromPalette(palette()));
-        throw;
-    }
-    if (options.publication) draw(PlotStyle::fromPalette(palette()));
+    exportRedrawn(plot_, path, options, [this](const PlotStyle& style) { draw(style); }, PlotStyle::fromPalette(palette()));
 }
 
 } // namespace headlight
