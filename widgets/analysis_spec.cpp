@@ -59,8 +59,9 @@ AnalysisResult runAnalysis(const Engine& engine, const AnalysisSpec& spec, const
     result.modelDir = spec.modelDir;
     if (spec.kind == AnalysisKind::MemoryCurve) {
         if (!engine.config().selectiveAttention) throw Error(spec.modelDir.toStdString(), "has no selective attention, so there is no memory curve");
-        const auto task = makeTask(modelTask(spec.modelDir));
-        result.source = QStringLiteral("task %1, %2 examples").arg(QString::fromStdString(modelTask(spec.modelDir).name)).arg(spec.examples);
+        const TaskParams params = modelTask(spec.modelDir);
+        const auto task = makeTask(params);
+        result.source = QStringLiteral("task %1, %2 examples").arg(QString::fromStdString(params.name)).arg(spec.examples);
         result.memoryCurve = contextMemoryCurve(engine, *task, spec.examples, spec.seed, progress);
         return result;
     }
