@@ -9,6 +9,7 @@
 #include "views/pruning/analysis_view.h"
 #include "views/pruning/whatif_view.h"
 
+#include "headlight/head_metrics.h"
 #include "headlight/what_if.h"
 
 #include <QDockWidget>
@@ -58,21 +59,14 @@ void MainWindow::togglePruned(int layer, int head) {
 
 void MainWindow::applyPreset(WhatIfPreset preset, int k) {
     if (!snapshot_.valid()) return;
-    const int L = snapshot_.layers(), H = snapshot_.heads();
     switch (preset) {
     case WhatIfPreset::RestoreAll:
         setHeadMask({});
         return;
-    case WhatIfPreset::PruneClosedGates: {
-        std::vector<float> gates;   // [L,H] from the run's captured gates
-        for (int l = 0; l < L; ++l) {
-            const LayerTrace* lt = snapshot_.trace->layer(l);
-            if (!lt || lt->gate.size() != H) return;   // no gates: the button is disabled anyway
-            gates.insert(gates.end(), lt->gate.begin(), lt->gate.end());
-        }
-        setHeadMask(closedGateMask(FloatArray({L, H}, gates)));
+    case WhatIfPreset::PruneClosedGates:
+        if (!snapshot_.model->config.headGates) return;   // the button is disabled anyway
+        setHeadMask(closedGateMask(headGate(*snapshot_.trace, snapshot_.model->config)));   // [L,H], captured gates
         return;
-    }
     case WhatIfPreset::PruneLeastImportant:
     case WhatIfPreset::KeepMostImportant:
         break;
