@@ -1,14 +1,14 @@
 // Training: gradient checks of each loss term, Hard Concrete sampling against P(open), and the trainer's
 // guarantees (loss goes down, same seed same weights, resume equals uninterrupted). This suite reaches into
 // core/src for the loss functions, so it is the one test that includes LibTorch.
-#include "attention.h"
-#include "gpt_model.h"
+#include "attention/attention.h"
+#include "model/gpt_model.h"
 #include "headlight/error.h"
 #include "headlight/mechanism_report.h"
 #include "headlight/training.h"
 #include "test_support.h"
-#include "torch_bridge.h"
-#include "training_losses.h"
+#include "nn/torch_bridge.h"
+#include "training/training_losses.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,4 +1,4 @@
-#include "torch_bridge.h"
+#include "nn/torch_bridge.h"
 
 #include "headlight/error.h"
 

@@ -2,7 +2,7 @@
 #include "headlight/tokenizer.h"
 
 #include "headlight/error.h"
-#include "json_util.h"
+#include "io/json_util.h"
 
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>

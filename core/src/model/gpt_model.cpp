@@ -1,4 +1,4 @@
-#include "gpt_model.h"
+#include "model/gpt_model.h"
 
 #include "headlight/error.h"
 

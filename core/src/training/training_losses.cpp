@@ -1,4 +1,4 @@
-#include "training_losses.h"
+#include "training/training_losses.h"
 
 namespace headlight {
 

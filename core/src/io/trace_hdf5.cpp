@@ -1,8 +1,8 @@
 // HDF5 traces through the C API, with RAII handles. Layout: docs/trace-format.md.
 #include "headlight/trace_hdf5.h"
 
-#include "atomic_file.h"
-#include "hdf5_util.h"
+#include "io/atomic_file.h"
+#include "io/hdf5_util.h"
 #include "headlight/error.h"
 
 #include <algorithm>

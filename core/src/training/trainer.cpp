@@ -1,13 +1,13 @@
 // The training loop: task batches, the mechanisms' regularizers, AdamW with warm-up and cosine decay,
 // gradient clipping, checkpoints that resume exactly, and a clean stop on request.
-#include "atomic_file.h"
-#include "gpt_model.h"
+#include "io/atomic_file.h"
+#include "model/gpt_model.h"
 #include "headlight/error.h"
 #include "headlight/model_init.h"
 #include "headlight/training.h"
-#include "json_util.h"
-#include "torch_bridge.h"
-#include "training_losses.h"
+#include "io/json_util.h"
+#include "nn/torch_bridge.h"
+#include "training/training_losses.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <chrono>

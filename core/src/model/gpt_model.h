@@ -1,6 +1,6 @@
 #pragma once
 // Internal: the GPT-2 architecture with Headlight's attention mechanisms (one file per architecture).
-#include "attention.h"
+#include "attention/attention.h"
 #include "headlight/model_config.h"
 #include "headlight/safetensors.h"
 #include "headlight/trace.h"

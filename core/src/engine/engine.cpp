@@ -1,10 +1,10 @@
 // The engine: loads a model folder, validates requests, runs the model and exports a Trace.
 #include "headlight/engine.h"
 
-#include "engine_internal.h"
-#include "gpt_model.h"
+#include "engine/engine_internal.h"
+#include "model/gpt_model.h"
 #include "headlight/error.h"
-#include "torch_bridge.h"
+#include "nn/torch_bridge.h"
 
 #include <ATen/Context.h>
 #include <atomic>

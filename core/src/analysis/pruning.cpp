@@ -3,10 +3,10 @@
 // recorded input), and pruning curves. docs/pruning.md.
 #include "headlight/pruning.h"
 
-#include "engine_internal.h"
-#include "gpt_model.h"
+#include "engine/engine_internal.h"
+#include "model/gpt_model.h"
 #include "headlight/error.h"
-#include "torch_bridge.h"
+#include "nn/torch_bridge.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // TRAIN.json: strict parsing, like config.json.
 #include "headlight/error.h"
 #include "headlight/training.h"
-#include "json_util.h"
+#include "io/json_util.h"
 
 #include <nlohmann/json.hpp>
 #include <set>

@@ -2,7 +2,7 @@
 #include "headlight/model_config.h"
 
 #include "headlight/error.h"
-#include "json_util.h"
+#include "io/json_util.h"
 
 #include <cmath>
 #include <fstream>

@@ -1,11 +1,11 @@
 // Random GPT-2-style initialisation, written as a model folder in our format.
 #include "headlight/model_init.h"
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "headlight/error.h"
 #include "headlight/safetensors.h"
 #include "headlight/tokenizer.h"
-#include "torch_bridge.h"
+#include "nn/torch_bridge.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <cerrno>

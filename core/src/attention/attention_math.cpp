@@ -1,8 +1,8 @@
 #include "headlight/attention_math.h"
 
-#include "attention.h"
+#include "attention/attention.h"
 #include "headlight/error.h"
-#include "torch_bridge.h"
+#include "nn/torch_bridge.h"
 
 namespace headlight {
 namespace {

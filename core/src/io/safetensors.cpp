@@ -1,7 +1,7 @@
 // safetensors, read with mmap and validated before any byte is trusted; written atomically.
 #include "headlight/safetensors.h"
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "headlight/error.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #pragma once
 // Internal: the regularizers each mechanism trains with (docs/training.md), and the batched task loss.
-#include "gpt_model.h"
+#include "model/gpt_model.h"
 
 #include <torch/torch.h>
 #include <vector>

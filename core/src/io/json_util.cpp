@@ -1,4 +1,4 @@
-#include "json_util.h"
+#include "io/json_util.h"
 
 #include <cerrno>
 #include <cstring>

@@ -4,7 +4,7 @@
 
 #include "headlight/error.h"
 #include "headlight/tokenizer.h"
-#include "json_util.h"
+#include "io/json_util.h"
 
 #include <algorithm>
 #include <map>
