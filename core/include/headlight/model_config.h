@@ -36,6 +36,8 @@ struct ModelConfig {
     int nHead = 0;
     int nEmbd = 0;
     int nPositions = 0;
+    int nKvHead = 0;                 // key/value heads (grouped-query attention); 0 = nHead
+    bool causal = true;              // false: bidirectional attention (BERT), every matrix is full
     double layerNormEpsilon = 1e-5;
     std::string activationFunction = "gelu_new";
 
@@ -45,6 +47,9 @@ struct ModelConfig {
     std::optional<PersistentMemoryConfig> persistentMemory;
 
     int headDim() const { return nEmbd / nHead; }
+    int kvHeads() const { return nKvHead > 0 ? nKvHead : nHead; }
+    // The key/value head query head `h` reads (grouped-query attention shares one among nHead / kvHeads()).
+    int kvHeadOf(int h) const { return h / (nHead / kvHeads()); }
     int memorySlots() const { return persistentMemory ? persistentMemory->slotCount : 0; }
     bool hasMlp() const { return !(persistentMemory && persistentMemory->replaceMlp); }
 
