@@ -2,7 +2,7 @@
 // guarantees (loss goes down, same seed same weights, resume equals uninterrupted). This suite reaches into
 // core/src for the loss functions, so it is the one test that includes LibTorch.
 #include "attention/attention.h"
-#include "model/gpt_model.h"
+#include "model/transformer.h"
 #include "headlight/error.h"
 #include "headlight/mechanism_report.h"
 #include "headlight/training.h"
@@ -19,11 +19,11 @@ using namespace headlight;
 namespace {
 
 // A tiny model in float64 so finite differences are accurate.
-GptModel tinyModel(const std::vector<std::string>& mechanisms) {
+Transformer tinyModel(const std::vector<std::string>& mechanisms) {
     const ModelConfig c = test::tinyConfig(mechanisms, 2, 3, 6, 7, 8);
     NamedTensors t;
     for (const auto& [name, a] : test::randomWeights(c, 21)) t[name] = toTensor(a).to(torch::kDouble).set_requires_grad(true);
-    return GptModel(c, weightsFromTensors(t, c, "tiny"));
+    return Transformer(c, t, "tiny");
 }
 
 // Largest |autograd - central difference| over every element of `x` for scalar function f.
@@ -68,8 +68,8 @@ private slots:
     void initTestCase() { torch::set_num_threads(1); }
 
     void l0PenaltyGradient() {
-        GptModel m = tinyModel({"gates"});
-        auto la = m.weights().blocks[1].mechanisms.gateLogAlpha;
+        Transformer m = tinyModel({"gates"});
+        auto la = m.mechanisms(1).gateLogAlpha;
         QVERIFY(gradientError([&] { return l0Penalty(m); }, la) < 1e-7);
         // d/d log_alpha of (1/L) sigmoid(a - t ln(-gamma/zeta)) = (1/L) s (1 - s)
         auto y = l0Penalty(m);
@@ -80,8 +80,8 @@ private slots:
     }
 
     void spanPenaltyGradient() {
-        GptModel m = tinyModel({"span"});
-        auto z = m.weights().blocks[0].mechanisms.spanFraction;
+        Transformer m = tinyModel({"span"});
+        auto z = m.mechanisms(0).spanFraction;
         auto g = torch::autograd::grad({spanPenalty(m)}, {z})[0];
         for (int h = 0; h < 3; ++h) QVERIFY(std::fabs(g[h].item<double>() - 6.0 / 3.0) < 1e-12);   // max_span / H
         QVERIFY(gradientError([&] { return spanPenalty(m); }, z) < 1e-7);

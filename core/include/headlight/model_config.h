@@ -2,6 +2,7 @@
 // A model's config.json: GPT-2's keys plus Headlight's optional attention mechanisms.
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace headlight {
 
@@ -29,35 +30,74 @@ struct PersistentMemoryConfig {
     bool replaceMlp = false;
 };
 
+// Rotary position embeddings (Su et al.), as Hugging Face computes them: inv_freq_i = theta^(-2i/dims),
+// halves rotated. `scaling`: "default", "linear" (positions / factor) or "llama3" (Llama 3.1's smoothed bands).
+struct RotaryConfig {
+    int dims = 0;                        // rotated dimensions per head (partial rotary: fewer than head_dim)
+    double theta = 10000.0;
+    std::string scaling = "default";
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;          // llama3 only
+    double highFreqFactor = 4.0;         // llama3 only
+    int originalMaxPositions = 8192;     // llama3 only
+    std::string frequencyDtype = "float32";   // the checkpoint's dtype: inv_freq is rounded to it, as transformers does
+};
+
+// A model's architecture in family-neutral terms. Each family (core/src/families/) reads its own config.json
+// keys into these fields; docs/model-format.md lists them.
 struct ModelConfig {
-    std::string modelType;           // "gpt2" or "headlight"
+    std::string modelType;           // gpt2, headlight, bert, llama, mistral, qwen2, qwen3, gpt_neox, gemma2
     int vocabSize = 0;
     int nLayer = 0;
     int nHead = 0;
-    int nEmbd = 0;
-    int nPositions = 0;
+    int nEmbd = 0;                   // hidden size
+    int nPositions = 0;              // longest input
     int nKvHead = 0;                 // key/value heads (grouped-query attention); 0 = nHead
     bool causal = true;              // false: bidirectional attention (BERT), every matrix is full
-    double layerNormEpsilon = 1e-5;
-    std::string activationFunction = "gelu_new";
+    int headDimension = 0;           // 0 = nEmbd / nHead (Qwen3, Gemma 2 set it explicitly)
+    int intermediateSize = 0;        // MLP width; 0 = 4 * nEmbd
+    double layerNormEpsilon = 1e-5;  // LayerNorm or RMSNorm epsilon
+    std::string activationFunction = "gelu_new";   // gelu_new, gelu, silu, relu, gelu_pytorch_tanh
+    std::optional<RotaryConfig> rotary;            // absent: learned (or no) position embeddings
+    std::vector<int> slidingWindow;  // per layer: a query sees the last `w` keys (itself included); 0 = all
+    double attentionScale = 0.0;     // logits scale; 0 = 1 / sqrt(head_dim)
+    bool scaleByInverseLayer = false;// GPT-2's scale_attn_by_inverse_layer_idx: logits also / (layer + 1)
+    double attnLogitSoftcap = 0.0;   // Gemma 2: logits = cap * tanh(logits / cap); 0 = off
+    double finalLogitSoftcap = 0.0;
+    bool tieWordEmbeddings = true;   // output layer = input embedding
+    bool attentionBias = false;      // q/k/v (and o where the family has it) biases
+    bool mlpBias = false;
+    bool qkNorm = false;             // Qwen3: RMSNorm of each head's q and k
+    bool parallelResidual = false;   // GPT-NeoX: x + attn(ln1 x) + mlp(ln2 x)
+    int typeVocabSize = 0;           // BERT token types (all inputs use type 0)
+    std::string familyJson;          // Hugging Face families: config.json as read (toJson writes it back)
 
     std::optional<HeadGatesConfig> headGates;
     std::optional<AdaptiveSpanConfig> adaptiveSpan;
     std::optional<SelectiveAttentionConfig> selectiveAttention;
     std::optional<PersistentMemoryConfig> persistentMemory;
 
-    int headDim() const { return nEmbd / nHead; }
+    int headDim() const { return headDimension > 0 ? headDimension : nEmbd / nHead; }
+    int mlpWidth() const { return intermediateSize > 0 ? intermediateSize : 4 * nEmbd; }
     int kvHeads() const { return nKvHead > 0 ? nKvHead : nHead; }
     // The key/value head query head `h` reads (grouped-query attention shares one among nHead / kvHeads()).
     int kvHeadOf(int h) const { return h / (nHead / kvHeads()); }
+    int windowOf(int layer) const { return static_cast<size_t>(layer) < slidingWindow.size() ? slidingWindow[static_cast<size_t>(layer)] : 0; }
     int memorySlots() const { return persistentMemory ? persistentMemory->slotCount : 0; }
     bool hasMlp() const { return !(persistentMemory && persistentMemory->replaceMlp); }
+    // Our own GPT-2-layout format ("gpt2" or "headlight"), as opposed to a Hugging Face family.
+    bool isNative() const { return modelType == "gpt2" || modelType == "headlight"; }
+    bool hasMechanisms() const { return headGates || adaptiveSpan || selectiveAttention || persistentMemory; }
 
     // Parse and validate; `source` names the file in error messages. Throws headlight::Error.
     static ModelConfig fromJson(const std::string& jsonText, const std::string& source);
     static ModelConfig fromFile(const std::string& path);
-    // Canonical config.json text (Hugging Face GPT-2 keys, plus the "headlight" object).
+    // config.json text: GPT-2 keys for the native format, the family's own keys otherwise, plus the
+    // "headlight" object when the model has mechanisms.
     std::string toJson() const;
 };
+
+// The model_type values config.json may name.
+const std::vector<std::string>& supportedModelTypes();
 
 } // namespace headlight

@@ -4,7 +4,7 @@
 #include "headlight/pruning.h"
 
 #include "engine/engine_internal.h"
-#include "model/gpt_model.h"
+#include "model/transformer.h"
 #include "headlight/error.h"
 #include "nn/torch_bridge.h"
 
@@ -25,7 +25,7 @@ constexpr int64_t kMaxExamplesPerBatch = 64;
 
 // The engine's own model (read-only, so an analysis may run beside the engine's runs).
 struct EngineModel {
-    const GptModel* model;
+    const Transformer* model;
     torch::Device device;
 };
 

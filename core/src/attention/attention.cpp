@@ -52,21 +52,40 @@ std::pair<torch::Tensor, torch::Tensor> evictionSchedule(const torch::Tensor& f,
     return {keep, evicted};
 }
 
-AttentionOutput attend(const ModelConfig& config, const AttentionParams& params, const torch::Tensor& q,
-                       const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
-                       const torch::Tensor& headMask, int64_t contextBudget) {
-    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-    AttentionOutput out;
+AttentionSpec attentionSpec(const ModelConfig& config, int layer) {
+    AttentionSpec s;
+    s.causal = config.causal;
+    s.window = config.windowOf(layer);
+    s.scale = config.attentionScale > 0 ? config.attentionScale : 1.0 / std::sqrt(static_cast<double>(config.headDim()));
+    if (config.scaleByInverseLayer) s.scale /= static_cast<double>(layer + 1);
+    s.softcap = config.attnLogitSoftcap;
+    return s;
+}
 
-    // 1. logits a_ij = q_i . k_j / sqrt(d), future keys masked.
+AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, const AttentionParams& params,
+                       const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
+                       const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget) {
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
+    const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
+    AttentionOutput out;
+    // Grouped-query attention: each key/value head serves H / Hkv consecutive query heads.
+    const int64_t group = H / kvK.size(1);
+    const auto k = group == 1 ? kvK : kvK.repeat_interleave(group, 1);   // [B,H,T,d]
+    const auto v = group == 1 ? kvV : kvV.repeat_interleave(group, 1);
+
+    // 1. logits a_ij = q_i . k_j * scale (soft-capped where the family does), hidden keys masked.
     auto logits = torch::matmul(q * scale, k.transpose(-2, -1));        // [B,H,T,T] (scaling q is cheaper)
-    auto future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
+    if (spec.softcap > 0) logits = torch::tanh(logits / spec.softcap) * spec.softcap;
+    // hidden[i][j]: key j is not visible to query i (the future, or beyond the sliding window).
+    auto boolOpts = torch::TensorOptions().dtype(torch::kBool).device(q.device());
+    const bool windowed = spec.window > 0 && spec.window < T;
+    torch::Tensor hidden = spec.causal ? torch::ones({T, T}, boolOpts).triu(1) : torch::zeros({T, T}, boolOpts);
+    if (windowed) hidden = hidden.logical_or(torch::ones({T, T}, boolOpts).tril(-spec.window));
 
     // 2. Selective attention: the selector head's positive logits accumulate into F, which every head subtracts.
     if (config.selectiveAttention) {
         // Only keys strictly before the query count: no future, no self; and the first token is never masked.
-        auto maskable = torch::ones({T, T}, future.options()).tril(-1);
+        auto maskable = torch::ones({T, T}, boolOpts).tril(-1);
         maskable.select(1, 0).fill_(false);
         auto s = torch::relu(logits.select(1, config.selectiveAttention->selectorHead))
                      .masked_fill(maskable.logical_not(), 0.0);          // [B,T,T]
@@ -76,7 +95,8 @@ AttentionOutput attend(const ModelConfig& config, const AttentionParams& params,
         out.selection = s;
         out.selectionCumulative = f;
     }
-    logits.masked_fill_(future, -std::numeric_limits<float>::infinity());   // in place: saves a [T,T] pass
+    if (spec.causal || windowed)   // in place: saves a [T,T] pass
+        logits.masked_fill_(hidden, -std::numeric_limits<float>::infinity());
     if (contextBudget > 0 && out.selectionCumulative.defined()) {
         // Each layer prunes its own context; row i depends only on rows <= i, so one pass equals decoding.
         std::vector<torch::Tensor> keeps, evictions;

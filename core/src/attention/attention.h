@@ -24,10 +24,20 @@ struct AttentionOutput {
     torch::Tensor evictedAt;           // [B,T] int64: the step that evicted each token, -1 if kept (budget only)
 };
 
-// q, k, v: [B,H,T,d]. headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
+// How one layer's logits are formed and masked (family settings; the mechanisms come from the ModelConfig).
+struct AttentionSpec {
+    bool causal = true;
+    int64_t window = 0;        // > 0: a query sees only the last `window` keys, itself included
+    double scale = 0.0;        // 0 = 1 / sqrt(d)
+    double softcap = 0.0;      // > 0: logits = softcap * tanh(logits / softcap) before masking
+};
+AttentionSpec attentionSpec(const ModelConfig& config, int layer);
+
+// q: [B,H,T,d]; k, v: [B,Hkv,T,d], Hkv dividing H (grouped-query attention: query head h reads key/value head
+// h / (H / Hkv)). headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
 // contextBudget > 0 (selective attention only): every head sees only the tokens the eviction schedule keeps.
 // gates: deterministic gate values [H] (or undefined = 1), see gateValues().
-AttentionOutput attend(const ModelConfig& config, const AttentionParams& params, const torch::Tensor& q,
+AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, const AttentionParams& params, const torch::Tensor& q,
                        const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
                        const torch::Tensor& headMask, int64_t contextBudget = 0);
 

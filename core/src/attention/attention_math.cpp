@@ -43,7 +43,7 @@ AttentionResult computeAttention(const ModelConfig& config, const AttentionInput
         r.gate = toArray(gates);
         r.gateOpenProbability = toArray(gateOpenProbability(*config.headGates, params.gateLogAlpha));
     }
-    auto out = attend(config, params, toTensor(in.q).unsqueeze(0), toTensor(in.k).unsqueeze(0),
+    auto out = attend(config, AttentionSpec{config.causal, 0, 0.0, config.attnLogitSoftcap}, params, toTensor(in.q).unsqueeze(0), toTensor(in.k).unsqueeze(0),
                       toTensor(in.v).unsqueeze(0), gates, mask);
     r.output = toArray(out.output.select(0, 0));
     r.attention = toArray(out.attention.select(0, 0));

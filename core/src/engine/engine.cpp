@@ -2,7 +2,8 @@
 #include "headlight/engine.h"
 
 #include "engine/engine_internal.h"
-#include "model/gpt_model.h"
+#include "model/checkpoint.h"
+#include "model/transformer.h"
 #include "headlight/error.h"
 #include "nn/torch_bridge.h"
 
@@ -63,14 +64,14 @@ struct LastRun {
 
 // engine_internal.h's accessors reach the Impl through these friends of it (only Impl's members may read
 // Engine's private pointer; friends defined in a class are inline, hence the out-of-line wrappers below).
-static const GptModel& implModel(const Engine& engine);
+static const Transformer& implModel(const Engine& engine);
 static torch::Device implDevice(const Engine& engine);
 
 struct Engine::Impl {
     std::string modelDir;
     std::string deviceName;
     torch::Device device = torch::kCPU;
-    std::unique_ptr<GptModel> model;
+    std::unique_ptr<Transformer> model;
     std::unique_ptr<Tokenizer> tokenizer;
     double loadMs = 0;
 
@@ -79,11 +80,11 @@ struct Engine::Impl {
     std::shared_ptr<const LastRun> lastRun;
 
     static const Impl& of(const Engine& engine) { return *engine.impl_; }
-    friend const GptModel& implModel(const Engine& engine) { return *of(engine).model; }
+    friend const Transformer& implModel(const Engine& engine) { return *of(engine).model; }
     friend torch::Device implDevice(const Engine& engine) { return of(engine).device; }
 };
 
-const GptModel& modelOf(const Engine& engine) { return implModel(engine); }
+const Transformer& modelOf(const Engine& engine) { return implModel(engine); }
 torch::Device deviceOf(const Engine& engine) { return implDevice(engine); }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -94,8 +95,10 @@ Engine::~Engine() = default;
 Engine Engine::load(const std::string& modelDir, const std::string& device) {
     const auto t0 = Clock::now();
     if (!isDir(modelDir)) throw Error(modelDir, isFile(modelDir) ? "is a file, expected a model folder" : "model folder not found");
-    for (const char* f : {"config.json", "model.safetensors"})
-        if (!isFile(modelDir + "/" + f)) throw Error(modelDir + "/" + f, "file not found (a model folder needs config.json and model.safetensors)");
+    if (!isFile(modelDir + "/config.json"))
+        throw Error(modelDir + "/config.json", "file not found (a model folder needs config.json and model.safetensors)");
+    if (checkpointFile(modelDir).empty())
+        throw Error(modelDir + "/model.safetensors", "file not found (a model folder needs model.safetensors or model.safetensors.index.json)");
 
     auto impl = std::make_unique<Impl>();
     impl->modelDir = modelDir;
@@ -109,8 +112,7 @@ Engine Engine::load(const std::string& modelDir, const std::string& device) {
                                                       " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
     }
     torch::NoGradGuard noGrad;
-    const auto file = SafetensorsFile::open(modelDir + "/model.safetensors");
-    impl->model = std::make_unique<GptModel>(config, loadWeights(file, config, impl->device));
+    impl->model = std::make_unique<Transformer>(config, readCheckpoint(modelDir, impl->device), checkpointFile(modelDir));
     impl->loadMs = msSince(t0);
     return Engine(std::move(impl));
 }
@@ -259,7 +261,7 @@ Trace Engine::run(const RunRequest& req) const {
 
 int64_t Engine::parameterCount() const {
     int64_t n = 0;
-    for (const auto& [name, t] : impl_->model->weights().named()) n += t.numel();
+    for (const auto& [name, t] : impl_->model->named()) n += t.numel();
     return n;
 }
 
@@ -268,10 +270,25 @@ std::string Engine::describeJson() const {
     nlohmann::json j;
     j["model"] = impl_->modelDir;
     j["architecture"] = c.modelType;
-    j["sizes"] = {{"vocab_size", c.vocabSize}, {"n_layer", c.nLayer}, {"n_head", c.nHead}, {"n_embd", c.nEmbd},
-                  {"head_dim", c.headDim()}, {"n_positions", c.nPositions}, {"mlp", c.hasMlp()}};
+    j["sizes"] = {{"vocab_size", c.vocabSize}, {"n_layer", c.nLayer}, {"n_head", c.nHead}, {"n_kv_head", c.kvHeads()},
+                  {"n_embd", c.nEmbd}, {"head_dim", c.headDim()}, {"mlp_width", c.hasMlp() ? c.mlpWidth() : 0},
+                  {"n_positions", c.nPositions}, {"mlp", c.hasMlp()}};
+    nlohmann::json attention = {{"causal", c.causal}, {"grouped_query", c.kvHeads() < c.nHead},
+                                {"queries_per_kv_head", c.nHead / c.kvHeads()}, {"activation", c.activationFunction}};
+    if (c.rotary)
+        attention["rotary"] = {{"dims", c.rotary->dims}, {"theta", c.rotary->theta}, {"scaling", c.rotary->scaling},
+                               {"factor", c.rotary->factor}};
+    else
+        attention["positions"] = c.modelType == "bert" || c.isNative() ? "learned absolute" : "none";
+    if (!c.slidingWindow.empty()) attention["sliding_window"] = c.slidingWindow;   // per layer, 0 = full
+    if (c.attnLogitSoftcap > 0) attention["attn_logit_softcap"] = c.attnLogitSoftcap;
+    if (c.finalLogitSoftcap > 0) attention["final_logit_softcap"] = c.finalLogitSoftcap;
+    if (c.parallelResidual) attention["parallel_residual"] = true;
+    if (c.qkNorm) attention["qk_norm"] = true;
+    j["attention"] = attention;
+    j["objective"] = c.causal ? "next token" : "masked token";
     j["parameters"] = parameterCount();
-    j["output_layer"] = impl_->model->weights().lmHead.defined() ? "lm_head" : "tied to wte";
+    j["output_layer"] = impl_->model->outputLayer();
     j["tokenizer"] = impl_->tokenizer ? impl_->tokenizer->kind() : "none (token ids only)";
     j["device"] = impl_->deviceName;
     nlohmann::json mech = nlohmann::json::object();

@@ -7,10 +7,10 @@
 
 namespace headlight {
 
-class GptModel;
+class Transformer;
 
 // The loaded model; immutable, so it may be used from several threads at once (its forward pass reads only).
-const GptModel& modelOf(const Engine& engine);
+const Transformer& modelOf(const Engine& engine);
 // The device the model's weights live on.
 torch::Device deviceOf(const Engine& engine);
 

@@ -1,13 +1,13 @@
-// Random GPT-2-style initialisation, written as a model folder in our format.
+// Random initialisation of any family, written as a model folder in that family's layout.
 #include "headlight/model_init.h"
 
 #include "io/atomic_file.h"
 #include "headlight/error.h"
 #include "headlight/safetensors.h"
 #include "headlight/tokenizer.h"
+#include "model/transformer.h"
 #include "nn/torch_bridge.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -73,42 +73,8 @@ void initRandomModel(const ModelConfig& c, uint64_t seed, const std::string& out
     makeDirs(outDir);
 
     torch::NoGradGuard noGrad;
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-    const int64_t V = c.vocabSize, D = c.nEmbd, P = c.nPositions, H = c.nHead, N = c.memorySlots(), d = c.headDim();
-    const double residualStd = 0.02 / std::sqrt(2.0 * c.nLayer);
-    auto normal = [&](std::vector<int64_t> shape, double std) { return at::normal(0.0, std, shape, gen); };
-    auto zeros = [](std::vector<int64_t> shape) { return torch::zeros(shape); };
-    auto ones = [](std::vector<int64_t> shape) { return torch::ones(shape); };
-
     std::vector<NamedArray> tensors;
-    auto add = [&](const std::string& name, const torch::Tensor& t) { tensors.push_back({name, toArray(t)}); };
-    add("wte.weight", normal({V, D}, 0.02));
-    add("wpe.weight", normal({P, D}, 0.01));
-    for (int l = 0; l < c.nLayer; ++l) {
-        const std::string p = "h." + std::to_string(l) + ".";
-        add(p + "ln_1.weight", ones({D}));
-        add(p + "ln_1.bias", zeros({D}));
-        add(p + "attn.c_attn.weight", normal({D, 3 * D}, 0.02));
-        add(p + "attn.c_attn.bias", zeros({3 * D}));
-        add(p + "attn.c_proj.weight", normal({D, D}, residualStd));
-        add(p + "attn.c_proj.bias", zeros({D}));
-        if (c.headGates) add(p + "attn.gate_log_alpha", torch::full({H}, 3.0));   // gate clamps to 1: all heads open
-        if (c.adaptiveSpan) add(p + "attn.span_fraction", ones({H}));             // full span
-        if (c.persistentMemory) {
-            add(p + "attn.memory_key", normal({H, N, d}, 0.02));
-            add(p + "attn.memory_value", normal({H, N, d}, 0.02));
-        }
-        if (c.hasMlp()) {
-            add(p + "ln_2.weight", ones({D}));
-            add(p + "ln_2.bias", zeros({D}));
-            add(p + "mlp.c_fc.weight", normal({D, 4 * D}, 0.02));
-            add(p + "mlp.c_fc.bias", zeros({4 * D}));
-            add(p + "mlp.c_proj.weight", normal({4 * D, D}, residualStd));
-            add(p + "mlp.c_proj.bias", zeros({D}));
-        }
-    }
-    add("ln_f.weight", ones({D}));
-    add("ln_f.bias", zeros({D}));
+    for (const auto& [name, t] : Transformer(c, seed).named()) tensors.push_back({name, toArray(t)});
 
     writeSafetensors(outDir + "/model.safetensors", tensors, DType::F32,
                      {{"format", "pt"}, {"headlight_init_seed", std::to_string(seed)}});

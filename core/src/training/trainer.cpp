@@ -1,7 +1,8 @@
 // The training loop: task batches, the mechanisms' regularizers, AdamW with warm-up and cosine decay,
 // gradient clipping, checkpoints that resume exactly, and a clean stop on request.
 #include "io/atomic_file.h"
-#include "model/gpt_model.h"
+#include "model/checkpoint.h"
+#include "model/transformer.h"
 #include "headlight/error.h"
 #include "headlight/model_init.h"
 #include "headlight/training.h"
@@ -30,9 +31,9 @@ bool exists(const std::string& p) {
     return stat(p.c_str(), &st) == 0;
 }
 
-void saveWeights(const GptModel& model, const std::string& path) {
+void saveWeights(const Transformer& model, const std::string& path) {
     std::vector<NamedArray> arrays;
-    for (const auto& [name, t] : model.weights().named()) arrays.push_back({name, toArray(t.detach())});
+    for (const auto& [name, t] : model.named()) arrays.push_back({name, toArray(t.detach())});
     writeSafetensors(path, arrays);
 }
 
@@ -113,20 +114,6 @@ ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::st
     return c;
 }
 
-// Mechanism parameters a fine-tuning run adds to a model that did not have them, initialised as init does.
-void addMissingMechanisms(NamedTensors& t, const ModelConfig& c, uint64_t seed) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 7);
-    for (int l = 0; l < c.nLayer; ++l) {
-        const std::string p = "h." + std::to_string(l) + ".attn.";
-        if (c.headGates && !t.count(p + "gate_log_alpha")) t[p + "gate_log_alpha"] = torch::full({c.nHead}, 3.0);
-        if (c.adaptiveSpan && !t.count(p + "span_fraction")) t[p + "span_fraction"] = torch::ones({c.nHead});
-        if (c.persistentMemory && !t.count(p + "memory_key")) {
-            t[p + "memory_key"] = at::normal(0.0, 0.02, {c.nHead, c.memorySlots(), c.headDim()}, gen);
-            t[p + "memory_value"] = at::normal(0.0, 0.02, {c.nHead, c.memorySlots(), c.headDim()}, gen);
-        }
-    }
-}
-
 double learningRate(const TrainConfig& c, int step) {
     if (step < c.warmupSteps) return c.learningRate * (step + 1) / c.warmupSteps;
     const double progress = c.steps > c.warmupSteps ? double(step - c.warmupSteps) / (c.steps - c.warmupSteps) : 1.0;
@@ -183,11 +170,11 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         if (tc.initFrom.empty()) {
             initRandomModel(config, tc.seed, outDir, task->alphabet());
         } else {
-            auto tensors = readTensors(SafetensorsFile::open(tc.initFrom + "/model.safetensors"), torch::kCPU);
-            addMissingMechanisms(tensors, config, tc.seed);
+            // Mechanism tensors the model lacks start as init would start them.
+            const Transformer start(config, readCheckpoint(tc.initFrom, torch::kCPU), tc.initFrom, &tc.seed);
             initRandomModel(config, tc.seed, outDir);   // creates the folder and a config; weights follow below
             std::vector<NamedArray> arrays;
-            for (const auto& [name, t] : weightsFromTensors(tensors, config, tc.initFrom).named()) arrays.push_back({name, toArray(t)});
+            for (const auto& [name, t] : start.named()) arrays.push_back({name, toArray(t)});
             writeSafetensors(outDir + "/model.safetensors", arrays);
             writeFileAtomically(outDir + "/vocab.json", jsonutil::readTextFile(tc.initFrom + "/vocab.json"));
         }
@@ -195,12 +182,12 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     const std::string weightsPath = resume ? ckpt + "/model.safetensors" : outDir + "/model.safetensors";
     NamedTensors tensors;
     for (auto& [name, t] : readTensors(SafetensorsFile::open(weightsPath), torch::kCPU)) tensors[name] = t.clone();
-    GptModel model(config, weightsFromTensors(std::move(tensors), config, weightsPath));
+    Transformer model(config, std::move(tensors), weightsPath);
     const CharVocab vocab = readVocab(outDir);
     const std::string vocabPath = outDir + "/vocab.json";
 
     std::vector<torch::Tensor> decay, noDecay;
-    for (auto& [name, t] : model.weights().named()) {
+    for (auto& [name, t] : model.named()) {
         const bool learns = trains(tc, name);
         t.set_requires_grad(learns);
         if (learns) (t.dim() >= 2 ? decay : noDecay).push_back(t);
@@ -279,7 +266,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         optimizer.step();
         if (config.adaptiveSpan) {
             torch::NoGradGuard noGrad;
-            for (auto& b : model.weights().blocks) b.mechanisms.spanFraction.clamp_(0.0, 1.0);
+            for (int l = 0; l < config.nLayer; ++l) model.mechanisms(l).spanFraction.clamp_(0.0, 1.0);
         }
         tokens += batch.tokens;
 

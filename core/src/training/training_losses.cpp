@@ -19,18 +19,17 @@ double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& ids, con
     return (hits.sum() / scored.sum().clamp_min(1.0)).item<double>();
 }
 
-torch::Tensor l0Penalty(const GptModel& model) {
+torch::Tensor l0Penalty(const Transformer& model) {
     const auto& c = model.config();
-    auto total = torch::zeros({}, model.weights().wte.options());
-    for (int l = 0; l < c.nLayer; ++l) total = total + model.gateOpenProbability(l).sum();
+    auto total = model.gateOpenProbability(0).sum();
+    for (int l = 1; l < c.nLayer; ++l) total = total + model.gateOpenProbability(l).sum();
     return total / c.nLayer;
 }
 
-torch::Tensor spanPenalty(const GptModel& model) {
+torch::Tensor spanPenalty(const Transformer& model) {
     const auto& c = model.config();
-    auto total = torch::zeros({}, model.weights().wte.options());
-    for (int l = 0; l < c.nLayer; ++l)
-        total = total + model.weights().blocks[static_cast<size_t>(l)].mechanisms.spanFraction.mean();
+    auto total = model.mechanisms(0).spanFraction.mean();
+    for (int l = 1; l < c.nLayer; ++l) total = total + model.mechanisms(l).spanFraction.mean();
     return total * c.adaptiveSpan->maxSpan;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Internal: the regularizers each mechanism trains with (docs/training.md), and the batched task loss.
-#include "model/gpt_model.h"
+#include "model/transformer.h"
 
 #include <torch/torch.h>
 #include <vector>
@@ -13,9 +13,9 @@ torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tenso
 double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored);
 
 // Head gates: mean over layers of the sum over heads of P(gate open).
-torch::Tensor l0Penalty(const GptModel& model);
+torch::Tensor l0Penalty(const Transformer& model);
 // Adaptive span: max_span * sum over layers of the mean over heads of span_fraction.
-torch::Tensor spanPenalty(const GptModel& model);
+torch::Tensor spanPenalty(const Transformer& model);
 // Selective attention (Leviathan et al.): with tau = 1, M_i = sum over j <= i of (1 - min(F_ij, tau) / tau), the
 // tokens not yet masked at query i; returns 1 / (L n) * sum over layers of max_i M_i, averaged over the batch.
 // `masks` holds F [B,T,T] per layer.

@@ -1,0 +1,80 @@
+#pragma once
+// Internal: what a model family is. Each family is one file in this folder: its config.json keys, its tensor
+// names (one visit), and its forward pass over the shared building blocks (nn/layers.h) and the one attention
+// (attention/attention.h), reached only through LayerContext::attend. The layer loop, residual capture,
+// incremental recomputation, head masks and mechanisms live in model/transformer.cpp, not here.
+#include "attention/attention.h"
+#include "headlight/model_config.h"
+#include "model/weights.h"
+#include "nn/layers.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <torch/torch.h>
+#include <vector>
+
+namespace headlight {
+
+class ConfigReader;
+
+// What a layer gets from the layer loop.
+struct LayerContext {
+    const RotaryTables* rotary = nullptr;   // positions 0..T-1, when the model has rotary embeddings
+    // q [B,H,T,d], k and v [B,Hkv,T,d] -> the heads' outputs merged, [B,T,H*d] (gates, masks and capture
+    // applied).
+    std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)> attend;
+};
+
+class Architecture {
+public:
+    explicit Architecture(ModelConfig config);
+    virtual ~Architecture() = default;
+
+    const ModelConfig& config() const { return c_; }
+    // Every tensor slot in file order (mechanism tensors included, through visitMechanisms).
+    virtual void visit(const TensorVisitor& v) = 0;
+    // The name a file's tensor has in visit() ("" = not a parameter, skip it), e.g. without a wrapper prefix.
+    virtual std::string canonicalName(const std::string& fileName) const { return fileName; }
+    virtual torch::Tensor embed(const torch::Tensor& ids) const = 0;                        // [B,T] -> [B,T,D]
+    virtual torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const = 0;
+    virtual torch::Tensor finalNorm(const torch::Tensor& x) const = 0;                       // [B,T,D]
+    virtual torch::Tensor logits(const torch::Tensor& hidden) const = 0;                     // [B,T,V]
+    // Which tensor produces the logits ("lm_head.weight", "tied to model.embed_tokens.weight", ...).
+    virtual std::string outputLayer() const = 0;
+
+    AttentionParams& mechanisms(int l) { return mech_.at(static_cast<size_t>(l)); }
+    const AttentionParams& mechanisms(int l) const { return mech_.at(static_cast<size_t>(l)); }
+
+protected:
+    // The mechanism tensors of layer l, named `prefix` + gate_log_alpha / span_fraction / memory_key / ...
+    void visitMechanisms(int l, const std::string& prefix, const TensorVisitor& v);
+    // [B,T,H*d] -> [B,H,T,d] and back.
+    torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads) const;
+    ModelConfig c_;
+    std::vector<AttentionParams> mech_;
+};
+
+struct Family {
+    std::vector<std::string> modelTypes;
+    // Reads the family's keys (sizes, norms, positions, ...); the caller reads "headlight" and calls finish().
+    void (*readConfig)(ConfigReader& r, ModelConfig& c);
+    std::unique_ptr<Architecture> (*build)(const ModelConfig& c);
+};
+
+const Family& gpt2Family();
+const Family& bertFamily();
+const Family& llamaFamily();
+const Family& gptNeoxFamily();
+const Family& gemma2Family();
+// Null for an unknown model_type.
+const Family* findFamily(const std::string& modelType);
+
+// Shared config readers for families that spell keys the Llama way.
+void readRotary(ConfigReader& r, ModelConfig& c, int headDim, double partialFactor);
+// vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads,
+// head_dim, max_position_embeddings, the norm epsilon under `epsKey`, hidden_act / hidden_activation.
+void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey);
+void readLayerTypes(ConfigReader& r, ModelConfig& c, int window, const std::function<bool(int)>& slidingByDefault);
+
+} // namespace headlight

@@ -1,0 +1,21 @@
+#pragma once
+// Internal: a model folder's weights as tensors: model.safetensors, or the shards that
+// model.safetensors.index.json names. Float32 tensors on the CPU are used straight from the mapped file (no
+// copy); float16 and bfloat16 are converted to float32 once.
+#include "headlight/safetensors.h"
+#include "model/weights.h"
+
+#include <string>
+#include <torch/torch.h>
+
+namespace headlight {
+
+// Every tensor of one file, names as stored, as float32 on `device`.
+NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device);
+// The weights of a model folder. Throws headlight::Error naming the file and the problem (a missing shard, an
+// index naming a file that is not there, a tensor the index puts in another file, a tensor in two shards).
+NamedTensors readCheckpoint(const std::string& modelDir, const torch::Device& device);
+// The file(s) readCheckpoint reads: "model.safetensors" or the index; "" when the folder has neither.
+std::string checkpointFile(const std::string& modelDir);
+
+} // namespace headlight

@@ -1,0 +1,155 @@
+#include "model/config_reader.h"
+
+#include "headlight/model_config.h"
+#include "io/json_util.h"
+
+#include <cmath>
+
+namespace headlight {
+namespace {
+
+// Keys Hugging Face writes into configs of every family that do not change inference.
+const std::set<std::string> kGenericInertKeys = {
+    "_name_or_path", "architectures", "transformers_version", "torch_dtype", "dtype", "use_cache",
+    "bos_token_id", "eos_token_id", "pad_token_id", "sep_token_id", "cls_token_id", "mask_token_id",
+    "decoder_start_token_id", "initializer_range", "tokenizer_class", "id2label", "label2id", "output_past",
+    "gradient_checkpointing", "task_specific_params", "prefix", "return_dict", "output_attentions",
+    "output_hidden_states", "torchscript", "problem_type", "finetuning_task", "chunk_size_feed_forward",
+    "tf_legacy_loss", "use_bfloat16", "max_length", "num_labels", "pretraining_tp", "cache_implementation",
+    "tie_encoder_decoder", "bad_words_ids", "num_beams", "min_length", "do_sample", "temperature", "top_k",
+    "top_p", "repetition_penalty", "typical_p", "length_penalty", "no_repeat_ngram_size", "early_stopping",
+    "use_return_dict", "pruned_heads", "summary_activation", "summary_first_dropout",
+    "summary_proj_to_labels", "summary_type", "summary_use_proj", "model_type", "headlight"};
+
+bool isDropout(const std::string& k) {
+    return k.find("dropout") != std::string::npos || k.find("pdrop") != std::string::npos;
+}
+
+} // namespace
+
+ConfigReader::ConfigReader(const nlohmann::json& j, std::string source) : j_(j), source_(std::move(source)) {}
+
+void ConfigReader::fail(const std::string& message) const { throw Error(source_, message); }
+
+bool ConfigReader::has(const char* key) {
+    read_.insert(key);
+    return j_.contains(key) && !j_.at(key).is_null();
+}
+
+int ConfigReader::positiveInt(const char* key) {
+    read_.insert(key);
+    return jsonutil::requirePositiveInt(j_, key, source_);
+}
+
+int ConfigReader::positiveInt(const char* key, int fallback) {
+    return has(key) ? jsonutil::requirePositiveInt(j_, key, source_) : fallback;
+}
+
+double ConfigReader::number(const char* key, double fallback) {
+    if (!has(key)) return fallback;
+    const double v = jsonutil::requireNumber(j_, key, source_);
+    if (!std::isfinite(v)) fail(std::string("\"") + key + "\" must be a finite number");
+    return v;
+}
+
+double ConfigReader::positiveNumber(const char* key, double fallback) {
+    const double v = number(key, fallback);
+    if (!(v > 0)) fail(std::string("\"") + key + "\" must be > 0");
+    return v;
+}
+
+bool ConfigReader::flag(const char* key, bool fallback) {
+    return has(key) ? jsonutil::requireBool(j_, key, source_) : fallback;
+}
+
+std::string ConfigReader::string(const char* key, const std::string& fallback) {
+    return has(key) ? jsonutil::requireString(j_, key, source_) : fallback;
+}
+
+const char* ConfigReader::firstOf(std::initializer_list<const char*> keys) {
+    const char* found = nullptr;
+    for (const char* k : keys)
+        if (has(k) && !found) found = k;
+    return found;
+}
+
+void ConfigReader::inert(std::initializer_list<const char*> keys) {
+    for (const char* k : keys) read_.insert(k);
+}
+
+void ConfigReader::pinned(const char* key, const nlohmann::json& expected, const std::string& why) {
+    if (has(key) && j_.at(key) != expected)
+        fail(std::string("\"") + key + "\" = " + j_.at(key).dump() + " is not supported (" + why + ")");
+}
+
+void ConfigReader::finish() const {
+    for (const auto& item : j_.items()) {
+        const std::string& k = item.key();
+        if (read_.count(k) || kGenericInertKeys.count(k) || isDropout(k)) continue;
+        fail("unknown key \"" + k + "\" (it may change the model; see docs/model-format.md for the keys read)");
+    }
+}
+
+void readMechanisms(ConfigReader& r, ModelConfig& c) {
+    const std::string& source = r.source();
+    if (!r.has("headlight")) return;
+    const nlohmann::json& h = r.json().at("headlight");
+    if (!h.is_object()) r.fail("\"headlight\" must be an object");
+    for (const auto& item : h.items())
+        if (item.key() != "head_gates" && item.key() != "adaptive_span" && item.key() != "selective_attention" &&
+            item.key() != "persistent_memory")
+            r.fail("unknown key \"" + item.key() + "\" in \"headlight\"");
+    auto section = [&](const char* key, std::initializer_list<const char*> known) -> const nlohmann::json& {
+        const nlohmann::json& s = h.at(key);
+        if (!s.is_object()) r.fail(std::string("\"headlight.") + key + "\" must be an object");
+        for (const auto& item : s.items()) {
+            bool ok = false;
+            for (const char* k : known) ok = ok || item.key() == k;
+            if (!ok) r.fail("unknown key \"" + item.key() + "\" in \"headlight." + key + "\"");
+        }
+        return s;
+    };
+    if (h.contains("head_gates")) {
+        const auto& s = section("head_gates", {"temperature", "gamma", "zeta"});
+        const std::string w = "headlight.head_gates";
+        HeadGatesConfig g;
+        if (s.contains("temperature")) g.temperature = jsonutil::requireNumber(s, "temperature", source, w);
+        if (s.contains("gamma")) g.gamma = jsonutil::requireNumber(s, "gamma", source, w);
+        if (s.contains("zeta")) g.zeta = jsonutil::requireNumber(s, "zeta", source, w);
+        if (!(g.temperature > 0)) r.fail("\"" + w + ".temperature\" must be > 0");
+        if (!(g.gamma < 0)) r.fail("\"" + w + ".gamma\" must be < 0 (the stretch must reach below 0)");
+        if (!(g.zeta > 1)) r.fail("\"" + w + ".zeta\" must be > 1 (the stretch must reach above 1)");
+        c.headGates = g;
+    }
+    if (h.contains("adaptive_span")) {
+        const auto& s = section("adaptive_span", {"max_span", "ramp"});
+        const std::string w = "headlight.adaptive_span";
+        AdaptiveSpanConfig a;
+        a.maxSpan = jsonutil::requirePositiveInt(s, "max_span", source, w);
+        a.ramp = jsonutil::requireNumber(s, "ramp", source, w);
+        if (!(a.ramp > 0) || !std::isfinite(a.ramp)) r.fail("\"" + w + ".ramp\" must be > 0");
+        c.adaptiveSpan = a;
+    }
+    if (h.contains("selective_attention")) {
+        const auto& s = section("selective_attention", {"selector_head"});
+        const std::string w = "headlight.selective_attention";
+        SelectiveAttentionConfig sa;
+        if (s.contains("selector_head")) sa.selectorHead = jsonutil::requireInt(s, "selector_head", source, w);
+        if (sa.selectorHead < 0 || sa.selectorHead >= c.nHead)
+            r.fail("\"" + w + ".selector_head\" = " + std::to_string(sa.selectorHead) + " is not a head (n_head = " +
+                   std::to_string(c.nHead) + ")");
+        if (!c.causal) r.fail("\"" + w + "\" needs a causal model (selective attention masks earlier tokens)");
+        c.selectiveAttention = sa;
+    }
+    if (h.contains("persistent_memory")) {
+        const auto& s = section("persistent_memory", {"slots", "replace_mlp"});
+        const std::string w = "headlight.persistent_memory";
+        PersistentMemoryConfig m;
+        m.slotCount = jsonutil::requirePositiveInt(s, "slots", source, w);
+        if (s.contains("replace_mlp")) m.replaceMlp = jsonutil::requireBool(s, "replace_mlp", source, w);
+        if (m.replaceMlp && !c.isNative()) r.fail("\"" + w + ".replace_mlp\" is supported for the GPT-2 layout only");
+        c.persistentMemory = m;
+    }
+}
+
+} // namespace headlight

@@ -1,0 +1,48 @@
+#pragma once
+// Internal: reads one config.json object key by key. Every key a family reads, accepts as inert or pins to its
+// default is marked; finish() rejects whatever is left, so an unknown key that could change the forward pass
+// is an error naming it instead of a silently different model.
+#include "headlight/error.h"
+
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+namespace headlight {
+
+class ConfigReader {
+public:
+    ConfigReader(const nlohmann::json& j, std::string source);
+
+    const std::string& source() const { return source_; }
+    const nlohmann::json& json() const { return j_; }
+    // True when `key` is present and not null (marks it read).
+    bool has(const char* key);
+    int positiveInt(const char* key);
+    int positiveInt(const char* key, int fallback);                 // when absent or null
+    double number(const char* key, double fallback);
+    double positiveNumber(const char* key, double fallback);
+    bool flag(const char* key, bool fallback);
+    std::string string(const char* key, const std::string& fallback);
+    // The first of `keys` present (all are marked), for keys with several names across versions.
+    const char* firstOf(std::initializer_list<const char*> keys);
+    // Keys that never change the forward pass here (dropout, token ids, bookkeeping).
+    void inert(std::initializer_list<const char*> keys);
+    // A key that may appear only with the value this implementation computes (or null).
+    void pinned(const char* key, const nlohmann::json& expected, const std::string& why);
+    // Throws for the first key no one read, naming it. Hugging Face's generic keys are accepted here.
+    void finish() const;
+    [[noreturn]] void fail(const std::string& message) const;
+
+private:
+    const nlohmann::json& j_;
+    std::string source_;
+    std::set<std::string> read_;
+};
+
+// The "headlight" object (attention mechanisms), for any family.
+struct ModelConfig;
+void readMechanisms(ConfigReader& r, ModelConfig& c);
+
+} // namespace headlight

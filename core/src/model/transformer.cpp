@@ -1,0 +1,123 @@
+#include "model/transformer.h"
+
+#include "headlight/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace headlight {
+namespace {
+
+std::unique_ptr<Architecture> build(const ModelConfig& config) {
+    const Family* family = findFamily(config.modelType);
+    if (!family) throw Error("config", "model_type \"" + config.modelType + "\" is not supported");
+    return family->build(config);
+}
+
+} // namespace
+
+Transformer::Transformer(const ModelConfig& config, NamedTensors tensors, const std::string& source,
+                         const uint64_t* missingMechanismsSeed)
+    : arch_(build(config)) {
+    NamedTensors canonical;
+    for (auto& [name, t] : tensors) {
+        const std::string n = arch_->canonicalName(name);
+        if (!n.empty()) canonical[n] = std::move(t);
+    }
+    std::unique_ptr<WeightInitializer> init;
+    if (missingMechanismsSeed)
+        init = std::make_unique<WeightInitializer>(at::make_generator<at::CPUGeneratorImpl>(*missingMechanismsSeed + 7), config.nLayer);
+    WeightPicker pick(std::move(canonical), source);
+    arch_->visit([&](const TensorSlot& s) {
+        if (init && s.mechanism && !pick.has(s.name)) (*init)(s);
+        else pick(s);
+    });
+    pick.rejectLeftovers();
+}
+
+Transformer::Transformer(const ModelConfig& config, uint64_t seed) : arch_(build(config)) {
+    WeightInitializer init(at::make_generator<at::CPUGeneratorImpl>(seed), config.nLayer);
+    arch_->visit([&](const TensorSlot& s) { init(s); });
+}
+
+Transformer::Transformer(Transformer&&) noexcept = default;
+Transformer& Transformer::operator=(Transformer&&) noexcept = default;
+Transformer::~Transformer() = default;
+
+const ModelConfig& Transformer::config() const { return arch_->config(); }
+std::string Transformer::outputLayer() const { return arch_->outputLayer(); }
+const AttentionParams& Transformer::mechanisms(int layer) const { return arch_->mechanisms(layer); }
+
+std::vector<std::pair<std::string, torch::Tensor>> Transformer::named() const {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    arch_->visit([&](const TensorSlot& s) {
+        if (s.tensor->defined()) out.emplace_back(s.name, *s.tensor);
+    });
+    return out;
+}
+
+torch::Tensor Transformer::gates(int layer) const {
+    const auto& c = config();
+    if (!c.headGates) return {};
+    return gateValues(*c.headGates, arch_->mechanisms(layer).gateLogAlpha);
+}
+
+torch::Tensor Transformer::gateOpenProbability(int layer) const {
+    const auto& c = config();
+    if (!c.headGates) return {};
+    return headlight::gateOpenProbability(*c.headGates, arch_->mechanisms(layer).gateLogAlpha);
+}
+
+torch::Tensor Transformer::spans(int layer) const {
+    const auto& c = config();
+    if (!c.adaptiveSpan) return {};
+    return arch_->mechanisms(layer).spanFraction * c.adaptiveSpan->maxSpan;
+}
+
+torch::Tensor Transformer::embed(const torch::Tensor& ids) const { return arch_->embed(ids); }
+
+ForwardResult Transformer::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
+    return forwardFrom(0, embed(ids), options);
+}
+
+ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
+                                       std::vector<torch::Tensor>* residuals) const {
+    const ModelConfig& c = config();
+    if (firstLayer < 0 || firstLayer > c.nLayer) throw Error("forward", "first layer " + std::to_string(firstLayer) + " out of range");
+    if (residuals && static_cast<int>(residuals->size()) != c.nLayer + 1) throw Error("forward", "residuals need n_layer + 1 entries");
+    ForwardResult result;
+    result.layers.resize(static_cast<size_t>(c.nLayer));
+    const int64_t T = x.size(1);
+    RotaryTables rotary;
+    if (c.rotary) rotary = rotaryTables(*c.rotary, T, x.device());
+
+    for (int l = firstLayer; l < c.nLayer; ++l) {
+        if (residuals) (*residuals)[static_cast<size_t>(l)] = x;                 // kept by reference: x is never modified
+        LayerCapture* capture = options.capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr;
+        const auto& mech = arch_->mechanisms(l);
+        LayerContext ctx;
+        ctx.rotary = c.rotary ? &rotary : nullptr;
+        ctx.attend = [&, l, capture](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+            const auto g = options.gateNoise && c.headGates ? sampleHardConcrete(*c.headGates, mech.gateLogAlpha, *options.gateNoise)
+                                                            : gates(l);
+            const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
+            torch::Tensor layerMask;                                               // [H] or [B,H]
+            if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, l);
+            auto att = attend(c, attentionSpec(c, l), mech, q, k, v, g, layerMask, budget);
+            if (capture) {
+                capture->attention = att.attention;
+                capture->memoryAttention = att.memoryAttention;
+                capture->selection = att.selection;
+                capture->selectionCumulative = att.selectionCumulative;
+                capture->evictedAt = att.evictedAt;
+            }
+            return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
+        };
+        x = arch_->layer(l, x, ctx);
+    }
+    if (residuals) residuals->back() = x;
+    result.finalHidden = arch_->finalNorm(x);
+    result.logits = arch_->logits(result.finalHidden);
+    return result;
+}
+
+} // namespace headlight

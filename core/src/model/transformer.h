@@ -1,0 +1,76 @@
+#pragma once
+// Internal: a model of any family on a device. The one layer loop (residual capture for incremental
+// recomputation, batched head masks, gates, context budgets, capture) over a family's Architecture.
+#include "families/family.h"
+#include "headlight/model_config.h"
+#include "headlight/trace.h"
+#include "model/weights.h"
+
+#include <memory>
+#include <string>
+#include <torch/torch.h>
+#include <vector>
+
+namespace headlight {
+
+struct LayerCapture {
+    torch::Tensor attention, memoryAttention, selection, selectionCumulative, evictedAt;   // see AttentionOutput
+};
+
+struct ForwardOptions {
+    // [L,H] (1 keep, 0 pruned), or [B,L,H]: one mask per batch row (pruning what-ifs batch heads on the batch
+    // axis and differentiate the loss with respect to it), or undefined.
+    torch::Tensor headMask;
+    CaptureSpec capture = CaptureSpec::none();
+    torch::Generator* gateNoise = nullptr;         // training: Hard Concrete samples instead of deterministic gates
+    std::vector<int64_t> contextBudget;            // per layer, selective attention only; 0 or empty = unlimited
+};
+
+struct ForwardResult {
+    torch::Tensor logits;                 // [B,T,V]
+    torch::Tensor finalHidden;            // [B,T,D] after the final norm
+    std::vector<LayerCapture> layers;     // one per layer; empty tensors for layers not captured
+};
+
+class Transformer {
+public:
+    // Takes the family's tensors out of `tensors` (names as in the file), checking names and shapes; tensors
+    // left over are an error. Throws headlight::Error naming `source`.
+    // With `missingMechanismsSeed`, mechanism tensors the file lacks are initialised as init does (fine-tuning
+    // a model that did not have them).
+    Transformer(const ModelConfig& config, NamedTensors tensors, const std::string& source,
+                const uint64_t* missingMechanismsSeed = nullptr);
+    // Fresh random weights (float32, CPU), as `init` writes them.
+    Transformer(const ModelConfig& config, uint64_t seed);
+    Transformer(Transformer&&) noexcept;
+    Transformer& operator=(Transformer&&) noexcept;
+    ~Transformer();
+
+    const ModelConfig& config() const;
+    // Every tensor with its file name, in file order (for saving, training and counting).
+    std::vector<std::pair<std::string, torch::Tensor>> named() const;
+    std::string outputLayer() const;
+
+    // ids: [B,T] int64. Captures the layers options.capture asks for. With options.gateNoise (training), gates
+    // are Hard Concrete samples, one per head per call; otherwise deterministic.
+    ForwardResult forward(const torch::Tensor& ids, const ForwardOptions& options) const;
+    // The residual stream before layer 0, [B,T,D] for ids [B,T].
+    torch::Tensor embed(const torch::Tensor& ids) const;
+    // Layers firstLayer..L-1, then the final norm and the logits, from `x` [B,T,D], the residual input of
+    // `firstLayer` (firstLayer = L: the head only). The same operations as forward(), so the same inputs give
+    // the same bits. When `residuals` is given (size L+1), entry l receives the input of every layer l run and
+    // entry L the input of the final norm; other entries are left alone.
+    ForwardResult forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
+                              std::vector<torch::Tensor>* residuals = nullptr) const;
+
+    // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
+    torch::Tensor gates(int layer) const;
+    torch::Tensor gateOpenProbability(int layer) const;
+    torch::Tensor spans(int layer) const;   // z = span_fraction * max_span, in tokens
+    const AttentionParams& mechanisms(int layer) const;
+
+private:
+    std::unique_ptr<Architecture> arch_;
+};
+
+} // namespace headlight

@@ -1,0 +1,203 @@
+// Every Hugging Face family against transformers itself: ../shared/data/hf-reference holds checkpoints saved by
+// transformers with the logits and per-layer attention it computed in float64 (see its README). Plus the
+// families' bad inputs, and the mechanisms on a family other than GPT-2.
+#include "headlight/engine.h"
+#include "headlight/error.h"
+#include "headlight/model_init.h"
+#include "headlight/safetensors.h"
+#include "test_support.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+using namespace headlight;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kModels = std::string(HEADLIGHT_SHARED_DIR) + "/data/hf-reference/models/";
+
+std::vector<int64_t> readIds(const SafetensorsFile& f, const std::string& name) {
+    const SafetensorsEntry* e = f.find(name);
+    if (!e || e->dtype != DType::I64) throw Error(f.path(), name + " missing or not int64");
+    std::vector<int64_t> ids(static_cast<size_t>(e->numel()));
+    std::memcpy(ids.data(), f.rawData(*e), ids.size() * sizeof(int64_t));
+    return ids;
+}
+
+// max |a - b| over max |b|: logits are compared relative to their scale.
+double relativeError(const FloatArray& a, const FloatArray& b) {
+    double diff = 0, scale = 0;
+    for (int64_t i = 0; i < a.size(); ++i) {
+        diff = std::max(diff, std::abs(double(a.data()[i]) - b.data()[i]));
+        scale = std::max(scale, std::abs(double(b.data()[i])));
+    }
+    return diff / std::max(scale, 1e-30);
+}
+
+double maxAbsError(const FloatArray& a, const FloatArray& b) {
+    double diff = 0;
+    for (int64_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(double(a.data()[i]) - b.data()[i]));
+    return diff;
+}
+
+// A copy of a reference model folder whose config.json `edit` changes, for bad-input cases.
+std::string editedCopy(const QTemporaryDir& tmp, const std::string& model, const std::function<void(nlohmann::json&)>& edit) {
+    const std::string dir = tmp.path().toStdString() + "/" + model;
+    fs::create_directories(dir);
+    for (const auto& entry : fs::directory_iterator(kModels + model))
+        if (entry.is_regular_file()) fs::copy_file(entry.path(), dir + "/" + entry.path().filename().string());
+    std::ifstream in(dir + "/config.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    edit(j);
+    std::ofstream(dir + "/config.json", std::ios::trunc) << j.dump(2);
+    return dir;
+}
+
+void expectLoadError(const std::string& dir, const std::string& fileEnd, const std::string& fragment) {
+    try {
+        Engine::load(dir);
+        QFAIL(("loaded " + dir).c_str());
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        QVERIFY2(what.find(fragment) != std::string::npos && e.where().size() >= fileEnd.size() &&
+                     e.where().compare(e.where().size() - fileEnd.size(), fileEnd.size(), fileEnd) == 0,
+                 what.c_str());
+    }
+}
+
+} // namespace
+
+class TestFamilies : public QObject {
+    Q_OBJECT
+private slots:
+    void matchesTransformers_data() {
+        QTest::addColumn<QString>("model");
+        for (const char* m : {"gpt2", "gpt2-f16", "bert", "llama", "llama-bf16", "llama-sharded", "qwen2", "qwen3",
+                              "mistral", "gpt_neox", "gemma2"})
+            QTest::newRow(m) << QString(m);
+    }
+    void matchesTransformers() {
+        QFETCH(QString, model);
+        const std::string dir = kModels + model.toStdString();
+        const Engine engine = Engine::load(dir);
+        const ModelConfig& c = engine.config();
+        const auto ref = SafetensorsFile::open(dir + "/reference/reference.safetensors");
+        for (int k = 0; k < 2; ++k) {
+            const std::string K = std::to_string(k);
+            RunRequest r;
+            r.tokenIds = readIds(ref, "input_ids." + K);
+            const Trace t = engine.run(r);
+            const FloatArray logits = ref.readFloat("logits." + K);
+            QCOMPARE(t.logits.shape(), logits.shape());
+            const double logitError = relativeError(t.logits, logits);
+            QVERIFY2(logitError < 1e-4, (model.toStdString() + " seq " + K + ": logits off by " + std::to_string(logitError) + " relative").c_str());
+            QCOMPARE(int(t.layers.size()), c.nLayer);
+            for (int l = 0; l < c.nLayer; ++l) {
+                const FloatArray att = ref.readFloat("attentions." + K + "." + std::to_string(l));
+                QCOMPARE(t.layers[size_t(l)].attention.shape(), att.shape());   // every query head, GQA included
+                const double attError = maxAbsError(t.layers[size_t(l)].attention, att);
+                QVERIFY2(attError < 1e-5, (model.toStdString() + " seq " + K + " layer " + std::to_string(l) +
+                                           ": attention off by " + std::to_string(attError)).c_str());
+            }
+        }
+    }
+
+    // What the families differ in, read from config.json in both the older and the newer style.
+    void readsFamilySettings() {
+        const auto llama = ModelConfig::fromFile(kModels + "llama/config.json");            // rope_theta at the top
+        const auto llamaBf16 = ModelConfig::fromFile(kModels + "llama-bf16/config.json");   // rope_parameters
+        for (const auto& c : {llama, llamaBf16}) {
+            QCOMPARE(c.kvHeads(), 2);
+            QCOMPARE(c.kvHeadOf(3), 1);
+            QVERIFY(c.rotary && c.rotary->dims == 16 && c.rotary->theta == 10000.0);
+            QVERIFY(!c.tieWordEmbeddings);
+        }
+        const auto neox = ModelConfig::fromFile(kModels + "gpt_neox/config.json");
+        QCOMPARE(neox.rotary->dims, 4);   // 25% of 16
+        QVERIFY(neox.parallelResidual);
+        const auto gemma = ModelConfig::fromFile(kModels + "gemma2/config.json");
+        QCOMPARE(gemma.slidingWindow, (std::vector<int>{8, 0}));
+        QCOMPARE(gemma.attnLogitSoftcap, 50.0);
+        QCOMPARE(gemma.finalLogitSoftcap, 30.0);
+        const auto qwen3 = ModelConfig::fromFile(kModels + "qwen3/config.json");
+        QCOMPARE(qwen3.headDim(), 32);
+        QVERIFY(qwen3.qkNorm);
+        QVERIFY(!ModelConfig::fromFile(kModels + "bert/config.json").causal);
+        QCOMPARE(ModelConfig::fromFile(kModels + "mistral/config.json").kvHeads(), 1);
+    }
+
+    void rejectsBadConfigs_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("unknown model_type") << "llama" << "model_type" << "\"falcon\"" << "supported: gpt2, headlight, bert, llama";
+        QTest::newRow("rope type") << "llama" << "rope_scaling" << R"({"rope_type": "yarn", "factor": 4})" << "rope type \"yarn\" is not supported";
+        QTest::newRow("kv heads") << "llama" << "num_key_value_heads" << "3" << "not divisible by num_key_value_heads";
+        QTest::newRow("unknown key") << "qwen2" << "rope_kind" << "1" << "unknown key \"rope_kind\"";
+        QTest::newRow("llama window") << "llama" << "sliding_window" << "4" << "unknown key \"sliding_window\"";
+        QTest::newRow("activation") << "gpt_neox" << "hidden_act" << "\"mish\"" << "\"mish\" is not supported";
+        QTest::newRow("bert decoder") << "bert" << "is_decoder" << "true" << "\"is_decoder\" = true is not supported";
+        QTest::newRow("layer types") << "qwen3" << "layer_types" << R"(["full_attention"])" << "one type per layer";
+    }
+    void rejectsBadConfigs() {
+        QFETCH(QString, model);
+        QFETCH(QString, key);
+        QFETCH(QString, value);
+        QFETCH(QString, fragment);
+        QTemporaryDir tmp;
+        const std::string dir = editedCopy(tmp, model.toStdString(), [&](nlohmann::json& j) {
+            j[key.toStdString()] = nlohmann::json::parse(value.toStdString());
+        });
+        expectLoadError(dir, "config.json", fragment.toStdString());
+    }
+
+    void rejectsBadWeights() {
+        QTemporaryDir tmp;
+        // A tensor of the wrong shape: both shapes named.
+        auto dir = editedCopy(tmp, "llama", [](nlohmann::json& j) { j["intermediate_size"] = 97; });
+        expectLoadError(dir, "model.safetensors", "tensor \"model.layers.0.mlp.gate_proj.weight\" has shape [96,64], expected [97,64]");
+        // A missing shard, and an index that names a file that is not there.
+        QTemporaryDir tmp2;
+        dir = editedCopy(tmp2, "llama-sharded", [](nlohmann::json&) {});
+        fs::remove(dir + "/model-00003-of-00004.safetensors");
+        expectLoadError(dir, "model-00003-of-00004.safetensors", "file not found");
+        // A tensor missing (untied output without lm_head).
+        QTemporaryDir tmp3;
+        dir = editedCopy(tmp3, "qwen2", [](nlohmann::json& j) { j["tie_word_embeddings"] = false; });
+        expectLoadError(dir, "model.safetensors", "tensor \"lm_head.weight\" is missing");
+    }
+
+    // The mechanisms are independent of the family: a Llama-family model with head gates and adaptive span
+    // loads, runs, and closes a head exactly as a pruned head.
+    void mechanismsOnLlama() {
+        QTemporaryDir tmp;
+        std::ifstream in(kModels + "llama/config.json");
+        nlohmann::json j = nlohmann::json::parse(in);
+        j["headlight"] = {{"head_gates", nlohmann::json::object()}, {"adaptive_span", {{"max_span", 8}, {"ramp", 2}}}};
+        const ModelConfig c = ModelConfig::fromJson(j.dump(), "config");
+        QVERIFY(c.headGates && c.adaptiveSpan);
+        const std::string dir = tmp.path().toStdString() + "/llama-mech";
+        initRandomModel(c, 3, dir);
+        const Engine e = Engine::load(dir);
+        RunRequest r;
+        for (int t = 0; t < 20; ++t) r.tokenIds.push_back((t * 37 + 5) % c.vocabSize);
+        const Trace full = e.run(r);
+        QCOMPARE(full.layers[0].gate.toVector(), std::vector<float>(4, 1.0f));   // init opens every gate
+        QCOMPARE(full.layers[1].span.toVector(), std::vector<float>(4, 8.0f));
+        // Span 8, ramp 2: nothing 10 or more tokens back.
+        const auto& a = full.layers[0].attention;
+        QCOMPARE(a.at({0, 15, 5}), 0.0f);
+        QVERIFY(a.at({0, 15, 7}) > 0.0f);
+        QVERIFY(std::isfinite(full.meanLoss()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFamilies)
+#include "test_families.moc"
