@@ -1,4 +1,5 @@
-// Times model load, a forward pass without capture and with full capture, for one model and length.
+// Times model load, a forward pass without capture, with one head captured and with full capture, for one
+// model and length, and the peak resident memory of each (Linux: VmHWM, reset between phases).
 //   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
 // Prints JSON: per length, min and median milliseconds of each phase and the capture overhead ratio.
 // --what-if adds the pruning what-ifs of the app: a full run against an incremental run after toggling one
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -40,13 +42,23 @@ double timeRun(const Engine& engine, const RunRequest& req, int expectFirstLayer
     const auto t0 = std::chrono::steady_clock::now();
     const Trace trace = engine.run(req);
     const double ms = msSince(t0);
-    if (trace.loss.size() + 1 != static_cast<int64_t>(req.tokenIds.size())) std::abort();   // keep the work observable
+    if (trace.tokenIds.size() != req.tokenIds.size()) std::abort();   // keep the work observable
     if (expectFirstLayer >= 0 && trace.timings.firstLayerRun != expectFirstLayer) {
         std::fprintf(stderr, "bench_engine: run started at layer %d, expected %d\n", trace.timings.firstLayerRun, expectFirstLayer);
         std::exit(1);
     }
     return ms;
 }
+
+// Peak resident memory since the last reset, in MiB (0 where /proc is not there).
+double peakRssMiB() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    return 0;
+}
+void resetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 nlohmann::json figures(const std::vector<double>& v) { return {{"min", stats(v).min}, {"median", stats(v).median}}; }
 
@@ -153,6 +165,8 @@ int main(int argc, char** argv) {
         out["repeat"] = repeat;
         out["allocator_tuning"] = tune;
         out["load_first_ms"] = engine.loadMs();
+        out["weights_mib"] = static_cast<double>(engine.parameterCount()) * 4.0 / (1024.0 * 1024.0);
+        out["rss_after_load_mib"] = peakRssMiB();
         out["load_again_ms"] = {{"min", stats(loads).min}, {"median", stats(loads).median}};
 
         std::mt19937 rng(1);
@@ -167,19 +181,34 @@ int main(int argc, char** argv) {
             plain.capture = CaptureSpec::none();
             RunRequest full = plain;
             full.capture = CaptureSpec{};   // every layer, every head, logits
+            RunRequest oneHead = plain;     // what a view of one head needs: its layer, its head, no logits
+            oneHead.capture = CaptureSpec{};
+            oneHead.capture.layers = {c.nLayer - 1};
+            oneHead.capture.heads = {0};
+            oneHead.capture.logits = false;
 
-            timeRun(engine, plain);          // warm-up: allocator and thread pool
-            timeRun(engine, full);
-            std::vector<double> a, b;
-            for (int r = 0; r < repeat; ++r) {   // interleaved so drift affects both alike
+            // Peak memory of each kind of run on its own, then times interleaved so drift affects all alike.
+            nlohmann::json peak;
+            for (const auto& [name, req] : {std::pair<const char*, const RunRequest*>{"no_capture", &plain},
+                                            {"one_head", &oneHead}, {"full_capture", &full}}) {
+                resetPeakRss();
+                timeRun(engine, *req);
+                peak[name] = peakRssMiB();
+            }
+            std::vector<double> a, b, h;
+            for (int r = 0; r < repeat; ++r) {
                 a.push_back(timeRun(engine, plain));
+                h.push_back(timeRun(engine, oneHead));
                 b.push_back(timeRun(engine, full));
             }
-            const Stats sa = stats(a), sb = stats(b);
+            const Stats sa = stats(a), sb = stats(b), sh = stats(h);
             nlohmann::json length = {{"tokens", T},
                                      {"forward_no_capture_ms", {{"min", sa.min}, {"median", sa.median}}},
+                                     {"forward_one_head_ms", {{"min", sh.min}, {"median", sh.median}}},
                                      {"forward_full_capture_ms", {{"min", sb.min}, {"median", sb.median}}},
-                                     {"capture_overhead_ratio_median", sb.median / sa.median}};
+                                     {"one_head_ratio_median", sh.median / sa.median},
+                                     {"capture_overhead_ratio_median", sb.median / sa.median},
+                                     {"peak_rss_mib", peak}};
             if (whatIfs) length["what_if_full_capture"] = whatIf(engine, full, repeat);
             out["lengths"].push_back(length);
         }

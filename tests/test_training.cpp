@@ -3,6 +3,7 @@
 // core/src for the loss functions, so it is the one test that includes LibTorch.
 #include "attention/attention.h"
 #include "model/transformer.h"
+#include "headlight/safetensors.h"
 #include "headlight/error.h"
 #include "headlight/mechanism_report.h"
 #include "headlight/training.h"
@@ -135,6 +136,34 @@ private slots:
         const Engine e = Engine::load(dir.filePath("m").toStdString());
         QCOMPARE(e.config().nLayer, 1);
         QVERIFY(e.tokenizer() != nullptr);
+    }
+
+    // The mechanisms do not depend on the family: a Llama (grouped-query attention, rotary, SwiGLU) with head
+    // gates and adaptive span trains, saves in the Hugging Face layout, and loads back.
+    void llamaWithMechanismsTrains() {
+        QTemporaryDir dir;
+        const auto tc = TrainConfig::fromJson(R"({"model": {"model_type": "llama", "hidden_size": 16, "intermediate_size": 32,
+            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-6,
+            "headlight": {"head_gates": {}, "adaptive_span": {"max_span": 12, "ramp": 2}}},
+            "task": {"name": "mixed-range", "length": 8}, "steps": 40, "batch_size": 16, "learning_rate": 1e-2,
+            "warmup_steps": 2, "seed": 3, "l0_lambda": 0.01, "span_lambda": 0.001, "checkpoint_every": 20, "log_every": 1})",
+                                              "TRAIN.json");
+        std::vector<double> losses;
+        train(tc, dir.filePath("m").toStdString(), false, [&](const TrainProgress& p) { losses.push_back(p.taskLoss); });
+        double first = 0, last = 0;
+        for (int i = 0; i < 5; ++i) { first += losses[static_cast<size_t>(i)]; last += losses[losses.size() - 1 - static_cast<size_t>(i)]; }
+        QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first / 5).arg(last / 5)));
+        const auto file = SafetensorsFile::open(dir.filePath("m/model.safetensors").toStdString());
+        QVERIFY(file.find("model.layers.1.self_attn.gate_log_alpha") && file.find("model.layers.0.self_attn.span_fraction"));
+        QVERIFY(file.find("model.layers.0.self_attn.k_proj.weight")->shape == (std::vector<int64_t>{8, 16}));   // 2 KV heads of 4
+        const Engine e = Engine::load(dir.filePath("m").toStdString());
+        QCOMPARE(e.config().modelType, std::string("llama"));
+        RunRequest r;
+        r.tokenIds = e.encode("^abcabcab");
+        const Trace t = e.run(r);
+        QCOMPARE(t.layers[1].attention.dim(0), int64_t(4));
+        QVERIFY(t.layers[0].gate.size() == 4 && t.layers[0].span.size() == 4);
+        QVERIFY(t.layers[0].span.toVector() != std::vector<float>(4, 12.0f));   // the spans learned
     }
 
     void sameSeedSameWeights() {

@@ -51,7 +51,8 @@ struct Trace {
     std::vector<int64_t> tokenIds;
     std::vector<std::string> tokens;   // display text per token (empty strings without a tokenizer)
     FloatArray logits;                 // [T,V] (empty unless CaptureSpec::logits)
-    FloatArray loss;                   // [T-1] next-token negative log-likelihood, natural log
+    FloatArray loss;                   // [T-1] next-token negative log-likelihood, natural log (empty for BERT)
+    std::string objective = "next token";   // or "masked token" (BERT: predictions at [MASK] positions, no loss)
     FloatArray headMask;               // [L,H] 1 = keep, 0 = pruned
     std::vector<LayerTrace> layers;    // captured layers, ascending
     std::string device;

@@ -1,4 +1,5 @@
 // Evaluation on fresh task examples, through the same engine the app and the CLI use.
+#include "headlight/objective.h"
 #include "headlight/error.h"
 #include "headlight/training.h"
 
@@ -9,6 +10,7 @@
 namespace headlight {
 
 Evaluation evaluate(const Engine& engine, const Task& task, int n, uint64_t seed, const std::vector<int>& contextBudget) {
+    requireNextToken(engine.config(), engine.modelDir());
     if (n < 1) throw Error("--n", "must be >= 1");
     std::mt19937_64 rng(seed);
     Evaluation e;

@@ -4,6 +4,7 @@
 #include "headlight/pruning.h"
 
 #include "engine/engine_internal.h"
+#include "engine/objective.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
 #include "nn/torch_bridge.h"
@@ -102,12 +103,8 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
 
 // Per row: L(x), the mean next-token loss over scored positions, and the count of right argmax predictions.
 std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
-    const int64_t T = ids.size(1);
-    auto predicting = logits.narrow(1, 0, T - 1);                                  // [R,T-1,V]
-    auto targets = ids.narrow(1, 1, T - 1);                                        // [R,T-1]
-    auto nll = -torch::log_softmax(predicting, -1).gather(2, targets.unsqueeze(2)).squeeze(2);   // [R,T-1]
-    auto loss = (nll * scored).sum(1) / scored.sum(1).clamp_min(1.0);             // [R]
-    auto hits = ((predicting.argmax(-1) == targets).to(torch::kFloat) * scored).sum(1);   // [R]
+    auto loss = scoredMean(nextTokenNll(logits, ids), scored);                     // [R]
+    auto hits = (nextTokenHits(logits, ids) * scored).sum(1);                      // [R]
     return {loss, hits};
 }
 

@@ -1,6 +1,7 @@
 // The examples pruning what-ifs are measured on (a text, a file of lines, a task), the order names, and
 // context-budget what-ifs through the engine. No LibTorch here: everything goes through Engine::run.
 #include "headlight/error.h"
+#include "headlight/objective.h"
 #include "headlight/pruning.h"
 
 #include <algorithm>
@@ -15,6 +16,7 @@ namespace {
 
 // Token ids of one text prefixed like makeFixedTextTask, every position scored. Errors name `where`.
 void addText(ExampleSet& set, const Engine& engine, const std::string& text, const std::string& where, const std::string& prefix) {
+    requireNextToken(engine.config(), where);
     std::vector<int64_t> ids;
     try {
         const auto task = makeFixedTextTask(text);
@@ -64,6 +66,7 @@ ExampleSet ExampleSet::fromFile(const Engine& engine, const std::string& path) {
 
 ExampleSet ExampleSet::fromTask(const Engine& engine, const TaskParams& params, int n, uint64_t seed) {
     if (n < 1) throw Error("--n", "must be >= 1");
+    requireNextToken(engine.config(), "--task");
     const auto task = makeTask(params);
     std::mt19937_64 rng(seed);
     ExampleSet set;

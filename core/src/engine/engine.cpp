@@ -2,6 +2,7 @@
 #include "headlight/engine.h"
 
 #include "engine/engine_internal.h"
+#include "engine/objective.h"
 #include "model/checkpoint.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
@@ -202,14 +203,16 @@ Trace Engine::run(const RunRequest& req) const {
     trace.timings.forwardMs = msSince(t0);
 
     t0 = Clock::now();
-    auto logits = result.logits.select(0, 0);                                     // [T,V]
-    auto logProbs = torch::log_softmax(logits.narrow(0, 0, T - 1), -1);          // [T-1,V]
-    auto targets = ids.select(0, 0).narrow(0, 1, T - 1).unsqueeze(1);
-    trace.loss = toArray(-logProbs.gather(1, targets).squeeze(1));
+    trace.objective = objectiveName(objectiveOf(c));
+    torch::Tensor logits;
+    if (result.logits.defined()) {                                                // BERT without its masked-LM head has none
+        logits = result.logits.select(0, 0);                                      // [T,V]
+        if (objectiveOf(c) == Objective::NextToken) trace.loss = toArray(nextTokenNll(result.logits, ids).select(0, 0));
+    }
     trace.timings.lossMs = msSince(t0);
 
     t0 = Clock::now();
-    if (req.capture.logits) trace.logits = toArray(logits);
+    if (req.capture.logits && logits.defined()) trace.logits = toArray(logits);
     std::vector<int> heads(req.capture.heads.begin(), req.capture.heads.end());
     if (heads.empty())
         for (int h = 0; h < c.nHead; ++h) heads.push_back(h);

@@ -54,7 +54,7 @@ double ConfigReader::number(const char* key, double fallback) {
 
 double ConfigReader::positiveNumber(const char* key, double fallback) {
     const double v = number(key, fallback);
-    if (!(v > 0)) fail(std::string("\"") + key + "\" must be > 0");
+    if (!(v > 0)) fail(std::string("\"") + key + "\" must be a positive number");
     return v;
 }
 

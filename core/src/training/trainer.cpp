@@ -84,7 +84,8 @@ Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const CharVoca
     return batch;
 }
 
-// The model config: the TRAIN.json "model" object with vocab_size and n_positions filled from the task, or
+// The model config: the TRAIN.json "model" object (any family) with vocab_size and the positions filled from
+// the task, or
 // the init_from model's config with the mechanisms "model" adds.
 ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::string& source) {
     nlohmann::json j;
@@ -95,15 +96,17 @@ ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::st
             for (const auto& item : extra.items())
                 if (item.key() != "headlight" && item.key() != "model_type")
                     throw Error(source, "with \"init_from\", \"model\" may only add mechanisms (\"headlight\"), not \"" + item.key() + "\"");
-            j["model_type"] = "headlight";
+            if (j["model_type"] == "gpt2") j["model_type"] = "headlight";   // the native name for GPT-2 with mechanisms
             if (extra.contains("headlight")) j["headlight"].merge_patch(extra["headlight"]);
         }
     } else {
         j = nlohmann::json::parse(tc.modelJson);
         const int alphabet = static_cast<int>(splitUtf8(task.alphabet(), "task").size());
         if (!j.contains("vocab_size")) j["vocab_size"] = alphabet;
-        if (!j.contains("n_positions")) j["n_positions"] = task.maxLength();
         if (!j.contains("model_type")) j["model_type"] = j.contains("headlight") ? "headlight" : "gpt2";
+        const bool native = j["model_type"] == "gpt2" || j["model_type"] == "headlight";
+        const char* positions = native ? "n_positions" : "max_position_embeddings";   // Hugging Face families
+        if (!j.contains(positions)) j[positions] = task.maxLength();
         if (j["vocab_size"] != alphabet)
             throw Error(source, "\"model.vocab_size\" must equal the task's alphabet size " + std::to_string(alphabet) + " (or be left out)");
     }

@@ -1,22 +1,16 @@
 #include "training/training_losses.h"
 
+#include "engine/objective.h"
+
 namespace headlight {
 
 torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
-    const int64_t T = ids.size(1), V = logits.size(-1);
-    auto predictions = logits.narrow(1, 0, T - 1).reshape({-1, V});
-    auto targets = ids.narrow(1, 1, T - 1).reshape(-1);
-    auto nll = torch::nn::functional::cross_entropy(predictions, targets,
-                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    auto weights = scored.reshape(-1);
-    return (nll * weights).sum() / weights.sum().clamp_min(1.0);
+    return scoredMean(nextTokenNll(logits, ids).reshape(-1), scored.reshape(-1));
 }
 
 double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
     torch::NoGradGuard noGrad;
-    const int64_t T = ids.size(1);
-    auto hits = (logits.narrow(1, 0, T - 1).argmax(-1) == ids.narrow(1, 1, T - 1)).to(torch::kFloat) * scored;
-    return (hits.sum() / scored.sum().clamp_min(1.0)).item<double>();
+    return scoredMean(nextTokenHits(logits, ids).reshape(-1), scored.reshape(-1)).item<double>();
 }
 
 torch::Tensor l0Penalty(const Transformer& model) {
