@@ -4,6 +4,7 @@
 #include "headlight/engine.h"
 #include "headlight/error.h"
 #include "headlight/model_init.h"
+#include "headlight/pruning.h"
 #include "headlight/safetensors.h"
 #include "test_support.h"
 
@@ -172,6 +173,27 @@ private slots:
         QTemporaryDir tmp3;
         dir = editedCopy(tmp3, "qwen2", [](nlohmann::json& j) { j["tie_word_embeddings"] = false; });
         expectLoadError(dir, "model.safetensors", "tensor \"lm_head.weight\" is missing");
+    }
+
+    // BERT is scored on masked tokens: runs give predictions and no loss, and the next-token analyses refuse it
+    // instead of inventing a loss.
+    void bertHasNoNextTokenLoss() {
+        const Engine e = Engine::load(kModels + "bert");
+        RunRequest r;
+        r.tokenIds = {101, 7, 42, 103, 9, 102};
+        const Trace t = e.run(r);
+        QCOMPARE(t.objective, std::string("masked token"));
+        QVERIFY(t.loss.empty());
+        QCOMPARE(t.logits.dim(0), int64_t(6));
+        ExampleSet data;
+        data.ids = {r.tokenIds};
+        data.scored = {std::vector<uint8_t>(5, 1)};
+        try {
+            headImportance(e, data);
+            QFAIL("importance ran on BERT");
+        } catch (const Error& err) {
+            QVERIFY2(std::string(err.what()).find("masked-token analyses are not supported") != std::string::npos, err.what());
+        }
     }
 
     // The mechanisms are independent of the family: a Llama-family model with head gates and adaptive span

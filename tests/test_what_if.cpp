@@ -96,13 +96,18 @@ private slots:
             QTest::newRow(qPrintable(QString("random-all-mechanisms, ") + request)) << "sample" << request;
             QTest::newRow(qPrintable(QString("tiny 4 layers, ") + request)) << "tiny" << request;
         }
+        // Real families (grouped-query attention, rotary, sliding windows, parallel residual, sandwich norms).
+        for (const char* family : {"llama", "qwen3", "gpt_neox", "gemma2"})
+            for (const char* request : {"full capture", "filtered capture"})
+                QTest::newRow(qPrintable(QString(family) + ", " + request)) << family << request;
     }
     // For each layer l: after a run under m1, a run under m2 (first differing at l) starts at l and equals,
     // bit for bit, a full run of m2; toggling back and forth stays exact.
     void incrementalEqualsFullRun() {
         QFETCH(QString, model);
         QFETCH(QString, request);
-        const std::string dir = model == "sample" ? kAllMechanisms : tiny_;
+        const std::string dir = model == "sample" ? kAllMechanisms : model == "tiny" ? tiny_
+                                : std::string(HEADLIGHT_SHARED_DIR) + "/data/hf-reference/models/" + model.toStdString();
         Engine e = Engine::load(dir), fresh = Engine::load(dir);
         fresh.setReuseActivations(false);
         QVERIFY(e.reuseActivations());

@@ -71,6 +71,7 @@ int64_t rowCost(const ModelConfig& c, int64_t T, bool withGrad) {
 
 std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad) {
     const int64_t budget = floatBudget(device);
+    requireNextToken(c, "data");
     if (data.ids.empty()) throw Error("data", "no examples");
     std::vector<Batch> out;
     size_t start = 0;

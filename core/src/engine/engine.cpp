@@ -9,6 +9,7 @@
 #include "nn/torch_bridge.h"
 
 #include <ATen/Context.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -283,7 +284,8 @@ std::string Engine::describeJson() const {
                                {"factor", c.rotary->factor}};
     else
         attention["positions"] = c.modelType == "bert" || c.isNative() ? "learned absolute" : "none";
-    if (!c.slidingWindow.empty()) attention["sliding_window"] = c.slidingWindow;   // per layer, 0 = full
+    if (std::any_of(c.slidingWindow.begin(), c.slidingWindow.end(), [](int w) { return w > 0; }))
+        attention["sliding_window"] = c.slidingWindow;   // per layer, 0 = full
     if (c.attnLogitSoftcap > 0) attention["attn_logit_softcap"] = c.attnLogitSoftcap;
     if (c.finalLogitSoftcap > 0) attention["final_logit_softcap"] = c.finalLogitSoftcap;
     if (c.parallelResidual) attention["parallel_residual"] = true;
