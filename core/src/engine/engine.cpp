@@ -102,12 +102,15 @@ Engine Engine::load(const std::string& modelDir, const std::string& device) {
     impl->device = parseDevice(device);
     impl->deviceName = impl->device.str();
     auto config = ModelConfig::fromFile(modelDir + "/config.json");
-    if (isFile(modelDir + "/vocab.json")) {
-        impl->tokenizer = loadTokenizer(modelDir);
-        if (impl->tokenizer->vocabSize() != config.vocabSize)
-            throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
-                                                      " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
-    }
+    impl->tokenizer = loadTokenizer(modelDir);   // nullptr: the folder has no tokenizer files
+    if (impl->tokenizer && impl->tokenizer->kind() == "char" && impl->tokenizer->vocabSize() != config.vocabSize)
+        throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
+                                                  " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
+    // Hugging Face checkpoints often pad the embedding beyond the tokenizer's ids, never the other way.
+    if (impl->tokenizer && impl->tokenizer->kind() != "char" && impl->tokenizer->vocabSize() > config.vocabSize)
+        throw Error(modelDir, "the tokenizer (" + impl->tokenizer->kind() + ") has ids up to " +
+                                  std::to_string(impl->tokenizer->vocabSize() - 1) + " but config.json says vocab_size = " +
+                                  std::to_string(config.vocabSize));
     torch::NoGradGuard noGrad;
     const auto file = SafetensorsFile::open(modelDir + "/model.safetensors");
     impl->model = std::make_unique<GptModel>(config, loadWeights(file, config, impl->device));
