@@ -122,27 +122,6 @@ std::vector<int64_t> BpeModel::mergeWord(const std::string& word) const {
     return symbols;
 }
 
-std::vector<std::pair<std::string, std::string>> parseMergesJson(const nlohmann::json& merges, const std::string& path) {
-    if (!merges.is_array()) throw Error(path, "model \"merges\" must be a list");
-    std::vector<std::pair<std::string, std::string>> out;
-    out.reserve(merges.size());
-    for (size_t i = 0; i < merges.size(); ++i) {
-        const auto& m = merges[i];
-        if (m.is_string()) {
-            const std::string s = m.get<std::string>();
-            const size_t space = s.find(' ');
-            if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos)
-                throw Error(path, "merge " + std::to_string(i + 1) + " \"" + s + "\" is not two tokens separated by one space");
-            out.emplace_back(s.substr(0, space), s.substr(space + 1));
-        } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            out.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
-        } else {
-            throw Error(path, "merge " + std::to_string(i + 1) + " is neither \"a b\" nor [\"a\", \"b\"]");
-        }
-    }
-    return out;
-}
-
 std::vector<std::pair<std::string, std::string>> parseMergesText(const std::string& text, const std::string& path) {
     std::vector<std::pair<std::string, std::string>> out;
     size_t lineNo = 0;

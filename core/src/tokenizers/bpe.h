@@ -38,8 +38,7 @@ private:
     mutable std::unordered_map<std::string, std::vector<int64_t>> cache_;
 };
 
-// Parses the "merges" list of tokenizer.json (["a b", ...] or [["a", "b"], ...]) or merges.txt lines.
-std::vector<std::pair<std::string, std::string>> parseMergesJson(const nlohmann::json& merges, const std::string& path);
+// Parses merges.txt: an optional "#version" line, then one "a b" pair per line.
 std::vector<std::pair<std::string, std::string>> parseMergesText(const std::string& text, const std::string& path);
 
 } // namespace headlight::tok

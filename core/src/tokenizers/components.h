@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -88,8 +89,9 @@ std::string componentType(const nlohmann::json& j, const std::string& path, cons
 std::unique_ptr<Normalizer> parseNormalizer(const nlohmann::json& j, const std::string& path);
 std::unique_ptr<PreTokenizer> parsePreTokenizer(const nlohmann::json& j, const std::string& path);
 std::unique_ptr<Decoder> parseDecoder(const nlohmann::json& j, const std::string& path);
-// `specialId` resolves a token string to its id (for BertProcessing/RobertaProcessing).
-std::unique_ptr<PostProcessor> parsePostProcessor(const nlohmann::json& j, const std::string& path, const Vocab& vocab);
+// The id of a token string (model vocabulary or added token), -1 when there is none.
+using TokenLookup = std::function<int64_t(const std::string&)>;
+std::unique_ptr<PostProcessor> parsePostProcessor(const nlohmann::json& j, const std::string& path, const TokenLookup& lookup);
 
 // The "pattern" option of Replace and Split: {"String": literal} or {"Regex": pattern}.
 void parsePattern(const Options& o, std::string& literal, std::unique_ptr<Regex>& regex);

@@ -6,6 +6,7 @@
 #include "tokenizers/byte_level.h"
 #include "tokenizers/unicode.h"
 
+#include <cctype>
 #include <unordered_set>
 
 namespace headlight::tok {
@@ -94,11 +95,10 @@ public:
             std::string bytes;
             return displayBytes(byte_level::toBytes(piece, bytes) ? bytes : piece);
         }
+        if (p_.byteFallback && piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>' &&
+            std::isxdigit(static_cast<unsigned char>(piece[3])) && std::isxdigit(static_cast<unsigned char>(piece[4])))
+            return hexByte(static_cast<unsigned char>(std::stoi(piece.substr(3, 2), nullptr, 16)));
         if (p_.display == Display::Metaspace) {
-            if (piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>') {
-                const auto b = static_cast<unsigned char>(std::stoi(piece.substr(3, 2), nullptr, 16));
-                return hexByte(b);
-            }
             std::string spaced;
             for (size_t at = 0; at < piece.size();) {
                 if (piece.compare(at, 3, "\xE2\x96\x81") == 0) {

@@ -11,7 +11,7 @@ namespace headlight::tok {
 enum class Display {
     Plain,       // as they are (WordPiece: "##" kept)
     ByteLevel,   // GPT-2 symbols decoded to their bytes
-    Metaspace,   // '▁' is a space; "<0xNN>" byte-fallback tokens
+    Metaspace,   // '▁' is a space
 };
 
 struct PipelineParts {
@@ -25,6 +25,7 @@ struct PipelineParts {
     std::unique_ptr<PostProcessor> postProcessor;
     std::unique_ptr<Decoder> decoder;
     Display display = Display::Plain;
+    bool byteFallback = false;   // "<0xNN>" vocabulary strings stand for bytes
 };
 
 // Throws headlight::Error(parts.path, ...) when two vocabulary strings share an id.

@@ -32,14 +32,13 @@ private:
 };
 
 // ["[SEP]", 102] -> 102, checked against the vocabulary.
-int64_t tokenPair(const Options& o, const char* key, const Vocab& vocab) {
+int64_t tokenPair(const Options& o, const char* key, const TokenLookup& lookup) {
     const nlohmann::json& v = o.raw(key);
     if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer())
         o.fail(std::string("option \"") + key + "\" must be [\"TOKEN\", ID]");
     const std::string token = v[0].get<std::string>();
     const int64_t id = v[1].get<int64_t>();
-    auto it = vocab.find(token);
-    if (it == vocab.end() || it->second != id)
+    if (lookup(token) != id)
         o.fail(std::string("option \"") + key + "\": \"" + token + "\" does not have id " + std::to_string(id) + " in the vocabulary");
     return id;
 }
@@ -79,19 +78,19 @@ std::unique_ptr<PostProcessor> parseTemplate(const Options& o) {
 
 } // namespace
 
-std::unique_ptr<PostProcessor> parsePostProcessor(const nlohmann::json& j, const std::string& path, const Vocab& vocab) {
+std::unique_ptr<PostProcessor> parsePostProcessor(const nlohmann::json& j, const std::string& path, const TokenLookup& lookup) {
     const std::string type = componentType(j, path, "post_processor");
     const Options o(j, path, "post_processor \"" + type + "\"");
     if (type == "TemplateProcessing") return parseTemplate(o);
     if (type == "BertProcessing") {
         o.allowOnly({"sep", "cls"});
-        return std::make_unique<WrapProcessor>(std::vector<int64_t>{tokenPair(o, "cls", vocab)},
-                                               std::vector<int64_t>{tokenPair(o, "sep", vocab)});
+        return std::make_unique<WrapProcessor>(std::vector<int64_t>{tokenPair(o, "cls", lookup)},
+                                               std::vector<int64_t>{tokenPair(o, "sep", lookup)});
     }
     if (type == "RobertaProcessing") {
         o.allowOnly({"sep", "cls", "trim_offsets", "add_prefix_space"});
-        return std::make_unique<WrapProcessor>(std::vector<int64_t>{tokenPair(o, "cls", vocab)},
-                                               std::vector<int64_t>{tokenPair(o, "sep", vocab)});
+        return std::make_unique<WrapProcessor>(std::vector<int64_t>{tokenPair(o, "cls", lookup)},
+                                               std::vector<int64_t>{tokenPair(o, "sep", lookup)});
     }
     if (type == "ByteLevel") {   // only adjusts offsets, which we do not report
         o.allowOnly({"add_prefix_space", "trim_offsets", "use_regex"});
@@ -102,7 +101,7 @@ std::unique_ptr<PostProcessor> parsePostProcessor(const nlohmann::json& j, const
         const nlohmann::json& list = o.raw("processors");
         if (!list.is_array()) o.fail("option \"processors\" must be a list");
         std::vector<std::unique_ptr<PostProcessor>> parts;
-        for (const auto& item : list) parts.push_back(parsePostProcessor(item, path, vocab));
+        for (const auto& item : list) parts.push_back(parsePostProcessor(item, path, lookup));
         return std::make_unique<SequenceProcessor>(std::move(parts));
     }
     throw Error(path, "post_processor type \"" + type + "\" is not supported");

@@ -1,5 +1,6 @@
 // tokenizer.json: the Hugging Face pipeline in one file.
 #include "tokenizers/bpe.h"
+#include "tokenizers/json_reader.h"
 #include "tokenizers/loaders.h"
 #include "tokenizers/pipeline.h"
 #include "tokenizers/wordpiece.h"
@@ -28,18 +29,11 @@ bool mentionsMetaspace(const nlohmann::json& j) {
     return j.dump().find("\xE2\x96\x81") != std::string::npos || hasType(j, "Metaspace");
 }
 
-void readVocab(const Options& model, Vocab& vocab) {
-    const nlohmann::json& v = model.raw("vocab");
-    if (!v.is_object()) model.fail("\"vocab\" must be an object mapping tokens to ids");
-    vocab.reserve(v.size());
-    for (const auto& item : v.items()) {
-        if (!item.value().is_number_integer() || item.value().get<int64_t>() < 0)
-            model.fail("the id of \"" + item.key() + "\" is not a non-negative integer");
-        vocab.emplace(item.key(), item.value().get<int64_t>());
-    }
+void requireVocab(const Options& model, const ModelTables& tables) {
+    if (!tables.hasVocab) model.fail("\"vocab\" must be an object mapping tokens to ids");
 }
 
-void readModel(const nlohmann::json& j, PipelineParts& parts) {
+void readModel(const nlohmann::json& j, ModelTables& tables, PipelineParts& parts) {
     const std::string type = componentType(j, parts.path, "model");
     const Options o(j, parts.path, "model \"" + type + "\"");
     if (type == "BPE") {
@@ -47,21 +41,23 @@ void readModel(const nlohmann::json& j, PipelineParts& parts) {
                      "fuse_unk", "byte_fallback", "ignore_merges"});
         if (o.has("dropout") && (!o.raw("dropout").is_number() || o.raw("dropout").get<double>() != 0.0))
             o.fail("dropout is not supported (it makes encoding random); it must be null or 0");
-        readVocab(o, *parts.vocab);
+        requireVocab(o, tables);
+        if (!tables.hasMerges) o.fail("\"merges\" must be a list");
         BpeOptions options;
         options.unkToken = o.string("unk_token", "");
         options.fuseUnk = o.boolean("fuse_unk", false);
         options.byteFallback = o.boolean("byte_fallback", false);
+        parts.byteFallback = options.byteFallback;
         options.ignoreMerges = o.boolean("ignore_merges", false);
         options.continuingSubwordPrefix = o.string("continuing_subword_prefix", "");
         options.endOfWordSuffix = o.string("end_of_word_suffix", "");
-        parts.model = std::make_unique<BpeModel>(parts.vocab, parseMergesJson(o.raw("merges"), parts.path), options, parts.path);
+        parts.model = std::make_unique<BpeModel>(parts.vocab, tables.merges, options, parts.path);
         parts.kind = "tokenizer.json: BPE";
         return;
     }
     if (type == "WordPiece") {
         o.allowOnly({"vocab", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word"});
-        readVocab(o, *parts.vocab);
+        requireVocab(o, tables);
         const int64_t maxChars = o.integer("max_input_chars_per_word", 100);
         if (maxChars < 0) o.fail("max_input_chars_per_word must not be negative");
         parts.model = std::make_unique<WordPieceModel>(parts.vocab, o.string("unk_token", "[UNK]"),
@@ -94,7 +90,8 @@ void readAddedTokens(const nlohmann::json& list, PipelineParts& parts) {
 } // namespace
 
 std::unique_ptr<Tokenizer> loadTokenizerJson(const std::string& path) {
-    const nlohmann::json j = readJsonFile(path);
+    ModelTables tables;
+    const nlohmann::json j = readTokenizerJson(path, tables);
     if (!j.is_object()) throw Error(path, "expected a JSON object");
     for (const auto& item : j.items()) {
         static const char* kKnown[] = {"version", "truncation", "padding", "added_tokens", "normalizer",
@@ -110,7 +107,9 @@ std::unique_ptr<Tokenizer> loadTokenizerJson(const std::string& path) {
 
     PipelineParts parts;
     parts.path = path;
-    readModel(j.at("model"), parts);
+    parts.vocab = tables.vocab;
+    readModel(j.at("model"), tables, parts);
+    tables.merges = {};   // no longer needed once the model has its merge table
     readAddedTokens(j.value("added_tokens", nlohmann::json()), parts);
     const nlohmann::json null;
     const auto& normalizer = j.contains("normalizer") ? j.at("normalizer") : null;
@@ -121,9 +120,14 @@ std::unique_ptr<Tokenizer> loadTokenizerJson(const std::string& path) {
     if (!preTokenizer.is_null()) parts.preTokenizer = parsePreTokenizer(preTokenizer, path);
     if (!decoder.is_null()) parts.decoder = parseDecoder(decoder, path);
     if (!postProcessor.is_null()) {
-        Vocab all = *parts.vocab;   // post-processors name special tokens, which may be added tokens only
-        for (const AddedToken& t : parts.added) all[t.content] = t.id;
-        parts.postProcessor = parsePostProcessor(postProcessor, path, all);
+        // Post-processors name special tokens, which may be added tokens only.
+        const auto lookup = [&parts](const std::string& token) -> int64_t {
+            for (const AddedToken& t : parts.added)
+                if (t.content == token) return t.id;
+            auto it = parts.vocab->find(token);
+            return it == parts.vocab->end() ? -1 : it->second;
+        };
+        parts.postProcessor = parsePostProcessor(postProcessor, path, lookup);
     }
     if (hasType(preTokenizer, "ByteLevel") || hasType(decoder, "ByteLevel")) parts.display = Display::ByteLevel;
     else if (parts.kind == "tokenizer.json: BPE" && (mentionsMetaspace(preTokenizer) || mentionsMetaspace(decoder) || mentionsMetaspace(normalizer)))

@@ -119,7 +119,11 @@ std::unique_ptr<Tokenizer> loadWordPieceVocab(const std::string& vocabPath, cons
     parts.preTokenizer = makeBertPreTokenizer();
     parts.model = std::make_unique<WordPieceModel>(parts.vocab, unk, "##", 100, vocabPath);
     const nlohmann::json post = {{"type", "BertProcessing"}, {"cls", {cls, clsIt->second}}, {"sep", {sep, sepIt->second}}};
-    parts.postProcessor = parsePostProcessor(post, vocabPath, *parts.vocab);
+    const Vocab& vocab = *parts.vocab;
+    parts.postProcessor = parsePostProcessor(post, vocabPath, [&vocab](const std::string& token) -> int64_t {
+        auto it = vocab.find(token);
+        return it == vocab.end() ? -1 : it->second;
+    });
     parts.decoder = makeWordPieceDecoder("##", true);
     return makePipelineTokenizer(std::move(parts));
 }
