@@ -136,7 +136,7 @@ bool Engine::cudaAvailable() { return at::globalContext().hasCUDA() && torch::cu
 std::vector<int64_t> Engine::encode(const std::string& text) const {
     if (!impl_->tokenizer) throw Error(impl_->modelDir + "/vocab.json", "file not found; this model takes token ids only");
     if (text.empty()) throw Error("text", "is empty; give at least one character");
-    return impl_->tokenizer->encode(text);
+    return impl_->tokenizer->encode(text, impl_->tokenizer->kind() != "char");
 }
 
 Trace Engine::run(const RunRequest& req) const {
