@@ -4,9 +4,7 @@
 #include "tokenizers/loaders.h"
 
 #include "headlight/error.h"
-#include "io/json_util.h"
 
-#include <sys/stat.h>
 #include <unordered_map>
 
 namespace headlight::tok {

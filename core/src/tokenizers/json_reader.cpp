@@ -103,8 +103,10 @@ public:
         --depth_;
         return dom_.end_array();
     }
-    bool parse_error(std::size_t position, const std::string& last, const nlohmann::detail::exception& e) {
-        return dom_.parse_error(position, last, e);   // throws the parse_error readTokenizerJson reports
+    // Templated like nlohmann's own handlers so the exception keeps its type (parse_error, out_of_range).
+    template <class Exception>
+    bool parse_error(std::size_t position, const std::string& last, const Exception& e) {
+        return dom_.parse_error(position, last, e);   // throws it; readTokenizerJson reports it
     }
 
 private:

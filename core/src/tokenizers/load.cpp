@@ -35,10 +35,10 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir) {
             return tok::loadVocabAndMerges(base + "vocab.json", base + "merges.txt");
         if (tok::fileExists(base + "vocab.txt")) return tok::loadWordPieceVocab(base + "vocab.txt", base + "tokenizer_config.json");
         if (tok::fileExists(base + "vocab.json")) return tok::loadCharVocab(base + "vocab.json");
-    } catch (const nlohmann::json::exception& e) {
-        // A JSON value of an unexpected type deep in a component: name the file, not the library.
+    } catch (const nlohmann::json::exception&) {
+        // A JSON value of an unexpected type that no check above caught: name the file, not the library.
         const std::string file = tok::fileExists(base + "tokenizer.json") ? base + "tokenizer.json" : base + "vocab.json";
-        throw Error(file, std::string("unexpected JSON content (") + e.what() + ")");
+        throw Error(file, "a value has an unexpected JSON type");
     }
     return nullptr;
 }

@@ -6,6 +6,7 @@
 #include "tokenizers/byte_level.h"
 #include "tokenizers/unicode.h"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_set>
 
@@ -22,6 +23,8 @@ public:
         int64_t maxId = -1;
         for (const auto& [token, id] : *p_.vocab) maxId = std::max(maxId, id);
         for (const AddedToken& t : p_.added) maxId = std::max(maxId, t.id);
+        // Ids index a table; a stray huge id must be an error, not an allocation of gigabytes.
+        if (maxId >= (int64_t(1) << 31)) throw Error(p_.path, "token id " + std::to_string(maxId) + " is too large");
         pieces_.assign(static_cast<size_t>(maxId + 1), std::string());
         kinds_.assign(static_cast<size_t>(maxId + 1), Kind::Gap);
         for (const auto& [token, id] : *p_.vocab) {
