@@ -21,13 +21,15 @@ BpeModel::BpeModel(std::shared_ptr<const Vocab> vocab,
         if (id > std::numeric_limits<int32_t>::max()) throw Error(path, "token id " + std::to_string(id) + " is too large");
     const size_t prefixLength = options_.continuingSubwordPrefix.size();
     merges_.reserve(merges.size());
+    std::string merged;
     for (size_t rank = 0; rank < merges.size(); ++rank) {
         const auto& [a, b] = merges[rank];
         const auto ia = vocab_.find(a), ib = vocab_.find(b);
         if (ia == vocab_.end()) throw Error(path, "merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + a + "\" is not in the vocabulary");
         if (ib == vocab_.end()) throw Error(path, "merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + b + "\" is not in the vocabulary");
         // The right part of a merge carries the continuing-subword prefix; the merged token does not repeat it.
-        const std::string merged = a + (b.compare(0, prefixLength, options_.continuingSubwordPrefix) == 0 ? b.substr(prefixLength) : b);
+        const size_t skip = b.compare(0, prefixLength, options_.continuingSubwordPrefix) == 0 ? prefixLength : 0;
+        merged.assign(a).append(b, skip, std::string::npos);
         const auto im = vocab_.find(merged);
         if (im == vocab_.end()) throw Error(path, "merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): the result \"" + merged + "\" is not in the vocabulary");
         merges_[pairKey(ia->second, ib->second)] = {static_cast<uint32_t>(rank), im->second};   // a repeated pair: the last wins

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 #include <unordered_set>
 
 namespace headlight::tok {
@@ -19,19 +20,21 @@ std::string hexByte(unsigned char b) { return std::string("\\x") + kHexDigits[b 
 
 class PipelineTokenizer final : public Tokenizer {
 public:
+    PipelineTokenizer(const PipelineTokenizer&) = delete;   // pieces_ points into p_
+    PipelineTokenizer& operator=(const PipelineTokenizer&) = delete;
     explicit PipelineTokenizer(PipelineParts parts) : p_(std::move(parts)) {
         int64_t maxId = -1;
         for (const auto& [token, id] : *p_.vocab) maxId = std::max(maxId, id);
         for (const AddedToken& t : p_.added) maxId = std::max(maxId, t.id);
         // Ids index a table; a stray huge id must be an error, not an allocation of gigabytes.
         if (maxId >= (int64_t(1) << 31)) throw Error(p_.path, "token id " + std::to_string(maxId) + " is too large");
-        pieces_.assign(static_cast<size_t>(maxId + 1), std::string());
+        pieces_.assign(static_cast<size_t>(maxId + 1), std::string_view());
         kinds_.assign(static_cast<size_t>(maxId + 1), Kind::Gap);
         for (const auto& [token, id] : *p_.vocab) {
             if (id < 0) throw Error(p_.path, "token \"" + token + "\" has a negative id " + std::to_string(id));
             auto& kind = kinds_[static_cast<size_t>(id)];
             if (kind != Kind::Gap)
-                throw Error(p_.path, "id " + std::to_string(id) + " is used by both \"" + pieces_[static_cast<size_t>(id)] + "\" and \"" + token + "\"");
+                throw Error(p_.path, "id " + std::to_string(id) + " is used by both \"" + std::string(pieces_[static_cast<size_t>(id)]) + "\" and \"" + token + "\"");
             kind = Kind::Model;
             pieces_[static_cast<size_t>(id)] = token;
         }
@@ -83,11 +86,11 @@ public:
         return ids;
     }
 
-    std::string tokenPiece(int64_t id) const override { return pieces_[index(id)]; }
+    std::string tokenPiece(int64_t id) const override { return std::string(pieces_[index(id)]); }
 
     std::string tokenText(int64_t id) const override {
         const size_t i = index(id);
-        const std::string& piece = pieces_[i];
+        const std::string piece(pieces_[i]);
         switch (kinds_[i]) {
         case Kind::Gap: return {};
         case Kind::Special: return piece;
@@ -123,7 +126,7 @@ public:
             // Ids without a token are skipped, as Hugging Face does (a model's padded embedding rows).
             if (id < 0 || id >= vocabSize() || kinds_[static_cast<size_t>(id)] == Kind::Gap) continue;
             if (skipSpecial && kinds_[static_cast<size_t>(id)] == Kind::Special) continue;
-            tokens.push_back(pieces_[static_cast<size_t>(id)]);
+            tokens.emplace_back(pieces_[static_cast<size_t>(id)]);
         }
         if (!p_.decoder) {
             std::string joined;
@@ -149,7 +152,8 @@ private:
     }
 
     PipelineParts p_;
-    std::vector<std::string> pieces_;
+    // Views of the vocabulary's keys and the added tokens' contents, both owned by p_ and never changed.
+    std::vector<std::string_view> pieces_;
     std::vector<Kind> kinds_;
     AddedTokenMatcher rawMatcher_, normalizedMatcher_;
     std::optional<int64_t> mask_;
