@@ -119,8 +119,6 @@ private slots:
         QTest::addColumn<QString>("kind");   // "file", "missing" or "folder"
         QTest::addColumn<QByteArray>("vocab");
         QTest::addColumn<QString>("message");
-        QTest::newRow("missing") << "missing" << QByteArray() << "file not found";
-        QTest::newRow("a folder") << "folder" << QByteArray() << "is a folder, expected a file";
         QTest::newRow("not JSON") << "file" << QByteArray("{\"a\": ") << "not valid JSON (parse error at byte";
         QTest::newRow("number overflow") << "file" << QByteArray(R"({"a": 1e999})") << "not valid JSON";
         QTest::newRow("a list") << "file" << QByteArray(R"(["a", "b"])") << "expected a non-empty object mapping tokens to ids";
@@ -145,22 +143,30 @@ private slots:
         QVERIFY2(err.startsWith(path + ": ") && err.contains(message), qPrintable("got: " + err));
     }
 
-    // A vocabulary beside merges.txt is byte-level BPE: it labels tokens but does not encode.
-    void bpeDisplayVocabulary() {
+    // No vocabulary file (or a folder in its place): no tokenizer, which callers report themselves.
+    void noVocabulary() {
         QTemporaryDir dir;
-        writeFile(dir.filePath("vocab.json"), R"({"Ġa": 0, "b": 1, "Ċ": 2, "ĠĠ": 3, "é": 4})");
-        writeFile(dir.filePath("merges.txt"), "#version: 0.2\nĠ a\n");
+        QVERIFY(loadTokenizer(dir.path().toStdString()) == nullptr);
+        QVERIFY(QDir(dir.path()).mkdir("vocab.json"));
+        QVERIFY(loadTokenizer(dir.path().toStdString()) == nullptr);
+    }
+
+    // A vocabulary beside merges.txt is byte-level BPE: it encodes and labels tokens readably.
+    void byteLevelBpeVocabulary() {
+        QTemporaryDir dir;
+        writeFile(dir.filePath("vocab.json"), R"({"Ġ": 0, "a": 1, "Ġa": 2, "b": 3, "Ċ": 4, "ĠĠ": 5, "Ã": 6, "©": 7})");
+        writeFile(dir.filePath("merges.txt"), "#version: 0.2\nĠ a\nĠ Ġ\n");
         const auto tok = loadTokenizer(dir.path().toStdString());
-        QCOMPARE(tok->kind(), std::string("bpe-display-only"));
-        QVERIFY(!tok->canEncode());
-        QCOMPARE(tok->vocabSize(), int64_t(5));
-        QCOMPARE(tok->tokenText(0), std::string(" a"));
-        QCOMPARE(tok->tokenText(2), std::string("\n"));
-        QCOMPARE(tok->tokenText(3), std::string("  "));
-        QCOMPARE(tok->decode({0, 1, 2, 4}), std::string(" ab\né"));
-        QCOMPARE(errorOf([&] { tok->tokenText(5); }), dir.filePath("vocab.json") + ": token id 5 is out of range");
-        const QString err = errorOf([&] { tok->encode("ab"); });
-        QVERIFY2(err.startsWith(dir.filePath("vocab.json") + ": ") && err.contains("(--ids)"), qPrintable(err));
+        QCOMPARE(tok->kind(), std::string("bpe (vocab.json + merges.txt)"));
+        QVERIFY(tok->canEncode());
+        QCOMPARE(tok->vocabSize(), int64_t(8));
+        QCOMPARE(tok->encode(" ab\né"), (std::vector<int64_t>{2, 3, 4, 6, 7}));
+        QCOMPARE(tok->tokenText(2), std::string("␣a"));
+        QCOMPARE(tok->tokenText(4), std::string("↵"));
+        QCOMPARE(tok->tokenText(5), std::string("␣␣"));
+        QCOMPARE(tok->tokenText(6), std::string("\\xc3"));
+        QCOMPARE(tok->decode({2, 3, 4, 6, 7}), std::string(" ab\né"));
+        QCOMPARE(errorOf([&] { tok->tokenText(8); }), dir.filePath("vocab.json") + ": token id 8 is out of range");
     }
 
     void gpt2Vocabulary() {
@@ -176,14 +182,16 @@ private slots:
         const auto theId = vocab.at("Ġthe").get<int64_t>();
         QCOMPARE(theId, int64_t(262));
         const auto tok = loadTokenizer(dir.path().toStdString());
-        QCOMPARE(tok->kind(), std::string("bpe-display-only"));
+        QCOMPARE(tok->kind(), std::string("bpe (vocab.json + merges.txt)"));
         QCOMPARE(tok->vocabSize(), int64_t(50257));
-        QVERIFY(!tok->canEncode());
-        QCOMPARE(tok->tokenText(theId), std::string(" the"));
-        QCOMPARE(tok->tokenText(vocab.at("Ċ").get<int64_t>()), std::string("\n"));
+        QVERIFY(tok->canEncode());
+        QCOMPARE(tok->tokenText(theId), std::string("␣the"));
+        QCOMPARE(tok->tokenPiece(theId), std::string("Ġthe"));
+        QCOMPARE(tok->tokenText(vocab.at("Ċ").get<int64_t>()), std::string("↵"));
         QCOMPARE(tok->tokenText(50256), std::string("<|endoftext|>"));
-        const QString err = errorOf([&] { tok->encode("the"); });
-        QVERIFY2(err.startsWith(dir.filePath("vocab.json") + ": ") && err.contains("--ids"), qPrintable(err));
+        QVERIFY(tok->isSpecial(50256));
+        QCOMPARE(tok->encode("the the"), (std::vector<int64_t>{1169, theId}));
+        QCOMPARE(tok->encode("<|endoftext|>"), std::vector<int64_t>{50256});
     }
 
     // ---------------------------------------------------------------- HDF5 traces

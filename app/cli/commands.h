@@ -16,5 +16,6 @@ int examplesCommand(const std::vector<std::string>& args);
 int importanceCommand(const std::vector<std::string>& args);
 int ablateCommand(const std::vector<std::string>& args);
 int pruneCurveCommand(const std::vector<std::string>& args);
+int tokenizeCommand(const std::vector<std::string>& args);
 
 } // namespace headlight::cli

@@ -44,6 +44,10 @@ const char* kUsage =
     "      [--position I] [--prune L.H,...] [--budget K0,...] [--width PT] [--height PT] [--dpi N] [--screen-style]\n"
     "                      render a view of the app headless; VIEW: overview, attention, lines, gates,\n"
     "                      spans, selective, memory, predictions\n"
+    "  tokenize DIR (--text TEXT | --jsonl FILE) [--no-special]\n"
+    "                      a folder's tokenizer (tokenizer.json, vocab.json + merges.txt, vocab.txt or\n"
+    "                      vocab.json) on a text, or on {\"text\": ...} lines; prints {\"ids\", \"tokens\",\n"
+    "                      \"decoded\"} per text (docs/tokenizers.md)\n"
     "  --version, --help\n";
 
 } // namespace
@@ -71,7 +75,8 @@ int main(int argc, char** argv) {
         {"importance", headlight::cli::importanceCommand},
         {"ablate", headlight::cli::ablateCommand},
         {"prune-curve", headlight::cli::pruneCurveCommand},
-        {"examples", headlight::cli::examplesCommand}};
+        {"examples", headlight::cli::examplesCommand},
+        {"tokenize", headlight::cli::tokenizeCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);

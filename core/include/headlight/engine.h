@@ -36,11 +36,14 @@ public:
     const std::string& modelDir() const;
     const ModelConfig& config() const;
     const std::string& device() const;
-    // Null when the folder has no vocab.json (ids only).
+    // Null when the folder has no tokenizer files (ids only); loadTokenizer() lists the formats.
     const Tokenizer* tokenizer() const;
     double loadMs() const;
 
     // Encodes with the model's tokenizer; throws headlight::Error for empty text or unknown characters.
+    // Every command and the app encode text this way: with the tokenizer's own special tokens (BOS for
+    // Llama-style tokenizers, [CLS] ... [SEP] for BERT, none for GPT-2 and Qwen, '^' for our character
+    // models when the text does not start with it).
     std::vector<int64_t> encode(const std::string& text) const;
     // Validates ids, the mask and the capture filter, then runs. Throws headlight::Error on bad input.
     // Incremental recomputation: the engine keeps the last run's input to every layer. A run of the same tokens,

@@ -1,7 +1,10 @@
 #pragma once
-// Text <-> token ids. Character-level vocabularies now; byte-level BPE plugs in behind the same interface.
+// Text <-> token ids: Hugging Face tokenizers (tokenizer.json, GPT-2's vocab.json + merges.txt, BERT's
+// vocab.txt), encoding exactly as Hugging Face's fast tokenizers do, and our character vocabularies.
+// docs/tokenizers.md describes the formats, the components supported and the display rules.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,20 +14,33 @@ class Tokenizer {
 public:
     virtual ~Tokenizer() = default;
 
-    // Throws headlight::Error naming the vocabulary file and the offending characters.
-    virtual std::vector<int64_t> encode(const std::string& utf8Text) const = 0;
-    // Display text of one token (what the views label an axis with). Throws on an unknown id.
+    // Text to ids. With `addSpecial`, the special tokens the tokenizer's post-processor adds (BOS for
+    // Llama-style files, [CLS] ... [SEP] for BERT, none for GPT-2 and Qwen; the char tokenizer's '^').
+    // Throws headlight::Error for invalid UTF-8 and, for char vocabularies, characters not in it.
+    virtual std::vector<int64_t> encode(const std::string& utf8Text, bool addSpecial = true) const = 0;
+    // The raw vocabulary string of a token ("Ġthe", "▁the", "##ing", "<0x0A>"). Throws on an id
+    // outside 0..vocabSize()-1; an id the vocabulary skips gives "".
+    virtual std::string tokenPiece(int64_t id) const = 0;
+    // Readable display text of one token (what the views label an axis with), docs/tokenizers.md.
+    // Throws on an id outside 0..vocabSize()-1.
     virtual std::string tokenText(int64_t id) const = 0;
-    virtual std::string decode(const std::vector<int64_t>& ids) const;
+    // Ids back to text, as Hugging Face's decode does (special tokens skipped when `skipSpecial`).
+    virtual std::string decode(const std::vector<int64_t>& ids, bool skipSpecial = true) const = 0;
+    // Largest id + 1 (added tokens included).
     virtual int64_t vocabSize() const = 0;
-    // "char" or "bpe-display-only"; written into traces for provenance.
+    // "char", "bpe (vocab.json + merges.txt)", "tokenizer.json: BPE", ...; written into traces.
     virtual std::string kind() const = 0;
-    // Whether encode() is available (a BPE vocabulary without its merges can only label tokens).
     virtual bool canEncode() const { return true; }
+    virtual bool isSpecial(int64_t id) const = 0;
+    // The [MASK] / <mask> token when the vocabulary has one (masked-language models need it).
+    virtual std::optional<int64_t> maskTokenId() const = 0;
 };
 
-// Loads the tokenizer of a model folder from its vocab.json. Throws headlight::Error.
-std::unique_ptr<Tokenizer> loadTokenizer(const std::string& modelDir);
+// Loads the tokenizer of a folder, detecting in this order: tokenizer.json; vocab.json + merges.txt
+// (byte-level BPE); vocab.txt (WordPiece, settings from tokenizer_config.json); vocab.json alone (a
+// character vocabulary). nullptr when the folder has none of these; headlight::Error naming the file
+// for anything malformed or unsupported.
+std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir);
 
 // Split UTF-8 text into characters (code points as UTF-8 strings). Throws on invalid UTF-8.
 std::vector<std::string> splitUtf8(const std::string& text, const std::string& source);

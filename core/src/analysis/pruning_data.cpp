@@ -14,22 +14,21 @@
 namespace headlight {
 namespace {
 
-// Token ids of one text prefixed like makeFixedTextTask, every position scored. Errors name `where`.
+// Token ids of one text, encoded as every command encodes text (the tokenizer's own special tokens: BOS,
+// our character models' '^'), every position scored. Errors name `where`.
 void addText(ExampleSet& set, const Engine& engine, const std::string& text, const std::string& where, const std::string& prefix) {
     requireNextToken(engine.config(), where);
     std::vector<int64_t> ids;
     try {
-        const auto task = makeFixedTextTask(text);
-        std::mt19937_64 rng(0);
-        ids = engine.encode(task->sample(rng).text);
+        ids = engine.encode(text);
     } catch (const Error& e) {
         throw Error(where, prefix + e.problem());
     }
     const int64_t P = engine.config().nPositions;
     if (static_cast<int64_t>(ids.size()) > P)
-        throw Error(where, prefix + std::to_string(ids.size()) + " tokens (with the leading '^'), but the model allows at most " +
+        throw Error(where, prefix + std::to_string(ids.size()) + " tokens (with the tokenizer's special tokens), but the model allows at most " +
                                std::to_string(P) + " (n_positions)");
-    if (ids.size() < 2) throw Error(where, prefix + "needs at least one character after '^'");
+    if (ids.size() < 2) throw Error(where, prefix + "needs at least two tokens (one to predict from, one to predict)");
     set.scored.emplace_back(ids.size() - 1, uint8_t{1});
     set.ids.push_back(std::move(ids));
 }

@@ -107,12 +107,15 @@ Engine Engine::load(const std::string& modelDir, const std::string& device) {
     impl->device = parseDevice(device);
     impl->deviceName = impl->device.str();
     auto config = ModelConfig::fromFile(modelDir + "/config.json");
-    if (isFile(modelDir + "/vocab.json")) {
-        impl->tokenizer = loadTokenizer(modelDir);
-        if (impl->tokenizer->vocabSize() != config.vocabSize)
-            throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
-                                                      " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
-    }
+    impl->tokenizer = loadTokenizer(modelDir);   // nullptr: the folder has no tokenizer files
+    if (impl->tokenizer && impl->tokenizer->kind() == "char" && impl->tokenizer->vocabSize() != config.vocabSize)
+        throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
+                                                  " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
+    // Hugging Face checkpoints often pad the embedding beyond the tokenizer's ids, never the other way.
+    if (impl->tokenizer && impl->tokenizer->kind() != "char" && impl->tokenizer->vocabSize() > config.vocabSize)
+        throw Error(modelDir, "the tokenizer (" + impl->tokenizer->kind() + ") has ids up to " +
+                                  std::to_string(impl->tokenizer->vocabSize() - 1) + " but config.json says vocab_size = " +
+                                  std::to_string(config.vocabSize));
     torch::NoGradGuard noGrad;
     impl->model = std::make_unique<Transformer>(config, readCheckpoint(modelDir, impl->device), checkpointFile(modelDir));
     impl->loadMs = msSince(t0);
@@ -137,7 +140,7 @@ bool Engine::cudaAvailable() { return at::globalContext().hasCUDA() && torch::cu
 std::vector<int64_t> Engine::encode(const std::string& text) const {
     if (!impl_->tokenizer) throw Error(impl_->modelDir + "/vocab.json", "file not found; this model takes token ids only");
     if (text.empty()) throw Error("text", "is empty; give at least one character");
-    return impl_->tokenizer->encode(text);
+    return impl_->tokenizer->encode(text, true);   // the tokenizer's own specials: BOS, [CLS] ... [SEP], our '^
 }
 
 Trace Engine::run(const RunRequest& req) const {

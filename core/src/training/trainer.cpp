@@ -50,6 +50,9 @@ struct CharVocab {
 CharVocab readVocab(const std::string& modelDir) {
     CharVocab v;
     const auto tokenizer = loadTokenizer(modelDir);
+    if (!tokenizer) throw Error(modelDir + "/vocab.json", "file not found (training needs a character vocabulary)");
+    if (tokenizer->kind() != "char")
+        throw Error(modelDir, "training needs a character vocabulary (vocab.json alone), not a " + tokenizer->kind() + " tokenizer");
     for (int64_t i = 0; i < tokenizer->vocabSize(); ++i) v.ids[tokenizer->tokenText(i)] = i;
     return v;
 }

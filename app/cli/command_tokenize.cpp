@@ -1,0 +1,80 @@
+// `headlight-cli tokenize`: a folder's tokenizer on a text or on a JSON-lines file, printed as
+// {"ids", "tokens", "decoded"} objects (the fields Hugging Face's tokenizers report).
+#include "cli_args.h"
+#include "commands.h"
+#include "headlight/error.h"
+#include "headlight/tokenizer.h"
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+namespace headlight::cli {
+namespace {
+
+std::unique_ptr<Tokenizer> tokenizerOf(const std::string& dir) {
+    struct stat st {};
+    if (stat(dir.c_str(), &st) != 0) throw Error(dir, "folder not found");
+    if (!S_ISDIR(st.st_mode)) throw Error(dir, "is a file, expected a folder");
+    auto tok = loadTokenizer(dir);
+    if (!tok) throw Error(dir, "has no tokenizer files (tokenizer.json, vocab.json + merges.txt, vocab.txt or vocab.json)");
+    return tok;
+}
+
+// Keys in the order Hugging Face's reference files use: ids, tokens, decoded.
+nlohmann::ordered_json encodeText(const Tokenizer& tok, const std::string& text, bool addSpecial, const std::string& source) {
+    std::vector<int64_t> ids;
+    try {
+        ids = tok.encode(text, addSpecial);
+    } catch (const Error& e) {
+        if (e.where() != "text") throw;
+        throw Error(source, e.problem());   // name the argument or the line, not "text"
+    }
+    nlohmann::ordered_json tokens = nlohmann::ordered_json::array();
+    for (int64_t id : ids) tokens.push_back(tok.tokenPiece(id));
+    return {{"ids", ids}, {"tokens", tokens}, {"decoded", tok.decode(ids)}};
+}
+
+std::string line(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+} // namespace
+
+int tokenizeCommand(const std::vector<std::string>& argv) {
+    const Args a(argv, {"--text", "--jsonl"}, {"--no-special"});
+    if (a.positional().size() != 1) throw UsageError{"expects exactly one DIR (a model folder or a folder of tokenizer files)"};
+    if (a.has("--text") == a.has("--jsonl")) throw UsageError{"give exactly one of --text TEXT and --jsonl FILE"};
+    const bool addSpecial = !a.has("--no-special");
+    const auto tok = tokenizerOf(a.positional()[0]);
+    if (a.has("--text")) {
+        std::cout << line(encodeText(*tok, a.value("--text"), addSpecial, "--text")) << std::endl;
+        return 0;
+    }
+    const std::string path = a.value("--jsonl");
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path, "is a folder, expected a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path, "file not found or not readable");
+    // Everything is encoded before anything is printed: a bad line leaves stdout empty.
+    std::vector<std::string> out;
+    std::string text;
+    for (size_t lineNo = 1; std::getline(in, text); ++lineNo) {
+        if (!text.empty() && text.back() == '\r') text.pop_back();
+        if (text.find_first_not_of(" \t") == std::string::npos) continue;   // blank lines carry nothing
+        const std::string where = path + ": line " + std::to_string(lineNo);
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(text);
+        } catch (const nlohmann::json::exception&) {
+            throw Error(where, "not valid JSON");
+        }
+        if (!j.is_object() || !j.contains("text") || !j.at("text").is_string())
+            throw Error(where, "expected an object with a \"text\" string");
+        out.push_back(line(encodeText(*tok, j.at("text").get<std::string>(), addSpecial, where)));
+    }
+    for (const std::string& l : out) std::cout << l << '\n';
+    std::cout.flush();
+    return 0;
+}
+
+} // namespace headlight::cli
