@@ -84,7 +84,7 @@ private slots:
             QTest::keyClicks(edit, QStringLiteral("heads at work"));   // debounced: one run after typing stops
         });
         QCOMPARE(s.text, QStringLiteral("heads at work"));
-        QCOMPARE(s.tokens(), 13);
+        QCOMPARE(s.tokens(), 14);   // '^' + 13 characters
     }
 
     void selectingAHeadReachesEveryView() {

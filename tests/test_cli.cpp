@@ -133,8 +133,8 @@ private slots:
         const QString out = tmp_.filePath("run.h5");
         const json s = runOk({"run", dir, "--text", "hello world", "--out", out});
         if (QTest::currentTestFailed()) return;
-        QCOMPARE(s["tokens"].get<int>(), 11);
-        QCOMPARE(s["text"].get<std::string>(), std::string("hello world"));
+        QCOMPARE(s["tokens"].get<int>(), 12);   // the char tokenizer's '^' + 11 characters
+        QCOMPARE(s["text"].get<std::string>(), std::string("^hello world"));
         QVERIFY(s["mean_loss"].is_number());
         const double meanLoss = s["mean_loss"].get<double>();
         QVERIFY(std::isfinite(meanLoss) && meanLoss > 0);
@@ -142,24 +142,25 @@ private slots:
         QCOMPARE(s["captured_layers"].get<int>(), 2);
 
         const LoadedTrace t = readTraceHdf5(out.toStdString());
-        QCOMPARE(t.trace.tokenIds.size(), size_t(11));
-        QCOMPARE(t.trace.tokens.size(), size_t(11));
-        QCOMPARE(t.trace.tokens[4], std::string("o"));
-        QCOMPARE(t.trace.tokens[5], std::string(" "));
-        QCOMPARE(t.trace.loss.shape(), (std::vector<int64_t>{10}));
+        QCOMPARE(t.trace.tokenIds.size(), size_t(12));
+        QCOMPARE(t.trace.tokens.size(), size_t(12));
+        QCOMPARE(t.trace.tokens[0], std::string("^"));
+        QCOMPARE(t.trace.tokens[5], std::string("o"));
+        QCOMPARE(t.trace.tokens[6], std::string(" "));
+        QCOMPARE(t.trace.loss.shape(), (std::vector<int64_t>{11}));
         double sum = 0;
         for (float x : t.trace.loss) sum += x;
-        QVERIFY2(std::fabs(sum / 10 - meanLoss) < 1e-4, "trace loss does not average to the summary's mean_loss");
-        QCOMPARE(t.trace.logits.shape(), (std::vector<int64_t>{11, 40}));
+        QVERIFY2(std::fabs(sum / 11 - meanLoss) < 1e-4, "trace loss does not average to the summary's mean_loss");
+        QCOMPARE(t.trace.logits.shape(), (std::vector<int64_t>{12, 40}));
         QCOMPARE(t.trace.headMask.shape(), (std::vector<int64_t>{2, 2}));
         for (float m : t.trace.headMask) QCOMPARE(m, 1.0f);
         QCOMPARE(t.trace.layers.size(), size_t(2));
         for (int l = 0; l < 2; ++l) {
             QCOMPARE(t.trace.layers[l].layer, l);
             QCOMPARE(t.trace.layers[l].heads, (std::vector<int>{0, 1}));
-            QCOMPARE(t.trace.layers[l].attention.shape(), (std::vector<int64_t>{2, 11, 11}));
-            QCOMPARE(t.trace.layers[l].memoryAttention.shape(), (std::vector<int64_t>{2, 11, 2}));
-            QCOMPARE(t.trace.layers[l].selectionCumulative.shape(), (std::vector<int64_t>{11, 11}));
+            QCOMPARE(t.trace.layers[l].attention.shape(), (std::vector<int64_t>{2, 12, 12}));
+            QCOMPARE(t.trace.layers[l].memoryAttention.shape(), (std::vector<int64_t>{2, 12, 2}));
+            QCOMPARE(t.trace.layers[l].selectionCumulative.shape(), (std::vector<int64_t>{12, 12}));
             QCOMPARE(t.trace.layers[l].gate.shape(), (std::vector<int64_t>{2}));
             QCOMPARE(t.trace.layers[l].span.shape(), (std::vector<int64_t>{2}));
         }
@@ -210,7 +211,7 @@ private slots:
         const LoadedTrace t = readTraceHdf5(out.toStdString());
         int evicted = 0;
         for (float step : t.trace.layers[0].evictedAt) evicted += step >= 0;
-        QCOMPARE(evicted, 8 - 3);
+        QCOMPARE(evicted, 9 - 3);   // '^' + 8 characters, 3 kept
         QVERIFY(t.trace.layers[1].evictedAt.empty());
 
         r = cli({"run", model_, "--text", "abc", "--budget", "3"});
@@ -232,12 +233,12 @@ private slots:
         if (QTest::currentTestFailed()) return;
         QCOMPARE(s["captured_layers"].get<int>(), 1);
         const LoadedTrace t = readTraceHdf5(out.toStdString());
-        QCOMPARE(t.trace.tokenIds, (std::vector<int64_t>{1, 2, 3, 4, 5}));
+        QCOMPARE(t.trace.tokenIds, (std::vector<int64_t>{0, 1, 2, 3, 4, 5}));   // '^' (id 0) + "abcde"
         QCOMPARE(t.trace.layers.size(), size_t(1));
         QCOMPARE(t.trace.layers[0].layer, 1);
         QCOMPARE(t.trace.layers[0].heads, (std::vector<int>{0}));
-        QCOMPARE(t.trace.layers[0].attention.shape(), (std::vector<int64_t>{1, 5, 5}));
-        QCOMPARE(t.trace.layers[0].memoryAttention.shape(), (std::vector<int64_t>{1, 5, 3}));
+        QCOMPARE(t.trace.layers[0].attention.shape(), (std::vector<int64_t>{1, 6, 6}));
+        QCOMPARE(t.trace.layers[0].memoryAttention.shape(), (std::vector<int64_t>{1, 6, 3}));
     }
 
     // `examples` prints a task's examples, one per line: induction repeats its string.
@@ -313,7 +314,7 @@ private slots:
         row("negative id", {"run", "MODEL", "--ids", "-1,2", "--out", "OUT"}, "", 1, "--ids", "token id -1 is out of range");
         row("ids not numbers", {"run", "MODEL", "--ids", "1,x", "--out", "OUT"}, "", 1, "--ids", "\"x\" is not an integer");
         row("too many tokens", {"run", "MODEL", "--text", QString(17, 'a'), "--out", "OUT"}, "", 1, "--text",
-            "17 tokens, but the model allows at most 16");
+            "18 tokens, but the model allows at most 16");   // '^' + 17
         row("too many ids", {"run", "MODEL", "--ids", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", "--out", "OUT"}, "", 1, "--ids",
             "17 tokens, but the model allows at most 16");
         row("out folder missing", {"run", "MODEL", "--text", "abc", "--out", "DIR/missing/t.h5"}, "", 1, "missing/t.h5",

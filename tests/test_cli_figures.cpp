@@ -47,7 +47,7 @@ private slots:
                                   "--width", "400", "--height", "300", "--out", out});
             if (QTest::currentTestFailed()) return;
             QCOMPARE(s["layer"].get<int>(), 1);
-            QCOMPARE(s["tokens"].get<int>(), 6);
+            QCOMPARE(s["tokens"].get<int>(), 7);   // '^' + "abcdef"
             const QByteArray bytes = readAll(out);
             if (QByteArray(suffix) == "png") QVERIFY(bytes.startsWith("\x89PNG"));
             if (QByteArray(suffix) == "pdf") QVERIFY(bytes.startsWith("%PDF"));

@@ -175,6 +175,70 @@ private slots:
         expectLoadError(dir, "model.safetensors", "tensor \"lm_head.weight\" is missing");
     }
 
+    // Text reaches every family through its own tokenizer, with its special tokens, exactly as Hugging Face's
+    // fast tokenizers encode it (the oracle files), and the tokens are shown readably.
+    void textThroughTheTokenizer_data() {
+        QTest::addColumn<QString>("model");        // a reference config, resized to the tokenizer's vocabulary
+        QTest::addColumn<int>("vocab");
+        QTest::addColumn<QStringList>("files");    // tokenizer files under ../shared/data
+        QTest::addColumn<QString>("oracle");
+        const QString f = "hf-reference/tokenizer-files/";
+        QTest::newRow("gpt2 + vocab.json/merges.txt") << "gpt2" << 50257
+            << QStringList{"gpt2-tokenizer/vocab.json", "gpt2-tokenizer/merges.txt"} << "gpt2";
+        QTest::newRow("bert + tokenizer.json") << "bert" << 30522
+            << QStringList{f + "bert-uncased-tokenizer-json/tokenizer.json"} << "bert-uncased-tokenizer-json";
+        QTest::newRow("llama + sentencepiece BPE") << "llama" << 4000
+            << QStringList{f + "sp-bpe-legacy/tokenizer.json"} << "sp-bpe-legacy";
+        QTest::newRow("qwen3 + tokenizer.json") << "qwen3" << 151936
+            << QStringList{"qwen3-tokenizer/tokenizer.json"} << "qwen3";
+    }
+    void textThroughTheTokenizer() {
+        QFETCH(QString, model);
+        QFETCH(int, vocab);
+        QFETCH(QStringList, files);
+        QFETCH(QString, oracle);
+        QTemporaryDir tmp;
+        std::ifstream in(kModels + model.toStdString() + "/config.json");
+        nlohmann::json j = nlohmann::json::parse(in);
+        j["vocab_size"] = vocab;
+        const std::string dir = tmp.path().toStdString() + "/m";
+        initRandomModel(ModelConfig::fromJson(j.dump(), "config"), 1, dir);
+        const std::string data = std::string(HEADLIGHT_SHARED_DIR) + "/data/";
+        for (const QString& file : files)
+            fs::copy_file(data + file.toStdString(), dir + "/" + fs::path(file.toStdString()).filename().string(),
+                          fs::copy_options::overwrite_existing);
+        const Engine e = Engine::load(dir);
+        std::ifstream lines(data + "hf-reference/tokenizers/" + oracle.toStdString() + ".jsonl");
+        std::string line;
+        int checked = 0;
+        while (std::getline(lines, line) && checked < 40) {
+            const auto o = nlohmann::json::parse(line);
+            const auto want = o.at("ids").get<std::vector<int64_t>>();
+            if (o.at("text").get<std::string>().empty() || want.size() < 2 || want.size() > 100) continue;
+            QCOMPARE(e.encode(o.at("text").get<std::string>()), want);
+            ++checked;
+        }
+        QCOMPARE(checked, 40);
+        // Every command encodes the same way: the analyses' examples too.
+        const std::string text = "The quick brown fox";
+        QCOMPARE(e.encode(text).size() > 1, true);
+        if (e.config().causal) QCOMPARE(ExampleSet::fromText(e, text).ids.front(), e.encode(text));
+        RunRequest r;
+        r.tokenIds = e.encode(text);
+        const Trace t = e.run(r);
+        for (size_t i = 0; i < t.tokens.size(); ++i) {
+            QCOMPARE(t.tokens[i], e.tokenizer()->tokenText(t.tokenIds[i]));
+            QVERIFY2(t.tokens[i].find("\xC4\xA0") == std::string::npos, t.tokens[i].c_str());   // never a raw 'Ġ'
+        }
+    }
+
+    void tokenizerLargerThanTheModel() {
+        QTemporaryDir tmp;
+        const std::string dir = editedCopy(tmp, "qwen3", [](nlohmann::json&) {});
+        fs::copy_file(std::string(HEADLIGHT_SHARED_DIR) + "/data/qwen3-tokenizer/tokenizer.json", dir + "/tokenizer.json");
+        expectLoadError(dir, "qwen3", "but config.json says vocab_size = 1000");
+    }
+
     // BERT is scored on masked tokens: runs give predictions and no loss, and the next-token analyses refuse it
     // instead of inventing a loss.
     void bertHasNoNextTokenLoss() {

@@ -300,7 +300,7 @@ private slots:
         const RunSnapshot snap = snapshotAt(finished, 0);
         QVERIFY(snap.valid());
 
-        const int T = static_cast<int>(text.size());
+        const int T = static_cast<int>(text.size()) + 1;   // the char tokenizer's '^' first
         const ModelInfo& info = *snap.model;
         QCOMPARE(info.dir, kModel);
         QCOMPARE(info.name, QString("random-all-mechanisms"));
@@ -353,8 +353,8 @@ private slots:
         const RunSnapshot again = snapshotAt(finished, 1);
         QCOMPARE(again.loadMs, 0.0);
         QCOMPARE(again.model.get(), snap.model.get());
-        QCOMPARE(again.tokens(), 6);
-        QCOMPARE(again.tokenLabel(1), QString(QChar(0x2423)));   // the space, made visible
+        QCOMPARE(again.tokens(), 7);   // '^' + "A dog."
+        QCOMPARE(again.tokenLabel(2), QString(QChar(0x2423)));   // the space, made visible
     }
 
     void aFolderThatIsNoModelKeepsThePreviousModel() {
@@ -377,7 +377,7 @@ private slots:
         const RunSnapshot kept = snapshotAt(finished, 1);
         QCOMPARE(kept.loadMs, 0.0);
         QCOMPARE(kept.model.get(), snapshotAt(finished, 0).model.get());
-        QCOMPARE(kept.tokens(), 5);
+        QCOMPARE(kept.tokens(), 6);   // '^' + "hello"
         QCOMPARE(failed.count(), 1);
     }
 
@@ -403,7 +403,7 @@ private slots:
         session.request(spec("cafe"));
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
         QCOMPARE(snapshotAt(finished, 0).loadMs, 0.0);
-        QCOMPARE(snapshotAt(finished, 0).tokens(), 4);
+        QCOMPARE(snapshotAt(finished, 0).tokens(), 5);   // '^' + "cafe"
     }
 
     void aLongTextIsCutToTheModelsLength() {
@@ -415,8 +415,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
         const RunSnapshot snap = snapshotAt(finished, 0);
         QCOMPARE(snap.tokens(), 256);   // n_positions
-        QCOMPARE(snap.droppedTokens, 300 - 256);
-        QCOMPARE(snap.text, text.left(256));
+        QCOMPARE(snap.droppedTokens, 1 + 300 - 256);   // '^' + 300 characters
+        QCOMPARE(snap.text, "^" + text.left(255));   // '^' + what fits of the text
         QCOMPARE(snap.trace->logits.dim(0), int64_t(256));
     }
 
@@ -430,7 +430,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
         const RunSnapshot snap = snapshotAt(finished, 0);
         const int T = snap.tokens();
-        QCOMPARE(T, 24);
+        QCOMPARE(T, 25);   // '^' + 24 characters
         QCOMPARE(snap.trace->headMask.shape(), (std::vector<int64_t>{2, 4}));
         QCOMPARE(snap.trace->headMask.toVector(), s.headMask);
         for (int l = 0; l < 2; ++l) {
@@ -453,7 +453,7 @@ private slots:
         QCOMPARE(finished.count(), 1);
         QCOMPARE(failed.count(), 0);
         QCOMPARE(snapshotAt(finished, 0).text, QString("third run"));
-        QCOMPARE(snapshotAt(finished, 0).tokens(), 9);
+        QCOMPARE(snapshotAt(finished, 0).tokens(), 10);   // '^' + "third run"
         QCOMPARE(cancelled.count(), 2);
     }
 
