@@ -267,6 +267,19 @@ private slots:
         QCOMPARE(tok->encode("abc"), (std::vector<int64_t>{2, 3}));
     }
 
+    // A run of 100 000 identical characters is one word for BPE: merging must stay n log n, and exact.
+    void longWords() {
+        const QString folder = sharedData("gpt2-tokenizer");
+        if (!QFile::exists(folder + "/merges.txt")) QSKIP("the shared test data is not there");
+        const auto tok = loadTokenizer(folder.toStdString());
+        for (const std::string& unit : {std::string(" "), std::string("a"), std::string("\xC3\xA9")}) {
+            std::string text;
+            for (int i = 0; i < 100000; ++i) text += unit;
+            const auto ids = tok->encode(text);
+            QCOMPARE(tok->decode(ids), text);
+        }
+    }
+
     void byteFallback() {
         QTemporaryDir dir;
         json vocab = {{"<unk>", 0}, {"a", 1}};

@@ -20,7 +20,7 @@ struct ModelInfo {
     std::vector<std::string> vocabulary;  // display text per token id; empty when the folder has no vocab.json
     int64_t parameters = 0;
     QString device;                       // "cpu", "cuda:0"
-    bool canEncode = true;                // false: a display-only vocabulary, text cannot be typed
+    bool canEncode = true;                // false: no tokenizer (the model takes token ids only), text cannot be typed
 };
 
 // Per-head scores from the newest analysis of this model (computed on request, in the background).

@@ -3,7 +3,9 @@
 
 #include "headlight/error.h"
 
+#include <functional>
 #include <limits>
+#include <queue>
 
 namespace headlight::tok {
 namespace {
@@ -104,24 +106,51 @@ std::vector<int64_t> BpeModel::mergeWord(const std::string& word) const {
     }
     if (pendingUnk >= 0) symbols.push_back(pendingUnk);
 
-    // Merge the best pair until none is left: lowest rank, then leftmost.
-    while (symbols.size() > 1) {
-        uint32_t bestRank = std::numeric_limits<uint32_t>::max();
-        size_t bestPos = 0;
-        int64_t bestId = -1;
-        for (size_t k = 0; k + 1 < symbols.size(); ++k) {
-            auto m = merges_.find(pairKey(symbols[k], symbols[k + 1]));
-            if (m != merges_.end() && m->second.first < bestRank) {
-                bestRank = m->second.first;
-                bestPos = k;
-                bestId = m->second.second;
-            }
-        }
-        if (bestId < 0) break;
-        symbols[bestPos] = bestId;
-        symbols.erase(symbols.begin() + static_cast<long>(bestPos) + 1);
+    return mergeSymbols(std::move(symbols));
+}
+
+// Merges the best pair until none is left: lowest rank, then leftmost. A queue of candidate pairs over a
+// linked list of symbols keeps long words (a run of 100 000 spaces is one word) at n log n.
+std::vector<int64_t> BpeModel::mergeSymbols(std::vector<int64_t> symbols) const {
+    if (symbols.size() < 2) return symbols;
+    const size_t n = symbols.size();
+    std::vector<size_t> next(n), prev(n);
+    std::vector<bool> alive(n, true);
+    for (size_t i = 0; i < n; ++i) {
+        next[i] = i + 1;   // n: none
+        prev[i] = i == 0 ? n : i - 1;
     }
-    return symbols;
+    struct Candidate {
+        uint32_t rank;
+        size_t pos;   // the left symbol
+        int64_t merged;
+        bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+    };
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue;
+    auto consider = [&](size_t left) {
+        if (left >= n || next[left] >= n) return;
+        auto m = merges_.find(pairKey(symbols[left], symbols[next[left]]));
+        if (m != merges_.end()) queue.push({m->second.first, left, m->second.second});
+    };
+    for (size_t i = 0; i + 1 < n; ++i) consider(i);
+    while (!queue.empty()) {
+        const Candidate c = queue.top();
+        queue.pop();
+        // Skip candidates made stale by earlier merges: the pair at `pos` must still produce `merged`.
+        if (!alive[c.pos] || next[c.pos] >= n) continue;
+        auto m = merges_.find(pairKey(symbols[c.pos], symbols[next[c.pos]]));
+        if (m == merges_.end() || m->second.second != c.merged) continue;
+        const size_t right = next[c.pos];
+        symbols[c.pos] = c.merged;
+        alive[right] = false;
+        next[c.pos] = next[right];
+        if (next[right] < n) prev[next[right]] = c.pos;
+        if (prev[c.pos] < n) consider(prev[c.pos]);
+        consider(c.pos);
+    }
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < n; i = next[i]) out.push_back(symbols[i]);
+    return out;
 }
 
 std::vector<std::pair<std::string, std::string>> parseMergesText(const std::string& text, const std::string& path) {

@@ -27,6 +27,7 @@ public:
 
 private:
     std::vector<int64_t> mergeWord(const std::string& word) const;
+    std::vector<int64_t> mergeSymbols(std::vector<int64_t> symbols) const;
 
     std::shared_ptr<const Vocab> vocabHolder_;
     const Vocab& vocab_;

@@ -3,6 +3,8 @@
 
 #include "headlight/error.h"
 
+#include <new>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -68,12 +70,25 @@ std::string translateOnigurumaEscapes(const std::string& pattern, const std::str
 
 struct Regex::Impl {
     pcre2_code* code = nullptr;
-    pcre2_match_data* match = nullptr;
     ~Impl() {
-        if (match) pcre2_match_data_free(match);
         if (code) pcre2_code_free(code);
     }
 };
+
+namespace {
+
+// Match data per call: one tokenizer may encode on several threads at once.
+struct MatchData {
+    pcre2_match_data* data;
+    explicit MatchData(const pcre2_code* code) : data(pcre2_match_data_create_from_pattern(code, nullptr)) {
+        if (!data) throw std::bad_alloc();
+    }
+    ~MatchData() { pcre2_match_data_free(data); }
+    MatchData(const MatchData&) = delete;
+    MatchData& operator=(const MatchData&) = delete;
+};
+
+} // namespace
 
 Regex::Regex(const std::string& pattern, const std::string& source) : impl_(std::make_unique<Impl>()) {
     const std::string translated = translateOnigurumaEscapes(pattern, source);
@@ -84,7 +99,6 @@ Regex::Regex(const std::string& pattern, const std::string& source) : impl_(std:
     if (!impl_->code)
         throw Error(source, "regex \"" + pattern + "\" does not compile: " + pcre2Message(errorCode));
     pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE);   // optional: falls back to the interpreter
-    impl_->match = pcre2_match_data_create_from_pattern(impl_->code, nullptr);
 }
 
 Regex::~Regex() = default;
@@ -92,12 +106,13 @@ Regex::~Regex() = default;
 std::vector<std::pair<size_t, size_t>> Regex::findAll(const std::string& text) const {
     std::vector<std::pair<size_t, size_t>> out;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+    const MatchData match(impl_->code);
     size_t start = 0;
     while (start <= text.size()) {
-        const int rc = pcre2_match(impl_->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK, impl_->match, nullptr);
+        const int rc = pcre2_match(impl_->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK, match.data, nullptr);
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) throw Error("text", "regular expression matching failed: " + pcre2Message(rc));
-        const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(impl_->match);
+        const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match.data);
         const size_t b = ovector[0], e = ovector[1];
         out.emplace_back(b, e);
         if (e > b) {
