@@ -27,7 +27,7 @@ rm -f "$BUILD_DIR"/headlight_*.deb "$BUILD_DIR"/headlight-*.tar.gz
 (cd "$BUILD_DIR" && cpack)
 deb=$(ls "$BUILD_DIR"/headlight_*_amd64.deb)
 echo "== $deb"
-dpkg-deb --info "$deb" | sed -n '/Package:/,/Description:/p'
+dpkg-deb --field "$deb"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -37,5 +37,5 @@ desktop-file-validate "$root"/usr/share/applications/*.desktop
 echo "== appstreamcli validate"
 appstreamcli validate --no-net "$root"/usr/share/metainfo/*.metainfo.xml
 echo "== lintian"
-lintian --fail-on error --info --no-tag-display-limit "$deb"
+lintian --fail-on error --display-info --tag-display-limit 0 "$deb"
 echo "Package: $deb ($(du -h "$deb" | cut -f1)) and $(ls "$BUILD_DIR"/headlight-*.tar.gz)"
