@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(cmake ninja-build g++ pkg-config
+PACKAGES=(cmake ninja-build g++ pkg-config help2man librsvg2-bin
           qt6-base-dev qt6-svg-dev libqcustomplot-dev
           libtorch-dev libopenblas0-pthread
           libhdf5-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev)

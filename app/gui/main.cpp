@@ -1,5 +1,6 @@
 // headlight: the desktop app. All logic lives in headlight_gui and headlight_widgets.
 #include "head_selection.h"
+#include "app_options.h"
 #include "main_window.h"
 #include "trace_view.h"
 #include "settings.h"
@@ -10,41 +11,59 @@
 #include "headlight/runtime.h"
 
 #include <QApplication>
+#include <QByteArray>
 #include <QCommandLineParser>
 #include <QDockWidget>
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
+#include <vector>
+
+namespace {
+
+void setIdentity() {
+    QCoreApplication::setOrganizationName(QStringLiteral("Headlight"));
+    QCoreApplication::setApplicationName(QStringLiteral("Headlight"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(HEADLIGHT_VERSION));
+}
+
+// --help and --version are answered before any QApplication exists: they must work without a display (the
+// man pages are generated from them, and a package check runs them on a headless machine).
+bool asksForHelpOrVersion(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--") break;
+        if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version") return true;
+    }
+    return false;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
+    if (asksForHelpOrVersion(argc, argv)) {
+        // The usage line names the program, not the path it was started by: help2man copies it into the
+        // man page, which must not carry a build folder.
+        std::vector<char*> args(argv, argv + argc);
+        char name[] = "headlight";
+        args[0] = name;
+        QCoreApplication core(argc, args.data());
+        setIdentity();
+        QCommandLineParser parser;
+        const headlight::AppOptions options(parser);
+        parser.process(core);   // prints the help or the version and exits
+        return 0;
+    }
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("Headlight"));
-    QApplication::setApplicationName(QStringLiteral("Headlight"));
-    QApplication::setApplicationVersion(QStringLiteral(HEADLIGHT_VERSION));
+    setIdentity();
+    QApplication::setWindowIcon(headlight::appIcon());
+    QGuiApplication::setDesktopFileName(QStringLiteral("headlight"));   // matches the installed headlight.desktop
     headlight::tuneAllocatorForRepeatedRuns();
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Headlight: see what every attention head does."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model folder to open (default: the last one, or a sample)."));
-    QCommandLineOption text(QStringLiteral("text"), QStringLiteral("The text to run."), QStringLiteral("TEXT"));
-    parser.addOption(text);
-    QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                  QStringLiteral("Save a picture of the window after the first run, then quit."),
-                                  QStringLiteral("FILE.png"));
-    parser.addOption(screenshot);
-    QCommandLineOption prune(QStringLiteral("prune"), QStringLiteral("Heads to prune after the first run, e.g. 0.1,1.3."),
-                             QStringLiteral("L.H,..."));
-    parser.addOption(prune);
-    QCommandLineOption select(QStringLiteral("head"), QStringLiteral("The head to select after the first run, e.g. 1.0."),
-                              QStringLiteral("L.H"));
-    parser.addOption(select);
-    QCommandLineOption show(QStringLiteral("show"), QStringLiteral("Bring a view's dock to the front, e.g. analysis."),
-                            QStringLiteral("VIEW"));
-    parser.addOption(show);
-    QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1600x1000."), QStringLiteral("WxH"));
-    parser.addOption(size);
+    const headlight::AppOptions o(parser);
+    const QCommandLineOption &text = o.text, &screenshot = o.screenshot, &prune = o.prune, &select = o.head,
+                             &show = o.show, &size = o.size;
     parser.process(app);
 
     headlight::Settings settings;

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "app_options.h"
 #include "explain_panel.h"
 #include "head_selection.h"
 #include "input_bar.h"
@@ -40,6 +41,7 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
       center_(new QStackedWidget), start_(new StartPage), explain_(new ExplainPanel),
       statusModel_(new QLabel), statusRun_(new QLabel), progress_(new QProgressBar) {
     setWindowTitle(tr("Headlight"));
+    setWindowIcon(appIcon());
     setAcceptDrops(true);
     setDockNestingEnabled(true);
 

@@ -1,6 +1,7 @@
 // MainWindow's menus and the dialogs they open (open, export figure, export all, export run).
 #include "main_window.h"
 
+#include "app_options.h"
 #include "export_dialog.h"
 #include "input_bar.h"
 #include "model_session.h"
@@ -58,12 +59,7 @@ void MainWindow::buildMenus() {
     connect(dark, &QAction::toggled, this, &MainWindow::setDark);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Headlight"), this, [this] {
-        QMessageBox::about(this, tr("About Headlight"),
-                           tr("<h3>Headlight %1</h3><p>A native visualizer for the attention heads of Transformer "
-                              "models: attention, head gates, adaptive spans, selective attention, persistent "
-                              "memory.</p>").arg(QStringLiteral(HEADLIGHT_VERSION)));
-    });
+    help->addAction(tr("&About Headlight"), this, [this] { createAboutBox(this)->open(); });
 }
 
 void MainWindow::rebuildRecentMenu() {

@@ -30,17 +30,22 @@ QString firstParagraph(const QString& markdown) {
 
 } // namespace
 
+QString findSamplesDir(const QString& envDir, const QString& appDir, const QString& relativeDir) {
+    if (!envDir.isEmpty()) return envDir;
+    const QFileInfo dir(QDir(appDir).filePath(relativeDir));
+    return dir.isDir() ? QDir::cleanPath(dir.absoluteFilePath()) : QString();
+}
+
 QString samplesDir() {
-    const QString env = qEnvironmentVariable("HEADLIGHT_SAMPLES_DIR");
-    if (!env.isEmpty()) return env;
-    const QString installed = QCoreApplication::applicationDirPath() + QStringLiteral("/../share/headlight/sample_models");
-    if (QFileInfo(installed).isDir()) return QDir(installed).absolutePath();
-    return QStringLiteral(HEADLIGHT_SOURCE_SAMPLES_DIR);
+    return findSamplesDir(qEnvironmentVariable("HEADLIGHT_SAMPLES_DIR"), QCoreApplication::applicationDirPath(),
+                          QStringLiteral(HEADLIGHT_SAMPLES_RELATIVE_DIR));
 }
 
 QList<SampleModel> sampleModels() {
     QList<SampleModel> samples;
-    const QDir dir(samplesDir());
+    const QString where = samplesDir();
+    if (where.isEmpty()) return samples;   // QDir("") would list the working directory
+    const QDir dir(where);
     for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
         const QString path = dir.absoluteFilePath(name);
         if (!QFileInfo::exists(path + QStringLiteral("/config.json"))) continue;

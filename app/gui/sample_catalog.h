@@ -12,9 +12,14 @@ struct SampleModel {
     QString example;   // example.txt: the text the app runs when the sample opens
 };
 
-// HEADLIGHT_SAMPLES_DIR in the environment, else the installed share/headlight/sample_models, else the
-// source tree's sample_models (a build run in place).
+// Where the samples are for an executable in `appDir`: `envDir` when set (HEADLIGHT_SAMPLES_DIR), else
+// `appDir/relativeDir` when it is a folder, else empty. Installed, `relativeDir` leads from bin/ to
+// share/headlight/sample_models; the build tree has the same layout, its share/headlight/sample_models a link
+// to the source tree's sample_models. So no absolute path is compiled in and an installed tree can move.
+QString findSamplesDir(const QString& envDir, const QString& appDir, const QString& relativeDir);
+// findSamplesDir for this executable; empty when there are no samples.
 QString samplesDir();
+// The samples in samplesDir(), by name; none when it is empty.
 QList<SampleModel> sampleModels();
 // The sample the app opens on first start.
 SampleModel defaultSample();

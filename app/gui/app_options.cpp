@@ -1,0 +1,53 @@
+#include "app_options.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+#include <QMessageBox>
+
+// The resources live in this static library: a plain reference keeps the linker from dropping them.
+static void initResources() { Q_INIT_RESOURCE(headlight); }
+
+namespace headlight {
+
+AppOptions::AppOptions(QCommandLineParser& parser)
+    : text(QStringLiteral("text"), QStringLiteral("The text to run."), QStringLiteral("TEXT")),
+      screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window after the first run, then quit."),
+                 QStringLiteral("FILE.png")),
+      prune(QStringLiteral("prune"), QStringLiteral("Heads to prune after the first run, e.g. 0.1,1.3."),
+            QStringLiteral("L.H,...")),
+      head(QStringLiteral("head"), QStringLiteral("The head to select after the first run, e.g. 1.0."),
+           QStringLiteral("L.H")),
+      show(QStringLiteral("show"), QStringLiteral("Bring a view's dock to the front, e.g. analysis."),
+           QStringLiteral("VIEW")),
+      size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1600x1000."), QStringLiteral("WxH")) {
+    parser.setApplicationDescription(QStringLiteral("Headlight: see what every attention head does."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"),
+                                 QStringLiteral("A model folder to open (default: the last one, or a sample)."));
+    for (const QCommandLineOption* o : {&text, &screenshot, &prune, &head, &show, &size}) parser.addOption(*o);
+}
+
+QIcon appIcon() {
+    initResources();
+    return QIcon(QStringLiteral(":/headlight/headlight.svg"));
+}
+
+QString aboutText() {
+    initResources();
+    QFile f(QStringLiteral(":/headlight/about.html"));
+    const QString html = f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    return html.arg(QStringLiteral(HEADLIGHT_VERSION));
+}
+
+QMessageBox* createAboutBox(QWidget* parent) {
+    auto* box = new QMessageBox(parent);
+    box->setWindowTitle(QMessageBox::tr("About Headlight"));
+    box->setTextFormat(Qt::RichText);
+    box->setText(aboutText());
+    box->setIconPixmap(appIcon().pixmap(64, 64));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    return box;
+}
+
+} // namespace headlight
