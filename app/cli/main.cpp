@@ -41,9 +41,10 @@ const char* kUsage =
     "                      loss and accuracy as heads are pruned step by step; ORDER: importance,\n"
     "                      importance-once, gate, ablation, random (several: one curve each)\n"
     "  figure MODEL_DIR --text TEXT --view VIEW --out FILE.png|svg|pdf [--layer L] [--head H]\n"
-    "      [--position I] [--prune L.H,...] [--budget K0,...] [--width PT] [--height PT] [--dpi N] [--screen-style]\n"
-    "                      render a view of the app headless; VIEW: overview, attention, lines, gates,\n"
-    "                      spans, selective, memory, predictions\n"
+    "      [--position I] [--prune L.H,...] [--budget K0,...] [--size single|double] [--width PT] [--height PT]\n"
+    "      [--dpi N] [--screen-style]   size: a journal column, single (3.3 in, the default) or double (6.9 in)\n"
+    "                      render a view of the app headless; VIEW: overview, grid, attention, lines,\n"
+    "                      gates, spans, selective, memory, predictions, whatif\n"
     "  --version, --help\n";
 
 } // namespace
