@@ -1,4 +1,5 @@
 #include "plot_style.h"
+#include "title_text.h"
 
 #include <QFontMetricsF>
 #include <qcustomplot.h>
@@ -134,6 +135,11 @@ void applyHeatGradient(QCPColorMap* map, const PlotStyle& s) {
     map->setGradient(g);
     map->setInterpolate(false);
     (void)s;
+}
+
+QString unwrappedTitle(const QCPTextElement* title) {
+    return title->text() == title->property("headlightWrapped").toString() ? title->property("headlightFull").toString()
+                                                                          : title->text();
 }
 
 QColor seriesColor(int index) {

@@ -318,6 +318,8 @@ void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
         if (auto* dock = qobject_cast<QDockWidget*>(v->parentWidget())) {
             dock->show();
             dock->raise();
+            // A mechanism view that teaches this model gets half the height (its panels need it).
+            if (dockWidgetArea(dock) == Qt::BottomDockWidgetArea) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
         }
         explain_->explain(v);
     }

@@ -1,5 +1,7 @@
 #include "views/mechanisms/spans_controller.h"
 
+#include "title_text.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -262,6 +264,8 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
         title += QObject::tr("; ▼ z < %1, drawn at %1").arg(kSpanFloor);
     spanTitle_->setText(title);
 }
+
+QString SpansController::spanTitle() const { return unwrappedTitle(spanTitle_); }
 
 std::optional<HeadRef> SpansController::headAtPixel(QPoint pixel) const {
     if (grid_.layers == 0) return std::nullopt;

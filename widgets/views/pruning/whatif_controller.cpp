@@ -3,6 +3,8 @@
 #include "views/attention/view_support.h"
 #include "views/pruning/whatif_plot_support.h"
 
+#include "title_text.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -132,7 +134,7 @@ double WhatIfController::cell(QCPColorMap* map, int key, int query) { return map
 
 QStringList WhatIfController::titles() const {
     QStringList out;
-    for (const QCPTextElement* title : titles_) out << title->text();
+    for (const QCPTextElement* title : titles_) out << unwrappedTitle(title);
     return out;
 }
 
