@@ -5,7 +5,8 @@
 // --what-if raises the What if panel and prunes one head of layer L (default: the last layer), a different
 // one each time, so the engine recomputes from layer L. Prints JSON: per model the median and spread of
 // updated (request -> the run done on the worker and every view refreshed), repaint (painting the window) and
-// total, in milliseconds; forward_ms is the last run's forward, first_layer_run where it started.
+// total, in milliseconds; forward_ms is the last run's forward, first_layer_run where it started; views: per view,
+// the median time to refresh for a new run (refresh_ms) and to paint it (paint_ms), each view alone.
 #include "main_window.h"
 #include "model_session.h"
 #include "settings.h"
@@ -20,6 +21,8 @@
 #include <QTimer>
 #include <QTemporaryDir>
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -129,7 +132,27 @@ int main(int argc, char** argv) {
             repaint.push_back(repainted - shown);
             total.push_back(repainted);
         }
+        // Each view alone: a new run (a copy of the trace, so no view's cache holds) -> refreshed, then painted.
+        nlohmann::json views = nlohmann::json::object();
+        const headlight::RunSnapshot last = window.snapshot();
+        std::map<QString, std::vector<double>> refreshMs, paintMs;
+        for (int r = 0; r < std::min(repeat, 5); ++r) {
+            headlight::RunSnapshot copy = last;
+            copy.trace = std::make_shared<const headlight::Trace>(*last.trace);
+            for (headlight::TraceView* v : window.views()) {
+                QElapsedTimer clock;
+                clock.start();
+                v->setSnapshot(copy);
+                const double refreshed = clock.nsecsElapsed() / 1e6;
+                v->grab();
+                refreshMs[v->id()].push_back(refreshed);
+                paintMs[v->id()].push_back(clock.nsecsElapsed() / 1e6 - refreshed);
+            }
+        }
+        for (const auto& [id, times] : refreshMs)
+            views[id.toStdString()] = {{"refresh_ms", summary(times)["median"]}, {"paint_ms", summary(paintMs[id])["median"]}};
         out.push_back({{"model", model.toStdString()},
+                       {"views", views},
                        {"tokens", window.snapshot().tokens()},
                        {"forward_ms", window.snapshot().trace->timings.forwardMs},
                        {"what_if", whatIf},

@@ -66,7 +66,7 @@ private slots:
         QCOMPARE(s.model->name, QStringLiteral("random-all-mechanisms"));
         QVERIFY(s.tokens() > 1);
         QCOMPARE(window_->inputBar()->text(), s.text);
-        QCOMPARE(int(window_->views().size()), int(viewIds().size()) + 1);   // + the Analysis panel
+        QCOMPARE(int(window_->views().size()), int(viewIds().size()) + 2);   // + the Analysis panel and the token list
         QVERIFY(window_->view(QStringLiteral("analysis")));
         for (TraceView* v : window_->views()) {
             QCOMPARE(v->snapshot().trace, s.trace);   // every view got this run

@@ -170,7 +170,8 @@ void TestViewsGatesSpans::spansAreSortedPerLayerWithALogFloor() {
     QCOMPARE(floored, (QList<double>{0, 1}));   // spans 0 and 0.05
     QCPAxis* axis = c->spanRect()->axis(QCPAxis::atLeft);
     QCOMPARE(axis->scaleType(), QCPAxis::stLogarithmic);
-    QVERIFY(axis->label().contains(QString::number(floor)));
+    // The red marks of floored spans are explained (in the title, where a long axis title would be cut).
+    QVERIFY(c->spanTitle().contains(QString::number(floor)));
     QVERIFY(axis->range().lower > 0 && axis->range().lower < floor);
     // Clicking the tallest bar of layer 0 (rank 3) selects head 2.
     QVERIFY(showExposed(view, test::kMechanismViewSize));

@@ -5,6 +5,8 @@
 #include "headlight/error.h"
 
 #include <QFileInfo>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QImage>
 #include <QPageSize>
 #include <QPdfWriter>
@@ -40,22 +42,40 @@ void writeAtomically(const QString& path, const std::function<bool(QIODevice*)>&
     if (!file.commit()) fail(path, QStringLiteral("cannot write: ") + file.errorString());
 }
 
+// The screen's logical DPI, which QFontMetrics (and so every plot's layout) measures text with.
+double layoutDpi() {
+    const QScreen* screen = QGuiApplication::primaryScreen();
+    const double dpi = screen ? screen->logicalDotsPerInchY() : 96.0;
+    return dpi > 0 ? dpi : 96.0;
+}
+
 QSize pointsOf(const QWidget* widget, const ExportOptions& options) {
-    QSize size = options.size.isEmpty() ? widget->size() : options.size;
-    if (size.width() < 16 || size.height() < 16) size = QSize(640, 480);
+    // Without a size: the widget as on screen (its pixels at the screen's resolution, in points).
+    QSize size = options.size;
+    if (size.isEmpty()) size = (QSizeF(widget->size()) * (72.0 / layoutDpi())).toSize();
+    if (size.width() < 16 || size.height() < 16) size = figureSizeFor(QStringLiteral("single"));
     return size;
 }
 
-// One writer for both plot and widget figures: `paint` draws a `size`-point figure onto a painter device.
+// One writer for both plot and widget figures. Every format lays the figure out in the same pixels
+// (layoutPixelsFor: text measured as on screen) and maps them onto `size` points, so text has the same size
+// relative to the figure in PNG, SVG and PDF. `draw` paints `pixels` onto a device, scaled by (sx, sy).
 void exportFigure(const QString& path, const ExportOptions& options, QSize size,
-                  const std::function<QPixmap(QSize, double)>& raster,
-                  const std::function<bool(QPaintDevice*, QSize)>& vector) {
+                  const std::function<bool(QPaintDevice*, QSize pixels, double sx, double sy)>& draw) {
     const QString format = formatOf(path);
+    const QSize pixels = layoutPixelsFor(size);
+    const double dpi = layoutDpi();
     writeAtomically(path, [&](QIODevice* device) {
         if (format == QLatin1String("png")) {
-            const double scale = options.dpi / 72.0;
-            QImage image = raster(size, scale).toImage();
-            if (image.isNull()) return false;
+            // Exactly size * dpi / 72 pixels; fonts resolve at the layout's DPI, then the painter scales.
+            const QSize target(qRound(size.width() * options.dpi / 72.0), qRound(size.height() * options.dpi / 72.0));
+            QImage image(target, QImage::Format_ARGB32_Premultiplied);
+            image.fill(Qt::white);
+            const int layoutDotsPerMeter = static_cast<int>(dpi / 0.0254 + 0.5);
+            image.setDotsPerMeterX(layoutDotsPerMeter);
+            image.setDotsPerMeterY(layoutDotsPerMeter);
+            if (!draw(&image, pixels, double(target.width()) / pixels.width(), double(target.height()) / pixels.height()))
+                return false;
             const int dotsPerMeter = static_cast<int>(options.dpi / 0.0254 + 0.5);
             image.setDotsPerMeterX(dotsPerMeter);
             image.setDotsPerMeterY(dotsPerMeter);
@@ -64,63 +84,71 @@ void exportFigure(const QString& path, const ExportOptions& options, QSize size,
         if (format == QLatin1String("svg")) {
             QSvgGenerator svg;
             svg.setOutputDevice(device);
-            svg.setSize(size);
-            svg.setViewBox(QRect(QPoint(0, 0), size));
-            svg.setResolution(72);
+            svg.setSize(pixels);
+            svg.setViewBox(QRect(QPoint(0, 0), pixels));
+            svg.setResolution(qRound(dpi));   // pixels at this resolution: `size` points on paper
             svg.setTitle(QFileInfo(path).completeBaseName());
             svg.setDescription(QStringLiteral("Headlight figure"));
-            return vector(&svg, size);
+            return draw(&svg, pixels, 1.0, 1.0);
         }
         QPdfWriter pdf(device);
         pdf.setCreator(QStringLiteral("Headlight"));
         pdf.setTitle(QFileInfo(path).completeBaseName());
-        pdf.setResolution(72);
+        pdf.setResolution(qRound(dpi));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point, QString(), QPageSize::ExactMatch));
-        return vector(&pdf, size);
+        return draw(&pdf, pixels, 1.0, 1.0);
     });
 }
 
 } // namespace
 
+QList<FigureSizePreset> figureSizePresets() {
+    return {{QStringLiteral("single"), QObject::tr("Single column (3.3 in)"), QSize(240, 200)},
+            {QStringLiteral("double"), QObject::tr("Double column (6.9 in)"), QSize(497, 320)}};
+}
+
+QSize figureSizeFor(const QString& id) {
+    for (const FigureSizePreset& p : figureSizePresets())
+        if (p.id == id) return p.points;
+    return {};
+}
+
+QSize layoutPixelsFor(QSize points) {
+    const double f = layoutDpi() / 72.0;
+    return {qRound(points.width() * f), qRound(points.height() * f)};
+}
+
 QStringList exportSuffixes() { return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")}; }
 
 void exportPlot(QCustomPlot* plot, const QString& path, const ExportOptions& options) {
     const QSize size = pointsOf(plot, options);
-    exportFigure(
-        path, options, size,
-        [&](QSize s, double scale) { return plot->toPixmap(s.width(), s.height(), scale); },
-        [&](QPaintDevice* device, QSize s) {
-            QCPPainter painter(device);
-            if (!painter.isActive()) return false;
-            painter.setMode(QCPPainter::pmVectorized);
-            painter.setMode(QCPPainter::pmNoCaching);
-            plot->toPainter(&painter, s.width(), s.height());
-            return painter.end();
-        });
+    exportFigure(path, options, size, [&](QPaintDevice* device, QSize pixels, double sx, double sy) {
+        QCPPainter painter(device);
+        if (!painter.isActive()) return false;
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.scale(sx, sy);
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+        plot->toPainter(&painter, pixels.width(), pixels.height());
+        return painter.end();
+    });
 }
 
 void exportWidget(QWidget* widget, const QString& path, const ExportOptions& options) {
     const QSize size = pointsOf(widget, options);
     const QSize original = widget->size();
-    if (size != original) widget->resize(size);
-    auto restore = [&] { if (size != original) widget->resize(original); };
+    const QSize pixels = layoutPixelsFor(size);
+    if (pixels != original) widget->resize(pixels);
+    auto restore = [&] { if (pixels != original) widget->resize(original); };
     try {
-        exportFigure(
-            path, options, size,
-            [&](QSize s, double scale) {
-                QPixmap pixmap(QSize(qRound(s.width() * scale), qRound(s.height() * scale)));
-                pixmap.setDevicePixelRatio(scale);
-                pixmap.fill(Qt::transparent);
-                widget->render(&pixmap, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
-                return pixmap;
-            },
-            [&](QPaintDevice* device, QSize) {
-                QPainter painter(device);
-                if (!painter.isActive()) return false;
-                widget->render(&painter, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
-                return painter.end();
-            });
+        exportFigure(path, options, size, [&](QPaintDevice* device, QSize, double sx, double sy) {
+            QPainter painter(device);
+            if (!painter.isActive()) return false;
+            painter.scale(sx, sy);
+            widget->render(&painter, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
+            return painter.end();
+        });
     } catch (...) {
         restore();
         throw;

@@ -3,6 +3,7 @@
 // so a failed export never leaves a half-written file.
 #include <QSize>
 #include <QString>
+#include <QList>
 #include <QStringList>
 #include <functional>
 
@@ -18,6 +19,20 @@ struct ExportOptions {
     bool publication = true;       // white background, black text, readable fonts, no UI chrome
     QSize size{};                  // in points (1/72 in); empty = the widget's current size
 };
+
+// Figure sizes for papers: a journal's single column (about 3.3 in) and double column (about 6.9 in).
+struct FigureSizePreset {
+    QString id;      // "single", "double"
+    QString name;    // "Single column (3.3 in)"
+    QSize points;    // width x height in points
+};
+QList<FigureSizePreset> figureSizePresets();
+// The preset's size in points, or an empty size for an unknown id (then the caller's own size applies).
+QSize figureSizeFor(const QString& id);
+
+// Figures are laid out in screen pixels (text measured as the screen measures it) and written at their size in
+// points, so PNG, SVG and PDF look alike: the pixels a figure of `points` is laid out in.
+QSize layoutPixelsFor(QSize points);
 
 // The formats by file suffix: "png", "svg", "pdf".
 QStringList exportSuffixes();

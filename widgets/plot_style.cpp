@@ -1,6 +1,10 @@
 #include "plot_style.h"
+#include "title_text.h"
 
+#include <QFontMetricsF>
 #include <qcustomplot.h>
+
+#include <algorithm>
 
 namespace headlight {
 
@@ -23,11 +27,62 @@ PlotStyle PlotStyle::publication() {
     s.grid = QColor(0, 0, 0, 35);
     s.accent = QColor(31, 119, 180);
     s.masked = QColor(210, 30, 30);
-    s.font = QFont(QStringLiteral("DejaVu Sans"), 9);
+    s.font = QFont(QStringLiteral("DejaVu Sans"), 8);
+    s.print = true;
     return s;
 }
 
 namespace {
+
+// `text` broken at spaces into lines no wider than `width` pixels in `font` (existing line breaks kept).
+QString wrapped(const QString& text, const QFont& font, double width) {
+    const QFontMetricsF fm(font);
+    QStringList out;
+    for (const QString& paragraph : text.split(QLatin1Char('\n'))) {
+        QString line;
+        for (const QString& word : paragraph.split(QLatin1Char(' '))) {
+            const QString candidate = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+            if (!line.isEmpty() && fm.horizontalAdvance(candidate) > width) {
+                out << line;
+                line = word;
+            } else {
+                line = candidate;
+            }
+        }
+        out << line;
+    }
+    return out.join(QLatin1Char('\n'));
+}
+
+// After every layout (on screen and for each figure's size), the titles are wrapped to the width they got;
+// when that changed a line count, the layout runs again at once so this drawing already fits.
+void wrapTitlesAfterLayout(QCustomPlot* plot) {
+    const char* hooked = "headlightWrapTitles";
+    if (plot->property(hooked).toBool()) return;
+    plot->setProperty(hooked, true);
+    QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] {
+        bool changed = false;
+        const double page = plot->viewport().width();
+        for (QCPLayoutElement* element : plot->plotLayout()->elements(true)) {
+            auto* title = qobject_cast<QCPTextElement*>(element);
+            if (!title || title->text().isEmpty()) continue;
+            // A text the view set since the last wrap is the new full text.
+            if (title->text() != title->property("headlightWrapped").toString())
+                title->setProperty("headlightFull", title->text());
+            const QString full = title->property("headlightFull").toString();
+            const double width = std::min(page, static_cast<double>(title->outerRect().width())) - 8;
+            const QString text = wrapped(full, title->font(), std::max(40.0, width));
+            title->setProperty("headlightWrapped", text);
+            if (text != title->text()) {
+                title->setText(text);
+                changed = true;
+            }
+        }
+        if (changed)
+            for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+                plot->plotLayout()->update(phase);
+    });
+}
 
 void styleAxis(QCPAxis* axis, const PlotStyle& s) {
     const QPen pen(s.foreground, 0);
@@ -46,6 +101,7 @@ void styleAxis(QCPAxis* axis, const PlotStyle& s) {
 } // namespace
 
 void applyStyle(QCustomPlot* plot, const PlotStyle& s) {
+    wrapTitlesAfterLayout(plot);
     plot->setBackground(QBrush(s.background));
     for (QCPAxisRect* rect : plot->axisRects()) {
         rect->setBackground(QBrush(s.background));
@@ -79,6 +135,11 @@ void applyHeatGradient(QCPColorMap* map, const PlotStyle& s) {
     map->setGradient(g);
     map->setInterpolate(false);
     (void)s;
+}
+
+QString unwrappedTitle(const QCPTextElement* title) {
+    return title->text() == title->property("headlightWrapped").toString() ? title->property("headlightFull").toString()
+                                                                          : title->text();
 }
 
 QColor seriesColor(int index) {

@@ -17,6 +17,7 @@ struct PlotStyle {
     QColor masked;       // selective attention's red
     QFont font;
     bool dark = false;
+    bool print = false;   // a figure for a paper: no screen state (selection marks, hints about controls)
 
     static PlotStyle fromPalette(const QPalette& palette);
     static PlotStyle publication();   // white, black text, 9 pt

@@ -3,6 +3,7 @@
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
 #include "headlight/what_if.h"
+#include "view_preset.h"
 
 #include <QMetaType>
 #include <QString>
@@ -21,6 +22,7 @@ struct ModelInfo {
     int64_t parameters = 0;
     QString device;                       // "cpu", "cuda:0"
     bool canEncode = true;                // false: no tokenizer (the model takes token ids only), text cannot be typed
+    ViewPreset preset;                    // view.json: where the model's mechanism shows, what its task scores
 };
 
 // Per-head scores from the newest analysis of this model (computed on request, in the background).
@@ -43,6 +45,8 @@ struct RunSnapshot {
     std::shared_ptr<const HeadScores> scores;   // null until an analysis ran on this model
 
     bool pruned() const { return baseline && comparison; }
+    // Attention is causal (a query sees only itself and earlier keys); false for bidirectional models (BERT).
+    bool causal() const { return !model || model->config.causal; }
 
     bool valid() const { return model && trace; }
     int layers() const { return model ? model->config.nLayer : 0; }

@@ -3,7 +3,10 @@
 #include <QAction>
 #include <QEvent>
 #include <QLabel>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QStackedLayout>
+#include <qcustomplot.h>
 
 namespace headlight {
 
@@ -29,12 +32,29 @@ PlotStyle TraceView::style() const {
 
 void TraceView::setContent(QWidget* content) {
     content_ = content;
+    // A plot's own minimum is its layout's at full text (every title, tick label and colour scale): docks would
+    // then push the window past the screen. Plots take the room they get; their text fits at any size.
+    for (QCustomPlot* plot : content->findChildren<QCustomPlot*>()) {
+        if (plot->minimumWidth() == 0) plot->setMinimumWidth(160);
+        if (plot->minimumHeight() == 0) plot->setMinimumHeight(120);
+    }
     stack_->addWidget(content);
     auto* exportAction = new QAction(tr("Export figure..."), content);
     connect(exportAction, &QAction::triggered, this, [this] { emit exportRequested(this); });
     content->addAction(exportAction);
     content->setContextMenuPolicy(Qt::ActionsContextMenu);
     showCurrent();
+}
+
+QWidget* TraceView::scrollSideways(QWidget* controls) {
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(controls);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setFixedHeight(controls->sizeHint().height() + scroll->horizontalScrollBar()->sizeHint().height());
+    scroll->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    return scroll;
 }
 
 void TraceView::setUnavailable(const QString& reason) { unavailable_ = reason; }

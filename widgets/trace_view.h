@@ -30,6 +30,13 @@ public:
     // Writes the figure to `path` (.png, .svg or .pdf). Throws headlight::Error naming the path.
     virtual void exportFigure(const QString& path, const ExportOptions& options) = 0;
 
+    // `controls` (a row of buttons and boxes) in a frame that scrolls sideways when the dock is narrower, so that
+    // no row of controls sets the window's smallest width.
+    static QWidget* scrollSideways(QWidget* controls);
+
+    // Runs `f` with the view drawn as its figures are (the publication style), then redraws it for the screen.
+    void withFigureStyle(const std::function<void()>& f) { exportStyled(ExportOptions{}, f); }
+
     // Non-empty when the view shows a message instead of a plot ("This model has no head gates.").
     QString unavailableReason() const { return unavailable_; }
 

@@ -1,8 +1,10 @@
 #include "view_registry.h"
 
 #include "views/attention/attention_matrix_view.h"
+#include "views/attention/head_grid_view.h"
 #include "views/attention/overview_view.h"
 #include "views/attention/predictions_view.h"
+#include "views/attention/token_list_view.h"
 #include "views/attention/token_lines_view.h"
 #include "views/mechanisms/gates_view.h"
 #include "views/mechanisms/memory_view.h"
@@ -26,7 +28,8 @@ std::pair<QString, Factory> entry(const char* id) {
 
 const std::vector<std::pair<QString, Factory>>& registry() {
     static const std::vector<std::pair<QString, Factory>> views = {
-        entry<OverviewView>("overview"),   entry<AttentionMatrixView>("attention"),
+        entry<OverviewView>("overview"),   entry<HeadGridView>("grid"),
+        entry<AttentionMatrixView>("attention"),
         entry<TokenLinesView>("lines"),    entry<GatesView>("gates"),
         entry<SpansView>("spans"),         entry<SelectiveView>("selective"),
         entry<MemoryView>("memory"),       entry<PredictionsView>("predictions"),
@@ -42,6 +45,7 @@ std::vector<TraceView*> createAllViews(HeadSelection* selection, QWidget* parent
     for (const auto& [id, make] : registry()) views.push_back(make(selection, parent));
     // Not a picture of one run (its results come from background analyses), so not a --view of the CLI.
     views.push_back(new AnalysisView(selection, parent));
+    views.push_back(new TokenListView(selection, parent));   // the text itself, beside the plots
     return views;
 }
 

@@ -6,6 +6,7 @@
 #include "model_session.h"
 #include "run_snapshot.h"
 #include "trace_view.h"
+#include "figure_export.h"
 #include "view_registry.h"
 
 #include "headlight/engine.h"
@@ -34,7 +35,7 @@ int indexOption(const Args& a, const std::string& option, int count, const std::
 
 int figureCommand(const std::vector<std::string>& argv) {
     const Args a(argv, {"--text", "--view", "--layer", "--head", "--position", "--prune", "--budget", "--device",
-                        "--width", "--height", "--dpi", "--out"},
+                        "--size", "--width", "--height", "--dpi", "--out"},
                  {"--screen-style"});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     const std::string out = a.required("--out");
@@ -85,7 +86,11 @@ int figureCommand(const std::vector<std::string>& argv) {
     selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position") : -1);
 
     std::unique_ptr<TraceView> view(createView(QString::fromStdString(viewId), &selection));
-    const int width = static_cast<int>(a.integer("--width", 640)), height = static_cast<int>(a.integer("--height", 480));
+    // A journal column by default (--size single|double); --width/--height for a free size.
+    const std::string sizeId = a.value("--size", "single");
+    const QSize preset = figureSizeFor(QString::fromStdString(sizeId));
+    if (preset.isEmpty()) throw Error("--size", sizeId + " is not a size; use single (3.3 in) or double (6.9 in), or --width/--height");
+    const int width = static_cast<int>(a.integer("--width", preset.width())), height = static_cast<int>(a.integer("--height", preset.height()));
     if (width < 100 || height < 100 || width > 10000 || height > 10000)
         throw Error("--width/--height", "must be between 100 and 10000 points");
     view->resize(width, height);

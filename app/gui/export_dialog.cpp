@@ -1,6 +1,8 @@
 #include "export_dialog.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -13,12 +15,36 @@ namespace headlight {
 
 ExportDialog::ExportDialog(const QString& suggestedPath, int dpi, QWidget* parent)
     : QDialog(parent), path_(new QLineEdit(suggestedPath, this)), dpi_(new QSpinBox(this)),
-      publication_(new QCheckBox(tr("Publication style (white background, print fonts)"), this)) {
+      publication_(new QCheckBox(tr("Publication style (white background, print fonts)"), this)),
+      size_(new QComboBox(this)), width_(new QSpinBox(this)), height_(new QSpinBox(this)) {
     setWindowTitle(tr("Export figure"));
     dpi_->setRange(72, 1200);
     dpi_->setValue(dpi);
     dpi_->setSuffix(tr(" dpi"));
     publication_->setChecked(true);
+    // A journal column's width (the figure is laid out for it: nothing clipped), a free size, or as on screen.
+    for (const FigureSizePreset& p : figureSizePresets()) size_->addItem(p.name, p.id);
+    size_->addItem(tr("Free size"), QStringLiteral("free"));
+    size_->addItem(tr("As on screen"), QStringLiteral("screen"));
+    size_->setObjectName(QStringLiteral("figureSize"));
+    for (QSpinBox* box : {width_, height_}) {
+        box->setRange(100, 10000);
+        box->setSuffix(tr(" pt"));
+    }
+    width_->setValue(480);
+    height_->setValue(360);
+    auto syncFree = [this] {
+        const bool free = size_->currentData().toString() == QLatin1String("free");
+        width_->setEnabled(free);
+        height_->setEnabled(free);
+    };
+    connect(size_, &QComboBox::currentIndexChanged, this, syncFree);
+    syncFree();
+    auto* freeRow = new QHBoxLayout;
+    freeRow->addWidget(width_);
+    freeRow->addWidget(new QLabel(QStringLiteral("x"), this));
+    freeRow->addWidget(height_);
+    freeRow->addStretch(1);
     auto* browseButton = new QPushButton(tr("Browse..."), this);
     connect(browseButton, &QPushButton::clicked, this, &ExportDialog::browse);
     auto* pathRow = new QHBoxLayout;
@@ -29,6 +55,8 @@ ExportDialog::ExportDialog(const QString& suggestedPath, int dpi, QWidget* paren
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* form = new QFormLayout(this);
     form->addRow(tr("File (.png, .svg, .pdf)"), pathRow);
+    form->addRow(tr("Size"), size_);
+    form->addRow(tr("Free size"), freeRow);
     form->addRow(tr("PNG resolution"), dpi_);
     form->addRow(publication_);
     form->addRow(buttons);
@@ -41,6 +69,9 @@ ExportOptions ExportDialog::options() const {
     ExportOptions o;
     o.dpi = dpi_->value();
     o.publication = publication_->isChecked();
+    const QString size = size_->currentData().toString();
+    if (size == QLatin1String("free")) o.size = QSize(width_->value(), height_->value());
+    else if (size != QLatin1String("screen")) o.size = figureSizeFor(size);
     return o;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
-// Asks where and how to export a figure: file (format by suffix), PNG resolution, publication style.
+// Asks where and how to export a figure: file (format by suffix), size (a journal column, free, or as on
+// screen), PNG resolution, publication style.
 #include "figure_export.h"
 
 #include <QDialog>
 
 class QCheckBox;
+class QComboBox;
 class QLineEdit;
 class QSpinBox;
 
@@ -22,6 +24,9 @@ private:
     QLineEdit* path_;
     QSpinBox* dpi_;
     QCheckBox* publication_;
+    QComboBox* size_;
+    QSpinBox* width_;
+    QSpinBox* height_;
 };
 
 } // namespace headlight

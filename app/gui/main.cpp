@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
         headlight::TraceView* v = window.view(parser.value(show));
         auto* dock = v ? qobject_cast<QDockWidget*>(v->parentWidget()) : nullptr;
         if (!dock) std::fprintf(stderr, "headlight: --show %s: no such docked view\n", qPrintable(parser.value(show)));
-        else QObject::connect(&window, &headlight::MainWindow::snapshotShown, dock, [dock] { dock->raise(); }, Qt::SingleShotConnection);
+        else QObject::connect(&window, &headlight::MainWindow::snapshotShown, dock, [dock] { dock->show(); dock->raise(); }, Qt::SingleShotConnection);
     }
     // --prune: once the first run is on screen (the model's size is known then), prune those heads.
     // --head: select a head the same way (parsed like --prune, one head).

@@ -12,6 +12,7 @@
 #include "theme.h"
 #include "trace_view.h"
 #include "view_registry.h"
+#include "views/attention/head_grid_view.h"
 #include "views/attention/overview_view.h"
 #include "views/mechanisms/selective_view.h"
 
@@ -24,6 +25,8 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileInfo>
+#include <QFrame>
+#include <QToolBar>
 #include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
@@ -46,15 +49,17 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     setDockNestingEnabled(true);
 
     views_ = createAllViews(selection_);
-    auto* central = new QWidget;
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
-    layout->addWidget(input_);
-    layout->addWidget(center_, 1);
+    // The text box spans the whole window above the docks, so a long text reads in full.
+    auto* textBar = new QToolBar(tr("Text"), this);
+    textBar->setObjectName(QStringLiteral("textBar"));
+    textBar->setMovable(false);
+    textBar->setFloatable(false);
+    input_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    textBar->addWidget(input_);
+    addToolBar(Qt::TopToolBarArea, textBar);
     center_->addWidget(start_);
     center_->addWidget(view(QStringLiteral("attention")));
-    setCentralWidget(central);
+    setCentralWidget(center_);
     buildDocks();
     buildMenus();
     connectPruning();
@@ -62,7 +67,11 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     progress_->setMaximumWidth(160);
     progress_->setRange(0, 0);
     progress_->hide();
+    auto* separator = new QFrame;
+    separator->setFrameShape(QFrame::VLine);
+    separator->setFrameShadow(QFrame::Sunken);
     statusBar()->addWidget(statusModel_);
+    statusBar()->addWidget(separator);
     statusBar()->addWidget(statusRun_, 1);
     statusBar()->addPermanentWidget(progress_);
 
@@ -100,41 +109,58 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildDocks() {
+    // Left: the head grid and the overview (tabbed), the Explain panel under them. Right: token lines,
+    // predictions, what-ifs and analyses (tabbed), the token list under them. Bottom: the mechanism views, shown
+    // only for models that have the mechanism (showRun), so that the matrix gets the room otherwise.
     struct Place { const char* id; Qt::DockWidgetArea area; };
-    const Place places[] = {{"overview", Qt::LeftDockWidgetArea},   {"lines", Qt::RightDockWidgetArea},
-                            {"predictions", Qt::RightDockWidgetArea}, {"whatif", Qt::RightDockWidgetArea},
-                            {"gates", Qt::BottomDockWidgetArea},      {"spans", Qt::BottomDockWidgetArea},
-                            {"selective", Qt::BottomDockWidgetArea},  {"memory", Qt::BottomDockWidgetArea},
-                            {"analysis", Qt::BottomDockWidgetArea}};
-    QDockWidget* firstBottom = nullptr;
-    QDockWidget* firstRight = nullptr;
-    QDockWidget* overviewDock = nullptr;
+    const Place places[] = {{"grid", Qt::LeftDockWidgetArea},        {"overview", Qt::LeftDockWidgetArea},
+                            {"lines", Qt::RightDockWidgetArea},      {"predictions", Qt::RightDockWidgetArea},
+                            {"whatif", Qt::RightDockWidgetArea},     {"analysis", Qt::RightDockWidgetArea},
+                            {"gates", Qt::BottomDockWidgetArea},     {"spans", Qt::BottomDockWidgetArea},
+                            {"selective", Qt::BottomDockWidgetArea}, {"memory", Qt::BottomDockWidgetArea}};
+    QDockWidget* first[3] = {nullptr, nullptr, nullptr};   // left, right, bottom
+    QDockWidget* tokensDock = nullptr;
     for (const Place& place : places) {
         TraceView* v = view(QString::fromLatin1(place.id));
+        if (!v) continue;
         auto* dock = new QDockWidget(v->title(), this);
         dock->setObjectName(QStringLiteral("dock-") + v->id());
         dock->setWidget(v);
         addDockWidget(place.area, dock);
-        if (place.area == Qt::LeftDockWidgetArea) overviewDock = dock;
-        QDockWidget*& first = place.area == Qt::BottomDockWidgetArea ? firstBottom : firstRight;
-        if (place.area != Qt::LeftDockWidgetArea) {
-            if (first) tabifyDockWidget(first, dock);
-            else first = dock;
+        QDockWidget*& f = first[place.area == Qt::LeftDockWidgetArea ? 0 : place.area == Qt::RightDockWidgetArea ? 1 : 2];
+        if (f) {
+            tabifyDockWidget(f, dock);
+            continue;
+        }
+        f = dock;
+        // The token list under the right-hand views, always in sight (split before the others tab onto them).
+        TraceView* tokens = view(QStringLiteral("tokens"));
+        if (place.area == Qt::RightDockWidgetArea && tokens) {
+            tokensDock = new QDockWidget(tokens->title(), this);
+            tokensDock->setObjectName(QStringLiteral("dock-tokens"));
+            tokensDock->setWidget(tokens);
+            addDockWidget(Qt::RightDockWidgetArea, tokensDock);
+            splitDockWidget(dock, tokensDock, Qt::Vertical);
         }
     }
-    if (firstBottom) firstBottom->raise();
-    if (firstRight) firstRight->raise();
+    for (QDockWidget* f : first)
+        if (f) f->raise();
     auto* explainDock = new QDockWidget(tr("Explain"), this);
     explainDock->setObjectName(QStringLiteral("dock-explain"));
     explainDock->setWidget(explain_);
     addDockWidget(Qt::LeftDockWidgetArea, explainDock);
-    // A first layout that gives the matrix the middle and the overview room for its numbers; it needs the
-    // window's real size, so it waits for the event loop (a saved layout, restored in the constructor, wins).
-    QTimer::singleShot(0, this, [this, overviewDock, explainDock, firstRight, firstBottom] {
+    // The Explain panel follows the dock brought to the front.
+    connect(this, &QMainWindow::tabifiedDockWidgetActivated, this, [this](QDockWidget* dock) {
+        if (auto* v = qobject_cast<TraceView*>(dock->widget())) explain_->explain(v);
+    });
+    // A first layout that gives the matrix the middle; it needs the window's real size, so it waits for the
+    // event loop (a saved layout, restored in the constructor, wins).
+    QTimer::singleShot(0, this, [this, left = first[0], right = first[1], bottom = first[2], explainDock, tokensDock] {
         if (restoredLayout_) return;
-        resizeDocks({overviewDock, firstRight}, {400, 330}, Qt::Horizontal);
-        resizeDocks({firstBottom}, {height() / 3}, Qt::Vertical);
-        resizeDocks({overviewDock, explainDock}, {height() / 3, height() / 4}, Qt::Vertical);
+        resizeDocks({left, right}, {width() * 9 / 40, width() / 4}, Qt::Horizontal);
+        resizeDocks({bottom}, {height() * 3 / 10}, Qt::Vertical);
+        resizeDocks({left, explainDock}, {height() * 3 / 5, height() / 5}, Qt::Vertical);
+        if (tokensDock) resizeDocks({right, tokensDock}, {height() * 3 / 5, height() / 6}, Qt::Vertical);
     });
 
     for (TraceView* v : views_) {
@@ -150,6 +176,7 @@ void MainWindow::buildDocks() {
         }
     }
     if (auto* overview = qobject_cast<OverviewView*>(view(QStringLiteral("overview")))) {
+        if (auto* grid = qobject_cast<HeadGridView*>(view(QStringLiteral("grid")))) grid->setMetricSource(overview->model());
         overview->setMetric(settings_.overviewMetric());
         connect(overview, &OverviewView::metricChanged, this, [this](const QString& id) { settings_.setOverviewMetric(id); });
     }
@@ -224,9 +251,9 @@ void MainWindow::showRun(const RunSnapshot& run) {
     input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
     statusModel_->setText(tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
                               .arg(c.nHead).arg(snapshot.model->device));
-    QString runText = tr("%n token(s), forward %1 ms, mean loss %2", nullptr, snapshot.tokens())
+    QString runText = tr("%n token(s)  |  forward %1 ms  |  %2", nullptr, snapshot.tokens())
                           .arg(snapshot.trace->timings.forwardMs, 0, 'f', 1)
-                          .arg(snapshot.trace->meanLoss(), 0, 'f', 3);
+                          .arg(scoredLossText(snapshot));
     if (snapshot.pruned())
         runText += tr("  |  %n head(s) pruned, recomputed from layer %1", nullptr,
                           prunedHeadCount(std::vector<float>(snapshot.trace->headMask.begin(), snapshot.trace->headMask.end())))
@@ -234,6 +261,7 @@ void MainWindow::showRun(const RunSnapshot& run) {
     statusRun_->setText(runText);
     if (newModel) {
         raiseFirstAvailableMechanism();
+        applyViewPreset(snapshot);
         setWindowTitle(tr("%1 - Headlight").arg(snapshot.model->name));
         settings_.addRecentModel(modelDir_);
         start_->setRecentModels(settings_.recentModels());
@@ -245,13 +273,57 @@ void MainWindow::showRun(const RunSnapshot& run) {
 }
 
 void MainWindow::raiseFirstAvailableMechanism() {
-    // The bottom docks are tabbed; show a mechanism this model has instead of a "has no ..." message.
+    // The bottom docks hold the mechanism views: those of mechanisms this model lacks go out of the way (the
+    // View menu still shows them), and the first one it has comes to the front.
+    bool raised = false;
     for (const char* id : {"gates", "spans", "selective", "memory"}) {
         TraceView* v = view(QString::fromLatin1(id));
-        if (v && v->unavailableReason().isEmpty()) {
-            if (auto* dock = qobject_cast<QDockWidget*>(v->parentWidget())) dock->raise();
-            return;
+        auto* dock = v ? qobject_cast<QDockWidget*>(v->parentWidget()) : nullptr;
+        if (!dock) continue;
+        const bool available = v->unavailableReason().isEmpty();
+        dock->setVisible(available);
+        if (available && !raised) {
+            dock->raise();
+            raised = true;
         }
+    }
+}
+
+QString MainWindow::scoredLossText(const RunSnapshot& snapshot) {
+    // The loss the model card reports: over the predictions its task scores (view.json), not over every
+    // position of the text (an assignment task scores only the answer).
+    const FloatArray& loss = snapshot.trace->loss;
+    const ViewPreset& preset = snapshot.model->preset;
+    const std::vector<int> scored = scoredPredictions(preset.scored, static_cast<int>(loss.size()));
+    if (scored.empty()) return tr("no loss (a single token)");
+    double sum = 0;
+    for (int i : scored) sum += loss.data()[i];
+    const double mean = sum / static_cast<double>(scored.size());
+    const QString value = mean < 1e-3 ? QString::number(mean, 'g', 2) : QString::number(mean, 'f', 3);
+    if (static_cast<int64_t>(scored.size()) == loss.size())
+        return tr("mean loss %1 over all %2 predictions").arg(value).arg(loss.size());
+    return tr("loss %1 on %2 (%3 of %4 predictions scored; all: %5)")
+        .arg(value, preset.scoredLabel.isEmpty() ? tr("the scored positions") : preset.scoredLabel)
+        .arg(scored.size())
+        .arg(loss.size())
+        .arg(snapshot.trace->meanLoss(), 0, 'f', 3);
+}
+
+void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
+    // Where the model's mechanism shows (view.json): the position, the head and the view in front.
+    const ViewPreset& preset = snapshot.model->preset;
+    if (preset.hasHead() && preset.layer < snapshot.layers() && preset.head < snapshot.heads())
+        selection_->setCurrent({preset.layer, preset.head});
+    if (preset.positionFromEnd > 0 && preset.positionFromEnd <= snapshot.tokens())
+        selection_->setPosition(snapshot.tokens() - preset.positionFromEnd);
+    if (TraceView* v = preset.view.isEmpty() ? nullptr : view(preset.view)) {
+        if (auto* dock = qobject_cast<QDockWidget*>(v->parentWidget())) {
+            dock->show();
+            dock->raise();
+            // A mechanism view that teaches this model gets half the height (its panels need it).
+            if (dockWidgetArea(dock) == Qt::BottomDockWidgetArea) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
+        }
+        explain_->explain(v);
     }
 }
 

@@ -84,6 +84,11 @@ private:
     void showRun(const RunSnapshot& snapshot);
     void showFailure(const QString& message, bool modelFailed);
     void raiseFirstAvailableMechanism();
+    void applyViewPreset(const RunSnapshot& snapshot);
+public:
+    // The status bar's loss: over the predictions the model's task scores (its view.json), else all.
+    static QString scoredLossText(const RunSnapshot& snapshot);
+private:
     void showProblemBox(const QString& title, const QString& message);
     void askExport(TraceView* view);        // main_window_menus.cpp
     void askExportRun();                    // main_window_menus.cpp

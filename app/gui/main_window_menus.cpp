@@ -99,6 +99,7 @@ void MainWindow::askExportAll() {
     settings_.setExportDir(dir);
     ExportOptions options;
     options.dpi = settings_.exportDpi();
+    options.size = figureSizeFor(QStringLiteral("single"));   // a journal column, as the export dialog suggests
     int written = 0;
     for (TraceView* v : views_) {
         if (!v->unavailableReason().isEmpty()) continue;

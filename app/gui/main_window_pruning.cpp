@@ -5,6 +5,7 @@
 #include "input_bar.h"
 #include "job_tracker.h"
 #include "model_session.h"
+#include "views/attention/head_grid_view.h"
 #include "views/attention/overview_view.h"
 #include "views/pruning/analysis_view.h"
 #include "views/pruning/whatif_view.h"
@@ -20,6 +21,8 @@ namespace headlight {
 void MainWindow::connectPruning() {
     if (auto* overview = qobject_cast<OverviewView*>(view(QStringLiteral("overview"))))
         connect(overview, &OverviewView::pruneToggled, this, &MainWindow::togglePruned);
+    if (auto* grid = qobject_cast<HeadGridView*>(view(QStringLiteral("grid"))))
+        connect(grid, &HeadGridView::pruneToggled, this, &MainWindow::togglePruned);
     if (auto* whatIf = qobject_cast<WhatIfView*>(view(QStringLiteral("whatif"))))
         connect(whatIf, &WhatIfView::presetRequested, this, &MainWindow::applyPreset);
     auto* analysis = qobject_cast<AnalysisView*>(view(QStringLiteral("analysis")));

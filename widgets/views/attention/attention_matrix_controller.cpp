@@ -25,7 +25,6 @@ AttentionMatrixController::AttentionMatrixController(QCustomPlot* plot) : plot_(
     plot_->yAxis->setRangeReversed(true);   // query 0 on top
     plot_->xAxis->setLabel(QObject::tr("key (the token attended to)"));
     plot_->yAxis->setLabel(QObject::tr("query (the token attending)"));
-    plot_->xAxis->setTickLabelRotation(-90);
     plot_->xAxis->grid()->setVisible(false);
     plot_->yAxis->grid()->setVisible(false);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -90,19 +89,23 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
     rowMarker_->topLeft->setCoords(-0.5, position - 0.5);
     rowMarker_->bottomRight->setCoords(T - 0.5, position + 0.5);
     rowMarker_->setPen(QPen(style.accent, 2));
+    rowMarker_->setVisible(!style.print);   // the selected query is screen state, not part of a figure
     applyStyle(plot_, style);
     return {};
 }
 
 void AttentionMatrixController::fill(const RunSnapshot& run, MatrixScale scale) {
     const int T = run.tokens();
-    // [T,T] mean of the heads; keys after the query are masked by causality and read as exactly zero.
+    // [T,T] mean of the heads; with a causal mask, keys after the query read as exactly zero (a bidirectional
+    // model, BERT, has every cell).
+    causal_ = run.causal();
     const size_t cells = static_cast<size_t>(T) * static_cast<size_t>(T);
     matrix_.assign(cells, 0.0f);
     for (const HeadRef& h : heads_) {
         const float* a = headAttention(*run.trace, h, T);
         for (int i = 0; i < T; ++i)
-            for (int j = 0; j <= i; ++j) matrix_[static_cast<size_t>(i) * T + j] += a[static_cast<size_t>(i) * T + j];
+            for (int j = 0, last = causal_ ? i : T - 1; j <= last; ++j)
+                matrix_[static_cast<size_t>(i) * T + j] += a[static_cast<size_t>(i) * T + j];
     }
     const float inverse = 1.0f / static_cast<float>(heads_.size());
     if (heads_.size() > 1)
@@ -154,7 +157,7 @@ QString AttentionMatrixController::toolTip(int query, int key) const {
                                .arg(labels_.value(query))
                                .arg(key)
                                .arg(labels_.value(key));
-    if (key > query)
+    if (causal_ && key > query)
         return tokens + QObject::tr("\nweight 0: a query never sees later tokens (causal mask)");
     return tokens + (meanMode_ ? QObject::tr("\nmean weight %1 over %2 heads").arg(weight(query, key), 0, 'g', 6).arg(heads_.size())
                                : QObject::tr("\nweight %1").arg(weight(query, key), 0, 'g', 6));

@@ -51,7 +51,7 @@ public:
     // The heads the matrix averages (one in Head mode).
     QList<HeadRef> shownHeads() const { return heads_; }
     QString subject() const { return subject_; }   // "layer 0, head 1", "mean of 2 selected heads", ...
-    // The weight of query `query` on key `key` as shown (mean in the mean modes; 0 for future keys).
+    // The weight of query `query` on key `key` as shown (mean in the mean modes; 0 for later keys when causal).
     double weight(int query, int key) const;
     // The value stored in the colour map's cell (the weight, or max(weight, kLogFloor) in log scale).
     double plotted(int query, int key) const;
@@ -79,6 +79,7 @@ private:
     QList<HeadRef> heads_;
     QString subject_;
     bool meanMode_ = false;
+    bool causal_ = true;   // the run's model masks later keys
     // What the colour map holds now: refilled only when one changes (a new position just moves the marker).
     std::shared_ptr<const Trace> drawnTrace_;
     QList<HeadRef> drawnHeads_;

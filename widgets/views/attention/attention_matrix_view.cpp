@@ -27,7 +27,7 @@ AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* pare
     logBox_ = new QCheckBox(tr("Log colour scale"), content);
     logBox_->setToolTip(tr("Shows small weights too: each colour step is a factor, not a difference"));
     auto* reset = new QToolButton(content);
-    reset->setText(tr("Show all"));
+    reset->setText(tr("Reset zoom"));
     reset->setToolTip(tr("Undo zooming and panning (or double-click the matrix)"));
     bar->addWidget(modeBox_);
     bar->addWidget(logBox_);

@@ -1,5 +1,7 @@
 #include "head_overview_model.h"
 
+#include "views/attention/view_support.h"
+
 #include <cmath>
 #include <limits>
 
@@ -127,10 +129,11 @@ QVariant HeadOverviewModel::data(const QModelIndex& index, int role) const {
     case PrunedRole: return isPruned(layer, head);
     case Qt::ToolTipRole: {
         QString unit = metricUnit();
-        QString tip = tr("Layer %1, head %2\n%3: %4%5")
-                          .arg(layer)
-                          .arg(head)
-                          .arg(metricName(), format(v), unit.isEmpty() || !std::isfinite(v) ? QString() : " " + unit);
+        // "L3 H5 (KV head 1 of 2)": with grouped-query attention, the key/value head this query head shares.
+        const QString name = snapshot_.model ? headTitle(snapshot_.model->config, HeadRef{layer, head})
+                                             : QStringLiteral("L%1 H%2").arg(layer).arg(head);
+        QString tip = tr("%1\n%2: %3%4").arg(name, metricName(), format(v),
+                                             unit.isEmpty() || !std::isfinite(v) ? QString() : " " + unit);
         if (!std::isfinite(v)) tip += tr(" (not captured in this run)");
         if (isClosed(layer, head)) tip += tr("\nGate closed (g = 0): the head's output is switched off.");
         if (isPruned(layer, head)) tip += tr("\nPruned in this run (head mask = 0).");

@@ -5,6 +5,9 @@
 
 #include <qcustomplot.h>
 
+#include <QFontMetrics>
+
+#include <algorithm>
 #include <cmath>
 
 namespace headlight {
@@ -25,9 +28,31 @@ OverviewController::OverviewController(QCustomPlot* plot) : plot_(plot) {
     plot_->yAxis->setLabel(QObject::tr("layer"));
     plot_->xAxis->grid()->setVisible(false);
     plot_->yAxis->grid()->setVisible(false);
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        if (fitValueLabels()) plot_->replot(QCustomPlot::rpQueuedReplot);
+    });
+}
+
+bool OverviewController::fitValueLabels() {
+    if (valueTexts_.isEmpty() || heads_ <= 0 || layers_ <= 0) return false;
+    const QRect r = plot_->axisRect()->rect();
+    const QFontMetrics fm(valueTexts_.front()->font());
+    int widest = 0;
+    for (QCPItemText* t : valueTexts_) widest = std::max(widest, fm.horizontalAdvance(t->text()));
+    const bool fits = r.width() / heads_ >= widest + 4 && r.height() / layers_ >= fm.height() + 2;
+    const bool changed = fits != valueTexts_.front()->visible();
+    for (QCPItemText* t : valueTexts_) t->setVisible(fits);
+    return changed;
+}
+
+int OverviewController::shownValueCount() const {
+    int n = 0;
+    for (QCPItemText* t : valueTexts_) n += t->visible() ? 1 : 0;
+    return n;
 }
 
 void OverviewController::clearMarks() {
+    valueTexts_.clear();
     for (QCPAbstractItem* item : marks_) plot_->removeItem(item);
     marks_.clear();
     outlined_.clear();
@@ -84,23 +109,10 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     plot_->xAxis->setRange(-0.5, std::max(1, heads_) - 0.5);
     plot_->yAxis->setRange(-0.5, std::max(1, layers_) - 0.5);
 
-    // Values in the cells while they are large enough to read.
-    const bool labelCells = layers_ * heads_ <= 144;
-    for (int l = 0; l < layers_ && labelCells; ++l)
-        for (int h = 0; h < heads_; ++h) {
-            const double v = model.value(l, h);
-            auto* text = new QCPItemText(plot_);
-            text->position->setCoords(h, l);
-            text->setText(HeadOverviewModel::format(v));
-            text->setFont(style.font);
-            // Dark cells (low end of the gradient) get light text.
-            const bool dark = std::isfinite(v) && v < lower + 0.6 * (upper - lower);
-            text->setColor(!std::isfinite(v) ? style.foreground : dark ? QColor(Qt::white) : QColor(Qt::black));
-            text->setSelectable(false);
-            marks_ << text;
-        }
-
-    const QPen markPen(style.masked, 2.5);
+    // Thin, half-transparent marks: the value under them stays readable.
+    QColor markColor = style.masked;
+    markColor.setAlpha(150);
+    const QPen markPen(markColor, 1.5);
     for (int l = 0; l < layers_; ++l)
         for (int h = 0; h < heads_; ++h) {
             if (model.isClosed(l, h)) {   // a cross: the gate removed this head
@@ -116,7 +128,27 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
             }
         }
 
-    for (int k = 0; k < selected.size(); ++k) {
+    // Values in the cells, drawn over the marks; shown only while a cell is large enough for its number
+    // (fitValueLabels after every layout), every value is on hover. Past 400 heads none are made.
+    valueTexts_.clear();
+    const bool labelCells = layers_ * heads_ <= 400;
+    for (int l = 0; l < layers_ && labelCells; ++l)
+        for (int h = 0; h < heads_; ++h) {
+            const double v = model.value(l, h);
+            auto* text = new QCPItemText(plot_);
+            text->position->setCoords(h, l);
+            text->setText(HeadOverviewModel::format(v));
+            text->setFont(style.font);
+            // Dark cells (low end of the gradient) get light text.
+            const bool dark = std::isfinite(v) && v < lower + 0.6 * (upper - lower);
+            text->setColor(!std::isfinite(v) ? style.foreground : dark ? QColor(Qt::white) : QColor(Qt::black));
+            text->setSelectable(false);
+            marks_ << text;
+            valueTexts_ << text;
+        }
+    fitValueLabels();
+
+    for (int k = 0; k < selected.size() && !style.print; ++k) {   // screen state: not in a figure
         const HeadRef head = selected[k];
         if (head.layer < 0 || head.layer >= layers_ || head.head < 0 || head.head >= heads_) continue;
         auto* rect = new QCPItemRect(plot_);

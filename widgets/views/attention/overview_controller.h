@@ -11,6 +11,7 @@
 
 class QCustomPlot;
 class QCPAbstractItem;
+class QCPItemText;
 class QCPColorMap;
 class QCPColorScale;
 class QCPTextElement;
@@ -40,6 +41,10 @@ public:
     QList<HeadRef> closedMarks() const { return closed_; }
     QList<HeadRef> prunedMarks() const { return pruned_; }
     QString legendText() const;
+    // How many cells show their value now (only those where the number fits; the rest on hover).
+    int shownValueCount() const;
+    // Shows the values when the laid-out cells are large enough for them; true when that changed.
+    bool fitValueLabels();
 
 private:
     void clearMarks();
@@ -50,6 +55,7 @@ private:
     QCPColorScale* scale_;
     QCPTextElement* legend_;
     QList<QCPAbstractItem*> marks_;
+    QList<QCPItemText*> valueTexts_;
     QList<HeadRef> outlined_, closed_, pruned_;
     int layers_ = 0;
     int heads_ = 0;

@@ -32,7 +32,6 @@ PredictionsController::PredictionsController(QCustomPlot* plot) : plot_(plot) {
     plot_->plotLayout()->setRowStretchFactor(2, 2);
     lossRect_->setRangeDrag(Qt::Horizontal);
     lossRect_->setRangeZoom(Qt::Horizontal);
-    lossRect_->axis(QCPAxis::atBottom)->setTickLabelRotation(-90);
     lossRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("loss (nats)"));
     loss_ = new QCPGraph(lossRect_->axis(QCPAxis::atBottom), lossRect_->axis(QCPAxis::atLeft));
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -104,12 +103,11 @@ QString PredictionsController::update(const RunSnapshot& run, const HeadSelectio
 
     QVector<double> keys, values, actualKeys, actualValues;
     QStringList labels;
-    double largest = 0;
+    const double upper = std::min(1.0, std::max(top_.isEmpty() ? 0.0 : top_.front().probability, 1e-9) * 1.25);
     for (int r = 0; r < top_.size(); ++r) {
         keys << r;
         values << top_[r].probability;
         labels << top_[r].label;
-        largest = std::max(largest, top_[r].probability);
         if (actualRank_ >= 0 && top_[r].id == run.trace->tokenIds[static_cast<size_t>(position_) + 1]) {
             actualKeys << r;
             actualValues << top_[r].probability;
@@ -118,10 +116,13 @@ QString PredictionsController::update(const RunSnapshot& run, const HeadSelectio
         text->setClipAxisRect(predictionRect());
         text->position->setAxes(predictionRect()->axis(QCPAxis::atBottom), predictionRect()->axis(QCPAxis::atLeft));
         text->position->setCoords(top_[r].probability, r);
-        text->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-        text->setPadding(QMargins(4, 0, 0, 0));
-        text->setText(QStringLiteral("%1%").arg(100.0 * top_[r].probability, 0, 'f', top_[r].probability < 0.001 ? 3 : 1));
-        text->setColor(style.foreground);
+        // Beside the bar, or inside its end when the bar fills most of the axis (p near 1).
+        const bool inside = top_[r].probability > 0.7 * upper;
+        text->setPositionAlignment((inside ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+        text->setPadding(inside ? QMargins(0, 0, 4, 0) : QMargins(4, 0, 0, 0));
+        text->setText(top_[r].probability < 0.0005 ? QObject::tr("<0.1%")
+                                                   : QStringLiteral("%1%").arg(100.0 * top_[r].probability, 0, 'f', 1));
+        text->setColor(inside ? style.background : style.foreground);
         text->setFont(style.font);
         items_ << text;
     }
@@ -133,8 +134,10 @@ QString PredictionsController::update(const RunSnapshot& run, const HeadSelectio
     actualBar_->setPen(Qt::NoPen);
     QCPAxis* rank = predictionRect()->axis(QCPAxis::atLeft);
     setIndexTicks(rank, labels);
+    rank->setTickLength(0, 3);   // ticks outside: inside they touch the value labels ("-0.1%")
+    rank->setSubTickLength(0, 0);
     rank->setRange(-0.6, std::max(1, static_cast<int>(top_.size())) - 0.4);
-    predictionRect()->axis(QCPAxis::atBottom)->setRange(0, std::min(1.0, std::max(largest, 1e-9) * 1.25));
+    predictionRect()->axis(QCPAxis::atBottom)->setRange(0, upper);
     title_->setText(heading());
 
     // loss[i]: -ln p(token i+1 | tokens 0..i), so position i's predictions and loss[i] belong together.

@@ -43,7 +43,8 @@ void TokenLinesCanvas::setScrollable(bool scrollable) {
 }
 
 int TokenLinesCanvas::preferredRowHeight() const {
-    return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height())) + 4;
+    // A line of text and no more: a 25-token text fits a dock without scrolling (rows grow when there is room).
+    return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height())) + 1;
 }
 
 int TokenLinesCanvas::headerHeight() const {
@@ -141,10 +142,12 @@ void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
     painter.setFont(style_.font);
     if (exposed.top() < headerHeight()) paintLegend(painter);
 
-    // The lines crossing the exposed rows (key <= query, so the key end is the upper one).
+    // The lines crossing the exposed rows (with a causal mask the key end is the upper one; without, either).
     QVector<TokenLine> visible;
-    for (const TokenLine& line : controller_->lines())
-        if (rowCenter(line.query) >= exposed.top() && rowCenter(line.key) <= exposed.bottom()) visible << line;
+    for (const TokenLine& line : controller_->lines()) {
+        const double a = rowCenter(line.query), b = rowCenter(line.key);
+        if (std::max(a, b) >= exposed.top() && std::min(a, b) <= exposed.bottom()) visible << line;
+    }
     const double left = tokenAnchor({TokenSide::Query, 0}).x(), right = tokenAnchor({TokenSide::Key, 0}).x();
     const double top = exposed.top() - 2.0, bottom = exposed.bottom() + 2.0;
     // Segments landing on the same pixels (distant queries drawn to one key) merge into one line of their
@@ -158,8 +161,9 @@ void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
         const double yQuery = rowCenter(line.query), yKey = rowCenter(line.key);
         // Only the exposed part: a line across thousands of rows costs QPainter its full length otherwise.
         const auto at = [&](double y) { return QPointF(left + (right - left) * (y - yQuery) / (yKey - yQuery), y); };
-        const QPointF from = yQuery > bottom ? at(bottom) : QPointF(left, yQuery);   // then yQuery > yKey: no 0/0
-        const QPointF to = yKey < top ? at(top) : QPointF(right, yKey);
+        // An end outside the exposed rows is moved onto its edge (yQuery != yKey then: no 0/0).
+        const QPointF from = yQuery > bottom ? at(bottom) : yQuery < top ? at(top) : QPointF(left, yQuery);
+        const QPointF to = yKey < top ? at(top) : yKey > bottom ? at(bottom) : QPointF(right, yKey);
         const std::array<long, 5> key{line.series, std::lround(from.x()), std::lround(from.y()), std::lround(to.x()),
                                       std::lround(to.y())};
         Merged& m = merged.try_emplace(key, Merged{QLineF(from, to)}).first->second;

@@ -28,7 +28,7 @@ QString TokenLinesController::update(const RunSnapshot& run, const HeadSelection
     for (int series = 0; series < heads_.size(); ++series) {
         const float* a = headAttention(*run.trace, heads_[series], T);   // [T,T]
         for (int i = 0; i < T; ++i)
-            for (int j = 0; j <= i; ++j) {
+            for (int j = 0, last = run.causal() ? i : T - 1; j <= last; ++j) {   // causal: no later keys
                 const float w = a[static_cast<size_t>(i) * T + j];
                 if (w >= kMinWeight) lines_.push_back(TokenLine{i, j, w, series});
             }

@@ -36,6 +36,13 @@ QString headName(HeadRef head) {
     return QObject::tr("layer %1, head %2").arg(head.layer).arg(head.head);
 }
 
+QString headTitle(const ModelConfig& config, HeadRef head) {
+    QString title = QStringLiteral("L%1 H%2").arg(head.layer).arg(head.head);
+    if (config.kvHeads() < config.nHead && head.head >= 0 && head.head < config.nHead)
+        title += QObject::tr(" (KV head %1 of %2)").arg(config.kvHeadOf(head.head)).arg(config.kvHeads());
+    return title;
+}
+
 QStringList tokenLabels(const RunSnapshot& snapshot) {
     QStringList labels;
     labels.reserve(snapshot.tokens());
@@ -47,71 +54,6 @@ QColor faded(const QColor& color, int alpha) {
     QColor c = color;
     c.setAlpha(alpha);
     return c;
-}
-
-namespace {
-
-// Token labels at integer ticks, thinned to a readable step (1, 2, 5, 10, 20, ...) for the visible range.
-class TokenTicker : public QCPAxisTicker {
-public:
-    TokenTicker(QCPAxis* axis, QStringList labels) : axis_(axis), labels_(std::move(labels)) {}
-
-    // The axis length the last ticks were fitted to. QCustomPlot makes ticks before it lays out the plot, so
-    // after a resize they fit the old length; setTokenTicks' afterLayout hook then makes them again.
-    int usedPixels = -1;
-    int pixels() const {
-        return axis_->orientation() == Qt::Horizontal ? axis_->axisRect()->width() : axis_->axisRect()->height();
-    }
-
-protected:
-    double getTickStep(const QCPRange& range) override {
-        usedPixels = pixels();
-        const int perLabel = QFontMetrics(axis_->tickLabelFont()).height() + 3;
-        const double fit = std::max(1.0, static_cast<double>(usedPixels) / perLabel);
-        const double raw = std::max(1.0, range.size() / fit);
-        for (double decade = 1; decade < 1e12; decade *= 10)
-            for (double m : {1.0, 2.0, 5.0})
-                if (m * decade >= raw) return m * decade;
-        return raw;
-    }
-    int getSubTickCount(double) override { return 0; }
-    QVector<double> createTickVector(double step, const QCPRange& range) override {
-        QVector<double> ticks;
-        const double last = labels_.isEmpty() ? range.upper : std::min(range.upper, labels_.size() - 1.0);
-        for (double t = std::max(0.0, std::ceil(range.lower / step) * step); t <= last + 1e-9; t += step) ticks << t;
-        return ticks;
-    }
-    QString getTickLabel(double tick, const QLocale&, QChar, int) override {
-        const int i = static_cast<int>(std::lround(tick));
-        return i < labels_.size() ? labels_[i] : QString::number(i);
-    }
-
-private:
-    QCPAxis* axis_;
-    QStringList labels_;
-};
-
-// QCPAxis makes its ticks in a protected step; this names that step so it can run again after the layout.
-struct AxisAccess : QCPAxis {
-    using QCPAxis::setupTickVectors;
-};
-
-} // namespace
-
-void setTokenTicks(QCPAxis* axis, const QStringList& labels) {
-    axis->setTicker(QSharedPointer<QCPAxisTicker>(new TokenTicker(axis, labels)));
-    const char* connected = "headlightTokenTicks";
-    if (axis->property(connected).toBool()) return;   // one check per axis, however often the labels change
-    axis->setProperty(connected, true);
-    QCustomPlot* plot = axis->parentPlot();
-    QObject::connect(plot, &QCustomPlot::afterLayout, axis, [axis, plot] {
-        auto* ticker = dynamic_cast<TokenTicker*>(axis->ticker().data());
-        // A few pixels never change the (1, 2, 5) step; ignoring them rules out replotting back and forth.
-        if (!ticker || std::abs(ticker->usedPixels - ticker->pixels()) <= 8) return;
-        void (QCPAxis::*setup)() = &AxisAccess::setupTickVectors;
-        (axis->*setup)();                                  // this drawing (an export, too) gets fitting labels
-        plot->replot(QCustomPlot::rpQueuedReplot);         // and the next one margins that fit them
-    });
 }
 
 void setIndexTicks(QCPAxis* axis, const QStringList& labels) {

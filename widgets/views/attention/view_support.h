@@ -3,6 +3,7 @@
 // cells on a colour map, and telling clicks from drags.
 #include "head_selection.h"
 #include "run_snapshot.h"
+#include "token_ticks.h"
 
 #include <QString>
 #include <QStringList>
@@ -24,14 +25,13 @@ HeadRef clampedHead(HeadRef head, int layers, int heads);
 const float* headAttention(const Trace& trace, HeadRef head, int tokens);
 // "layer 1, head 2".
 QString headName(HeadRef head);
+// "L3 H5", plus " (KV head 1 of 2)" when query heads share key/value heads (grouped-query attention).
+QString headTitle(const ModelConfig& config, HeadRef head);
 // Every token's display label, in order.
 QStringList tokenLabels(const RunSnapshot& snapshot);
 // Softened `color` for a background (cells, bars) that must not compete with the data.
 QColor faded(const QColor& color, int alpha);
 
-// Labels `axis` with token labels at integer positions: as many as fit its length, re-thinned when zooming,
-// so dense texts (2048 tokens) stay readable. `labels` may be empty (positions are shown as numbers).
-void setTokenTicks(QCPAxis* axis, const QStringList& labels);
 // Plain integer ticks 0..count-1 with the given labels (small grids: heads, layers).
 void setIndexTicks(QCPAxis* axis, const QStringList& labels);
 

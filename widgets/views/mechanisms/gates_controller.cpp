@@ -128,6 +128,11 @@ QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection
     openBars_->setPen(QPen(openColor.darker(130), 0));
     openBars_->setBrush(openColor);
     selected_->setPen(QPen(style.accent, 2));
+    selected_->setVisible(!style.print);   // screen state: not in a figure (nor in its legend)
+    if (plot_->legend) {
+        if (style.print) plot_->legend->removeItem(plot_->legend->itemWithPlottable(selected_));
+        else if (!plot_->legend->hasItemWithPlottable(selected_)) selected_->addToLegend();
+    }
     closedMarks_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(style.masked, 2), QBrush(), 10));
     plot_->replot();
     return {};

@@ -1,7 +1,10 @@
 #include "views/mechanisms/mechanism_plot.h"
 
+#include "token_ticks.h"
+
 #include <QCoreApplication>
 #include <QToolTip>
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -59,15 +62,11 @@ void setHeadTicks(QCPAxis* headAxis, QCPAxis* layerAxis, const HeadGrid& grid) {
     }
 }
 
-void setTokenTicks(QCPAxis* axis, const RunSnapshot& snapshot, int maxLabels) {
-    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-    const int tokens = snapshot.tokens();
-    const int stride = std::max(1, (tokens + maxLabels - 1) / std::max(1, maxLabels));
-    for (int i = 0; i < tokens; i += stride)
-        ticker->addTick(i, stride == 1 ? snapshot.tokenLabel(i)
-                                       : QStringLiteral("%1 %2").arg(i).arg(snapshot.tokenLabel(i)));
-    ticker->setSubTickCount(0);
-    axis->setTicker(ticker);
+void setTokenTicks(QCPAxis* axis, const RunSnapshot& snapshot, int /*maxLabels*/) {
+    // Upright labels with positions, as many as fit the axis after every layout (the attention views' ticker).
+    QStringList labels;
+    for (int i = 0; i < snapshot.tokens(); ++i) labels << snapshot.tokenLabel(i);
+    headlight::setTokenTicks(axis, labels);
 }
 
 QCPAxisRect* makeAxisRect(QCustomPlot* plot) {

@@ -44,7 +44,8 @@ QString missingLayersNote(const QList<int>& layers);
 
 // Head numbers along `headAxis` and "layer l" at each group's centre along `layerAxis` (usually the top axis).
 void setHeadTicks(QCPAxis* headAxis, QCPAxis* layerAxis, const HeadGrid& grid);
-// Token labels along `axis` at 0..T-1; long runs are labelled at a stride so labels stay readable.
+// Upright token labels with positions along `axis` at 0..T-1, as many as fit after each layout (maxLabels is
+// no longer needed: the axis length decides).
 void setTokenTicks(QCPAxis* axis, const RunSnapshot& snapshot, int maxLabels = 48);
 
 // Clicking a head: select it, or add/remove it with Ctrl (the convention every view follows).

@@ -58,7 +58,7 @@ MemoryController::MemoryController(QCustomPlot* plot) : plot_(plot) {
         bars->addToLegend(legend);
     }
     x->setLabel(QObject::tr("head"));
-    y->setLabel(QObject::tr("share of attention (mean over queries)"));
+    y->setLabel(QObject::tr("share of attention"));   // "mean over queries": in the title, not a long axis title
     y->setRange(0, 1.12);
 
     heatmap_ = new QCPColorMap(heatRect_->axis(QCPAxis::atBottom), heatRect_->axis(QCPAxis::atLeft));

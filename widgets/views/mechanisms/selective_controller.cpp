@@ -12,6 +12,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kArcPoints = 24;
+// Arcs drawn for one query: the most masked keys first. Dozens of arcs into one query merge into a red band.
+constexpr int kMaxArcs = 16;
 
 bool hasSelection(const LayerTrace* layer, int tokens) {
     const std::vector<int64_t> square{tokens, tokens};
@@ -66,8 +68,8 @@ void SelectiveController::buildLayout() {
 
     auto* matrices = new QCPLayoutGrid;
     layout->addElement(2, 0, matrices);
-    sTitle_ = new QCPTextElement(plot_, QObject::tr("S: what each token asks to mask (shifted down a row)"));
-    fTitle_ = new QCPTextElement(plot_, QObject::tr("F = cumulative sum of S over queries"));
+    sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (row i: token i \u2212 1's)"));
+    fTitle_ = new QCPTextElement(plot_, QObject::tr("Masking so far, F (sum of S down to row i)"));
     sRect_ = mech::makeAxisRect(plot_);
     fRect_ = mech::makeAxisRect(plot_);
     auto* sScale = new QCPColorScale(plot_);
@@ -212,7 +214,14 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
     QCPAxis* x = tokenRect_->axis(QCPAxis::atBottom);
     QCPAxis* y = tokenRect_->axis(QCPAxis::atLeft);
     const double reach = std::max(1, i);
-    for (const MaskedKey& m : masked_) {
+    std::vector<const MaskedKey*> drawn;
+    for (const MaskedKey& m : masked_) drawn.push_back(&m);
+    std::stable_sort(drawn.begin(), drawn.end(),
+                     [](const MaskedKey* a, const MaskedKey* b) { return a->cumulative > b->cumulative; });
+    if (drawn.size() > static_cast<size_t>(kMaxArcs)) drawn.resize(kMaxArcs);
+    std::sort(drawn.begin(), drawn.end(), [](const MaskedKey* a, const MaskedKey* b) { return a->key < b->key; });
+    for (const MaskedKey* arc : drawn) {
+        const MaskedKey& m = *arc;
         const int alpha = static_cast<int>(std::lround(m.opacity * 255));
         if (alpha == 0) continue;
         QCPCurve*& curve = byAlpha[alpha];
@@ -220,7 +229,7 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
             curve = new QCPCurve(x, y);
             QColor color = style.masked;
             color.setAlpha(alpha);
-            curve->setPen(QPen(color, 1.0));   // <= 1 px takes Qt's fast cosmetic stroker; wider ones go through its thread pool
+            curve->setPen(QPen(color, 1.5));   // at most kMaxArcs of them: legible, and few enough to stroke fast
             maskCurves_.push_back(curve);
         }
         addArc(curve, m.key, i, (i - m.key) / reach);
@@ -263,12 +272,12 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
         label->setColor(style.masked);
     }
-    tokenTitle_->setText(summary);
-    auto* key = mech::addLabel(plot_, tokenRect_, -0.6, 1.15,
-                               QObject::tr("red arc: key masked for the query, opacity min(F, 1); "
-                                           "dashed: the token that masked it most; \u00D7: evicted by the budget"),
-                               style);
-    key->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    // What the marks mean, under the summary rather than over the arcs.
+    QString keyText = QObject::tr("Red arc: a key masked for the query (opacity min(F, 1)); dashed: the token that "
+                                  "masked it most; \u00D7: evicted by the budget.");
+    if (masked_.size() > static_cast<size_t>(kMaxArcs))
+        keyText += QObject::tr(" The %1 most masked keys are drawn; hover any token for its F.").arg(kMaxArcs);
+    tokenTitle_->setText(summary + QLatin1Char('\n') + keyText);
 }
 
 std::optional<int> SelectiveController::tokenAtPixel(QPoint pixel) const {

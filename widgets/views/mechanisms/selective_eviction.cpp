@@ -96,8 +96,9 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
     evictTitle_->setText(anyBudget ? QObject::tr("Memory budget: what each layer keeps at step %1 (kept: %2)")
                                          .arg(step_)
                                          .arg(keptCounts.join(QStringLiteral(", ")))
-                                   : QObject::tr("No memory budget in this run: every layer keeps every token "
-                                                 "(set budgets below to prune)"));
+                                   : style.print ? QObject::tr("No memory budget: every layer keeps every token")
+                                                 : QObject::tr("No memory budget in this run: every layer keeps every token "
+                                                               "(set budgets below to prune)"));
 }
 
 std::optional<int> SelectiveController::stepAtPixel(QPoint pixel) const {

@@ -5,6 +5,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
@@ -34,13 +36,24 @@ SelectiveView::SelectiveView(HeadSelection* selection, QWidget* parent) : TraceV
     connect(stepSlider_, &QSlider::valueChanged, this, &SelectiveView::setStep);
     connect(stepBox_, qOverload<int>(&QSpinBox::valueChanged), this, &SelectiveView::setStep);
 
-    budgetRow_ = new QHBoxLayout;
-    budgetRow_->addWidget(new QLabel(tr("Memory budget per layer:"), content));
+    // One box and slider per layer in a row that scrolls: 48 layers fit a narrow window.
+    auto* budgetBar = new QHBoxLayout;
+    budgetBar->addWidget(new QLabel(tr("Memory budget per layer:"), content));
+    auto* budgetScroll = new QScrollArea(content);
+    budgetScroll->setObjectName(QStringLiteral("budgetScroll"));
+    budgetScroll->setWidgetResizable(true);
+    budgetScroll->setFrameShape(QFrame::NoFrame);
+    budgetScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* budgetCells = new QWidget(budgetScroll);
+    budgetRow_ = new QHBoxLayout(budgetCells);
+    budgetRow_->setContentsMargins(0, 0, 0, 0);
+    budgetRow_->addStretch(1);
+    budgetScroll->setWidget(budgetCells);
+    budgetBar->addWidget(budgetScroll, 1);
     applyBudget_ = new QPushButton(tr("Run with budgets"), content);
     applyBudget_->setToolTip(tr("Rerun the text keeping at most this many tokens per layer (0 = unlimited); "
                                 "the token with the largest F leaves first."));
-    budgetRow_->addStretch(1);
-    budgetRow_->addWidget(applyBudget_);
+    budgetBar->addWidget(applyBudget_);
     connect(applyBudget_, &QPushButton::clicked, this, [this] {
         emit budgetRequested(budgets());
     });
@@ -48,7 +61,7 @@ SelectiveView::SelectiveView(HeadSelection* selection, QWidget* parent) : TraceV
     layout->addWidget(plot, 1);
     layout->addWidget(notice_);
     layout->addLayout(stepRow);
-    layout->addLayout(budgetRow_);
+    layout->addLayout(budgetBar);
     setContent(content);
 
     connect(plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
@@ -100,12 +113,12 @@ void SelectiveView::syncControls() {
             budgetSliders_.clear();
             for (int l = 0; l < L; ++l) {
                 // A slider to drag (the run follows on release) and a box for exact values, kept in step.
-                auto* cell = new QWidget(this);
+                auto* cell = new QWidget(budgetRow_->parentWidget());
                 auto* row = new QHBoxLayout(cell);
                 row->setContentsMargins(0, 0, 0, 0);
                 auto* box = new QSpinBox(cell);
                 box->setRange(0, std::max(run.model->config.nPositions, 1));
-                box->setSpecialValueText(tr("unlimited"));
+                box->setSpecialValueText(tr("L%1: unlimited").arg(l));   // replaces the prefix too
                 box->setPrefix(tr("L%1: ").arg(l));
                 box->setToolTip(tr("Most tokens layer %1 keeps (0 = unlimited)").arg(l));
                 auto* slider = new QSlider(Qt::Horizontal, cell);
@@ -123,12 +136,15 @@ void SelectiveView::syncControls() {
                 });
                 row->addWidget(box);
                 row->addWidget(slider);
-                budgetRow_->insertWidget(1 + l, cell);
+                budgetRow_->insertWidget(l, cell);
                 budgetCells_.push_back(cell);
                 budgetBoxes_.push_back(box);
                 budgetSliders_.push_back(slider);
             }
         }
+        if (auto* scroll = findChild<QScrollArea*>(QStringLiteral("budgetScroll")))   // room for the cells and a scroll bar
+            scroll->setFixedHeight(budgetRow_->parentWidget()->sizeHint().height() +
+                                   scroll->horizontalScrollBar()->sizeHint().height());
         for (QSlider* slider : budgetSliders_) {
             const QSignalBlocker block(slider);
             slider->setRange(0, std::max(T, 1));   // beyond the text's length a budget never binds

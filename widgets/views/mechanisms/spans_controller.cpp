@@ -1,5 +1,7 @@
 #include "views/mechanisms/spans_controller.h"
 
+#include "title_text.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -39,8 +41,8 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     spanAxis->setScaleType(QCPAxis::stLogarithmic);
     spanAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
     spanAxis->setNumberFormat(QStringLiteral("g"));
-    spanAxis->setLabel(QObject::tr("span z (tokens, log; z < %1 drawn at %1)").arg(kSpanFloor));
-    spanRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("heads, sorted by span within each layer"));
+    spanAxis->setLabel(QObject::tr("span z (tokens, log)"));
+    spanRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("head, sorted by span in each layer"));
 
     selectedOutline_ = new QCPBars(spanRect_->axis(QCPAxis::atBottom), spanAxis);
     selectedOutline_->setWidth(0.9);
@@ -193,9 +195,11 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
     const int longest = snapshot_.tokens() - 1;
     if (longest < xmax) {
         mech::addVerticalLine(plot_, maskRect_, longest, QPen(style.foreground, 1, Qt::DotLine));
-        auto* label = mech::addLabel(plot_, maskRect_, longest, 0.5, QObject::tr(" longest distance in this run"),
-                                     style);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+        // On the side with room, so the label is never cut by the axis rect.
+        const bool right = longest < xmax / 2;
+        auto* label = mech::addLabel(plot_, maskRect_, longest, 0.5,
+                                     right ? QObject::tr(" longest distance here") : QObject::tr("longest distance here "), style);
+        label->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
     }
     maskTitle_->setText(QObject::tr("(a) Soft masks m_z(x) = clamp((R + z \u2212 x) / R, 0, 1) of layer %1 "
                                     "(max span S = %2)")
@@ -224,9 +228,11 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
         auto* bars = new QCPBars(x, y);
         bars->setWidth(0.8);
         // Bars start at 0, which a log axis places below its rect: clipped, they rise from the bottom edge.
-        const QColor color = seriesColor(l);
+        // One colour for every layer (the top axis names them): per-head colours belong to the masks in (a).
+        QColor color = style.foreground;
+        color.setAlpha(110);
         bars->setBrush(color);
-        bars->setPen(QPen(color.darker(130), 0));
+        bars->setPen(QPen(style.foreground, 0));
         bars->setName(QObject::tr("layer %1").arg(l));
         for (size_t rank = 0; rank < order.size(); ++rank) {
             const int h = order[rank];
@@ -241,17 +247,25 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
     }
     flooredMarks_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, QPen(style.masked, 1.5),
                                                    QBrush(style.masked), 7));
-    // Rank labels would mislead after sorting: the top axis names the layers, hover names the heads.
+    // Each bar named by its head ("H3"; the top axis names the layers), as in Sukhbaatar et al. Fig. 4, while
+    // they fit; hover names every head.
     mech::setHeadTicks(x, spanRect_->axis(QCPAxis::atTop), grid_);
-    QSharedPointer<QCPAxisTickerText> none(new QCPAxisTickerText);
-    x->setTicker(none);
+    QSharedPointer<QCPAxisTickerText> names(new QCPAxisTickerText);
+    if (grid_.layers * grid_.heads <= 32)
+        for (size_t l = 0; l < sorted_.size(); ++l)
+            for (size_t rank = 0; rank < sorted_[l].size(); ++rank)
+                names->addTick(grid_.key(static_cast<int>(l), static_cast<int>(rank)), QStringLiteral("H%1").arg(sorted_[l][rank].head));
+    x->setTicker(names);
     y->setRange(kSpanFloor / 2, std::max(maxSpan_, 1.0) * 1.6);
     mech::addHorizontalLine(plot_, spanRect_, maxSpan_, QPen(style.foreground, 1, Qt::DashLine));
-    auto* label = mech::addLabel(plot_, spanRect_, grid_.upper(), maxSpan_, QObject::tr("max span S"), style);
-    label->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-    spanTitle_->setText(QObject::tr("(b) Span z of every head, sorted within each layer (mean %1 tokens)")
-                            .arg(count ? sum / count : 0.0, 0, 'f', 1));
+    QString title = QObject::tr("(b) Span z of every head (mean %1 tokens); dashed: max span S")
+                        .arg(count ? sum / count : 0.0, 0, 'f', 1);
+    if (!flooredMarks_->data()->isEmpty())   // explain the red marks where there are any
+        title += QObject::tr("; ▼ z < %1, drawn at %1").arg(kSpanFloor);
+    spanTitle_->setText(title);
 }
+
+QString SpansController::spanTitle() const { return unwrappedTitle(spanTitle_); }
 
 std::optional<HeadRef> SpansController::headAtPixel(QPoint pixel) const {
     if (grid_.layers == 0) return std::nullopt;

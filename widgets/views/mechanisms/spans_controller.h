@@ -59,6 +59,12 @@ private:
     QCustomPlot* plot_;
     QCPTextElement* maskTitle_;
     QCPTextElement* spanTitle_;
+
+public:
+    // Panel (b)'s title as the view set it (it says what the red marks mean when there are any).
+    QString spanTitle() const;
+
+private:
     QCPAxisRect* maskRect_;
     QCPAxisRect* spanRect_;
     std::vector<QCPGraph*> curves_;                 // per head of maskLayer_

@@ -38,11 +38,11 @@ AnalysisView::AnalysisView(HeadSelection* selection, QWidget* parent) : TraceVie
     auto* content = new QWidget(this);
     auto* layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 4, 4, 0);
-    layout->addWidget(buildControls());
+    layout->addWidget(scrollSideways(buildControls()));
     tabs_ = new QTabWidget(content);
     curves_ = new PruningCurvePlot;
     memory_ = new PruningCurvePlot;
-    curves_->setMinimumSize(260, 200);
+    curves_->setMinimumSize(200, 140);
     tabs_->addTab(curves_, tr("Pruning curves"));
     tabs_->addTab(memory_, tr("Loss vs memory"));
     layout->addWidget(tabs_, 1);

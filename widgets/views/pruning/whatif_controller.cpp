@@ -3,6 +3,8 @@
 #include "views/attention/view_support.h"
 #include "views/pruning/whatif_plot_support.h"
 
+#include "title_text.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -58,7 +60,6 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     for (QCPBars* bars : {klBars_, highlight_}) bars->setWidth(0.8);
     klRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("KL (nats)"));
     klRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("position (predicting the next token)"));
-    klRect_->axis(QCPAxis::atBottom)->setTickLabelRotation(-90);
     klRect_->setRangeDrag(Qt::Horizontal);
     klRect_->setRangeZoom(Qt::Horizontal);
 
@@ -97,7 +98,6 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
         rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // query 0 on top
         rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("key (attended to)"));
-        rect->axis(QCPAxis::atBottom)->setTickLabelRotation(-90);
         for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)}) axis->grid()->setVisible(false);
         auto* marker = new QCPItemRect(plot_);   // the selected position's row, above the heatmap
         marker->setLayer(marks);
@@ -134,7 +134,7 @@ double WhatIfController::cell(QCPColorMap* map, int key, int query) { return map
 
 QStringList WhatIfController::titles() const {
     QStringList out;
-    for (const QCPTextElement* title : titles_) out << title->text();
+    for (const QCPTextElement* title : titles_) out << unwrappedTitle(title);
     return out;
 }
 
@@ -289,7 +289,7 @@ void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection
     }
     for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) {
         resizeGrid(map, T, T);
-        map->data()->fill(0);   // then only non-zero cells are set: above the diagonal is 0 (causal mask)
+        map->data()->fill(0);   // then only non-zero cells are set (with a causal mask, all above the diagonal is 0)
     }
     QCPColorMapData* b = beforeMap_->data();
     QCPColorMapData* a = afterMap_->data();

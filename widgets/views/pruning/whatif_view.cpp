@@ -20,7 +20,9 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     auto* layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 4, 4, 0);
 
-    auto* controls = new QHBoxLayout;
+    auto* controlBox = new QWidget;
+    auto* controls = new QHBoxLayout(controlBox);
+    controls->setContentsMargins(0, 0, 0, 0);
     pruned_ = new QLabel(content);
     pruned_->setTextFormat(Qt::PlainText);
     controls->addWidget(pruned_, 1);
@@ -38,7 +40,7 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     controls->addWidget(buttons_[int(WhatIfPreset::KeepMostImportant)]);
     controls->addWidget(count_);
     controls->addWidget(buttons_[int(WhatIfPreset::RestoreAll)]);
-    layout->addLayout(controls);
+    layout->addWidget(scrollSideways(controlBox));
     for (int p = 0; p < 4; ++p)
         connect(buttons_[p], &QPushButton::clicked, this,
                 [this, p] { emit presetRequested(static_cast<WhatIfPreset>(p), count_->value()); });
@@ -123,6 +125,8 @@ void WhatIfView::refresh() {
     check_->setText(QStringLiteral("<span style=\"color:%1\">%2</span>")
                         .arg(gateCheck_.color(style()).name(), gateCheck_.text.toHtmlEscaped()));
     controller_->update(s, *selection(), style());
+    // Nothing pruned: the line saying how to prune, not five empty plots with made-up ranges.
+    plot()->setVisible(s.pruned());
 }
 
 void WhatIfView::exportFigure(const QString& path, const ExportOptions& options) {

@@ -1,0 +1,218 @@
+// Figures for papers: every view rendered at a journal's single-column width in PNG, SVG and PDF (one layout for
+// all three), and the text of each laid-out plot checked: no tick label, axis title, plot title, legend or
+// annotation leaves its axis rect or the page, and no two labels overlap. Geometry from QCustomPlot's layout
+// at the figure's size, never pixels.
+#include "figure_export.h"
+#include "head_selection.h"
+#include "trace_view.h"
+#include "view_registry.h"
+#include "view_test_support.h"
+#include "test_support.h"
+
+#include "headlight/engine.h"
+#include "headlight/what_if.h"
+
+#include <QFontMetrics>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include <memory>
+
+using namespace headlight;
+
+namespace {
+
+// The layout step every drawing (screen or figure) starts with, and its afterLayout hooks.
+struct PlotAccess : QCustomPlot {
+    using QCustomPlot::updateLayout;
+};
+
+struct TextBox {
+    QString what;
+    QRectF box;
+};
+
+QRectF textRect(const QFont& font, const QString& text) {
+    return QFontMetrics(font).boundingRect(QRect(0, 0, 0, 0), Qt::TextDontClip | Qt::AlignCenter, text);
+}
+
+// Problems with the text of `plot` as laid out now (its viewport is the page).
+QStringList textProblems(QCustomPlot* plot) {
+    QStringList problems;
+    const QRectF page = plot->viewport();
+    auto outside = [&](const QRectF& r, const QRectF& bounds) { return !bounds.adjusted(-1, -1, 1, 1).contains(r); };
+    for (QCPAxisRect* rect : plot->axisRects()) {
+        if (!rect->visible()) continue;
+        const QRectF area = rect->rect();
+        for (QCPAxis* axis : rect->axes()) {
+            if (!axis->visible()) continue;
+            const bool horizontal = axis->orientation() == Qt::Horizontal;
+            const double along = horizontal ? area.width() : area.height();
+            // The axis title fits beside its axis rect.
+            if (!axis->label().isEmpty()) {
+                const QRectF r = textRect(axis->labelFont(), axis->label());
+                const double length = horizontal ? r.width() : r.width();   // vertical titles are rotated
+                if (length > along + 2) problems << QStringLiteral("axis title \"%1\" (%2 px) is longer than its axis (%3 px)")
+                                                       .arg(axis->label()).arg(length).arg(along);
+            }
+            if (!axis->tickLabels()) continue;
+            const QVector<double> ticks = axis->tickVector();
+            const QVector<QString> labels = axis->tickVectorLabels();
+            const bool rotated = std::abs(axis->tickLabelRotation()) > 45;
+            double previousCentre = 0, previousExtent = -1;
+            QString previous;
+            for (int k = 0; k < ticks.size() && k < labels.size(); ++k) {
+                if (!axis->range().contains(ticks[k]) || labels[k].isEmpty()) continue;
+                const QRectF r = textRect(axis->tickLabelFont(), labels[k]);
+                const double extent = (horizontal != rotated) ? r.width() : r.height();
+                const double centre = axis->coordToPixel(ticks[k]);
+                const double lower = horizontal ? page.left() : page.top(), upper = horizontal ? page.right() : page.bottom();
+                if (centre - extent / 2 < lower - 1 || centre + extent / 2 > upper + 1)
+                    problems << QStringLiteral("tick label \"%1\" leaves the page").arg(labels[k]);
+                if (previousExtent >= 0 && std::abs(centre - previousCentre) < (extent + previousExtent) / 2)
+                    problems << QStringLiteral("tick labels \"%1\" and \"%2\" overlap").arg(previous, labels[k]);
+                previous = labels[k];
+                previousCentre = centre;
+                previousExtent = extent;
+            }
+        }
+    }
+    std::vector<TextBox> boxes;
+    for (QCPLayoutElement* element : plot->plotLayout()->elements(true)) {
+        if (auto* title = qobject_cast<QCPTextElement*>(element)) {
+            if (!title->visible() || title->text().isEmpty()) continue;
+            const QRectF r = textRect(title->font(), title->text());
+            if (r.width() > page.width() + 1)
+                problems << QStringLiteral("title \"%1\" (%2 px) is wider than the figure (%3 px)").arg(title->text()).arg(r.width()).arg(page.width());
+        }
+        if (auto* legend = qobject_cast<QCPLegend*>(element)) {
+            if (!legend->visible() || legend->itemCount() == 0) continue;
+            if (outside(legend->outerRect(), page)) problems << QStringLiteral("the legend leaves the page");
+            for (int i = 0; i < legend->itemCount(); ++i) {
+                auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i));
+                if (!item || !item->visible()) continue;
+                if (outside(item->outerRect(), page)) problems << QStringLiteral("legend entry \"%1\" leaves the page").arg(item->plottable()->name());
+            }
+        }
+    }
+    for (int i = 0; i < plot->itemCount(); ++i) {
+        auto* text = qobject_cast<QCPItemText*>(plot->item(i));
+        if (!text || !text->visible() || text->text().trimmed().isEmpty()) continue;
+        const QPointF anchor = text->position->pixelPosition();
+        QRectF r = textRect(text->font(), text->text());
+        const QMargins pad = text->padding();
+        r.setSize(r.size() + QSizeF(pad.left() + pad.right(), pad.top() + pad.bottom()));
+        if (std::abs(text->rotation()) > 45) r = QRectF(0, 0, r.height(), r.width());
+        const Qt::Alignment a = text->positionAlignment();
+        const double x = a & Qt::AlignLeft ? anchor.x() : a & Qt::AlignRight ? anchor.x() - r.width() : anchor.x() - r.width() / 2;
+        const double y = a & Qt::AlignTop ? anchor.y() : a & Qt::AlignBottom ? anchor.y() - r.height() : anchor.y() - r.height() / 2;
+        const QRectF box(x, y, r.width(), r.height());
+        const QRectF bounds = text->clipToAxisRect() && text->clipAxisRect() ? QRectF(text->clipAxisRect()->rect()) : page;
+        if (outside(box, bounds))
+            problems << QStringLiteral("label \"%1\" leaves its %2").arg(text->text(), text->clipToAxisRect() ? "axis rect" : "page");
+        for (const TextBox& other : boxes)
+            if (other.box.adjusted(1, 1, -1, -1).intersects(box.adjusted(1, 1, -1, -1)))
+                problems << QStringLiteral("labels \"%1\" and \"%2\" overlap").arg(other.what, text->text());
+        boxes.push_back({text->text(), box});
+    }
+    return problems;
+}
+
+} // namespace
+
+class TestFiguresFit : public QObject {
+    Q_OBJECT
+
+    RunSnapshot run_, pruned_;
+
+private slots:
+    void initTestCase() {
+        const std::string text = "Headlight shows every head.";
+        run_ = test::sampleModelRun(text);
+        // The what-if view compares a pruned run with the unpruned one.
+        const Engine engine = Engine::load(test::sourcePath("sample_models/random-all-mechanisms"));
+        RunRequest request;
+        request.tokenIds = engine.encode(text);
+        request.headMask = {1, 1, 1, 1, 1, 0, 1, 1};
+        pruned_ = run_;
+        pruned_.trace = std::make_shared<const Trace>(engine.run(request));
+        pruned_.baseline = run_.trace;
+        pruned_.comparison = std::make_shared<const RunComparison>(compareRuns(*run_.trace, *pruned_.trace));
+    }
+
+    void everyViewFitsASingleColumn_data() {
+        QTest::addColumn<QString>("view");
+        for (const QString& id : viewIds()) QTest::newRow(qPrintable(id)) << id;
+    }
+
+    void everyViewFitsASingleColumn() {
+        QFETCH(QString, view);
+        HeadSelection selection;
+        selection.setCurrent({1, 1});
+        std::unique_ptr<TraceView> v(createView(view, &selection));
+        QVERIFY(v);
+        v->resize(900, 700);
+        v->setSnapshot(view == QLatin1String("whatif") ? pruned_ : run_);
+        QVERIFY2(v->unavailableReason().isEmpty(), qPrintable(v->unavailableReason()));
+        ExportOptions options;
+        options.size = figureSizeFor(QStringLiteral("single"));
+        options.dpi = 150;
+        QVERIFY(options.size.width() >= 230 && options.size.width() <= 250);   // about 3.3 in
+        QTemporaryDir dir;
+        for (const QString& suffix : exportSuffixes()) {
+            const QString path = dir.filePath(view + QLatin1Char('.') + suffix);
+            v->exportFigure(path, options);
+            const QString problem = test::exportProblem(path, suffix, 200);
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
+        // The layout every format drew: the figure's plots at the figure's pixels, in the publication style.
+        QStringList problems;
+        const QSize pixels = layoutPixelsFor(options.size);
+        v->withFigureStyle([&] {
+            for (QCustomPlot* plot : v->findChildren<QCustomPlot*>()) {
+                if (!plot->isVisibleTo(v.get())) continue;
+                plot->setViewport(QRect(QPoint(0, 0), pixels));
+                void (QCustomPlot::*layout)() = &PlotAccess::updateLayout;
+                for (int pass = 0; pass < 2; ++pass) (plot->*layout)();   // token ticks fit the pass before
+                problems << textProblems(plot);
+            }
+        });
+        // Not fixed yet: these views stack three to six panels, which do not fit 240 x 200 points (they need a
+        // taller single-column preset or fewer panels in their figure). Listed here so that a fix shows as XPASS.
+        static const QStringList stacked = {"spans", "selective", "memory", "predictions", "whatif"};
+        if (stacked.contains(view)) QEXPECT_FAIL("", "multi-panel view: not yet laid out for a single column", Continue);
+        QVERIFY2(problems.isEmpty(), qPrintable(view + ":\n  " + problems.join("\n  ")));
+    }
+
+    // `headlight-cli --help` names every view `figure --view` takes, and a figure is a single column by default.
+    void cliListsEveryViewAndDefaultsToAColumn() {
+        QProcess help;
+        help.start(HEADLIGHT_CLI, {"--help"});
+        QVERIFY(help.waitForFinished(60000));
+        const QString text = QString::fromUtf8(help.readAllStandardOutput() + help.readAllStandardError());
+        const qsizetype at = text.indexOf("VIEW:");
+        QVERIFY2(at >= 0, qPrintable(text));
+        QString listed = text.mid(at + 5, text.indexOf("--version", at) - at - 5);
+        listed.replace('\n', ' ');
+        QStringList names;
+        for (const QString& word : listed.split(QRegularExpression("[ ,]+"), Qt::SkipEmptyParts)) names << word;
+        for (const QString& id : viewIds()) QVERIFY2(names.contains(id), qPrintable(id + " missing from: " + listed));
+        QTemporaryDir dir;
+        const QString out = dir.filePath("matrix.pdf");
+        QProcess figure;
+        figure.start(HEADLIGHT_CLI, {"figure", QString::fromStdString(test::sourcePath("sample_models/induction-gates")),
+                                     "--text", "^abcabc", "--view", "attention", "--out", out});
+        QVERIFY(figure.waitForFinished(60000));
+        const QString printed = QString::fromUtf8(figure.readAllStandardOutput());
+        QVERIFY2(figure.exitCode() == 0, qPrintable(figure.readAllStandardError()));
+        const QSize single = figureSizeFor("single");
+        QVERIFY2(printed.simplified().contains(QString("\"size_points\": [ %1, %2 ]").arg(single.width()).arg(single.height())),
+                 qPrintable(printed));
+    }
+};
+
+QTEST_MAIN(TestFiguresFit)
+#include "test_figures_fit.moc"

@@ -1,0 +1,244 @@
+// The views added for real-model scale: the head grid (thumbnails, layout from 2x2 to 48x32, clicks, hover),
+// the token list, upright token labels with positions, the overview's values only where they fit, and the
+// views on a bidirectional (non-causal) model and on grouped-query attention. Hand-made traces throughout.
+#include "test_support.h"
+#include "view_test_support.h"
+#include "views/attention/attention_matrix_controller.h"
+#include "views/attention/attention_matrix_view.h"
+#include "views/attention/head_grid_controller.h"
+#include "views/attention/head_grid_view.h"
+#include "views/attention/head_overview_model.h"
+#include "views/attention/overview_controller.h"
+#include "views/attention/overview_view.h"
+#include "views/attention/token_lines_view.h"
+#include "views/attention/token_list_view.h"
+#include "views/attention/view_support.h"
+
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+using namespace headlight;
+using headlight::test::showExposed;
+using headlight::test::snapshotOf;
+using headlight::test::values;
+
+namespace {
+
+// L x H heads over T tokens; head (l, h) of a causal model looks back (l + h) % 3 tokens (a diagonal), the
+// bidirectional one spreads evenly over every key.
+RunSnapshot gridRun(int L, int H, int T, bool causal = true, int kvHeads = 0) {
+    ModelConfig c = test::tinyConfig({}, L, H, H * 2, 20, std::max(T, 8));
+    c.causal = causal;
+    c.nKvHead = kvHeads;
+    Trace t = test::tokensTrace(T);
+    t.loss = test::constant({T - 1}, 1.0f);
+    t.headMask = test::constant({L, H}, 1.0f);
+    for (int l = 0; l < L; ++l) {
+        LayerTrace lt = test::layerTrace(l);
+        std::vector<float> a(static_cast<size_t>(H) * T * T, 0.0f);
+        for (int h = 0; h < H; ++h) {
+            lt.heads.push_back(h);
+            for (int i = 0; i < T; ++i) {
+                float* row = a.data() + (static_cast<size_t>(h) * T + i) * T;
+                if (causal) row[std::max(0, i - (l + h) % 3)] = 1.0f;
+                else std::fill(row, row + T, 1.0f / T);
+            }
+        }
+        lt.attention = values({H, T, T}, a);
+        t.layers.push_back(lt);
+    }
+    return snapshotOf(c, std::move(t));
+}
+
+} // namespace
+
+class TestViewsGrid : public QObject {
+    Q_OBJECT
+private slots:
+    void gridThumbnailsShowEachPattern();
+    void gridLayoutFits_data();
+    void gridLayoutFits();
+    void gridClickSelectsShiftClickPrunes();
+    void gridAndOverviewNameTheKvHead();
+    void overviewShowsValuesOnlyWhereTheyFit();
+    void tokenLabelsUprightWithPositions();
+    void tokenListFollowsSelection();
+    void nonCausalRunShowsEveryKey();
+};
+
+void TestViewsGrid::gridThumbnailsShowEachPattern() {
+    HeadGridController c;
+    c.setRun(test::hand::handSnapshot());
+    QCOMPARE(c.layers(), 2);
+    QCOMPARE(c.heads(), 2);
+    const QImage& identity = c.thumbnail(1, 1);   // head 1.1 attends to itself: a bright diagonal
+    QCOMPARE(identity.size(), QSize(4, 4));
+    const QRgb bright = qRgb(253, 231, 37), dark = qRgb(68, 1, 84);   // viridis' ends
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) QCOMPARE(identity.pixel(j, i), i == j ? bright : dark);
+    // Head 0.0's first row is one-hot on key 0, its last row a quarter everywhere (scaled to the largest, 1).
+    QCOMPARE(c.thumbnail(0, 0).pixel(0, 0), bright);
+    QVERIFY(c.thumbnail(0, 0).pixel(1, 3) != dark && c.thumbnail(0, 0).pixel(1, 3) != bright);
+    QVERIFY(c.thumbnail(5, 5).isNull());
+    // Long texts: at most kMaxThumb pixels a side, the diagonal kept by max-pooling the keys.
+    HeadGridController longRun;
+    longRun.setRun(gridRun(1, 1, 300));
+    const QImage& thumb = longRun.thumbnail(0, 0);
+    QCOMPARE(thumb.size(), QSize(HeadGridController::kMaxThumb, HeadGridController::kMaxThumb));
+    for (int r = 0; r < thumb.height(); ++r) QCOMPARE(thumb.pixel(r, r), bright);
+}
+
+void TestViewsGrid::gridLayoutFits_data() {
+    QTest::addColumn<int>("layers");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<int>("labelStep");   // every head labelled at 12 x 12 in a dock-sized view
+    QTest::newRow("2x4") << 2 << 4 << QSize(300, 300) << 1;
+    QTest::newRow("12x12") << 12 << 12 << QSize(400, 460) << 1;
+    QTest::newRow("48x32") << 48 << 32 << QSize(300, 500) << -1;
+}
+
+void TestViewsGrid::gridLayoutFits() {
+    QFETCH(int, layers);
+    QFETCH(int, heads);
+    QFETCH(QSize, size);
+    QFETCH(int, labelStep);
+    HeadSelection selection;
+    HeadGridView view(&selection);
+    view.setSnapshot(gridRun(layers, heads, 6));
+    QVERIFY(view.unavailableReason().isEmpty());
+    QVERIFY(showExposed(view, size));
+    HeadGridController* c = view.controller();
+    QVERIFY2(c->cellSize() >= HeadGridController::kMinCell, qPrintable(QString::number(c->cellSize())));
+    const QRect canvas = view.canvas()->rect();
+    // Every cell inside the canvas and apart from its neighbours.
+    for (int l = 0; l < layers; ++l)
+        for (int h = 0; h < heads; ++h) {
+            const QRect r = c->cellRect({l, h});
+            QVERIFY2(canvas.contains(r), qPrintable(QString("%1.%2").arg(l).arg(h)));
+            if (h + 1 < heads) QVERIFY(!r.intersects(c->cellRect({l, h + 1})));
+            if (l + 1 < layers) QVERIFY(!r.intersects(c->cellRect({l + 1, h})));
+            QCOMPARE(c->headAt(r.center()), std::optional<HeadRef>(HeadRef{l, h}));
+        }
+    if (labelStep > 0) QCOMPARE(c->columnLabelStep(), labelStep);
+    // The labels never overlap: one label's width fits the step's pitch.
+    const QFontMetrics fm(view.style().font);
+    QVERIFY(c->columnLabelStep() * (c->cellSize() + 1) >= fm.horizontalAdvance(QString("H%1").arg(heads - 1)));
+    QVERIFY(c->rowLabelStep() * (c->cellSize() + 1) >= fm.height());
+    // 48 x 32 stays usable in a narrow dock: the canvas scrolls rather than shrinking cells below kMinCell.
+    QVERIFY(view.canvas()->minimumWidth() <= 32 * (HeadGridController::kMinCell + 1) + 60);
+}
+
+void TestViewsGrid::gridClickSelectsShiftClickPrunes() {
+    HeadSelection selection;
+    HeadGridView view(&selection);
+    view.setSnapshot(gridRun(3, 4, 5));
+    QVERIFY(showExposed(view, QSize(320, 320)));
+    QSignalSpy prune(&view, &HeadGridView::pruneToggled);
+    const QPoint at = view.controller()->cellRect({2, 3}).center();
+    QTest::mouseClick(view.canvas(), Qt::LeftButton, Qt::NoModifier, at);
+    QCOMPARE(selection.current(), (HeadRef{2, 3}));
+    QCOMPARE(prune.count(), 0);
+    QTest::mouseClick(view.canvas(), Qt::LeftButton, Qt::ShiftModifier, view.controller()->cellRect({1, 0}).center());
+    QCOMPARE(prune.count(), 1);
+    QCOMPARE(prune.last().at(0).toInt(), 1);
+    QCOMPARE(prune.last().at(1).toInt(), 0);
+    QTest::mouseClick(view.canvas(), Qt::LeftButton, Qt::ControlModifier, at);   // Ctrl: add, then remove
+    QCOMPARE(selection.heads(), (QList<HeadRef>{{2, 3}, {1, 0}}));
+    QTest::mouseClick(view.canvas(), Qt::LeftButton, Qt::ControlModifier, at);
+    QCOMPARE(selection.heads(), (QList<HeadRef>{{1, 0}}));
+}
+
+void TestViewsGrid::gridAndOverviewNameTheKvHead() {
+    // Grouped-query attention: 4 query heads share 2 key/value heads; each query head is its own cell.
+    const RunSnapshot run = gridRun(4, 4, 5, true, 2);
+    QCOMPARE(headTitle(run.model->config, {3, 1}), QString("L3 H1 (KV head 0 of 2)"));
+    QCOMPARE(headTitle(run.model->config, {3, 2}), QString("L3 H2 (KV head 1 of 2)"));
+    QCOMPARE(headTitle(gridRun(1, 4, 5).model->config, {0, 2}), QString("L0 H2"));   // one KV head per head: no note
+    HeadSelection selection;
+    HeadGridView view(&selection);
+    view.setSnapshot(run);
+    QVERIFY(view.controller()->toolTip({3, 3}).startsWith("L3 H3 (KV head 1 of 2)"));
+    QVERIFY(!view.controller()->thumbnail(3, 3).isNull());
+    HeadOverviewModel model;
+    model.setSnapshot(run);
+    QCOMPARE(model.columnCount(), 4);
+    QVERIFY(model.index(2, 1).data(Qt::ToolTipRole).toString().startsWith("L2 H1 (KV head 0 of 2)"));
+}
+
+void TestViewsGrid::overviewShowsValuesOnlyWhereTheyFit() {
+    HeadSelection selection;
+    OverviewView view(&selection);
+    view.setSnapshot(gridRun(12, 12, 6));
+    QVERIFY(showExposed(view, QSize(300, 260)));   // 12 x 12 cells of about 20 x 15 px: no room for "1.23"
+    view.plot()->replot();
+    QCOMPARE(view.controller()->shownValueCount(), 0);
+    view.resize(1100, 700);
+    QTRY_COMPARE(view.controller()->shownValueCount(), 144);
+    // And the hover still tells every value.
+    QVERIFY(view.model()->index(5, 7).data(Qt::ToolTipRole).toString().contains(":"));
+}
+
+void TestViewsGrid::tokenLabelsUprightWithPositions() {
+    HeadSelection selection;
+    AttentionMatrixView view(&selection);
+    view.setSnapshot(gridRun(1, 1, 25));
+    QVERIFY(showExposed(view, test::kAttentionViewSize));
+    view.plot()->replot();
+    view.plot()->replot();
+    QCPAxis* y = view.plot()->yAxis;
+    QCPAxis* x = view.plot()->xAxis;
+    QCOMPARE(x->tickLabelRotation(), 0.0);
+    QCOMPARE(y->tickLabelRotation(), 0.0);
+    // Rows of about 18 px: every token labelled, with its position first.
+    QCOMPARE(y->tickVectorLabels().size(), 25);
+    QCOMPARE(y->tickVectorLabels().at(12), QString("12 m"));
+    QVERIFY(x->tickVectorLabels().size() >= 5);
+    QCOMPARE(x->tickVectorLabels().front(), QString("a\n0"));
+    QCOMPARE(tokenTickLabel(7, "^", Qt::Vertical), QString("7 ^"));
+}
+
+void TestViewsGrid::tokenListFollowsSelection() {
+    HeadSelection selection;
+    TokenListView view(&selection);
+    view.setSnapshot(gridRun(1, 1, 20));
+    QCOMPARE(view.list()->count(), 20);
+    QCOMPARE(view.list()->item(3)->text(), QString("3 d"));
+    QCOMPARE(view.list()->currentRow(), 19);   // nothing selected: the last token, as every view shows
+    selection.setPosition(7);
+    QCOMPARE(view.list()->currentRow(), 7);
+    QVERIFY(view.caption().contains("Position 7 of 20"));
+    QVERIFY(showExposed(view, QSize(300, 200)));
+    const QRect item = view.list()->visualItemRect(view.list()->item(11));
+    QTest::mouseClick(view.list()->viewport(), Qt::LeftButton, Qt::NoModifier, item.center());
+    QCOMPARE(selection.position(), 11);
+}
+
+void TestViewsGrid::nonCausalRunShowsEveryKey() {
+    // A bidirectional model (BERT): every query sees every key, so nothing above the diagonal reads as zero.
+    const RunSnapshot run = gridRun(1, 1, 5, false);
+    QVERIFY(!run.causal());
+    HeadSelection selection;
+    AttentionMatrixView matrix(&selection);
+    matrix.setSnapshot(run);
+    for (int i = 0; i < 5; ++i)
+        for (int j = 0; j < 5; ++j) QCOMPARE(matrix.controller()->weight(i, j), double(1.0f / 5));
+    QVERIFY(!matrix.controller()->toolTip(0, 4).contains("causal"));
+    TokenLinesView lines(&selection);
+    lines.setSnapshot(run);
+    int later = 0;
+    for (const TokenLine& line : lines.controller()->lines()) later += line.key > line.query ? 1 : 0;
+    QCOMPARE(later, 10);   // the 10 (query, later key) pairs of 5 tokens
+    // The causal twin keeps zeros above the diagonal (the hand trace's 0.3 there is not shown).
+    matrix.setSnapshot(test::hand::handSnapshot());
+    selection.setCurrent({1, 0});
+    QCOMPARE(matrix.controller()->weight(0, 3), 0.0);
+    QVERIFY(matrix.controller()->toolTip(0, 3).contains("causal"));
+}
+
+QTEST_MAIN(TestViewsGrid)
+#include "test_views_grid.moc"

@@ -1,0 +1,204 @@
+#include "views/attention/head_grid_controller.h"
+
+#include "views/attention/head_overview_model.h"
+#include "views/attention/view_support.h"
+
+#include <QFontMetrics>
+#include <QPainter>
+
+#include <algorithm>
+#include <cmath>
+
+namespace headlight {
+namespace {
+
+// Viridis, as the attention matrix draws weights.
+QRgb viridis(double t) {
+    static const QColor stops[] = {{68, 1, 84},    {72, 40, 120},  {62, 74, 137},  {49, 104, 142}, {38, 130, 142},
+                                   {31, 158, 137}, {53, 183, 121}, {110, 206, 88}, {253, 231, 37}};
+    t = std::clamp(t, 0.0, 1.0) * 8.0;
+    const int i = std::min(7, static_cast<int>(t));
+    const double f = t - i;
+    const QColor& a = stops[i];
+    const QColor& b = stops[i + 1];
+    return qRgb(static_cast<int>(a.red() + f * (b.red() - a.red())), static_cast<int>(a.green() + f * (b.green() - a.green())),
+                static_cast<int>(a.blue() + f * (b.blue() - a.blue())));
+}
+
+// One head's [T,T] block as an n x n picture: row r is query row (r+1)*T/n - 1 (the block's last query, the
+// one that sees the most keys), column c the largest weight over keys of block c, so thin diagonals and
+// single-token stripes stay visible however long the text.
+QImage thumbnailOf(const float* a, int T) {
+    const int n = std::min(T, HeadGridController::kMaxThumb);
+    std::vector<float> cells(static_cast<size_t>(n) * n, 0.0f);
+    float largest = 0;
+    for (int r = 0; r < n; ++r) {
+        const int i = static_cast<int>((static_cast<int64_t>(r) + 1) * T / n) - 1;
+        const float* row = a + static_cast<int64_t>(i) * T;
+        for (int c = 0; c < n; ++c) {
+            const int from = static_cast<int>(static_cast<int64_t>(c) * T / n);
+            const int to = std::max(from + 1, static_cast<int>((static_cast<int64_t>(c) + 1) * T / n));
+            float m = 0;
+            for (int j = from; j < to; ++j) m = std::max(m, row[j]);
+            cells[static_cast<size_t>(r) * n + c] = m;
+            largest = std::max(largest, m);
+        }
+    }
+    QImage image(n, n, QImage::Format_RGB32);
+    const float scale = largest > 0 ? 1.0f / largest : 0.0f;
+    for (int r = 0; r < n; ++r) {
+        auto* line = reinterpret_cast<QRgb*>(image.scanLine(r));
+        for (int c = 0; c < n; ++c) line[c] = viridis(cells[static_cast<size_t>(r) * n + c] * scale);
+    }
+    return image;
+}
+
+} // namespace
+
+QColor HeadGridController::frameColor(double v, double low, double high) {
+    if (!std::isfinite(v)) return QColor(150, 150, 150);
+    const double t = high > low ? std::clamp((v - low) / (high - low), 0.0, 1.0) : 0.5;
+    // From a light sand to a dark red-orange: apart from viridis' blues and greens inside the thumbnails.
+    const QColor a(253, 224, 160), b(179, 40, 0);
+    return QColor(static_cast<int>(a.red() + t * (b.red() - a.red())), static_cast<int>(a.green() + t * (b.green() - a.green())),
+                  static_cast<int>(a.blue() + t * (b.blue() - a.blue())));
+}
+
+void HeadGridController::setRun(const RunSnapshot& run) {
+    if (run.trace == trace_ && run.model == model_) return;
+    trace_ = run.trace;
+    model_ = run.model;
+    layers_ = run.layers();
+    heads_ = run.heads();
+    thumbs_.assign(static_cast<size_t>(layers_) * heads_, QImage());
+    const int T = run.tokens();
+    for (int l = 0; l < layers_; ++l)
+        for (int h = 0; h < heads_; ++h)
+            if (const float* a = headAttention(*run.trace, HeadRef{l, h}, T))
+                thumbs_[static_cast<size_t>(l) * heads_ + h] = thumbnailOf(a, T);
+}
+
+const QImage& HeadGridController::thumbnail(int layer, int head) const {
+    static const QImage none;
+    if (layer < 0 || head < 0 || layer >= layers_ || head >= heads_) return none;
+    return thumbs_[static_cast<size_t>(layer) * heads_ + head];
+}
+
+QSize HeadGridController::minimumSize(const QFont& font) const {
+    const QFontMetrics fm(font);
+    const int labelW = fm.horizontalAdvance(QStringLiteral("L00")) + 6;
+    const int labelH = fm.height() + 2;
+    return {labelW + heads_ * (kMinCell + 1) + 4, labelH + layers_ * (kMinCell + 1) + 2 * fm.height() + 8};
+}
+
+void HeadGridController::layout(QSize size, const QFont& font) {
+    size_ = size;
+    const QFontMetrics fm(font);
+    labelWidth_ = fm.horizontalAdvance(QStringLiteral("L%1").arg(std::max(0, layers_ - 1))) + 6;
+    labelHeight_ = fm.height() + 2;
+    legendHeight_ = metric_ ? 2 * fm.height() + 6 : 0;
+    if (layers_ <= 0 || heads_ <= 0) {
+        cell_ = 0;
+        return;
+    }
+    const int width = size.width() - labelWidth_ - 4;
+    const int height = size.height() - labelHeight_ - legendHeight_ - 4;
+    const int pitch = std::max(kMinCell + 1, std::min(width / heads_, height / layers_));
+    gap_ = pitch >= 24 ? 3 : pitch >= 12 ? 2 : 1;
+    cell_ = pitch - gap_;
+    // Centred horizontally, top-aligned.
+    const int used = heads_ * pitch;
+    origin_ = QPoint(labelWidth_ + std::max(0, (width - used) / 2), labelHeight_ + 2);
+    // Labels every head when they fit the pitch, else every 2nd, 5th, 10th...
+    auto stepFor = [pitch](int textSize) {
+        for (int s : {1, 2, 5, 10, 20, 50})
+            if (s * pitch >= textSize + 2) return s;
+        return 100;
+    };
+    columnStep_ = stepFor(fm.horizontalAdvance(QStringLiteral("H%1").arg(std::max(0, heads_ - 1))));
+    rowStep_ = stepFor(fm.height());
+}
+
+QRect HeadGridController::cellRect(HeadRef head) const {
+    const int pitch = cell_ + gap_;
+    return {origin_.x() + head.head * pitch, origin_.y() + head.layer * pitch, cell_, cell_};
+}
+
+std::optional<HeadRef> HeadGridController::headAt(QPoint pixel) const {
+    const int pitch = cell_ + gap_;
+    if (cell_ <= 0 || pixel.x() < origin_.x() || pixel.y() < origin_.y()) return std::nullopt;
+    const int h = (pixel.x() - origin_.x()) / pitch, l = (pixel.y() - origin_.y()) / pitch;
+    if (l >= layers_ || h >= heads_) return std::nullopt;
+    return HeadRef{l, h};
+}
+
+QString HeadGridController::toolTip(HeadRef head) const {
+    if (head.layer < 0 || head.head < 0 || head.layer >= layers_ || head.head >= heads_ || !model_) return {};
+    QString tip = headTitle(model_->config, head);
+    if (metric_) {
+        const QString unit = metric_->metricUnit();
+        const double v = metric_->value(head.layer, head.head);
+        tip += QStringLiteral("\n%1: %2%3").arg(metric_->metricName(), HeadOverviewModel::format(v),
+                                                 unit.isEmpty() || !std::isfinite(v) ? QString() : QLatin1Char(' ') + unit);
+        if (metric_->isClosed(head.layer, head.head)) tip += QObject::tr("\nGate closed (g = 0)");
+        if (metric_->isPruned(head.layer, head.head)) tip += QObject::tr("\nPruned in this run");
+    }
+    if (thumbnail(head.layer, head.head).isNull()) tip += QObject::tr("\nNot captured in this run");
+    return tip + QObject::tr("\nClick: select  |  Shift+click: prune or restore");
+}
+
+void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<HeadRef>& selected) const {
+    p.fillRect(QRect(QPoint(0, 0), size_), style.background);
+    if (cell_ <= 0) return;
+    p.setFont(style.font);
+    p.setPen(style.foreground);
+    const QFontMetrics fm(style.font);
+    const int pitch = cell_ + gap_;
+    for (int h = 0; h < heads_; h += columnStep_)
+        p.drawText(QRect(origin_.x() + h * pitch - pitch, 0, 3 * pitch, labelHeight_), Qt::AlignHCenter | Qt::AlignBottom,
+                   QStringLiteral("H%1").arg(h));
+    for (int l = 0; l < layers_; l += rowStep_)
+        p.drawText(QRect(0, origin_.y() + l * pitch, labelWidth_ - 4, cell_), Qt::AlignRight | Qt::AlignVCenter,
+                   QStringLiteral("L%1").arg(l));
+    const double low = metric_ ? metric_->minimum() : 0, high = metric_ ? metric_->maximum() : 1;
+    const int frame = cell_ >= 24 ? 3 : cell_ >= 12 ? 2 : 1;
+    for (int l = 0; l < layers_; ++l)
+        for (int h = 0; h < heads_; ++h) {
+            const QRect r = cellRect(HeadRef{l, h});
+            if (metric_) p.fillRect(r, frameColor(metric_->value(l, h), low, high));
+            const QImage& thumb = thumbnail(l, h);
+            const QRect inner = metric_ ? r.adjusted(frame, frame, -frame, -frame) : r;
+            if (thumb.isNull()) p.fillRect(inner, style.grid);
+            else p.drawImage(inner, thumb);
+            const bool pruned = metric_ && metric_->isPruned(l, h), closed = metric_ && metric_->isClosed(l, h);
+            if (pruned || closed) {
+                p.fillRect(inner, QColor(128, 128, 128, 170));
+                p.setPen(QPen(style.masked, 1));
+                p.drawLine(inner.bottomLeft(), inner.topRight());
+            }
+        }
+    for (int k = 0; k < selected.size(); ++k) {
+        const HeadRef s = selected[k];
+        if (s.layer < 0 || s.head < 0 || s.layer >= layers_ || s.head >= heads_) continue;
+        p.setPen(QPen(style.accent, k == 0 ? 2 : 1));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(cellRect(s).adjusted(-1, -1, 0, 0));
+    }
+    if (!metric_) return;
+    // The frame legend: "frame: <metric>", a strip from the lowest to the highest value.
+    const int y = origin_.y() + layers_ * pitch + 4;
+    p.setPen(style.foreground);
+    const QString lowText = HeadOverviewModel::format(low), highText = HeadOverviewModel::format(high);
+    const QString name = QObject::tr("Frame: %1").arg(metric_->metricName());
+    p.drawText(QRect(origin_.x(), y, size_.width() - origin_.x(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter, name);
+    const int y2 = y + fm.height() + 2;
+    const int lowW = fm.horizontalAdvance(lowText) + 4;
+    const int stripW = std::max(20, std::min(160, size_.width() - origin_.x() - lowW - fm.horizontalAdvance(highText) - 8));
+    p.drawText(QRect(origin_.x(), y2, lowW, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, lowText);
+    for (int x = 0; x < stripW; ++x)
+        p.fillRect(QRect(origin_.x() + lowW + x, y2 + 2, 1, fm.height() - 4), frameColor(x, 0, stripW - 1));
+    p.drawText(QRect(origin_.x() + lowW + stripW + 4, y2, fm.horizontalAdvance(highText) + 4, fm.height()),
+               Qt::AlignLeft | Qt::AlignVCenter, highText);
+}
+
+} // namespace headlight

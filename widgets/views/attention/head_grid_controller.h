@@ -1,0 +1,78 @@
+#pragma once
+// The head grid (BertViz' model view, CircuitsVis' attention patterns): a layers x heads grid of thumbnails
+// of every head's attention pattern, each framed in the colour of the overview's metric. This class holds the
+// thumbnails, lays the grid out for a size and paints it; the view's canvas only forwards events.
+#include "head_selection.h"
+#include "plot_style.h"
+#include "run_snapshot.h"
+
+#include <QImage>
+#include <QList>
+#include <QRect>
+#include <QSize>
+#include <optional>
+#include <vector>
+
+class QPainter;
+
+namespace headlight {
+
+class HeadOverviewModel;
+
+class HeadGridController {
+public:
+    // Smallest thumbnail side in pixels: a 48 x 32 grid still fits a dock (the canvas scrolls below it).
+    static constexpr int kMinCell = 7;
+    // Most thumbnail pixels per side: longer texts are sampled (query rows) and max-pooled (keys).
+    static constexpr int kMaxThumb = 48;
+
+    // Makes the thumbnails for `run` (only when the run changes; a new selection keeps them).
+    void setRun(const RunSnapshot& run);
+    int layers() const { return layers_; }
+    int heads() const { return heads_; }
+    // Head (layer, head)'s thumbnail: side min(T, kMaxThumb), weights scaled to the head's largest; null when
+    // the head was not captured.
+    const QImage& thumbnail(int layer, int head) const;
+
+    // The frame colours come from `metric` (the overview's table); null: no frames, no pruned/closed marks.
+    void setMetric(const HeadOverviewModel* metric) { metric_ = metric; }
+    const HeadOverviewModel* metric() const { return metric_; }
+
+    // Lays the grid out in a widget of `size` with `font`'s labels (row "L0", column "H0").
+    void layout(QSize size, const QFont& font);
+    // The smallest widget that shows every cell at kMinCell pixels with its labels.
+    QSize minimumSize(const QFont& font) const;
+    int cellSize() const { return cell_; }
+    QRect cellRect(HeadRef head) const;
+    std::optional<HeadRef> headAt(QPoint pixel) const;
+    // Which column labels are drawn (every head when they fit, else every 2nd, 5th, ...).
+    int columnLabelStep() const { return columnStep_; }
+    int rowLabelStep() const { return rowStep_; }
+    // Hover text: "L3 H5 (KV head 1 of 2)", the metric's value, gate and pruning.
+    QString toolTip(HeadRef head) const;
+
+    void paint(QPainter& painter, const PlotStyle& style, const QList<HeadRef>& selected) const;
+
+    // The frame colour of a metric value v in [low, high] (light to dark orange).
+    static QColor frameColor(double v, double low, double high);
+
+private:
+    std::shared_ptr<const Trace> trace_;
+    std::shared_ptr<const ModelInfo> model_;
+    int layers_ = 0;
+    int heads_ = 0;
+    std::vector<QImage> thumbs_;   // [L*H]
+    const HeadOverviewModel* metric_ = nullptr;
+    // Layout.
+    int cell_ = 0;
+    int gap_ = 2;
+    QPoint origin_;          // top-left of cell (0, 0)
+    int labelWidth_ = 0;     // row labels
+    int labelHeight_ = 0;    // column labels
+    int legendHeight_ = 0;   // the frame colour legend under the grid
+    int columnStep_ = 1;
+    int rowStep_ = 1;
+    QSize size_;
+};
+
+} // namespace headlight
