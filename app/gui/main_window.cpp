@@ -293,6 +293,9 @@ QString MainWindow::scoredLossText(const RunSnapshot& snapshot) {
     // The loss the model card reports: over the predictions its task scores (view.json), not over every
     // position of the text (an assignment task scores only the answer).
     const FloatArray& loss = snapshot.trace->loss;
+    // A masked-token model (BERT) has no loss on a plain text: it predicts its [MASK] positions.
+    if (snapshot.trace->objective != "next token")
+        return tr("no loss: a %1 model (predictions at [MASK] positions)").arg(QString::fromStdString(snapshot.trace->objective));
     const ViewPreset& preset = snapshot.model->preset;
     const std::vector<int> scored = scoredPredictions(preset.scored, static_cast<int>(loss.size()));
     if (scored.empty()) return tr("no loss (a single token)");

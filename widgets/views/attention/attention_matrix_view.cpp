@@ -58,11 +58,15 @@ AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* pare
 AttentionMatrixView::~AttentionMatrixView() = default;
 
 QString AttentionMatrixView::explanation() const {
-    return tr("<p>Row i shows how token i (the query) spreads its attention over the tokens before it (the keys): "
+    const bool causal = !snapshot().valid() || snapshot().causal();
+    const QString visibility = causal
+        ? tr("Cells right of the diagonal are always 0: a token never sees later tokens.")
+        : tr("This model is bidirectional (BERT): every token sees the whole text, before and after it.");
+    return tr("<p>Row i shows how token i (the query) spreads its attention over the tokens it sees (the keys): "
               "each row adds up to 1 (less when the model also attends to memory slots). Bright cells are the "
-              "tokens this head copies information from. Cells right of the diagonal are always 0: a token never "
-              "sees later tokens.</p>"
-              "<p><i>p<sub>ij</sub> = softmax<sub>j&le;i</sub>(q<sub>i</sub>&middot;k<sub>j</sub> / &radic;d)</i>. "
+              "tokens this head copies information from. %1</p>"
+              "<p><i>p<sub>ij</sub> = softmax<sub>j</sub>(q<sub>i</sub>&middot;k<sub>j</sub> / &radic;d)</i>. ").arg(visibility) +
+           tr(
               "The mean modes average p<sub>ij</sub> over heads. The log scale shows small weights "
               "(below 10<sup>&minus;4</sup> drawn as 10<sup>&minus;4</sup>). Scroll to zoom, drag to pan, click a "
               "row to select that token.</p>");
