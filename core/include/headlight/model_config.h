@@ -87,7 +87,6 @@ struct ModelConfig {
     bool hasMlp() const { return !(persistentMemory && persistentMemory->replaceMlp); }
     // Our own GPT-2-layout format ("gpt2" or "headlight"), as opposed to a Hugging Face family.
     bool isNative() const { return modelType == "gpt2" || modelType == "headlight"; }
-    bool hasMechanisms() const { return headGates || adaptiveSpan || selectiveAttention || persistentMemory; }
 
     // Parse and validate; `source` names the file in error messages. Throws headlight::Error.
     static ModelConfig fromJson(const std::string& jsonText, const std::string& source);

@@ -108,19 +108,9 @@ private:
 
 void readBert(ConfigReader& r, ModelConfig& c) {
     c.causal = false;
-    c.vocabSize = r.positiveInt("vocab_size");
-    c.nEmbd = r.positiveInt("hidden_size");
-    c.nLayer = r.positiveInt("num_hidden_layers");
-    c.nHead = r.positiveInt("num_attention_heads");
-    if (c.nEmbd % c.nHead != 0)
-        r.fail("hidden_size (" + std::to_string(c.nEmbd) + ") is not divisible by num_attention_heads (" + std::to_string(c.nHead) + ")");
-    c.intermediateSize = r.positiveInt("intermediate_size");
-    c.nPositions = r.positiveInt("max_position_embeddings");
+    readSizes(r, c, "layer_norm_eps", 1e-12, {"hidden_act"}, "gelu");
+    requireHeadsDivideHidden(r, c);
     c.typeVocabSize = r.positiveInt("type_vocab_size", 2);
-    c.layerNormEpsilon = r.positiveNumber("layer_norm_eps", 1e-12);
-    c.activationFunction = r.string("hidden_act", "gelu");
-    if (!isSupportedActivation(c.activationFunction))
-        r.fail("\"hidden_act\" = \"" + c.activationFunction + "\" is not supported (gelu, gelu_new, relu, silu)");
     c.tieWordEmbeddings = r.flag("tie_word_embeddings", true);
     if (!c.tieWordEmbeddings) r.fail("\"tie_word_embeddings\" = false is not supported for BERT (the decoder is the word embeddings)");
     r.pinned("position_embedding_type", "absolute", "absolute positions only");

@@ -119,28 +119,38 @@ void readLayerTypes(ConfigReader& r, ModelConfig& c, int window, const std::func
 
 namespace headlight {
 
-void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey) {
+void readSizes(ConfigReader& r, ModelConfig& c, const char* epsKey, double epsDefault,
+               std::initializer_list<const char*> activationKeys, const char* defaultActivation) {
     c.vocabSize = r.positiveInt("vocab_size");
     c.nEmbd = r.positiveInt("hidden_size");
     c.intermediateSize = r.positiveInt("intermediate_size");
     c.nLayer = r.positiveInt("num_hidden_layers");
     c.nHead = r.positiveInt("num_attention_heads");
+    c.nPositions = r.positiveInt("max_position_embeddings");
+    c.layerNormEpsilon = r.positiveNumber(epsKey, epsDefault);
+    const char* act = r.firstOf(activationKeys);
+    c.activationFunction = act ? r.string(act, "") : defaultActivation;
+    if (!isSupportedActivation(c.activationFunction))
+        r.fail("\"" + std::string(act ? act : *activationKeys.begin()) + "\" = \"" + c.activationFunction +
+               "\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, silu, relu)");
+}
+
+void requireHeadsDivideHidden(ConfigReader& r, const ModelConfig& c) {
+    if (c.nEmbd % c.nHead != 0)
+        r.fail("hidden_size (" + std::to_string(c.nEmbd) + ") is not divisible by num_attention_heads (" + std::to_string(c.nHead) + ")");
+}
+
+void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey) {
+    readSizes(r, c, epsKey, 1e-6, {"hidden_activation", "hidden_act"}, "silu");
     c.nKvHead = r.positiveInt("num_key_value_heads", c.nHead);
     if (c.nHead % c.nKvHead != 0)
         r.fail("num_attention_heads (" + std::to_string(c.nHead) + ") is not divisible by num_key_value_heads (" +
                std::to_string(c.nKvHead) + ")");
     c.headDimension = r.positiveInt("head_dim", 0);
     if (c.headDimension == 0) {
-        if (c.nEmbd % c.nHead != 0)
-            r.fail("hidden_size (" + std::to_string(c.nEmbd) + ") is not divisible by num_attention_heads (" + std::to_string(c.nHead) + ")");
+        requireHeadsDivideHidden(r, c);
         c.headDimension = c.nEmbd / c.nHead;
     }
-    c.nPositions = r.positiveInt("max_position_embeddings");
-    c.layerNormEpsilon = r.positiveNumber(epsKey, 1e-6);
-    const char* act = r.firstOf({"hidden_activation", "hidden_act"});
-    c.activationFunction = act ? r.string(act, "") : "silu";
-    if (!isSupportedActivation(c.activationFunction))
-        r.fail("\"" + std::string(act ? act : "hidden_act") + "\" = \"" + c.activationFunction + "\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, silu, relu)");
 }
 
 } // namespace headlight

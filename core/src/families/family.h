@@ -9,6 +9,7 @@
 #include "nn/layers.h"
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <torch/torch.h>
@@ -72,8 +73,13 @@ const Family* findFamily(const std::string& modelType);
 
 // Shared config readers for families that spell keys the Llama way.
 void readRotary(ConfigReader& r, ModelConfig& c, int headDim, double partialFactor);
-// vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads,
-// head_dim, max_position_embeddings, the norm epsilon under `epsKey`, hidden_act / hidden_activation.
+// vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, max_position_embeddings,
+// the norm epsilon under `epsKey`, and the activation under the first of `activationKeys` present.
+void readSizes(ConfigReader& r, ModelConfig& c, const char* epsKey, double epsDefault,
+               std::initializer_list<const char*> activationKeys, const char* defaultActivation);
+void requireHeadsDivideHidden(ConfigReader& r, const ModelConfig& c);
+// readSizes the Llama way (rms_norm_eps-style key, hidden_act / hidden_activation, silu), plus
+// num_key_value_heads and head_dim.
 void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey);
 void readLayerTypes(ConfigReader& r, ModelConfig& c, int window, const std::function<bool(int)>& slidingByDefault);
 

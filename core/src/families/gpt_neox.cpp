@@ -81,18 +81,8 @@ private:
 };
 
 void readGptNeox(ConfigReader& r, ModelConfig& c) {
-    c.vocabSize = r.positiveInt("vocab_size");
-    c.nEmbd = r.positiveInt("hidden_size");
-    c.nLayer = r.positiveInt("num_hidden_layers");
-    c.nHead = r.positiveInt("num_attention_heads");
-    if (c.nEmbd % c.nHead != 0)
-        r.fail("hidden_size (" + std::to_string(c.nEmbd) + ") is not divisible by num_attention_heads (" + std::to_string(c.nHead) + ")");
-    c.intermediateSize = r.positiveInt("intermediate_size");
-    c.nPositions = r.positiveInt("max_position_embeddings");
-    c.layerNormEpsilon = r.positiveNumber("layer_norm_eps", 1e-5);
-    c.activationFunction = r.string("hidden_act", "gelu");
-    if (!isSupportedActivation(c.activationFunction))
-        r.fail("\"hidden_act\" = \"" + c.activationFunction + "\" is not supported (gelu, gelu_new, relu, silu)");
+    readSizes(r, c, "layer_norm_eps", 1e-5, {"hidden_act"}, "gelu");
+    requireHeadsDivideHidden(r, c);
     readRotary(r, c, c.headDim(), r.positiveNumber("rotary_pct", 0.25));
     c.parallelResidual = r.flag("use_parallel_residual", true);
     c.tieWordEmbeddings = r.flag("tie_word_embeddings", false);
