@@ -2,6 +2,9 @@
 // guarantees (loss goes down, same seed same weights, resume equals uninterrupted). This suite reaches into
 // core/src for the loss functions, so it is the one test that includes LibTorch.
 #include "attention/attention.h"
+#include "mechanisms/adaptive_span.h"
+#include "mechanisms/head_gates.h"
+#include "mechanisms/selective_attention.h"
 #include "model/transformer.h"
 #include "headlight/safetensors.h"
 #include "headlight/error.h"

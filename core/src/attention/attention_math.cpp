@@ -2,6 +2,7 @@
 
 #include "attention/attention.h"
 #include "headlight/error.h"
+#include "mechanisms/head_gates.h"
 #include "nn/torch_bridge.h"
 
 namespace headlight {
@@ -20,7 +21,7 @@ AttentionResult computeAttention(const ModelConfig& config, const AttentionInput
     const int64_t H = in.q.dim(0), T = in.q.dim(1), d = in.q.dim(2);
     expectShape(in.k, {H, T, d}, "k");
     expectShape(in.v, {H, T, d}, "v");
-    AttentionParams params;
+    MechanismTensors params;
     if (config.headGates) { expectShape(in.gateLogAlpha, {H}, "gateLogAlpha"); params.gateLogAlpha = toTensor(in.gateLogAlpha); }
     if (config.adaptiveSpan) { expectShape(in.spanFraction, {H}, "spanFraction"); params.spanFraction = toTensor(in.spanFraction); }
     if (config.persistentMemory) {

@@ -225,6 +225,7 @@ Trace Engine::run(const RunRequest& req) const {
     auto pickHeads = [&](const torch::Tensor& t) {                               // [1,H,T,*] -> [h,T,*]
         return allHeads ? t.select(0, 0) : t.select(0, 0).index_select(0, headIndex);
     };
+    const auto mechanisms = mechanismsOf(c);
     for (int l = 0; l < c.nLayer; ++l) {
         if (!req.capture.wantsLayer(l)) continue;
         if (l < first) {   // same capture spec: the kept arrays are exactly what this run would export
@@ -236,17 +237,7 @@ Trace Engine::run(const RunRequest& req) const {
         lt.layer = l;
         lt.heads = heads;
         lt.attention = toArray(pickHeads(cap.attention));
-        if (cap.memoryAttention.defined()) lt.memoryAttention = toArray(pickHeads(cap.memoryAttention));
-        if (cap.selection.defined()) {
-            lt.selection = toArray(cap.selection.select(0, 0));
-            lt.selectionCumulative = toArray(cap.selectionCumulative.select(0, 0));
-        }
-        if (cap.evictedAt.defined()) lt.evictedAt = toArray(cap.evictedAt.select(0, 0).to(torch::kFloat));
-        if (c.headGates) {
-            lt.gate = toArray(impl_->model->gates(l));
-            lt.gateOpenProbability = toArray(impl_->model->gateOpenProbability(l));
-        }
-        if (c.adaptiveSpan) lt.span = toArray(impl_->model->spans(l));
+        for (const Mechanism* m : mechanisms) m->exportLayer(*impl_->model, l, cap, lt);
         trace.layers.push_back(std::move(lt));
     }
     trace.timings.exportMs = msSince(t0);
@@ -300,28 +291,7 @@ std::string Engine::describeJson() const {
     j["tokenizer"] = impl_->tokenizer ? impl_->tokenizer->kind() : "none (token ids only)";
     j["device"] = impl_->deviceName;
     nlohmann::json mech = nlohmann::json::object();
-    auto perLayer = [&](auto readout) {
-        nlohmann::json rows = nlohmann::json::array();
-        for (int l = 0; l < c.nLayer; ++l) {
-            auto t = readout(l).to(torch::kCPU).contiguous();
-            rows.push_back(std::vector<float>(t.template data_ptr<float>(), t.template data_ptr<float>() + t.numel()));
-        }
-        return rows;
-    };
-    if (c.headGates) {
-        auto gates = perLayer([&](int l) { return impl_->model->gates(l); });
-        int closed = 0;
-        for (const auto& row : gates) for (float g : row) closed += g == 0.0f;
-        mech["head_gates"] = {{"temperature", c.headGates->temperature}, {"gamma", c.headGates->gamma},
-                              {"zeta", c.headGates->zeta}, {"gate", gates}, {"closed_heads", closed},
-                              {"gate_open_probability", perLayer([&](int l) { return impl_->model->gateOpenProbability(l); })}};
-    }
-    if (c.adaptiveSpan)
-        mech["adaptive_span"] = {{"max_span", c.adaptiveSpan->maxSpan}, {"ramp", c.adaptiveSpan->ramp},
-                                 {"span", perLayer([&](int l) { return impl_->model->spans(l); })}};
-    if (c.selectiveAttention) mech["selective_attention"] = {{"selector_head", c.selectiveAttention->selectorHead}};
-    if (c.persistentMemory)
-        mech["persistent_memory"] = {{"slots", c.persistentMemory->slotCount}, {"replace_mlp", c.persistentMemory->replaceMlp}};
+    for (const Mechanism* m : mechanismsOf(c)) mech[m->key()] = m->describe(*impl_->model);
     j["mechanisms"] = mech;
     return j.dump(2);
 }

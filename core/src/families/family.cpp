@@ -7,19 +7,7 @@ namespace headlight {
 Architecture::Architecture(ModelConfig config) : c_(std::move(config)), mech_(static_cast<size_t>(c_.nLayer)) {}
 
 void Architecture::visitMechanisms(int l, const std::string& prefix, const TensorVisitor& v) {
-    const int64_t H = c_.nHead, N = c_.memorySlots(), d = c_.headDim();
-    auto& m = mech_[static_cast<size_t>(l)];
-    auto slot = [&](torch::Tensor* t, const char* name, std::vector<int64_t> shape, Init init) {
-        TensorSlot s{t, prefix + name, std::move(shape), init};
-        s.mechanism = true;
-        v(s);
-    };
-    if (c_.headGates) slot(&m.gateLogAlpha, "gate_log_alpha", {H}, Init::fill(3.0));   // gates open: clamp(..) = 1
-    if (c_.adaptiveSpan) slot(&m.spanFraction, "span_fraction", {H}, Init::ones());   // full span
-    if (c_.persistentMemory) {
-        slot(&m.memoryKey, "memory_key", {H, N, d}, Init::normal());
-        slot(&m.memoryValue, "memory_value", {H, N, d}, Init::normal());
-    }
+    for (const Mechanism* m : mechanismsOf(c_)) m->declareTensors(c_, mech_.at(static_cast<size_t>(l)), prefix, v);
 }
 
 torch::Tensor Architecture::splitHeads(const torch::Tensor& x, int64_t heads) const {

@@ -44,16 +44,16 @@ public:
     // Which tensor produces the logits ("lm_head.weight", "tied to model.embed_tokens.weight", ...).
     virtual std::string outputLayer() const = 0;
 
-    AttentionParams& mechanisms(int l) { return mech_.at(static_cast<size_t>(l)); }
-    const AttentionParams& mechanisms(int l) const { return mech_.at(static_cast<size_t>(l)); }
+    MechanismTensors& mechanisms(int l) { return mech_.at(static_cast<size_t>(l)); }
+    const MechanismTensors& mechanisms(int l) const { return mech_.at(static_cast<size_t>(l)); }
 
 protected:
-    // The mechanism tensors of layer l, named `prefix` + gate_log_alpha / span_fraction / memory_key / ...
+    // The tensors the model's mechanisms add to layer l, named `prefix` + gate_log_alpha / span_fraction / ...
     void visitMechanisms(int l, const std::string& prefix, const TensorVisitor& v);
     // [B,T,H*d] -> [B,H,T,d] and back.
     torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads) const;
     ModelConfig c_;
-    std::vector<AttentionParams> mech_;
+    std::vector<MechanismTensors> mech_;
 };
 
 struct Family {

@@ -41,8 +41,5 @@ private:
     std::set<std::string> read_;
 };
 
-// The "headlight" object (attention mechanisms), for any family.
-struct ModelConfig;
-void readMechanisms(ConfigReader& r, ModelConfig& c);
 
 } // namespace headlight

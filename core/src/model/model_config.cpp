@@ -4,6 +4,7 @@
 #include "headlight/error.h"
 #include "families/family.h"
 #include "io/json_util.h"
+#include "mechanisms/mechanism.h"
 #include "model/config_reader.h"
 
 #include <cmath>
@@ -67,11 +68,7 @@ std::string ModelConfig::toJson() const {
     } else {
         j = json::parse(familyJson);
     }
-    json h = json::object();
-    if (headGates) h["head_gates"] = {{"temperature", headGates->temperature}, {"gamma", headGates->gamma}, {"zeta", headGates->zeta}};
-    if (adaptiveSpan) h["adaptive_span"] = {{"max_span", adaptiveSpan->maxSpan}, {"ramp", adaptiveSpan->ramp}};
-    if (selectiveAttention) h["selective_attention"] = {{"selector_head", selectiveAttention->selectorHead}};
-    if (persistentMemory) h["persistent_memory"] = {{"slots", persistentMemory->slotCount}, {"replace_mlp", persistentMemory->replaceMlp}};
+    const json h = mechanismsJson(*this);
     if (modelType == "headlight" || !h.empty()) j["headlight"] = h;
     return j.dump(2);
 }

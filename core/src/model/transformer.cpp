@@ -1,6 +1,8 @@
 #include "model/transformer.h"
 
 #include "headlight/error.h"
+#include "mechanisms/adaptive_span.h"
+#include "mechanisms/head_gates.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -45,7 +47,7 @@ Transformer::~Transformer() = default;
 
 const ModelConfig& Transformer::config() const { return arch_->config(); }
 std::string Transformer::outputLayer() const { return arch_->outputLayer(); }
-const AttentionParams& Transformer::mechanisms(int layer) const { return arch_->mechanisms(layer); }
+const MechanismTensors& Transformer::mechanisms(int layer) const { return arch_->mechanisms(layer); }
 
 std::vector<std::pair<std::string, torch::Tensor>> Transformer::named() const {
     std::vector<std::pair<std::string, torch::Tensor>> out;
@@ -97,8 +99,7 @@ ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const Fo
         LayerContext ctx;
         ctx.rotary = c.rotary ? &rotary : nullptr;
         ctx.attend = [&, l, capture](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-            const auto g = options.gateNoise && c.headGates ? sampleHardConcrete(*c.headGates, mech.gateLogAlpha, *options.gateNoise)
-                                                            : gates(l);
+            const auto g = layerGates(c, mech, options.gateNoise);
             const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
             torch::Tensor layerMask;                                               // [H] or [B,H]
             if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, l);

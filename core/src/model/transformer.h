@@ -67,7 +67,7 @@ public:
     torch::Tensor gates(int layer) const;
     torch::Tensor gateOpenProbability(int layer) const;
     torch::Tensor spans(int layer) const;   // z = span_fraction * max_span, in tokens
-    const AttentionParams& mechanisms(int layer) const;
+    const MechanismTensors& mechanisms(int layer) const;
 
 private:
     std::unique_ptr<Architecture> arch_;

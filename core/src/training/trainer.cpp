@@ -244,24 +244,20 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     const auto start = Clock::now();
     int64_t tokens = 0;
     const int firstStep = step;
+    const auto mechanisms = mechanismsOf(config);
     for (; step < tc.steps; ++step) {
         const double lr = learningRate(tc, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
         const Batch batch = makeBatch(*task, dataRng, tc.batchSize, vocab, vocabPath);
         ForwardOptions options;
-        options.capture.enabled = config.selectiveAttention.has_value();   // F of every layer feeds the memory loss
+        for (const Mechanism* m : mechanisms) options.capture.enabled = options.capture.enabled || m->regulariserNeedsCapture(tc);
         options.gateNoise = config.headGates ? &gateNoise : nullptr;
         auto out = model.forward(batch.ids, options);
         auto taskLoss = scoredCrossEntropy(out.logits, batch.ids, batch.scored);
         auto loss = taskLoss;
-        if (config.headGates && tc.l0Lambda > 0) loss = loss + tc.l0Lambda * l0Penalty(model);
-        if (config.adaptiveSpan && tc.spanLambda > 0) loss = loss + tc.spanLambda * spanPenalty(model);
-        if (config.selectiveAttention && tc.selectiveEpsilon > 0) {
-            std::vector<torch::Tensor> masks;
-            for (const auto& layer : out.layers) masks.push_back(layer.selectionCumulative);
-            loss = loss + tc.selectiveEpsilon * selectiveMemoryLoss(masks, config.nLayer);
-        }
+        for (const Mechanism* m : mechanisms)
+            if (auto penalty = m->regulariser(model, out, tc); penalty.defined()) loss = loss + penalty;
         optimizer.zero_grad();
         loss.backward();
         if (tc.gradClip > 0) {
@@ -270,10 +266,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             torch::nn::utils::clip_grad_norm_(all, tc.gradClip);
         }
         optimizer.step();
-        if (config.adaptiveSpan) {
-            torch::NoGradGuard noGrad;
-            for (int l = 0; l < config.nLayer; ++l) model.mechanisms(l).spanFraction.clamp_(0.0, 1.0);
-        }
+        for (const Mechanism* m : mechanisms) m->projectParameters(model);
         tokens += batch.tokens;
 
         const bool last = step + 1 == tc.steps;

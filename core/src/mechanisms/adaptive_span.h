@@ -1,0 +1,15 @@
+#pragma once
+// Internal: adaptive attention span (Sukhbaatar et al. 2019). Each head learns how far back it looks: its
+// probabilities are multiplied by a soft distance mask and renormalised; training penalises long spans.
+#include "mechanisms/mechanism.h"
+
+namespace headlight {
+
+const Mechanism& adaptiveSpan();
+
+// Soft span mask m(x) = clamp((R + z - x) / R, 0, 1), x = i - j: [H,T,T] for spans z [H].
+torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t T);
+// The regulariser: max_span * sum over layers of the mean over heads of span_fraction.
+torch::Tensor spanPenalty(const Transformer& model);
+
+} // namespace headlight
