@@ -107,8 +107,7 @@ nlohmann::json whatIf(Engine& engine, const RunRequest& full, int repeat) {
     // Single-head ablation on this text: batched (heads on the batch axis, each layer's heads run from that
     // layer's recorded input) against one full forward per mask.
     ExampleSet data;
-    data.ids = {full.tokenIds};
-    data.scored = {std::vector<uint8_t>(full.tokenIds.size() - 1, 1)};
+    data.add(nextTokenExample(full.tokenIds, std::vector<uint8_t>(full.tokenIds.size() - 1, 1)));
     ablateHeads(engine, data);   // warm-up: the batched shapes are new to the allocator
     auto t0 = std::chrono::steady_clock::now();
     const Ablation batched = ablateHeads(engine, data);

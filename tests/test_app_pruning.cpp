@@ -63,7 +63,7 @@ class TestAppPruning : public QObject {
     AnalysisResult waitForAnalysis(const std::function<void()>& action) {
         QSignalSpy shown(window_.get(), &MainWindow::analysisShown);
         action();
-        if (!shown.wait(60000)) return {};
+        if (!shown.wait(180000)) return {};   // generous: a loaded machine runs the analysis slowly
         return shown.last().at(0).value<AnalysisResult>();
     }
 

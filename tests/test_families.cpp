@@ -93,6 +93,7 @@ private slots:
             const std::string K = std::to_string(k);
             RunRequest r;
             r.tokenIds = readIds(ref, "input_ids." + K);
+            r.capture.hiddenStates = true;
             const Trace t = engine.run(r);
             const FloatArray logits = ref.readFloat("logits." + K);
             QCOMPARE(t.logits.shape(), logits.shape());
@@ -105,6 +106,15 @@ private slots:
                 const double attError = maxAbsError(t.layers[size_t(l)].attention, att);
                 QVERIFY2(attError < 1e-5, (model.toStdString() + " seq " + K + " layer " + std::to_string(l) +
                                            ": attention off by " + std::to_string(attError)).c_str());
+            }
+            // Entry 0 the embeddings, entry l the input of layer l, the last after the final norm.
+            QCOMPARE(int(t.hiddenStates.size()), c.nLayer + 1);
+            for (int l = 0; l <= c.nLayer; ++l) {
+                const FloatArray hidden = ref.readFloat("hidden_states." + K + "." + std::to_string(l));
+                QCOMPARE(t.hiddenStates[size_t(l)].shape(), hidden.shape());
+                const double hiddenError = relativeError(t.hiddenStates[size_t(l)], hidden);
+                QVERIFY2(hiddenError < 1e-4, (model.toStdString() + " seq " + K + " hidden state " + std::to_string(l) +
+                                              " off by " + std::to_string(hiddenError) + " relative").c_str());
             }
         }
     }
@@ -239,8 +249,8 @@ private slots:
         expectLoadError(dir, "qwen3", "but config.json says vocab_size = 1000");
     }
 
-    // BERT is scored on masked tokens: runs give predictions and no loss, and the next-token analyses refuse it
-    // instead of inventing a loss.
+    // BERT is scored on masked tokens: runs give predictions and no invented next-token loss (its analyses are
+    // tested in test_objective).
     void bertHasNoNextTokenLoss() {
         const Engine e = Engine::load(kModels + "bert");
         RunRequest r;
@@ -249,15 +259,6 @@ private slots:
         QCOMPARE(t.objective, std::string("masked token"));
         QVERIFY(t.loss.empty());
         QCOMPARE(t.logits.dim(0), int64_t(6));
-        ExampleSet data;
-        data.ids = {r.tokenIds};
-        data.scored = {std::vector<uint8_t>(5, 1)};
-        try {
-            headImportance(e, data);
-            QFAIL("importance ran on BERT");
-        } catch (const Error& err) {
-            QVERIFY2(std::string(err.what()).find("masked-token analyses are not supported") != std::string::npos, err.what());
-        }
     }
 
     // The mechanisms are independent of the family: a Llama-family model with head gates and adaptive span

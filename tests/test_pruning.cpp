@@ -29,8 +29,8 @@ std::vector<double> exampleLosses(const Engine& e, const ExampleSet& data, const
         req.tokenIds = data.ids[k];
         const Trace t = e.run(req);
         double sum = 0, n = 0;
-        for (size_t i = 0; i < data.scored[k].size(); ++i)
-            if (data.scored[k][i]) { sum += t.loss.data()[i]; ++n; }
+        for (size_t i = 0; i + 1 < data.targets[k].size(); ++i)
+            if (data.targets[k][i] >= 0) { sum += t.loss.data()[i]; ++n; }
         out.push_back(sum / n);
     }
     return out;
@@ -47,8 +47,9 @@ double accuracy(const Engine& e, const ExampleSet& data, const std::vector<float
         req.tokenIds = data.ids[k];
         const Trace t = e.run(req);
         const int64_t V = t.logits.dim(1);
-        for (size_t i = 0; i < data.scored[k].size(); ++i) {
-            if (!data.scored[k][i]) continue;
+        for (size_t i = 0; i + 1 < data.targets[k].size(); ++i) {
+            if (data.targets[k][i] < 0) continue;
+            if (data.targets[k][i] != data.ids[k][i + 1]) return -1.0;   // next-token targets, or a wrong accuracy
             const float* row = t.logits.data() + static_cast<int64_t>(i) * V;
             hits += (std::max_element(row, row + V) - row) == data.ids[k][i + 1];
             ++n;

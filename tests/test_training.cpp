@@ -10,6 +10,9 @@
 #include "headlight/error.h"
 #include "headlight/mechanism_report.h"
 #include "headlight/training.h"
+#include "headlight/engine.h"
+#include "headlight/model_init.h"
+#include "headlight/tokenizer.h"
 #include "test_support.h"
 #include "nn/torch_bridge.h"
 #include "training/training_losses.h"
@@ -17,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <tuple>
 
 using namespace headlight;
 
@@ -107,10 +112,17 @@ private slots:
 
     void taskLossGradient() {
         auto logits = torch::randn({2, 4, 5}, torch::kDouble).set_requires_grad(true);
-        auto ids = torch::tensor({0, 3, 1, 4, 2, 2, 0, 1}, torch::kLong).view({2, 4});
-        auto scored = torch::tensor({1.0, 0.0, 1.0, 0.0, 1.0, 1.0}, torch::kDouble).view({2, 3});
-        QVERIFY(gradientError([&] { return scoredCrossEntropy(logits, ids, scored); }, logits) < 1e-7);
-        QVERIFY(torch::autograd::grad({scoredCrossEntropy(logits, ids, scored)}, {logits})[0].select(1, 1).select(0, 0).abs().sum().item<double>() == 0);
+        // Next-token targets of ids {0,3,1,4}, {2,2,0,1} with scored flags {1,0,1}, {0,1,1}; -1 = not scored.
+        auto targets = torch::tensor({3, -1, 4, -1, -1, 0, 1, -1}, torch::kLong).view({2, 4});
+        QVERIFY(gradientError([&] { return scoredCrossEntropy(logits, targets); }, logits) < 1e-7);
+        QVERIFY(torch::autograd::grad({scoredCrossEntropy(logits, targets)}, {logits})[0].select(1, 1).select(0, 0).abs().sum().item<double>() == 0);
+        double expected = 0;   // by hand: the mean over the four scored positions of logsumexp(row) - row[target]
+        for (auto [b, t, y] : {std::tuple{0, 0, 3}, std::tuple{0, 2, 4}, std::tuple{1, 1, 0}, std::tuple{1, 2, 1}}) {
+            double sum = 0;
+            for (int v = 0; v < 5; ++v) sum += std::exp(logits[b][t][v].item<double>());
+            expected += std::log(sum) - logits[b][t][y].item<double>();
+        }
+        QVERIFY(std::abs(scoredCrossEntropy(logits, targets).item<double>() - expected / 4) < 1e-12);
     }
 
     // The share of Hard Concrete samples that are non-zero is P(open), for every log_alpha.
@@ -167,6 +179,38 @@ private slots:
         QCOMPARE(t.layers[1].attention.dim(0), int64_t(4));
         QVERIFY(t.layers[0].gate.size() == 4 && t.layers[0].span.size() == 4);
         QVERIFY(t.layers[0].span.toVector() != std::vector<float>(4, 12.0f));   // the spans learned
+    }
+
+    // A downloaded checkpoint with a byte-level BPE tokenizer (GPT-2's files) fine-tuned with head gates on the
+    // text task: its own tokens, every next token scored; the result keeps the tokenizer and opens as a model.
+    void bpeCheckpointFineTunes() {
+        QTemporaryDir dir;
+        const std::string start = dir.filePath("gpt2-tiny").toStdString();
+        const ModelConfig c = ModelConfig::fromJson(R"({"model_type": "gpt2", "vocab_size": 50257, "n_layer": 2,
+            "n_head": 2, "n_embd": 16, "n_positions": 64})", "config");
+        initRandomModel(c, 5, start);
+        for (const char* f : {"vocab.json", "merges.txt"})   // init writes no vocabulary this large
+            QVERIFY(QFile::copy(QString::fromStdString(test::sharedPath(std::string("data/gpt2-tokenizer/") + f)),
+                                QString::fromStdString(start + "/" + f)));
+        const QString text = dir.filePath("text.txt");
+        test::writeFile(text, QByteArray("The cat sat on the mat. ").repeated(40));
+        const nlohmann::json tc = {{"init_from", start}, {"model", {{"headlight", {{"head_gates", nlohmann::json::object()}}}}},
+                                   {"task", {{"name", "text"}, {"file", text.toStdString()}, {"context", 48}}},
+                                   {"steps", 30}, {"batch_size", 4}, {"learning_rate", 1e-2}, {"warmup_steps", 2}, {"seed", 1},
+                                   {"l0_lambda", 0}, {"checkpoint_every", 30}, {"log_every", 1}};
+        const std::string json = tc.dump();
+        std::vector<double> losses;
+        train(TrainConfig::fromJson(json, "TRAIN.json"), dir.filePath("tuned").toStdString(), false,
+              [&](const TrainProgress& p) { losses.push_back(p.taskLoss); });
+        QVERIFY2(losses.back() < 0.5 * losses.front(), qPrintable(QString("loss %1 -> %2").arg(losses.front()).arg(losses.back())));
+        const Engine e = Engine::load(dir.filePath("tuned").toStdString());
+        QCOMPARE(e.tokenizer()->kind(), loadTokenizer(start)->kind());
+        QCOMPARE(e.encode("The cat sat"), (std::vector<int64_t>{464, 3797, 3332}));   // GPT-2's own ids
+        QVERIFY(SafetensorsFile::open(dir.filePath("tuned/model.safetensors").toStdString()).find("h.1.attn.gate_log_alpha"));
+        // The structured tasks score characters: refused by name for a BPE model.
+        const std::string induction = nlohmann::json({{"init_from", start}, {"task", {{"name", "induction"}}}, {"steps", 2}}).dump();
+        const QString error = test::errorOf([&] { train(TrainConfig::fromJson(induction, "TRAIN.json"), dir.filePath("x").toStdString(), false); });
+        QVERIFY2(error.contains("\"text\" task"), qPrintable(error));
     }
 
     void sameSeedSameWeights() {

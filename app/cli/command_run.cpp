@@ -99,9 +99,8 @@ int runCommand(const std::vector<std::string>& argv) {
     s["model"] = engine.modelDir();
     s["device"] = engine.device();
     s["tokens"] = trace.tokenIds.size();
-    std::string text;
-    for (const auto& t : trace.tokens) text += t;
-    s["text"] = text;
+    // The ids decoded as Hugging Face's decode does (special tokens kept), not the display labels joined.
+    if (engine.tokenizer()) s["text"] = engine.tokenizer()->decode(trace.tokenIds, false);
     const double mean = trace.meanLoss();
     s["mean_loss"] = std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(mean);
     s["perplexity"] = std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(std::exp(mean));

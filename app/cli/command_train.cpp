@@ -3,6 +3,8 @@
 #include "commands.h"
 #include "headlight/error.h"
 #include "headlight/mechanism_report.h"
+#include "headlight/objective.h"
+#include "headlight/pruning.h"
 #include "headlight/training.h"
 
 #include <atomic>
@@ -62,10 +64,28 @@ int trainCommand(const std::vector<std::string>& argv) {
     return result.interrupted ? 130 : 0;
 }
 
+// `evaluate --text/--data`: the model's own objective on given text (BERT: every token masked once).
+int evaluateText(const Args& a, const std::string& dir) {
+    const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
+    const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
+                                            : ExampleSet::fromFile(engine, a.value("--data"));
+    const MaskedScore score = scoreWithMask(engine, data);
+    int64_t scored = 0;
+    for (const auto& targets : data.targets)
+        for (int64_t t : targets) scored += t >= 0;
+    const nlohmann::json s = {{"model", dir}, {"data", data.description}, {"objective", objectiveName(objectiveOf(engine.config()))},
+                              {"examples", data.size()}, {"scored_positions", scored}, {"accuracy", score.metric},
+                              {"loss", score.loss}};
+    std::cout << s.dump(2) << std::endl;
+    return 0;
+}
+
 int evaluateCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--task", "--n", "--seed", "--device"}, {});
+    const Args a(argv, {"--task", "--text", "--data", "--n", "--seed", "--device"}, {});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     const std::string dir = a.positional()[0];
+    if (a.has("--task") + a.has("--text") + a.has("--data") > 1) throw UsageError{"give at most one of --task, --text or --data"};
+    if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
     const long long n = a.integer("--n", 1000), seed = a.integer("--seed", 1000003);
     if (n < 1) throw UsageError{"--n: must be >= 1"};
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};

@@ -23,7 +23,7 @@ const char* kUsage =
     "                      write a randomly initialised model folder\n"
     "  train --config TRAIN.json --out DIR [--resume]\n"
     "                      train a model on a task (docs/training.md); Ctrl-C stops at a checkpoint\n"
-    "  evaluate MODEL_DIR [--task NAME|JSON] [--n 1000] [--seed S] [--device cpu|cuda]\n"
+    "  evaluate MODEL_DIR [--task NAME|JSON | --text T | --data FILE] [--n 1000] [--seed S] [--device cpu|cuda]\n"
     "                      accuracy and loss on fresh examples (default: the task it was trained on)\n"
     "  context-prune MODEL_DIR [--task NAME|JSON | --text TEXT] [--n 200] [--tolerance 0.005]\n"
     "                      greedy per-layer memory budgets for a selective-attention model\n"

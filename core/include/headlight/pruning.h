@@ -4,6 +4,7 @@
 // budgets for selective models. Definitions: docs/pruning.md. Torch-free API over core/src/pruning.cpp.
 #include "headlight/array.h"
 #include "headlight/engine.h"
+#include "headlight/objective.h"
 #include "headlight/tasks.h"
 #include "headlight/training.h"
 
@@ -24,20 +25,23 @@ struct Cancelled : std::runtime_error {
     Cancelled() : std::runtime_error("cancelled") {}
 };
 
-// The examples a what-if is measured on: token ids and which next-token predictions count.
+// The examples a what-if is measured on: the model's inputs and what each position is scored on.
 struct ExampleSet {
-    std::vector<std::vector<int64_t>> ids;       // per example, 2..n_positions tokens
-    std::vector<std::vector<uint8_t>> scored;    // per example, ids.size() - 1 flags (predicting ids[i+1] from i)
+    std::vector<std::vector<int64_t>> ids;       // per example, 1..n_positions tokens (the model's input)
+    // Per example, one entry per token: the id that position must predict, or -1 where nothing is scored
+    // (next token: targets[t] = ids[t+1]; masked token: the original token at a [MASK]). See objective.h.
+    std::vector<std::vector<int64_t>> targets;
     std::string description;                     // e.g. "text: ...", "file: PATH (12 lines)", "task: {...} n=200 seed=1"
 
     size_t size() const { return ids.size(); }
+    void add(ScoredExample example);
 
-    // One example, every position scored ('^' is prepended unless the text starts with it, as in
-    // makeFixedTextTask). Throws headlight::Error naming "--text".
+    // A text encoded as every command encodes text (the tokenizer's special tokens). Next-token models: one
+    // example, every position scored. Masked-token models (BERT): maskedTokenExamples(), so every token is
+    // masked and predicted once. Throws headlight::Error naming "--text".
     static ExampleSet fromText(const Engine& engine, const std::string& text);
-    // One example per non-empty line, every position scored (lines prefixed like fromText). Throws
-    // headlight::Error naming the file for a missing or empty file, and the line for unknown characters or a
-    // line longer than the model's n_positions.
+    // Each non-empty line as fromText does. Throws headlight::Error naming the file for a missing or empty
+    // file, and the line for unknown characters or a line longer than the model's n_positions.
     static ExampleSet fromFile(const Engine& engine, const std::string& path);
     // `n` examples of a task generator seeded with `seed`; the task's own scored positions.
     static ExampleSet fromTask(const Engine& engine, const TaskParams& task, int n, uint64_t seed);
@@ -45,7 +49,7 @@ struct ExampleSet {
 
 // Mean loss and accuracy of a model (under a head mask) on an ExampleSet.
 struct MaskedScore {
-    double loss = 0;     // mean over examples of L(x), the mean next-token loss on x's scored positions
+    double loss = 0;     // mean over examples of L(x), the mean loss on x's scored positions (objective.h)
     double metric = 0;   // accuracy: argmax == target over all scored positions
 };
 

@@ -17,6 +17,7 @@ struct CaptureSpec {
     std::set<int> layers;     // empty = every layer
     std::set<int> heads;      // empty = every head (applies to the per-head [h,T,*] tensors)
     bool logits = true;       // keep the [T,V] logits (the loss is always computed)
+    bool hiddenStates = false;   // keep the residual stream, as Trace::hiddenStates
 
     static CaptureSpec none() { CaptureSpec c; c.enabled = false; c.logits = false; return c; }
     bool wantsLayer(int l) const { return enabled && (layers.empty() || layers.count(l)); }
@@ -55,6 +56,9 @@ struct Trace {
     std::string objective = "next token";   // or "masked token" (BERT: predictions at [MASK] positions, no loss)
     FloatArray headMask;               // [L,H] 1 = keep, 0 = pruned
     std::vector<LayerTrace> layers;    // captured layers, ascending
+    // With CaptureSpec::hiddenStates, L + 1 arrays [T,D] as Hugging Face's output_hidden_states: entry l < L is
+    // the residual stream entering layer l (entry 0: the embeddings), entry L the output of the final norm.
+    std::vector<FloatArray> hiddenStates;
     std::string device;
     Timings timings;
 

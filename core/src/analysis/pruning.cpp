@@ -58,8 +58,8 @@ AnalysisProgress monotone(const AnalysisProgress& progress) {
 }
 
 struct Batch {
-    torch::Tensor ids;      // [B,T] int64, padded with id 0 after each example's end
-    torch::Tensor scored;   // [B,T-1] float, 0 on padding
+    torch::Tensor ids;       // [B,T] int64, padded with id 0 after each example's end
+    torch::Tensor targets;   // [B,T] int64, what each position is scored on; -1 unscored and on padding
 };
 
 // Rough floats per batch row of length T: logits and log-softmax, activations, attention maps; with
@@ -71,14 +71,16 @@ int64_t rowCost(const ModelConfig& c, int64_t T, bool withGrad) {
 
 std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad) {
     const int64_t budget = floatBudget(device);
-    requireNextToken(c, "data");
     if (data.ids.empty()) throw Error("data", "no examples");
+    // Padding after an example's end changes nothing before it only under a causal mask: bidirectional
+    // models batch examples of one length only.
+    auto fits = [&](size_t first, size_t next) { return c.causal || data.ids[next].size() == data.ids[first].size(); };
     std::vector<Batch> out;
     size_t start = 0;
     while (start < data.size()) {
         size_t end = start + 1;
         int64_t T = static_cast<int64_t>(data.ids[start].size());
-        while (end < data.size() && static_cast<int64_t>(end - start) < kMaxExamplesPerBatch) {
+        while (end < data.size() && static_cast<int64_t>(end - start) < kMaxExamplesPerBatch && fits(start, end)) {
             const int64_t T2 = std::max(T, static_cast<int64_t>(data.ids[end].size()));
             if (static_cast<int64_t>(end - start + 1) * rowCost(c, T2, withGrad) > budget) break;
             T = T2;
@@ -86,28 +88,32 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
         }
         const auto B = static_cast<int64_t>(end - start);
         auto ids = torch::zeros({B, T}, torch::kLong);
-        auto scored = torch::zeros({B, T - 1});
+        auto targets = torch::full({B, T}, -1, torch::kLong);
         auto idAcc = ids.accessor<int64_t, 2>();
-        auto scAcc = scored.accessor<float, 2>();
+        auto tgAcc = targets.accessor<int64_t, 2>();
         for (int64_t b = 0; b < B; ++b) {
             const auto& x = data.ids[start + static_cast<size_t>(b)];
-            const auto& s = data.scored[start + static_cast<size_t>(b)];
-            if (x.size() < 2 || s.size() + 1 != x.size()) throw Error("data", "example " + std::to_string(start + static_cast<size_t>(b) + 1) + " is malformed");
-            for (size_t t = 0; t < x.size(); ++t) idAcc[b][static_cast<int64_t>(t)] = x[t];
-            for (size_t t = 0; t < s.size(); ++t) scAcc[b][static_cast<int64_t>(t)] = s[t];
+            const auto& y = data.targets.at(start + static_cast<size_t>(b));
+            if (x.empty() || y.size() != x.size()) throw Error("data", "example " + std::to_string(start + static_cast<size_t>(b) + 1) + " is malformed");
+            for (size_t t = 0; t < x.size(); ++t) {
+                idAcc[b][static_cast<int64_t>(t)] = x[t];
+                tgAcc[b][static_cast<int64_t>(t)] = y[t];
+            }
         }
-        out.push_back({ids.to(device), scored.to(device)});
+        out.push_back({ids.to(device), targets.to(device)});
         start = end;
     }
     return out;
 }
 
-// Per row: L(x), the mean next-token loss over scored positions, and the count of right argmax predictions.
-std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
-    auto loss = scoredMean(nextTokenNll(logits, ids), scored);                     // [R]
-    auto hits = (nextTokenHits(logits, ids) * scored).sum(1);                      // [R]
+// Per row: L(x), the mean loss over scored positions, and the count of right argmax predictions.
+std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, const torch::Tensor& targets) {
+    auto loss = targetMean(targetNll(logits, targets), targets);                   // [R]
+    auto hits = targetHits(logits, targets).sum(1);                                // [R]
     return {loss, hits};
 }
+
+double scoredCount(const Batch& b) { return (b.targets >= 0).sum().item<double>(); }
 
 torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& c, const torch::Device& device) {
     const size_t LH = static_cast<size_t>(c.nLayer) * static_cast<size_t>(c.nHead);
@@ -143,13 +149,12 @@ std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batc
             ForwardOptions options;
             options.headMask = masks.narrow(0, j0, kk).repeat_interleave(Bx, 0);  // [kk*Bx,L,H], row j*Bx+b
             auto ids = b.ids.repeat({kk, 1});                                     // [kk*Bx,T]
-            auto scored = b.scored.repeat({kk, 1});
-            auto [loss, hits] = rowStats(m.model->forward(ids, options).logits, ids, scored);
+            auto [loss, hits] = rowStats(m.model->forward(ids, options).logits, b.targets.repeat({kk, 1}));
             lossSum.narrow(0, j0, kk).add_(loss.view({kk, Bx}).sum(1).to(torch::kDouble));
             hitSum.narrow(0, j0, kk).add_(hits.view({kk, Bx}).sum(1).to(torch::kDouble));
             report(progress, static_cast<double>(++forwardsDone) / static_cast<double>(forwards));
         }
-        scoredTotal += b.scored.sum().item<double>();
+        scoredTotal += scoredCount(b);
         examples += static_cast<double>(Bx);
     }
     lossSum = lossSum.cpu();
@@ -176,7 +181,7 @@ torch::Tensor importance(const EngineModel& m, const ExampleSet& data, const tor
         auto xi = base.unsqueeze(0).repeat({b.ids.size(0), 1, 1}).requires_grad_(true);   // [B,L,H]
         ForwardOptions options;
         options.headMask = xi;
-        auto loss = rowStats(m.model->forward(b.ids, options).logits, b.ids, b.scored).first;   // [B]
+        auto loss = rowStats(m.model->forward(b.ids, options).logits, b.targets).first;   // [B]
         auto g = torch::autograd::grad({loss.sum()}, {xi})[0];                   // [B,L,H]
         sum += g.detach().abs().sum(0).to(torch::kDouble);
         report(progress, static_cast<double>(n + 1) / static_cast<double>(batches.size()));
@@ -234,7 +239,7 @@ Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const t
     auto lossSum = torch::zeros({L * H + 1}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     auto hitSum = torch::zeros({L * H + 1}, lossSum.options());
     auto add = [&](const torch::Tensor& index, const torch::Tensor& logits, const Batch& b, int64_t kk) {   // kk masks x Bx
-        auto [loss, hits] = rowStats(logits, b.ids.repeat({kk, 1}), b.scored.repeat({kk, 1}));   // [kk*Bx] each
+        auto [loss, hits] = rowStats(logits, b.targets.repeat({kk, 1}));   // [kk*Bx] each
         const int64_t Bx = b.ids.size(0);
         lossSum.index_add_(0, index, loss.view({kk, Bx}).sum(1).to(torch::kDouble));
         hitSum.index_add_(0, index, hits.view({kk, Bx}).sum(1).to(torch::kDouble));
@@ -272,7 +277,7 @@ Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const t
             }
             residuals[static_cast<size_t>(l)] = torch::Tensor();   // x_l is done with
         }
-        scoredTotal += b.scored.sum().item<double>();
+        scoredTotal += scoredCount(b);
         examples += static_cast<double>(Bx);
     }
 

@@ -15,9 +15,8 @@ namespace headlight {
 namespace {
 
 // Token ids of one text, encoded as every command encodes text (the tokenizer's own special tokens: BOS,
-// our character models' '^'), every position scored. Errors name `where`.
+// our character models' '^'), scored on the model's objective. Errors name `where`.
 void addText(ExampleSet& set, const Engine& engine, const std::string& text, const std::string& where, const std::string& prefix) {
-    requireNextToken(engine.config(), where);
     std::vector<int64_t> ids;
     try {
         ids = engine.encode(text);
@@ -28,12 +27,25 @@ void addText(ExampleSet& set, const Engine& engine, const std::string& text, con
     if (static_cast<int64_t>(ids.size()) > P)
         throw Error(where, prefix + std::to_string(ids.size()) + " tokens (with the tokenizer's special tokens), but the model allows at most " +
                                std::to_string(P) + " (n_positions)");
+    if (objectiveOf(engine.config()) == Objective::MaskedToken) {
+        if (!engine.tokenizer()) throw Error(where, prefix + "the model has no tokenizer to mask tokens with");
+        for (auto& ex : maskedTokenExamples(ids, *engine.tokenizer(), where)) set.add(std::move(ex));
+        return;
+    }
     if (ids.size() < 2) throw Error(where, prefix + "needs at least two tokens (one to predict from, one to predict)");
-    set.scored.emplace_back(ids.size() - 1, uint8_t{1});
-    set.ids.push_back(std::move(ids));
+    const std::vector<uint8_t> everyPosition(ids.size() - 1, 1);
+    set.add(nextTokenExample(std::move(ids), everyPosition));
 }
 
 } // namespace
+
+void ExampleSet::add(ScoredExample example) {
+    if (example.ids.size() != example.targets.size())
+        throw Error("data", "an example has " + std::to_string(example.ids.size()) + " tokens but " +
+                                std::to_string(example.targets.size()) + " targets");
+    ids.push_back(std::move(example.ids));
+    targets.push_back(std::move(example.targets));
+}
 
 ExampleSet ExampleSet::fromText(const Engine& engine, const std::string& text) {
     if (text.empty()) throw Error("--text", "is empty; give at least one character");
@@ -65,7 +77,7 @@ ExampleSet ExampleSet::fromFile(const Engine& engine, const std::string& path) {
 
 ExampleSet ExampleSet::fromTask(const Engine& engine, const TaskParams& params, int n, uint64_t seed) {
     if (n < 1) throw Error("--n", "must be >= 1");
-    requireNextToken(engine.config(), "--task");
+    requireNextToken(engine.config(), "--task");   // the tasks score next-token predictions
     const auto task = makeTask(params);
     std::mt19937_64 rng(seed);
     ExampleSet set;
@@ -77,8 +89,7 @@ ExampleSet ExampleSet::fromTask(const Engine& engine, const TaskParams& params, 
         if (static_cast<int64_t>(ids.size()) > engine.config().nPositions)
             throw Error("--task", "examples reach " + std::to_string(ids.size()) + " tokens, but the model allows at most " +
                                       std::to_string(engine.config().nPositions) + " (n_positions)");
-        set.ids.push_back(std::move(ids));
-        set.scored.push_back(ex.scored);
+        set.add(nextTokenExample(std::move(ids), ex.scored));
     }
     set.description = "task: " + params.toJson() + " n=" + std::to_string(n) + " seed=" + std::to_string(seed);
     return set;
@@ -114,11 +125,15 @@ MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, cons
         const Trace t = engine.run(req);
         const int64_t V = t.logits.dim(1);
         double exampleLoss = 0, exampleScored = 0;
-        for (size_t i = 0; i < data.scored[k].size(); ++i) {
-            if (!data.scored[k][i]) continue;
+        for (size_t i = 0; i < data.targets[k].size(); ++i) {
+            const int64_t target = data.targets[k][i];
+            if (target < 0) continue;
             const float* row = t.logits.data() + static_cast<int64_t>(i) * V;
-            hits += (std::max_element(row, row + V) - row) == req.tokenIds[i + 1];
-            exampleLoss += t.loss.data()[i];
+            hits += (std::max_element(row, row + V) - row) == target;
+            double sum = 0;   // log-softmax in double: -log p(target) = logsumexp(row) - row[target]
+            const float top = *std::max_element(row, row + V);
+            for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - top);
+            exampleLoss += std::log(sum) + top - row[target];
             ++exampleScored;
         }
         lossSum += exampleScored > 0 ? exampleLoss / exampleScored : 0.0;

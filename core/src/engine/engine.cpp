@@ -138,7 +138,9 @@ bool Engine::reuseActivations() const { return impl_->reuseActivations; }
 bool Engine::cudaAvailable() { return at::globalContext().hasCUDA() && torch::cuda::device_count() > 0; }
 
 std::vector<int64_t> Engine::encode(const std::string& text) const {
-    if (!impl_->tokenizer) throw Error(impl_->modelDir + "/vocab.json", "file not found; this model takes token ids only");
+    if (!impl_->tokenizer)
+        throw Error(impl_->modelDir, "has no tokenizer files (tokenizer.json, vocab.json + merges.txt, vocab.txt or a character "
+                                     "vocab.json): this model takes token ids only (--ids)");
     if (text.empty()) throw Error("text", "is empty; give at least one character");
     return impl_->tokenizer->encode(text, true);   // the tokenizer's own specials: BOS, [CLS] ... [SEP], our '^
 }
@@ -217,6 +219,10 @@ Trace Engine::run(const RunRequest& req) const {
 
     t0 = Clock::now();
     if (req.capture.logits && logits.defined()) trace.logits = toArray(logits);
+    if (req.capture.hiddenStates) {
+        for (int l = 0; l < c.nLayer; ++l) trace.hiddenStates.push_back(toArray(residuals[static_cast<size_t>(l)].select(0, 0)));
+        trace.hiddenStates.push_back(toArray(result.finalHidden.select(0, 0)));
+    }
     std::vector<int> heads(req.capture.heads.begin(), req.capture.heads.end());
     if (heads.empty())
         for (int h = 0; h < c.nHead; ++h) heads.push_back(h);

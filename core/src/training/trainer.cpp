@@ -8,6 +8,7 @@
 #include "headlight/training.h"
 #include "io/json_util.h"
 #include "nn/torch_bridge.h"
+#include "training/example_encoder.h"
 #include "training/training_losses.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -37,54 +38,50 @@ void saveWeights(const Transformer& model, const std::string& path) {
     writeSafetensors(path, arrays);
 }
 
-// Characters <-> ids of the model's character vocabulary.
-struct CharVocab {
-    std::map<std::string, int64_t> ids;
-    int64_t id(const std::string& ch, const std::string& vocabPath) const {
-        auto it = ids.find(ch);
-        if (it == ids.end()) throw Error(vocabPath, "the task uses the character '" + ch + "', which the model's vocabulary lacks");
-        return it->second;
-    }
-};
-
-CharVocab readVocab(const std::string& modelDir) {
-    CharVocab v;
-    const auto tokenizer = loadTokenizer(modelDir);
-    if (!tokenizer) throw Error(modelDir + "/vocab.json", "file not found (training needs a character vocabulary)");
-    if (tokenizer->kind() != "char")
-        throw Error(modelDir, "training needs a character vocabulary (vocab.json alone), not a " + tokenizer->kind() + " tokenizer");
-    for (int64_t i = 0; i < tokenizer->vocabSize(); ++i) v.ids[tokenizer->tokenText(i)] = i;
-    return v;
-}
-
 struct Batch {
-    torch::Tensor ids;      // [B,T] padded with the id of '^'
-    torch::Tensor scored;   // [B,T-1] float
+    torch::Tensor ids;       // [B,T] padded with the encoder's pad id
+    torch::Tensor targets;   // [B,T] what each position predicts, -1 unscored (and on padding)
     int64_t tokens = 0;
 };
 
-Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const CharVocab& vocab, const std::string& vocabPath) {
-    std::vector<TaskExample> examples;
+Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const ExampleEncoder& encoder) {
+    std::vector<ScoredExample> examples;
     size_t T = 0;
     for (int b = 0; b < size; ++b) {
-        examples.push_back(task.sample(rng));
-        T = std::max(T, examples.back().chars.size());
+        examples.push_back(encoder.encode(task.sample(rng)));
+        T = std::max(T, examples.back().ids.size());
     }
-    const int64_t pad = vocab.id("^", vocabPath);
-    auto ids = torch::full({size, static_cast<int64_t>(T)}, pad, torch::kLong);
-    auto scored = torch::zeros({size, static_cast<int64_t>(T) - 1});
+    auto ids = torch::full({size, static_cast<int64_t>(T)}, encoder.padId(), torch::kLong);
+    auto targets = torch::full({size, static_cast<int64_t>(T)}, -1, torch::kLong);
     auto idAcc = ids.accessor<int64_t, 2>();
-    auto scoredAcc = scored.accessor<float, 2>();
+    auto targetAcc = targets.accessor<int64_t, 2>();
     Batch batch;
     for (int b = 0; b < size; ++b) {
         const auto& ex = examples[static_cast<size_t>(b)];
-        for (size_t t = 0; t < ex.chars.size(); ++t) idAcc[b][static_cast<int64_t>(t)] = vocab.id(ex.chars[t], vocabPath);
-        for (size_t t = 0; t < ex.scored.size(); ++t) scoredAcc[b][static_cast<int64_t>(t)] = ex.scored[t];
-        batch.tokens += static_cast<int64_t>(ex.chars.size());
+        for (size_t t = 0; t < ex.ids.size(); ++t) {
+            idAcc[b][static_cast<int64_t>(t)] = ex.ids[t];
+            targetAcc[b][static_cast<int64_t>(t)] = ex.targets[t];
+        }
+        batch.tokens += static_cast<int64_t>(ex.ids.size());
     }
     batch.ids = ids;
-    batch.scored = scored;
+    batch.targets = targets;
     return batch;
+}
+
+// The tokenizer files a fine-tuned model keeps from the model it started from.
+void copyTokenizerFiles(const std::string& from, const std::string& to) {
+    bool any = false;
+    for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+                             "vocab.json", "merges.txt", "vocab.txt"}) {
+        const std::string source = from + "/" + name;
+        if (!exists(source)) continue;
+        writeFileAtomically(to + "/" + name, jsonutil::readTextFile(source));
+        any = true;
+    }
+    if (!any) throw Error(from, "has no tokenizer files to fine-tune with (vocab.json, tokenizer.json or vocab.txt)");
+    // init writes a character vocab.json for small vocabularies; the starting model's own files replace it.
+    if (!exists(from + "/vocab.json")) std::filesystem::remove(to + "/vocab.json");
 }
 
 // The model config: the TRAIN.json "model" object (any family) with vocab_size and the positions filled from
@@ -114,7 +111,10 @@ ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::st
             throw Error(source, "\"model.vocab_size\" must equal the task's alphabet size " + std::to_string(alphabet) + " (or be left out)");
     }
     ModelConfig c = ModelConfig::fromJson(j.dump(), source + " (model)");
-    if (c.nPositions < task.maxLength())
+    // Character models read one position per character; other tokenizers are checked per passage.
+    const auto startTokenizer = tc.initFrom.empty() ? nullptr : loadTokenizer(tc.initFrom);
+    const bool characters = !startTokenizer || startTokenizer->kind() == "char";
+    if (characters && c.nPositions < task.maxLength())
         throw Error(source, "n_positions " + std::to_string(c.nPositions) + " is shorter than the task's longest example (" +
                                 std::to_string(task.maxLength()) + ")");
     return c;
@@ -165,6 +165,9 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     const auto task = makeTask(tc.task);
     const std::string source = outDir + "/training.json";
     const ModelConfig config = resolveConfig(tc, *task, "TRAIN.json");
+    if (!config.causal)
+        throw Error("TRAIN.json", "training scores next-token predictions; " + config.modelType + " is a masked-token model");
+    if (!tc.initFrom.empty()) ExampleEncoder(tc.initFrom, *task, config);   // refuse a tokenizer before writing anything
     const std::string ckpt = outDir + "/checkpoint";
     const bool haveCheckpoint = exists(ckpt + "/state.json");
     if (resume && !haveCheckpoint) throw Error(ckpt, "no checkpoint to resume from");
@@ -182,15 +185,14 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             std::vector<NamedArray> arrays;
             for (const auto& [name, t] : start.named()) arrays.push_back({name, toArray(t)});
             writeSafetensors(outDir + "/model.safetensors", arrays);
-            writeFileAtomically(outDir + "/vocab.json", jsonutil::readTextFile(tc.initFrom + "/vocab.json"));
+            copyTokenizerFiles(tc.initFrom, outDir);
         }
     }
     const std::string weightsPath = resume ? ckpt + "/model.safetensors" : outDir + "/model.safetensors";
     NamedTensors tensors;
     for (auto& [name, t] : readTensors(SafetensorsFile::open(weightsPath), torch::kCPU)) tensors[name] = t.clone();
     Transformer model(config, std::move(tensors), weightsPath);
-    const CharVocab vocab = readVocab(outDir);
-    const std::string vocabPath = outDir + "/vocab.json";
+    const ExampleEncoder encoder(outDir, *task, config);
 
     std::vector<torch::Tensor> decay, noDecay;
     for (auto& [name, t] : model.named()) {
@@ -249,12 +251,12 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         const double lr = learningRate(tc, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
-        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, vocab, vocabPath);
+        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, encoder);
         ForwardOptions options;
         for (const Mechanism* m : mechanisms) options.capture.enabled = options.capture.enabled || m->regulariserNeedsCapture(tc);
         options.gateNoise = config.headGates ? &gateNoise : nullptr;
         auto out = model.forward(batch.ids, options);
-        auto taskLoss = scoredCrossEntropy(out.logits, batch.ids, batch.scored);
+        auto taskLoss = scoredCrossEntropy(out.logits, batch.targets);
         auto loss = taskLoss;
         for (const Mechanism* m : mechanisms)
             if (auto penalty = m->regulariser(model, out, tc); penalty.defined()) loss = loss + penalty;
@@ -277,7 +279,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             p.steps = tc.steps;
             p.loss = loss.item<double>();
             p.taskLoss = taskLoss.item<double>();
-            p.metric = scoredAccuracy(out.logits, batch.ids, batch.scored);
+            p.metric = scoredAccuracy(out.logits, batch.targets);
             p.learningRate = lr;
             p.tokensPerSecond = seconds > 0 ? tokens / seconds : 0;
             p.etaSeconds = step + 1 > firstStep ? seconds / (step + 1 - firstStep) * (tc.steps - step - 1) : 0;

@@ -4,13 +4,13 @@
 
 namespace headlight {
 
-torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
-    return scoredMean(nextTokenNll(logits, ids).reshape(-1), scored.reshape(-1));
+torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tensor& targets) {
+    return targetMean(targetNll(logits, targets).reshape(-1), targets.reshape(-1));
 }
 
-double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored) {
+double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& targets) {
     torch::NoGradGuard noGrad;
-    return scoredMean(nextTokenHits(logits, ids).reshape(-1), scored.reshape(-1)).item<double>();
+    return targetMean(targetHits(logits, targets).reshape(-1), targets.reshape(-1)).item<double>();
 }
 
 } // namespace headlight

@@ -7,9 +7,9 @@
 
 namespace headlight {
 
-// Cross-entropy over the scored positions: logits [B,T,V], ids [B,T], scored [B,T-1] (1/0).
-torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored);
+// Cross-entropy over every scored position of the batch: logits [B,T,V], targets [B,T] (-1 = not scored).
+torch::Tensor scoredCrossEntropy(const torch::Tensor& logits, const torch::Tensor& targets);
 // Accuracy of the argmax prediction over the scored positions (no gradient).
-double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& scored);
+double scoredAccuracy(const torch::Tensor& logits, const torch::Tensor& targets);
 
 } // namespace headlight
