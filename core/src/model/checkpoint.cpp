@@ -48,12 +48,7 @@ NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device)
     if (!isRegularFile(indexPath))
         throw Error(single, "file not found (a model folder needs model.safetensors or model.safetensors.index.json)");
 
-    nlohmann::json index;
-    try {
-        index = nlohmann::json::parse(jsonutil::readTextFile(indexPath));
-    } catch (const nlohmann::json::exception&) {
-        throw Error(indexPath, "not valid JSON");
-    }
+    const nlohmann::json index = jsonutil::parse(jsonutil::readTextFile(indexPath), indexPath);
     if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object())
         throw Error(indexPath, "has no \"weight_map\" object");
     std::map<std::string, std::string> shardOf;   // tensor -> file

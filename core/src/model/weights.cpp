@@ -21,13 +21,21 @@ void WeightPicker::operator()(const TensorSlot& slot) {
     if (it->second.sizes().vec() != slot.shape)
         throw Error(source_, "tensor \"" + slot.name + "\" has shape " + shapeText(it->second.sizes().vec()) +
                                  ", expected " + shapeText(slot.shape));
+    // NaN or infinity in a weight makes every output NaN, which views would draw as numbers: refuse it here,
+    // naming the tensor. One reduction per tensor (a bool per element, freed at once).
+    const torch::Tensor& t = it->second;
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) {
+        const int64_t bad = t.numel() - torch::isfinite(t).sum().item<int64_t>();
+        throw Error(source_, "tensor \"" + slot.name + "\" holds " + std::to_string(bad) + " NaN or infinite value" +
+                                 (bad == 1 ? "" : "s") + " (of " + std::to_string(t.numel()) + ")");
+    }
     *slot.tensor = std::move(it->second);
     tensors_.erase(it);
 }
 
 void WeightPicker::rejectLeftovers() const {
     if (!tensors_.empty())
-        throw Error(source_, "unexpected tensor \"" + tensors_.begin()->first + "\" (not part of this config)");
+        throw Error(source_, "unexpected tensor \"" + printableText(tensors_.begin()->first, 80) + "\" (not part of this config)");
 }
 
 void WeightInitializer::operator()(const TensorSlot& slot) {

@@ -10,20 +10,14 @@
 namespace headlight {
 namespace tok {
 
+// Anything at the path counts (a directory or FIFO too), so that reading it says what is wrong with it
+// instead of the tokenizer being silently skipped.
 bool fileExists(const std::string& path) {
     struct stat st {};
-    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    return stat(path.c_str(), &st) == 0;
 }
 
-nlohmann::json readJsonFile(const std::string& path) {
-    try {
-        return nlohmann::json::parse(jsonutil::readTextFile(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(path, "not valid JSON (" + jsonutil::shortParseError(e) + ")");
-    } catch (const nlohmann::json::out_of_range&) {
-        throw Error(path, "not valid JSON (a number is out of range)");
-    }
-}
+nlohmann::json readJsonFile(const std::string& path) { return jsonutil::parse(jsonutil::readTextFile(path), path); }
 
 } // namespace tok
 
