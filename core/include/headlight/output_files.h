@@ -22,11 +22,11 @@ public:
     const std::string& staging(const std::string& path) const;
 
     // Calls write(staging(path)); an Error that names the temporary is rethrown naming `path`.
-    template <class Write>
-    void write(const std::string& path, Write&& write) {
+    template <class Writer>
+    void write(const std::string& path, Writer&& writer) {
         const std::string& temp = staging(path);
         try {
-            write(temp);
+            writer(temp);
         } catch (const std::exception& e) {
             rethrowNamingTarget(e, temp, path);
         }

@@ -24,9 +24,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     const auto slash = path_.find_last_of('/');
     const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
     struct stat st {};
-    if (stat(dir.c_str(), &st) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
-    if (!S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: \"" + dir + "\" is not a folder");
-    if (access(dir.c_str(), W_OK) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" is not writable");
+    // What the path is comes first: a device in a read-only folder (/dev/null) is refused as a device.
     if (stat(path_.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: is a folder");
         if (!S_ISREG(st.st_mode))
@@ -34,6 +32,9 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
                                    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a special file") +
                                    "); give a file name");
     }
+    if (stat(dir.c_str(), &st) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
+    if (!S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: \"" + dir + "\" is not a folder");
+    if (access(dir.c_str(), W_OK) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" is not writable");
     temp_ = temporaryPathFor(path_);
 }
 

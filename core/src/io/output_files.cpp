@@ -17,7 +17,7 @@ std::string identity(const std::string& path) {
     if (stat(path.c_str(), &st) == 0) return "inode " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
     std::error_code ec;
     const std::filesystem::path p(path);
-    const auto folder = std::filesystem::weakly_canonical(p.parent_path().empty() ? "." : p.parent_path(), ec);
+    const auto folder = std::filesystem::weakly_canonical(p.parent_path().empty() ? std::filesystem::path(".") : p.parent_path(), ec);
     return "path " + (ec ? p.lexically_normal().string() : (folder / p.filename()).string());
 }
 
