@@ -120,6 +120,9 @@ private slots:
         QVERIFY(errorOf([&] { makeTask(TaskParams::fromJson(R"({"name": "text", "file": ")" + fifo + R"("})", "--task")); })
                     .contains("is not a regular file (a FIFO)"));
         QVERIFY(errorOf([&] { TrainConfig::fromTrainingRecord(fifo); }).contains("is not a regular file (a FIFO)"));
+        QDir(dir.path()).mkdir("tok");
+        QCOMPARE(mkfifo(dir.filePath("tok/vocab.json").toUtf8().constData(), 0600), 0);   // not skipped: refused
+        QVERIFY(errorOf([&] { loadTokenizer(dir.filePath("tok").toStdString()); }).endsWith("vocab.json: is not a regular file (a FIFO)"));
         QVERIFY(t.elapsed() < 5000);
         // Size caps: reported in MiB, before reading.
         writeFile(dir.filePath("big.json"), QByteArray(2048, ' '));

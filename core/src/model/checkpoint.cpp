@@ -1,6 +1,7 @@
 #include "model/checkpoint.h"
 
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "io/json_util.h"
 
 #include <cstdint>
@@ -64,7 +65,8 @@ NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device)
     NamedTensors out;
     for (const auto& [file, unused] : files) {
         const std::string path = dir + "/" + file;
-        if (!isRegularFile(path)) throw Error(path, "file not found (named by model.safetensors.index.json)");
+        if (const std::string problem = regularFileProblem(path); !problem.empty())
+            throw Error(path, problem + " (named by model.safetensors.index.json)");
         for (auto& [name, t] : readTensors(SafetensorsFile::open(path), device)) {
             auto it = shardOf.find(name);
             if (it == shardOf.end()) throw Error(path, "tensor \"" + name + "\" is not in model.safetensors.index.json");

@@ -10,11 +10,11 @@
 namespace headlight {
 namespace tok {
 
-// Anything at the path counts (a directory or FIFO too), so that reading it says what is wrong with it
-// instead of the tokenizer being silently skipped.
+// A folder of that name is not a tokenizer file (the folder has none); anything else at the path counts,
+// a FIFO or device too, so that reading it refuses it by name instead of blocking or silently skipping it.
 bool fileExists(const std::string& path) {
     struct stat st {};
-    return stat(path.c_str(), &st) == 0;
+    return stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 nlohmann::json readJsonFile(const std::string& path) { return jsonutil::parse(jsonutil::readTextFile(path), path); }
