@@ -57,7 +57,12 @@ int runCommand(const std::vector<std::string>& argv) {
     RunRequest req;
     if (a.has("--text")) {
         if (a.value("--text").empty()) throw Error("--text", "is empty; give at least one character");
-        req.tokenIds = engine.encode(a.value("--text"));
+        try {
+            req.tokenIds = engine.encode(a.value("--text"));
+        } catch (const Error& e) {
+            if (e.where() != "text") throw;
+            throw Error("--text", e.problem());   // the argument the user gave, not the tokenizer's name for it
+        }
     } else {
         for (long long id : parseIntList(a.value("--ids"), "--ids")) req.tokenIds.push_back(id);
     }
