@@ -156,6 +156,11 @@ private slots:
         expectFailure(shell("exec \"$CLI\" info '" + model_ + "' > /dev/full"), 1, "stdout: cannot write (No space left on device)");
     }
 
+    // Raw bytes in an argument: named by the argument, escaped, never a JSON library error.
+    void invalidUtf8IsNamed() {
+        expectFailure(shell("exec \"$CLI\" run '" + model_ + "' --text $'ab\\xff\\x1b[2J'"), 1, "--text: invalid UTF-8");
+    }
+
     // A resumed checkpoint is checked: beyond the configured steps, or damaged, it is refused by file name.
     void checkpointsAreChecked() {
         const QString train = tmp_.filePath("train.json"), out = tmp_.filePath("run");
