@@ -393,7 +393,7 @@ private slots:
         const QByteArray data(16, '\0');
         auto one = [](const char* entry) { return std::string(R"({"a": )") + entry + "}"; };
         QTest::newRow("missing file") << "missing" << QByteArray() << "file not found";
-        QTest::newRow("a folder") << "folder" << QByteArray() << "not a regular file";
+        QTest::newRow("a folder") << "folder" << QByteArray() << "is a folder, expected a file";
         QTest::newRow("empty file") << "file" << QByteArray() << "truncated: shorter than the 8-byte header length";
         QTest::newRow("shorter than 8 bytes") << "file" << QByteArray("abc") << "truncated";
         QTest::newRow("header beyond file") << "file" << safetensorsBytes("{}", data, 4096) << "header length 4096 is beyond the end of the file (26 bytes)";

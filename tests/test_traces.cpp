@@ -271,8 +271,8 @@ private slots:
         QCOMPARE(errorOf([&] { writeTraceHdf5(dir.filePath("sub").toStdString(), t, {}); }), dir.filePath("sub") + ": cannot write: is a folder");
         checkTraceOutputPath(dir.filePath("ok.h5").toStdString());   // no throw, and nothing created
         writeFile(dir.filePath("x.h5"), "not hdf5 at all");
-        QCOMPARE(errorOf([&] { readTraceHdf5(dir.filePath("x.h5").toStdString()); }), dir.filePath("x.h5") + ": not an HDF5 file (or not found)");
-        QCOMPARE(errorOf([&] { readTraceHdf5(dir.filePath("none.h5").toStdString()); }), dir.filePath("none.h5") + ": not an HDF5 file (or not found)");
+        QCOMPARE(errorOf([&] { readTraceHdf5(dir.filePath("x.h5").toStdString()); }), dir.filePath("x.h5") + ": not an HDF5 file");
+        QCOMPARE(errorOf([&] { readTraceHdf5(dir.filePath("none.h5").toStdString()); }), dir.filePath("none.h5") + ": file not found");
         QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name), (QStringList{"sub", "x.h5"}));
         QVERIFY(QDir(dir.filePath("sub")).isEmpty());
     }

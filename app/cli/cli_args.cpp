@@ -36,9 +36,33 @@ long long Args::integer(const std::string& option, long long fallback) const {
         size_t used = 0;
         const long long x = std::stoll(v, &used);
         if (used == v.size()) return x;
+    } catch (const std::out_of_range&) {
+        throw UsageError{option + ": " + printableText(v, 40) + " is out of range"};
     } catch (const std::exception&) {
     }
-    throw UsageError{option + ": \"" + v + "\" is not an integer"};
+    throw UsageError{option + ": \"" + printableText(v, 40) + "\" is not an integer"};
+}
+
+long long Args::integerIn(const std::string& option, long long fallback, long long lowest, long long highest) const {
+    const long long x = integer(option, fallback);
+    if (x < lowest || x > highest)
+        throw UsageError{option + ": must be in " + std::to_string(lowest) + ".." + std::to_string(highest) + ", got " + std::to_string(x)};
+    return x;
+}
+
+std::string jsonText(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+std::string unexpectedErrorText(const std::exception& e) {
+    std::string message = e.what();
+    message = message.substr(0, message.find('\n'));   // LibTorch's messages span many lines
+    if (message.rfind("[json.exception.", 0) == 0)
+    {
+        const size_t close = message.find("] ");
+        message = "unexpected JSON value (" + (close == std::string::npos ? message : message.substr(close + 2)) + ")";
+    }
+    else if (message == "stoi" || message == "stol" || message == "stoll" || message == "stod")
+        message = "a number is out of range";
+    return "unexpected error: " + printableText(message, 200);
 }
 
 std::vector<long long> parseIntList(const std::string& text, const std::string& argName) {
@@ -57,7 +81,7 @@ std::vector<long long> parseIntList(const std::string& text, const std::string& 
         } catch (const std::exception&) {
             used = 0;
         }
-        if (item.empty() || used != item.size()) throw Error(argName, "\"" + item + "\" is not an integer");
+        if (item.empty() || used != item.size()) throw Error(argName, "\"" + printableText(item, 40) + "\" is not an integer");
         out.push_back(x);
         if (comma == std::string::npos) break;
         start = comma + 1;

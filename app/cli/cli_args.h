@@ -1,6 +1,7 @@
 #pragma once
 // A small, strict argument parser: `COMMAND [POSITIONAL...] [--option VALUE | --flag]...`.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,11 +24,21 @@ public:
     std::string required(const std::string& option) const;
     // Parses an integer option; UsageError naming the option when it is not one.
     long long integer(const std::string& option, long long fallback) const;
+    // integer(), then a range check: UsageError "--n: must be in 1..1000000, got 4294967297".
+    long long integerIn(const std::string& option, long long fallback, long long lowest, long long highest) const;
 
 private:
     std::vector<std::string> positional_;
     std::map<std::string, std::string> values_;
 };
+
+// A JSON summary for stdout, indented; text that is not valid UTF-8 (a --text of raw bytes) is replaced by
+// U+FFFD rather than failing the whole output.
+std::string jsonText(const nlohmann::json& j);
+
+// One line for an exception that is not a headlight::Error (a library's own message): the first line of it,
+// escaped and cut, with the library's prefixes ("[json.exception.type_error.302] ") turned into words.
+std::string unexpectedErrorText(const std::exception& e);
 
 // "1,2,3" -> {1,2,3}; headlight::Error naming `argName` on anything else.
 std::vector<long long> parseIntList(const std::string& text, const std::string& argName);

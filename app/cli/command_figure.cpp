@@ -11,6 +11,7 @@
 
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/output_files.h"
 #include "headlight/what_if.h"
 
 #include <QApplication>
@@ -46,6 +47,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     if (!viewIds().contains(QString::fromStdString(viewId)))
         throw UsageError{"--view " + viewId + " is not a view; use one of " + viewIds().join(QStringLiteral(", ")).toStdString()};
     checkFigurePath(out);
+    OutputFiles outputs({{"--out", out}}, filesInFolder(a.positional()[0]));   // never onto the model's own files
 
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     RunRequest req;
@@ -101,7 +103,8 @@ int figureCommand(const std::vector<std::string>& argv) {
     if (options.dpi < 36 || options.dpi > 2400) throw Error("--dpi", "must be between 36 and 2400");
     options.publication = !a.has("--screen-style");
     options.size = QSize(width, height);
-    view->exportFigure(QString::fromStdString(out), options);
+    outputs.write(out, [&](const std::string& temp) { view->exportFigure(QString::fromStdString(temp), options); });
+    outputs.commit();
 
     nlohmann::json s;
     s["figure"] = out;
@@ -110,7 +113,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     s["head"] = selection.current().head;
     s["tokens"] = snapshot.tokens();
     s["size_points"] = {width, height};
-    std::cout << s.dump(2) << "\n";
+    std::cout << jsonText(s) << "\n";
     return 0;
 }
 

@@ -23,14 +23,20 @@ int initCommand(const std::vector<std::string>& argv) {
     if (!a.positional().empty()) throw UsageError{"takes no positional arguments"};
     const std::string configPath = a.required("--config");
     const std::string out = a.required("--out");
+    if (out.empty()) throw Error("--out", "is empty; give a folder name");
     const long long seed = a.integer("--seed", 0);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
     const ModelConfig config = ModelConfig::fromFile(configPath);
-    initRandomModel(config, static_cast<uint64_t>(seed), out, a.value("--alphabet"));
+    try {
+        initRandomModel(config, static_cast<uint64_t>(seed), out, a.value("--alphabet"));
+    } catch (const Error& e) {
+        if (e.where() != "config") throw;
+        throw Error(configPath, e.problem());   // sizes the machine cannot hold: name the file they came from
+    }
     const Engine engine = Engine::load(out);   // prove the folder loads before reporting success
     nlohmann::json s = {{"out", out}, {"seed", seed}, {"parameters", engine.parameterCount()},
                         {"tokenizer", engine.tokenizer() ? engine.tokenizer()->kind() : "none (token ids only)"}};
-    std::cout << s.dump(2) << std::endl;
+    std::cout << jsonText(s) << std::endl;
     return 0;
 }
 

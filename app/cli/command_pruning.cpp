@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include "headlight/error.h"
+#include "headlight/output_files.h"
 #include "headlight/pruning.h"
 #include "headlight/trace_hdf5.h"
 
@@ -20,7 +21,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
+#include <memory>
 
 namespace headlight::cli {
 namespace {
@@ -55,7 +56,7 @@ Setup setUp(const Args& a, const Engine& engine) {
         s.data = ExampleSet::fromFile(engine, a.value("--data"));
     } else {
         const std::string t = a.value("--task");
-        const std::string json = !t.empty() && t.front() == '{' ? t : nlohmann::json({{"name", t}}).dump();
+        const std::string json = !t.empty() && t.front() == '{' ? t : jsonText({{"name", t}});
         s.data = ExampleSet::fromTask(engine, TaskParams::fromJson(json, "--task"), static_cast<int>(n), static_cast<uint64_t>(seed));
     }
     return s;
@@ -67,9 +68,19 @@ Args parse(const std::vector<std::string>& argv, const std::set<std::string>& va
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") + a.has("--data") + a.has("--task") != 1) throw UsageError{"give exactly one of --text, --data or --task"};
     if (a.has("--n") && !a.has("--task")) throw UsageError{"--n: applies to --task only"};
-    checkTraceOutputPath(a.required("--out"));
-    if (a.has("--csv")) checkTraceOutputPath(a.value("--csv"));
+    a.required("--out");
     return a;
+}
+
+// --out, --csv and --figure, checked before any work (none may be an input or another output) and
+// committed together at the end.
+std::unique_ptr<OutputFiles> outputsOf(const Args& a) {
+    std::vector<std::pair<std::string, std::string>> outputs = {{"--out", a.value("--out")}};
+    for (const char* option : {"--csv", "--figure"})
+        if (a.has(option)) outputs.emplace_back(option, a.value(option));
+    std::vector<std::string> inputs = filesInFolder(a.positional()[0]);
+    if (a.has("--data")) inputs.push_back(a.value("--data"));
+    return std::make_unique<OutputFiles>(outputs, inputs);
 }
 
 std::string pruneSpec(const Args& a) { return a.has("--prune") ? a.value("--prune") : ""; }
@@ -101,6 +112,12 @@ std::string modelName(const std::string& modelDir) {
     return name.filename().string();
 }
 
+// The figure request with its path replaced by OutputFiles' temporary for it.
+Figure staged(Figure figure, const std::string& temp) {
+    figure.path = temp;
+    return figure;
+}
+
 // The second line of a figure title: the heads pruned beforehand and the data (the figure cuts it to fit).
 std::string dataLine(const Setup& s, const Args& a) {
     return a.has("--prune") ? "pruned " + pruneSpec(a) + "; " + s.data.description : s.data.description;
@@ -116,22 +133,12 @@ ResultFile baseFile(const Setup& s, const Engine& engine, const Args& a) {
     return f;
 }
 
-// CSV through a temporary file renamed on success, like the HDF5 output.
+// CSV into OutputFiles' temporary for it; a failed write or close (a full disk) is an error.
 void writeCsv(const std::string& path, const std::string& text) {
-    const std::string temp = path + ".tmp-" + std::to_string(getpid());
-    {
-        std::ofstream f(temp, std::ios::binary);
-        f << text;
-        f.flush();
-        if (!f) {
-            std::remove(temp.c_str());
-            throw Error(path, "cannot write");
-        }
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        std::remove(temp.c_str());
-        throw Error(path, "cannot write");
-    }
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) throw Error(path, "cannot write (disk full?)");
 }
 
 // Per-head CSV: layer,head,<columns...>, one row per head.
@@ -169,6 +176,7 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 int importanceCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {"--normalize-by-layer"});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
+    const auto outputs = outputsOf(a);
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     const Setup s = setUp(a, engine);
     const bool normalize = a.has("--normalize-by-layer");
@@ -178,24 +186,28 @@ int importanceCommand(const std::vector<std::string>& argv) {
     ResultFile f = baseFile(s, engine, a);
     f.floats["importance"] = importance;
     f.attributes["normalize_by_layer"] = normalize ? "true" : "false";
-    writeResultHdf5(s.out, f);
-    if (!s.csv.empty()) writeCsv(s.csv, headCsv({"importance"}, {&importance}));
+    outputs->write(s.out, [&](const std::string& temp) { writeResultHdf5(temp, f); });
+    if (!s.csv.empty()) outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, headCsv({"importance"}, {&importance})); });
 #ifdef HEADLIGHT_HAS_FIGURE
     if (!figure.path.empty())
-        writeHeadScoreFigure(figure, "importance", importance, false, s.mask,
-                             modelName(s.modelDir) + ": head importance" + (normalize ? " (normalized by layer)" : "") +
-                                 "\n" + dataLine(s, a));
+        outputs->write(figure.path, [&](const std::string& temp) {
+            writeHeadScoreFigure(staged(figure, temp), "importance", importance, false, s.mask,
+                                 modelName(s.modelDir) + ": head importance" + (normalize ? " (normalized by layer)" : "") +
+                                     "\n" + dataLine(s, a));
+        });
 #endif
+    outputs->commit();
     const nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
                                     {"normalize_by_layer", normalize}, {"importance", rows(importance)},
                                     {"seconds", seconds}, {"out", s.out}};
-    std::cout << summary.dump(2) << std::endl;
+    std::cout << jsonText(summary) << std::endl;
     return 0;
 }
 
 int ablateCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
+    const auto outputs = outputsOf(a);
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     const Setup s = setUp(a, engine);
     const auto t0 = std::chrono::steady_clock::now();
@@ -206,17 +218,21 @@ int ablateCommand(const std::vector<std::string>& argv) {
     f.floats["ablation_delta_metric"] = ab.deltaMetric;
     f.floats["baseline_loss"] = FloatArray({}, std::vector<float>{static_cast<float>(ab.baseline.loss)});
     f.floats["baseline_metric"] = FloatArray({}, std::vector<float>{static_cast<float>(ab.baseline.metric)});
-    writeResultHdf5(s.out, f);
-    if (!s.csv.empty()) writeCsv(s.csv, headCsv({"delta_loss", "delta_metric"}, {&ab.deltaLoss, &ab.deltaMetric}));
+    outputs->write(s.out, [&](const std::string& temp) { writeResultHdf5(temp, f); });
+    if (!s.csv.empty())
+        outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, headCsv({"delta_loss", "delta_metric"}, {&ab.deltaLoss, &ab.deltaMetric})); });
 #ifdef HEADLIGHT_HAS_FIGURE
     if (!figure.path.empty())
-        writeHeadScoreFigure(figure, "ablate", ab.deltaLoss, true, s.mask,
-                             modelName(s.modelDir) + ": loss change, each head pruned alone\n" + dataLine(s, a));
+        outputs->write(figure.path, [&](const std::string& temp) {
+            writeHeadScoreFigure(staged(figure, temp), "ablate", ab.deltaLoss, true, s.mask,
+                                 modelName(s.modelDir) + ": loss change, each head pruned alone\n" + dataLine(s, a));
+        });
 #endif
+    outputs->commit();
     const nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
                                     {"baseline_loss", ab.baseline.loss}, {"baseline_metric", ab.baseline.metric},
                                     {"delta_loss", rows(ab.deltaLoss)}, {"seconds", seconds}, {"out", s.out}};
-    std::cout << summary.dump(2) << std::endl;
+    std::cout << jsonText(summary) << std::endl;
     return 0;
 }
 
@@ -298,6 +314,7 @@ std::string curveCsv(const std::vector<CurveColumns>& curves) {
 int pruneCurveCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, withOptions({"--order", "--step-percent"}), {"--no-normalize"});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
+    const auto outputs = outputsOf(a);
     const std::vector<PruneOrder> orders = parseOrders(a.required("--order"));
     CurveOptions o;
     if (a.has("--step-percent")) {
@@ -327,17 +344,20 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
     f.attributes["step_percent"] = std::to_string(o.stepPercent);
     f.attributes["seed"] = std::to_string(o.seed);
     f.attributes["normalize_by_layer"] = o.normalizeByLayer ? "true" : "false";
-    writeResultHdf5(s.out, f);
-    if (!s.csv.empty()) writeCsv(s.csv, curveCsv(curves));
+    outputs->write(s.out, [&](const std::string& temp) { writeResultHdf5(temp, f); });
+    if (!s.csv.empty()) outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, curveCsv(curves)); });
 #ifdef HEADLIGHT_HAS_FIGURE
     if (!figure.path.empty()) {
         std::vector<CurveData> data;
         for (const CurveColumns& c : curves) data.push_back({c.order, c.fraction, c.metric, c.loss});
         std::string listed;
         for (const CurveColumns& c : curves) listed += (listed.empty() ? "" : ", ") + c.order;
-        writePruningCurveFigure(figure, modelName(s.modelDir) + ": heads pruned by " + listed + "\n" + dataLine(s, a), data);
+        outputs->write(figure.path, [&](const std::string& temp) {
+            writePruningCurveFigure(staged(figure, temp), modelName(s.modelDir) + ": heads pruned by " + listed + "\n" + dataLine(s, a), data);
+        });
     }
 #endif
+    outputs->commit();
     nlohmann::json summary = {{"model", s.modelDir}, {"data", s.data.description}, {"examples", s.data.size()},
                               {"order", names}, {"seconds", seconds}, {"out", s.out}};
     if (several) {
@@ -349,7 +369,7 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
         const CurveColumns& c = curves.front();
         summary.update({{"fraction_pruned", c.fraction}, {"loss", c.loss}, {"metric", c.metric}, {"pruned_heads", c.prunedNames}});
     }
-    std::cout << summary.dump(2) << std::endl;
+    std::cout << jsonText(summary) << std::endl;
     return 0;
 }
 

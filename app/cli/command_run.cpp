@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/output_files.h"
 #include "headlight/trace_hdf5.h"
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <ctime>
 #include <iostream>
 #include <limits.h>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdlib.h>
 
@@ -45,14 +47,22 @@ int runCommand(const std::vector<std::string>& argv) {
                  {"--no-capture", "--no-logits"});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
+    // Checked before the work: not empty ("--out \"\"" is a mistake, not "no output"), not the model's own files.
     const std::string out = a.value("--out");
-    if (!out.empty()) checkTraceOutputPath(out);   // fail before the work, not after
+    std::unique_ptr<OutputFiles> outputs;
+    if (a.has("--out")) outputs = std::make_unique<OutputFiles>(std::vector<std::pair<std::string, std::string>>{{"--out", out}},
+                                                                  filesInFolder(a.positional()[0]));
 
     const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
     RunRequest req;
     if (a.has("--text")) {
         if (a.value("--text").empty()) throw Error("--text", "is empty; give at least one character");
-        req.tokenIds = engine.encode(a.value("--text"));
+        try {
+            req.tokenIds = engine.encode(a.value("--text"));
+        } catch (const Error& e) {
+            if (e.where() != "text") throw;
+            throw Error("--text", e.problem());   // the argument the user gave, not the tokenizer's name for it
+        }
     } else {
         for (long long id : parseIntList(a.value("--ids"), "--ids")) req.tokenIds.push_back(id);
     }
@@ -79,7 +89,7 @@ int runCommand(const std::vector<std::string>& argv) {
     }
 
     double writeMs = 0;
-    if (!out.empty()) {
+    if (outputs) {
         Provenance p = {{"model_path", absolutePath(engine.modelDir())},
                         {"config_json", engine.config().toJson()},
                         {"text", a.value("--text")},
@@ -91,7 +101,8 @@ int runCommand(const std::vector<std::string>& argv) {
                         {"tool_version", HEADLIGHT_VERSION},
                         {"created_utc", utcNow()}};
         const auto t0 = std::chrono::steady_clock::now();
-        writeTraceHdf5(out, trace, p);
+        outputs->write(out, [&](const std::string& temp) { writeTraceHdf5(temp, trace, p); });
+        outputs->commit();
         writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
 
@@ -110,8 +121,8 @@ int runCommand(const std::vector<std::string>& argv) {
     s["captured_layers"] = trace.layers.size();
     s["timings_ms"] = {{"load", engine.loadMs()}, {"forward", trace.timings.forwardMs}, {"loss", trace.timings.lossMs},
                        {"export", trace.timings.exportMs}, {"write", writeMs}};
-    if (!out.empty()) s["out"] = out;
-    std::cout << s.dump(2) << std::endl;
+    if (outputs) s["out"] = out;
+    std::cout << jsonText(s) << std::endl;
     return 0;
 }
 

@@ -3,15 +3,18 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "headlight/tokenizer.h"
 
-#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 namespace headlight::cli {
 namespace {
+
+constexpr uint64_t kMaxJsonlBytes = 1ull << 30;
 
 std::unique_ptr<Tokenizer> tokenizerOf(const std::string& dir) {
     struct stat st {};
@@ -51,10 +54,8 @@ int tokenizeCommand(const std::vector<std::string>& argv) {
         return 0;
     }
     const std::string path = a.value("--jsonl");
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path, "is a folder, expected a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path, "file not found or not readable");
+    // A regular file only (a FIFO would block, /dev/zero would never end), read whole.
+    std::istringstream in(readRegularFile(path, kMaxJsonlBytes));
     // Everything is encoded before anything is printed: a bad line leaves stdout empty.
     std::vector<std::string> out;
     std::string text;

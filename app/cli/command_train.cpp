@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "headlight/mechanism_report.h"
 #include "headlight/objective.h"
 #include "headlight/pruning.h"
@@ -18,6 +19,10 @@ namespace headlight::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// The most examples evaluate and context-prune draw (each is a forward pass): far more than any measurement
+// needs, and within an int.
+constexpr long long kMaxExamples = 1000000;
 extern "C" void onInterrupt(int) { g_stop.store(true); }
 
 std::string duration(double seconds) {
@@ -31,16 +36,13 @@ std::string duration(double seconds) {
 // --task NAME, --task '{"name": ..., ...}', or (absent) the task the model was trained on.
 TaskParams taskFromArgOrModel(const std::string& arg, const std::string& modelDir) {
     if (!arg.empty()) {
-        const std::string json = arg.front() == '{' ? arg : nlohmann::json({{"name", arg}}).dump();
+        const std::string json = arg.front() == '{' ? arg : jsonText({{"name", arg}});
         return TaskParams::fromJson(json, "--task");
     }
     const std::string path = modelDir + "/training.json";
-    std::FILE* f = std::fopen(path.c_str(), "r");
-    if (!f) throw Error(path, "not found: give --task (this model has no training record)");
-    std::fclose(f);
-    const TrainConfig trained = TrainConfig::fromJson(
-        nlohmann::json::parse(std::ifstream(path)).at("train_config").dump(), path);
-    return trained.task;
+    const std::string problem = regularFileProblem(path);
+    if (problem == "file not found") throw Error(path, "not found: give --task (this model has no training record)");
+    return TrainConfig::fromTrainingRecord(path).task;
 }
 
 } // namespace
@@ -50,6 +52,7 @@ int trainCommand(const std::vector<std::string>& argv) {
     if (!a.positional().empty()) throw UsageError{"takes no positional arguments"};
     const TrainConfig config = TrainConfig::fromFile(a.required("--config"));
     const std::string out = a.required("--out");
+    if (out.empty()) throw Error("--out", "is empty; give a folder name");
     // Ctrl-C finishes the current step and writes a checkpoint; a second Ctrl-C kills as usual.
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
@@ -60,7 +63,7 @@ int trainCommand(const std::vector<std::string>& argv) {
     }, &g_stop);
     nlohmann::json s = {{"out", out}, {"steps", result.steps}, {"seconds", result.seconds}, {"interrupted", result.interrupted},
                         {"loss", result.last.loss}, {"task_loss", result.last.taskLoss}, {"metric", result.last.metric}};
-    std::cout << s.dump(2) << std::endl;
+    std::cout << jsonText(s) << std::endl;
     return result.interrupted ? 130 : 0;
 }
 
@@ -86,8 +89,7 @@ int evaluateCommand(const std::vector<std::string>& argv) {
     const std::string dir = a.positional()[0];
     if (a.has("--task") + a.has("--text") + a.has("--data") > 1) throw UsageError{"give at most one of --task, --text or --data"};
     if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
-    const long long n = a.integer("--n", 1000), seed = a.integer("--seed", 1000003);
-    if (n < 1) throw UsageError{"--n: must be >= 1"};
+    const long long n = a.integerIn("--n", 1000, 1, kMaxExamples), seed = a.integer("--seed", 1000003);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
     const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
     const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
@@ -99,7 +101,7 @@ int evaluateCommand(const std::vector<std::string>& argv) {
     const ModelConfig& c = engine.config();
     if (c.headGates || c.adaptiveSpan || c.selectiveAttention || c.persistentMemory)
         s["mechanisms"] = nlohmann::json::parse(reportMechanisms(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed)).toJson());
-    std::cout << s.dump(2) << std::endl;
+    std::cout << jsonText(s) << std::endl;
     return 0;
 }
 
@@ -109,7 +111,7 @@ int contextPruneCommand(const std::vector<std::string>& argv) {
     if (a.has("--task") && a.has("--text")) throw UsageError{"give at most one of --task or --text"};
     const std::string dir = a.positional()[0];
     const long long seed = a.integer("--seed", 1000003);
-    long long n = a.integer("--n", 200);
+    long long n = a.integerIn("--n", 200, 1, kMaxExamples);
     double tolerance = 0.005;
     if (a.has("--tolerance")) {
         try { tolerance = std::stod(a.value("--tolerance")); } catch (const std::exception&) { tolerance = -1; }

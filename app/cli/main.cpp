@@ -4,6 +4,7 @@
 #include "headlight/error.h"
 #include "headlight/runtime.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -80,23 +81,31 @@ int main(int argc, char** argv) {
         {"tokenize", headlight::cli::tokenizeCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
-        std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", args[0].c_str(), kUsage);
+        std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", headlight::printableText(args[0], 60).c_str(), kUsage);
         return 2;
     }
     headlight::tuneAllocatorForRepeatedRuns();
+    const char* command = it->first.c_str();
+    int code = 1;
     try {
-        return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
+        code = it->second(std::vector<std::string>(args.begin() + 1, args.end()));
     } catch (const headlight::cli::UsageError& e) {
-        std::fprintf(stderr, "headlight-cli %s: %s (see headlight-cli --help)\n", args[0].c_str(), e.message.c_str());
+        std::fprintf(stderr, "headlight-cli %s: %s (see headlight-cli --help)\n", command, headlight::printableText(e.message).c_str());
         return 2;
     } catch (const headlight::Error& e) {
-        std::fprintf(stderr, "headlight-cli %s: error: %s\n", args[0].c_str(), e.what());
+        std::fprintf(stderr, "headlight-cli %s: error: %s\n", command, e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "headlight-cli %s: error: out of memory (try smaller inputs or sizes)\n", command);
         return 1;
     } catch (const std::exception& e) {
-        // LibTorch messages span many lines; keep the first so errors stay one line.
-        std::string msg = e.what();
-        msg = msg.substr(0, msg.find('\n'));
-        std::fprintf(stderr, "headlight-cli %s: error: %s\n", args[0].c_str(), msg.c_str());
+        std::fprintf(stderr, "headlight-cli %s: error: %s\n", command, headlight::cli::unexpectedErrorText(e).c_str());
         return 1;
     }
+    // Output that never arrived (a full disk behind `> file`, a closed stdout) is a failure, not exit 0.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        std::fprintf(stderr, "headlight-cli %s: error: stdout: cannot write (%s)\n", command, std::strerror(errno));
+        return 1;
+    }
+    return code;
 }

@@ -21,6 +21,9 @@
 
 namespace {
 
+constexpr int kMinWindowSide = 200;
+constexpr int kMaxWindowSide = 16384;
+
 void setIdentity() {
     QCoreApplication::setOrganizationName(QStringLiteral("Headlight"));
     QCoreApplication::setApplicationName(QStringLiteral("Headlight"));
@@ -70,8 +73,16 @@ int main(int argc, char** argv) {
     headlight::applyTheme(app, settings.darkTheme());
     headlight::MainWindow window(settings);
     if (parser.isSet(size)) {
+        // Bounded: a 100000x100000 window asks the window system for tens of gigabytes of back buffer.
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
-        if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+        bool okW = false, okH = false;
+        const int w = wh.size() == 2 ? wh[0].toInt(&okW) : 0, h = wh.size() == 2 ? wh[1].toInt(&okH) : 0;
+        if (!okW || !okH || w < kMinWindowSide || h < kMinWindowSide || w > kMaxWindowSide || h > kMaxWindowSide) {
+            std::fprintf(stderr, "headlight: --size %s: expected WxH with each side %d..%d, e.g. 1600x1000\n",
+                         headlight::printableText(parser.value(size).toStdString(), 40).c_str(), kMinWindowSide, kMaxWindowSide);
+            return 2;
+        }
+        window.resize(w, h);
     }
     window.show();
     if (parser.isSet(show)) {   // after the first run, which raises a mechanism the model has

@@ -31,6 +31,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTimer>
@@ -191,7 +192,18 @@ TraceView* MainWindow::view(const QString& id) const {
 
 void MainWindow::openInitialModel() {
     const QString last = settings_.lastModel();
-    if (!last.isEmpty() && QFileInfo(last + QStringLiteral("/config.json")).exists()) {
+    // A mark set while the last model reopens and cleared once it is shown or refused: still set at the next
+    // start, it means that launch died on this model, so it is skipped once and the app starts on a sample.
+    QSettings marks;
+    const QString reopening = QStringLiteral("startup/reopening");
+    const bool diedLastTime = !last.isEmpty() && marks.value(reopening).toString() == last;
+    marks.remove(reopening);
+    if (!last.isEmpty() && !diedLastTime && QFileInfo(last + QStringLiteral("/config.json")).exists()) {
+        marks.setValue(reopening, last);
+        marks.sync();
+        const auto clear = [reopening] { QSettings().remove(reopening); };
+        connect(this, &MainWindow::snapshotShown, this, clear, Qt::SingleShotConnection);
+        connect(this, &MainWindow::problemShown, this, clear, Qt::SingleShotConnection);
         const QString text = settings_.lastText();
         openModel(last, text.isEmpty() ? exampleTextFor(last) : text);
         return;

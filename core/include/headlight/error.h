@@ -1,15 +1,21 @@
 #pragma once
 // One error type for every bad input: it names the file (or argument) and the problem, on one line.
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
 namespace headlight {
 
+// `text` with control characters (C0, DEL, C1) and invalid UTF-8 bytes escaped as \n, \t, \xNN, so that
+// user text echoed in a message cannot break the line or drive a terminal; cut to `maxBytes` (0 = no
+// limit) with "..." appended when longer.
+std::string printableText(const std::string& text, std::size_t maxBytes = 0);
+
 class Error : public std::runtime_error {
 public:
     // `where` is the file path or argument the problem is in; may be empty.
     Error(const std::string& where, const std::string& problem)
-        : std::runtime_error(where.empty() ? problem : where + ": " + problem),
+        : std::runtime_error(printableText(where.empty() ? problem : where + ": " + problem)),
           where_(where), problem_(problem) {}
 
     const std::string& where() const { return where_; }

@@ -33,6 +33,8 @@ struct TrainConfig {
     // Parses TRAIN.json; throws headlight::Error naming `source` for bad or unknown keys.
     static TrainConfig fromJson(const std::string& jsonText, const std::string& source);
     static TrainConfig fromFile(const std::string& path);
+    // The "train_config" of a trained model's training.json; Error naming the file when it is damaged.
+    static TrainConfig fromTrainingRecord(const std::string& trainingJsonPath);
     std::string toJson() const;
 };
 

@@ -6,6 +6,7 @@
 #include "model/checkpoint.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "nn/torch_bridge.h"
 
 #include <ATen/Context.h>
@@ -97,10 +98,13 @@ Engine::~Engine() = default;
 Engine Engine::load(const std::string& modelDir, const std::string& device) {
     const auto t0 = Clock::now();
     if (!isDir(modelDir)) throw Error(modelDir, isFile(modelDir) ? "is a file, expected a model folder" : "model folder not found");
-    if (!isFile(modelDir + "/config.json"))
-        throw Error(modelDir + "/config.json", "file not found (a model folder needs config.json and model.safetensors)");
-    if (checkpointFile(modelDir).empty())
-        throw Error(modelDir + "/model.safetensors", "file not found (a model folder needs model.safetensors or model.safetensors.index.json)");
+    // A folder or FIFO in a file's place says so (headlight/input_file.h), rather than "file not found".
+    if (const std::string problem = regularFileProblem(modelDir + "/config.json"); !problem.empty())
+        throw Error(modelDir + "/config.json", problem == "file not found" ? "file not found (a model folder needs config.json and model.safetensors)" : problem);
+    if (checkpointFile(modelDir).empty()) {
+        const std::string problem = regularFileProblem(modelDir + "/model.safetensors");
+        throw Error(modelDir + "/model.safetensors", problem == "file not found" ? "file not found (a model folder needs model.safetensors or model.safetensors.index.json)" : problem);
+    }
 
     auto impl = std::make_unique<Impl>();
     impl->modelDir = modelDir;

@@ -5,26 +5,58 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace headlight {
+
+std::string temporaryPathFor(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    const auto dot = path.find_last_of('.');
+    const bool hasExtension = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
+    const std::string tag = ".tmp-" + std::to_string(getpid());
+    return hasExtension ? path.substr(0, dot) + tag + path.substr(dot) : path + tag;
+}
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     if (path_.empty()) throw Error("", "empty output path");
     const auto slash = path_.find_last_of('/');
     const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
     struct stat st {};
+    // What the path is comes first: a device in a read-only folder (/dev/null) is refused as a device.
+    if (stat(path_.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: is a folder");
+        if (!S_ISREG(st.st_mode))
+            throw Error(path_, std::string("cannot write: is not a regular file (") +
+                                   (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a special file") +
+                                   "); give a file name");
+    }
     if (stat(dir.c_str(), &st) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
     if (!S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: \"" + dir + "\" is not a folder");
     if (access(dir.c_str(), W_OK) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" is not writable");
-    if (stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: is a folder");
-    temp_ = path_ + ".tmp-" + std::to_string(getpid());
+    temp_ = temporaryPathFor(path_);
 }
 
 AtomicFile::~AtomicFile() {
     if (!committed_) std::remove(temp_.c_str());
+}
+
+void AtomicFile::write(const char* data, std::size_t size) {
+    const int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) throw Error(path_, std::string("cannot write (") + std::strerror(errno) + ")");
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::write(fd, data + done, size - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int error = n < 0 ? errno : ENOSPC;
+            ::close(fd);
+            throw Error(path_, std::string("cannot write (") + std::strerror(error) + ")");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) throw Error(path_, std::string("cannot write (") + std::strerror(errno) + ")");
 }
 
 void AtomicFile::commit() {
@@ -35,12 +67,7 @@ void AtomicFile::commit() {
 
 void writeFileAtomically(const std::string& path, const std::string& text) {
     AtomicFile out(path);
-    {
-        std::ofstream f(out.tempPath(), std::ios::binary);
-        f << text;
-        f.flush();
-        if (!f) throw Error(path, "cannot write");
-    }
+    out.write(text.data(), text.size());
     out.commit();
 }
 

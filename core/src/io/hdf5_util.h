@@ -2,6 +2,7 @@
 // The HDF5 C API pieces both of our file formats use (traces: trace_hdf5.cpp, pruning results:
 // pruning_hdf5.cpp): RAII handles, UTF-8 string attributes, shapes, datasets written whole.
 #include "headlight/error.h"
+#include "io/atomic_file.h"
 
 #include <hdf5.h>
 #include <map>
@@ -29,6 +30,28 @@ private:
 // Our errors name the file; HDF5's own stack printout would only repeat them on stderr.
 inline void silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
+// A new file that HDF5 keeps in memory (the core driver, no backing store). HDF5 itself never writes to disk:
+// on a full disk a file id whose close failed would stay open, and HDF5's shutdown at exit would crash on it.
+// saveImage() writes the finished file through `out`, checking every write.
+inline Handle createInMemory(const AtomicFile& out) {
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), 4 << 20, 0) < 0) throw Error(out.path(), "HDF5 error while setting up the file");
+    // Named after the temporary (unique to this process), which it never touches.
+    Handle file(H5Fcreate(out.tempPath().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+    if (!file.ok()) throw Error(out.path(), "cannot create the HDF5 file");
+    return file;
+}
+
+// The bytes of an in-memory file, written to out's temporary (not committed).
+inline void saveImage(hid_t file, AtomicFile& out) {
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw Error(out.path(), "HDF5 error while finishing the file");
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    if (size <= 0) throw Error(out.path(), "HDF5 error while finishing the file");
+    std::vector<char> image(static_cast<size_t>(size));
+    if (H5Fget_file_image(file, image.data(), image.size()) != size) throw Error(out.path(), "HDF5 error while finishing the file");
+    out.write(image.data(), image.size());
+}
+
 inline Handle stringType() {
     Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(t.get(), H5T_VARIABLE);
@@ -41,6 +64,27 @@ inline std::vector<int64_t> shapeOf(hid_t ds) {
     const int rank = H5Sget_simple_extent_ndims(space.get());
     std::vector<hsize_t> dims(static_cast<size_t>(rank > 0 ? rank : 0));
     if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+// The largest dataset a reader accepts, in elements: a damaged or hostile file may declare any size, and
+// reading allocates it all first.
+constexpr int64_t kMaxReadElements = int64_t{1} << 31;
+
+// shapeOf, checked: Error naming `path` and the dataset when a dimension or the element count is too large.
+inline std::vector<int64_t> checkedShapeOf(hid_t ds, const std::string& path, const std::string& name) {
+    Handle space(H5Dget_space(ds), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0 || rank > 32) throw Error(path, "dataset " + name + " has an unreadable shape");
+    std::vector<hsize_t> dims(static_cast<size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+        throw Error(path, "dataset " + name + " has an unreadable shape");
+    int64_t count = 1;
+    for (hsize_t d : dims) {
+        if (d > static_cast<hsize_t>(kMaxReadElements) || (d != 0 && count > kMaxReadElements / static_cast<int64_t>(d)))
+            throw Error(path, "dataset " + name + " is too large to read (over " + std::to_string(kMaxReadElements) + " elements)");
+        count *= static_cast<int64_t>(d);
+    }
     return std::vector<int64_t>(dims.begin(), dims.end());
 }
 

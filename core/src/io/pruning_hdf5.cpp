@@ -2,6 +2,7 @@
 // through the HDF5 C API like trace_hdf5.cpp. Layout: docs/pruning.md.
 #include "io/atomic_file.h"
 #include "io/hdf5_util.h"
+#include "headlight/input_file.h"
 #include "headlight/error.h"
 #include "headlight/pruning.h"
 
@@ -13,11 +14,11 @@ namespace {
 using h5::Handle;
 
 // Reads one root dataset by name; false on an HDF5 read error.
-bool readDataset(hid_t root, const char* name, ResultFile& file) {
+bool readDataset(hid_t root, const char* name, ResultFile& file, const std::string& path) {
     Handle ds(H5Dopen2(root, name, H5P_DEFAULT), H5Dclose);
     if (!ds.ok()) return true;   // groups and other objects are not part of this layout
     Handle type(H5Dget_type(ds.get()), H5Tclose);
-    const auto shape = h5::shapeOf(ds.get());
+    const auto shape = h5::checkedShapeOf(ds.get(), path, name);
     const auto count = static_cast<size_t>(FloatArray::countOf(shape));
     if (H5Tget_class(type.get()) == H5T_INTEGER) {
         std::vector<int32_t> v(count);
@@ -37,19 +38,19 @@ void writeResultHdf5(const std::string& path, const ResultFile& f) {
     h5::silence();
     AtomicFile out(path);
     {
-        Handle file(H5Fcreate(out.tempPath().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-        if (!file.ok()) throw Error(path, "cannot create the HDF5 file");
+        Handle file = h5::createInMemory(out);
         for (const auto& [name, a] : f.floats) h5::writeDataset(file.get(), path, name, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, a.shape(), a.data());
         for (const auto& [name, a] : f.ints) h5::writeDataset(file.get(), path, name, H5T_NATIVE_INT32, H5T_STD_I32LE, a.shape(), a.data());
         for (const auto& [name, value] : f.attributes) h5::writeStringAttribute(file.get(), path, name, value);
-        if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw Error(path, "cannot write the HDF5 file (disk full?)");
+        h5::saveImage(file.get(), out);
     }
     out.commit();
 }
 
 ResultFile readResultHdf5(const std::string& path) {
     h5::silence();
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file (or not found)");
+    requireRegularFile(path);   // HDF5 would wait forever on a FIFO
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file");
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
     ResultFile out;
@@ -59,7 +60,7 @@ ResultFile readResultHdf5(const std::string& path) {
     for (hsize_t i = 0; i < info.nlinks; ++i) {
         char name[256] = {};
         H5Lget_name_by_idx(file.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
-        if (!readDataset(file.get(), name, out)) throw Error(path, std::string("HDF5 error while reading ") + name);
+        if (!readDataset(file.get(), name, out, path)) throw Error(path, std::string("HDF5 error while reading ") + name);
     }
     out.attributes = h5::readStringAttributes(file.get());
     return out;

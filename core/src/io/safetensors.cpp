@@ -2,6 +2,8 @@
 #include "headlight/safetensors.h"
 
 #include "io/atomic_file.h"
+#include "headlight/input_file.h"
+#include "io/json_util.h"
 #include "headlight/error.h"
 
 #include <algorithm>
@@ -18,6 +20,23 @@
 
 namespace headlight {
 namespace {
+
+// The safetensors format caps its JSON header at 100 MB.
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// A short list of numbers as written ("[-4,12]"); anything longer or deeper as jsonutil::excerpt says it.
+std::string listText(const nlohmann::json& v) {
+    if (!v.is_array() || v.size() > 8) return jsonutil::excerpt(v);
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + (v[i].is_number() ? jsonutil::excerpt(v[i]) : std::string("..."));
+    return s + "]";
+}
 
 struct DTypeInfo {
     DType dtype;
@@ -107,10 +126,12 @@ struct SafetensorsFile::Mapping {
 };
 
 SafetensorsFile SafetensorsFile::open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
+    requireRegularFile(path);   // "is a folder, expected a file", "is not a regular file (a FIFO)", ...
+    // O_NONBLOCK: a FIFO swapped in after the check must not block the open.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) throw Error(path, errno == ENOENT ? "file not found" : std::string("cannot open (") + std::strerror(errno) + ")");
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { ::close(fd); throw Error(path, "not a regular file"); }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { ::close(fd); throw Error(path, "is not a regular file"); }
     const auto fileSize = static_cast<uint64_t>(st.st_size);
     if (fileSize < 8) { ::close(fd); throw Error(path, "truncated: shorter than the 8-byte header length"); }
 
@@ -128,14 +149,11 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     if (headerLen > fileSize - 8)
         throw Error(path, "header length " + std::to_string(headerLen) + " is beyond the end of the file (" +
                               std::to_string(fileSize) + " bytes)");
-    nlohmann::json header;
-    try {
-        header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(path, "header is not valid JSON (parse error at byte " + std::to_string(e.byte) + ")");
-    } catch (const nlohmann::json::out_of_range&) {
-        throw Error(path, "header is not valid JSON (a number is out of range)");
-    }
+    if (headerLen > kMaxSafetensorsHeaderBytes)   // the format's own limit (100 MB)
+        throw Error(path, "header length " + std::to_string(headerLen) + " is above the format's limit of " +
+                              std::to_string(kMaxSafetensorsHeaderBytes) + " bytes");
+    const nlohmann::json header = jsonutil::parse(reinterpret_cast<const char*>(bytes) + 8,
+                                                  reinterpret_cast<const char*>(bytes) + 8 + headerLen, path, "header");
     if (!header.is_object()) throw Error(path, "header is not a JSON object");
 
     SafetensorsFile file;
@@ -147,38 +165,39 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     for (const auto& item : header.items()) {
         if (item.key() == "__metadata__") {
             if (!item.value().is_object()) throw Error(path, "\"__metadata__\" is not an object");
+            // The format says string to string; anything else is kept as a short description, never dumped.
             for (const auto& m : item.value().items())
-                file.metadata_[m.key()] = m.value().is_string() ? m.value().get<std::string>() : m.value().dump();
+                file.metadata_[m.key()] = m.value().is_string() ? m.value().get<std::string>() : jsonutil::excerpt(m.value());
             continue;
         }
         const auto& v = item.value();
-        const std::string what = "tensor \"" + item.key() + "\"";
+        const std::string what = "tensor \"" + printableText(item.key(), 80) + "\"";
         if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
             throw Error(path, what + " needs dtype, shape and data_offsets");
         SafetensorsEntry e;
         e.name = item.key();
         if (!v["dtype"].is_string() || !parseDType(v["dtype"].get<std::string>(), e.dtype))
-            throw Error(path, what + " has unknown dtype " + v["dtype"].dump());
+            throw Error(path, what + " has unknown dtype " + jsonutil::excerpt(v["dtype"]));
         if (!v["shape"].is_array()) throw Error(path, what + " has a shape that is not a list");
         int64_t count = 1;   // bounded so that count * 8 bytes cannot overflow
         for (const auto& d : v["shape"]) {
-            if (!d.is_number_integer() || d.get<int64_t>() < 0) throw Error(path, what + " has a bad shape " + v["shape"].dump());
+            if (!d.is_number_integer() || d.get<int64_t>() < 0) throw Error(path, what + " has a bad shape " + listText(v["shape"]));
             const int64_t n = d.get<int64_t>();
             if (n != 0 && count > std::numeric_limits<int64_t>::max() / 8 / n)
-                throw Error(path, what + " has a bad shape " + v["shape"].dump() + " (too many elements)");
+                throw Error(path, what + " has a bad shape " + listText(v["shape"]) + " (too many elements)");
             count *= n;
             e.shape.push_back(n);
         }
         const auto& off = v["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-            throw Error(path, what + " has bad data_offsets " + off.dump());
+            throw Error(path, what + " has bad data_offsets " + listText(off));
         e.begin = off[0].get<uint64_t>();
         e.end = off[1].get<uint64_t>();
         if (e.begin > e.end || e.end > dataSize)
-            throw Error(path, what + " has data_offsets " + off.dump() + " outside the data section (" +
+            throw Error(path, what + " has data_offsets " + listText(off) + " outside the data section (" +
                                   std::to_string(dataSize) + " bytes; file truncated?)");
         if (e.end - e.begin != static_cast<uint64_t>(e.numel()) * static_cast<uint64_t>(dtypeSize(e.dtype)))
-            throw Error(path, what + " has " + std::to_string(e.end - e.begin) + " bytes but shape " + v["shape"].dump() +
+            throw Error(path, what + " has " + std::to_string(e.end - e.begin) + " bytes but shape " + shapeText(e.shape) +
                                   " x " + dtypeName(e.dtype) + " needs " +
                                   std::to_string(e.numel() * dtypeSize(e.dtype)));
         file.entries_.push_back(std::move(e));
@@ -189,7 +208,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
     for (size_t i = 1; i < sorted.size(); ++i)
         if (sorted[i]->begin < sorted[i - 1]->end)
-            throw Error(path, "tensors \"" + sorted[i - 1]->name + "\" and \"" + sorted[i]->name + "\" overlap");
+            throw Error(path, "tensors \"" + printableText(sorted[i - 1]->name, 80) + "\" and \"" + printableText(sorted[i]->name, 80) + "\" overlap");
     return file;
 }
 
@@ -260,7 +279,7 @@ void writeSafetensors(const std::string& path, const std::vector<NamedArray>& te
                 narrow[static_cast<size_t>(i)] = storeAs == DType::F16 ? floatToHalf(t.array.data()[i]) : floatToBfloat16(t.array.data()[i]);
             f.write(reinterpret_cast<const char*>(narrow.data()), static_cast<std::streamsize>(narrow.size() * 2));
         }
-        f.flush();
+        f.close();   // flushes; a full disk shows here at the latest
         if (!f) throw Error(path, "write failed (disk full?)");
     }
     out.commit();

@@ -3,6 +3,7 @@
 
 #include "io/atomic_file.h"
 #include "io/hdf5_util.h"
+#include "headlight/input_file.h"
 #include "headlight/error.h"
 
 #include <algorithm>
@@ -46,13 +47,20 @@ private:
 
 // --- reading ---
 
+// "/layers/12" -> 12; Error naming `path` for any other group name.
+int layerNumber(const std::string& name, const std::string& path) {
+    const bool digits = !name.empty() && name.size() <= 9 && name.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits) throw Error(path, "/layers/" + name + " is not a layer number");
+    return std::stoi(name);   // at most 9 digits: fits an int
+}
+
 bool exists(hid_t loc, const std::string& name) { return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0; }
 
 FloatArray readFloats(hid_t loc, const std::string& name, const std::string& path) {
     if (!exists(loc, name)) return {};
     Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.ok()) throw Error(path, "cannot open dataset " + name);
-    auto shape = shapeOf(ds.get());
+    auto shape = h5::checkedShapeOf(ds.get(), path, name);
     std::vector<float> values(static_cast<size_t>(FloatArray::countOf(shape)));
     check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path, "reading " + name);
     return FloatArray(shape, std::move(values));
@@ -62,7 +70,7 @@ template <typename T>
 std::vector<T> readInts(hid_t loc, const std::string& name, hid_t memType, const std::string& path) {
     Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.ok()) throw Error(path, "missing dataset " + name + " (not a Headlight trace?)");
-    std::vector<T> values(static_cast<size_t>(FloatArray::countOf(shapeOf(ds.get()))));
+    std::vector<T> values(static_cast<size_t>(FloatArray::countOf(h5::checkedShapeOf(ds.get(), path, name))));
     check(H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path, "reading " + name);
     return values;
 }
@@ -71,7 +79,7 @@ std::vector<std::string> readStrings(hid_t loc, const std::string& name, const s
     Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.ok()) throw Error(path, "missing dataset " + name + " (not a Headlight trace?)");
     Handle space(H5Dget_space(ds.get()), H5Sclose);
-    std::vector<char*> ptrs(static_cast<size_t>(FloatArray::countOf(shapeOf(ds.get()))));
+    std::vector<char*> ptrs(static_cast<size_t>(FloatArray::countOf(h5::checkedShapeOf(ds.get(), path, name))));
     Handle t = stringType();
     check(H5Dread(ds.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path, "reading " + name);
     std::vector<std::string> out;
@@ -88,8 +96,7 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
     h5::silence();
     AtomicFile out(path);
     {
-        Handle file(H5Fcreate(out.tempPath().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-        if (!file.ok()) throw Error(path, "cannot create the HDF5 file");
+        Handle file = h5::createInMemory(out);
         Writer w(path);
         const hid_t root = file.get();
         w.dataset(root, "token_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(trace.tokenIds.size())},
@@ -108,14 +115,15 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
                 if (a->data()) w.floats(g.get(), name, *a);
         }
         for (const auto& [key, value] : provenance) w.attribute(root, key, value);
-        if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw Error(path, "cannot write the HDF5 file (disk full?)");
+        h5::saveImage(root, out);
     }
     out.commit();
 }
 
 LoadedTrace readTraceHdf5(const std::string& path) {
     h5::silence();
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file (or not found)");
+    requireRegularFile(path);   // HDF5 would wait forever on a FIFO
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file");
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
     const hid_t root = file.get();
@@ -129,13 +137,14 @@ LoadedTrace readTraceHdf5(const std::string& path) {
     if (exists(root, "layers")) {
         Handle layers(H5Gopen2(root, "layers", H5P_DEFAULT), H5Gclose);
         H5G_info_t info {};
-        H5Gget_info(layers.get(), &info);
+        if (!layers.ok() || H5Gget_info(layers.get(), &info) < 0) throw Error(path, "/layers is not a group");
         for (hsize_t i = 0; i < info.nlinks; ++i) {
             char name[64] = {};
             H5Lget_name_by_idx(layers.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
             Handle g(H5Gopen2(layers.get(), name, H5P_DEFAULT), H5Gclose);
+            if (!g.ok()) throw Error(path, "/layers/" + std::string(name) + " is not a group");
             LayerTrace lt;
-            lt.layer = std::stoi(name);
+            lt.layer = layerNumber(name, path);
             for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
             for (const auto& [dataset, array] : lt.named()) *array = readFloats(g.get(), dataset, path);
             t.layers.push_back(std::move(lt));

@@ -1,6 +1,7 @@
 #include "model/checkpoint.h"
 
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "io/json_util.h"
 
 #include <cstdint>
@@ -48,12 +49,7 @@ NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device)
     if (!isRegularFile(indexPath))
         throw Error(single, "file not found (a model folder needs model.safetensors or model.safetensors.index.json)");
 
-    nlohmann::json index;
-    try {
-        index = nlohmann::json::parse(jsonutil::readTextFile(indexPath));
-    } catch (const nlohmann::json::exception&) {
-        throw Error(indexPath, "not valid JSON");
-    }
+    const nlohmann::json index = jsonutil::parse(jsonutil::readTextFile(indexPath), indexPath);
     if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object())
         throw Error(indexPath, "has no \"weight_map\" object");
     std::map<std::string, std::string> shardOf;   // tensor -> file
@@ -69,7 +65,8 @@ NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device)
     NamedTensors out;
     for (const auto& [file, unused] : files) {
         const std::string path = dir + "/" + file;
-        if (!isRegularFile(path)) throw Error(path, "file not found (named by model.safetensors.index.json)");
+        if (const std::string problem = regularFileProblem(path); !problem.empty())
+            throw Error(path, problem + " (named by model.safetensors.index.json)");
         for (auto& [name, t] : readTensors(SafetensorsFile::open(path), device)) {
             auto it = shardOf.find(name);
             if (it == shardOf.end()) throw Error(path, "tensor \"" + name + "\" is not in model.safetensors.index.json");

@@ -79,7 +79,7 @@ void ConfigReader::inert(std::initializer_list<const char*> keys) {
 
 void ConfigReader::pinned(const char* key, const nlohmann::json& expected, const std::string& why) {
     if (has(key) && j_.at(key) != expected)
-        fail(std::string("\"") + key + "\" = " + j_.at(key).dump() + " is not supported (" + why + ")");
+        fail(std::string("\"") + key + "\" = " + jsonutil::excerpt(j_.at(key)) + " is not supported (" + why + ")");
 }
 
 void ConfigReader::finish() const {

@@ -18,14 +18,7 @@ namespace headlight {
 using nlohmann::json;
 
 ModelConfig ModelConfig::fromJson(const std::string& jsonText, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        throw Error(source, std::string("not valid JSON (") + jsonutil::shortParseError(e) + ")");
-    } catch (const json::out_of_range&) {
-        throw Error(source, "not valid JSON (a number is out of range)");
-    }
+    const json j = jsonutil::parse(jsonText, source);
     if (!j.is_object()) throw Error(source, "expected a JSON object at the top level");
 
     ModelConfig c;

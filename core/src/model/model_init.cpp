@@ -10,10 +10,12 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
 namespace headlight {
@@ -54,6 +56,41 @@ std::vector<std::string> defaultAlphabet(int size) {
     return chars;
 }
 
+std::string gigabytes(double bytes) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, bytes >= 1e9 ? "%.0f GB" : "%.1f GB", bytes / 1e9);
+    return buf;
+}
+
+// The float32 bytes of the largest tensors a config asks for, each named by the key that sets its size, so
+// that an absurd size is refused with a message naming it before any allocation (a 24 GB init used to be
+// killed by the kernel instead). Estimates from above: families without learned positions count them too.
+void checkInitSize(const ModelConfig& c) {
+    struct Term {
+        std::string key;
+        double bytes;
+        const char* tensor;
+    };
+    const double E = c.nEmbd, L = c.nLayer, F = c.mlpWidth(), D = c.headDim();
+    const double qkv = (c.nHead + 2.0 * c.kvHeads()) * D * E + c.nHead * D * E;
+    const std::vector<Term> terms = {
+        {"vocab_size " + std::to_string(c.vocabSize), 4.0 * c.vocabSize * E * (c.tieWordEmbeddings ? 1 : 2), "the token embeddings"},
+        {"n_positions " + std::to_string(c.nPositions), 4.0 * c.nPositions * E, "the position embeddings"},
+        {"n_layer " + std::to_string(c.nLayer) + " x n_embd " + std::to_string(c.nEmbd), 4.0 * L * (qkv + 3 * E * F), "the layers"},
+        {"slots " + std::to_string(c.memorySlots()), 4.0 * L * 2 * c.memorySlots() * E, "the persistent memory"}};
+    double total = 0;
+    const Term* largest = &terms.front();
+    for (const Term& t : terms) {
+        total += t.bytes;
+        if (t.bytes > largest->bytes) largest = &t;
+    }
+    const double available = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    // Twice the weights: they are built, then converted for writing.
+    if (available > 0 && 2 * total > available)
+        throw Error("config", largest->key + " needs " + gigabytes(largest->bytes) + " for " + largest->tensor + " (" +
+                                  gigabytes(total) + " in all, twice that while writing; this machine has " + gigabytes(available) + ")");
+}
+
 } // namespace
 
 void initRandomModel(const ModelConfig& c, uint64_t seed, const std::string& outDir, const std::string& alphabet) {
@@ -70,11 +107,19 @@ void initRandomModel(const ModelConfig& c, uint64_t seed, const std::string& out
     } else if (c.vocabSize <= 4096) {
         vocab = defaultAlphabet(c.vocabSize);
     }
+    checkInitSize(c);
     makeDirs(outDir);
 
     torch::NoGradGuard noGrad;
     std::vector<NamedArray> tensors;
-    for (const auto& [name, t] : Transformer(c, seed).named()) tensors.push_back({name, toArray(t)});
+    try {
+        for (const auto& [name, t] : Transformer(c, seed).named()) tensors.push_back({name, toArray(t)});
+    } catch (const std::bad_alloc&) {
+        throw Error("config", "out of memory while creating the weights; choose smaller sizes");
+    } catch (const c10::Error& e) {
+        if (std::string(e.what()).find("allocate") == std::string::npos) throw;
+        throw Error("config", "out of memory while creating the weights; choose smaller sizes");
+    }
 
     writeSafetensors(outDir + "/model.safetensors", tensors, DType::F32,
                      {{"format", "pt"}, {"headlight_init_seed", std::to_string(seed)}});

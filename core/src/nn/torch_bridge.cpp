@@ -26,7 +26,8 @@ torch::Device parseDevice(const std::string& spec, const std::string& argName) {
         int index = -1;
         if (spec.size() > 4) {
             if (spec[4] != ':' || spec.size() == 5 || spec.find_first_not_of("0123456789", 5) != std::string::npos)
-                throw Error(argName, "\"" + spec + "\" is not a device (use cpu, cuda or cuda:N)");
+                throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)");
+            if (spec.size() > 5 + 4) throw Error(argName, "\"" + printableText(spec, 40) + "\": no such CUDA device");   // stoi would overflow
             index = std::stoi(spec.substr(5));
         }
         if (!at::globalContext().hasCUDA())
@@ -37,7 +38,7 @@ torch::Device parseDevice(const std::string& spec, const std::string& argName) {
             throw Error(argName, "cuda:" + std::to_string(index) + " requested, but only " + std::to_string(count) + " CUDA device(s) exist");
         return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index < 0 ? 0 : index));
     }
-    throw Error(argName, "\"" + spec + "\" is not a device (use cpu, cuda or cuda:N)");
+    throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)");
 }
 
 } // namespace headlight

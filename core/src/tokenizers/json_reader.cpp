@@ -6,6 +6,8 @@
 #include "io/json_util.h"
 
 #include <limits>
+#include <unordered_set>
+#include <vector>
 
 namespace headlight::tok {
 namespace {
@@ -38,7 +40,8 @@ public:
         if (mode_ == Mode::Merges) {
             const size_t space = s.find(' ');
             if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos)
-                throw Error(path_, "merge " + std::to_string(tables_.merges.size() + 1) + " \"" + s + "\" is not two tokens separated by one space");
+                throw Error(path_, "merge " + std::to_string(tables_.merges.size() + 1) + " \"" + printableText(s, 40) +
+                                       "\" is not two tokens separated by one space");
             tables_.merges.emplace_back(s.substr(0, space), s.substr(space + 1));
             return true;
         }
@@ -56,12 +59,14 @@ public:
         }
         if (depth_ == 2 && inModel_) nextKey_ = k;
         if (depth_ == 1) modelNext_ = k == "model";
+        if (!keys_.empty() && !keys_.back().insert(k).second)
+            throw Error(path_, "duplicate key \"" + printableText(k, 40) + "\"");
         return dom_.key(k);
     }
     bool start_object(std::size_t n) {
         if (mode_ == Mode::Vocab) vocabFail();
         if (mode_ == Mode::Merges || mode_ == Mode::MergePair) mergeFail();
-        ++depth_;
+        open();
         if (depth_ == 2) inModel_ = modelNext_;
         if (depth_ == 3 && inModel_ && nextKey_ == "vocab") {
             mode_ = Mode::Vocab;
@@ -73,7 +78,7 @@ public:
     bool end_object() {
         if (mode_ == Mode::Vocab) mode_ = Mode::Tree;
         if (depth_ == 2) inModel_ = false;
-        --depth_;
+        close();
         return dom_.end_object();
     }
     bool start_array(std::size_t n) {
@@ -84,7 +89,7 @@ public:
             pair_.clear();
             return true;
         }
-        ++depth_;
+        open();
         if (depth_ == 3 && inModel_ && nextKey_ == "merges") {
             mode_ = Mode::Merges;
             tables_.hasMerges = true;
@@ -100,7 +105,7 @@ public:
             return true;
         }
         if (mode_ == Mode::Merges) mode_ = Mode::Tree;
-        --depth_;
+        close();
         return dom_.end_array();
     }
     // Templated like nlohmann's own handlers so the exception keeps its type (parse_error, out_of_range).
@@ -121,11 +126,24 @@ private:
         return forward();
     }
     bool addId(int64_t id) {
-        (*tables_.vocab)[pendingKey_] = id;   // a repeated key: the last one wins, as in a JSON object
+        // A repeated token would silently take one of its ids (JSON leaves it undefined which).
+        if (!tables_.vocab->emplace(pendingKey_, id).second)
+            throw Error(path_, "model.vocab: duplicate token \"" + printableText(pendingKey_, 40) + "\"");
         return true;
     }
+    // Nesting is bounded like every JSON file we read (io/json_util.h): the tree is copied and serialised
+    // recursively later.
+    void open() {
+        if (++depth_ > jsonutil::kMaxDepth)
+            throw Error(path_, "nested deeper than " + std::to_string(jsonutil::kMaxDepth) + " levels");
+        keys_.emplace_back();
+    }
+    void close() {
+        --depth_;
+        if (!keys_.empty()) keys_.pop_back();
+    }
     [[noreturn]] void vocabFail() const {
-        throw Error(path_, "model: the id of \"" + pendingKey_ + "\" is not a non-negative integer");
+        throw Error(path_, "model: the id of \"" + printableText(pendingKey_, 40) + "\" is not a non-negative integer");
     }
     [[noreturn]] void mergeFail() const {
         throw Error(path_, "merge " + std::to_string(tables_.merges.size() + 1) + " is neither \"a b\" nor [\"a\", \"b\"]");
@@ -136,6 +154,7 @@ private:
     std::string path_;
     Mode mode_ = Mode::Tree;
     int depth_ = 0;             // objects and arrays open in the tree
+    std::vector<std::unordered_set<std::string>> keys_;   // the keys seen in each open object or list
     bool modelNext_ = false;    // the last top-level key was "model"
     bool inModel_ = false;      // inside the top-level "model" object
     std::string nextKey_;       // the key whose value comes next, inside "model"

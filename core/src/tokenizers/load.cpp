@@ -10,20 +10,14 @@
 namespace headlight {
 namespace tok {
 
+// A folder of that name is not a tokenizer file (the folder has none); anything else at the path counts,
+// a FIFO or device too, so that reading it refuses it by name instead of blocking or silently skipping it.
 bool fileExists(const std::string& path) {
     struct stat st {};
-    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    return stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-nlohmann::json readJsonFile(const std::string& path) {
-    try {
-        return nlohmann::json::parse(jsonutil::readTextFile(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(path, "not valid JSON (" + jsonutil::shortParseError(e) + ")");
-    } catch (const nlohmann::json::out_of_range&) {
-        throw Error(path, "not valid JSON (a number is out of range)");
-    }
-}
+nlohmann::json readJsonFile(const std::string& path) { return jsonutil::parse(jsonutil::readTextFile(path), path); }
 
 } // namespace tok
 

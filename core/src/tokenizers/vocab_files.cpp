@@ -63,7 +63,7 @@ std::unique_ptr<Tokenizer> loadVocabAndMerges(const std::string& vocabPath, cons
     if (!vocab.is_object() || vocab.empty()) throw Error(vocabPath, "expected a non-empty object mapping tokens to ids");
     for (const auto& item : vocab.items()) {
         if (!item.value().is_number_integer() || item.value().get<int64_t>() < 0)
-            throw Error(vocabPath, "the id of \"" + item.key() + "\" is not a non-negative integer");
+            throw Error(vocabPath, "the id of \"" + printableText(item.key(), 40) + "\" is not a non-negative integer");
         parts.vocab->emplace(item.key(), item.value().get<int64_t>());
     }
     const std::string configPath = vocabPath.substr(0, vocabPath.rfind('/') + 1) + "tokenizer_config.json";

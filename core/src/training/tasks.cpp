@@ -17,6 +17,12 @@ namespace {
 
 const std::string kLetters = "abcdefghijklmnopqrstuvwxyz";
 
+// The longest example any task may make, in characters: far beyond any model's n_positions, and small
+// enough that lengths computed from the parameters (4 * assignments + 5) cannot overflow an int.
+constexpr int kMaxTaskLength = 1 << 20;
+// A text task's file is held as one string per character (about 32 bytes each).
+constexpr uint64_t kMaxTextFileBytes = 32ull << 20;
+
 char randomLetter(std::mt19937_64& rng, int count = 26) {
     return kLetters[static_cast<size_t>(std::uniform_int_distribution<int>(0, count - 1)(rng))];
 }
@@ -140,7 +146,7 @@ private:
 class TextTask final : public Task {
 public:
     TextTask(const std::string& path, int context) : context_(context) {
-        chars_ = splitUtf8(jsonutil::readTextFile(path), path);
+        chars_ = splitUtf8(jsonutil::readTextFile(path, kMaxTextFileBytes), path);
         if (static_cast<int>(chars_.size()) < context_ + 1)
             throw Error(path, "has " + std::to_string(chars_.size()) + " characters, fewer than context + 1 = " + std::to_string(context_ + 1));
         std::set<std::string> unique(chars_.begin(), chars_.end());
@@ -169,38 +175,39 @@ private:
 
 class FixedTextTask final : public Task {
 public:
+    // Split once here: sample() used to re-split the whole text for every position (quadratic in its length).
     explicit FixedTextTask(std::string text) : text_(text.rfind('^', 0) == 0 ? std::move(text) : "^" + text) {
-        std::set<std::string> unique;
-        for (const auto& c : splitUtf8(text_, "--text")) unique.insert(c);
+        const std::vector<std::string> chars = splitUtf8(text_, "--text");
+        length_ = static_cast<int>(chars.size());
+        std::set<std::string> unique(chars.begin(), chars.end());
         for (const auto& c : unique) alphabet_ += c;
     }
     std::string name() const override { return "fixed-text"; }
     std::string alphabet() const override { return alphabet_; }
-    int maxLength() const override { return static_cast<int>(splitUtf8(text_, "--text").size()); }
+    int maxLength() const override { return length_; }
     TaskExample sample(std::mt19937_64&) const override {
         std::vector<size_t> targets;
-        for (int k = 1; k < maxLength(); ++k) targets.push_back(static_cast<size_t>(k));
+        for (int k = 1; k < length_; ++k) targets.push_back(static_cast<size_t>(k));
         return finish(text_, targets);
     }
 private:
     std::string text_;
     std::string alphabet_;
+    int length_ = 0;
 };
 
 } // namespace
 
 std::unique_ptr<Task> makeFixedTextTask(const std::string& text) {
     if (text.empty()) throw Error("--text", "is empty; give at least one character");
+    // Bytes bound characters from above, and no model has this many positions: refuse before any work.
+    if (text.size() > static_cast<size_t>(kMaxTaskLength))
+        throw Error("--text", "is " + std::to_string(text.size()) + " bytes long; at most " + std::to_string(kMaxTaskLength) + " are accepted");
     return std::make_unique<FixedTextTask>(text);
 }
 
 TaskParams TaskParams::fromJson(const std::string& jsonText, const std::string& source) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(jsonText);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(source, "task is not valid JSON (" + jsonutil::shortParseError(e) + ")");
-    }
+    const nlohmann::json j = jsonutil::parse(jsonText, source, "task");
     if (!j.is_object()) throw Error(source, "task must be a JSON object");
     TaskParams p;
     p.name = jsonutil::requireString(j, "name", source, "task");
@@ -255,22 +262,26 @@ std::unique_ptr<Task> makeTask(const TaskParams& p) {
     const std::string where = "task " + p.name;
     if (p.name == "assign") {
         if (p.variables < 1 || p.variables > 26) throw Error(where, "variables must be 1..26, got " + std::to_string(p.variables));
-        if (p.assignments < 1) throw Error(where, "assignments must be >= 1, got " + std::to_string(p.assignments));
+        if (p.assignments < 1 || p.assignments > (kMaxTaskLength - 5) / 4)
+            throw Error(where, "assignments must be 1.." + std::to_string((kMaxTaskLength - 5) / 4) + ", got " + std::to_string(p.assignments));
         if (p.minAssignments < 0 || p.minAssignments > p.assignments)
             throw Error(where, "min_assignments must be 1..assignments (or 0 for a fixed count), got " + std::to_string(p.minAssignments));
         return std::make_unique<AssignTask>(p.variables, p.minAssignments ? p.minAssignments : p.assignments, p.assignments);
     }
     if (p.name == "induction") {
+        if (p.maxLength > kMaxTaskLength / 2)
+            throw Error(where, "max_length must be at most " + std::to_string(kMaxTaskLength / 2) + ", got " + std::to_string(p.maxLength));
         if (p.minLength < 2 || p.maxLength < p.minLength)
             throw Error(where, "needs 2 <= min_length <= max_length, got " + std::to_string(p.minLength) + ".." + std::to_string(p.maxLength));
         const std::string letters = p.alphabet.empty() ? kLetters : p.alphabet;
         if (std::set<char>(letters.begin(), letters.end()).size() != letters.size() || letters.find('^') != std::string::npos ||
             std::any_of(letters.begin(), letters.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e; }))
-            throw Error(where, "alphabet must be distinct printable ASCII characters other than '^', got \"" + p.alphabet + "\"");
+            throw Error(where, "alphabet must be distinct printable ASCII characters other than '^', got \"" + printableText(p.alphabet, 40) + "\"");
         return std::make_unique<InductionTask>(p.minLength, p.maxLength, letters);
     }
     if (p.name == "mixed-range" || p.name == "lookup") {
-        if (p.length < 4 || p.length % 2 != 0) throw Error(where, "length must be even and >= 4, got " + std::to_string(p.length));
+        if (p.length < 4 || p.length % 2 != 0 || p.length >= kMaxTaskLength)
+            throw Error(where, "length must be even, >= 4 and < " + std::to_string(kMaxTaskLength) + ", got " + std::to_string(p.length));
         if (p.name == "lookup") return std::make_unique<LookupTask>(p.length, p.secret);
         const int distance = p.distance ? p.distance : p.length / 2;
         if (distance < p.length / 2 || distance >= p.length)
@@ -279,7 +290,8 @@ std::unique_ptr<Task> makeTask(const TaskParams& p) {
     }
     if (p.name == "text") {
         if (p.file.empty()) throw Error(where, "needs \"file\"");
-        if (p.context < 1) throw Error(where, "context must be >= 1");
+        if (p.context < 1 || p.context >= kMaxTaskLength)
+            throw Error(where, "context must be 1.." + std::to_string(kMaxTaskLength - 1) + ", got " + std::to_string(p.context));
         return std::make_unique<TextTask>(p.file, p.context);
     }
     throw Error(where, "unknown task (assign, induction, mixed-range, lookup, text)");

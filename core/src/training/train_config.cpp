@@ -5,16 +5,19 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 namespace headlight {
+namespace {
+
+constexpr double kMaxLearningRate = 10;
+constexpr int kMaxBatchSize = 1 << 16;
+constexpr double kMaxCoefficient = 1e6;
+
+} // namespace
 
 TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string& source) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(jsonText);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(source, "not valid JSON (" + jsonutil::shortParseError(e) + ")");
-    }
+    const nlohmann::json j = jsonutil::parse(jsonText, source);
     if (!j.is_object()) throw Error(source, "expected a JSON object at the top level");
     const std::set<std::string> known = {"model", "init_from", "task", "steps", "batch_size", "warmup_steps",
                                          "learning_rate", "min_learning_rate", "weight_decay", "grad_clip", "seed",
@@ -25,13 +28,13 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
 
     TrainConfig c;
     if (j.contains("model")) {
-        if (!j["model"].is_object()) throw Error(source, "\"model\" must be an object (a config.json)");
-        c.modelJson = j["model"].dump();
+        if (!j.at("model").is_object()) throw Error(source, "\"model\" must be an object (a config.json)");
+        c.modelJson = j.at("model").dump();   // bounded depth (jsonutil::parse)
     }
     if (j.contains("init_from")) c.initFrom = jsonutil::requireString(j, "init_from", source);
     if (c.modelJson.empty() && c.initFrom.empty()) throw Error(source, "needs \"model\" (a new model) or \"init_from\" (a model folder)");
-    if (!j.contains("task") || !j["task"].is_object()) throw Error(source, "needs a \"task\" object, e.g. {\"name\": \"assign\"}");
-    c.task = TaskParams::fromJson(j["task"].dump(), source);
+    if (!j.contains("task") || !j.at("task").is_object()) throw Error(source, "needs a \"task\" object, e.g. {\"name\": \"assign\"}");
+    c.task = TaskParams::fromJson(j.at("task").dump(), source);
 
     auto positive = [&](const char* key, int& field) { if (j.contains(key)) field = jsonutil::requirePositiveInt(j, key, source); };
     auto number = [&](const char* key, double& field, double lowest) {
@@ -55,6 +58,14 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
     number("span_lambda", c.spanLambda, 0.0);
     number("selective_epsilon", c.selectiveEpsilon, 0.0);
     if (!(c.learningRate > 0)) throw Error(source, "\"learning_rate\" must be > 0");
+    // Finite but absurd values pass the checks above and only show up as a diverged run with a library error.
+    if (c.learningRate > kMaxLearningRate)
+        throw Error(source, "\"learning_rate\" must be at most " + std::to_string(static_cast<int>(kMaxLearningRate)));
+    if (c.batchSize > kMaxBatchSize) throw Error(source, "\"batch_size\" must be at most " + std::to_string(kMaxBatchSize));
+    for (const auto& [key, value] : {std::pair<const char*, double>{"weight_decay", c.weightDecay}, {"grad_clip", c.gradClip},
+                                     {"l0_lambda", c.l0Lambda}, {"span_lambda", c.spanLambda},
+                                     {"selective_epsilon", c.selectiveEpsilon}})
+        if (value > kMaxCoefficient) throw Error(source, std::string("\"") + key + "\" must be at most 1e6");
     if (c.minLearningRate > c.learningRate) throw Error(source, "\"min_learning_rate\" is above \"learning_rate\"");
     if (j.contains("seed")) {
         const int s = jsonutil::requireInt(j, "seed", source);
@@ -62,8 +73,8 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
         c.seed = static_cast<uint64_t>(s);
     }
     if (j.contains("train_only")) {
-        if (!j["train_only"].is_array()) throw Error(source, "\"train_only\" must be a list of parameter name suffixes");
-        for (const auto& v : j["train_only"]) {
+        if (!j.at("train_only").is_array()) throw Error(source, "\"train_only\" must be a list of parameter name suffixes");
+        for (const auto& v : j.at("train_only")) {
             if (!v.is_string()) throw Error(source, "\"train_only\" must be a list of strings");
             c.trainOnly.push_back(v.get<std::string>());
         }
@@ -72,6 +83,13 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
 }
 
 TrainConfig TrainConfig::fromFile(const std::string& path) { return fromJson(jsonutil::readTextFile(path), path); }
+
+TrainConfig TrainConfig::fromTrainingRecord(const std::string& path) {
+    const nlohmann::json record = jsonutil::parse(jsonutil::readTextFile(path), path);
+    if (!record.is_object() || !record.contains("train_config") || !record.at("train_config").is_object())
+        throw Error(path, "has no \"train_config\" object (not a training record?)");
+    return fromJson(record.at("train_config").dump(), path);   // bounded depth (jsonutil::parse)
+}
 
 std::string TrainConfig::toJson() const {
     nlohmann::json j;

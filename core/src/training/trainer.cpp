@@ -6,6 +6,7 @@
 #include "headlight/error.h"
 #include "headlight/model_init.h"
 #include "headlight/training.h"
+#include "headlight/input_file.h"
 #include "io/json_util.h"
 #include "nn/torch_bridge.h"
 #include "training/example_encoder.h"
@@ -90,9 +91,9 @@ void copyTokenizerFiles(const std::string& from, const std::string& to) {
 ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::string& source) {
     nlohmann::json j;
     if (!tc.initFrom.empty()) {
-        j = nlohmann::json::parse(ModelConfig::fromFile(tc.initFrom + "/config.json").toJson());
+        j = nlohmann::json::parse(ModelConfig::fromFile(tc.initFrom + "/config.json").toJson());   // our own output
         if (!tc.modelJson.empty()) {
-            const auto extra = nlohmann::json::parse(tc.modelJson);
+            const auto extra = jsonutil::parse(tc.modelJson, source, "model");
             for (const auto& item : extra.items())
                 if (item.key() != "headlight" && item.key() != "model_type")
                     throw Error(source, "with \"init_from\", \"model\" may only add mechanisms (\"headlight\"), not \"" + item.key() + "\"");
@@ -100,7 +101,7 @@ ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::st
             if (extra.contains("headlight")) j["headlight"].merge_patch(extra["headlight"]);
         }
     } else {
-        j = nlohmann::json::parse(tc.modelJson);
+        j = jsonutil::parse(tc.modelJson, source, "model");
         const int alphabet = static_cast<int>(splitUtf8(task.alphabet(), "task").size());
         if (!j.contains("vocab_size")) j["vocab_size"] = alphabet;
         if (!j.contains("model_type")) j["model_type"] = j.contains("headlight") ? "headlight" : "gpt2";
@@ -152,10 +153,45 @@ std::string toHex(const std::string& bytes) {
     for (unsigned char c : bytes) { out += digits[c >> 4]; out += digits[c & 15]; }
     return out;
 }
-std::string fromHex(const std::string& hex) {
+// Error naming `source` on an odd length or a character that is not a hex digit.
+std::string fromHex(const std::string& hex, const std::string& source) {
+    auto digit = [&](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        throw Error(source, "\"gate_rng\" is not hexadecimal (checkpoint corrupted?)");
+    };
+    if (hex.size() % 2 != 0) throw Error(source, "\"gate_rng\" has an odd number of hex digits (checkpoint corrupted?)");
     std::string out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1]));
     return out;
+}
+
+// The resumable state of checkpoint/state.json, checked against the run it continues; every problem names
+// the file.
+struct ResumeState {
+    int step = 0;
+    double seconds = 0;
+};
+ResumeState readResumeState(const std::string& path, const TrainConfig& tc, std::mt19937_64& dataRng, torch::Generator& gateNoise) {
+    const nlohmann::json state = jsonutil::parse(jsonutil::readTextFile(path), path);
+    if (!state.is_object()) throw Error(path, "expected a JSON object (checkpoint corrupted?)");
+    ResumeState r;
+    r.step = jsonutil::requireInt(state, "step", path);
+    r.seconds = jsonutil::requireNumber(state, "seconds", path);
+    if (r.step < 0) throw Error(path, "\"step\" must be >= 0, got " + std::to_string(r.step));
+    if (r.step > tc.steps)
+        throw Error(path, "the checkpoint is at step " + std::to_string(r.step) + ", beyond the " + std::to_string(tc.steps) +
+                              " steps of this TRAIN.json (raise \"steps\" to continue it)");
+    std::istringstream rng(jsonutil::requireString(state, "data_rng", path));
+    rng >> dataRng;
+    if (rng.fail()) throw Error(path, "\"data_rng\" is not a random generator state (checkpoint corrupted?)");
+    try {
+        setGeneratorState(gateNoise, fromHex(jsonutil::requireString(state, "gate_rng", path), path));
+    } catch (const c10::Error&) {
+        throw Error(path, "\"gate_rng\" is not a random generator state (checkpoint corrupted?)");
+    }
+    return r;
 }
 
 } // namespace
@@ -211,12 +247,16 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     int step = 0;
     double elapsedBefore = 0;
     if (resume) {
-        const auto state = nlohmann::json::parse(jsonutil::readTextFile(ckpt + "/state.json"));
-        step = state.at("step").get<int>();
-        elapsedBefore = state.at("seconds").get<double>();
-        std::istringstream(state.at("data_rng").get<std::string>()) >> dataRng;
-        setGeneratorState(gateNoise, fromHex(state.at("gate_rng").get<std::string>()));
-        torch::load(optimizer, ckpt + "/optimizer.pt");
+        const ResumeState state = readResumeState(ckpt + "/state.json", tc, dataRng, gateNoise);
+        step = state.step;
+        elapsedBefore = state.seconds;
+        const std::string optimizerPath = ckpt + "/optimizer.pt";
+        requireRegularFile(optimizerPath);
+        try {
+            torch::load(optimizer, optimizerPath);
+        } catch (const c10::Error&) {
+            throw Error(optimizerPath, "cannot be read as this model's optimizer state (checkpoint corrupted?)");
+        }
     }
 
     auto checkpoint = [&](int doneSteps, double seconds) {
@@ -225,7 +265,11 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         std::filesystem::remove_all(fresh);
         std::filesystem::create_directories(fresh);
         saveWeights(model, fresh + "/model.safetensors");
-        torch::save(optimizer, fresh + "/optimizer.pt");
+        try {
+            torch::save(optimizer, fresh + "/optimizer.pt");
+        } catch (const c10::Error&) {
+            throw Error(fresh + "/optimizer.pt", "cannot write the optimizer state (disk full?)");
+        }
         std::ostringstream rng;
         rng << dataRng;
         nlohmann::json state = {{"step", doneSteps}, {"seconds", seconds}, {"data_rng", rng.str()},

@@ -1,0 +1,20 @@
+#pragma once
+// Every file we read goes through here: regular files only (a FIFO would block forever, /dev/zero would read
+// until memory runs out), with a size cap, and a message that says what the path is instead.
+#include <cstdint>
+#include <string>
+
+namespace headlight {
+
+// Empty when `path` is a regular file; otherwise the problem: "file not found", "is a folder, expected a file",
+// "is not a regular file (a FIFO)", "cannot open (Permission denied)".
+std::string regularFileProblem(const std::string& path);
+
+// Throws headlight::Error naming `path` with regularFileProblem's text when it is not a regular file.
+void requireRegularFile(const std::string& path);
+
+// The whole file; Error naming `path` when it is not a regular file, is larger than `maxBytes` ("is larger
+// than 512 MiB"), or a read fails. Opened without blocking, so a FIFO swapped in after the check is refused too.
+std::string readRegularFile(const std::string& path, uint64_t maxBytes);
+
+} // namespace headlight

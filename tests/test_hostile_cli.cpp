@@ -1,0 +1,199 @@
+// Hostile input through headlight-cli as a subprocess (issue 14): every case ends with a one-line error
+// naming the file or argument and a non-zero exit, never a signal, a hang, a partial file or library text.
+#include "cli_test_support.h"
+#include "test_support.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <sys/stat.h>
+
+using namespace headlight;
+using namespace headlight::cli_test;
+
+namespace {
+
+// Runs `script` under bash with CLI set to headlight-cli (for limits, redirections and traps).
+Result shell(const QString& script) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("CLI", HEADLIGHT_CLI);
+    p.setProcessEnvironment(env);
+    p.start("bash", {"-c", script});
+    if (!p.waitForFinished(120000)) p.kill();
+    p.waitForFinished();
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+// The failure contract: exit `code` (a normal exit, not a signal), one line on stderr containing `needle`,
+// and none of the library texts the user must never see.
+void expectFailure(const Result& r, int code, const QString& needle) {
+    QVERIFY2(r.exitCode == code, qPrintable(QString("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
+    QVERIFY2(r.err.contains(needle), qPrintable("stderr: " + r.err));
+    QVERIFY2(r.err.count('\n') == 1, qPrintable("not one line: " + r.err));
+    for (const char* raw : {"json.exception", "stoi", "bad_alloc", "c10::", "Exception raised from", "\x1b"})
+        QVERIFY2(!r.err.contains(raw), qPrintable("library text in: " + r.err));
+}
+
+QString nestedJson(int depth) { return QString(depth, '[') + "1" + QString(depth, ']'); }
+
+} // namespace
+
+class HostileCliTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    QString model_;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        model_ = tmp_.filePath("model");
+        writeCliModel(model_);
+    }
+
+    // A copy of the model with one file replaced, for each case below.
+    void deepJsonIsAnError() {
+        const QString m = tmp_.filePath("deep");
+        writeCliModel(m);
+        const QByteArray config = readAll(m + "/config.json");
+        QVERIFY(writeAll(m + "/config.json", config.left(config.lastIndexOf('}')) + ", \"x\": " + nestedJson(100000).toUtf8() + "}"));
+        expectFailure(cli({"info", m}), 1, "config.json: nested deeper than 64 levels");
+    }
+
+    // HDF5 wrote through its own file id: on a full disk the failed close left it open and HDF5's exit
+    // handler crashed. Now HDF5 writes to memory and we write the bytes, each write checked.
+    void fullDiskOnWriteExitsCleanly() {
+        const QString out = tmp_.filePath("full.h5");
+        const Result r = shell("ulimit -f 4; trap '' XFSZ; exec \"$CLI\" run '" + model_ + "' --text abcabc --out '" + out + "'");
+        expectFailure(r, 1, out + ": cannot write (File too large)");
+        QVERIFY(!QFile::exists(out));
+        QVERIFY(test::leftovers(tmp_.path()).isEmpty());
+        const Result curve = shell("ulimit -f 1; trap '' XFSZ; exec \"$CLI\" importance '" + model_ + "' --text abcabc --out '" +
+                                   tmp_.filePath("imp.h5") + "' --csv '" + tmp_.filePath("imp.csv") + "'");
+        expectFailure(curve, 1, "cannot write");
+        QVERIFY(!QFile::exists(tmp_.filePath("imp.h5")) && !QFile::exists(tmp_.filePath("imp.csv")));
+        QVERIFY(test::leftovers(tmp_.path()).isEmpty());
+    }
+
+    // FIFOs and devices are refused at once (they used to block forever or read until memory ran out).
+    void fifosAndDevicesAreRefused() {
+        const QString fifo = tmp_.filePath("fifo");
+        QCOMPARE(mkfifo(fifo.toUtf8().constData(), 0600), 0);
+        QElapsedTimer t;
+        t.start();
+        expectFailure(cli({"init", "--config", fifo, "--out", tmp_.filePath("x")}), 1, fifo + ": is not a regular file (a FIFO)");
+        expectFailure(cli({"init", "--config", "/dev/zero", "--out", tmp_.filePath("x")}), 1, "/dev/zero: is not a regular file (a device)");
+        expectFailure(cli({"train", "--config", fifo, "--out", tmp_.filePath("x")}), 1, "is not a regular file (a FIFO)");
+        expectFailure(cli({"examples", "--task", "{\"name\": \"text\", \"file\": \"" + fifo + "\"}"}), 1, "is not a regular file (a FIFO)");
+        expectFailure(cli({"tokenize", model_, "--jsonl", fifo}), 1, "is not a regular file (a FIFO)");
+        const QString m = tmp_.filePath("fifo-record");
+        writeCliModel(m);
+        QCOMPARE(mkfifo((m + "/training.json").toUtf8().constData(), 0600), 0);
+        expectFailure(cli({"evaluate", m}), 1, "training.json: is not a regular file (a FIFO)");
+        QVERIFY2(t.elapsed() < 60000, qPrintable(QString::number(t.elapsed())));
+    }
+
+    // Long texts used to hang context-prune and the pruning commands (quadratic splitting). An argument
+    // is limited to 128 KiB by the kernel; a --data line is not.
+    void longTextsFinish() {
+        const QString text(120000, 'a');
+        const QString data = tmp_.filePath("long.txt");
+        QVERIFY(writeAll(data, QByteArray(1000000, 'a') + "\n"));
+        QElapsedTimer t;
+        t.start();
+        expectFailure(cli({"context-prune", model_, "--text", text}), 1, "n_positions");
+        expectFailure(cli({"importance", model_, "--data", data, "--out", tmp_.filePath("long.h5")}), 1, "n_positions");
+        expectFailure(cli({"ablate", model_, "--text", text, "--out", tmp_.filePath("long.h5")}), 1, "n_positions");
+        QVERIFY2(t.elapsed() < 60000, qPrintable(QString::number(t.elapsed()) + " ms"));
+    }
+
+    void sizesAreRangeChecked_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("--n 2^32+1") << QStringList{"evaluate", "MODEL", "--task", "assign", "--n", "4294967297"} << 2
+                                    << "--n: must be in 1..1000000, got 4294967297";
+        QTest::newRow("--n 10^12") << QStringList{"evaluate", "MODEL", "--task", "assign", "--n", "1000000000000"} << 2
+                                   << "--n: must be in 1..1000000, got 1000000000000";
+        QTest::newRow("--n 10^20") << QStringList{"evaluate", "MODEL", "--n", "100000000000000000000"} << 2 << "--n: 100000000000000000000 is out of range";
+        QTest::newRow("cuda:99999999999") << QStringList{"info", "MODEL", "--device", "cuda:99999999999"} << 1 << "no such CUDA device";
+        QTest::newRow("escape in --device") << QStringList{"info", "MODEL", "--device", "\x1b[31mred"} << 1 << "\\x1b[31mred";
+        QTest::newRow("--out empty") << QStringList{"run", "MODEL", "--text", "abc", "--out", ""} << 1 << "--out: is empty";
+        QTest::newRow("--out a device") << QStringList{"run", "MODEL", "--text", "abc", "--out", "/dev/null"} << 1 << "is not a regular file (a device)";
+        QTest::newRow("--out the weights") << QStringList{"run", "MODEL", "--text", "abc", "--out", "MODEL/model.safetensors"} << 1
+                                           << "--out names one of the command's input files";
+        QTest::newRow("--csv = --out") << QStringList{"ablate", "MODEL", "--text", "abc", "--out", "TMP/x.h5", "--csv", "TMP/x.h5"} << 1
+                                       << "--csv names the same file as --out";
+    }
+    void sizesAreRangeChecked() {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, message);
+        const QByteArray weights = readAll(model_ + "/model.safetensors");
+        for (QString& a : args) a.replace("MODEL", model_).replace("TMP", tmp_.path());
+        expectFailure(cli(args), code, message);
+        QCOMPARE(readAll(model_ + "/model.safetensors"), weights);
+        QVERIFY(test::leftovers(tmp_.path()).isEmpty() && test::leftovers(model_).isEmpty());
+    }
+
+    // init sizes the machine cannot hold: refused by name before allocating (the kernel used to kill it).
+    void initSizesAreRefusedByName() {
+        const QString config = tmp_.filePath("huge.json");
+        QVERIFY(writeAll(config, R"({"model_type": "gpt2", "vocab_size": 11, "n_layer": 1, "n_head": 1, "n_embd": 64,
+                                     "n_positions": 1000000000})"));
+        expectFailure(cli({"init", "--config", config, "--out", tmp_.filePath("huge")}), 1,
+                      config + ": n_positions 1000000000 needs 256 GB for the position embeddings");
+        QVERIFY(!QFile::exists(tmp_.filePath("huge")));
+        QVERIFY(writeAll(config, R"({"model_type": "gpt2", "vocab_size": 11, "n_layer": 18446744073709551615, "n_head": 1, "n_embd": 64})"));
+        expectFailure(cli({"init", "--config", config, "--out", tmp_.filePath("huge")}), 1, "out of range: 18446744073709551615");
+    }
+
+    // Output that never arrived is a failure: a full device behind stdout.
+    void stdoutFailureIsAnError() {
+        expectFailure(shell("exec \"$CLI\" info '" + model_ + "' > /dev/full"), 1, "stdout: cannot write (No space left on device)");
+    }
+
+    // Raw bytes in an argument: named by the argument, escaped, never a JSON library error.
+    void invalidUtf8IsNamed() {
+        expectFailure(shell("exec \"$CLI\" run '" + model_ + "' --text $'ab\\xff\\x1b[2J'"), 1, "--text: invalid UTF-8");
+    }
+
+    // A resumed checkpoint is checked: beyond the configured steps, or damaged, it is refused by file name.
+    void checkpointsAreChecked() {
+        const QString train = tmp_.filePath("train.json"), out = tmp_.filePath("run");
+        QVERIFY(writeAll(train, R"({"model": {"n_layer": 1, "n_head": 1, "n_embd": 8}, "task": {"name": "assign", "assignments": 2},
+                                    "steps": 2, "batch_size": 2, "log_every": 1})"));
+        const Result first = cli({"train", "--config", train, "--out", out});
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        const QString state = out + "/checkpoint/state.json";
+        auto j = nlohmann::json::parse(readAll(state).toStdString());
+        const auto original = j;
+        j["step"] = 9;
+        QVERIFY(writeAll(state, QByteArray::fromStdString(j.dump())));
+        expectFailure(cli({"train", "--config", train, "--out", out, "--resume"}), 1, state + ": the checkpoint is at step 9, beyond the 2 steps");
+        j = original;
+        j["gate_rng"] = "zz";
+        QVERIFY(writeAll(state, QByteArray::fromStdString(j.dump())));
+        expectFailure(cli({"train", "--config", train, "--out", out, "--resume"}), 1, state + ": \"gate_rng\" is not hexadecimal");
+        QVERIFY(writeAll(state, QByteArray::fromStdString(original.dump())));
+        QVERIFY(writeAll(out + "/checkpoint/optimizer.pt", "garbage"));
+        expectFailure(cli({"train", "--config", train, "--out", out, "--resume"}), 1, "optimizer.pt: cannot be read");
+        QVERIFY(writeAll(out + "/training.json", "{\"train_config\": "));
+        expectFailure(cli({"evaluate", out}), 1, "training.json: not valid JSON");
+    }
+
+    void nonFiniteWeightsNameTheTensor() {
+        const QString m = tmp_.filePath("nan");
+        const ModelConfig c = test::tinyConfig({"gates", "span", "selective", "memory"});
+        auto w = test::randomWeights(c, 11);
+        w.at("wte.weight") = test::withValue(w.at("wte.weight"), 0, std::nanf(""));
+        test::writeModel(m.toStdString(), c, w);
+        expectFailure(cli({"run", m, "--text", "abc"}), 1, "tensor \"wte.weight\" holds 1 NaN or infinite value");
+    }
+};
+
+QTEST_GUILESS_MAIN(HostileCliTest)
+#include "test_hostile_cli.moc"

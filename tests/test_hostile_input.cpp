@@ -1,0 +1,254 @@
+// Hostile input at the core's boundaries (issue 14), one test per root cause: JSON nesting and duplicate keys,
+// file kinds and size caps, bounded task sizes and linear text handling, output files committed together,
+// non-finite weights, escaped messages. The CLI's side of the same causes is in test_hostile_cli.cpp.
+#include "headlight/engine.h"
+#include "headlight/input_file.h"
+#include "headlight/model_config.h"
+#include "headlight/output_files.h"
+#include "headlight/tasks.h"
+#include "headlight/tokenizer.h"
+#include "headlight/training.h"
+#include "io/json_util.h"
+#include "test_support.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <sys/stat.h>
+
+using namespace headlight;
+using namespace headlight::test;
+
+namespace {
+
+std::string nested(int depth, const std::string& inner = "1") {
+    return std::string(static_cast<size_t>(depth), '[') + inner + std::string(static_cast<size_t>(depth), ']');
+}
+
+// A tiny model folder in `dir` whose weights have `value` at element 3 of tensor `name`.
+void writeModelWith(const QString& dir, const std::string& name, float value) {
+    const ModelConfig c = tinyConfig();
+    auto weights = randomWeights(c, 5);
+    weights.at(name) = withValue(weights.at(name), 3, value);
+    writeModel(dir.toStdString(), c, weights);
+}
+
+} // namespace
+
+class HostileInputTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    // printableText: control characters, C1 controls and invalid UTF-8 escaped; valid UTF-8 kept; cut.
+    void printableTextEscapes_data() {
+        QTest::addColumn<QByteArray>("in");
+        QTest::addColumn<int>("max");
+        QTest::addColumn<QByteArray>("out");
+        QTest::newRow("plain") << QByteArray("abc") << 0 << QByteArray("abc");
+        QTest::newRow("newline tab CR") << QByteArray("a\nb\tc\rd") << 0 << QByteArray("a\\nb\\tc\\rd");
+        QTest::newRow("escape sequence") << QByteArray("\x1b[31mred") << 0 << QByteArray("\\x1b[31mred");
+        QTest::newRow("NUL and DEL") << QByteArray("a\0b\x7f", 4) << 0 << QByteArray("a\\x00b\\x7f");
+        QTest::newRow("C1 CSI") << QByteArray("a\xc2\x9b" "b") << 0 << QByteArray("a\\xc2\\x9bb");
+        QTest::newRow("invalid byte") << QByteArray("a\xff" "b") << 0 << QByteArray("a\\xffb");
+        QTest::newRow("UTF-8 kept") << QByteArray("\xc3\xa9t\xc3\xa9 \xe2\x96\x81") << 0 << QByteArray("\xc3\xa9t\xc3\xa9 \xe2\x96\x81");
+        QTest::newRow("cut") << QByteArray("abcdefgh") << 3 << QByteArray("abc...");
+    }
+    void printableTextEscapes() {
+        QFETCH(QByteArray, in);
+        QFETCH(int, max);
+        QFETCH(QByteArray, out);
+        QCOMPARE(QByteArray::fromStdString(printableText(in.toStdString(), static_cast<size_t>(max))), out);
+    }
+
+    // Every Error is one line whatever text it echoes.
+    void errorsAreOneLine() {
+        const Error e("file\nname", "bad \"x\x1b\" here\r\n");
+        QVERIFY(!QByteArray(e.what()).contains('\n'));
+        QVERIFY(!QByteArray(e.what()).contains('\x1b'));
+        QCOMPARE(QByteArray(e.what()), QByteArray("file\\nname: bad \"x\\x1b\" here\\r\\n"));
+    }
+
+    // Nesting is limited when parsing, so that nothing recursive (dump, copy, compare) can overflow the stack.
+    void jsonDepthIsLimited() {
+        QCOMPARE(jsonutil::parse(nested(jsonutil::kMaxDepth), "f").dump(), nested(jsonutil::kMaxDepth));
+        QCOMPARE(errorOf([&] { jsonutil::parse(nested(jsonutil::kMaxDepth + 1), "f"); }), QString("f: nested deeper than 64 levels"));
+        // 200 KB of nesting (the tester's crash) in each reader that takes JSON.
+        const std::string deep = nested(100000);
+        QVERIFY(errorOf([&] { ModelConfig::fromJson(R"({"model_type": "gpt2", "x": )" + deep + "}", "config.json"); })
+                    .contains("config.json: nested deeper than 64 levels"));
+        QVERIFY(errorOf([&] { TrainConfig::fromJson(R"({"model": {"a": )" + deep + R"(}, "task": {"name": "assign"}})", "T.json"); })
+                    .contains("T.json: nested deeper than 64 levels"));
+        QVERIFY(errorOf([&] { TaskParams::fromJson(R"({"name": )" + deep + "}", "--task"); }).contains("nested deeper"));
+    }
+
+    void jsonDuplicateKeysAreRefused() {
+        QCOMPARE(errorOf([&] { jsonutil::parse(R"({"a": 1, "b": {"c": 1, "c": 2}})", "f"); }), QString("f: duplicate key \"c\""));
+        QCOMPARE(jsonutil::parse(R"([{"c": 1}, {"c": 2}])", "f").size(), size_t(2));   // same key in two objects is fine
+        QVERIFY(errorOf([&] { ModelConfig::fromJson(R"({"model_type": "gpt2", "n_layer": 2, "n_layer": 12})", "config.json"); })
+                    .contains("duplicate key \"n_layer\""));
+    }
+
+    // A value in a message: short and escaped, never the whole value.
+    void excerptsAreShort() {
+        QCOMPARE(QString::fromStdString(jsonutil::excerpt(jsonutil::parse(nested(60), "f"))), QString("a list of 1 items"));
+        QCOMPARE(QString::fromStdString(jsonutil::excerpt(nlohmann::json(std::string(1000, 'x')))), "\"" + QString(40, 'x') + "...\"");
+        QCOMPARE(QString::fromStdString(jsonutil::excerpt(nlohmann::json("a\nb"))), QString("\"a\\nb\""));
+        const auto j = jsonutil::parse(R"({"n": {"deep": [1, 2]}, "big": 18446744073709551615})", "f");
+        QCOMPARE(errorOf([&] { jsonutil::requireInt(j, "n", "f"); }), QString("f: \"n\" must be an integer, got an object"));
+        QCOMPARE(errorOf([&] { jsonutil::requireInt(j, "big", "f"); }), QString("f: \"big\" is out of range: 18446744073709551615"));
+    }
+
+    // Every file we read: regular files only, capped, with a message saying what the path is.
+    void filesMustBeRegular() {
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath("fifo").toStdString();
+        QCOMPARE(mkfifo(fifo.c_str(), 0600), 0);
+        QCOMPARE(QString::fromStdString(regularFileProblem(fifo)), QString("is not a regular file (a FIFO)"));
+        QCOMPARE(QString::fromStdString(regularFileProblem("/dev/zero")), QString("is not a regular file (a device)"));
+        QCOMPARE(QString::fromStdString(regularFileProblem(dir.path().toStdString())), QString("is a folder, expected a file"));
+        QCOMPARE(QString::fromStdString(regularFileProblem(dir.filePath("none").toStdString())), QString("file not found"));
+        // Each reader refuses them at once (a FIFO used to block forever, /dev/zero to read until bad_alloc).
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(errorOf([&] { ModelConfig::fromFile(fifo); }).endsWith("fifo: is not a regular file (a FIFO)"));
+        QVERIFY(errorOf([&] { TrainConfig::fromFile("/dev/zero"); }).endsWith("/dev/zero: is not a regular file (a device)"));
+        QVERIFY(errorOf([&] { makeTask(TaskParams::fromJson(R"({"name": "text", "file": ")" + fifo + R"("})", "--task")); })
+                    .contains("is not a regular file (a FIFO)"));
+        QVERIFY(errorOf([&] { TrainConfig::fromTrainingRecord(fifo); }).contains("is not a regular file (a FIFO)"));
+        QDir(dir.path()).mkdir("tok");
+        QCOMPARE(mkfifo(dir.filePath("tok/vocab.json").toUtf8().constData(), 0600), 0);   // not skipped: refused
+        QVERIFY(errorOf([&] { loadTokenizer(dir.filePath("tok").toStdString()); }).endsWith("vocab.json: is not a regular file (a FIFO)"));
+        QVERIFY(t.elapsed() < 5000);
+        // Size caps: reported in MiB, before reading.
+        writeFile(dir.filePath("big.json"), QByteArray(2048, ' '));
+        QCOMPARE(errorOf([&] { readRegularFile(dir.filePath("big.json").toStdString(), 1024); }),
+                 dir.filePath("big.json") + ": is larger than 1024 bytes (2048 bytes)");
+        // The model loader says what is wrong with config.json instead of "file not found".
+        writeModelWith(dir.filePath("m"), "wte.weight", 0.5f);
+        QVERIFY(QFile::remove(dir.filePath("m/config.json")) && QDir().mkdir(dir.filePath("m/config.json")));
+        QVERIFY(errorOf([&] { Engine::load(dir.filePath("m").toStdString()); }).endsWith("config.json: is a folder, expected a file"));
+    }
+
+    // FixedTextTask split the whole text once per position (quadratic); now once, and an absurd text is refused.
+    void fixedTextIsLinear() {
+        const std::string text(200000, 'a');
+        QElapsedTimer t;
+        t.start();
+        const auto task = makeFixedTextTask(text);
+        std::mt19937_64 rng(1);
+        const TaskExample ex = task->sample(rng);
+        QCOMPARE(ex.chars.size(), text.size() + 1);   // with '^'
+        QCOMPARE(task->maxLength(), static_cast<int>(text.size()) + 1);
+        QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed()) + " ms"));
+        QVERIFY(errorOf([&] { makeFixedTextTask(std::string(2000000, 'a')); }).startsWith("--text: is 2000000 bytes long"));
+    }
+
+    // Sizes that would overflow or exhaust memory are refused by name.
+    void sizesAreBounded_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("assignments") << R"({"name": "assign", "assignments": 1000000000})" << "assignments must be 1..262142";
+        QTest::newRow("max_length") << R"({"name": "induction", "max_length": 2000000000})" << "max_length must be at most 524288";
+        QTest::newRow("length") << R"({"name": "lookup", "length": 2000000000})" << "length must be even, >= 4 and < 1048576";
+        QTest::newRow("context") << R"({"name": "text", "file": "x", "context": 2000000000})" << "context must be 1..1048575";
+    }
+    void sizesAreBounded() {
+        QFETCH(QString, json);
+        QFETCH(QString, message);
+        const QString e = errorOf([&] { TaskParams::fromJson(json.toStdString(), "--task"); });
+        QVERIFY2(e.contains(message), qPrintable(e));
+    }
+
+    void trainConfigIsBounded_data() {
+        QTest::addColumn<QString>("extra");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("batch_size") << R"("batch_size": 1000000000)" << "\"batch_size\" must be at most 65536";
+        QTest::newRow("learning_rate 1e300") << R"("learning_rate": 1e300)" << "\"learning_rate\" must be at most 10";
+        QTest::newRow("grad_clip") << R"("grad_clip": 1e300)" << "\"grad_clip\" must be at most 1e6";
+        QTest::newRow("1e400") << R"("learning_rate": 1e400)" << "not valid JSON";
+    }
+    void trainConfigIsBounded() {
+        QFETCH(QString, extra);
+        QFETCH(QString, message);
+        const std::string text = R"({"model": {"n_layer": 1, "n_head": 1, "n_embd": 8}, "task": {"name": "assign"}, )" + extra.toStdString() + "}";
+        const QString e = errorOf([&] { TrainConfig::fromJson(text, "T.json"); });
+        QVERIFY2(e.startsWith("T.json: ") && e.contains(message), qPrintable(e));
+    }
+
+    // NaN or infinity in any weight is refused at load, naming the tensor and the count.
+    void nonFiniteWeightsAreRefused_data() {
+        QTest::addColumn<float>("value");
+        QTest::newRow("NaN") << std::numeric_limits<float>::quiet_NaN();
+        QTest::newRow("+Inf") << std::numeric_limits<float>::infinity();
+        QTest::newRow("-Inf") << -std::numeric_limits<float>::infinity();
+    }
+    void nonFiniteWeightsAreRefused() {
+        QFETCH(float, value);
+        QTemporaryDir dir;
+        writeModelWith(dir.filePath("m"), "h.1.attn.c_attn.weight", value);
+        const QString e = errorOf([&] { Engine::load(dir.filePath("m").toStdString()); });
+        QVERIFY2(e.contains("tensor \"h.1.attn.c_attn.weight\" holds 1 NaN or infinite value (of "), qPrintable(e));
+        writeModelWith(dir.filePath("ok"), "h.1.attn.c_attn.weight", 1e30f);   // large but finite: loads
+        QCOMPARE(Engine::load(dir.filePath("ok").toStdString()).config().nLayer, 2);
+    }
+
+    // Outputs: checked before any work, none an input or another output, none a device; all or nothing.
+    void outputFilesAreCheckedAndCommittedTogether() {
+        QTemporaryDir dir;
+        const std::string a = dir.filePath("a.h5").toStdString(), b = dir.filePath("b.csv").toStdString();
+        writeFile(dir.filePath("input.safetensors"), "x");
+        const std::string input = dir.filePath("input.safetensors").toStdString();
+        QCOMPARE(errorOf([&] { OutputFiles({{"--out", ""}}, {}); }), QString("--out: is empty; give a file name"));
+        QVERIFY(errorOf([&] { OutputFiles({{"--out", "/dev/null"}}, {}); }).contains("is not a regular file (a device)"));
+        const std::string sameAsA = dir.path().toStdString() + "/./a.h5";
+        QCOMPARE(errorOf([&] { OutputFiles({{"--out", a}, {"--csv", sameAsA}}, {}); }),
+                 QString::fromStdString(sameAsA) + ": --csv names the same file as --out");
+        QCOMPARE(errorOf([&] { OutputFiles({{"--out", input}}, {input}); }), QString::fromStdString(input) + ": --out names one of the command's input files");
+        QCOMPARE(readAllOf(dir.filePath("input.safetensors")), QByteArray("x"));
+        // A failure at the second output leaves neither (and no temporary).
+        QVERIFY(errorOf([&] {
+                    OutputFiles out({{"--out", a}, {"--csv", b}}, {});
+                    out.write(a, [](const std::string& temp) { writeFile(QString::fromStdString(temp), "one"); });
+                    out.write(b, [](const std::string& temp) { throw Error(temp, "cannot write (disk full?)"); });
+                    out.commit();
+                }) == QString::fromStdString(b) + ": cannot write (disk full?)");
+        QVERIFY(!QFile::exists(dir.filePath("a.h5")) && !QFile::exists(dir.filePath("b.csv")));
+        QVERIFY(leftovers(dir.path()).isEmpty());
+        {
+            OutputFiles out({{"--out", a}, {"--csv", b}}, {});
+            out.write(a, [](const std::string& temp) { writeFile(QString::fromStdString(temp), "one"); });
+            out.write(b, [](const std::string& temp) { writeFile(QString::fromStdString(temp), "two"); });
+            QVERIFY(!QFile::exists(dir.filePath("a.h5")));   // nothing in place before commit
+            out.commit();
+        }
+        QCOMPARE(readAllOf(dir.filePath("a.h5")), QByteArray("one"));
+        QCOMPARE(readAllOf(dir.filePath("b.csv")), QByteArray("two"));
+        QVERIFY(leftovers(dir.path()).isEmpty());
+    }
+
+    // Duplicate tokens in a tokenizer.json vocabulary would silently take one id.
+    void duplicateVocabularyKeys() {
+        QTemporaryDir dir;
+        writeFile(dir.filePath("vocab.json"), R"({"a": 0, "b": 1, "a": 2})");
+        QVERIFY(errorOf([&] { loadTokenizer(dir.path().toStdString()); }).contains("duplicate key \"a\""));
+        writeFile(dir.filePath("tokenizer.json"),
+                  R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "a": 2}, "merges": []}})");
+        QVERIFY(errorOf([&] { loadTokenizer(dir.path().toStdString()); }).contains("duplicate token \"a\""));
+        writeFile(dir.filePath("tokenizer.json"), QByteArray::fromStdString(R"({"model": {"type": "BPE", "x": )" + nested(1000) + "}}"));
+        QVERIFY(errorOf([&] { loadTokenizer(dir.path().toStdString()); }).contains("nested deeper than 64 levels"));
+    }
+
+private:
+    static QByteArray readAllOf(const QString& path) {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+};
+
+QTEST_GUILESS_MAIN(HostileInputTest)
+#include "test_hostile_input.moc"
