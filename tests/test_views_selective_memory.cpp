@@ -85,19 +85,26 @@ void TestViewsSelectiveMemory::selectiveArcsFollowF() {
     SelectiveController* c = view.controller();
     const int query = position >= 0 && position < 6 ? position : 5;
     QCOMPARE(c->query(), query);
-    // What the plot draws: every arc ends at the query; its start is the key, its pen alpha the opacity.
+    // What the plot draws (Leviathan et al. 2024): a red line from the token that masked each key most to that
+    // key, its pen alpha the key's opacity min(F, 1); the strongest drawn last, so on top.
     QMap<int, double> drawn;
+    QMap<int, int> lines;
     for (QCPCurve* curve : c->maskCurves())
-        for (auto [from, to] : arcsOf(curve)) {
-            QVERIFY(std::abs(to - query) < 1e-9);
+        for (auto [from, to] : arcsOf(curve)) {   // arcs run left to right: key, then its (later) masker
             drawn[qRound(from)] = curve->pen().color().alphaF();
+            lines[qRound(from)] = qRound(to);
         }
     QCOMPARE(drawn.keys(), opacity.keys());
     for (int j : opacity.keys())
         QVERIFY2(std::abs(drawn[j] - opacity[j]) <= 0.5 / 255 + 1e-6, qPrintable(QString("key %1").arg(j)));
-    QMap<int, int> contributors;
-    for (auto [from, to] : arcsOf(c->contributorCurve())) contributors[qRound(from)] = qRound(to);
-    QCOMPARE(contributors, maskedBy);
+    QCOMPARE(lines, maskedBy);
+    if (!opacity.isEmpty()) {
+        int strongest = -1;
+        double best = -1;
+        for (const MaskedKey& m : c->maskedKeys())
+            if (m.cumulative > best) best = m.cumulative, strongest = m.key;
+        QCOMPARE(c->maskLines().back(), (std::pair<int, int>{maskedBy[strongest], strongest}));
+    }
     for (const MaskedKey& m : c->maskedKeys()) QCOMPARE(m.maskedBy, maskedBy.value(m.key, -100));
 }
 

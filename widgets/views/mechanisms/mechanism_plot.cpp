@@ -1,5 +1,6 @@
 #include "views/mechanisms/mechanism_plot.h"
 
+#include "symbol_glossary.h"
 #include "token_ticks.h"
 
 #include <QCoreApplication>
@@ -132,7 +133,8 @@ void installHoverText(QCustomPlot* plot, std::function<QString(QPoint)> describe
     plot->setMouseTracking(true);
     QObject::connect(plot, &QCustomPlot::mouseMove, plot, [plot, describe](QMouseEvent* event) {
         const QPoint pixel = event->pos();
-        const QString text = describe(pixel);
+        QString text = describe(pixel);
+        if (text.isEmpty()) text = titleToolTipAt(plot, pixel);   // the symbols a title uses, in words
         if (text.isEmpty())
             QToolTip::hideText();
         else

@@ -68,7 +68,7 @@ void SelectiveController::buildLayout() {
 
     auto* matrices = new QCPLayoutGrid;
     layout->addElement(2, 0, matrices);
-    sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (row i: token i \u2212 1's)"));
+    sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (shifted down a row)"));
     fTitle_ = new QCPTextElement(plot_, QObject::tr("Masking so far, F (sum of S down to row i)"));
     sRect_ = mech::makeAxisRect(plot_);
     fRect_ = mech::makeAxisRect(plot_);
@@ -124,6 +124,7 @@ void SelectiveController::buildLayout() {
 void SelectiveController::clearQuery() {
     for (QCPCurve* c : maskCurves_) plot_->removePlottable(c);
     maskCurves_.clear();
+    arrows_.clear();
     masked_.clear();
     for (QCPGraph* g : {tokenDots_, evictedDots_, queryMark_}) g->data()->clear();
     contributors_->data()->clear();
@@ -219,11 +220,14 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
     std::stable_sort(drawn.begin(), drawn.end(),
                      [](const MaskedKey* a, const MaskedKey* b) { return a->cumulative > b->cumulative; });
     if (drawn.size() > static_cast<size_t>(kMaxArcs)) drawn.resize(kMaxArcs);
-    std::sort(drawn.begin(), drawn.end(), [](const MaskedKey* a, const MaskedKey* b) { return a->key < b->key; });
+    // As in Leviathan et al. 2024: a red line from each masking token to the token it masks, for this query.
+    // The weakest are created first, so the strongest lie on top; the curves are created in that order too.
+    std::reverse(drawn.begin(), drawn.end());
     for (const MaskedKey* arc : drawn) {
         const MaskedKey& m = *arc;
-        const int alpha = static_cast<int>(std::lround(m.opacity * 255));
-        if (alpha == 0) continue;
+        const int alpha = static_cast<int>(std::lround(std::max(m.opacity, 0.25) * 255));   // faint, still visible
+        const int from = m.maskedBy >= 0 ? m.maskedBy : i;   // no single masker: the query itself
+        if (from == m.key) continue;
         QCPCurve*& curve = byAlpha[alpha];
         if (!curve) {
             curve = new QCPCurve(x, y);
@@ -232,12 +236,13 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
             curve->setPen(QPen(color, 1.5));   // at most kMaxArcs of them: legible, and few enough to stroke fast
             maskCurves_.push_back(curve);
         }
-        addArc(curve, m.key, i, (i - m.key) / reach);
-        if (m.maskedBy >= 0 && m.maskedBy != m.key) addArc(contributors_, m.key, m.maskedBy, -0.55 * (m.maskedBy - m.key) / reach);
+        addArc(curve, std::min(m.key, from), std::max(m.key, from), std::abs(from - m.key) / reach);
+        arrows_.push_back({from, m.key});
     }
+    // The query's own line: which tokens it can no longer see, drawn under the tokens.
     QColor thin = style.foreground;
-    thin.setAlpha(120);
-    contributors_->setPen(QPen(thin, 0.8, Qt::DashLine));
+    thin.setAlpha(90);
+    contributors_->setPen(QPen(thin, 0.8, Qt::DotLine));
 
     for (int j = 0; j < T; ++j) tokenDots_->addData(j, 0);
     tokenDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, style.foreground, style.foreground, 4));
@@ -273,10 +278,10 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
         label->setColor(style.masked);
     }
     // What the marks mean, under the summary rather than over the arcs.
-    QString keyText = QObject::tr("Red arc: a key masked for the query (opacity min(F, 1)); dashed: the token that "
-                                  "masked it most; \u00D7: evicted by the budget.");
+    QString keyText = QObject::tr("Red line: from the token that masked it most to a token the query no longer sees "
+                                  "(darker = more masked); \u00D7: evicted by the budget.");
     if (masked_.size() > static_cast<size_t>(kMaxArcs))
-        keyText += QObject::tr(" The %1 most masked keys are drawn; hover any token for its F.").arg(kMaxArcs);
+        keyText += QObject::tr(" The %1 most masked are drawn; hover any token for its F.").arg(kMaxArcs);
     tokenTitle_->setText(summary + QLatin1Char('\n') + keyText);
 }
 

@@ -10,6 +10,7 @@
 #include <QPoint>
 #include <QString>
 #include <optional>
+#include <utility>
 #include <vector>
 
 class QCustomPlot;
@@ -54,9 +55,12 @@ public:
     int step() const { return step_; }
     const std::vector<MaskedKey>& maskedKeys() const { return masked_; }
 
-    // The red arcs: one curve per opacity (8-bit alpha), arcs from each key j to the query separated by NaN.
+    // The red arcs: one curve per opacity (8-bit alpha), arcs from the token that masked each key most to the key
+    // (Leviathan et al. 2024), separated by NaN; at most the 16 most masked keys, the strongest drawn last.
     const std::vector<QCPCurve*>& maskCurves() const { return maskCurves_; }
-    // Thin arcs below the tokens, from each masked key j to the token that masked it most.
+    // The arcs drawn, as (masking token, masked key), in drawing order (the strongest last).
+    const std::vector<std::pair<int, int>>& maskLines() const { return arrows_; }
+    // Unused since the red lines start at the masking tokens (kept empty for the layout).
     QCPCurve* contributorCurve() const { return contributors_; }
     QCPColorMap* selectionMap() const { return sMap_; }         // S [T,T], key = j, value = i
     QCPColorMap* cumulativeMap() const { return fMap_; }        // F [T,T]
@@ -91,6 +95,7 @@ private:
     QCPCurve* contributors_;
     QCPBars* swatches_[3];               // legend colours, by EvictionState
     std::vector<QCPCurve*> maskCurves_;
+    std::vector<std::pair<int, int>> arrows_;
     std::vector<MaskedKey> masked_;
     RunSnapshot snapshot_;
     const void* matricesOf_ = nullptr;   // the layer trace the heatmaps hold, so a new query does not refill them

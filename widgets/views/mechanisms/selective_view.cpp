@@ -192,7 +192,8 @@ void SelectiveView::redrawStep() {
     stepBox_->setValue(controller_->step());
 }
 
-void SelectiveView::exportFigure(const QString& path, const ExportOptions& options) {
+void SelectiveView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] { exportPlot(plot(), path, options); });
 }
 

@@ -9,6 +9,7 @@
 
 #include <QPoint>
 #include <QString>
+#include <QStringList>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@ class QCustomPlot;
 class QCPAxisRect;
 class QCPBars;
 class QCPGraph;
+class QCPLegend;
 class QCPTextElement;
 
 namespace headlight {
@@ -61,8 +63,11 @@ private:
     QCPTextElement* spanTitle_;
 
 public:
-    // Panel (b)'s title as the view set it (it says what the red marks mean when there are any).
+    // Panel (b)'s title as the view set it.
     QString spanTitle() const;
+    // The names in each panel's legend, in order (every mark drawn is named there).
+    QStringList maskLegendNames() const;
+    QStringList spanLegendNames() const;
 
 private:
     QCPAxisRect* maskRect_;
@@ -71,6 +76,9 @@ private:
     std::vector<QCPBars*> bars_;                    // per layer (nullptr when not captured)
     QCPBars* selectedOutline_;
     QCPGraph* flooredMarks_;
+    QCPGraph* maxSpanLine_;                         // dashed at S, a graph so that the legend names it
+    QCPLegend* maskLegend_;                         // under (a): the heads' colours
+    QCPLegend* spanLegend_;                         // under (b): bars, S, floored spans, the selection
     std::vector<std::vector<HeadRef>> sorted_;      // per layer, ascending span
     mech::HeadGrid grid_;
     int maskLayer_ = -1;
