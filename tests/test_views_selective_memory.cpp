@@ -123,6 +123,11 @@ void TestViewsSelectiveMemory::selectiveHeatmapsHoldSAndF() {
     // Clicking a token makes it the query.
     QVERIFY(showExposed(view, test::kMechanismViewSize));
     view.plot()->replot();
+    // Without a budget the budget picture takes no room: S and F get it (at least a third of the plot's height).
+    QVERIFY(!view.controller()->evictionPictureShown());
+    QVERIFY(view.controller()->evictionRect()->outerRect().height() <= 2);
+    QVERIFY2(view.controller()->selectionRect()->rect().height() >= view.plot()->height() / 3,
+             qPrintable(QString::number(view.controller()->selectionRect()->rect().height())));
     click(view.plot(), view.controller()->tokenRect(), 2, 0);
     QCOMPARE(selection.position(), 2);
 }
@@ -134,6 +139,7 @@ void TestViewsSelectiveMemory::evictionPictureAtAStep() {
     view.setSnapshot(selectiveSnapshot({-1, 3, 5, 4, -1, -1}));
     SelectiveController* c = view.controller();
     QCOMPARE(c->step(), 5);   // follows the query (the last token)
+    QVERIFY(c->evictionPictureShown());
     view.stepBox()->setValue(4);
     QCOMPARE(c->step(), 4);
     QCOMPARE(view.stepSlider()->value(), 4);

@@ -87,19 +87,20 @@ void SelectiveController::buildLayout() {
 
     evictTitle_ = new QCPTextElement(plot_, QString());
     evictRect_ = mech::makeAxisRect(plot_);
-    auto* evictRow = new QCPLayoutGrid;
+    evictRow_ = new QCPLayoutGrid;
     layout->addElement(3, 0, evictTitle_);
-    layout->addElement(4, 0, evictRow);
-    evictRow->addElement(0, 0, evictRect_);
+    layout->addElement(4, 0, evictRow_);
+    evictRow_->addElement(0, 0, evictRect_);
     auto* legend = new QCPLegend;
-    evictRow->addElement(0, 1, legend);
-    evictRow->setColumnStretchFactors({1, 0.001});
+    evictRow_->addElement(0, 1, legend);
+    evictRow_->setColumnStretchFactors({1, 0.001});
     plot_->legend = legend;   // applyStyle styles it
     evictMap_ = new QCPColorMap(evictRect_->axis(QCPAxis::atBottom), evictRect_->axis(QCPAxis::atLeft));
     evictRect_->axis(QCPAxis::atLeft)->setRangeReversed(true);
     evictRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("layer"));
     evictRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("token"));
-    layout->setRowStretchFactors({0.001, 1.2, 1.6, 0.001, 0.6});
+    // S and F get most of the height; the budget picture only what its layers need (none without a budget).
+    layout->setRowStretchFactors({0.001, 1.0, 2.2, 0.001, 0.6});
     // Empty bars that only carry the state colours into the legend.
     const char* const stateNames[] = {"not read yet", "evicted", "kept"};   // by EvictionState
     for (int s = 2; s >= 0; --s) {

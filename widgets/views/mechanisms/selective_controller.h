@@ -19,6 +19,7 @@ class QCPBars;
 class QCPColorMap;
 class QCPCurve;
 class QCPGraph;
+class QCPLayoutGrid;
 class QCPTextElement;
 
 namespace headlight {
@@ -69,6 +70,8 @@ public:
     // Tokens layer l keeps at step s: j <= s not evicted by then (evictedAt[j] == -1 or > s); every j <= s
     // without a budget. Empty when the layer was not captured.
     static std::vector<int> keptAt(const LayerTrace* layer, int tokens, int step);
+    // Whether the budget picture takes room now (only when some layer ran with a budget).
+    bool evictionPictureShown() const;
     // The budget each layer ran with, as far as the trace shows it: 0 = unlimited (no evicted_at), K = the
     // largest buffer when something was evicted, -1 = unknown (not captured, or nothing had to leave).
     static std::vector<int> budgetsOf(const RunSnapshot& snapshot);
@@ -86,10 +89,13 @@ private:
     void drawMatrices(const LayerTrace* layer, const PlotStyle& style);
     void drawTokens(const LayerTrace& layer, const PlotStyle& style);
     void drawEvictions(const PlotStyle& style);
+    // Shows the budget picture, or collapses its row to nothing (its title then says there was no budget).
+    void showEvictionPicture(bool show);
 
     QCustomPlot* plot_;
     QCPTextElement *tokenTitle_, *sTitle_, *fTitle_, *evictTitle_;
     QCPAxisRect *tokenRect_, *sRect_, *fRect_, *evictRect_;
+    QCPLayoutGrid* evictRow_;   // the budget picture and its legend; collapsed when no layer had a budget
     QCPColorMap *sMap_, *fMap_, *evictMap_;
     QCPGraph *tokenDots_, *queryMark_, *evictedDots_;
     QCPCurve* contributors_;

@@ -93,6 +93,7 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
 
     const QColor swatchColors[] = {unread, style.masked, style.accent};   // by EvictionState
     for (int s = 0; s < 3; ++s) swatches_[s]->setBrush(swatchColors[s]);
+    showEvictionPicture(anyBudget);
     evictTitle_->setText(anyBudget ? QObject::tr("Memory budget: what each layer keeps at step %1 (kept: %2)")
                                          .arg(step_)
                                          .arg(keptCounts.join(QStringLiteral(", ")))
@@ -101,8 +102,23 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
                                                                "(set budgets below to prune)"));
 }
 
+void SelectiveController::showEvictionPicture(bool show) {
+    // An invisible layout element keeps its room: collapsed to no height as well.
+    for (QCPLayoutElement* e : {static_cast<QCPLayoutElement*>(evictRow_), evictRow_->element(0, 0), evictRow_->element(0, 1)}) {
+        if (!e) continue;
+        e->setVisible(show);
+        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
+        e->setMinimumSize(0, show ? 0 : 1);   // 0: its own minimum; 1 px: collapsed (0 would mean its own)
+        e->setMaximumSize(QWIDGETSIZE_MAX, show ? QWIDGETSIZE_MAX : 0);
+    }
+    evictRect_->setAutoMargins(show ? QCP::msAll : QCP::msNone);
+    if (!show) evictRect_->setMargins(QMargins());
+}
+
+bool SelectiveController::evictionPictureShown() const { return evictRect_->visible(); }
+
 std::optional<int> SelectiveController::stepAtPixel(QPoint pixel) const {
-    if (!evictRect_->rect().contains(pixel) || snapshot_.tokens() == 0) return std::nullopt;
+    if (!evictRect_->visible() || !evictRect_->rect().contains(pixel) || snapshot_.tokens() == 0) return std::nullopt;
     const long step = std::lround(evictRect_->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x()));
     if (step < 0 || step >= snapshot_.tokens()) return std::nullopt;
     return static_cast<int>(step);

@@ -148,8 +148,8 @@ QString SpansController::update(const RunSnapshot& snapshot, const HeadSelection
     }
     drawSortedSpans(style);
 
-    // Heads of the selection, outlined in (b).
-    for (const HeadRef& h : selection.heads()) {
+    // Heads of the selection, outlined in (b): screen state, not in a figure.
+    for (const HeadRef& h : style.print ? QList<HeadRef>{} : selection.heads()) {
         if (h.layer >= static_cast<int>(sorted_.size())) continue;
         const auto& order = sorted_[static_cast<size_t>(h.layer)];
         for (size_t rank = 0; rank < order.size(); ++rank)
