@@ -416,7 +416,7 @@ void TestViewsAttention::sampleModelEndToEnd() {
 
     OverviewView overview(&selection);
     overview.setSnapshot(run);
-    QCOMPARE(overview.metricBox()->count(), 7);   // the sample has every mechanism
+    QCOMPARE(overview.metricBox()->count(), 9);   // the sample has every mechanism
     double entropy = 0;   // head 1.2, from the captured weights
     for (int i = 0; i < n; ++i)
         for (int j = 0; j <= i; ++j)

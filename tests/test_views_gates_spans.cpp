@@ -82,7 +82,7 @@ void TestViewsGatesSpans::gateBarsEqualTheTrace() {
     view.plot()->replot();
     const QCPTextElement* title = nullptr;
     for (QCPLayoutElement* e : view.plot()->plotLayout()->elements(true))
-        if (auto* t = qobject_cast<QCPTextElement*>(e); t && t->visible() && !t->text().isEmpty()) title = t;
+        if (auto* text = qobject_cast<QCPTextElement*>(e); text && text->visible() && !text->text().isEmpty()) title = text;
     QVERIFY(title);
     QVERIFY(titleToolTipAt(view.plot(), title->outerRect().center()).contains("L-zero"));
     QVERIFY(titleToolTipAt(view.plot(), c->plot()->axisRect()->rect().center()).isEmpty());

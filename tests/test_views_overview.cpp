@@ -199,7 +199,7 @@ void TestViewsOverview::overviewPlotsMetricAndMarks() {
     OverviewView view(&selection);
     view.setSnapshot(handSnapshot());
     QVERIFY(view.unavailableReason().isEmpty());
-    QCOMPARE(view.metricBox()->count(), 7);
+    QCOMPARE(view.metricBox()->count(), 9);   // four attention metrics, five of the mechanisms
     view.setMetric("max_weight");
     QCOMPARE(view.metricBox()->currentData().toString(), QString("max_weight"));
     QCPColorMap* map = view.controller()->map();
@@ -217,7 +217,7 @@ void TestViewsOverview::overviewPlotsMetricAndMarks() {
     QCOMPARE(map->data()->data(1, 1), 4.0);
     // A model without gates offers only the always-available metrics; the request is kept for later.
     view.setSnapshot(snapshotOf(test::tinyConfig({}, 2, 2), handTrace()));
-    QCOMPARE(view.metricBox()->count(), 2);
+    QCOMPARE(view.metricBox()->count(), 4);
     QCOMPARE(view.model()->metric(), QString("entropy"));
     QCOMPARE(view.metric(), QString("span"));
     QVERIFY(view.controller()->closedMarks().isEmpty());

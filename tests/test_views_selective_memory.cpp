@@ -128,6 +128,15 @@ void TestViewsSelectiveMemory::selectiveHeatmapsHoldSAndF() {
     QVERIFY(view.controller()->evictionRect()->outerRect().height() <= 2);
     QVERIFY2(view.controller()->selectionRect()->rect().height() >= view.plot()->height() / 3,
              qPrintable(QString::number(view.controller()->selectionRect()->rect().height())));
+    // A single-column figure stacks S over F; a wide plot puts them side by side.
+    SelectiveController* c = view.controller();
+    view.plot()->toPixmap(320, 640);
+    QVERIFY(c->matricesStacked());
+    QVERIFY(c->cumulativeRect()->rect().top() > c->selectionRect()->rect().bottom());
+    QVERIFY(c->selectionRect()->rect().height() >= 80);
+    view.plot()->toPixmap(1200, 700);
+    QVERIFY(!c->matricesStacked());
+    QVERIFY(c->cumulativeRect()->rect().left() > c->selectionRect()->rect().right());
     click(view.plot(), view.controller()->tokenRect(), 2, 0);
     QCOMPARE(selection.position(), 2);
 }

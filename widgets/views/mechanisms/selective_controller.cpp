@@ -6,12 +6,14 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
 
 namespace headlight {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kArcPoints = 24;
+constexpr int kNarrowWidth = 600;   // pixels: narrower plots stack S over F
 // Arcs drawn for one query: the most masked keys first. Dozens of arcs into one query merge into a red band.
 constexpr int kMaxArcs = 16;
 
@@ -66,22 +68,39 @@ void SelectiveController::buildLayout() {
     layout->addElement(0, 0, tokenTitle_);
     layout->addElement(1, 0, tokenRect_);
 
-    auto* matrices = new QCPLayoutGrid;
-    layout->addElement(2, 0, matrices);
+    matrices_ = new QCPLayoutGrid;   // S | F, each a titled section with its colour scale
+    layout->addElement(2, 0, matrices_);
     sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (shifted down a row)"));
     fTitle_ = new QCPTextElement(plot_, QObject::tr("Masking so far, F (sum of S down to row i)"));
     sRect_ = mech::makeAxisRect(plot_);
     fRect_ = mech::makeAxisRect(plot_);
     auto* sScale = new QCPColorScale(plot_);
     auto* fScale = new QCPColorScale(plot_);
-    matrices->addElement(0, 0, sTitle_);
-    matrices->addElement(0, 2, fTitle_);
-    matrices->addElement(1, 0, sRect_);
-    matrices->addElement(1, 1, sScale);
-    matrices->addElement(1, 2, fRect_);
-    matrices->addElement(1, 3, fScale);
-    matrices->setColumnStretchFactors({1, 0.001, 1, 0.001});
-    matrices->setRowStretchFactors({0.001, 1});
+    int column = 0;
+    for (auto [title, rect, scale] : {std::tuple{sTitle_, sRect_, sScale}, std::tuple{fTitle_, fRect_, fScale}}) {
+        auto* section = new QCPLayoutGrid;
+        matrices_->addElement(0, column++, section);   // in the plot first, so the children find their plot
+        section->addElement(0, 0, title);
+        section->addElement(1, 0, rect);
+        section->addElement(1, 1, scale);
+        section->setColumnStretchFactors({1, 0.001});
+        section->setRowStretchFactors({0.001, 1});
+        section->setRowSpacing(0);
+    }
+    // S over F in a narrow figure (a single column), side by side when wide: decided after every layout.
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        const bool narrow = plot_->viewport().width() < kNarrowWidth;
+        if (narrow == (matrices_->wrap() == 1)) return;
+        matrices_->setWrap(narrow ? 1 : 0);
+        matrices_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+        // Stacked, S and F need twice the height: the token line gives some of its own.
+        plot_->plotLayout()->setRowStretchFactors({0.001, narrow ? 0.7 : 1.0, narrow ? 3.4 : 2.2, 0.001, 0.6});
+        for (QCPAxisRect* rect : {sRect_, fRect_})
+            for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)})
+                axis->ticker()->setTickCount(narrow ? 4 : 5);
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+            plot_->plotLayout()->update(phase);
+    });
     sMap_ = makeMap(sRect_, sScale, QStringLiteral("S"));
     fMap_ = makeMap(fRect_, fScale, QStringLiteral("F"));
 

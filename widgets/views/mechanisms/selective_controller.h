@@ -70,6 +70,8 @@ public:
     // Tokens layer l keeps at step s: j <= s not evicted by then (evictedAt[j] == -1 or > s); every j <= s
     // without a budget. Empty when the layer was not captured.
     static std::vector<int> keptAt(const LayerTrace* layer, int tokens, int step);
+    // Whether S and F are stacked (the plot was last laid out narrow, as a single-column figure is).
+    bool matricesStacked() const;
     // Whether the budget picture takes room now (only when some layer ran with a budget).
     bool evictionPictureShown() const;
     // The budget each layer ran with, as far as the trace shows it: 0 = unlimited (no evicted_at), K = the
@@ -95,6 +97,7 @@ private:
     QCustomPlot* plot_;
     QCPTextElement *tokenTitle_, *sTitle_, *fTitle_, *evictTitle_;
     QCPAxisRect *tokenRect_, *sRect_, *fRect_, *evictRect_;
+    QCPLayoutGrid* matrices_;   // the S and F sections: side by side, or stacked in a narrow figure
     QCPLayoutGrid* evictRow_;   // the budget picture and its legend; collapsed when no layer had a budget
     QCPColorMap *sMap_, *fMap_, *evictMap_;
     QCPGraph *tokenDots_, *queryMark_, *evictedDots_;

@@ -115,6 +115,8 @@ void SelectiveController::showEvictionPicture(bool show) {
     if (!show) evictRect_->setMargins(QMargins());
 }
 
+bool SelectiveController::matricesStacked() const { return matrices_->wrap() == 1; }
+
 bool SelectiveController::evictionPictureShown() const { return evictRect_->visible(); }
 
 std::optional<int> SelectiveController::stepAtPixel(QPoint pixel) const {

@@ -47,7 +47,7 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
 
     maskRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("distance x = i \u2212 j (tokens)"));
     maskRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("mask m_z(x)"));
-    maskRect_->axis(QCPAxis::atLeft)->setRange(-0.03, 1.12);
+    maskRect_->axis(QCPAxis::atLeft)->setRange(-0.03, 1.3);   // room above m = 1 for the current head's label
 
     QCPAxis* spanAxis = spanRect_->axis(QCPAxis::atLeft);
     spanAxis->setScaleType(QCPAxis::stLogarithmic);
@@ -215,14 +215,18 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
         ramp->setPen(Qt::NoPen);
         ramp->setBrush(shade);
         mech::addVerticalLine(plot_, maskRect_, z, QPen(style.accent, 1.5, Qt::DashLine));
-        auto* label = mech::addLabel(plot_, maskRect_, z, 1.06,
+        auto* label = mech::addLabel(plot_, maskRect_, z, 0,
                                      QObject::tr("head %1: z = %2, ramp R = %3")
                                          .arg(current.head)
                                          .arg(z, 0, 'f', 1)
                                          .arg(ramp_, 0, 'g', 3),
                                      style);
-        label->setPositionAlignment(z > xmax / 2 ? (Qt::AlignRight | Qt::AlignVCenter)
-                                                 : (Qt::AlignLeft | Qt::AlignVCenter));
+        // At the top edge of the panel, inside it at any height (a figure's panel can be short).
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setAxisRect(maskRect_);
+        label->position->setCoords(z, 0.0);
+        label->setPadding(QMargins(3, 1, 3, 0));
+        label->setPositionAlignment(z > xmax / 2 ? (Qt::AlignRight | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignTop));
     }
     // The farthest any query looks back in this run: masks beyond it change nothing here.
     const int longest = snapshot_.tokens() - 1;

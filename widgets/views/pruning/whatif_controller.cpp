@@ -31,8 +31,8 @@ void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxi
     grid->setRowSpacing(0);
 }
 
-// Narrower figures than this (pixels) stack the sections: the KL plot over the two top-10 lists, and the
-// before and after heatmaps over the difference.
+// Narrower figures than this (pixels; a single column is 320) stack the KL plot over the two top-10 lists and
+// leave the heatmaps out: three attention matrices side by side need a double column.
 constexpr int kNarrowWidth = 600;
 
 QCPAxisRect* newRect(QCustomPlot* plot) {
@@ -74,11 +74,11 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     klRect_->setRangeDrag(Qt::Horizontal);
     klRect_->setRangeZoom(Qt::Horizontal);
 
-    auto* tops = new QCPLayoutGrid;   // the two top-10 lists side by side, one section of `upper`
-    upper->addElement(0, 1, tops);
+    auto* topLists = new QCPLayoutGrid;   // the two top-10 lists side by side, one section of `upper`
+    upper->addElement(0, 1, topLists);
     for (int side = 0; side < 2; ++side) {
         QCPAxisRect* rect = newRect(plot_);
-        addSection(tops, side, titles_[1 + side], rect);
+        addSection(topLists, side, titles_[1 + side], rect);
         topRects_[side] = rect;
         topBars_[side] = new QCPBars(rect->axis(QCPAxis::atLeft), rect->axis(QCPAxis::atBottom));   // horizontal
         topBars_[side]->setWidth(0.7);
@@ -143,22 +143,24 @@ bool WhatIfController::setNarrow(bool narrow) {
     // Wrapping after one section stacks them; no wrap puts them in one row (the order stays).
     upper_->setWrap(narrow ? 1 : 0);
     upper_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
-    lower_->setWrap(narrow ? 2 : 0);
-    lower_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
     if (narrow) {
         upper_->setColumnStretchFactors({1});
-        upper_->setRowStretchFactors({1, 1});
-        lower_->setColumnStretchFactors({1, 1});
-        lower_->setRowStretchFactors({1, 1});
+        upper_->setRowStretchFactors({1, 1.4});
     } else {
         upper_->setColumnStretchFactors({1.2, 1});
         upper_->setRowStretchFactors({1});
-        lower_->setColumnStretchFactors({1, 1, 1});
-        lower_->setRowStretchFactors({1});
     }
-    QCPLayoutGrid* layout = plot_->plotLayout();   // a figure's caption may sit in a row above
-    for (int row = 0; row < layout->rowCount(); ++row)
-        if (layout->element(row, 0) == lower_) layout->setRowStretchFactor(row, narrow ? 1.6 : 1.3);
+    // An invisible layout element keeps its room: the heatmaps' row is collapsed to nothing as well.
+    QList<QCPLayoutElement*> heatmaps = lower_->elements(true);
+    heatmaps << lower_;
+    for (QCPLayoutElement* e : heatmaps) {
+        if (!e) continue;
+        e->setVisible(!narrow);
+        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
+        e->setMinimumSize(0, narrow ? 1 : 0);   // 1 px: collapsed (0 means the element's own minimum)
+        e->setMaximumSize(QWIDGETSIZE_MAX, narrow ? 0 : QWIDGETSIZE_MAX);
+    }
+    klRect_->axis(QCPAxis::atLeft)->ticker()->setTickCount(narrow ? 3 : 5);
     return true;
 }
 

@@ -58,7 +58,7 @@ public:
     QCPColorMap* afterMap() const { return afterMap_; }
     QCPColorMap* differenceMap() const { return differenceMap_; }
     QCPAxisRect* mapRect(int index) const;   // 0 before, 1 after, 2 difference
-    // Whether the sections are stacked now (the plot was laid out narrower than a double column).
+    // Whether the plot was last laid out narrow (a single column): KL over the top-10 lists, heatmaps left out.
     bool stacked() const { return narrow_; }
     HeadRef head() const { return head_; }
     bool headShown() const { return headShown_; }
