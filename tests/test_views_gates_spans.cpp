@@ -207,6 +207,12 @@ void TestViewsGatesSpans::spansAreSortedPerLayerWithALogFloor() {
     // Clicking the tallest bar of layer 0 (rank 3) selects head 2.
     QVERIFY(showExposed(view, test::kMechanismViewSize));
     view.plot()->replot();
+    // Bar labels stand upright while they fit their bars (a wide dock), and turn in a single column's width.
+    QCOMPARE(c->spanRect()->axis(QCPAxis::atBottom)->tickLabelRotation(), 0.0);
+    view.plot()->toPixmap(240, 360);
+    QCOMPARE(c->spanRect()->axis(QCPAxis::atBottom)->tickLabelRotation(), 90.0);
+    view.plot()->replot();
+    QCOMPARE(c->spanRect()->axis(QCPAxis::atBottom)->tickLabelRotation(), 0.0);
     click(view.plot(), c->spanRect(), 3, 1.0);
     QCOMPARE(selection.current(), (HeadRef{0, 2}));
 }

@@ -4,6 +4,8 @@
 
 #include <qcustomplot.h>
 
+#include <QFontMetrics>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -69,6 +71,25 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     selectedOutline_->setLayer(mech::highlightLayer(plot_));
     maxSpanLine_->setLayer(mech::highlightLayer(plot_));
     flooredMarks_->setLayer(mech::highlightLayer(plot_));
+    // Bar labels upright while they fit their bars, turned when not: decided after every layout.
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        if (!fitBarLabels()) return;
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+            plot_->plotLayout()->update(phase);
+    });
+}
+
+bool SpansController::fitBarLabels() {
+    QCPAxis* x = spanRect_->axis(QCPAxis::atBottom);
+    const double width = grid_.upper() - grid_.lower();   // in bar slots
+    if (grid_.layers == 0 || width <= 0) return false;
+    const double pitch = spanRect_->width() / width;   // pixels per bar
+    const int widest = QFontMetrics(x->tickLabelFont()).horizontalAdvance(
+        QStringLiteral("L%1 H%2").arg(grid_.layers - 1).arg(grid_.heads - 1));
+    const double rotation = pitch < widest + 6 ? 90 : 0;
+    if (x->tickLabelRotation() == rotation) return false;
+    x->setTickLabelRotation(rotation);
+    return true;
 }
 
 void SpansController::clear() {
@@ -300,7 +321,7 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
                                QStringLiteral("L%1 H%2").arg(l).arg(sorted_[l][rank].head));
     names->setSubTickCount(0);
     x->setTicker(names);
-    x->setTickLabelRotation(total > 6 ? 90 : 0);
+    fitBarLabels();
     x->setLabel(QObject::tr("head, sorted by span in each layer"));
     y->setRange(kSpanFloor / 2, std::max(maxSpan_, 1.0) * 1.6);
     maxSpanLine_->addData(grid_.lower(), maxSpan_);

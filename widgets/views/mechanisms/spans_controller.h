@@ -56,6 +56,8 @@ private:
     void clear();
     void drawMasks(const LayerTrace& layer, const HeadSelection& selection, const PlotStyle& style);
     void drawSortedSpans(const PlotStyle& style);
+    // Turns (b)'s bar labels when they are wider than a bar's room, upright otherwise; true when that changed.
+    bool fitBarLabels();
     const LayerTrace* spanLayer(int l) const;
 
     QCustomPlot* plot_;
