@@ -134,7 +134,13 @@ void TestViewsSelectiveMemory::selectiveHeatmapsHoldSAndF() {
     QVERIFY(c->matricesStacked());
     QVERIFY(c->cumulativeRect()->rect().top() > c->selectionRect()->rect().bottom());
     QVERIFY(c->selectionRect()->rect().height() >= 80);
+    // A low dock (1280 x 800 with every panel open): the token line alone, S and F left out with a note.
+    view.plot()->toPixmap(1200, 300);
+    QVERIFY(!c->matricesShown());
+    QVERIFY(c->selectionRect()->outerRect().height() <= 1 && c->cumulativeRect()->outerRect().height() <= 1);
+    QVERIFY(c->tokenRect()->rect().height() >= 100);
     view.plot()->toPixmap(1200, 700);
+    QVERIFY(c->matricesShown());
     QVERIFY(!c->matricesStacked());
     QVERIFY(c->cumulativeRect()->rect().left() > c->selectionRect()->rect().right());
     click(view.plot(), view.controller()->tokenRect(), 2, 0);

@@ -13,7 +13,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kArcPoints = 24;
-constexpr int kNarrowWidth = 600;   // pixels: narrower plots stack S over F
+constexpr int kNarrowWidth = 600;     // pixels: narrower plots stack S over F
+constexpr int kMatricesHeight = 380;  // pixels: shorter plots leave S and F out
 // Arcs drawn for one query: the most masked keys first. Dozens of arcs into one query merge into a red band.
 constexpr int kMaxArcs = 16;
 
@@ -69,7 +70,14 @@ void SelectiveController::buildLayout() {
     layout->addElement(1, 0, tokenRect_);
 
     matrices_ = new QCPLayoutGrid;   // S | F, each a titled section with its colour scale
-    layout->addElement(2, 0, matrices_);
+    auto* middle = new QCPLayoutGrid;   // S and F, or the line saying there is no room for them
+    layout->addElement(2, 0, middle);
+    middle->addElement(0, 0, matrices_);
+    matricesNote_ = new QCPTextElement(plot_, QObject::tr("Make this panel taller to see S and F."));
+    middle->addElement(1, 0, matricesNote_);
+    middle->setRowStretchFactors({1, 0.001});
+    matricesNote_->setVisible(false);
+    matricesNote_->setMaximumSize(QWIDGETSIZE_MAX, 0);
     sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (shifted down a row)"));
     fTitle_ = new QCPTextElement(plot_, QObject::tr("Masking so far, F (sum of S down to row i)"));
     sRect_ = mech::makeAxisRect(plot_);
@@ -89,6 +97,15 @@ void SelectiveController::buildLayout() {
     }
     // S over F in a narrow figure (a single column), side by side when wide: decided after every layout.
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        // Too short a plot for S and F (a low dock): the token line alone, legible, and a word where they were.
+        const bool roomy = plot_->viewport().height() >= kMatricesHeight;
+        if (roomy != matrices_->visible()) {
+            mech::showCollapsible(matrices_, roomy);
+            matricesNote_->setVisible(!roomy);
+            matricesNote_->setMaximumSize(QWIDGETSIZE_MAX, roomy ? 0 : QWIDGETSIZE_MAX);
+            for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+                plot_->plotLayout()->update(phase);
+        }
         const bool narrow = plot_->viewport().width() < kNarrowWidth;
         if (narrow == (matrices_->wrap() == 1)) return;
         matrices_->setWrap(narrow ? 1 : 0);

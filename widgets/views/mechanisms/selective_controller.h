@@ -70,6 +70,8 @@ public:
     // Tokens layer l keeps at step s: j <= s not evicted by then (evictedAt[j] == -1 or > s); every j <= s
     // without a budget. Empty when the layer was not captured.
     static std::vector<int> keptAt(const LayerTrace* layer, int tokens, int step);
+    // Whether S and F are shown (the plot was last laid out tall enough for them).
+    bool matricesShown() const;
     // Whether S and F are stacked (the plot was last laid out narrow, as a single-column figure is).
     bool matricesStacked() const;
     // Whether the budget picture takes room now (only when some layer ran with a budget).
@@ -97,7 +99,8 @@ private:
     QCustomPlot* plot_;
     QCPTextElement *tokenTitle_, *sTitle_, *fTitle_, *evictTitle_;
     QCPAxisRect *tokenRect_, *sRect_, *fRect_, *evictRect_;
-    QCPLayoutGrid* matrices_;   // the S and F sections: side by side, or stacked in a narrow figure
+    QCPLayoutGrid* matrices_;
+    QCPTextElement* matricesNote_;   // shown instead of S and F in a plot too short for them   // the S and F sections: side by side, or stacked in a narrow figure
     QCPLayoutGrid* evictRow_;   // the budget picture and its legend; collapsed when no layer had a budget
     QCPColorMap *sMap_, *fMap_, *evictMap_;
     QCPGraph *tokenDots_, *queryMark_, *evictedDots_;

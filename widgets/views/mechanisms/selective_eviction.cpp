@@ -102,18 +102,9 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
                                                                "(set budgets below to prune)"));
 }
 
-void SelectiveController::showEvictionPicture(bool show) {
-    // An invisible layout element keeps its room: collapsed to no height as well.
-    for (QCPLayoutElement* e : {static_cast<QCPLayoutElement*>(evictRow_), evictRow_->element(0, 0), evictRow_->element(0, 1)}) {
-        if (!e) continue;
-        e->setVisible(show);
-        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
-        e->setMinimumSize(0, show ? 0 : 1);   // 0: its own minimum; 1 px: collapsed (0 would mean its own)
-        e->setMaximumSize(QWIDGETSIZE_MAX, show ? QWIDGETSIZE_MAX : 0);
-    }
-    evictRect_->setAutoMargins(show ? QCP::msAll : QCP::msNone);
-    if (!show) evictRect_->setMargins(QMargins());
-}
+void SelectiveController::showEvictionPicture(bool show) { mech::showCollapsible(evictRow_, show); }
+
+bool SelectiveController::matricesShown() const { return matrices_->visible(); }
 
 bool SelectiveController::matricesStacked() const { return matrices_->wrap() == 1; }
 
