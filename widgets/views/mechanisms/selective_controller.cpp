@@ -315,10 +315,11 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
         label->setColor(style.masked);
     }
     // What the marks mean, under the summary rather than over the arcs.
-    QString keyText = QObject::tr("Red line: from the token that masked it most to a token the query no longer sees "
-                                  "(darker = more masked); \u00D7: evicted by the budget.");
-    if (masked_.size() > static_cast<size_t>(kMaxArcs))
-        keyText += QObject::tr(" The %1 most masked are drawn; hover any token for its F.").arg(kMaxArcs);
+    // Short enough for one line in a wide dock: the details are in the Explain panel and on hover.
+    QString keyText = QObject::tr("Red: from the token that masked it most to each token the query no longer sees "
+                                  "(darker = more masked)");
+    if (masked_.size() > static_cast<size_t>(kMaxArcs)) keyText += QObject::tr(", the %1 strongest").arg(kMaxArcs);
+    if (!evictedDots_->data()->isEmpty()) keyText += QObject::tr("; \u00D7: evicted by the budget");
     tokenTitle_->setText(summary + QLatin1Char('\n') + keyText);
 }
 
