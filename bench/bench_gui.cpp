@@ -6,7 +6,8 @@
 // one each time, so the engine recomputes from layer L. Prints JSON: per model the median and spread of
 // updated (request -> the run done on the worker and every view refreshed), repaint (painting the window) and
 // total, in milliseconds; forward_ms is the last run's forward, first_layer_run where it started; views: per view,
-// the median time to refresh for a new run (refresh_ms) and to paint it (paint_ms), each view alone.
+// the median time to refresh for a new run (refresh_ms) and to paint it (paint_ms), each view alone, given the
+// head summaries the worker computes with each run (summarize_ms: their median time, on the worker).
 #include "main_window.h"
 #include "model_session.h"
 #include "settings.h"
@@ -136,9 +137,14 @@ int main(int argc, char** argv) {
         nlohmann::json views = nlohmann::json::object();
         const headlight::RunSnapshot last = window.snapshot();
         std::map<QString, std::vector<double>> refreshMs, paintMs;
+        std::vector<double> summarizeMs;
         for (int r = 0; r < std::min(repeat, 5); ++r) {
             headlight::RunSnapshot copy = last;
             copy.trace = std::make_shared<const headlight::Trace>(*last.trace);
+            QElapsedTimer summarizing;   // the worker's part of a run: every head's metrics, off the GUI thread
+            summarizing.start();
+            headlight::summarize(copy);
+            summarizeMs.push_back(summarizing.nsecsElapsed() / 1e6);
             for (headlight::TraceView* v : window.views()) {
                 QElapsedTimer clock;
                 clock.start();
@@ -153,6 +159,7 @@ int main(int argc, char** argv) {
             views[id.toStdString()] = {{"refresh_ms", summary(times)["median"]}, {"paint_ms", summary(paintMs[id])["median"]}};
         out.push_back({{"model", model.toStdString()},
                        {"views", views},
+                       {"summarize_ms", summary(summarizeMs)["median"]},
                        {"tokens", window.snapshot().tokens()},
                        {"forward_ms", window.snapshot().trace->timings.forwardMs},
                        {"what_if", whatIf},

@@ -195,6 +195,23 @@ void TestViewsAttention::tokenLinesHover() {
                       (canvas->tokenAnchor({TokenSide::Query, 2}) - QPointF(10, 0)).toPoint());
     QCOMPARE(selection.position(), 2);
     QCOMPARE(c->position(), 2);
+
+    // 25 tokens (induction-gates' example) fit a dock a third as tall as the view: every row, no scroll bar.
+    Trace t25 = test::tokensTrace(25);
+    std::vector<float> diagonal(25 * 25, 0.0f);
+    for (int i = 0; i < 25; ++i) diagonal[size_t(i) * 25 + size_t(i)] = 1.0f;
+    LayerTrace layer = test::layerTrace(0, {0, 1});
+    std::vector<float> both = diagonal;
+    both.insert(both.end(), diagonal.begin(), diagonal.end());
+    layer.attention = values({2, 25, 25}, both);
+    t25.layers = {layer};
+    view.setSnapshot(snapshotOf(test::tinyConfig({}, 1, 2), t25));
+    view.resize(400, 330);
+    QCoreApplication::processEvents();
+    QCOMPARE(canvas->rowCount(), 25);
+    QCOMPARE(canvas->firstRow(), 0);
+    QVERIFY(canvas->height() <= view.height());
+    QVERIFY(canvas->rowCenter(24) < canvas->height());
 }
 
 void TestViewsAttention::tokenLinesSeveralHeads() {
@@ -336,8 +353,24 @@ void TestViewsAttention::longRunStaysResponsive() {
             const int labels = matrix->plot()->yAxis->tickVector().size();   // thinned to what fits
             QVERIFY2(labels > 3 && labels < matrix->plot()->axisRect()->height() / 8, qPrintable(QString::number(labels)));
         }
-        if (auto* lines = dynamic_cast<TokenLinesView*>(view.get()))
+        if (auto* lines = dynamic_cast<TokenLinesView*>(view.get())) {
             QCOMPARE(lines->controller()->allLines().size(), 3 * n - 3);   // (0,0) once, (1,0) merged, then 3 a row
+            // 2048 tokens do not fit: a window of readable rows around the selected position, never a scroll bar.
+            TokenLinesCanvas* canvas = lines->canvas();
+            const int position = selection.position(), first = canvas->firstRow(), rows = canvas->rowCount();
+            QVERIFY2(rows > 5 && rows < n, qPrintable(QString::number(rows)));
+            QVERIFY(first <= position && position < first + rows);
+            QVERIFY(canvas->rowHeight() >= canvas->preferredRowHeight());   // every label readable
+            QVERIFY(canvas->height() <= view->height());                     // fits: no scrolling
+            const QPointF anchor = canvas->tokenAnchor({TokenSide::Query, position});
+            QCOMPARE(canvas->tokenAt(anchor - QPointF(10, 0)), (std::optional<TokenRef>{{TokenSide::Query, position}}));
+            QVERIFY(!canvas->tokenAt(canvas->tokenAnchor({TokenSide::Query, first + rows}) - QPointF(10, 0)));
+            canvas->scrollRows(-1000000);   // the wheel moves the window, within the text
+            QCOMPARE(canvas->firstRow(), 0);
+            canvas->scrollRows(1000000);
+            QCOMPARE(canvas->firstRow(), n - rows);
+            view->grab();
+        }
     }
 }
 
@@ -383,7 +416,7 @@ void TestViewsAttention::sampleModelEndToEnd() {
 
     OverviewView overview(&selection);
     overview.setSnapshot(run);
-    QCOMPARE(overview.metricBox()->count(), 7);   // the sample has every mechanism
+    QCOMPARE(overview.metricBox()->count(), 9);   // the sample has every mechanism
     double entropy = 0;   // head 1.2, from the captured weights
     for (int i = 0; i < n; ++i)
         for (int j = 0; j <= i; ++j)

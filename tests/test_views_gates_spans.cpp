@@ -1,5 +1,6 @@
 // The gates and spans views: plotted bars and soft-mask curves against numbers derived here from hand-built
 // traces, clicks that select heads, and layers that were not captured.
+#include "symbol_glossary.h"
 #include "test_support.h"
 #include "view_test_support.h"
 #include "views/mechanisms/gates_controller.h"
@@ -73,6 +74,18 @@ void TestViewsGatesSpans::gateBarsEqualTheTrace() {
     QCOMPARE(marked, (QList<double>{2, 4}));
     QCOMPARE(barsOf(c->selectedOutline()), (std::map<double, double>{{0.0, 1.0}}));   // head 0.0 by default
     QVERIFY(view.notice().isEmpty());
+    // The title's symbols ("(L0)", "g = 0") are explained in words: in the Explain panel's caption, and on hover.
+    const QString caption = view.symbolCaption();
+    QVERIFY2(caption.contains("L-zero") && caption.contains("switched off"), qPrintable(caption));
+    QVERIFY(!caption.contains("soft mask"));   // only the symbols this view's titles use
+    QVERIFY(showExposed(view, test::kMechanismViewSize));
+    view.plot()->replot();
+    const QCPTextElement* title = nullptr;
+    for (QCPLayoutElement* e : view.plot()->plotLayout()->elements(true))
+        if (auto* text = qobject_cast<QCPTextElement*>(e); text && text->visible() && !text->text().isEmpty()) title = text;
+    QVERIFY(title);
+    QVERIFY(titleToolTipAt(view.plot(), title->outerRect().center()).contains("L-zero"));
+    QVERIFY(titleToolTipAt(view.plot(), c->plot()->axisRect()->rect().center()).isEmpty());
 }
 
 void TestViewsGatesSpans::gateClicksSelectHeads() {
@@ -170,12 +183,36 @@ void TestViewsGatesSpans::spansAreSortedPerLayerWithALogFloor() {
     QCOMPARE(floored, (QList<double>{0, 1}));   // spans 0 and 0.05
     QCPAxis* axis = c->spanRect()->axis(QCPAxis::atLeft);
     QCOMPARE(axis->scaleType(), QCPAxis::stLogarithmic);
-    // The red marks of floored spans are explained (in the title, where a long axis title would be cut).
-    QVERIFY(c->spanTitle().contains(QString::number(floor)));
+    // Every mark of (b) is named in its legend: the bars, the dashed S, the red marks of floored spans (only
+    // when there are any), the selected head's outline on screen (a figure carries no screen state).
+    QStringList legend = c->spanLegendNames();
+    QCOMPARE(legend.size(), 4);
+    QVERIFY(legend[0].contains("span z") && legend[1].contains("max span S"));
+    QVERIFY(legend[2].contains(QString::number(floor)));
+    QCOMPARE(legend[3], QString("selected"));
+    view.withFigureStyle([&] { legend = c->spanLegendNames(); });
+    QCOMPARE(legend.size(), 3);
+    // Every bar is named by its layer and head ("L1 H3", Sukhbaatar et al. Fig. 4), in the plotted order.
+    auto* names = dynamic_cast<QCPAxisTickerText*>(c->spanRect()->axis(QCPAxis::atBottom)->ticker().data());
+    QVERIFY(names);
+    QCOMPARE(names->ticks().value(0), QString("L0 H1"));   // layer 0's shortest span: head 1 (z = 0)
+    QCOMPARE(names->ticks().value(3), QString("L0 H2"));
+    QCOMPARE(names->ticks().value(8), QString("L1 H0"));   // layer 1's longest: head 0 (z = 64), after the gap
+    QCOMPARE(names->ticks().size(), 8);
+    // Bars rise from the log axis' lower end, not from 0 far below it (SVG does not clip them).
+    QCOMPARE(c->spanBars(0)->baseValue(), axis->range().lower);
+    // (a): one colour per head of the layer shown, each named in its legend.
+    QCOMPARE(c->maskLegendNames(), (QStringList{"L0 H0", "L0 H1", "L0 H2", "L0 H3"}));
     QVERIFY(axis->range().lower > 0 && axis->range().lower < floor);
     // Clicking the tallest bar of layer 0 (rank 3) selects head 2.
     QVERIFY(showExposed(view, test::kMechanismViewSize));
     view.plot()->replot();
+    // Bar labels stand upright while they fit their bars (a wide dock), and turn in a single column's width.
+    QCOMPARE(c->spanRect()->axis(QCPAxis::atBottom)->tickLabelRotation(), 0.0);
+    view.plot()->toPixmap(240, 360);
+    QCOMPARE(c->spanRect()->axis(QCPAxis::atBottom)->tickLabelRotation(), 90.0);
+    view.plot()->replot();
+    QCOMPARE(c->spanRect()->axis(QCPAxis::atBottom)->tickLabelRotation(), 0.0);
     click(view.plot(), c->spanRect(), 3, 1.0);
     QCOMPARE(selection.current(), (HeadRef{0, 2}));
 }

@@ -43,6 +43,7 @@ class TestViewsOverview : public QObject {
 private slots:
     void metricsOfHandRows();
     void metricsMechanismsAndStates();
+    void metricsDistanceFirstTokenAndSummaries();
     void metricsUnavailableAndUncaptured();
     void overviewModelPassesTester();
     void overviewPlotsMetricAndMarks();
@@ -66,6 +67,47 @@ void TestViewsOverview::metricsOfHandRows() {
     QVERIFY(std::abs(maxWeight.at({0, 0}) - (1 + .5 + .5 + .25) / 4) < 1e-6);
     QVERIFY(std::abs(maxWeight.at({0, 1}) - (1 + .9 + .8 + .9) / 4) < 1e-6);
     QVERIFY(std::abs(maxWeight.at({1, 1}) - 1.0) < 1e-6);
+}
+
+void TestViewsOverview::metricsDistanceFirstTokenAndSummaries() {
+    const Trace t = handTrace();
+    const ModelConfig c = handConfig();
+    const FloatArray distance = meanAttentionDistance(t, c);
+    const FloatArray first = firstTokenShare(t, c);
+    // Head 0.0 by hand: distances 0, .5, .25*2 + .25, .25*3 + .25*2 + .25; first-token weights 1, .5, .25, .25.
+    QVERIFY(std::abs(distance.at({0, 0}) - (0 + 0.5 + 0.75 + 1.5) / 4) < 1e-6);
+    QVERIFY(std::abs(first.at({0, 0}) - (1 + 0.5 + 0.25 + 0.25) / 4) < 1e-6);
+    QVERIFY(std::abs(distance.at({1, 1})) < 1e-7);              // the diagonal: every query reads itself
+    QVERIFY(std::abs(first.at({1, 1}) - 0.25) < 1e-7);          // only query 0 rests on token 0
+    for (auto [l, h, head] : {std::tuple{0, 1, kHead01}, std::tuple{1, 0, kHead10}}) {   // the test's own sums
+        double d = 0, f = 0;
+        for (int i = 0; i < T; ++i) {
+            f += cell(head, i, 0);
+            for (int j = 0; j < T; ++j) d += cell(head, i, j) * std::abs(i - j);
+        }
+        QVERIFY(std::abs(distance.at({l, h}) - d / T) < 1e-6);
+        QVERIFY(std::abs(first.at({l, h}) - f / T) < 1e-6);
+    }
+    // One summary per run holds every available metric, equal to each metric computed alone, and the states.
+    const HeadSummaries summaries = summarizeHeads(t, c);
+    QCOMPARE(summaries.metrics.size(), availableHeadMetrics(c).size());
+    for (HeadMetric m : availableHeadMetrics(c)) {
+        const FloatArray* got = summaries.find(m);
+        QVERIFY(got);
+        const FloatArray alone = computeHeadMetric(m, t, c);
+        QCOMPARE(got->shape(), alone.shape());
+        for (int64_t k = 0; k < alone.size(); ++k)
+            QVERIFY((std::isnan(got->data()[k]) && std::isnan(alone.data()[k])) || got->data()[k] == alone.data()[k]);
+    }
+    QVERIFY(summaries.states.isClosed(0, 1) && summaries.states.isPruned(1, 1));
+    QVERIFY(!summarizeHeads(t, test::tinyConfig({}, 2, 2)).find(HeadMetric::Gate));   // the model lacks gates
+    // A snapshot made by a run carries them; another trace in the same snapshot gets its own.
+    RunSnapshot run = handSnapshot();
+    summarize(run);
+    QCOMPARE(headSummaries(run), run.summaries);
+    RunSnapshot other = run;
+    other.trace = std::make_shared<const Trace>(t);
+    QVERIFY(headSummaries(other) != run.summaries);
 }
 
 void TestViewsOverview::metricsMechanismsAndStates() {
@@ -94,8 +136,8 @@ void TestViewsOverview::metricsMechanismsAndStates() {
 void TestViewsOverview::metricsUnavailableAndUncaptured() {
     const ModelConfig plain = test::tinyConfig({}, 2, 2);
     Trace t = handTrace();
-    QCOMPARE(static_cast<int>(availableHeadMetrics(plain).size()), 2);   // entropy and max weight
-    QCOMPARE(static_cast<int>(availableHeadMetrics(handConfig()).size()), 7);
+    QCOMPARE(static_cast<int>(availableHeadMetrics(plain).size()), 4);   // entropy, max weight, distance, first
+    QCOMPARE(static_cast<int>(availableHeadMetrics(handConfig()).size()), 9);
     for (HeadMetric m : {HeadMetric::Gate, HeadMetric::OpenProbability, HeadMetric::Span, HeadMetric::Masking,
                          HeadMetric::MemoryShare}) {
         const FloatArray a = computeHeadMetric(m, t, plain);
@@ -157,7 +199,7 @@ void TestViewsOverview::overviewPlotsMetricAndMarks() {
     OverviewView view(&selection);
     view.setSnapshot(handSnapshot());
     QVERIFY(view.unavailableReason().isEmpty());
-    QCOMPARE(view.metricBox()->count(), 7);
+    QCOMPARE(view.metricBox()->count(), 9);   // four attention metrics, five of the mechanisms
     view.setMetric("max_weight");
     QCOMPARE(view.metricBox()->currentData().toString(), QString("max_weight"));
     QCPColorMap* map = view.controller()->map();
@@ -175,7 +217,7 @@ void TestViewsOverview::overviewPlotsMetricAndMarks() {
     QCOMPARE(map->data()->data(1, 1), 4.0);
     // A model without gates offers only the always-available metrics; the request is kept for later.
     view.setSnapshot(snapshotOf(test::tinyConfig({}, 2, 2), handTrace()));
-    QCOMPARE(view.metricBox()->count(), 2);
+    QCOMPARE(view.metricBox()->count(), 4);
     QCOMPARE(view.model()->metric(), QString("entropy"));
     QCOMPARE(view.metric(), QString("span"));
     QVERIFY(view.controller()->closedMarks().isEmpty());

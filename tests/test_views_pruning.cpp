@@ -447,6 +447,20 @@ void TestViewsPruning::exportsEveryFormat() {
     verifyExports(view, dir.path());
     // The caption row exists only while exporting.
     QCOMPARE(view.plot()->plotLayout()->rowCount(), 2);
+    // A single-column figure stacks KL over the top-10 lists and leaves the heatmaps to wider figures; a wide
+    // one puts everything side by side. Each layout decides, as the figure and the screen do.
+    WhatIfController* c = view.controller();
+    view.plot()->toPixmap(320, 512);
+    QVERIFY(c->stacked());
+    QVERIFY(c->topRect(WhatIfSide::Before)->rect().top() > c->klRect()->rect().bottom());
+    QVERIFY(c->klRect()->rect().width() > 200);
+    for (int m = 0; m < 3; ++m) QVERIFY(!c->mapRect(m)->visible() && c->mapRect(m)->outerRect().height() <= 1);
+    view.plot()->toPixmap(1200, 600);
+    QVERIFY(!c->stacked());
+    QVERIFY(c->topRect(WhatIfSide::Before)->rect().left() > c->klRect()->rect().right());
+    for (int m = 0; m < 3; ++m) QVERIFY(c->mapRect(m)->visible() && c->mapRect(m)->rect().height() > 50);
+    QVERIFY(c->mapRect(2)->rect().left() > c->mapRect(1)->rect().right());
+    QCOMPARE(c->mapRect(2)->rect().top(), c->mapRect(0)->rect().top());
 }
 
 void TestViewsPruning::inductionGatesClosedPruningChangesNothing() {

@@ -85,19 +85,26 @@ void TestViewsSelectiveMemory::selectiveArcsFollowF() {
     SelectiveController* c = view.controller();
     const int query = position >= 0 && position < 6 ? position : 5;
     QCOMPARE(c->query(), query);
-    // What the plot draws: every arc ends at the query; its start is the key, its pen alpha the opacity.
+    // What the plot draws (Leviathan et al. 2024): a red line from the token that masked each key most to that
+    // key, its pen alpha the key's opacity min(F, 1); the strongest drawn last, so on top.
     QMap<int, double> drawn;
+    QMap<int, int> lines;
     for (QCPCurve* curve : c->maskCurves())
-        for (auto [from, to] : arcsOf(curve)) {
-            QVERIFY(std::abs(to - query) < 1e-9);
+        for (auto [from, to] : arcsOf(curve)) {   // arcs run left to right: key, then its (later) masker
             drawn[qRound(from)] = curve->pen().color().alphaF();
+            lines[qRound(from)] = qRound(to);
         }
     QCOMPARE(drawn.keys(), opacity.keys());
     for (int j : opacity.keys())
         QVERIFY2(std::abs(drawn[j] - opacity[j]) <= 0.5 / 255 + 1e-6, qPrintable(QString("key %1").arg(j)));
-    QMap<int, int> contributors;
-    for (auto [from, to] : arcsOf(c->contributorCurve())) contributors[qRound(from)] = qRound(to);
-    QCOMPARE(contributors, maskedBy);
+    QCOMPARE(lines, maskedBy);
+    if (!opacity.isEmpty()) {
+        int strongest = -1;
+        double best = -1;
+        for (const MaskedKey& m : c->maskedKeys())
+            if (m.cumulative > best) best = m.cumulative, strongest = m.key;
+        QCOMPARE(c->maskLines().back(), (std::pair<int, int>{maskedBy[strongest], strongest}));
+    }
     for (const MaskedKey& m : c->maskedKeys()) QCOMPARE(m.maskedBy, maskedBy.value(m.key, -100));
 }
 
@@ -116,6 +123,26 @@ void TestViewsSelectiveMemory::selectiveHeatmapsHoldSAndF() {
     // Clicking a token makes it the query.
     QVERIFY(showExposed(view, test::kMechanismViewSize));
     view.plot()->replot();
+    // Without a budget the budget picture takes no room: S and F get it (at least a third of the plot's height).
+    QVERIFY(!view.controller()->evictionPictureShown());
+    QVERIFY(view.controller()->evictionRect()->outerRect().height() <= 2);
+    QVERIFY2(view.controller()->selectionRect()->rect().height() >= view.plot()->height() / 3,
+             qPrintable(QString::number(view.controller()->selectionRect()->rect().height())));
+    // A single-column figure stacks S over F; a wide plot puts them side by side.
+    SelectiveController* c = view.controller();
+    view.plot()->toPixmap(320, 640);
+    QVERIFY(c->matricesStacked());
+    QVERIFY(c->cumulativeRect()->rect().top() > c->selectionRect()->rect().bottom());
+    QVERIFY(c->selectionRect()->rect().height() >= 80);
+    // A low dock (1280 x 800 with every panel open): the token line alone, S and F left out with a note.
+    view.plot()->toPixmap(1200, 300);
+    QVERIFY(!c->matricesShown());
+    QVERIFY(c->selectionRect()->outerRect().height() <= 1 && c->cumulativeRect()->outerRect().height() <= 1);
+    QVERIFY(c->tokenRect()->rect().height() >= 100);
+    view.plot()->toPixmap(1200, 700);
+    QVERIFY(c->matricesShown());
+    QVERIFY(!c->matricesStacked());
+    QVERIFY(c->cumulativeRect()->rect().left() > c->selectionRect()->rect().right());
     click(view.plot(), view.controller()->tokenRect(), 2, 0);
     QCOMPARE(selection.position(), 2);
 }
@@ -127,6 +154,7 @@ void TestViewsSelectiveMemory::evictionPictureAtAStep() {
     view.setSnapshot(selectiveSnapshot({-1, 3, 5, 4, -1, -1}));
     SelectiveController* c = view.controller();
     QCOMPARE(c->step(), 5);   // follows the query (the last token)
+    QVERIFY(c->evictionPictureShown());
     view.stepBox()->setValue(4);
     QCOMPARE(c->step(), 4);
     QCOMPARE(view.stepSlider()->value(), 4);

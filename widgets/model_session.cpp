@@ -47,6 +47,7 @@ struct ModelSession::Loaded {
     std::shared_ptr<const Trace> baseline;
     std::vector<int64_t> baselineIds;
     std::vector<int> baselineBudget;
+    std::shared_ptr<const HeadSummaries> baselineSummaries;   // for `baseline`, once a run showed it; reset with it
 
     // Loads the model of `spec` unless it is the one already here; returns the load time (0 when nothing was
     // loaded). On failure the previous model stays.
@@ -64,6 +65,7 @@ struct ModelSession::Loaded {
         dirKey = key;
         device = spec.device;
         baseline.reset();
+        baselineSummaries.reset();
         return engine->loadMs();
     }
 
@@ -95,6 +97,7 @@ struct ModelSession::Loaded {
             // The unpruned run first: the views compare against it, and the pruned run then starts from the
             // first layer with a pruned head instead of layer 0.
             baseline = std::make_shared<const Trace>(engine->run(request));
+            baselineSummaries.reset();
             baselineIds = ids;
             baselineBudget = spec.contextBudget;
         }
@@ -107,6 +110,15 @@ struct ModelSession::Loaded {
             snapshot.trace = baseline;
         }
         snapshot.model = info;
+        // The unpruned run's summaries are kept with it: a what-if that only changes the mask reuses them.
+        if (!pruning && baselineSummaries) {
+            snapshot.summaries = baselineSummaries;
+            snapshot.summarized = baseline.get();
+        } else {
+            context.progress(-1, tr("Summarizing %n head(s)", nullptr, info->config.nLayer * info->config.nHead));
+            summarize(snapshot);
+            if (!pruning) baselineSummaries = snapshot.summaries;
+        }
         return snapshot;
     }
 };

@@ -25,4 +25,17 @@ QString RunSnapshot::tokenLabel(int i) const {
     return vocabLabel(trace->tokenIds[static_cast<size_t>(i)]);
 }
 
+std::shared_ptr<const HeadSummaries> headSummaries(const RunSnapshot& snapshot) {
+    if (!snapshot.valid()) return nullptr;
+    if (snapshot.summaries && snapshot.summarized == snapshot.trace.get()) return snapshot.summaries;
+    return std::make_shared<const HeadSummaries>(summarizeHeads(*snapshot.trace, snapshot.model->config));
+}
+
+void summarize(RunSnapshot& snapshot) {
+    snapshot.summaries = snapshot.valid()
+                             ? std::make_shared<const HeadSummaries>(summarizeHeads(*snapshot.trace, snapshot.model->config))
+                             : nullptr;
+    snapshot.summarized = snapshot.summaries ? snapshot.trace.get() : nullptr;
+}
+
 } // namespace headlight

@@ -1,5 +1,6 @@
 #pragma once
 // What the views draw: one run of one model, as shared immutable values (cheap to copy through signals).
+#include "headlight/head_metrics.h"
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
 #include "headlight/what_if.h"
@@ -43,6 +44,10 @@ struct RunSnapshot {
     std::shared_ptr<const Trace> baseline;
     std::shared_ptr<const RunComparison> comparison;
     std::shared_ptr<const HeadScores> scores;   // null until an analysis ran on this model
+    // Every head's metrics for `trace`, computed with the run (on the worker): views read them, never compute
+    // them on the GUI thread. Null for snapshots made elsewhere (the CLI, tests): headSummaries() fills in.
+    std::shared_ptr<const HeadSummaries> summaries;
+    const Trace* summarized = nullptr;   // the trace `summaries` were computed for (a new trace needs its own)
 
     bool pruned() const { return baseline && comparison; }
     // Attention is causal (a query sees only itself and earlier keys); false for bidirectional models (BERT).
@@ -57,6 +62,12 @@ struct RunSnapshot {
     // Display label of any vocabulary id (for predictions).
     QString vocabLabel(int64_t id) const;
 };
+
+// The snapshot's head summaries: its own when they belong to its trace, else computed now (for snapshots that
+// were not made by a run on the worker).
+std::shared_ptr<const HeadSummaries> headSummaries(const RunSnapshot& snapshot);
+// Fills in snapshot.summaries for its trace (where the run is made: the worker, the CLI, tests).
+void summarize(RunSnapshot& snapshot);
 
 // Whitespace made visible for axis labels and tooltips.
 QString visibleToken(const std::string& utf8);

@@ -1,11 +1,14 @@
 #include "trace_view.h"
 
+#include "symbol_glossary.h"
+
 #include <QAction>
 #include <QEvent>
 #include <QLabel>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStackedLayout>
+#include <algorithm>
 #include <qcustomplot.h>
 
 namespace headlight {
@@ -57,6 +60,12 @@ QWidget* TraceView::scrollSideways(QWidget* controls) {
     return scroll;
 }
 
+QString TraceView::symbolCaption() const {
+    QStringList titles;
+    for (const QCustomPlot* plot : findChildren<QCustomPlot*>()) titles << plotTitles(plot);
+    return symbolCaptionHtml(titles);
+}
+
 void TraceView::setUnavailable(const QString& reason) { unavailable_ = reason; }
 
 void TraceView::showCurrent() {
@@ -66,6 +75,17 @@ void TraceView::showCurrent() {
     }
     message_->setText(snapshot_.valid() ? unavailable_ : tr("Run some text to see this view."));
     stack_->setCurrentWidget(message_);
+}
+
+QSize TraceView::figurePoints(QSize requested) const {
+    if (requested.isEmpty() || figureHeightRatio() <= 0) return requested;
+    return {requested.width(), std::max(requested.height(), qRound(requested.width() * figureHeightRatio()))};
+}
+
+ExportOptions TraceView::figureOptions(const ExportOptions& options) const {
+    ExportOptions o = options;
+    o.size = figurePoints(options.size);
+    return o;
 }
 
 void TraceView::exportStyled(const ExportOptions& options, const std::function<void()>& write) {

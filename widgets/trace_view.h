@@ -30,12 +30,20 @@ public:
     // Writes the figure to `path` (.png, .svg or .pdf). Throws headlight::Error naming the path.
     virtual void exportFigure(const QString& path, const ExportOptions& options) = 0;
 
+    // The size in points the figure is written at for `requested`: a size preset fixes a journal column's width;
+    // views that stack several panels keep that width and take the height their panels need (at least
+    // figureHeightRatio() x the width). An empty size (the view as on screen) stays empty.
+    QSize figurePoints(QSize requested) const;
+
     // `controls` (a row of buttons and boxes) in a frame that scrolls sideways when the dock is narrower, so that
     // no row of controls sets the window's smallest width.
     static QWidget* scrollSideways(QWidget* controls);
 
     // Runs `f` with the view drawn as its figures are (the publication style), then redraws it for the screen.
     void withFigureStyle(const std::function<void()>& f) { exportStyled(ExportOptions{}, f); }
+
+    // For the Explain panel: the symbols this view's plot titles use now, explained (HTML; empty for none).
+    QString symbolCaption() const;
 
     // Non-empty when the view shows a message instead of a plot ("This model has no head gates.").
     QString unavailableReason() const { return unavailable_; }
@@ -60,6 +68,10 @@ protected:
     void setUnavailable(const QString& reason);
     // Runs `write` with the view redrawn in the export's style (publication or on-screen), then restores it.
     void exportStyled(const ExportOptions& options, const std::function<void()>& write);
+    // Height / width of this view's figures at a column's width (0: the requested height as it is).
+    virtual double figureHeightRatio() const { return 0; }
+    // `options` with its size made figurePoints(options.size).
+    ExportOptions figureOptions(const ExportOptions& options) const;
     void changeEvent(QEvent* event) override;
 
 private:

@@ -16,6 +16,8 @@ void ExplainPanel::explain(const TraceView* view) {
     QString html = QStringLiteral("<h3>%1</h3>%2").arg(view->title().toHtmlEscaped(), view->explanation());
     if (!view->unavailableReason().isEmpty())
         html += QStringLiteral("<p><i>%1</i></p>").arg(view->unavailableReason().toHtmlEscaped());
+    else
+        html += view->symbolCaption();   // the symbols its titles use now ("(L0)", "F ≥ 1"), in words
     setHtml(html);
 }
 

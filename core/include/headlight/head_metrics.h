@@ -14,6 +14,8 @@ namespace headlight {
 enum class HeadMetric {
     Entropy,          // mean over queries i of -sum_j p_ij ln p_ij (nats)
     MaxWeight,        // mean over queries i of max_j p_ij
+    MeanDistance,     // mean over queries i of sum_j p_ij |i - j| (tokens): how far back a head reads
+    FirstTokenShare,  // mean over queries i of p_i0: the weight resting on the first token (an attention sink)
     Gate,             // deterministic head gate g (head gates)
     OpenProbability,  // P(gate != 0) (head gates)
     Span,             // z, in tokens (adaptive span)
@@ -33,7 +35,7 @@ const std::vector<HeadMetricInfo>& headMetrics();
 const HeadMetricInfo& headMetricInfo(HeadMetric metric);
 std::optional<HeadMetric> headMetricFromId(const std::string& id);
 
-// Whether a model with `config` has what `metric` measures (entropy and max weight: always).
+// Whether a model with `config` has what `metric` measures (the four attention metrics: always).
 bool headMetricAvailable(HeadMetric metric, const ModelConfig& config);
 std::vector<HeadMetric> availableHeadMetrics(const ModelConfig& config);
 
@@ -43,6 +45,8 @@ FloatArray computeHeadMetric(HeadMetric metric, const Trace& trace, const ModelC
 
 FloatArray attentionEntropy(const Trace& trace, const ModelConfig& config);
 FloatArray maxAttentionWeight(const Trace& trace, const ModelConfig& config);
+FloatArray meanAttentionDistance(const Trace& trace, const ModelConfig& config);
+FloatArray firstTokenShare(const Trace& trace, const ModelConfig& config);
 FloatArray headGate(const Trace& trace, const ModelConfig& config);
 FloatArray gateOpenProbability(const Trace& trace, const ModelConfig& config);
 FloatArray attentionSpan(const Trace& trace, const ModelConfig& config);
@@ -61,5 +65,19 @@ struct HeadStates {
     bool isClosed(int layer, int head) const;
 };
 HeadStates headStates(const Trace& trace, const ModelConfig& config);
+
+// Every available metric of every head for one run, and the heads' states: computed once per run (the app
+// does it on its worker thread, with the run) so that views only read numbers.
+struct HeadSummaries {
+    int layers = 0;
+    int heads = 0;
+    std::vector<std::pair<HeadMetric, FloatArray>> metrics;   // [L,H] per available metric, in display order
+    HeadStates states;
+
+    // The metric's [L,H] values, or null when the model lacks it.
+    const FloatArray* find(HeadMetric metric) const;
+};
+// The four attention metrics come from one pass over each head's weights.
+HeadSummaries summarizeHeads(const Trace& trace, const ModelConfig& config);
 
 } // namespace headlight

@@ -49,11 +49,46 @@ FloatArray meanOverQueries(const Trace& trace, const ModelConfig& config,
     return std::move(grid).array();
 }
 
-FloatArray attentionMean(const Trace& trace, const ModelConfig& config,
-                         const std::function<double(const float*, int64_t, int64_t)>& perQuery) {
-    return meanOverQueries(
-        trace, config, [](const LayerTrace& lt) -> const FloatArray& { return lt.attention; },
-        [](int64_t T) { return T; }, perQuery);
+// The four attention metrics of every captured head, from one pass over its [T,T] weights (the logarithm of
+// the entropy is most of the cost, so the other three come almost free).
+struct AttentionStats {
+    FloatArray entropy, maxWeight, meanDistance, firstToken;
+};
+
+AttentionStats attentionStats(const Trace& trace, const ModelConfig& config) {
+    Grid entropy(config), maxWeight(config), distance(config), first(config);
+    for (const LayerTrace& lt : trace.layers) {
+        const FloatArray& a = lt.attention;
+        if (a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt.heads.size())) continue;
+        const int64_t T = a.dim(1);
+        if (T <= 0 || a.dim(2) != T) continue;
+        for (size_t k = 0; k < lt.heads.size(); ++k) {
+            const float* block = a.data() + static_cast<int64_t>(k) * T * T;   // [T,T]
+            double h = 0, m = 0, d = 0, f = 0;
+            for (int64_t i = 0; i < T; ++i) {
+                const float* row = block + i * T;
+                double rowH = 0, rowD = 0;
+                float rowMax = row[0];
+                for (int64_t j = 0; j < T; ++j) {
+                    const float p = row[j];
+                    if (p > 0) rowH -= static_cast<double>(p) * std::log(p);   // 0 ln 0 = 0
+                    rowD += static_cast<double>(p) * static_cast<double>(i > j ? i - j : j - i);
+                    rowMax = std::max(rowMax, p);
+                }
+                h += rowH;
+                d += rowD;
+                m += rowMax;
+                f += row[0];
+            }
+            const double n = static_cast<double>(T);
+            entropy.set(lt.layer, lt.heads[k], h / n);
+            maxWeight.set(lt.layer, lt.heads[k], m / n);
+            distance.set(lt.layer, lt.heads[k], d / n);
+            first.set(lt.layer, lt.heads[k], f / n);
+        }
+    }
+    return {std::move(entropy).array(), std::move(maxWeight).array(), std::move(distance).array(),
+            std::move(first).array()};
 }
 
 // A per-layer [H] parameter (gate, open probability, span) copied to every head of each captured layer.
@@ -76,6 +111,8 @@ const std::vector<HeadMetricInfo>& headMetrics() {
     static const std::vector<HeadMetricInfo> all = {
         {HeadMetric::Entropy, "entropy", "Attention entropy", "nats"},
         {HeadMetric::MaxWeight, "max_weight", "Largest attention weight", ""},
+        {HeadMetric::MeanDistance, "mean_distance", "Mean attention distance", "tokens"},
+        {HeadMetric::FirstTokenShare, "first_token", "Attention on the first token", ""},
         {HeadMetric::Gate, "gate", "Head gate", ""},
         {HeadMetric::OpenProbability, "p_open", "P(gate open)", ""},
         {HeadMetric::Span, "span", "Attention span", "tokens"},
@@ -100,7 +137,9 @@ std::optional<HeadMetric> headMetricFromId(const std::string& id) {
 bool headMetricAvailable(HeadMetric metric, const ModelConfig& config) {
     switch (metric) {
     case HeadMetric::Entropy:
-    case HeadMetric::MaxWeight: return true;
+    case HeadMetric::MaxWeight:
+    case HeadMetric::MeanDistance:
+    case HeadMetric::FirstTokenShare: return true;
     case HeadMetric::Gate:
     case HeadMetric::OpenProbability: return config.headGates.has_value();
     case HeadMetric::Span: return config.adaptiveSpan.has_value();
@@ -121,6 +160,8 @@ FloatArray computeHeadMetric(HeadMetric metric, const Trace& trace, const ModelC
     switch (metric) {
     case HeadMetric::Entropy: return attentionEntropy(trace, config);
     case HeadMetric::MaxWeight: return maxAttentionWeight(trace, config);
+    case HeadMetric::MeanDistance: return meanAttentionDistance(trace, config);
+    case HeadMetric::FirstTokenShare: return firstTokenShare(trace, config);
     case HeadMetric::Gate: return headGate(trace, config);
     case HeadMetric::OpenProbability: return gateOpenProbability(trace, config);
     case HeadMetric::Span: return attentionSpan(trace, config);
@@ -131,18 +172,19 @@ FloatArray computeHeadMetric(HeadMetric metric, const Trace& trace, const ModelC
 }
 
 FloatArray attentionEntropy(const Trace& trace, const ModelConfig& config) {
-    return attentionMean(trace, config, [](const float* row, int64_t, int64_t T) {
-        double h = 0;
-        for (int64_t j = 0; j < T; ++j)
-            if (row[j] > 0) h -= static_cast<double>(row[j]) * std::log(static_cast<double>(row[j]));   // 0 ln 0 = 0
-        return h;
-    });
+    return attentionStats(trace, config).entropy;
 }
 
 FloatArray maxAttentionWeight(const Trace& trace, const ModelConfig& config) {
-    return attentionMean(trace, config, [](const float* row, int64_t, int64_t T) {
-        return static_cast<double>(*std::max_element(row, row + T));
-    });
+    return attentionStats(trace, config).maxWeight;
+}
+
+FloatArray meanAttentionDistance(const Trace& trace, const ModelConfig& config) {
+    return attentionStats(trace, config).meanDistance;
+}
+
+FloatArray firstTokenShare(const Trace& trace, const ModelConfig& config) {
+    return attentionStats(trace, config).firstToken;
 }
 
 FloatArray headGate(const Trace& trace, const ModelConfig& config) {
@@ -218,6 +260,30 @@ HeadStates headStates(const Trace& trace, const ModelConfig& config) {
             s.closed[static_cast<size_t>(lt.layer) * static_cast<size_t>(s.heads) + static_cast<size_t>(h)] =
                 lt.gate.data()[h] == 0.0f;
     }
+    return s;
+}
+
+const FloatArray* HeadSummaries::find(HeadMetric metric) const {
+    for (const auto& [m, values] : metrics)
+        if (m == metric) return &values;
+    return nullptr;
+}
+
+HeadSummaries summarizeHeads(const Trace& trace, const ModelConfig& config) {
+    HeadSummaries s;
+    s.layers = std::max(0, config.nLayer);
+    s.heads = std::max(0, config.nHead);
+    AttentionStats attention = attentionStats(trace, config);
+    for (HeadMetric metric : availableHeadMetrics(config)) {
+        switch (metric) {
+        case HeadMetric::Entropy: s.metrics.emplace_back(metric, attention.entropy); break;
+        case HeadMetric::MaxWeight: s.metrics.emplace_back(metric, attention.maxWeight); break;
+        case HeadMetric::MeanDistance: s.metrics.emplace_back(metric, attention.meanDistance); break;
+        case HeadMetric::FirstTokenShare: s.metrics.emplace_back(metric, attention.firstToken); break;
+        default: s.metrics.emplace_back(metric, computeHeadMetric(metric, trace, config)); break;
+        }
+    }
+    s.states = headStates(trace, config);
     return s;
 }
 

@@ -74,12 +74,19 @@ void HeadOverviewModel::recompute() {
     if (!snapshot_.valid()) {
         values_ = FloatArray();
         states_ = HeadStates();
+        summaries_.reset();
+        summarized_.reset();
         return;
     }
-    const ModelConfig& config = snapshot_.model->config;
+    // Computed with the run on the worker (headSummaries computes them only for snapshots made elsewhere).
+    if (!summaries_ || summarized_ != snapshot_.trace) {
+        summaries_ = headSummaries(snapshot_);
+        summarized_ = snapshot_.trace;
+    }
     const FloatArray* scores = scoreArray(requested_);
-    values_ = scores ? *scores : computeHeadMetric(shownMetric(), *snapshot_.trace, config);
-    states_ = headStates(*snapshot_.trace, config);
+    const FloatArray* metric = summaries_->find(shownMetric());
+    values_ = scores ? *scores : metric ? *metric : computeHeadMetric(shownMetric(), *snapshot_.trace, snapshot_.model->config);
+    states_ = summaries_->states;
 }
 
 double HeadOverviewModel::value(int layer, int head) const {

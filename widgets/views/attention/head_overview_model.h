@@ -22,7 +22,7 @@ public:
 
     // Recomputes every value for this run (resets the model: the model's shape may change).
     void setSnapshot(const RunSnapshot& snapshot);
-    // Chooses the metric by id ("entropy", "max_weight", "gate", "p_open", "span", "masking", "memory_share",
+    // Chooses the metric by id ("entropy", "max_weight", "mean_distance", "first_token", "gate", "p_open", "span", "masking", "memory_share",
     // and, once an analysis computed them, "importance" and "ablation" from the snapshot's HeadScores).
     // The request is kept: an id this model lacks (or an unknown one) shows entropy until a model has it.
     void setMetric(const QString& id);
@@ -56,6 +56,8 @@ private:
 
     RunSnapshot snapshot_;
     QString requested_ = QStringLiteral("entropy");
+    std::shared_ptr<const HeadSummaries> summaries_;   // every metric of summarized_'s heads
+    std::shared_ptr<const Trace> summarized_;
     FloatArray values_;   // [L,H]
     HeadStates states_;
 };

@@ -84,12 +84,13 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     for (int l = 0; l < layers_; ++l)
         for (int h = 0; h < heads_; ++h) setGridValue(map_, h, l, model.value(l, h));
 
-    // Bounded metrics keep a fixed scale so runs compare; entropy can reach ln T, span the model's maximum.
+    // Bounded metrics keep a fixed scale so runs compare; entropy can reach ln T, span and
+    // distance their largest value.
     double upper = 1.0;
     const double maximum = model.maximum();
     if (model.metric() == QLatin1String("entropy"))
         upper = std::max(std::log(std::max(1, tokens)), std::isfinite(maximum) ? maximum : 0.0);
-    else if (model.metric() == QLatin1String("span"))
+    else if (model.metric() == QLatin1String("span") || model.metric() == QLatin1String("mean_distance"))
         upper = std::isfinite(maximum) ? std::max(maximum, 1.0) : 1.0;
     else if (model.metric() == QLatin1String("importance") || model.metric() == QLatin1String("ablation"))
         upper = std::isfinite(maximum) && maximum > 0 ? maximum : 1e-6;

@@ -53,7 +53,8 @@ void PredictionsView::hovered(QMouseEvent* event) {
     QToolTip::showText(event->globalPosition().toPoint(), controller_->lossToolTip(*position), plot_);
 }
 
-void PredictionsView::exportFigure(const QString& path, const ExportOptions& options) {
+void PredictionsView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] { exportPlot(plot_, path, options); });
 }
 

@@ -21,6 +21,7 @@ public:
     QString title() const override { return tr("Predictions"); }
     QString explanation() const override;
     void exportFigure(const QString& path, const ExportOptions& options) override;
+    double figureHeightRatio() const override { return 1.3; }   // the bars over the loss curve
 
     PredictionsController* controller() const { return controller_.get(); }
     QCustomPlot* plot() const { return plot_; }

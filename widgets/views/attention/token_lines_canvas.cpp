@@ -4,6 +4,7 @@
 
 #include <QFontMetricsF>
 #include <QMouseEvent>
+#include <QWheelEvent>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -32,14 +33,40 @@ void TokenLinesCanvas::setPlotStyle(const PlotStyle& style) {
 }
 
 void TokenLinesCanvas::contentChanged() {
-    setMinimumHeight(scrollable_ ? headerHeight() + controller_->tokens() * preferredRowHeight() + kMargin : 0);
+    windowShift_ = 0;
+    setMinimumHeight(headerHeight() + 3 * preferredRowHeight() + kMargin);   // a few rows: the window does the rest
     updateGeometry();
     update();
 }
 
-void TokenLinesCanvas::setScrollable(bool scrollable) {
-    scrollable_ = scrollable;
-    contentChanged();
+int TokenLinesCanvas::rowCount() const {
+    const int T = controller_->tokens();
+    const double available = height() - headerHeight() - kMargin;
+    if (T <= 0 || available / T >= kMinFitRow) return std::max(0, T);
+    return std::clamp(static_cast<int>(available / preferredRowHeight()), 1, T);
+}
+
+int TokenLinesCanvas::firstRow() const {
+    const int T = controller_->tokens(), rows = rowCount();
+    if (rows >= T) return 0;
+    // The selected position two thirds down: most of a causal query's keys come before it.
+    const int position = std::clamp(controller_->position(), 0, T - 1);
+    return std::clamp(position - rows * 2 / 3 + windowShift_, 0, T - rows);
+}
+
+void TokenLinesCanvas::scrollRows(int rows) {
+    const int before = firstRow();
+    windowShift_ += rows;
+    const int T = controller_->tokens(), count = rowCount();
+    const int position = std::clamp(controller_->position(), 0, std::max(0, T - 1));
+    windowShift_ = firstRow() - (position - count * 2 / 3);   // clamped: no shift builds up past the ends
+    if (firstRow() != before) update();
+}
+
+void TokenLinesCanvas::wheelEvent(QWheelEvent* event) {
+    if (rowCount() >= controller_->tokens()) return QWidget::wheelEvent(event);
+    scrollRows(-event->angleDelta().y() / 40);   // 3 rows a notch
+    event->accept();
 }
 
 int TokenLinesCanvas::preferredRowHeight() const {
@@ -55,12 +82,14 @@ int TokenLinesCanvas::headerHeight() const {
 double TokenLinesCanvas::textWidth() const { return std::clamp((width() - 2.0 * kMargin) * 0.3, 40.0, 160.0); }
 
 double TokenLinesCanvas::rowHeight() const {
-    const int T = std::max(1, controller_->tokens());
-    const double available = (height() - headerHeight() - kMargin) / static_cast<double>(T);
+    const int rows = std::max(1, rowCount());
+    const double available = (height() - headerHeight() - kMargin) / static_cast<double>(rows);
     return std::clamp(available, 0.5, preferredRowHeight() * 1.5);
 }
 
-double TokenLinesCanvas::rowCenter(int index) const { return headerHeight() + (index + 0.5) * rowHeight(); }
+double TokenLinesCanvas::rowCenter(int index) const {
+    return headerHeight() + (index - firstRow() + 0.5) * rowHeight();
+}
 
 QPointF TokenLinesCanvas::tokenAnchor(TokenRef token) const {
     const double x = token.side == TokenSide::Query ? kMargin + textWidth() + 4 : width() - kMargin - textWidth() - 4;
@@ -70,7 +99,9 @@ QPointF TokenLinesCanvas::tokenAnchor(TokenRef token) const {
 std::optional<TokenRef> TokenLinesCanvas::tokenAt(const QPointF& pos) const {
     const int T = controller_->tokens();
     if (T <= 0) return std::nullopt;
-    const int index = static_cast<int>(std::floor((pos.y() - headerHeight()) / rowHeight()));
+    const int row = static_cast<int>(std::floor((pos.y() - headerHeight()) / rowHeight()));
+    if (row < 0 || row >= rowCount()) return std::nullopt;
+    const int index = firstRow() + row;
     if (index < 0 || index >= T) return std::nullopt;
     if (pos.x() >= kMargin && pos.x() <= kMargin + textWidth() + 4) return TokenRef{TokenSide::Query, index};
     if (pos.x() >= width() - kMargin - textWidth() - 4 && pos.x() <= width() - kMargin)
@@ -79,7 +110,8 @@ std::optional<TokenRef> TokenLinesCanvas::tokenAt(const QPointF& pos) const {
 }
 
 QSize TokenLinesCanvas::sizeHint() const {
-    return {360, headerHeight() + std::max(1, controller_->tokens()) * preferredRowHeight() + kMargin};
+    const int rows = std::clamp(controller_->tokens(), 1, 48);   // a long text asks no more than a window's height
+    return {360, headerHeight() + rows * preferredRowHeight() + kMargin};
 }
 
 void TokenLinesCanvas::paintLegend(QPainter& painter) {
@@ -101,8 +133,11 @@ void TokenLinesCanvas::paintLegend(QPainter& painter) {
         x += metrics.horizontalAdvance(name) + 14;
     }
     painter.setPen(faded(style_.foreground, 150));
-    painter.drawText(QPointF(kMargin, y + metrics.height()),
-                     tr("query \u2192 key, opacity = weight (\u2265 %1)").arg(TokenLinesController::kMinWeight));
+    QString key = tr("query \u2192 key, opacity = weight (\u2265 %1)").arg(TokenLinesController::kMinWeight);
+    const int T = controller_->tokens(), first = firstRow(), rows = rowCount();
+    if (rows < T)   // a window of a long text: which part, and that lines to the rest run to its edges
+        key += tr("; tokens %1\u2013%2 of %3 (wheel: move)").arg(first).arg(first + rows - 1).arg(T);
+    painter.drawText(QPointF(kMargin, y + metrics.height()), metrics.elidedText(key, Qt::ElideRight, width() - 2 * kMargin));
 }
 
 void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
@@ -113,14 +148,16 @@ void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
     const std::optional<TokenRef> hovered = controller_->hovered();
     const int position = controller_->position();
     const double text = textWidth();
-    const int first = std::max(0, static_cast<int>((exposed.top() - headerHeight()) / row) - 1);
-    const int last = std::min(T - 1, static_cast<int>((exposed.bottom() - headerHeight()) / row) + 1);
+    const int window = firstRow();
+    const int first = std::max(window, window + static_cast<int>((exposed.top() - headerHeight()) / row) - 1);
+    const int last = std::min({T - 1, window + rowCount() - 1,
+                               window + static_cast<int>((exposed.bottom() - headerHeight()) / row) + 1});
     for (int i = first; i <= last; ++i) {
         for (TokenSide side : {TokenSide::Query, TokenSide::Key}) {
             const bool isHovered = hovered && hovered->side == side && hovered->index == i;
             const bool isPosition = side == TokenSide::Query && i == position;
             const QRectF box(side == TokenSide::Query ? kMargin : width() - kMargin - text,
-                             headerHeight() + i * row, text, row);
+                             headerHeight() + (i - window) * row, text, row);
             if (isHovered || isPosition) painter.fillRect(box, faded(style_.accent, isHovered ? 110 : 60));
             if (i % stride != 0 && !isHovered && !isPosition) continue;
             QFont font = style_.font;
@@ -144,12 +181,17 @@ void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
 
     // The lines crossing the exposed rows (with a causal mask the key end is the upper one; without, either).
     QVector<TokenLine> visible;
+    const double shownTop = std::max<double>(exposed.top(), headerHeight());
+    const double shownBottom = std::min<double>(exposed.bottom(), headerHeight() + rowCount() * rowHeight());
     for (const TokenLine& line : controller_->lines()) {
         const double a = rowCenter(line.query), b = rowCenter(line.key);
-        if (std::max(a, b) >= exposed.top() && std::min(a, b) <= exposed.bottom()) visible << line;
+        if (std::max(a, b) >= shownTop && std::min(a, b) <= shownBottom) visible << line;
     }
     const double left = tokenAnchor({TokenSide::Query, 0}).x(), right = tokenAnchor({TokenSide::Key, 0}).x();
-    const double top = exposed.top() - 2.0, bottom = exposed.bottom() + 2.0;
+    // Within the window's rows: a line to a token outside it ends at the window's edge, pointing its way.
+    const double rowsTop = headerHeight(), rowsBottom = headerHeight() + rowCount() * rowHeight();
+    const double top = std::max<double>(exposed.top() - 2.0, rowsTop);
+    const double bottom = std::min<double>(exposed.bottom() + 2.0, rowsBottom);
     // Segments landing on the same pixels (distant queries drawn to one key) merge into one line of their
     // combined opacity 1 - prod(1 - weight): what drawing them over each other shows, at a fraction of the cost.
     struct Merged {

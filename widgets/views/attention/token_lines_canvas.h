@@ -1,7 +1,8 @@
 #pragma once
 // Paints the token-lines figure: queries in the left column, keys in the right, a line per weight >= 0.01.
-// Rows shrink to fit the widget's height (labels thin out when they would overlap), so the same painting
-// serves the scrolling view and a fixed-size export.
+// The figure always fits the widget, never scrolls: rows shrink to fit the whole text (labels thin out when
+// they would overlap) while they stay at least kMinFitRow pixels; a longer text shows a window of readable rows
+// around the selected position (the wheel moves it), and lines to tokens outside it run to its edge.
 #include "plot_style.h"
 #include "views/attention/token_lines_controller.h"
 
@@ -16,14 +17,23 @@ public:
     explicit TokenLinesCanvas(TokenLinesController* controller, QWidget* parent = nullptr);
 
     void setPlotStyle(const PlotStyle& style);
-    // Call after the controller changed: updates the minimum height (a row per token) and repaints.
+    // Smallest row height at which the whole text is shown at once (else a window of rows).
+    static constexpr double kMinFitRow = 6.0;
+
+    // Call after the controller changed (a new run, head or position): recentres the window and repaints.
     void contentChanged();
-    // Off while exporting: the figure then fits any height.
-    void setScrollable(bool scrollable);
+    // Kept for the export, which used to turn scrolling off: the canvas never scrolls now.
+    void setScrollable(bool) { contentChanged(); }
 
     int preferredRowHeight() const;
     double rowHeight() const;
+    // Token `index`'s row centre (outside the widget's rows for tokens outside the window).
     double rowCenter(int index) const;
+    // The tokens shown: [firstRow(), firstRow() + rowCount()); every token when the text fits.
+    int firstRow() const;
+    int rowCount() const;
+    // Moves the window by `rows` (clamped to the text).
+    void scrollRows(int rows);
     // The token label under a widget position, if any.
     std::optional<TokenRef> tokenAt(const QPointF& pos) const;
     QPointF tokenAnchor(TokenRef token) const;   // where its lines start or end
@@ -37,6 +47,7 @@ protected:
     void mouseMoveEvent(QMouseEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
 
 private:
     int headerHeight() const;
@@ -46,7 +57,7 @@ private:
 
     TokenLinesController* controller_;
     PlotStyle style_;
-    bool scrollable_ = true;
+    int windowShift_ = 0;   // rows the wheel moved the window from its place around the position
 };
 
 } // namespace headlight

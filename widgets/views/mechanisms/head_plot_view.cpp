@@ -48,7 +48,8 @@ void HeadPlotView::refresh() {
     notice_->setVisible(!controller_->notice().isEmpty());
 }
 
-void HeadPlotView::exportFigure(const QString& path, const ExportOptions& options) {
+void HeadPlotView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] { exportPlot(plot(), path, options); });
 }
 

@@ -1,5 +1,6 @@
 #include "views/mechanisms/mechanism_plot.h"
 
+#include "symbol_glossary.h"
 #include "token_ticks.h"
 
 #include <QCoreApplication>
@@ -115,6 +116,22 @@ void addHorizontalLine(QCustomPlot* plot, QCPAxisRect* rect, double y, const QPe
     line->setPen(pen);
 }
 
+void showCollapsible(QCPLayoutElement* element, bool show) {
+    QList<QCPLayoutElement*> all{element};
+    if (auto* layout = qobject_cast<QCPLayout*>(element)) all << layout->elements(true);
+    for (QCPLayoutElement* e : all) {
+        if (!e) continue;
+        e->setVisible(show);
+        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
+        e->setMinimumSize(0, show ? 0 : 1);   // 0: the element's own minimum; 1 px: collapsed
+        e->setMaximumSize(QWIDGETSIZE_MAX, show ? QWIDGETSIZE_MAX : 0);
+        if (auto* rect = qobject_cast<QCPAxisRect*>(e)) {
+            rect->setAutoMargins(show ? QCP::msAll : QCP::msNone);
+            if (!show) rect->setMargins(QMargins());
+        }
+    }
+}
+
 QCPLayer* highlightLayer(QCustomPlot* plot) {
     const QString name = QStringLiteral("highlights");
     if (!plot->layer(name)) plot->addLayer(name, plot->layer(QStringLiteral("main")), QCustomPlot::limAbove);
@@ -132,7 +149,8 @@ void installHoverText(QCustomPlot* plot, std::function<QString(QPoint)> describe
     plot->setMouseTracking(true);
     QObject::connect(plot, &QCustomPlot::mouseMove, plot, [plot, describe](QMouseEvent* event) {
         const QPoint pixel = event->pos();
-        const QString text = describe(pixel);
+        QString text = describe(pixel);
+        if (text.isEmpty()) text = titleToolTipAt(plot, pixel);   // the symbols a title uses, in words
         if (text.isEmpty())
             QToolTip::hideText();
         else

@@ -17,6 +17,7 @@ class QCPAxisRect;
 class QCPColorMap;
 class QCPItemText;
 class QCPLayer;
+class QCPLayoutElement;
 class QCustomPlot;
 
 namespace headlight::mech {
@@ -62,6 +63,10 @@ QCPItemText* addLabel(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, 
 // A line through (x, 0)-(x, 1) (vertical) or (0, y)-(1, y) (horizontal) in `rect`'s coordinates.
 void addVerticalLine(QCustomPlot* plot, QCPAxisRect* rect, double x, const QPen& pen);
 void addHorizontalLine(QCustomPlot* plot, QCPAxisRect* rect, double y, const QPen& pen);
+
+// Shows `element` (and everything inside it), or hides it and collapses its room to a pixel: a hidden layout
+// element otherwise keeps its room.
+void showCollapsible(QCPLayoutElement* element, bool show);
 
 // A layer above "main" for marks that must stay on top of plottables created later.
 QCPLayer* highlightLayer(QCustomPlot* plot);

@@ -14,6 +14,7 @@ public:
     QString id() const override { return QStringLiteral("memory"); }
     QString title() const override;
     QString explanation() const override;
+    double figureHeightRatio() const override { return 1.5; }   // memory shares over the query heatmap
 
     MemoryController* controller() const;
 };

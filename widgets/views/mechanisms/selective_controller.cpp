@@ -6,12 +6,15 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
 
 namespace headlight {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kArcPoints = 24;
+constexpr int kNarrowWidth = 600;     // pixels: narrower plots stack S over F
+constexpr int kMatricesHeight = 380;  // pixels: shorter plots leave S and F out
 // Arcs drawn for one query: the most masked keys first. Dozens of arcs into one query merge into a red band.
 constexpr int kMaxArcs = 16;
 
@@ -66,40 +69,74 @@ void SelectiveController::buildLayout() {
     layout->addElement(0, 0, tokenTitle_);
     layout->addElement(1, 0, tokenRect_);
 
-    auto* matrices = new QCPLayoutGrid;
-    layout->addElement(2, 0, matrices);
-    sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (row i: token i \u2212 1's)"));
+    matrices_ = new QCPLayoutGrid;   // S | F, each a titled section with its colour scale
+    auto* middle = new QCPLayoutGrid;   // S and F, or the line saying there is no room for them
+    layout->addElement(2, 0, middle);
+    middle->addElement(0, 0, matrices_);
+    matricesNote_ = new QCPTextElement(plot_, QObject::tr("Make this panel taller to see S and F."));
+    middle->addElement(1, 0, matricesNote_);
+    middle->setRowStretchFactors({1, 0.001});
+    matricesNote_->setVisible(false);
+    matricesNote_->setMaximumSize(QWIDGETSIZE_MAX, 0);
+    sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (shifted down a row)"));
     fTitle_ = new QCPTextElement(plot_, QObject::tr("Masking so far, F (sum of S down to row i)"));
     sRect_ = mech::makeAxisRect(plot_);
     fRect_ = mech::makeAxisRect(plot_);
     auto* sScale = new QCPColorScale(plot_);
     auto* fScale = new QCPColorScale(plot_);
-    matrices->addElement(0, 0, sTitle_);
-    matrices->addElement(0, 2, fTitle_);
-    matrices->addElement(1, 0, sRect_);
-    matrices->addElement(1, 1, sScale);
-    matrices->addElement(1, 2, fRect_);
-    matrices->addElement(1, 3, fScale);
-    matrices->setColumnStretchFactors({1, 0.001, 1, 0.001});
-    matrices->setRowStretchFactors({0.001, 1});
+    int column = 0;
+    for (auto [title, rect, scale] : {std::tuple{sTitle_, sRect_, sScale}, std::tuple{fTitle_, fRect_, fScale}}) {
+        auto* section = new QCPLayoutGrid;
+        matrices_->addElement(0, column++, section);   // in the plot first, so the children find their plot
+        section->addElement(0, 0, title);
+        section->addElement(1, 0, rect);
+        section->addElement(1, 1, scale);
+        section->setColumnStretchFactors({1, 0.001});
+        section->setRowStretchFactors({0.001, 1});
+        section->setRowSpacing(0);
+    }
+    // S over F in a narrow figure (a single column), side by side when wide: decided after every layout.
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        // Too short a plot for S and F (a low dock): the token line alone, legible, and a word where they were.
+        const bool roomy = plot_->viewport().height() >= kMatricesHeight;
+        if (roomy != matrices_->visible()) {
+            mech::showCollapsible(matrices_, roomy);
+            matricesNote_->setVisible(!roomy);
+            matricesNote_->setMaximumSize(QWIDGETSIZE_MAX, roomy ? 0 : QWIDGETSIZE_MAX);
+            for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+                plot_->plotLayout()->update(phase);
+        }
+        const bool narrow = plot_->viewport().width() < kNarrowWidth;
+        if (narrow == (matrices_->wrap() == 1)) return;
+        matrices_->setWrap(narrow ? 1 : 0);
+        matrices_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+        // Stacked, S and F need twice the height: the token line gives some of its own.
+        plot_->plotLayout()->setRowStretchFactors({0.001, narrow ? 0.7 : 1.0, narrow ? 3.4 : 2.2, 0.001, 0.6});
+        for (QCPAxisRect* rect : {sRect_, fRect_})
+            for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)})
+                axis->ticker()->setTickCount(narrow ? 4 : 5);
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+            plot_->plotLayout()->update(phase);
+    });
     sMap_ = makeMap(sRect_, sScale, QStringLiteral("S"));
     fMap_ = makeMap(fRect_, fScale, QStringLiteral("F"));
 
     evictTitle_ = new QCPTextElement(plot_, QString());
     evictRect_ = mech::makeAxisRect(plot_);
-    auto* evictRow = new QCPLayoutGrid;
+    evictRow_ = new QCPLayoutGrid;
     layout->addElement(3, 0, evictTitle_);
-    layout->addElement(4, 0, evictRow);
-    evictRow->addElement(0, 0, evictRect_);
+    layout->addElement(4, 0, evictRow_);
+    evictRow_->addElement(0, 0, evictRect_);
     auto* legend = new QCPLegend;
-    evictRow->addElement(0, 1, legend);
-    evictRow->setColumnStretchFactors({1, 0.001});
+    evictRow_->addElement(0, 1, legend);
+    evictRow_->setColumnStretchFactors({1, 0.001});
     plot_->legend = legend;   // applyStyle styles it
     evictMap_ = new QCPColorMap(evictRect_->axis(QCPAxis::atBottom), evictRect_->axis(QCPAxis::atLeft));
     evictRect_->axis(QCPAxis::atLeft)->setRangeReversed(true);
     evictRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("layer"));
     evictRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("token"));
-    layout->setRowStretchFactors({0.001, 1.2, 1.6, 0.001, 0.6});
+    // S and F get most of the height; the budget picture only what its layers need (none without a budget).
+    layout->setRowStretchFactors({0.001, 1.0, 2.2, 0.001, 0.6});
     // Empty bars that only carry the state colours into the legend.
     const char* const stateNames[] = {"not read yet", "evicted", "kept"};   // by EvictionState
     for (int s = 2; s >= 0; --s) {
@@ -124,6 +161,7 @@ void SelectiveController::buildLayout() {
 void SelectiveController::clearQuery() {
     for (QCPCurve* c : maskCurves_) plot_->removePlottable(c);
     maskCurves_.clear();
+    arrows_.clear();
     masked_.clear();
     for (QCPGraph* g : {tokenDots_, evictedDots_, queryMark_}) g->data()->clear();
     contributors_->data()->clear();
@@ -219,11 +257,14 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
     std::stable_sort(drawn.begin(), drawn.end(),
                      [](const MaskedKey* a, const MaskedKey* b) { return a->cumulative > b->cumulative; });
     if (drawn.size() > static_cast<size_t>(kMaxArcs)) drawn.resize(kMaxArcs);
-    std::sort(drawn.begin(), drawn.end(), [](const MaskedKey* a, const MaskedKey* b) { return a->key < b->key; });
+    // As in Leviathan et al. 2024: a red line from each masking token to the token it masks, for this query.
+    // The weakest are created first, so the strongest lie on top; the curves are created in that order too.
+    std::reverse(drawn.begin(), drawn.end());
     for (const MaskedKey* arc : drawn) {
         const MaskedKey& m = *arc;
-        const int alpha = static_cast<int>(std::lround(m.opacity * 255));
-        if (alpha == 0) continue;
+        const int alpha = static_cast<int>(std::lround(std::max(m.opacity, 0.25) * 255));   // faint, still visible
+        const int from = m.maskedBy >= 0 ? m.maskedBy : i;   // no single masker: the query itself
+        if (from == m.key) continue;
         QCPCurve*& curve = byAlpha[alpha];
         if (!curve) {
             curve = new QCPCurve(x, y);
@@ -232,12 +273,13 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
             curve->setPen(QPen(color, 1.5));   // at most kMaxArcs of them: legible, and few enough to stroke fast
             maskCurves_.push_back(curve);
         }
-        addArc(curve, m.key, i, (i - m.key) / reach);
-        if (m.maskedBy >= 0 && m.maskedBy != m.key) addArc(contributors_, m.key, m.maskedBy, -0.55 * (m.maskedBy - m.key) / reach);
+        addArc(curve, std::min(m.key, from), std::max(m.key, from), std::abs(from - m.key) / reach);
+        arrows_.push_back({from, m.key});
     }
+    // The query's own line: which tokens it can no longer see, drawn under the tokens.
     QColor thin = style.foreground;
-    thin.setAlpha(120);
-    contributors_->setPen(QPen(thin, 0.8, Qt::DashLine));
+    thin.setAlpha(90);
+    contributors_->setPen(QPen(thin, 0.8, Qt::DotLine));
 
     for (int j = 0; j < T; ++j) tokenDots_->addData(j, 0);
     tokenDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, style.foreground, style.foreground, 4));
@@ -273,10 +315,11 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
         label->setColor(style.masked);
     }
     // What the marks mean, under the summary rather than over the arcs.
-    QString keyText = QObject::tr("Red arc: a key masked for the query (opacity min(F, 1)); dashed: the token that "
-                                  "masked it most; \u00D7: evicted by the budget.");
-    if (masked_.size() > static_cast<size_t>(kMaxArcs))
-        keyText += QObject::tr(" The %1 most masked keys are drawn; hover any token for its F.").arg(kMaxArcs);
+    // Short enough for one line in a wide dock: the details are in the Explain panel and on hover.
+    QString keyText = QObject::tr("Red: from the token that masked it most to each token the query no longer sees "
+                                  "(darker = more masked)");
+    if (masked_.size() > static_cast<size_t>(kMaxArcs)) keyText += QObject::tr(", the %1 strongest").arg(kMaxArcs);
+    if (!evictedDots_->data()->isEmpty()) keyText += QObject::tr("; \u00D7: evicted by the budget");
     tokenTitle_->setText(summary + QLatin1Char('\n') + keyText);
 }
 

@@ -10,6 +10,7 @@
 #include <QPoint>
 #include <QString>
 #include <optional>
+#include <utility>
 #include <vector>
 
 class QCustomPlot;
@@ -18,6 +19,7 @@ class QCPBars;
 class QCPColorMap;
 class QCPCurve;
 class QCPGraph;
+class QCPLayoutGrid;
 class QCPTextElement;
 
 namespace headlight {
@@ -54,9 +56,12 @@ public:
     int step() const { return step_; }
     const std::vector<MaskedKey>& maskedKeys() const { return masked_; }
 
-    // The red arcs: one curve per opacity (8-bit alpha), arcs from each key j to the query separated by NaN.
+    // The red arcs: one curve per opacity (8-bit alpha), arcs from the token that masked each key most to the key
+    // (Leviathan et al. 2024), separated by NaN; at most the 16 most masked keys, the strongest drawn last.
     const std::vector<QCPCurve*>& maskCurves() const { return maskCurves_; }
-    // Thin arcs below the tokens, from each masked key j to the token that masked it most.
+    // The arcs drawn, as (masking token, masked key), in drawing order (the strongest last).
+    const std::vector<std::pair<int, int>>& maskLines() const { return arrows_; }
+    // Unused since the red lines start at the masking tokens (kept empty for the layout).
     QCPCurve* contributorCurve() const { return contributors_; }
     QCPColorMap* selectionMap() const { return sMap_; }         // S [T,T], key = j, value = i
     QCPColorMap* cumulativeMap() const { return fMap_; }        // F [T,T]
@@ -65,6 +70,12 @@ public:
     // Tokens layer l keeps at step s: j <= s not evicted by then (evictedAt[j] == -1 or > s); every j <= s
     // without a budget. Empty when the layer was not captured.
     static std::vector<int> keptAt(const LayerTrace* layer, int tokens, int step);
+    // Whether S and F are shown (the plot was last laid out tall enough for them).
+    bool matricesShown() const;
+    // Whether S and F are stacked (the plot was last laid out narrow, as a single-column figure is).
+    bool matricesStacked() const;
+    // Whether the budget picture takes room now (only when some layer ran with a budget).
+    bool evictionPictureShown() const;
     // The budget each layer ran with, as far as the trace shows it: 0 = unlimited (no evicted_at), K = the
     // largest buffer when something was evicted, -1 = unknown (not captured, or nothing had to leave).
     static std::vector<int> budgetsOf(const RunSnapshot& snapshot);
@@ -82,15 +93,21 @@ private:
     void drawMatrices(const LayerTrace* layer, const PlotStyle& style);
     void drawTokens(const LayerTrace& layer, const PlotStyle& style);
     void drawEvictions(const PlotStyle& style);
+    // Shows the budget picture, or collapses its row to nothing (its title then says there was no budget).
+    void showEvictionPicture(bool show);
 
     QCustomPlot* plot_;
     QCPTextElement *tokenTitle_, *sTitle_, *fTitle_, *evictTitle_;
     QCPAxisRect *tokenRect_, *sRect_, *fRect_, *evictRect_;
+    QCPLayoutGrid* matrices_;
+    QCPTextElement* matricesNote_;   // shown instead of S and F in a plot too short for them   // the S and F sections: side by side, or stacked in a narrow figure
+    QCPLayoutGrid* evictRow_;   // the budget picture and its legend; collapsed when no layer had a budget
     QCPColorMap *sMap_, *fMap_, *evictMap_;
     QCPGraph *tokenDots_, *queryMark_, *evictedDots_;
     QCPCurve* contributors_;
     QCPBars* swatches_[3];               // legend colours, by EvictionState
     std::vector<QCPCurve*> maskCurves_;
+    std::vector<std::pair<int, int>> arrows_;
     std::vector<MaskedKey> masked_;
     RunSnapshot snapshot_;
     const void* matricesOf_ = nullptr;   // the layer trace the heatmaps hold, so a new query does not refill them

@@ -93,6 +93,7 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
 
     const QColor swatchColors[] = {unread, style.masked, style.accent};   // by EvictionState
     for (int s = 0; s < 3; ++s) swatches_[s]->setBrush(swatchColors[s]);
+    showEvictionPicture(anyBudget);
     evictTitle_->setText(anyBudget ? QObject::tr("Memory budget: what each layer keeps at step %1 (kept: %2)")
                                          .arg(step_)
                                          .arg(keptCounts.join(QStringLiteral(", ")))
@@ -101,8 +102,16 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
                                                                "(set budgets below to prune)"));
 }
 
+void SelectiveController::showEvictionPicture(bool show) { mech::showCollapsible(evictRow_, show); }
+
+bool SelectiveController::matricesShown() const { return matrices_->visible(); }
+
+bool SelectiveController::matricesStacked() const { return matrices_->wrap() == 1; }
+
+bool SelectiveController::evictionPictureShown() const { return evictRect_->visible(); }
+
 std::optional<int> SelectiveController::stepAtPixel(QPoint pixel) const {
-    if (!evictRect_->rect().contains(pixel) || snapshot_.tokens() == 0) return std::nullopt;
+    if (!evictRect_->visible() || !evictRect_->rect().contains(pixel) || snapshot_.tokens() == 0) return std::nullopt;
     const long step = std::lround(evictRect_->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x()));
     if (step < 0 || step >= snapshot_.tokens()) return std::nullopt;
     return static_cast<int>(step);

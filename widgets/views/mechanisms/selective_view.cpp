@@ -84,8 +84,9 @@ QString SelectiveView::explanation() const {
               "amounts add up over the following queries and are subtracted from every head's logits:</p>"
               "<p align=center>F<sub>ij</sub> = &Sigma;<sub>k&le;i</sub> S<sub>kj</sub>, &nbsp; "
               "logit'<sub>ij</sub> = logit<sub>ij</sub> &minus; F<sub>ij</sub></p>"
-              "<p>Red arcs show which earlier tokens the selected query no longer sees (fully red: F &ge; 1); "
-              "dashed arcs point to the token that masked each one most. With a memory budget the tokens with "
+              "<p>As in Leviathan et al. 2024, red lines join each earlier token the selected query no longer "
+              "sees to the token that masked it most (fully red: F &ge; 1; the 16 most masked, the strongest on "
+              "top; hover a token for its F and who masked it). With a memory budget the tokens with "
               "the largest F are dropped for good: the bottom picture shows what each layer keeps at a step. "
               "Click a token to make it the query.</p>");
 }
@@ -192,7 +193,8 @@ void SelectiveView::redrawStep() {
     stepBox_->setValue(controller_->step());
 }
 
-void SelectiveView::exportFigure(const QString& path, const ExportOptions& options) {
+void SelectiveView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] { exportPlot(plot(), path, options); });
 }
 

@@ -27,6 +27,7 @@ public:
     QString title() const override;
     QString explanation() const override;
     void exportFigure(const QString& path, const ExportOptions& options) override;
+    double figureHeightRatio() const override { return 2.0; }   // the token line, S over F, the budget picture
 
     QCustomPlot* plot() const;
     SelectiveController* controller() const { return controller_.get(); }

@@ -4,6 +4,8 @@
 
 #include <qcustomplot.h>
 
+#include <QFontMetrics>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -23,19 +25,31 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     spanTitle_ = new QCPTextElement(plot_, QString());
     maskRect_ = mech::makeAxisRect(plot_);
     spanRect_ = mech::makeAxisRect(plot_);
+    // Each panel's legend under it: every mark explained, nothing drawn over the data.
+    plot_->setAutoAddPlottableToLegend(false);
+    maskLegend_ = new QCPLegend;
+    spanLegend_ = new QCPLegend;
     layout->addElement(0, 0, maskTitle_);
     layout->addElement(1, 0, maskRect_);
-    layout->addElement(2, 0, spanTitle_);
-    layout->addElement(3, 0, spanRect_);
-    layout->setRowStretchFactor(0, 0.001);
-    layout->setRowStretchFactor(2, 0.001);
+    layout->addElement(2, 0, maskLegend_);
+    layout->addElement(3, 0, spanTitle_);
+    layout->addElement(4, 0, spanRect_);
+    layout->addElement(5, 0, spanLegend_);
+    for (QCPLegend* legend : {maskLegend_, spanLegend_}) {
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+        legend->setWrap(4);
+        legend->setIconSize(14, 8);
+        legend->setRowSpacing(0);
+        legend->setColumnSpacing(6);
+    }
+    for (int row : {0, 2, 3, 5}) layout->setRowStretchFactor(row, 0.001);
     auto* margins = new QCPMarginGroup(plot_);
     maskRect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
     spanRect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
 
     maskRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("distance x = i \u2212 j (tokens)"));
     maskRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("mask m_z(x)"));
-    maskRect_->axis(QCPAxis::atLeft)->setRange(-0.03, 1.12);
+    maskRect_->axis(QCPAxis::atLeft)->setRange(-0.03, 1.3);   // room above m = 1 for the current head's label
 
     QCPAxis* spanAxis = spanRect_->axis(QCPAxis::atLeft);
     spanAxis->setScaleType(QCPAxis::stLogarithmic);
@@ -49,12 +63,38 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     selectedOutline_->setBrush(Qt::NoBrush);
     flooredMarks_ = new QCPGraph(spanRect_->axis(QCPAxis::atBottom), spanAxis);
     flooredMarks_->setLineStyle(QCPGraph::lsNone);
+    flooredMarks_->setName(QObject::tr("z < %1, drawn at %1").arg(kSpanFloor));
+    maxSpanLine_ = new QCPGraph(spanRect_->axis(QCPAxis::atBottom), spanAxis);
+    maxSpanLine_->setName(QObject::tr("max span S"));
+    selectedOutline_->setName(QObject::tr("selected"));
     // The per-layer bars are created later; these must still be drawn over them.
     selectedOutline_->setLayer(mech::highlightLayer(plot_));
+    maxSpanLine_->setLayer(mech::highlightLayer(plot_));
     flooredMarks_->setLayer(mech::highlightLayer(plot_));
+    // Bar labels upright while they fit their bars, turned when not: decided after every layout.
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        if (!fitBarLabels()) return;
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+            plot_->plotLayout()->update(phase);
+    });
+}
+
+bool SpansController::fitBarLabels() {
+    QCPAxis* x = spanRect_->axis(QCPAxis::atBottom);
+    const double width = grid_.upper() - grid_.lower();   // in bar slots
+    if (grid_.layers == 0 || width <= 0) return false;
+    const double pitch = spanRect_->width() / width;   // pixels per bar
+    const int widest = QFontMetrics(x->tickLabelFont()).horizontalAdvance(
+        QStringLiteral("L%1 H%2").arg(grid_.layers - 1).arg(grid_.heads - 1));
+    const double rotation = pitch < widest + 6 ? 90 : 0;
+    if (x->tickLabelRotation() == rotation) return false;
+    x->setTickLabelRotation(rotation);
+    return true;
 }
 
 void SpansController::clear() {
+    // Legend items point at their plottables: gone first.
+    for (QCPLegend* legend : {maskLegend_, spanLegend_}) legend->clearItems();
     for (QCPGraph* g : curves_)
         if (g) plot_->removePlottable(g);
     for (QCPBars* b : bars_)
@@ -64,6 +104,7 @@ void SpansController::clear() {
     sorted_.clear();
     selectedOutline_->data()->clear();
     flooredMarks_->data()->clear();
+    maxSpanLine_->data()->clear();
     plot_->clearItems();
     notice_.clear();
     maskLayer_ = -1;
@@ -128,8 +169,8 @@ QString SpansController::update(const RunSnapshot& snapshot, const HeadSelection
     }
     drawSortedSpans(style);
 
-    // Heads of the selection, outlined in (b).
-    for (const HeadRef& h : selection.heads()) {
+    // Heads of the selection, outlined in (b): screen state, not in a figure.
+    for (const HeadRef& h : style.print ? QList<HeadRef>{} : selection.heads()) {
         if (h.layer >= static_cast<int>(sorted_.size())) continue;
         const auto& order = sorted_[static_cast<size_t>(h.layer)];
         for (size_t rank = 0; rank < order.size(); ++rank)
@@ -138,6 +179,15 @@ QString SpansController::update(const RunSnapshot& snapshot, const HeadSelection
                                           std::max<double>(spanLayer(h.layer)->span.data()[h.head], kSpanFloor));
     }
     selectedOutline_->setPen(QPen(style.accent, 2));
+    // Screen state: on screen only, never in a figure.
+    if (!style.print && !selectedOutline_->data()->isEmpty()) selectedOutline_->addToLegend(spanLegend_);
+    for (QCPLegend* legend : {maskLegend_, spanLegend_}) {
+        legend->setVisible(legend->itemCount() > 0);
+        legend->setFont(style.font);
+        legend->setTextColor(style.foreground);
+        legend->setBrush(Qt::NoBrush);
+        legend->setBorderPen(Qt::NoPen);
+    }
     plot_->replot();
     return {};
 }
@@ -167,9 +217,13 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
         QColor color = selected ? style.accent : seriesColor(h);
         if (!selected) color.setAlpha(170);
         curve->setPen(QPen(color, selected ? 2.5 : 1.2));
-        curve->setName(QObject::tr("head %1").arg(h));
+        curve->setName(QStringLiteral("L%1 H%2").arg(maskLayer_).arg(h));
         curves_[static_cast<size_t>(h)] = curve;
     }
+    // The legend names every head's colour while they fit a row or two; past that, the current head's alone
+    // (hover names any curve).
+    for (int h = 0; h < grid_.heads; ++h)
+        if (grid_.heads <= 8 || HeadRef{maskLayer_, h} == current) curves_[static_cast<size_t>(h)]->addToLegend(maskLegend_);
     if (current.layer == maskLayer_ && current.head < grid_.heads) {
         const double z = layer.span.data()[current.head];
         QColor shade = style.accent;
@@ -182,14 +236,18 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
         ramp->setPen(Qt::NoPen);
         ramp->setBrush(shade);
         mech::addVerticalLine(plot_, maskRect_, z, QPen(style.accent, 1.5, Qt::DashLine));
-        auto* label = mech::addLabel(plot_, maskRect_, z, 1.06,
+        auto* label = mech::addLabel(plot_, maskRect_, z, 0,
                                      QObject::tr("head %1: z = %2, ramp R = %3")
                                          .arg(current.head)
                                          .arg(z, 0, 'f', 1)
                                          .arg(ramp_, 0, 'g', 3),
                                      style);
-        label->setPositionAlignment(z > xmax / 2 ? (Qt::AlignRight | Qt::AlignVCenter)
-                                                 : (Qt::AlignLeft | Qt::AlignVCenter));
+        // At the top edge of the panel, inside it at any height (a figure's panel can be short).
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setAxisRect(maskRect_);
+        label->position->setCoords(z, 0.0);
+        label->setPadding(QMargins(3, 1, 3, 0));
+        label->setPositionAlignment(z > xmax / 2 ? (Qt::AlignRight | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignTop));
     }
     // The farthest any query looks back in this run: masks beyond it change nothing here.
     const int longest = snapshot_.tokens() - 1;
@@ -233,7 +291,9 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
         color.setAlpha(110);
         bars->setBrush(color);
         bars->setPen(QPen(style.foreground, 0));
-        bars->setName(QObject::tr("layer %1").arg(l));
+        bars->setName(QObject::tr("span z of a head"));
+        // A log axis has no 0: bars rise from its lower end (in every format, also SVG, which does not clip).
+        bars->setBaseValue(kSpanFloor / 2);
         for (size_t rank = 0; rank < order.size(); ++rank) {
             const int h = order[rank];
             const double key = grid_.key(l, static_cast<int>(rank));
@@ -247,25 +307,49 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
     }
     flooredMarks_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, QPen(style.masked, 1.5),
                                                    QBrush(style.masked), 7));
-    // Each bar named by its head ("H3"; the top axis names the layers), as in Sukhbaatar et al. Fig. 4, while
-    // they fit; hover names every head.
-    mech::setHeadTicks(x, spanRect_->axis(QCPAxis::atTop), grid_);
+    // Each bar named "L1 H3", as in Sukhbaatar et al. Fig. 4: upright while few, turned when many; past 64 bars
+    // every n-th (hover names every head).
+    mech::setHeadTicks(x, nullptr, grid_);
     QSharedPointer<QCPAxisTickerText> names(new QCPAxisTickerText);
-    if (grid_.layers * grid_.heads <= 32)
-        for (size_t l = 0; l < sorted_.size(); ++l)
-            for (size_t rank = 0; rank < sorted_[l].size(); ++rank)
-                names->addTick(grid_.key(static_cast<int>(l), static_cast<int>(rank)), QStringLiteral("H%1").arg(sorted_[l][rank].head));
+    const int total = grid_.layers * grid_.heads;
+    const int stride = std::max(1, (total + 63) / 64);
+    int n = 0;
+    for (size_t l = 0; l < sorted_.size(); ++l)
+        for (size_t rank = 0; rank < sorted_[l].size(); ++rank, ++n)
+            if (n % stride == 0)
+                names->addTick(grid_.key(static_cast<int>(l), static_cast<int>(rank)),
+                               QStringLiteral("L%1 H%2").arg(l).arg(sorted_[l][rank].head));
+    names->setSubTickCount(0);
     x->setTicker(names);
+    fitBarLabels();
+    x->setLabel(QObject::tr("head, sorted by span in each layer"));
     y->setRange(kSpanFloor / 2, std::max(maxSpan_, 1.0) * 1.6);
-    mech::addHorizontalLine(plot_, spanRect_, maxSpan_, QPen(style.foreground, 1, Qt::DashLine));
-    QString title = QObject::tr("(b) Span z of every head (mean %1 tokens); dashed: max span S")
-                        .arg(count ? sum / count : 0.0, 0, 'f', 1);
-    if (!flooredMarks_->data()->isEmpty())   // explain the red marks where there are any
-        title += QObject::tr("; ▼ z < %1, drawn at %1").arg(kSpanFloor);
-    spanTitle_->setText(title);
+    maxSpanLine_->addData(grid_.lower(), maxSpan_);
+    maxSpanLine_->addData(grid_.upper(), maxSpan_);
+    maxSpanLine_->setPen(QPen(style.foreground, 1, Qt::DashLine));
+    for (QCPBars* bars : bars_)
+        if (bars) {
+            bars->addToLegend(spanLegend_);
+            break;
+        }
+    maxSpanLine_->addToLegend(spanLegend_);
+    if (!flooredMarks_->data()->isEmpty()) flooredMarks_->addToLegend(spanLegend_);
+    spanTitle_->setText(QObject::tr("(b) Span z of every head (mean %1 tokens)").arg(count ? sum / count : 0.0, 0, 'f', 1));
 }
 
 QString SpansController::spanTitle() const { return unwrappedTitle(spanTitle_); }
+
+namespace {
+QStringList namesIn(const QCPLegend* legend) {
+    QStringList names;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i))) names << item->plottable()->name();
+    return names;
+}
+} // namespace
+
+QStringList SpansController::maskLegendNames() const { return namesIn(maskLegend_); }
+QStringList SpansController::spanLegendNames() const { return namesIn(spanLegend_); }
 
 std::optional<HeadRef> SpansController::headAtPixel(QPoint pixel) const {
     if (grid_.layers == 0) return std::nullopt;

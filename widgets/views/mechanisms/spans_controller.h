@@ -9,6 +9,7 @@
 
 #include <QPoint>
 #include <QString>
+#include <QStringList>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@ class QCustomPlot;
 class QCPAxisRect;
 class QCPBars;
 class QCPGraph;
+class QCPLegend;
 class QCPTextElement;
 
 namespace headlight {
@@ -54,6 +56,8 @@ private:
     void clear();
     void drawMasks(const LayerTrace& layer, const HeadSelection& selection, const PlotStyle& style);
     void drawSortedSpans(const PlotStyle& style);
+    // Turns (b)'s bar labels when they are wider than a bar's room, upright otherwise; true when that changed.
+    bool fitBarLabels();
     const LayerTrace* spanLayer(int l) const;
 
     QCustomPlot* plot_;
@@ -61,8 +65,11 @@ private:
     QCPTextElement* spanTitle_;
 
 public:
-    // Panel (b)'s title as the view set it (it says what the red marks mean when there are any).
+    // Panel (b)'s title as the view set it.
     QString spanTitle() const;
+    // The names in each panel's legend, in order (every mark drawn is named there).
+    QStringList maskLegendNames() const;
+    QStringList spanLegendNames() const;
 
 private:
     QCPAxisRect* maskRect_;
@@ -71,6 +78,9 @@ private:
     std::vector<QCPBars*> bars_;                    // per layer (nullptr when not captured)
     QCPBars* selectedOutline_;
     QCPGraph* flooredMarks_;
+    QCPGraph* maxSpanLine_;                         // dashed at S, a graph so that the legend names it
+    QCPLegend* maskLegend_;                         // under (a): the heads' colours
+    QCPLegend* spanLegend_;                         // under (b): bars, S, floored spans, the selection
     std::vector<std::vector<HeadRef>> sorted_;      // per layer, ascending span
     mech::HeadGrid grid_;
     int maskLayer_ = -1;

@@ -16,15 +16,24 @@ namespace {
 constexpr double kValueRoom = 1.3;     // probability axis end: room for the value labels right of the bars
 constexpr double kInsideAbove = 0.75;  // longer bars carry their value inside
 
-// A titled section of the figure: the title above `rect`.
-void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxisRect* rect) {
+// A titled section of the figure: the title above `rect` (and `scale` beside it, if any).
+void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxisRect* rect,
+                QCPColorScale* scale = nullptr) {
     auto* grid = new QCPLayoutGrid;
     parent->addElement(0, column, grid);   // in the plot first, so the children find their plot
     grid->addElement(0, 0, title);
     grid->addElement(1, 0, rect);
+    if (scale) {
+        grid->addElement(1, 1, scale);
+        grid->setColumnStretchFactors({1, 0.001});
+    }
     grid->setRowStretchFactor(0, 0.001);
     grid->setRowSpacing(0);
 }
+
+// Narrower figures than this (pixels; a single column is 320) stack the KL plot over the two top-10 lists and
+// leave the heatmaps out: three attention matrices side by side need a double column.
+constexpr int kNarrowWidth = 600;
 
 QCPAxisRect* newRect(QCustomPlot* plot) {
     auto* rect = new QCPAxisRect(plot);
@@ -46,6 +55,8 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     auto* lower = new QCPLayoutGrid;
     layout->addElement(0, 0, upper);
     layout->addElement(1, 0, lower);
+    upper_ = upper;
+    lower_ = lower;
     layout->setRowStretchFactor(1, 1.3);
     for (auto*& title : titles_) {
         title = new QCPTextElement(plot_, QString());
@@ -63,9 +74,11 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     klRect_->setRangeDrag(Qt::Horizontal);
     klRect_->setRangeZoom(Qt::Horizontal);
 
+    auto* topLists = new QCPLayoutGrid;   // the two top-10 lists side by side, one section of `upper`
+    upper->addElement(0, 1, topLists);
     for (int side = 0; side < 2; ++side) {
         QCPAxisRect* rect = newRect(plot_);
-        addSection(upper, 1 + side, titles_[1 + side], rect);
+        addSection(topLists, side, titles_[1 + side], rect);
         topRects_[side] = rect;
         topBars_[side] = new QCPBars(rect->axis(QCPAxis::atLeft), rect->axis(QCPAxis::atBottom));   // horizontal
         topBars_[side]->setWidth(0.7);
@@ -77,22 +90,18 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
         rect->setRangeDrag({});
         rect->setRangeZoom({});
     }
-    upper->setColumnStretchFactor(0, 2.4);
+    upper->setColumnStretchFactor(0, 1.2);
 
-    // Heatmaps: titles in row 0; before, after, the shared weight scale, difference, its scale in row 1.
+    // Heatmaps, each a section: before; after with the weight scale both share; difference with its scale.
     weightScale_ = new QCPColorScale(plot_);
     differenceScale_ = new QCPColorScale(plot_);
-    const int mapColumns[3] = {0, 1, 3};
-    lower->addElement(1, 2, weightScale_);
-    lower->addElement(1, 4, differenceScale_);
     plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
     QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
     auto* tops = new QCPMarginGroup(plot_);   // the heatmaps and scales line up
     auto* sides = new QCPMarginGroup(plot_);  // and the heatmaps are equally wide
     for (int m = 0; m < 3; ++m) {
         QCPAxisRect* rect = newRect(plot_);
-        lower->addElement(0, mapColumns[m], titles_[3 + m]);
-        lower->addElement(1, mapColumns[m], rect);
+        addSection(lower, m, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
         mapRects_[m] = rect;
         rect->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
@@ -108,9 +117,12 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
         marker->setSelectable(false);
         rowMarkers_[m] = marker;
     }
-    lower->setRowStretchFactor(0, 0.001);
-    lower->setRowSpacing(0);
-    for (int column : {2, 4}) lower->setColumnStretchFactor(column, 0.001);
+    // Stacked when narrow (a single-column figure), side by side when wide: decided after every layout.
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        if (!setNarrow(plot_->viewport().width() < kNarrowWidth)) return;
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+            plot_->plotLayout()->update(phase);
+    });
     mapRects_[0]->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query (attending)"));
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) scale->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
     weightScale_->axis()->setLabel(QObject::tr("attention weight"));
@@ -123,6 +135,33 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     differenceMap_->setColorScale(differenceScale_);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     clear();
+}
+
+bool WhatIfController::setNarrow(bool narrow) {
+    if (narrow == narrow_) return false;
+    narrow_ = narrow;
+    // Wrapping after one section stacks them; no wrap puts them in one row (the order stays).
+    upper_->setWrap(narrow ? 1 : 0);
+    upper_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    if (narrow) {
+        upper_->setColumnStretchFactors({1});
+        upper_->setRowStretchFactors({1, 1.4});
+    } else {
+        upper_->setColumnStretchFactors({1.2, 1});
+        upper_->setRowStretchFactors({1});
+    }
+    // An invisible layout element keeps its room: the heatmaps' row is collapsed to nothing as well.
+    QList<QCPLayoutElement*> heatmaps = lower_->elements(true);
+    heatmaps << lower_;
+    for (QCPLayoutElement* e : heatmaps) {
+        if (!e) continue;
+        e->setVisible(!narrow);
+        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
+        e->setMinimumSize(0, narrow ? 1 : 0);   // 1 px: collapsed (0 means the element's own minimum)
+        e->setMaximumSize(QWIDGETSIZE_MAX, narrow ? 0 : QWIDGETSIZE_MAX);
+    }
+    klRect_->axis(QCPAxis::atLeft)->ticker()->setTickCount(narrow ? 3 : 5);
+    return true;
 }
 
 QCPAxisRect* WhatIfController::topRect(WhatIfSide side) const { return topRects_[side == WhatIfSide::After]; }

@@ -18,6 +18,7 @@
 class QCustomPlot;
 class QCPAbstractItem;
 class QCPAxisRect;
+class QCPLayoutGrid;
 class QCPBars;
 class QCPColorMap;
 class QCPColorScale;
@@ -57,6 +58,8 @@ public:
     QCPColorMap* afterMap() const { return afterMap_; }
     QCPColorMap* differenceMap() const { return differenceMap_; }
     QCPAxisRect* mapRect(int index) const;   // 0 before, 1 after, 2 difference
+    // Whether the plot was last laid out narrow (a single column): KL over the top-10 lists, heatmaps left out.
+    bool stacked() const { return narrow_; }
     HeadRef head() const { return head_; }
     bool headShown() const { return headShown_; }
     // The value drawn at cell (key, query) of `map`.
@@ -77,6 +80,12 @@ private:
     void clearTopItems();
 
     QCustomPlot* plot_;
+    // Stacks the sections (true) or puts them side by side; true when that changed.
+    bool setNarrow(bool narrow);
+
+    QCPLayoutGrid* upper_;   // KL | the two top-10 lists
+    QCPLayoutGrid* lower_;   // before | after | difference
+    bool narrow_ = false;
     QCPAxisRect* klRect_;
     QCPBars* klBars_;
     QCPBars* highlight_;

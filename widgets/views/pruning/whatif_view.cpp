@@ -129,7 +129,8 @@ void WhatIfView::refresh() {
     plot()->setVisible(s.pruned());
 }
 
-void WhatIfView::exportFigure(const QString& path, const ExportOptions& options) {
+void WhatIfView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] {
         // The file carries the numbers the panel shows above the figure.
         const RunSnapshot& s = snapshot();

@@ -29,6 +29,7 @@ public:
     QString title() const override;
     QString explanation() const override;
     void exportFigure(const QString& path, const ExportOptions& options) override;
+    double figureHeightRatio() const override { return 1.6; }   // two rows of panels under a caption
 
     QCustomPlot* plot() const;
     WhatIfController* controller() const { return controller_.get(); }
