@@ -3,7 +3,7 @@
 #include "commands.h"
 #include "headlight/engine.h"
 #include "headlight/error.h"
-#include "headlight/trace_hdf5.h"
+#include "headlight/trace_hdf5_stream.h"
 
 #include <chrono>
 #include <cmath>
@@ -67,32 +67,31 @@ int runCommand(const std::vector<std::string>& argv) {
     req.capture.enabled = !a.has("--no-capture");
     req.capture.logits = !a.has("--no-logits");
 
+    Provenance p = {{"model_path", absolutePath(engine.modelDir())},
+                    {"config_json", engine.config().toJson()},
+                    {"text", a.value("--text")},
+                    {"input", a.has("--text") ? "text" : "ids"},
+                    {"device", engine.device()},
+                    {"pruned_heads", a.value("--prune")},
+                    {"tokenizer", engine.tokenizer() ? engine.tokenizer()->kind() : "none"},
+                    {"tool", "headlight-cli"},
+                    {"tool_version", HEADLIGHT_VERSION},
+                    {"created_utc", utcNow()}};
     Trace trace;
+    double writeMs = 0;
     try {
-        trace = engine.run(req);
+        // With --out, each layer is written as soon as it is computed and released (long inputs, full capture).
+        const auto t0 = std::chrono::steady_clock::now();
+        trace = out.empty() ? engine.run(req) : runToTraceHdf5(engine, req, out, p);
+        if (!out.empty())
+            writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() -
+                      trace.timings.totalMs();
     } catch (const Error& e) {
         // The engine names its inputs generically; here they came from arguments the user can see.
         if (e.where() == "context budget") throw Error("--budget", e.problem());
         if (e.where() == "capture") throw Error(e.problem().rfind("layer", 0) == 0 ? "--layers" : "--heads", e.problem());
         if (e.where() != "input") throw;
         throw Error(a.has("--text") ? "--text" : "--ids", e.problem());
-    }
-
-    double writeMs = 0;
-    if (!out.empty()) {
-        Provenance p = {{"model_path", absolutePath(engine.modelDir())},
-                        {"config_json", engine.config().toJson()},
-                        {"text", a.value("--text")},
-                        {"input", a.has("--text") ? "text" : "ids"},
-                        {"device", engine.device()},
-                        {"pruned_heads", a.value("--prune")},
-                        {"tokenizer", engine.tokenizer() ? engine.tokenizer()->kind() : "none"},
-                        {"tool", "headlight-cli"},
-                        {"tool_version", HEADLIGHT_VERSION},
-                        {"created_utc", utcNow()}};
-        const auto t0 = std::chrono::steady_clock::now();
-        writeTraceHdf5(out, trace, p);
-        writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
 
     nlohmann::json s;
@@ -108,7 +107,9 @@ int runCommand(const std::vector<std::string>& argv) {
     int pruned = 0;
     for (float m : trace.headMask) pruned += m == 0.0f;
     s["pruned_heads"] = pruned;
-    s["captured_layers"] = trace.layers.size();
+    int captured = 0;   // a streamed run's trace holds no layers: they went to the file
+    for (int l = 0; l < engine.config().nLayer; ++l) captured += req.capture.wantsLayer(l);
+    s["captured_layers"] = captured;
     s["timings_ms"] = {{"load", engine.loadMs()}, {"forward", trace.timings.forwardMs}, {"loss", trace.timings.lossMs},
                        {"export", trace.timings.exportMs}, {"write", writeMs}};
     if (!out.empty()) s["out"] = out;
