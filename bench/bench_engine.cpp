@@ -1,11 +1,12 @@
 // Times model load, a forward pass without capture, with one head captured and with full capture, for one
 // model and length, and the peak resident memory of each (Linux: VmHWM, reset between phases).
 //   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
-//                [--no-full-capture]
+//                [--no-full-capture] [--memory-only]
 // Prints JSON: per length, min and median milliseconds of each phase, the capture overhead ratio, and each
 // phase against the FLOP limit: the forward pass's matrix-product work (forwardFlops) at the rate of a
 // 1024^3 float32 product measured in the same run, before each length. --no-full-capture skips the full
-// capture (every layer's [H,T,T] does not fit in memory at 8192 tokens).
+// capture (every layer's [H,T,T] does not fit in memory at 8192 tokens); --memory-only runs each kind once
+// for its peak memory and times nothing else.
 // --what-if adds the pruning what-ifs of the app: a full run against an incremental run after toggling one
 // head of the last layer (and of layer 0, where nothing can be reused), the run comparison, and single-head
 // ablation batched against one scoreWithMask per head, on the same tokens.
@@ -137,17 +138,18 @@ nlohmann::json whatIf(Engine& engine, const RunRequest& full, int repeat) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_engine MODEL_DIR [--tokens 128,512] [--repeat 5] [--device cpu] [--no-allocator-tuning] [--what-if] [--no-full-capture]\n");
+        std::fprintf(stderr, "usage: bench_engine MODEL_DIR [--tokens 128,512] [--repeat 5] [--device cpu] [--no-allocator-tuning] [--what-if] [--no-full-capture] [--memory-only]\n");
         return 2;
     }
     std::string modelDir = argv[1], device = "cpu", tokenList = "128,512";
     int repeat = 5;
-    bool tune = true, whatIfs = false, fullCapture = true;
+    bool tune = true, whatIfs = false, fullCapture = true, memoryOnly = false;
     for (int i = 2; i < argc; i += 2) {
         const std::string opt = argv[i];
         if (opt == "--no-allocator-tuning") { tune = false; --i; continue; }
         if (opt == "--what-if") { whatIfs = true; --i; continue; }
         if (opt == "--no-full-capture") { fullCapture = false; --i; continue; }
+        if (opt == "--memory-only") { memoryOnly = true; --i; continue; }
         if (i + 1 >= argc) { std::fprintf(stderr, "bench_engine: %s needs a value\n", opt.c_str()); return 2; }
         if (opt == "--tokens") tokenList = argv[i + 1];
         else if (opt == "--repeat") repeat = std::max(1, std::atoi(argv[i + 1]));
@@ -201,6 +203,10 @@ int main(int argc, char** argv) {
                 resetPeakRss();
                 timeRun(engine, *req);
                 peak[name] = peakRssMiB();
+            }
+            if (memoryOnly) {
+                out["lengths"].push_back({{"tokens", T}, {"peak_rss_mib", peak}});
+                continue;
             }
             // The FLOP limit now, so that load from elsewhere on the machine weighs on both sides alike.
             const double rate = device == "cpu" ? matmulFlopsPerSecond() : 0.0;

@@ -256,7 +256,7 @@ private slots:
         const double T = 2048, D = 768;
         const double expected = 12 * (2 * T * 12 * D * D + 2 * 2 * D * T * (T + 1) / 2) + 2 * T * D * 96;
         QVERIFY(std::fabs(forwardFlops(c, 2048) - expected) / expected < 1e-12);
-        QVERIFY(std::fabs(expected / 1e9 - 425.7) < 0.1);
+        QVERIFY(std::fabs(expected / 1e9 - 425.54) < 0.01);   // the 425 GFLOP the issue counts
         c.causal = false;   // every pair
         QVERIFY(std::fabs(forwardFlops(c, 2048) - (expected + 12 * 2 * 2 * D * (T * T - T * (T + 1) / 2))) / expected < 1e-12);
         c.causal = true;
