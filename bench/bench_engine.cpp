@@ -1,11 +1,17 @@
 // Times model load, a forward pass without capture, with one head captured and with full capture, for one
 // model and length, and the peak resident memory of each (Linux: VmHWM, reset between phases).
 //   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
-// Prints JSON: per length, min and median milliseconds of each phase and the capture overhead ratio.
+//                [--no-full-capture] [--memory-only]
+// Prints JSON: per length, min and median milliseconds of each phase, the capture overhead ratio, and each
+// phase against the FLOP limit: the forward pass's matrix-product work (forwardFlops) at the rate of a
+// 1024^3 float32 product measured in the same run, before each length. --no-full-capture skips the full
+// capture (every layer's [H,T,T] does not fit in memory at 8192 tokens); --memory-only runs each kind once
+// for its peak memory and times nothing else.
 // --what-if adds the pruning what-ifs of the app: a full run against an incremental run after toggling one
 // head of the last layer (and of layer 0, where nothing can be reused), the run comparison, and single-head
 // ablation batched against one scoreWithMask per head, on the same tokens.
 #include "headlight/engine.h"
+#include "headlight/flops.h"
 #include "headlight/pruning.h"
 #include "headlight/runtime.h"
 #include "headlight/what_if.h"
@@ -131,16 +137,18 @@ nlohmann::json whatIf(Engine& engine, const RunRequest& full, int repeat) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_engine MODEL_DIR [--tokens 128,512] [--repeat 5] [--device cpu] [--no-allocator-tuning] [--what-if]\n");
+        std::fprintf(stderr, "usage: bench_engine MODEL_DIR [--tokens 128,512] [--repeat 5] [--device cpu] [--no-allocator-tuning] [--what-if] [--no-full-capture] [--memory-only]\n");
         return 2;
     }
     std::string modelDir = argv[1], device = "cpu", tokenList = "128,512";
     int repeat = 5;
-    bool tune = true, whatIfs = false;
+    bool tune = true, whatIfs = false, fullCapture = true, memoryOnly = false;
     for (int i = 2; i < argc; i += 2) {
         const std::string opt = argv[i];
         if (opt == "--no-allocator-tuning") { tune = false; --i; continue; }
         if (opt == "--what-if") { whatIfs = true; --i; continue; }
+        if (opt == "--no-full-capture") { fullCapture = false; --i; continue; }
+        if (opt == "--memory-only") { memoryOnly = true; --i; continue; }
         if (i + 1 >= argc) { std::fprintf(stderr, "bench_engine: %s needs a value\n", opt.c_str()); return 2; }
         if (opt == "--tokens") tokenList = argv[i + 1];
         else if (opt == "--repeat") repeat = std::max(1, std::atoi(argv[i + 1]));
@@ -188,26 +196,43 @@ int main(int argc, char** argv) {
 
             // Peak memory of each kind of run on its own, then times interleaved so drift affects all alike.
             nlohmann::json peak;
-            for (const auto& [name, req] : {std::pair<const char*, const RunRequest*>{"no_capture", &plain},
-                                            {"one_head", &oneHead}, {"full_capture", &full}}) {
+            std::vector<std::pair<const char*, const RunRequest*>> kinds = {{"no_capture", &plain}, {"one_head", &oneHead}};
+            if (fullCapture) kinds.emplace_back("full_capture", &full);
+            for (const auto& [name, req] : kinds) {
                 resetPeakRss();
                 timeRun(engine, *req);
                 peak[name] = peakRssMiB();
             }
+            if (memoryOnly) {
+                out["lengths"].push_back({{"tokens", T}, {"peak_rss_mib", peak}});
+                continue;
+            }
+            // The FLOP limit now, so that load from elsewhere on the machine weighs on both sides alike.
+            const double rate = device == "cpu" ? matmulFlopsPerSecond() : 0.0;
+            const double limitMs = rate > 0 ? forwardFlops(c, T) / rate * 1000.0 : 0.0;
             std::vector<double> a, b, h;
             for (int r = 0; r < repeat; ++r) {
                 a.push_back(timeRun(engine, plain));
                 h.push_back(timeRun(engine, oneHead));
-                b.push_back(timeRun(engine, full));
+                if (fullCapture) b.push_back(timeRun(engine, full));
             }
-            const Stats sa = stats(a), sb = stats(b), sh = stats(h);
+            const Stats sa = stats(a), sh = stats(h);
             nlohmann::json length = {{"tokens", T},
                                      {"forward_no_capture_ms", {{"min", sa.min}, {"median", sa.median}}},
                                      {"forward_one_head_ms", {{"min", sh.min}, {"median", sh.median}}},
-                                     {"forward_full_capture_ms", {{"min", sb.min}, {"median", sb.median}}},
                                      {"one_head_ratio_median", sh.median / sa.median},
-                                     {"capture_overhead_ratio_median", sb.median / sa.median},
                                      {"peak_rss_mib", peak}};
+            if (fullCapture) {
+                const Stats sb = stats(b);
+                length["forward_full_capture_ms"] = {{"min", sb.min}, {"median", sb.median}};
+                length["capture_overhead_ratio_median"] = sb.median / sa.median;
+            }
+            if (limitMs > 0) {
+                length["flop_limit"] = {{"gflop", forwardFlops(c, T) / 1e9}, {"matmul_gflop_per_s", rate / 1e9}, {"ms", limitMs}};
+                length["no_capture_over_flop_limit_min"] = sa.min / limitMs;
+                length["one_head_over_flop_limit_min"] = sh.min / limitMs;
+                length["one_head_over_flop_limit_median"] = sh.median / limitMs;
+            }
             if (whatIfs) length["what_if_full_capture"] = whatIf(engine, full, repeat);
             out["lengths"].push_back(length);
         }

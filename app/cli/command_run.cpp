@@ -5,6 +5,7 @@
 #include "headlight/error.h"
 #include "headlight/output_files.h"
 #include "headlight/trace_hdf5.h"
+#include "headlight/trace_hdf5_stream.h"
 
 #include <chrono>
 #include <cmath>
@@ -77,17 +78,18 @@ int runCommand(const std::vector<std::string>& argv) {
     req.capture.enabled = !a.has("--no-capture");
     req.capture.logits = !a.has("--no-logits");
 
+    // The engine names its inputs generically; here they came from arguments the user can see.
+    auto namingArguments = [&](const auto& work) {
+        try {
+            return work();
+        } catch (const Error& e) {
+            if (e.where() == "context budget") throw Error("--budget", e.problem());
+            if (e.where() == "capture") throw Error(e.problem().rfind("layer", 0) == 0 ? "--layers" : "--heads", e.problem());
+            if (e.where() != "input") throw;
+            throw Error(a.has("--text") ? "--text" : "--ids", e.problem());
+        }
+    };
     Trace trace;
-    try {
-        trace = engine.run(req);
-    } catch (const Error& e) {
-        // The engine names its inputs generically; here they came from arguments the user can see.
-        if (e.where() == "context budget") throw Error("--budget", e.problem());
-        if (e.where() == "capture") throw Error(e.problem().rfind("layer", 0) == 0 ? "--layers" : "--heads", e.problem());
-        if (e.where() != "input") throw;
-        throw Error(a.has("--text") ? "--text" : "--ids", e.problem());
-    }
-
     double writeMs = 0;
     if (outputs) {
         Provenance p = {{"model_path", absolutePath(engine.modelDir())},
@@ -100,10 +102,16 @@ int runCommand(const std::vector<std::string>& argv) {
                         {"tool", "headlight-cli"},
                         {"tool_version", HEADLIGHT_VERSION},
                         {"created_utc", utcNow()}};
+        // Each layer is written as soon as it is computed and released (long inputs, full capture); the file
+        // is committed with the command's other outputs.
         const auto t0 = std::chrono::steady_clock::now();
-        outputs->write(out, [&](const std::string& temp) { writeTraceHdf5(temp, trace, p); });
+        outputs->write(out, [&](const std::string& temp) {
+            trace = namingArguments([&] { return runToTraceHdf5(engine, req, temp, p); });
+        });
         outputs->commit();
-        writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() - trace.timings.totalMs();
+    } else {
+        trace = namingArguments([&] { return engine.run(req); });
     }
 
     nlohmann::json s;
@@ -118,7 +126,9 @@ int runCommand(const std::vector<std::string>& argv) {
     int pruned = 0;
     for (float m : trace.headMask) pruned += m == 0.0f;
     s["pruned_heads"] = pruned;
-    s["captured_layers"] = trace.layers.size();
+    int captured = 0;   // a streamed run's trace holds no layers: they went to the file
+    for (int l = 0; l < engine.config().nLayer; ++l) captured += req.capture.wantsLayer(l);
+    s["captured_layers"] = captured;
     s["timings_ms"] = {{"load", engine.loadMs()}, {"forward", trace.timings.forwardMs}, {"loss", trace.timings.lossMs},
                        {"export", trace.timings.exportMs}, {"write", writeMs}};
     if (outputs) s["out"] = out;

@@ -5,6 +5,7 @@
 #include "headlight/trace.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,11 @@ public:
     // layers l..L-1 only and reuses the earlier layers' captures (bit-identical to a full run).
     // Trace::timings.firstLayerRun says where the forward pass started. Safe to call from several threads.
     Trace run(const RunRequest& request) const;
+    // The same run, handing each captured layer to `sink` as soon as that layer is computed and keeping none:
+    // the returned Trace has no layers, so a full capture of a long input never holds every layer at once
+    // (streamed exports: writeTraceHdf5Streaming). Neither reuses nor replaces the last run's activations.
+    using LayerSink = std::function<void(LayerTrace&&)>;
+    Trace run(const RunRequest& request, const LayerSink& sink) const;
     // On by default; off = every run is a full forward pass (for benchmarks and tests).
     void setReuseActivations(bool reuse);
     bool reuseActivations() const;

@@ -17,9 +17,24 @@ AttentionSpec attentionSpec(const ModelConfig& config, int layer) {
     return s;
 }
 
+bool canAttendBlocked(const ModelConfig& config, int64_t contextBudget) {
+    if (torch::GradMode::is_enabled() || contextBudget > 0) return false;   // training and differentiable masks
+    for (const Mechanism* m : mechanismsOf(config))
+        if (!m->onlyScalesOutput()) return false;
+    return true;
+}
+
 AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
-                       const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
-                       const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget) {
+                       const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
+                       const torch::Tensor& headMask, int64_t contextBudget, const KeepAttention& keep) {
+    if (canAttendBlocked(config, contextBudget)) return attendBlocked(config, spec, tensors, q, k, v, gates, headMask, keep);
+    return attendExplicit(config, spec, tensors, q, k, v, gates, headMask, contextBudget, keep);
+}
+
+AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
+                               const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
+                               const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget,
+                               const KeepAttention& keep) {
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
     const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
     const auto mechanisms = mechanismsOf(config);
@@ -60,8 +75,10 @@ AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, con
 
     // 4. Head outputs from the context and extra values, then scaled by the mechanisms and the head mask.
     AttentionOutput out;
-    out.attention = step.probs.contiguous();
-    step.headOutput = torch::matmul(out.attention, v);                  // [B,H,T,d]
+    step.headOutput = torch::matmul(step.probs, v);                     // [B,H,T,d]
+    if (keep.keep)
+        out.attention = keep.heads.empty() ? step.probs
+                                           : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
     if (step.extraProbs.defined()) {
         out.memoryAttention = step.extraProbs.contiguous();
         step.headOutput = step.headOutput + torch::matmul(out.memoryAttention, step.extraValues);

@@ -6,12 +6,13 @@
 #include "mechanisms/mechanism.h"
 
 #include <torch/torch.h>
+#include <vector>
 
 namespace headlight {
 
 struct AttentionOutput {
     torch::Tensor output;              // [B,H,T,d] gated, masked head outputs (before merging heads)
-    torch::Tensor attention;           // [B,H,T,T] final context probabilities
+    torch::Tensor attention;           // [B,h,T,T] final context probabilities of the heads kept (KeepAttention)
     torch::Tensor memoryAttention;     // [B,H,T,N] final memory probabilities (memory only)
     torch::Tensor selection;           // [B,T,T] S after the shift (selective only)
     torch::Tensor selectionCumulative; // [B,T,T] F = cumsum(S) over queries (selective only)
@@ -27,12 +28,34 @@ struct AttentionSpec {
 };
 AttentionSpec attentionSpec(const ModelConfig& config, int layer);
 
+// Which heads' probabilities attend() hands back in AttentionOutput::attention. A forward pass that shows one
+// head must not hold [H,T,T] for every layer, so the rest are never kept.
+struct KeepAttention {
+    bool keep = true;              // false: none (AttentionOutput::attention undefined)
+    std::vector<int64_t> heads;    // ascending; empty = every head
+    static KeepAttention none() { KeepAttention k; k.keep = false; return k; }
+};
+
 // q: [B,H,T,d]; k, v: [B,Hkv,T,d], Hkv dividing H (grouped-query attention: query head h reads key/value head
 // h / (H / Hkv)). headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
 // contextBudget > 0 (selective attention only): every head sees only the tokens the eviction schedule keeps.
 // gates: this call's gate values [H] (or undefined = 1), see layerGates().
+// Without gradients and with no mechanism but output scaling, the work is done in blocks of queries over the
+// keys they may see (attendBlocked); otherwise in one explicit pass (attendExplicit). Both are exact.
 AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
                        const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
-                       const torch::Tensor& headMask, int64_t contextBudget = 0);
+                       const torch::Tensor& headMask, int64_t contextBudget = 0, const KeepAttention& keep = {});
+
+// The two ways attend() computes, for tests that compare them. attendBlocked needs the conditions above.
+AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
+                               const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget,
+                               const KeepAttention& keep);
+AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
+                              const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                              const torch::Tensor& gates, const torch::Tensor& headMask, const KeepAttention& keep,
+                              int64_t blockRows = 0);
+// Whether attend() takes the blocked path for this model and call.
+bool canAttendBlocked(const ModelConfig& config, int64_t contextBudget);
 
 } // namespace headlight

@@ -149,7 +149,9 @@ std::vector<int64_t> Engine::encode(const std::string& text) const {
     return impl_->tokenizer->encode(text, true);   // the tokenizer's own specials: BOS, [CLS] ... [SEP], our '^
 }
 
-Trace Engine::run(const RunRequest& req) const {
+Trace Engine::run(const RunRequest& req) const { return run(req, LayerSink()); }
+
+Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
     const ModelConfig& c = config();
     const auto T = static_cast<int64_t>(req.tokenIds.size());
     if (T == 0) throw Error("input", "no tokens to run");
@@ -189,7 +191,7 @@ Trace Engine::run(const RunRequest& req) const {
     // Incremental recomputation: layers before the first changed mask row see exactly the inputs they saw last
     // time, so their outputs (the residual entering that row's layer) and captures are reused as they are.
     std::shared_ptr<const LastRun> previous;
-    const bool reuse = impl_->reuseActivations && req.reuseActivations;
+    const bool reuse = impl_->reuseActivations && req.reuseActivations && !sink;
     if (reuse) {
         std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
         previous = impl_->lastRun;
@@ -198,6 +200,20 @@ Trace Engine::run(const RunRequest& req) const {
     const int first = previous ? previous->firstChangedLayer(mask, c.nLayer, c.nHead) : 0;
     trace.timings.firstLayerRun = first;
 
+    std::vector<int> heads(req.capture.heads.begin(), req.capture.heads.end());
+    if (heads.empty())
+        for (int h = 0; h < c.nHead; ++h) heads.push_back(h);
+    const auto mechanisms = mechanismsOf(c);
+    auto exportLayer = [&](int l, const LayerCapture& cap) {
+        LayerTrace lt;
+        lt.layer = l;
+        lt.heads = heads;
+        lt.attention = toArray(cap.attention.select(0, 0));                      // [h,T,T]: only the heads asked for
+        for (const Mechanism* m : mechanisms) m->exportLayer(*impl_->model, l, cap, lt);
+        return lt;
+    };
+    double streamedExportMs = 0;
+
     auto t0 = Clock::now();
     auto ids = torch::tensor(req.tokenIds, torch::kLong).to(dev).unsqueeze(0);     // [1,T]
     auto maskTensor = req.headMask.empty() ? torch::Tensor() : toTensor(trace.headMask, dev);
@@ -205,12 +221,20 @@ Trace Engine::run(const RunRequest& req) const {
     options.headMask = maskTensor;
     options.capture = req.capture;
     options.contextBudget.assign(req.contextBudget.begin(), req.contextBudget.end());
+    if (sink)
+        options.onCapture = [&](int l, LayerCapture&& cap) {
+            const auto e0 = Clock::now();
+            sink(exportLayer(l, cap));                                            // the capture is freed on return
+            streamedExportMs += msSince(e0);
+        };
     std::vector<torch::Tensor> residuals(static_cast<size_t>(c.nLayer) + 1);     // each [1,T,D]
     for (int l = 0; l < first; ++l) residuals[static_cast<size_t>(l)] = previous->residuals[static_cast<size_t>(l)];
     auto input = first == 0 ? impl_->model->embed(ids) : previous->residuals[static_cast<size_t>(first)];
-    auto result = impl_->model->forwardFrom(first, input, options, &residuals);
+    // The residuals are kept only for the next run to reuse or as hidden states (each [1,T,D]: 25 MB per layer
+    // at 8192 tokens).
+    auto result = impl_->model->forwardFrom(first, input, options, reuse || req.capture.hiddenStates ? &residuals : nullptr);
     if (dev.is_cuda()) torch::cuda::synchronize();
-    trace.timings.forwardMs = msSince(t0);
+    trace.timings.forwardMs = msSince(t0) - streamedExportMs;
 
     t0 = Clock::now();
     trace.objective = objectiveName(objectiveOf(c));
@@ -227,30 +251,15 @@ Trace Engine::run(const RunRequest& req) const {
         for (int l = 0; l < c.nLayer; ++l) trace.hiddenStates.push_back(toArray(residuals[static_cast<size_t>(l)].select(0, 0)));
         trace.hiddenStates.push_back(toArray(result.finalHidden.select(0, 0)));
     }
-    std::vector<int> heads(req.capture.heads.begin(), req.capture.heads.end());
-    if (heads.empty())
-        for (int h = 0; h < c.nHead; ++h) heads.push_back(h);
-    const bool allHeads = static_cast<int>(heads.size()) == c.nHead;
-    auto headIndex = torch::tensor(std::vector<int64_t>(heads.begin(), heads.end()), torch::kLong).to(dev);
-    auto pickHeads = [&](const torch::Tensor& t) {                               // [1,H,T,*] -> [h,T,*]
-        return allHeads ? t.select(0, 0) : t.select(0, 0).index_select(0, headIndex);
-    };
-    const auto mechanisms = mechanismsOf(c);
     for (int l = 0; l < c.nLayer; ++l) {
-        if (!req.capture.wantsLayer(l)) continue;
+        if (sink || !req.capture.wantsLayer(l)) continue;
         if (l < first) {   // same capture spec: the kept arrays are exactly what this run would export
             trace.layers.push_back(previous->layers[static_cast<size_t>(l)]);
             continue;
         }
-        const auto& cap = result.layers[static_cast<size_t>(l)];
-        LayerTrace lt;
-        lt.layer = l;
-        lt.heads = heads;
-        lt.attention = toArray(pickHeads(cap.attention));
-        for (const Mechanism* m : mechanisms) m->exportLayer(*impl_->model, l, cap, lt);
-        trace.layers.push_back(std::move(lt));
+        trace.layers.push_back(exportLayer(l, result.layers[static_cast<size_t>(l)]));
     }
-    trace.timings.exportMs = msSince(t0);
+    trace.timings.exportMs = msSince(t0) + streamedExportMs;
 
     if (reuse) {
         auto kept = std::make_shared<LastRun>();

@@ -73,6 +73,7 @@ public:
     }
 
     // Each head's output scaled by its gate.
+    bool onlyScalesOutput() const override { return true; }
     void scaleOutput(AttentionStep& s) const override {
         if (s.gates.defined()) s.headOutput = s.headOutput * s.gates.view({1, -1, 1, 1});
     }

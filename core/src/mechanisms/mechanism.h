@@ -77,6 +77,9 @@ public:
     virtual void addKeys(AttentionStep&) const {}
     virtual void reweight(AttentionStep&) const {}
     virtual void scaleOutput(AttentionStep&) const {}
+    // True when scaleOutput is its only hook: attention may then be computed in blocks of queries
+    // (attention/attention_blocked.cpp) and the mechanism applied to the assembled head outputs.
+    virtual bool onlyScalesOutput() const { return false; }
 
     // Its regulariser, weighted by its TRAIN.json factor; undefined when off or weighted 0.
     virtual torch::Tensor regulariser(const Transformer&, const ForwardResult&, const TrainConfig&) const { return {}; }

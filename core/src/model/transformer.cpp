@@ -95,15 +95,17 @@ ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const Fo
     for (int l = firstLayer; l < c.nLayer; ++l) {
         if (residuals) (*residuals)[static_cast<size_t>(l)] = x;                 // kept by reference: x is never modified
         LayerCapture* capture = options.capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr;
+        KeepAttention keep = KeepAttention::none();
+        if (capture) keep = KeepAttention{true, std::vector<int64_t>(options.capture.heads.begin(), options.capture.heads.end())};
         const auto& mech = arch_->mechanisms(l);
         LayerContext ctx;
         ctx.rotary = c.rotary ? &rotary : nullptr;
-        ctx.attend = [&, l, capture](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+        ctx.attend = [&, l, capture, keep](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
             const auto g = layerGates(c, mech, options.gateNoise);
             const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
             torch::Tensor layerMask;                                               // [H] or [B,H]
             if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, l);
-            auto att = attend(c, attentionSpec(c, l), mech, q, k, v, g, layerMask, budget);
+            auto att = attend(c, attentionSpec(c, l), mech, q, k, v, g, layerMask, budget, keep);
             if (capture) {
                 capture->attention = att.attention;
                 capture->memoryAttention = att.memoryAttention;
@@ -114,6 +116,7 @@ ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const Fo
             return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
         };
         x = arch_->layer(l, x, ctx);
+        if (capture && options.onCapture) options.onCapture(l, std::move(*capture));
     }
     if (residuals) residuals->back() = x;
     result.finalHidden = arch_->finalNorm(x);

@@ -6,6 +6,7 @@
 #include "headlight/trace.h"
 #include "model/weights.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <torch/torch.h>
@@ -14,6 +15,7 @@
 namespace headlight {
 
 struct LayerCapture {
+    // attention: [B,h,T,T], the heads ForwardOptions::capture names (every head when it names none).
     torch::Tensor attention, memoryAttention, selection, selectionCumulative, evictedAt;   // see AttentionOutput
 };
 
@@ -24,6 +26,8 @@ struct ForwardOptions {
     CaptureSpec capture = CaptureSpec::none();
     torch::Generator* gateNoise = nullptr;         // training: Hard Concrete samples instead of deterministic gates
     std::vector<int64_t> contextBudget;            // per layer, selective attention only; 0 or empty = unlimited
+    // When set, each captured layer goes here as soon as it is computed instead of into ForwardResult::layers.
+    std::function<void(int layer, LayerCapture&&)> onCapture;
 };
 
 struct ForwardResult {

@@ -30,10 +30,8 @@ bool isSupportedActivation(const std::string& n) {
 }
 
 torch::Tensor activation(const torch::Tensor& x, const std::string& n) {
-    if (n == "gelu_new" || n == "gelu_pytorch_tanh") {
-        const double c = std::sqrt(2.0 / M_PI);
-        return 0.5 * x * (1.0 + torch::tanh(c * (x + 0.044715 * x.pow(3))));
-    }
+    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) in one pass over x instead of eight (same formula).
+    if (n == "gelu_new" || n == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
     if (n == "gelu") return torch::gelu(x);
     if (n == "silu" || n == "swish") return torch::silu(x);
     if (n == "relu") return torch::relu(x);

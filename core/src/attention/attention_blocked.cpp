@@ -1,0 +1,88 @@
+// attend() without gradients, in blocks of queries: each block of rows meets only the keys its queries may
+// see (causal: the keys up to its last query; sliding window: from its first query's window on), so the work
+// above the diagonal is never done, masks cover the block's own corners only, there is one softmax, and no
+// [H,T,T] tensor exists unless it was asked for. The same arithmetic as attendExplicit row by row: a hidden
+// key contributes exp(-inf) = 0 there and is absent here.
+#include "attention/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace headlight {
+namespace {
+
+// Rows per block: the block's logits ([B,H,rows,T] floats) stay near this many bytes, so they are still in
+// cache when the softmax and the product with v read them again.
+constexpr int64_t kBlockBytes = 4 << 20;
+
+int64_t defaultBlockRows(int64_t B, int64_t H, int64_t T) {
+    const int64_t perRow = std::max<int64_t>(1, B * H * T * static_cast<int64_t>(sizeof(float)));
+    int64_t rows = 16;
+    while (rows * 2 * perRow <= kBlockBytes && rows < 512) rows *= 2;
+    return std::min(rows, T);
+}
+
+} // namespace
+
+AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
+                              const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
+                              const torch::Tensor& gates, const torch::Tensor& headMask, const KeepAttention& keep,
+                              int64_t blockRows) {
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
+    const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
+    const int64_t group = H / kvK.size(1);
+    const auto k = group == 1 ? kvK : kvK.repeat_interleave(group, 1);   // [B,H,T,d]
+    const auto v = group == 1 ? kvV : kvV.repeat_interleave(group, 1);
+    const auto scaledQ = q * scale;
+    const bool windowed = spec.window > 0 && spec.window < T;
+    const float minusInf = -std::numeric_limits<float>::infinity();
+    const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
+
+    const int64_t rows = blockRows > 0 ? std::min(blockRows, T) : defaultBlockRows(B, H, T);
+    AttentionOutput out;
+    torch::Tensor keptHeads;
+    if (keep.keep) {
+        const int64_t h = keep.heads.empty() ? H : static_cast<int64_t>(keep.heads.size());
+        out.attention = torch::zeros({B, h, T, T}, q.options());            // hidden keys stay exactly 0
+        if (!keep.heads.empty()) keptHeads = torch::tensor(keep.heads, torch::kLong).to(q.device());
+    }
+    // Written block by block in [B,T,H,d], the layout the model merges heads from: the final view is free.
+    auto merged = torch::empty({B, T, H, d}, q.options());
+
+    for (int64_t i0 = 0; i0 < T; i0 += rows) {
+        const int64_t n = std::min(rows, T - i0);
+        const int64_t keyEnd = spec.causal ? i0 + n : T;
+        const int64_t keyStart = windowed ? std::max<int64_t>(0, i0 - spec.window + 1) : 0;
+        const int64_t keys = keyEnd - keyStart;
+        auto logits = torch::matmul(scaledQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1));   // [B,H,n,keys]
+        if (spec.softcap > 0) logits = torch::tanh(logits / spec.softcap) * spec.softcap;
+        // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.
+        if (spec.causal) {
+            auto corner = logits.narrow(-1, keys - n, n);
+            corner.masked_fill_(torch::ones({n, n}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1), minusInf);
+        }
+        if (windowed) {
+            const int64_t w = std::min(n, keys);
+            auto queryPos = torch::arange(i0, i0 + n, longOpts).unsqueeze(1);
+            auto keyPos = torch::arange(keyStart, keyStart + w, longOpts).unsqueeze(0);
+            logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
+        }
+        auto probs = torch::softmax(logits, -1);
+        merged.narrow(1, i0, n).copy_(torch::matmul(probs, v.narrow(2, keyStart, keys)).transpose(1, 2));
+        if (keep.keep) {
+            auto target = out.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
+            target.copy_(keptHeads.defined() ? probs.index_select(1, keptHeads) : probs);
+        }
+    }
+
+    AttentionStep step(config, tensors);
+    step.gates = gates;
+    step.headOutput = merged.transpose(1, 2);                                // [B,H,T,d]
+    for (const Mechanism* m : mechanismsOf(config)) m->scaleOutput(step);
+    if (headMask.defined()) step.headOutput = step.headOutput * headMask.reshape({headMask.dim() == 2 ? B : 1, H, 1, 1});
+    out.output = step.headOutput;
+    return out;
+}
+
+} // namespace headlight

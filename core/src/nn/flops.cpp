@@ -1,0 +1,56 @@
+#include "headlight/flops.h"
+
+#include <algorithm>
+#include <chrono>
+#include <torch/torch.h>
+
+namespace headlight {
+namespace {
+
+// Key positions query i sees, summed over the T queries.
+double visiblePairs(const ModelConfig& c, int layer, int64_t T) {
+    const int64_t w = c.windowOf(layer);
+    double pairs = 0;
+    for (int64_t i = 0; i < T; ++i) {
+        int64_t seen = c.causal ? i + 1 : T;
+        if (w > 0) seen = std::min(seen, w);
+        pairs += static_cast<double>(seen);
+    }
+    return pairs;
+}
+
+// Llama-style families gate their MLP (gate, up and down projections); the others have two matrices.
+bool gatedMlp(const ModelConfig& c) {
+    return c.modelType == "llama" || c.modelType == "mistral" || c.modelType == "qwen2" || c.modelType == "qwen3" ||
+           c.modelType == "gemma2";
+}
+
+} // namespace
+
+double forwardFlops(const ModelConfig& c, int64_t T) {
+    const double D = c.nEmbd, d = c.headDim(), H = c.nHead, Hkv = c.kvHeads(), F = c.mlpWidth(), t = static_cast<double>(T);
+    double total = 0;
+    for (int l = 0; l < c.nLayer; ++l) {
+        const double projections = D * H * d + 2 * D * Hkv * d + H * d * D;
+        const double mlp = c.hasMlp() ? (gatedMlp(c) ? 3.0 : 2.0) * D * F : 0.0;
+        total += 2.0 * t * (projections + mlp);
+        total += 2.0 * 2.0 * d * H * (visiblePairs(c, l, T) + c.memorySlots() * t);   // q.k and p.v
+    }
+    return total + 2.0 * t * D * c.vocabSize;
+}
+
+double matmulFlopsPerSecond(int64_t n, int repeat) {
+    torch::NoGradGuard noGrad;
+    auto a = torch::rand({n, n}), b = torch::rand({n, n}), out = torch::empty({n, n});
+    torch::mm_out(out, a, b);   // warm-up: threads started, pages mapped
+    double best = 0;
+    for (int r = 0; r < std::max(1, repeat); ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        torch::mm_out(out, a, b);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        best = std::max(best, 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) / s);
+    }
+    return best;
+}
+
+} // namespace headlight

@@ -1,0 +1,271 @@
+// Long inputs: the blocked attention against the explicit one, the views of a captured head against the
+// full matrix, streamed HDF5 traces against whole ones, and the FLOP count against the hand count.
+#include "attention/attention.h"
+#include "headlight/attention_view.h"
+#include "headlight/engine.h"
+#include "headlight/flops.h"
+#include "headlight/trace_hdf5.h"
+#include "headlight/trace_hdf5_stream.h"
+#include "nn/torch_bridge.h"
+#include "test_support.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <algorithm>
+#include <cmath>
+
+using namespace headlight;
+
+namespace {
+
+double maxDiff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+// A [T,T] attention of `heads` heads with rows summing to 1 (causal), as a captured layer.
+LayerTrace syntheticLayer(int64_t T, std::vector<int> heads, uint64_t seed) {
+    torch::manual_seed(seed);
+    auto logits = torch::randn({static_cast<int64_t>(heads.size()), T, T}) * 3;
+    logits.masked_fill_(torch::ones({T, T}, torch::kBool).triu(1), -INFINITY);
+    LayerTrace lt;
+    lt.layer = 2;
+    lt.heads = std::move(heads);
+    lt.attention = toArray(torch::softmax(logits, -1));
+    return lt;
+}
+
+} // namespace
+
+class TestLongInputs : public QObject {
+    Q_OBJECT
+private slots:
+    // Every family setting the blocked path handles, at block sizes that split T unevenly, against the
+    // explicit path: the same probabilities and outputs within float rounding.
+    void blockedMatchesExplicit_data() {
+        QTest::addColumn<bool>("causal");
+        QTest::addColumn<int>("window");
+        QTest::addColumn<double>("softcap");
+        QTest::addColumn<int>("kvHeads");
+        QTest::addColumn<bool>("gates");
+        QTest::addColumn<int>("blockRows");
+        QTest::newRow("causal, one row per block") << true << 0 << 0.0 << 4 << false << 1;
+        QTest::newRow("causal, blocks of 7") << true << 0 << 0.0 << 4 << false << 7;
+        QTest::newRow("causal, default blocks") << true << 0 << 0.0 << 4 << false << 0;
+        QTest::newRow("bidirectional") << false << 0 << 0.0 << 4 << false << 5;
+        QTest::newRow("sliding window 6") << true << 6 << 0.0 << 4 << false << 4;
+        QTest::newRow("window wider than a block") << true << 9 << 0.0 << 4 << false << 3;
+        QTest::newRow("bidirectional window") << false << 6 << 0.0 << 4 << false << 4;
+        QTest::newRow("soft-capped, grouped query") << true << 0 << 5.0 << 2 << false << 6;
+        QTest::newRow("head gates") << true << 0 << 0.0 << 4 << true << 8;
+    }
+    void blockedMatchesExplicit() {
+        QFETCH(bool, causal);
+        QFETCH(int, window);
+        QFETCH(double, softcap);
+        QFETCH(int, kvHeads);
+        QFETCH(bool, gates);
+        QFETCH(int, blockRows);
+        torch::NoGradGuard noGrad;
+        ModelConfig c = test::tinyConfig(gates ? std::vector<std::string>{"gates"} : std::vector<std::string>{}, 1, 4, 16);
+        c.causal = causal;
+        const int64_t B = 2, H = 4, T = 23, d = 4;
+        torch::manual_seed(3);
+        auto q = torch::randn({B, H, T, d}) * 2, k = torch::randn({B, kvHeads, T, d}) * 2, v = torch::randn({B, kvHeads, T, d});
+        MechanismTensors tensors;
+        torch::Tensor g;
+        if (gates) g = torch::tensor({1.0f, 0.0f, 0.5f, 0.25f});
+        const auto headMask = torch::tensor({{1.0f, 1.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 1.0f, 1.0f}});   // [B,H]
+        AttentionSpec spec{causal, window, 0.0, softcap};
+        const auto ref = attendExplicit(c, spec, tensors, q, k, v, g, headMask, 0, KeepAttention{});
+        const auto got = attendBlocked(c, spec, tensors, q, k, v, g, headMask, KeepAttention{}, blockRows);
+        QCOMPARE(got.attention.sizes(), ref.attention.sizes());
+        QVERIFY2(maxDiff(got.attention, ref.attention) < 1e-6, qPrintable(QString::number(maxDiff(got.attention, ref.attention))));
+        QVERIFY2(maxDiff(got.output, ref.output) < 1e-5, qPrintable(QString::number(maxDiff(got.output, ref.output))));
+        // Hidden keys are exactly 0 in both.
+        QCOMPARE(got.attention.eq(0).sum().item<int64_t>(), ref.attention.eq(0).sum().item<int64_t>());
+
+        // Keeping one head or none changes nothing computed: the same bits.
+        const auto one = attendBlocked(c, spec, tensors, q, k, v, g, headMask, KeepAttention{true, {2}}, blockRows);
+        const auto none = attendBlocked(c, spec, tensors, q, k, v, g, headMask, KeepAttention::none(), blockRows);
+        QCOMPARE(one.attention.size(1), int64_t(1));
+        QVERIFY(torch::equal(one.attention.select(1, 0), got.attention.select(1, 2)));
+        QVERIFY(!none.attention.defined());
+        QVERIFY(torch::equal(none.output, got.output) && torch::equal(one.output, got.output));
+        const auto refOne = attendExplicit(c, spec, tensors, q, k, v, g, headMask, 0, KeepAttention{true, {2}});
+        QVERIFY(torch::equal(refOne.attention.select(1, 0), ref.attention.select(1, 2)));
+    }
+
+    // The blocked path is taken only where it is exact and nothing needs the full tensors.
+    void blockedOnlyWhereItApplies() {
+        QVERIFY(canAttendBlocked(test::tinyConfig(), 0) == !torch::GradMode::is_enabled());
+        torch::NoGradGuard noGrad;
+        QVERIFY(canAttendBlocked(test::tinyConfig(), 0));
+        QVERIFY(canAttendBlocked(test::tinyConfig({"gates"}), 0));
+        QVERIFY(!canAttendBlocked(test::tinyConfig({"span"}), 0));
+        QVERIFY(!canAttendBlocked(test::tinyConfig({"memory"}), 0));
+        QVERIFY(!canAttendBlocked(test::tinyConfig({"selective"}), 0));
+        QVERIFY(!canAttendBlocked(test::tinyConfig({"selective"}), 4));
+        torch::AutoGradMode grad(true);
+        QVERIFY(!canAttendBlocked(test::tinyConfig(), 0));
+    }
+
+    void headAndWindowShareTheMatrix() {
+        const LayerTrace lt = syntheticLayer(9, {1, 4}, 1);
+        const FloatArray h4 = headAttention(lt, 4);
+        QCOMPARE(h4.shape(), (std::vector<int64_t>{9, 9}));
+        QCOMPARE(h4.data(), lt.attention.data() + 81);   // no copy
+        for (int64_t i = 0; i < 9; ++i)
+            for (int64_t j = 0; j < 9; ++j) HL_SAME_FLOAT(h4.at({i, j}), lt.attention.at({1, i, j}));
+        const FloatArray w = attentionWindow(lt, 1, {3, 4, 2, 5});
+        QCOMPARE(w.shape(), (std::vector<int64_t>{4, 5}));
+        for (int64_t i = 0; i < 4; ++i)
+            for (int64_t j = 0; j < 5; ++j) HL_SAME_FLOAT(w.at({i, j}), lt.attention.at({0, 3 + i, 2 + j}));
+        QVERIFY(test::errorOf([&] { headAttention(lt, 0); }).contains("did not capture head 0"));
+        QVERIFY(test::errorOf([&] { attentionWindow(lt, 1, {5, 5, 0, -1}); }).contains("do not lie in a 9 x 9"));
+        QVERIFY(test::errorOf([&] { attentionWindow(lt, 1, {-1, 2, 0, 2}); }).contains("do not lie"));
+    }
+
+    // Pooled cells against a scatter over the full matrix: every value goes to the cell whose bin holds it.
+    void pooledAgainstScatter_data() {
+        QTest::addColumn<int>("T");
+        QTest::addColumn<int>("out");
+        QTest::newRow("37 -> 8") << 37 << 8;
+        QTest::newRow("64 -> 16") << 64 << 16;
+        QTest::newRow("50 -> 49") << 50 << 49;
+    }
+    void pooledAgainstScatter() {
+        QFETCH(int, T);
+        QFETCH(int, out);
+        const LayerTrace lt = syntheticLayer(T, {0}, 7);
+        const FloatArray mean = pooledAttention(lt, 0, {}, out, out, Pooling::Mean);
+        const FloatArray max = pooledAttention(lt, 0, {}, out, out, Pooling::Max);
+        QCOMPARE(mean.shape(), (std::vector<int64_t>{out, out}));
+        auto binOf = [&](int64_t i) {   // the last bin whose start is at or before i
+            int64_t b = 0;
+            while (b + 1 < out && (b + 1) * T / out <= i) ++b;
+            return b;
+        };
+        std::vector<double> sum(static_cast<size_t>(out * out), 0.0), top(static_cast<size_t>(out * out), -1.0);
+        std::vector<int> count(static_cast<size_t>(out * out), 0);
+        for (int64_t i = 0; i < T; ++i)
+            for (int64_t j = 0; j < T; ++j) {
+                const size_t cell = static_cast<size_t>(binOf(i) * out + binOf(j));
+                const double p = lt.attention.at({0, i, j});
+                sum[cell] += p;
+                top[cell] = std::max(top[cell], p);
+                ++count[cell];
+            }
+        double total = 0;
+        for (int64_t r = 0; r < out; ++r)
+            for (int64_t cIdx = 0; cIdx < out; ++cIdx) {
+                const size_t cell = static_cast<size_t>(r * out + cIdx);
+                QVERIFY(std::fabs(mean.at({r, cIdx}) - sum[cell] / count[cell]) < 1e-6);
+                HL_SAME_FLOAT(max.at({r, cIdx}), static_cast<float>(top[cell]));
+                total += mean.at({r, cIdx}) * count[cell];
+            }
+        QVERIFY(std::fabs(total - T) < 1e-3);   // every row sums to 1
+    }
+
+    // Zooming in ends on exact values: a window no larger than the image is returned as it is.
+    void pooledSmallWindowIsExact() {
+        const LayerTrace lt = syntheticLayer(40, {3}, 2);
+        const AttentionWindow w{10, 12, 5, 9};
+        const FloatArray pooled = pooledAttention(lt, 3, w, 12, 16, Pooling::Max);
+        QVERIFY(test::bitDiff(pooled, attentionWindow(lt, 3, w)).isEmpty());
+        const FloatArray wide = pooledAttention(lt, 3, {0, 40, 0, 40}, 20, 40, Pooling::Mean);   // rows pooled in pairs only
+        QCOMPARE(wide.shape(), (std::vector<int64_t>{20, 40}));
+        QVERIFY(std::fabs(wide.at({7, 3}) - (lt.attention.at({0, 14, 3}) + lt.attention.at({0, 15, 3})) / 2) < 1e-7);
+        QVERIFY(test::errorOf([&] { pooledAttention(lt, 3, {}, 0, 4, Pooling::Max); }).contains("at least one row"));
+    }
+
+    // One head captured: the same bits as that head of a full capture; a streamed run hands out each layer
+    // once, the same as a whole run's, and keeps none.
+    void engineCapturesAndStreams() {
+        QTemporaryDir dir;
+        const ModelConfig c = test::tinyConfig({"gates"}, 3, 4, 16, 11, 40);
+        test::writeModel(dir.path().toStdString() + "/m", c, test::randomWeights(c, 5));
+        const Engine e = Engine::load(dir.path().toStdString() + "/m");
+        RunRequest req;
+        for (int t = 0; t < 33; ++t) req.tokenIds.push_back((t * 7) % 11);
+        req.reuseActivations = false;
+        const Trace full = e.run(req);
+        RunRequest oneHead = req;
+        oneHead.capture.layers = {1};
+        oneHead.capture.heads = {2};
+        const Trace one = e.run(oneHead);
+        QCOMPARE(one.layers.size(), size_t(1));
+        const FloatArray expected({1, 33, 33}, headAttention(*full.layer(1), 2).toVector());
+        QVERIFY(test::bitDiff(one.layers[0].attention, expected).isEmpty());
+        QVERIFY(test::bitDiff(one.loss, full.loss).isEmpty());
+
+        std::vector<LayerTrace> streamed;
+        const Trace rest = e.run(req, [&](LayerTrace&& lt) { streamed.push_back(std::move(lt)); });
+        QVERIFY(rest.layers.empty());
+        QCOMPARE(streamed.size(), full.layers.size());
+        for (size_t l = 0; l < streamed.size(); ++l) {
+            QCOMPARE(streamed[l].layer, full.layers[l].layer);
+            QVERIFY(test::bitDiff(streamed[l].attention, full.layers[l].attention).isEmpty());
+            QVERIFY(test::bitDiff(streamed[l].gate, full.layers[l].gate).isEmpty());
+        }
+        QVERIFY(test::bitDiff(rest.logits, full.logits).isEmpty());
+    }
+
+    // A streamed file reads back as the whole trace written at once.
+    void streamedHdf5ReadsBack() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        const ModelConfig c = test::tinyConfig({"gates"}, 2, 2, 8, 11, 30);
+        test::writeModel(root + "/m", c, test::randomWeights(c, 9));
+        const Engine e = Engine::load(root + "/m");
+        RunRequest req;
+        req.tokenIds = e.encode("^abcabcab");
+        req.capture.heads = {1};
+        const Provenance p = {{"tool", "test"}, {"text", "abc"}};
+        const Trace streamedRun = runToTraceHdf5(e, req, root + "/streamed.h5", p);
+        QVERIFY(streamedRun.layers.empty());
+        const Trace whole = e.run(req);
+        writeTraceHdf5(root + "/whole.h5", whole, p);
+        const LoadedTrace a = readTraceHdf5(root + "/streamed.h5"), b = readTraceHdf5(root + "/whole.h5");
+        QVERIFY(a.provenance == b.provenance);
+        QCOMPARE(a.trace.tokenIds, b.trace.tokenIds);
+        QCOMPARE(a.trace.tokens, b.trace.tokens);
+        QVERIFY(test::bitDiff(a.trace.logits, b.trace.logits).isEmpty());
+        QVERIFY(test::bitDiff(a.trace.loss, b.trace.loss).isEmpty());
+        QVERIFY(test::bitDiff(a.trace.headMask, b.trace.headMask).isEmpty());
+        QCOMPARE(a.trace.layers.size(), size_t(2));
+        for (size_t l = 0; l < 2; ++l) {
+            QCOMPARE(a.trace.layers[l].heads, std::vector<int>{1});
+            for (const auto& [name, array] : b.trace.layers[l].named()) {
+                const FloatArray* mine = nullptr;
+                for (const auto& [n2, a2] : a.trace.layers[l].named())
+                    if (std::string(n2) == name) mine = a2;
+                QVERIFY2(test::bitDiff(*mine, *array).isEmpty(), name);
+            }
+        }
+        QVERIFY(test::leftovers(dir.path()).isEmpty());
+        // Bad input fails before a file appears.
+        RunRequest bad = req;
+        bad.capture.heads = {5};
+        QVERIFY(test::errorOf([&] { runToTraceHdf5(e, bad, root + "/bad.h5", p); }).contains("head 5 does not exist"));
+        QVERIFY(!QFile::exists(dir.path() + "/bad.h5"));
+        QVERIFY(test::leftovers(dir.path()).isEmpty());
+    }
+
+    // GPT-2 small's shape at 2048 tokens, counted by hand: 12 D^2 weights per layer (q, k, v, output: 4 D^2;
+    // MLP: 8 D^2), two products of d per head over the T (T + 1) / 2 causal pairs, and the output layer.
+    void flopsByHand() {
+        ModelConfig c = test::tinyConfig({}, 12, 12, 768, 96, 2048);
+        const double T = 2048, D = 768;
+        const double expected = 12 * (2 * T * 12 * D * D + 2 * 2 * D * T * (T + 1) / 2) + 2 * T * D * 96;
+        QVERIFY(std::fabs(forwardFlops(c, 2048) - expected) / expected < 1e-12);
+        QVERIFY(std::fabs(expected / 1e9 - 425.54) < 0.01);   // the 425 GFLOP the issue counts
+        c.causal = false;   // every pair
+        QVERIFY(std::fabs(forwardFlops(c, 2048) - (expected + 12 * 2 * 2 * D * (T * T - T * (T + 1) / 2))) / expected < 1e-12);
+        c.causal = true;
+        c.slidingWindow.assign(12, 16);   // at most 16 keys per query
+        const double windowed = 12 * (2 * T * 12 * D * D + 2 * 2 * D * (16 * 17 / 2 + (T - 16) * 16)) + 2 * T * D * 96;
+        QVERIFY(std::fabs(forwardFlops(c, 2048) - windowed) / windowed < 1e-12);
+        QVERIFY(matmulFlopsPerSecond(128, 2) > 1e8);   // any CPU this runs on does 0.1 GFLOP/s
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLongInputs)
+#include "test_long_inputs.moc"
