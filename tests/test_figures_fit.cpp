@@ -95,6 +95,11 @@ QStringList textProblems(QCustomPlot* plot) {
                 auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i));
                 if (!item || !item->visible()) continue;
                 if (outside(item->outerRect(), page)) problems << QStringLiteral("legend entry \"%1\" leaves the page").arg(item->plottable()->name());
+                // Its icon and whole text fit the room it got (a squeezed entry cuts its text).
+                const int needed = static_cast<const QCPLayoutElement*>(item)->minimumOuterSizeHint().width();
+                if (needed > item->outerRect().width() + 1)
+                    problems << QStringLiteral("legend entry \"%1\" is cut (%2 px of %3)")
+                                    .arg(item->plottable()->name()).arg(needed).arg(item->outerRect().width());
             }
         }
     }

@@ -48,6 +48,7 @@ GatesController::GatesController(QCustomPlot* plot) : plot_(plot) {
     legendRow->addElement(0, 0, plot_->legend);
     legendRow->setMargins(QMargins(0, 0, 0, 4));
     plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    mech::wrapLegendToFit(plot_, plot_->legend);
     plot_->legend->setVisible(true);
     plot_->plotLayout()->setRowStretchFactor(2, 0.001);
     plot_->plotLayout()->setRowStretchFactor(0, 0.001);

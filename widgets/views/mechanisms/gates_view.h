@@ -14,6 +14,7 @@ public:
     QString id() const override { return QStringLiteral("gates"); }
     QString title() const override;
     QString explanation() const override;
+    double figureHeightRatio() const override { return 1.25; }   // the bars over a legend of whole entries
 
     GatesController* controller() const;
 };

@@ -132,6 +132,22 @@ void showCollapsible(QCPLayoutElement* element, bool show) {
     }
 }
 
+void wrapLegendToFit(QCustomPlot* plot, QCPLegend* legend) {
+    QObject::connect(plot, &QCustomPlot::afterLayout, legend, [plot, legend] {
+        int widest = 1;
+        for (int i = 0; i < legend->itemCount(); ++i)
+            if (const QCPLayoutElement* item = legend->item(i))
+                widest = std::max(widest, item->minimumOuterSizeHint().width() + legend->columnSpacing());
+        const int room = plot->viewport().width() - legend->margins().left() - legend->margins().right() - 8;
+        const int columns = std::clamp(room / widest, 1, std::max(1, legend->itemCount()));
+        if (legend->wrap() == columns) return;
+        legend->setWrap(columns);
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+            plot->plotLayout()->update(phase);
+    });
+}
+
 QCPLayer* highlightLayer(QCustomPlot* plot) {
     const QString name = QStringLiteral("highlights");
     if (!plot->layer(name)) plot->addLayer(name, plot->layer(QStringLiteral("main")), QCustomPlot::limAbove);

@@ -17,6 +17,7 @@ class QCPAxisRect;
 class QCPColorMap;
 class QCPItemText;
 class QCPLayer;
+class QCPLegend;
 class QCPLayoutElement;
 class QCustomPlot;
 
@@ -67,6 +68,10 @@ void addHorizontalLine(QCustomPlot* plot, QCPAxisRect* rect, double y, const QPe
 // Shows `element` (and everything inside it), or hides it and collapses its room to a pixel: a hidden layout
 // element otherwise keeps its room.
 void showCollapsible(QCPLayoutElement* element, bool show);
+
+// After every layout, puts as many of `legend`'s entries in a row as fit the plot's width whole (at least one):
+// one row in a wide dock, several in a single-column figure, never an entry cut short.
+void wrapLegendToFit(QCustomPlot* plot, QCPLegend* legend);
 
 // A layer above "main" for marks that must stay on top of plottables created later.
 QCPLayer* highlightLayer(QCustomPlot* plot);

@@ -30,6 +30,7 @@ MemoryController::MemoryController(QCustomPlot* plot) : plot_(plot) {
     heatRect_ = mech::makeAxisRect(plot_);
     auto* legend = new QCPLegend;
     legend->setFillOrder(QCPLegend::foColumnsFirst);
+    mech::wrapLegendToFit(plot_, legend);
     auto* heatRow = new QCPLayoutGrid;
     auto* scale = new QCPColorScale(plot_);
     layout->addElement(0, 0, shareTitle_);
@@ -125,6 +126,9 @@ QString MemoryController::update(const RunSnapshot& snapshot, const HeadSelectio
     contextBars_->setBrush(context);
     contextBars_->setPen(QPen(style.grid, 0));
     selected_->setPen(QPen(style.accent, 2));
+    selected_->setVisible(!style.print);   // screen state: not in a figure (nor in its legend)
+    if (style.print) plot_->legend->removeItem(plot_->legend->itemWithPlottable(selected_));
+    else if (!plot_->legend->hasItemWithPlottable(selected_)) selected_->addToLegend(plot_->legend);
     for (const HeadRef& h : selection.heads())
         if (h.layer < grid_.layers && h.head < grid_.heads) selected_->addData(grid_.key(h.layer, h.head), 1.0);
     mech::setHeadTicks(shareRect_->axis(QCPAxis::atBottom), shareRect_->axis(QCPAxis::atTop), grid_);

@@ -37,7 +37,7 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     layout->addElement(5, 0, spanLegend_);
     for (QCPLegend* legend : {maskLegend_, spanLegend_}) {
         legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-        legend->setWrap(4);
+        mech::wrapLegendToFit(plot_, legend);
         legend->setIconSize(14, 8);
         legend->setRowSpacing(0);
         legend->setColumnSpacing(6);
@@ -63,7 +63,7 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     selectedOutline_->setBrush(Qt::NoBrush);
     flooredMarks_ = new QCPGraph(spanRect_->axis(QCPAxis::atBottom), spanAxis);
     flooredMarks_->setLineStyle(QCPGraph::lsNone);
-    flooredMarks_->setName(QObject::tr("z < %1, drawn at %1").arg(kSpanFloor));
+    flooredMarks_->setName(QObject::tr("z < %1 (drawn at %1)").arg(kSpanFloor));
     maxSpanLine_ = new QCPGraph(spanRect_->axis(QCPAxis::atBottom), spanAxis);
     maxSpanLine_->setName(QObject::tr("max span S"));
     selectedOutline_->setName(QObject::tr("selected"));
@@ -291,7 +291,7 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
         color.setAlpha(110);
         bars->setBrush(color);
         bars->setPen(QPen(style.foreground, 0));
-        bars->setName(QObject::tr("span z of a head"));
+        bars->setName(QObject::tr("span z"));
         // A log axis has no 0: bars rise from its lower end (in every format, also SVG, which does not clip).
         bars->setBaseValue(kSpanFloor / 2);
         for (size_t rank = 0; rank < order.size(); ++rank) {

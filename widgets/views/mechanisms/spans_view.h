@@ -14,7 +14,7 @@ public:
     QString id() const override { return QStringLiteral("spans"); }
     QString title() const override;
     QString explanation() const override;
-    double figureHeightRatio() const override { return 1.5; }   // the soft masks over the sorted spans
+    double figureHeightRatio() const override { return 1.7; }   // the soft masks over the sorted spans, two legends
 
     SpansController* controller() const;
 };
