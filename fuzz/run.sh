@@ -33,7 +33,7 @@ sanitize() {
             -DHEADLIGHT_BUILD_GUI=OFF -DHEADLIGHT_BUILD_BENCH=OFF -DHEADLIGHT_HARDENING=OFF -DHEADLIGHT_FUZZ=ON
     fi
     cmake --build "$BUILD_DIR" --parallel "$(nproc)"
-    (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 1800)
+    (cd "$BUILD_DIR" && ctest -j "$(nproc)" --output-on-failure --timeout 1800)
 }
 
 # Seed corpora from the project's own files (and the Hugging Face reference files when ../shared has them).

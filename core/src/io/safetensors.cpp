@@ -221,7 +221,9 @@ void SafetensorsFile::copyAsFloat(const SafetensorsEntry& e, float* dst) const {
     const uint8_t* src = data_ + e.begin;
     const int64_t n = e.numel();
     switch (e.dtype) {
-    case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
+    case DType::F32:
+        if (n > 0) std::memcpy(dst, src, static_cast<size_t>(n) * 4);   // an empty tensor's dst may be null (UBSan)
+        return;
     case DType::F64:
         for (int64_t i = 0; i < n; ++i) { double d; std::memcpy(&d, src + 8 * i, 8); dst[i] = static_cast<float>(d); }
         return;
