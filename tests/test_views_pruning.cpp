@@ -6,6 +6,7 @@
 #include "headlight/engine.h"
 #include "headlight/what_if.h"
 #include "views/pruning/whatif_controller.h"
+#include "views/pruning/whatif_summary.h"
 #include "views/pruning/whatif_view.h"
 
 #include <QFile>
@@ -142,6 +143,19 @@ void verifyExports(TraceView& view, const QString& dir) {
 class TestViewsPruning : public QObject {
     Q_OBJECT
 private slots:
+    // BERT's runs carry no loss: the summary says so instead of printing nan.
+    void summaryWithoutALoss() {
+        RunComparison c;
+        c.lossBefore = c.lossAfter = std::nan("");
+        c.maxAbsLogitChange = 0.25;
+        const QString text = lossSummaryText(c);
+        QVERIFY2(text.startsWith(QStringLiteral("No loss to compare")) && !text.contains(QStringLiteral("nan")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("0.25")));
+        c.lossBefore = 1.0;
+        c.lossAfter = 1.5;
+        QVERIFY(lossSummaryText(c).startsWith(QStringLiteral("Loss 1.000 -> 1.500")));
+    }
+
     void summaryLines_data();
     void summaryLines();
     void klBarsFollowTheSelection_data();

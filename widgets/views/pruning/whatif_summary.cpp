@@ -42,6 +42,11 @@ QString prunedHeadsText(const RunSnapshot& snapshot) {
 }
 
 QString lossSummaryText(const RunComparison& c) {
+    // A masked-token model (BERT) has no loss on a plain text, nor does a single token: the distributions say it.
+    if (std::isnan(c.lossBefore) || std::isnan(c.lossAfter))
+        return QObject::tr("No loss to compare (a masked-token model, or one token): the KL per position and the "
+                           "top predictions show what changed (largest logit change %1)")
+            .arg(QString::number(c.maxAbsLogitChange, 'g', 3));
     return QObject::tr("Loss %1 -> %2 (%3 nats)  Perplexity %4 -> %5")
         .arg(QString::number(c.lossBefore, 'f', 3), QString::number(c.lossAfter, 'f', 3),
              signedNumber(c.lossAfter - c.lossBefore, 3), QString::number(c.perplexityBefore, 'f', 2),
