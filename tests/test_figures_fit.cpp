@@ -219,6 +219,17 @@ private slots:
         const QSize single = figureSizeFor("single");
         QVERIFY2(printed.simplified().contains(QString("\"size_points\": [ %1, %2 ]").arg(single.width()).arg(single.height())),
                  qPrintable(printed));
+        // A stacked view takes the height its panels need: the size printed is the page written (72 dpi: 1 px a point).
+        const QString spans = dir.filePath("spans.png");
+        figure.start(HEADLIGHT_CLI, {"figure", QString::fromStdString(test::sourcePath("sample_models/mixed-range-span")),
+                                     "--text", "^abcabcabc", "--view", "spans", "--dpi", "72", "--out", spans});
+        QVERIFY(figure.waitForFinished(60000));
+        QVERIFY2(figure.exitCode() == 0, qPrintable(figure.readAllStandardError()));
+        const QImage page(spans);
+        QVERIFY(page.height() > single.height());
+        QVERIFY2(QString::fromUtf8(figure.readAllStandardOutput()).simplified().contains(
+                     QString("\"size_points\": [ %1, %2 ]").arg(page.width()).arg(page.height())),
+                 qPrintable(QString("page %1 x %2").arg(page.width()).arg(page.height())));
     }
 };
 

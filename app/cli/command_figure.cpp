@@ -112,7 +112,8 @@ int figureCommand(const std::vector<std::string>& argv) {
     s["layer"] = selection.current().layer;
     s["head"] = selection.current().head;
     s["tokens"] = snapshot.tokens();
-    s["size_points"] = {width, height};
+    const QSize written = view->figurePoints(options.size);   // stacked views take the height their panels need
+    s["size_points"] = {written.width(), written.height()};
     std::cout << jsonText(s) << "\n";
     return 0;
 }
