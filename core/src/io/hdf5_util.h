@@ -27,8 +27,15 @@ private:
     herr_t (*close_)(hid_t);
 };
 
-// Our errors name the file; HDF5's own stack printout would only repeat them on stderr.
-inline void silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+// Our errors name the file; HDF5's own stack printout would only repeat them on stderr. And no exit handler:
+// HDF5's closes ids still open at exit, and crashes on a file whose close failed (a full disk under the
+// streamed writer, trace_hdf5_stream.cpp). Every file we open is closed, or its temporary removed, before we
+// return, so the handler has nothing to do. It must be refused before HDF5's first call, which this is.
+inline void silence() {
+    static const bool noExitHandler = [] { return H5dont_atexit() >= 0; }();
+    (void)noExitHandler;
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 // A new file that HDF5 keeps in memory (the core driver, no backing store). HDF5 itself never writes to disk:
 // on a full disk a file id whose close failed would stay open, and HDF5's shutdown at exit would crash on it.
