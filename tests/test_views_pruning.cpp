@@ -143,6 +143,19 @@ void verifyExports(TraceView& view, const QString& dir) {
 class TestViewsPruning : public QObject {
     Q_OBJECT
 private slots:
+    // A short dock scrolls the plot instead of crushing the KL bars into the top-k lists.
+    void aShortDockScrollsThePlot() {
+        HeadSelection selection;
+        WhatIfView view(&selection);
+        view.setSnapshot(handSnapshot(false));
+        view.resize(420, 260);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCoreApplication::processEvents();
+        QVERIFY2(view.plot()->height() >= WhatIfView::kMinimumPlotHeight, qPrintable(QString::number(view.plot()->height())));
+        QVERIFY(view.minimumSizeHint().height() < 260);   // the dock itself may stay short
+    }
+
     // BERT's runs carry no loss: the summary says so instead of printing nan.
     void summaryWithoutALoss() {
         RunComparison c;

@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
@@ -54,9 +55,16 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     layout->addWidget(summary_);
     layout->addWidget(check_);
 
-    auto* plot = new QCustomPlot(content);
+    // Below this height the KL bars and the top-k lists overlap: a short dock scrolls the plot instead.
+    auto* plot = new QCustomPlot;
+    plot->setMinimumHeight(kMinimumPlotHeight);
+    auto* scroll = new QScrollArea(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setWidget(plot);
     controller_ = std::make_unique<WhatIfController>(plot);
-    layout->addWidget(plot, 1);
+    layout->addWidget(scroll, 1);
     setContent(content);
 
     // A click (not a drag, which pans) on a KL bar or a heatmap row selects that position.

@@ -24,6 +24,8 @@ class WhatIfView : public TraceView {
 public:
     explicit WhatIfView(HeadSelection* selection, QWidget* parent = nullptr);
     ~WhatIfView() override;
+    // The plot's least height on screen (the KL bars over the top-k lists); a shorter dock scrolls it.
+    static constexpr int kMinimumPlotHeight = 380;
 
     QString id() const override { return QStringLiteral("whatif"); }
     QString title() const override;
