@@ -129,9 +129,10 @@ MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, cons
             const int64_t target = data.targets[k][i];
             if (target < 0) continue;
             const float* row = t.logits.data() + static_cast<int64_t>(i) * V;
-            hits += (std::max_element(row, row + V) - row) == target;
+            const float* best = std::max_element(row, row + V);
+            hits += (best - row) == target;
             double sum = 0;   // log-softmax in double: -log p(target) = logsumexp(row) - row[target]
-            const float top = *std::max_element(row, row + V);
+            const float top = *best;
             for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - top);
             exampleLoss += std::log(sum) + top - row[target];
             ++exampleScored;
