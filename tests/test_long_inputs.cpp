@@ -4,6 +4,7 @@
 #include "headlight/attention_view.h"
 #include "headlight/engine.h"
 #include "headlight/flops.h"
+#include "headlight/head_metrics.h"
 #include "headlight/trace_hdf5.h"
 #include "headlight/trace_hdf5_stream.h"
 #include "nn/torch_bridge.h"
@@ -206,6 +207,115 @@ private slots:
             QVERIFY(test::bitDiff(streamed[l].gate, full.layers[l].gate).isEmpty());
         }
         QVERIFY(test::bitDiff(rest.logits, full.logits).isEmpty());
+    }
+
+    // Every head digested in the pass against its full capture: the statistics against head_metrics.h's own
+    // loop over the captured matrices, the pooled images against a scatter of every probability into its cell.
+    // Blocked (gates) and explicit (span, memory) paths, cells that do and do not divide T, and no pooling.
+    void digestMatchesFullCapture_data() {
+        QTest::addColumn<QString>("mechanism");
+        QTest::addColumn<bool>("causal");
+        QTest::addColumn<int>("T");
+        QTest::addColumn<int>("pooled");
+        QTest::newRow("blocked, 8-token cells") << "gates" << true << 40 << 5;
+        QTest::newRow("blocked, uneven cells") << "gates" << true << 37 << 6;
+        QTest::newRow("bidirectional") << "" << false << 30 << 4;
+        QTest::newRow("no pooling needed") << "gates" << true << 20 << 32;
+        QTest::newRow("explicit: adaptive span") << "span" << true << 33 << 5;
+        QTest::newRow("explicit: persistent memory") << "memory" << true << 29 << 7;
+    }
+    void digestMatchesFullCapture() {
+        QFETCH(QString, mechanism);
+        QFETCH(bool, causal);
+        QFETCH(int, T);
+        QFETCH(int, pooled);
+        QTemporaryDir dir;
+        std::vector<std::string> mechanisms;
+        if (!mechanism.isEmpty()) mechanisms.push_back(mechanism.toStdString());
+        ModelConfig c = test::tinyConfig(mechanisms, 2, 3, 12, 11, 48);
+        c.causal = causal;
+        test::writeModel(dir.path().toStdString() + "/m", c, test::randomWeights(c, 3));
+        const Engine e = Engine::load(dir.path().toStdString() + "/m");
+        RunRequest req;
+        for (int t = 0; t < T; ++t) req.tokenIds.push_back((t * 5 + 1) % 11);
+        req.capture.headStats = true;
+        req.capture.pooledSize = pooled;
+        const Trace full = e.run(req);
+        QCOMPARE(full.digests.size(), size_t(2));
+        Trace capturedOnly = full, digestOnly = full;
+        capturedOnly.digests.clear();
+        digestOnly.layers.clear();
+        for (auto metric : {&attentionEntropy, &maxAttentionWeight, &meanAttentionDistance, &firstTokenShare}) {
+            const FloatArray want = metric(capturedOnly, c), got = metric(digestOnly, c);
+            for (int64_t i = 0; i < want.size(); ++i)
+                QVERIFY2(std::fabs(want.data()[i] - got.data()[i]) <= 2e-5 * (1 + std::fabs(want.data()[i])),
+                         qPrintable(QString("%1 vs %2").arg(got.data()[i]).arg(want.data()[i])));
+        }
+        const int64_t bin = pooledBin(T, pooled), C = (T + bin - 1) / bin;
+        for (const LayerDigest& d : full.digests) {
+            QCOMPARE(d.bin, bin);
+            QCOMPARE(d.pooledMax.shape(), (std::vector<int64_t>{3, C, C}));
+            const LayerTrace& lt = *full.layer(d.layer);
+            for (int64_t h = 0; h < 3; ++h) {
+                std::vector<double> sum(static_cast<size_t>(C * C), 0.0), top(static_cast<size_t>(C * C), 0.0);
+                std::vector<int> count(static_cast<size_t>(C * C), 0);
+                for (int64_t i = 0; i < T; ++i)
+                    for (int64_t j = 0; j < T; ++j) {
+                        const size_t cell = static_cast<size_t>((i / bin) * C + j / bin);
+                        const double p = lt.attention.at({h, i, j});
+                        sum[cell] += p;
+                        top[cell] = std::max(top[cell], p);
+                        ++count[cell];
+                    }
+                for (int64_t r = 0; r < C; ++r)
+                    for (int64_t k = 0; k < C; ++k) {
+                        const size_t cell = static_cast<size_t>(r * C + k);
+                        HL_SAME_FLOAT(d.pooledMax.at({h, r, k}), static_cast<float>(top[cell]));
+                        QVERIFY(std::fabs(d.pooledMean.at({h, r, k}) - sum[cell] / count[cell]) < 1e-6);
+                    }
+            }
+        }
+    }
+
+    // Switching heads on a long input: one layer captured again from its kept input has the bits of a run that
+    // captured that head, pruned heads and the digests of an incremental run included.
+    void recaptureMatchesRun() {
+        QTemporaryDir dir;
+        const ModelConfig c = test::tinyConfig({"gates"}, 3, 4, 16, 11, 40);
+        test::writeModel(dir.path().toStdString() + "/m", c, test::randomWeights(c, 8));
+        const Engine e = Engine::load(dir.path().toStdString() + "/m");
+        RunRequest req;
+        for (int t = 0; t < 35; ++t) req.tokenIds.push_back((t * 3) % 11);
+        req.headMask = parsePruneList("0.1,2.3", c, "prune");
+        req.capture.layers = {0};
+        req.capture.heads = {0};
+        req.capture.headStats = true;
+        req.capture.pooledSize = 8;
+        const Trace shown = e.run(req);
+        const LayerTrace again = e.recaptureLayer(req.tokenIds, 2, {1, 3});
+        RunRequest wide = req;
+        wide.capture.layers = {2};
+        wide.capture.heads = {1, 3};
+        wide.reuseActivations = false;
+        const Trace reference = e.run(wide);
+        QCOMPARE(again.heads, (std::vector<int>{1, 3}));
+        QVERIFY(test::bitDiff(again.attention, reference.layer(2)->attention).isEmpty());
+        QVERIFY(test::bitDiff(again.gate, reference.layer(2)->gate).isEmpty());
+        // Pruning one more head in layer 1 recomputes layers 1 and 2 only; layer 0's digest is the kept one.
+        RunRequest pruned = req;
+        pruned.headMask = parsePruneList("0.1,1.0,2.3", c, "prune");
+        const Trace incremental = e.run(pruned);
+        QCOMPARE(incremental.timings.firstLayerRun, 1);
+        pruned.reuseActivations = false;
+        const Trace fresh = e.run(pruned);
+        QCOMPARE(incremental.digests.size(), fresh.digests.size());
+        for (size_t l = 0; l < fresh.digests.size(); ++l) {
+            QVERIFY(test::bitDiff(incremental.digests[l].entropy, fresh.digests[l].entropy).isEmpty());
+            QVERIFY(test::bitDiff(incremental.digests[l].pooledMean, fresh.digests[l].pooledMean).isEmpty());
+        }
+        QVERIFY(test::errorOf([&] { e.recaptureLayer({1, 2, 3}, 0, {}); }).contains("keeps no run of these tokens"));
+        QVERIFY(test::errorOf([&] { e.recaptureLayer(req.tokenIds, 3, {}); }).contains("layer 3 does not exist"));
+        QVERIFY(test::errorOf([&] { e.recaptureLayer(req.tokenIds, 0, {4}); }).contains("head 4 does not exist"));
     }
 
     // A streamed file reads back as the whole trace written at once.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,11 @@ public:
     // (streamed exports: writeTraceHdf5Streaming). Neither reuses nor replaces the last run's activations.
     using LayerSink = std::function<void(LayerTrace&&)>;
     Trace run(const RunRequest& request, const LayerSink& sink) const;
+    // Layer `layer` of the last run of `tokenIds` captured again for `heads` (empty = every head): computed from
+    // the input that layer saw in that run (kept while activations are reused), with its head mask and context
+    // budget, so it has the same bits as a run capturing those heads. A view of a long input switches heads
+    // this way without a forward pass. Throws headlight::Error when the engine keeps no run of these tokens.
+    LayerTrace recaptureLayer(const std::vector<int64_t>& tokenIds, int layer, const std::set<int>& heads) const;
     // On by default; off = every run is a full forward pass (for benchmarks and tests).
     void setReuseActivations(bool reuse);
     bool reuseActivations() const;

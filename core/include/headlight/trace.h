@@ -18,6 +18,10 @@ struct CaptureSpec {
     std::set<int> heads;      // empty = every head (applies to the per-head [h,T,*] tensors)
     bool logits = true;       // keep the [T,V] logits (the loss is always computed)
     bool hiddenStates = false;   // keep the residual stream, as Trace::hiddenStates
+    // Every head of every layer digested in the forward pass (Trace::digests), whatever `layers` and `heads`
+    // say: a long input shows all heads' statistics and pictures while keeping one head's [T,T] at most.
+    bool headStats = false;   // the four attention statistics (LayerDigest::entropy ... firstToken)
+    int pooledSize = 0;       // > 0: each head's matrix pooled to at most this many cells a side (LayerDigest)
 
     static CaptureSpec none() { CaptureSpec c; c.enabled = false; c.logits = false; return c; }
     bool wantsLayer(int l) const { return enabled && (layers.empty() || layers.count(l)); }
@@ -40,6 +44,24 @@ struct LayerTrace {
     std::vector<std::pair<const char*, FloatArray*>> named();
 };
 
+// One layer's heads summarised in the forward pass, without keeping their [T,T] matrices. The statistics are
+// head_metrics.h's (means over queries i of the row's value); the pooled images cover the matrix in square
+// cells of `bin` x `bin` tokens (the last row and column of cells may be narrower): a cell holds the max or
+// the mean of the probabilities it covers, hidden (masked) keys counting as 0.
+struct LayerDigest {
+    int layer = 0;
+    FloatArray entropy;        // [H] mean over i of -sum_j p_ij ln p_ij (nats)
+    FloatArray maxWeight;      // [H] mean over i of max_j p_ij
+    FloatArray meanDistance;   // [H] mean over i of sum_j p_ij |i - j|
+    FloatArray firstToken;     // [H] mean over i of p_i0
+    int64_t bin = 0;           // tokens per pooled cell along each axis (0: no pooled images)
+    FloatArray pooledMax;      // [H,C,C], C = ceil(T / bin)
+    FloatArray pooledMean;     // [H,C,C]
+};
+
+// The cell width that pools T tokens into at most `maxCells` cells a side: ceil(T / maxCells).
+int64_t pooledBin(int64_t tokens, int64_t maxCells);
+
 struct Timings {
     double forwardMs = 0;   // the model's forward pass, capture included
     double lossMs = 0;      // log-softmax and next-token loss
@@ -59,11 +81,13 @@ struct Trace {
     // With CaptureSpec::hiddenStates, L + 1 arrays [T,D] as Hugging Face's output_hidden_states: entry l < L is
     // the residual stream entering layer l (entry 0: the embeddings), entry L the output of the final norm.
     std::vector<FloatArray> hiddenStates;
+    std::vector<LayerDigest> digests;  // CaptureSpec::headStats or pooledSize: one per layer, ascending
     std::string device;
     Timings timings;
 
     double meanLoss() const;           // NaN for a single token
     const LayerTrace* layer(int l) const;
+    const LayerDigest* digest(int l) const;
 };
 
 } // namespace headlight

@@ -57,6 +57,15 @@ struct AttentionStats {
 
 AttentionStats attentionStats(const Trace& trace, const ModelConfig& config) {
     Grid entropy(config), maxWeight(config), distance(config), first(config);
+    // Heads digested in the forward pass (long inputs keep no [T,T] for most heads): the same means, summed
+    // on the device in float32; a captured head's own matrix below overrides them.
+    for (const LayerDigest& d : trace.digests) {
+        const FloatArray* stats[] = {&d.entropy, &d.maxWeight, &d.meanDistance, &d.firstToken};
+        Grid* grids[] = {&entropy, &maxWeight, &distance, &first};
+        for (int k = 0; k < 4; ++k)
+            if (stats[k]->rank() == 1 && stats[k]->dim(0) == entropy.heads)
+                for (int h = 0; h < entropy.heads; ++h) grids[k]->set(d.layer, h, stats[k]->data()[h]);
+    }
     for (const LayerTrace& lt : trace.layers) {
         const FloatArray& a = lt.attention;
         if (a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt.heads.size())) continue;

@@ -1,6 +1,8 @@
 // The one attention (Hugging Face's eager_attention_forward, made explicit): every family reaches attention
 // through attend(), and every mechanism through its hooks (mechanisms/mechanism.h), in one fixed order.
 #include "attention/attention.h"
+#include "attention/attention_digest.h"
+#include "headlight/error.h"
 
 #include <cmath>
 #include <limits>
@@ -79,6 +81,12 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
     if (keep.keep)
         out.attention = keep.heads.empty() ? step.probs
                                            : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
+    if (keep.digests()) {
+        if (B != 1) throw Error("capture", "head digests need a batch of one sequence");
+        AttentionDigest digest(keep, H, T, q.device());
+        digest.add(step.probs.select(0, 0), 0, 0);
+        digest.finish(out);
+    }
     if (step.extraProbs.defined()) {
         out.memoryAttention = step.extraProbs.contiguous();
         step.headOutput = step.headOutput + torch::matmul(out.memoryAttention, step.extraValues);

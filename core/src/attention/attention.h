@@ -17,6 +17,11 @@ struct AttentionOutput {
     torch::Tensor selection;           // [B,T,T] S after the shift (selective only)
     torch::Tensor selectionCumulative; // [B,T,T] F = cumsum(S) over queries (selective only)
     torch::Tensor evictedAt;           // [B,T] int64: the step that evicted each token, -1 if kept (budget only)
+    // KeepAttention::stats / pooledSize (batch of one): every head digested (attention/attention_digest.h).
+    torch::Tensor statSums;            // [H,4] float64 sums over queries: entropy, max weight, distance, p_i0
+    torch::Tensor pooledMax;           // [H,C,C] (LayerDigest)
+    torch::Tensor pooledMean;          // [H,C,C]
+    int64_t pooledBin = 0;
 };
 
 // How one layer's logits are formed and masked (family settings; the mechanisms come from the ModelConfig).
@@ -33,6 +38,10 @@ AttentionSpec attentionSpec(const ModelConfig& config, int layer);
 struct KeepAttention {
     bool keep = true;              // false: none (AttentionOutput::attention undefined)
     std::vector<int64_t> heads;    // ascending; empty = every head
+    // Every head digested in the same pass, whether kept or not (CaptureSpec::headStats, pooledSize).
+    bool stats = false;
+    int64_t pooledSize = 0;
+    bool digests() const { return stats || pooledSize > 0; }
     static KeepAttention none() { KeepAttention k; k.keep = false; return k; }
 };
 

@@ -4,10 +4,13 @@
 // [H,T,T] tensor exists unless it was asked for. The same arithmetic as attendExplicit row by row: a hidden
 // key contributes exp(-inf) = 0 there and is absent here.
 #include "attention/attention.h"
+#include "attention/attention_digest.h"
+#include "headlight/error.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace headlight {
 namespace {
@@ -47,6 +50,9 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         out.attention = torch::zeros({B, h, T, T}, q.options());            // hidden keys stay exactly 0
         if (!keep.heads.empty()) keptHeads = torch::tensor(keep.heads, torch::kLong).to(q.device());
     }
+    if (keep.digests() && B != 1) throw Error("capture", "head digests need a batch of one sequence");
+    std::optional<AttentionDigest> digest;
+    if (keep.digests()) digest.emplace(keep, H, T, q.device());
     // Written block by block in [B,T,H,d], the layout the model merges heads from: the final view is free.
     auto merged = torch::empty({B, T, H, d}, q.options());
 
@@ -69,6 +75,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
             logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
         }
         auto probs = torch::softmax(logits, -1);
+        if (digest) digest->add(probs.select(0, 0), i0, keyStart);
         merged.narrow(1, i0, n).copy_(torch::matmul(probs, v.narrow(2, keyStart, keys)).transpose(1, 2));
         if (keep.keep) {
             auto target = out.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
@@ -76,6 +83,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         }
     }
 
+    if (digest) digest->finish(out);
     AttentionStep step(config, tensors);
     step.gates = gates;
     step.headOutput = merged.transpose(1, 2);                                // [B,H,T,d]

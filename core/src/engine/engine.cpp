@@ -36,7 +36,27 @@ bool isFile(const std::string& p) {
 }
 
 bool sameCapture(const CaptureSpec& a, const CaptureSpec& b) {
-    return a.enabled == b.enabled && a.layers == b.layers && a.heads == b.heads && a.logits == b.logits;
+    return a.enabled == b.enabled && a.layers == b.layers && a.heads == b.heads && a.logits == b.logits &&
+           a.headStats == b.headStats && a.pooledSize == b.pooledSize;
+}
+
+// A layer's digest as the trace carries it: statistics as means over the T queries.
+LayerDigest exportDigest(int layer, const LayerCapture& cap, int64_t T) {
+    LayerDigest d;
+    d.layer = layer;
+    if (cap.statSums.defined()) {
+        const auto means = (cap.statSums / static_cast<double>(T)).to(torch::kFloat).cpu();   // [H,4]
+        d.entropy = toArray(means.select(1, 0));
+        d.maxWeight = toArray(means.select(1, 1));
+        d.meanDistance = toArray(means.select(1, 2));
+        d.firstToken = toArray(means.select(1, 3));
+    }
+    if (cap.pooledBin > 0) {
+        d.bin = cap.pooledBin;
+        d.pooledMax = toArray(cap.pooledMax);
+        d.pooledMean = toArray(cap.pooledMean);
+    }
+    return d;
 }
 
 // What incremental recomputation needs of the last run; immutable once published, so a run can use it while
@@ -48,6 +68,8 @@ struct LastRun {
     std::vector<float> mask;                // L*H, the mask used (all ones when the request had none)
     std::vector<torch::Tensor> residuals;   // L+1 of [1,T,D] on the device: the input of layer l; [L] feeds ln_f
     std::vector<LayerTrace> layers;         // per layer, its exported capture (shares storage with that trace)
+    std::vector<LayerDigest> digests;       // per layer when the capture digests heads, else empty
+    torch::Tensor maskTensor;               // the run's head mask as it was passed (undefined: none)
 
     bool sameInput(const RunRequest& r) const {
         return tokenIds == r.tokenIds && contextBudget == r.contextBudget && sameCapture(capture, r.capture);
@@ -213,6 +235,8 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         return lt;
     };
     double streamedExportMs = 0;
+    const bool digests = req.capture.headStats || req.capture.pooledSize > 0;
+    if (req.capture.pooledSize < 0) throw Error("capture", "pooled size must be >= 0");
 
     auto t0 = Clock::now();
     auto ids = torch::tensor(req.tokenIds, torch::kLong).to(dev).unsqueeze(0);     // [1,T]
@@ -224,7 +248,8 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
     if (sink)
         options.onCapture = [&](int l, LayerCapture&& cap) {
             const auto e0 = Clock::now();
-            sink(exportLayer(l, cap));                                            // the capture is freed on return
+            if (digests) trace.digests.push_back(exportDigest(l, cap, T));
+            if (cap.captured) sink(exportLayer(l, cap));                          // the capture is freed on return
             streamedExportMs += msSince(e0);
         };
     std::vector<torch::Tensor> residuals(static_cast<size_t>(c.nLayer) + 1);     // each [1,T,D]
@@ -251,6 +276,9 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         for (int l = 0; l < c.nLayer; ++l) trace.hiddenStates.push_back(toArray(residuals[static_cast<size_t>(l)].select(0, 0)));
         trace.hiddenStates.push_back(toArray(result.finalHidden.select(0, 0)));
     }
+    for (int l = 0; l < c.nLayer && digests && !sink; ++l)
+        trace.digests.push_back(l < first ? previous->digests[static_cast<size_t>(l)]
+                                          : exportDigest(l, result.layers[static_cast<size_t>(l)], T));
     for (int l = 0; l < c.nLayer; ++l) {
         if (sink || !req.capture.wantsLayer(l)) continue;
         if (l < first) {   // same capture spec: the kept arrays are exactly what this run would export
@@ -270,10 +298,44 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         kept->residuals = std::move(residuals);
         kept->layers.resize(static_cast<size_t>(c.nLayer));
         for (const auto& lt : trace.layers) kept->layers[static_cast<size_t>(lt.layer)] = lt;
+        kept->digests = trace.digests;
+        kept->maskTensor = maskTensor;
         std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
         if (impl_->reuseActivations) impl_->lastRun = std::move(kept);   // unless switched off meanwhile
     }
     return trace;
+}
+
+LayerTrace Engine::recaptureLayer(const std::vector<int64_t>& tokenIds, int layer, const std::set<int>& heads) const {
+    const ModelConfig& c = config();
+    if (layer < 0 || layer >= c.nLayer)
+        throw Error("capture", "layer " + std::to_string(layer) + " does not exist (n_layer = " + std::to_string(c.nLayer) + ")");
+    for (int h : heads)
+        if (h < 0 || h >= c.nHead) throw Error("capture", "head " + std::to_string(h) + " does not exist (n_head = " + std::to_string(c.nHead) + ")");
+    std::shared_ptr<const LastRun> last;
+    {
+        std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
+        last = impl_->lastRun;
+    }
+    if (!last || last->tokenIds != tokenIds || !last->residuals[static_cast<size_t>(layer)].defined())
+        throw Error("capture", "the engine keeps no run of these tokens to capture layer " + std::to_string(layer) + " from; run them first");
+    torch::NoGradGuard noGrad;
+    ForwardOptions options;
+    options.headMask = last->maskTensor;
+    options.contextBudget.assign(last->contextBudget.begin(), last->contextBudget.end());
+    options.capture.enabled = true;
+    options.capture.layers = {layer};
+    options.capture.heads = heads;
+    options.capture.logits = false;
+    const LayerCapture cap = impl_->model->captureLayer(layer, last->residuals[static_cast<size_t>(layer)], options);
+    if (impl_->device.is_cuda()) torch::cuda::synchronize();
+    LayerTrace lt;
+    lt.layer = layer;
+    for (int h = 0; h < c.nHead; ++h)
+        if (heads.empty() || heads.count(h)) lt.heads.push_back(h);
+    lt.attention = toArray(cap.attention.select(0, 0));
+    for (const Mechanism* m : mechanismsOf(c)) m->exportLayer(*impl_->model, layer, cap, lt);
+    return lt;
 }
 
 int64_t Engine::parameterCount() const {

@@ -30,4 +30,15 @@ const LayerTrace* Trace::layer(int l) const {
     return nullptr;
 }
 
+const LayerDigest* Trace::digest(int l) const {
+    for (const auto& d : digests)
+        if (d.layer == l) return &d;
+    return nullptr;
+}
+
+int64_t pooledBin(int64_t tokens, int64_t maxCells) {
+    if (tokens <= 0 || maxCells <= 0) return 1;
+    return (tokens + maxCells - 1) / maxCells;
+}
+
 } // namespace headlight

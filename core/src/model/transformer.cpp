@@ -81,6 +81,50 @@ ForwardResult Transformer::forward(const torch::Tensor& ids, const ForwardOption
     return forwardFrom(0, embed(ids), options);
 }
 
+torch::Tensor Transformer::runLayer(int l, const torch::Tensor& x, const ForwardOptions& options, const RotaryTables* rotary,
+                                    LayerCapture* capture) const {
+    const ModelConfig& c = config();
+    KeepAttention keep = KeepAttention::none();
+    if (capture && options.capture.wantsLayer(l))
+        keep = KeepAttention{true, std::vector<int64_t>(options.capture.heads.begin(), options.capture.heads.end())};
+    keep.stats = options.capture.headStats;
+    keep.pooledSize = options.capture.pooledSize;
+    if (capture) capture->captured = keep.keep;
+    const auto& mech = arch_->mechanisms(l);
+    LayerContext ctx;
+    ctx.rotary = rotary;
+    ctx.attend = [&, l, capture, keep](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+        const auto g = layerGates(c, mech, options.gateNoise);
+        const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
+        torch::Tensor layerMask;                                               // [H] or [B,H]
+        if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, l);
+        auto att = attend(c, attentionSpec(c, l), mech, q, k, v, g, layerMask, budget, keep);
+        if (capture) {
+            capture->attention = att.attention;
+            capture->memoryAttention = att.memoryAttention;
+            capture->selection = att.selection;
+            capture->selectionCumulative = att.selectionCumulative;
+            capture->evictedAt = att.evictedAt;
+            capture->statSums = att.statSums;
+            capture->pooledMax = att.pooledMax;
+            capture->pooledMean = att.pooledMean;
+            capture->pooledBin = att.pooledBin;
+        }
+        return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
+    };
+    return arch_->layer(l, x, ctx);
+}
+
+LayerCapture Transformer::captureLayer(int l, const torch::Tensor& x, const ForwardOptions& options) const {
+    const ModelConfig& c = config();
+    if (l < 0 || l >= c.nLayer) throw Error("forward", "layer " + std::to_string(l) + " out of range");
+    RotaryTables rotary;
+    if (c.rotary) rotary = rotaryTables(*c.rotary, x.size(1), x.device());
+    LayerCapture capture;
+    runLayer(l, x, options, c.rotary ? &rotary : nullptr, &capture);
+    return capture;
+}
+
 ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
                                        std::vector<torch::Tensor>* residuals) const {
     const ModelConfig& c = config();
@@ -94,28 +138,10 @@ ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const Fo
 
     for (int l = firstLayer; l < c.nLayer; ++l) {
         if (residuals) (*residuals)[static_cast<size_t>(l)] = x;                 // kept by reference: x is never modified
-        LayerCapture* capture = options.capture.wantsLayer(l) ? &result.layers[static_cast<size_t>(l)] : nullptr;
-        KeepAttention keep = KeepAttention::none();
-        if (capture) keep = KeepAttention{true, std::vector<int64_t>(options.capture.heads.begin(), options.capture.heads.end())};
-        const auto& mech = arch_->mechanisms(l);
-        LayerContext ctx;
-        ctx.rotary = c.rotary ? &rotary : nullptr;
-        ctx.attend = [&, l, capture, keep](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-            const auto g = layerGates(c, mech, options.gateNoise);
-            const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
-            torch::Tensor layerMask;                                               // [H] or [B,H]
-            if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, l);
-            auto att = attend(c, attentionSpec(c, l), mech, q, k, v, g, layerMask, budget, keep);
-            if (capture) {
-                capture->attention = att.attention;
-                capture->memoryAttention = att.memoryAttention;
-                capture->selection = att.selection;
-                capture->selectionCumulative = att.selectionCumulative;
-                capture->evictedAt = att.evictedAt;
-            }
-            return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
-        };
-        x = arch_->layer(l, x, ctx);
+        const bool wanted = options.capture.wantsLayer(l);
+        const bool digested = options.capture.headStats || options.capture.pooledSize > 0;
+        LayerCapture* capture = wanted || digested ? &result.layers[static_cast<size_t>(l)] : nullptr;
+        x = runLayer(l, x, options, c.rotary ? &rotary : nullptr, capture);
         if (capture && options.onCapture) options.onCapture(l, std::move(*capture));
     }
     if (residuals) residuals->back() = x;

@@ -17,6 +17,10 @@ namespace headlight {
 struct LayerCapture {
     // attention: [B,h,T,T], the heads ForwardOptions::capture names (every head when it names none).
     torch::Tensor attention, memoryAttention, selection, selectionCumulative, evictedAt;   // see AttentionOutput
+    // CaptureSpec::headStats / pooledSize: every head of the layer digested, see AttentionOutput.
+    torch::Tensor statSums, pooledMax, pooledMean;
+    int64_t pooledBin = 0;
+    bool captured = false;   // the capture asked for this layer (else only its digest is set)
 };
 
 struct ForwardOptions {
@@ -67,6 +71,10 @@ public:
     ForwardResult forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
                               std::vector<torch::Tensor>* residuals = nullptr) const;
 
+    // Layer `layer` alone on its residual input `x`, capturing what options.capture asks of it (the same
+    // operations as in forwardFrom, so the same bits).
+    LayerCapture captureLayer(int layer, const torch::Tensor& x, const ForwardOptions& options) const;
+
     // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
     torch::Tensor gates(int layer) const;
     torch::Tensor gateOpenProbability(int layer) const;
@@ -74,6 +82,10 @@ public:
     const MechanismTensors& mechanisms(int layer) const;
 
 private:
+    // One layer: its attention through attend() (capturing into `capture` when given), then the rest of it.
+    torch::Tensor runLayer(int layer, const torch::Tensor& x, const ForwardOptions& options, const RotaryTables* rotary,
+                           LayerCapture* capture) const;
+
     std::unique_ptr<Architecture> arch_;
 };
 

@@ -1,0 +1,81 @@
+// Every head digested block by block: the four statistics as sums over query rows (divided by T when the
+// layer is exported) and the pooled images as running maxima and sums over square cells of `bin` tokens.
+#include "attention/attention_digest.h"
+
+#include "headlight/error.h"
+#include "headlight/trace.h"
+
+#include <algorithm>
+
+namespace headlight {
+
+AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device)
+    : stats_(keep.stats), H_(heads), T_(tokens) {
+    const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(device);
+    if (stats_) sums_ = torch::zeros({H_, 4}, f64);
+    if (keep.pooledSize > 0) {
+        bin_ = pooledBin(T_, keep.pooledSize);
+        cells_ = (T_ + bin_ - 1) / bin_;
+        max_ = torch::zeros({H_, cells_, cells_}, torch::TensorOptions().dtype(torch::kFloat).device(device));
+        sum_ = torch::zeros({H_, cells_, cells_}, f64);
+    }
+}
+
+void AttentionDigest::add(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+    if (stats_) addStats(probs, row0, col0);
+    if (bin_ > 0) addPooled(probs, row0, col0);
+}
+
+void AttentionDigest::addStats(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+    const int64_t n = probs.size(1), keys = probs.size(2);
+    const auto entropy = -torch::xlogy(probs, probs).sum(-1);                       // [H,n]; 0 ln 0 = 0
+    const auto maxWeight = probs.amax(-1);                                          // [H,n]
+    const auto pos = torch::TensorOptions().dtype(probs.scalar_type()).device(probs.device());
+    const auto distance = (torch::arange(row0, row0 + n, pos).unsqueeze(1) -
+                           torch::arange(col0, col0 + keys, pos).unsqueeze(0)).abs_();   // [n,keys] |i - j|
+    const auto meanDistance = (probs * distance).sum(-1);                          // [H,n]
+    const auto first = col0 == 0 ? probs.select(2, 0) : torch::zeros_like(maxWeight);   // p_i0, hidden when col0 > 0
+    sums_ += torch::stack({entropy.sum(-1), maxWeight.sum(-1), meanDistance.sum(-1), first.sum(-1)}, 1).to(torch::kDouble);
+}
+
+void AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+    const int64_t n = probs.size(1), keys = probs.size(2);
+    if (bin_ == 1) {   // nothing to pool: every cell is one probability, visited once
+        max_.narrow(1, row0, n).narrow(2, col0, keys).copy_(probs);
+        sum_.narrow(1, row0, n).narrow(2, col0, keys).copy_(probs);
+        return;
+    }
+    // Columns: pad the block's keys out to whole cells (the padding is hidden keys, 0), then reduce each cell.
+    const int64_t c0 = col0 / bin_, c1 = (col0 + keys + bin_ - 1) / bin_, nc = c1 - c0;
+    const int64_t left = col0 - c0 * bin_, right = c1 * bin_ - (col0 + keys);
+    const auto padded = left > 0 || right > 0 ? torch::constant_pad_nd(probs, {left, right}, 0) : probs;
+    const auto cellsOfRow = padded.reshape({H_, n, nc, bin_});
+    const auto colMax = cellsOfRow.amax(-1);                                       // [H,n,nc]
+    const auto colSum = cellsOfRow.sum(-1).to(torch::kDouble);
+    // Rows: whole cells at once when the block starts and ends on cell edges, else cell by cell.
+    if (row0 % bin_ == 0 && n % bin_ == 0) {
+        auto dstMax = max_.narrow(1, row0 / bin_, n / bin_).narrow(2, c0, nc);
+        dstMax.copy_(torch::maximum(dstMax, colMax.reshape({H_, n / bin_, bin_, nc}).amax(2)));
+        sum_.narrow(1, row0 / bin_, n / bin_).narrow(2, c0, nc).add_(colSum.reshape({H_, n / bin_, bin_, nc}).sum(2));
+        return;
+    }
+    for (int64_t r = row0 / bin_; r * bin_ < row0 + n; ++r) {
+        const int64_t a = std::max(r * bin_, row0) - row0, b = std::min((r + 1) * bin_, row0 + n) - row0;
+        auto dstMax = max_.select(1, r).narrow(1, c0, nc);
+        dstMax.copy_(torch::maximum(dstMax, colMax.narrow(1, a, b - a).amax(1)));
+        sum_.select(1, r).narrow(1, c0, nc).add_(colSum.narrow(1, a, b - a).sum(1));
+    }
+}
+
+void AttentionDigest::finish(AttentionOutput& out) {
+    if (stats_) out.statSums = sums_;
+    if (bin_ == 0) return;
+    // Cells in the last row or column cover fewer tokens when bin does not divide T.
+    const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(sum_.device());
+    const auto width = torch::clamp_max(T_ - torch::arange(cells_, f64) * static_cast<double>(bin_), static_cast<double>(bin_));
+    out.pooledMax = max_;
+    out.pooledMean = (sum_ / (width.unsqueeze(1) * width.unsqueeze(0))).to(torch::kFloat);
+    out.pooledBin = bin_;
+}
+
+} // namespace headlight

@@ -1,0 +1,31 @@
+#pragma once
+// Internal: every head's attention summarised while attend() computes it, block of query rows by block, so a
+// long input yields all heads' statistics and pooled pictures without keeping any [H,T,T] (see LayerDigest in
+// headlight/trace.h for what each number means). Batch of one.
+#include "attention/attention.h"
+
+#include <torch/torch.h>
+
+namespace headlight {
+
+class AttentionDigest {
+public:
+    AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device);
+
+    // probs: [H,n,keys], the final probabilities of query rows row0..row0+n-1 over keys col0..col0+keys-1
+    // (keys outside that range have probability 0 for these rows).
+    void add(const torch::Tensor& probs, int64_t row0, int64_t col0);
+    // Moves the sums and images into `out` (statSums, pooledMax, pooledMean, pooledBin).
+    void finish(AttentionOutput& out);
+
+private:
+    void addStats(const torch::Tensor& probs, int64_t row0, int64_t col0);
+    void addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0);
+
+    bool stats_;
+    int64_t H_, T_, bin_ = 0, cells_ = 0;
+    torch::Tensor sums_;            // [H,4] float64
+    torch::Tensor max_, sum_;       // [H,C,C] float32 / float64
+};
+
+} // namespace headlight
