@@ -1,5 +1,7 @@
-// Times model load, a forward pass without capture, with one head captured and with full capture, for one
-// model and length, and the peak resident memory of each (Linux: VmHWM, reset between phases).
+// Times model load, a forward pass without capture, with one head captured, with one head captured and every
+// head digested (the app's long runs: the four statistics and max/mean pictures of 512 cells a side) and with
+// full capture, for one model and length, and the peak resident memory of each (Linux: VmHWM, reset between
+// phases).
 //   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
 //                [--no-full-capture] [--memory-only]
 // Prints JSON: per length, min and median milliseconds of each phase, the capture overhead ratio, and each
@@ -193,10 +195,13 @@ int main(int argc, char** argv) {
             oneHead.capture.layers = {c.nLayer - 1};
             oneHead.capture.heads = {0};
             oneHead.capture.logits = false;
+            RunRequest digested = oneHead;  // what the app's long runs ask: that head and every head digested
+            digested.capture.headStats = true;
+            digested.capture.pooledSize = 512;
 
             // Peak memory of each kind of run on its own, then times interleaved so drift affects all alike.
             nlohmann::json peak;
-            std::vector<std::pair<const char*, const RunRequest*>> kinds = {{"no_capture", &plain}, {"one_head", &oneHead}};
+            std::vector<std::pair<const char*, const RunRequest*>> kinds = {{"no_capture", &plain}, {"one_head", &oneHead}, {"one_head_digests", &digested}};
             if (fullCapture) kinds.emplace_back("full_capture", &full);
             for (const auto& [name, req] : kinds) {
                 resetPeakRss();
@@ -210,17 +215,20 @@ int main(int argc, char** argv) {
             // The FLOP limit now, so that load from elsewhere on the machine weighs on both sides alike.
             const double rate = device == "cpu" ? matmulFlopsPerSecond() : 0.0;
             const double limitMs = rate > 0 ? forwardFlops(c, T) / rate * 1000.0 : 0.0;
-            std::vector<double> a, b, h;
+            std::vector<double> a, b, h, g;
             for (int r = 0; r < repeat; ++r) {
                 a.push_back(timeRun(engine, plain));
                 h.push_back(timeRun(engine, oneHead));
+                g.push_back(timeRun(engine, digested));
                 if (fullCapture) b.push_back(timeRun(engine, full));
             }
-            const Stats sa = stats(a), sh = stats(h);
+            const Stats sa = stats(a), sh = stats(h), sg = stats(g);
             nlohmann::json length = {{"tokens", T},
                                      {"forward_no_capture_ms", {{"min", sa.min}, {"median", sa.median}}},
                                      {"forward_one_head_ms", {{"min", sh.min}, {"median", sh.median}}},
                                      {"one_head_ratio_median", sh.median / sa.median},
+                                     {"forward_one_head_digests_ms", {{"min", sg.min}, {"median", sg.median}}},
+                                     {"one_head_digests_ratio_median", sg.median / sa.median},
                                      {"peak_rss_mib", peak}};
             if (fullCapture) {
                 const Stats sb = stats(b);
@@ -232,6 +240,7 @@ int main(int argc, char** argv) {
                 length["no_capture_over_flop_limit_min"] = sa.min / limitMs;
                 length["one_head_over_flop_limit_min"] = sh.min / limitMs;
                 length["one_head_over_flop_limit_median"] = sh.median / limitMs;
+                length["one_head_digests_over_flop_limit_min"] = sg.min / limitMs;
             }
             if (whatIfs) length["what_if_full_capture"] = whatIf(engine, full, repeat);
             out["lengths"].push_back(length);

@@ -8,6 +8,10 @@
 // total, in milliseconds; forward_ms is the last run's forward, first_layer_run where it started; views: per view,
 // the median time to refresh for a new run (refresh_ms) and to paint it (paint_ms), each view alone, given the
 // head summaries the worker computes with each run (summarize_ms: their median time, on the worker).
+// --head-switch: after the run, selects another head R times (a different layer and head each time) and reports
+// switch_ms (the click -> every view refreshed and the window painted; a long run shows the head's pooled
+// picture from the run's digests) and exact_ms (-> the head's exact matrix arrived from the worker and shown).
+#include "head_selection.h"
 #include "main_window.h"
 #include "model_session.h"
 #include "settings.h"
@@ -70,17 +74,18 @@ int main(int argc, char** argv) {
     headlight::tuneAllocatorForRepeatedRuns();
     QStringList models;
     int tokens = 0, repeat = 15, layer = -1;
-    bool whatIf = false;
+    bool whatIf = false, headSwitch = false;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--tokens") && i + 1 < args.size()) tokens = args[++i].toInt();
         else if (args[i] == QLatin1String("--repeat") && i + 1 < args.size()) repeat = args[++i].toInt();
         else if (args[i] == QLatin1String("--layer") && i + 1 < args.size()) layer = args[++i].toInt();
         else if (args[i] == QLatin1String("--what-if")) whatIf = true;
+        else if (args[i] == QLatin1String("--head-switch")) headSwitch = true;
         else models << args[i];
     }
     if (models.isEmpty() || repeat < 1) {
-        std::fprintf(stderr, "usage: bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--what-if [--layer L]]\n");
+        std::fprintf(stderr, "usage: bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--what-if [--layer L]] [--head-switch]\n");
         return 2;
     }
     QTemporaryDir settingsDir;
@@ -133,6 +138,26 @@ int main(int argc, char** argv) {
             repaint.push_back(repainted - shown);
             total.push_back(repainted);
         }
+        // Another head of the run just shown: the views redraw from what the run kept, then the exact matrix.
+        std::vector<double> switchMs, exactMs;
+        for (int r = 0; headSwitch && r < repeat; ++r) {
+            const headlight::HeadRef next{(r * 5 + 3) % L, (r * 7 + 2) % H};
+            if (next == window.selection()->current()) continue;
+            const bool exactKept = window.snapshot().trace->digests.empty();   // every head captured: nothing to fetch
+            QElapsedTimer clock;
+            clock.start();
+            window.selection()->setCurrent(next);
+            window.grab();
+            switchMs.push_back(clock.nsecsElapsed() / 1e6);
+            if (!exactKept) {
+                if (!waitForRun(window, &problem)) {
+                    std::fprintf(stderr, "bench_gui: %s: %s\n", qPrintable(model), qPrintable(problem));
+                    return 1;
+                }
+                window.grab();
+                exactMs.push_back(clock.nsecsElapsed() / 1e6);
+            }
+        }
         // Each view alone: a new run (a copy of the trace, so no view's cache holds) -> refreshed, then painted.
         nlohmann::json views = nlohmann::json::object();
         const headlight::RunSnapshot last = window.snapshot();
@@ -168,6 +193,8 @@ int main(int argc, char** argv) {
                        {"repaint_ms", summary(repaint)},
                        {"total_ms", summary(total)},
                        {"repeat", repeat}});
+        if (!switchMs.empty()) out.back()["switch_ms"] = summary(switchMs);
+        if (!exactMs.empty()) out.back()["exact_ms"] = summary(exactMs);
     }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;

@@ -292,7 +292,7 @@ private slots:
         req.capture.headStats = true;
         req.capture.pooledSize = 8;
         const Trace shown = e.run(req);
-        const LayerTrace again = e.recaptureLayer(req.tokenIds, 2, {1, 3});
+        const LayerTrace again = e.recaptureLayer(req, 2, {1, 3});
         RunRequest wide = req;
         wide.capture.layers = {2};
         wide.capture.heads = {1, 3};
@@ -313,9 +313,26 @@ private slots:
             QVERIFY(test::bitDiff(incremental.digests[l].entropy, fresh.digests[l].entropy).isEmpty());
             QVERIFY(test::bitDiff(incremental.digests[l].pooledMean, fresh.digests[l].pooledMean).isEmpty());
         }
-        QVERIFY(test::errorOf([&] { e.recaptureLayer({1, 2, 3}, 0, {}); }).contains("keeps no run of these tokens"));
-        QVERIFY(test::errorOf([&] { e.recaptureLayer(req.tokenIds, 3, {}); }).contains("layer 3 does not exist"));
-        QVERIFY(test::errorOf([&] { e.recaptureLayer(req.tokenIds, 0, {4}); }).contains("head 4 does not exist"));
+        // The kept run is now the one with three heads pruned: another mask or other tokens need a run first.
+        QVERIFY(test::errorOf([&] { e.recaptureLayer(req, 0, {}); }).contains("keeps no run of these tokens"));
+        RunRequest other = pruned;
+        other.tokenIds = {1, 2, 3};
+        QVERIFY(test::errorOf([&] { e.recaptureLayer(other, 0, {}); }).contains("keeps no run of these tokens"));
+        RunRequest prunedLayer1 = pruned;
+        prunedLayer1.capture.layers = {1};
+        QVERIFY(test::bitDiff(e.recaptureLayer(pruned, 1, {0}).attention, e.run(prunedLayer1).layer(1)->attention).isEmpty());
+        // Progress after every layer; throwing from it stops the run.
+        std::vector<int> done;
+        RunRequest watched = pruned;
+        watched.progress = [&](int n, int layers) {
+            QCOMPARE(layers, 3);
+            done.push_back(n);
+            if (n == 2) throw std::runtime_error("stop");
+        };
+        QVERIFY(test::errorOf([&] { e.run(watched); }).contains("stop"));
+        QCOMPARE(done, (std::vector<int>{1, 2}));
+        QVERIFY(test::errorOf([&] { e.recaptureLayer(pruned, 3, {}); }).contains("layer 3 does not exist"));
+        QVERIFY(test::errorOf([&] { e.recaptureLayer(pruned, 0, {4}); }).contains("head 4 does not exist"));
     }
 
     // A streamed file reads back as the whole trace written at once.

@@ -349,7 +349,20 @@ void TestViewsAttention::longRunStaysResponsive() {
         view->grab();
         if (auto* matrix = dynamic_cast<AttentionMatrixView*>(view.get())) {
             QCoreApplication::processEvents();   // the replot that fits the labels to the laid-out axis
-            QCOMPARE(matrix->controller()->plotted(2047, 2046), double(0.3f));
+            // 2048 tokens show 512 x 512 cells of 4 x 4 tokens, each the largest weight it covers (the diagonal's
+            // 0.5 here); zoomed to 400 tokens, every cell is one exact weight.
+            AttentionMatrixController* c = matrix->controller();
+            QVERIFY(c->pooled() && !c->exactCells());
+            QCOMPARE(c->cellSpan(2047, 2046)->rowStart, 2044);
+            QCOMPARE(c->plotted(2047, 2046), double(0.5f));
+            QCOMPARE(c->weight(2047, 2046), double(0.3f));
+            matrix->plot()->xAxis->setRange(1647.5, 2047.5);
+            matrix->plot()->yAxis->setRange(1647.5, 2047.5);
+            QTRY_VERIFY(c->exactCells());
+            QCOMPARE(c->plotted(2047, 2046), double(0.3f));
+            QCOMPARE(c->plotted(2047, 2047), double(0.5f));
+            QVERIFY(!c->cellSpan(100, 100));   // outside the window
+            c->resetZoom();
             const int labels = matrix->plot()->yAxis->tickVector().size();   // thinned to what fits
             QVERIFY2(labels > 3 && labels < matrix->plot()->axisRect()->height() / 8, qPrintable(QString::number(labels)));
         }

@@ -2,12 +2,15 @@
 
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/pruning.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QStringList>
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <mutex>
 #include <utility>
 
@@ -48,6 +51,17 @@ struct ModelSession::Loaded {
     std::vector<int64_t> baselineIds;
     std::vector<int> baselineBudget;
     std::shared_ptr<const HeadSummaries> baselineSummaries;   // for `baseline`, once a run showed it; reset with it
+    std::set<int> baselineCapture, baselineHeads;             // the layers and heads `baseline` captured
+
+    static CaptureSpec captureFor(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead) {
+        CaptureSpec capture;   // every layer and head, logits included
+        if (ModelSession::capturesEveryHead(config, tokens)) return capture;
+        capture.layers = {std::clamp(focusLayer, 0, config.nLayer - 1)};
+        capture.heads = {std::clamp(focusHead, 0, config.nHead - 1)};
+        capture.headStats = true;
+        capture.pooledSize = ModelSession::kPooledCells;
+        return capture;
+    }
 
     // Loads the model of `spec` unless it is the one already here; returns the load time (0 when nothing was
     // loaded). On failure the previous model stays.
@@ -86,13 +100,20 @@ struct ModelSession::Loaded {
             ids.resize(static_cast<size_t>(limit));
             snapshot.text = QString::fromStdString(engine->tokenizer()->decode(ids));
         }
-        context.progress(-1, tr("Running %n token(s)", nullptr, static_cast<int>(ids.size())));
+        const QString running = tr("Running %n token(s)", nullptr, static_cast<int>(ids.size()));
+        context.progress(-1, running);
         RunRequest request;
         request.tokenIds = ids;
         request.contextBudget = spec.contextBudget;
-        request.capture = CaptureSpec{};   // every layer and head, logits included
+        request.capture = captureFor(engine->config(), static_cast<int64_t>(ids.size()), spec.focusLayer, spec.focusHead);
+        // Progress per layer, and Cancel (or a newer request) stops a long run between layers.
+        request.progress = [&context, running](int done, int layers) {
+            if (context.cancelled()) throw Cancelled();
+            context.progress(static_cast<double>(done) / layers, running);
+        };
         const bool pruning = prunedHeadCount(spec.headMask) > 0;
-        const bool sameInput = baseline && baselineIds == ids && baselineBudget == spec.contextBudget;
+        const bool sameInput = baseline && baselineIds == ids && baselineBudget == spec.contextBudget &&
+                               baselineCapture == request.capture.layers && baselineHeads == request.capture.heads;
         if (!sameInput) {
             // The unpruned run first: the views compare against it, and the pruned run then starts from the
             // first layer with a pruned head instead of layer 0.
@@ -100,6 +121,8 @@ struct ModelSession::Loaded {
             baselineSummaries.reset();
             baselineIds = ids;
             baselineBudget = spec.contextBudget;
+            baselineCapture = request.capture.layers;
+            baselineHeads = request.capture.heads;
         }
         if (pruning) {
             request.headMask = spec.headMask;
@@ -148,7 +171,12 @@ void ModelSession::request(const RunSpec& spec) {
             throw;
         }
         if (context.cancelled()) return {};
-        RunSnapshot snapshot = loaded->run(spec, context);
+        RunSnapshot snapshot;
+        try {
+            snapshot = loaded->run(spec, context);
+        } catch (const Cancelled&) {
+            return {};   // not delivered: the tracker knows the job was cancelled
+        }
         snapshot.loadMs = loadMs;
         context.progress(1.0, tr("Done"));
         return QVariant::fromValue(snapshot);
@@ -160,6 +188,55 @@ void ModelSession::request(const RunSpec& spec) {
 }
 
 void ModelSession::cancel() { jobs_.cancel(); }
+
+bool ModelSession::capturesEveryHead(const ModelConfig& config, int64_t tokens) {
+    const double bytes = static_cast<double>(config.nLayer) * config.nHead * static_cast<double>(tokens) *
+                         static_cast<double>(tokens) * sizeof(float);
+    return bytes <= static_cast<double>(kFullCaptureBytes);
+}
+
+void ModelSession::focus(const RunSnapshot& shown, int layer, int head) {
+    if (!shown.valid()) return;
+    auto work = [loaded = loaded_, shown, layer, head](JobContext& context) -> QVariant {
+        std::shared_ptr<Engine> engine = loaded->engineFor(shown.model->dir, loaded->device);
+        if (!engine) throw Error(shown.model->dir.toStdString(), "is no longer the loaded model");
+        context.progress(-1, tr("Capturing layer %1, head %2").arg(layer).arg(head));
+        RunRequest request;
+        request.tokenIds = shown.trace->tokenIds;
+        request.headMask.assign(shown.trace->headMask.begin(), shown.trace->headMask.end());
+        request.contextBudget = loaded->baselineBudget;
+        LayerTrace captured;
+        try {
+            captured = engine->recaptureLayer(request, layer, {head});
+        } catch (const Error&) {
+            // The engine ran something else since (a what-if, then back): run the shown text again instead.
+            RunSpec spec;
+            spec.modelDir = shown.model->dir;
+            spec.device = loaded->device;
+            spec.text = shown.text;
+            spec.headMask = request.headMask;
+            spec.contextBudget = request.contextBudget;
+            spec.focusLayer = layer;
+            spec.focusHead = head;
+            try {
+                return QVariant::fromValue(loaded->run(spec, context));
+            } catch (const Cancelled&) {
+                return {};
+            }
+        }
+        auto trace = std::make_shared<Trace>(*shown.trace);   // shares every array; only the layers change
+        trace->layers = {std::move(captured)};
+        RunSnapshot snapshot = shown;
+        snapshot.trace = trace;
+        snapshot.summarized = trace.get();   // the same run: its summaries (from the digests) still hold
+        context.progress(1.0, tr("Done"));
+        return QVariant::fromValue(snapshot);
+    };
+    jobs_.submit(
+        tr("Capturing layer %1, head %2").arg(layer).arg(head), std::move(work),
+        [this](const QVariant& result) { emit runFinished(result.value<RunSnapshot>()); },
+        [this](const QString& message) { emit runFailed(message, false); });
+}
 
 void ModelSession::analyze(const AnalysisSpec& spec) {
     auto work = [loaded = loaded_, spec](JobContext& context) -> QVariant {

@@ -19,6 +19,9 @@ struct RunSpec {
     QString text;
     std::vector<float> headMask;     // L*H, 1 = keep; empty = every head
     std::vector<int> contextBudget;  // per layer; empty = unlimited
+    // The head the views show: a long input captures only its matrix (see ModelSession::capturesEveryHead).
+    int focusLayer = 0;
+    int focusHead = 0;
 };
 
 class Engine;
@@ -37,7 +40,20 @@ public:
     // the snapshot also carries the unpruned run of the same tokens (kept from the previous request when only
     // the mask changed) and their comparison; the engine then recomputes only the layers from the first one
     // whose mask changed.
+    //
+    // A run keeps every head's [T,T] only while they fit in kFullCaptureBytes; a longer input captures the
+    // focused head alone and digests every head in the same pass (statistics and pooled pictures,
+    // Trace::digests), and focus() brings in another head's exact matrix.
     void request(const RunSpec& spec);
+    // The exact matrix of (layer, head) for a long run shown now (`shown`): that layer recomputed from the
+    // input it saw (Engine::recaptureLayer), delivered as a snapshot whose trace captured that head. Falls back
+    // to a run when the engine no longer keeps that run's activations.
+    void focus(const RunSnapshot& shown, int layer, int head);
+    // Whether a run of `tokens` tokens keeps every head of `config` (else: the focused head and digests).
+    static bool capturesEveryHead(const ModelConfig& config, int64_t tokens);
+    static constexpr int64_t kFullCaptureBytes = int64_t(512) << 20;
+    // Pooled pictures of every head, at most this many cells a side (a screen shows no more).
+    static constexpr int kPooledCells = 512;
     void cancel();
     JobTracker* jobs() { return &jobs_; }
 

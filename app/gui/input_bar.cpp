@@ -13,7 +13,7 @@ namespace headlight {
 
 InputBar::InputBar(QWidget* parent)
     : QWidget(parent), edit_(new QLineEdit(this)), device_(new QComboBox(this)), count_(new QLabel(this)),
-      problem_(new QLabel(this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
+      problem_(new QLabel(this)), hint_(new QLabel(this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
       debounce_(new QTimer(this)) {
     edit_->setPlaceholderText(tr("Type a text: the views follow as you type"));
     edit_->setClearButtonEnabled(true);
@@ -25,11 +25,16 @@ InputBar::InputBar(QWidget* parent)
     problem_->setStyleSheet(QStringLiteral("color: #d62728;"));
     problem_->setWordWrap(true);
     problem_->hide();
+    hint_->setObjectName(QStringLiteral("enterHint"));
+    hint_->setText(tr("Long text: press Enter to run"));
+    hint_->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    hint_->hide();
     count_->setObjectName(QStringLiteral("tokenCount"));
     count_->setMinimumWidth(90);
 
     auto* row = new QHBoxLayout;
     row->addWidget(edit_, 1);
+    row->addWidget(hint_);
     row->addWidget(count_);
     row->addWidget(device_);
     row->addWidget(run_);
@@ -41,10 +46,19 @@ InputBar::InputBar(QWidget* parent)
 
     debounce_->setSingleShot(true);
     debounce_->setInterval(kTypingDelayMs);
-    connect(edit_, &QLineEdit::textEdited, debounce_, qOverload<>(&QTimer::start));
+    connect(edit_, &QLineEdit::textEdited, this, [this](const QString& typed) {
+        if (typed.size() > kLiveRunChars) {   // a long text (a paste, an edit of one) waits for Enter
+            debounce_->stop();
+            hint_->show();
+            return;
+        }
+        hint_->hide();
+        debounce_->start();
+    });
     connect(debounce_, &QTimer::timeout, this, [this] { emit runRequested(text(), false); });
     auto runNow = [this] {
         debounce_->stop();
+        hint_->hide();
         emit runRequested(text(), true);
     };
     connect(edit_, &QLineEdit::returnPressed, this, runNow);
@@ -55,7 +69,12 @@ InputBar::InputBar(QWidget* parent)
 
 QString InputBar::text() const { return edit_->text(); }
 
-void InputBar::setText(const QString& text) { edit_->setText(text); }
+void InputBar::setText(const QString& text) {
+    edit_->setText(text);
+    hint_->hide();
+}
+
+bool InputBar::waitingForEnter() const { return !hint_->isHidden(); }
 
 void InputBar::setDevices(const QStringList& devices, const QString& current) {
     const QSignalBlocker block(device_);

@@ -1,6 +1,7 @@
 #pragma once
 // The text box and its controls: runs as you type (debounced) and on Enter, shows the token count and
-// warnings, picks the device, cancels long work.
+// warnings, picks the device, cancels long work. A text longer than kLiveRunChars runs on Enter (or Run) only:
+// a long run takes seconds, and rerunning it on every key would keep the worker busy with texts nobody reads.
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -31,6 +32,10 @@ public:
     void setBusy(bool busy);
     // Debounce interval for runs while typing (ms).
     static constexpr int kTypingDelayMs = 80;
+    // Texts up to this many characters run as you type; longer ones on Enter.
+    static constexpr int kLiveRunChars = 2000;
+    // Whether typing has changed the text since it last ran (a long text waiting for Enter).
+    bool waitingForEnter() const;
 
 signals:
     // `explicitRun`: Enter or the Run button (errors then get a message box), else typing.
@@ -43,6 +48,7 @@ private:
     QComboBox* device_;
     QLabel* count_;
     QLabel* problem_;
+    QLabel* hint_;
     QPushButton* run_;
     QPushButton* cancel_;
     QTimer* debounce_;

@@ -19,6 +19,7 @@
 #include "headlight/trace_hdf5.h"
 
 #include <QApplication>
+#include <algorithm>
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDir>
@@ -88,6 +89,9 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     });
     connect(input_, &InputBar::cancelRequested, session_, &ModelSession::cancel);
     connect(session_, &ModelSession::runFinished, this, &MainWindow::showRun);
+    // A long run holds one head's exact matrix: another head shows its pooled picture at once (from the run's
+    // digests) while its exact matrix is computed from the kept activations of its layer.
+    connect(selection_, &HeadSelection::headsChanged, this, &MainWindow::focusCurrentHead);
     connect(session_, &ModelSession::runFailed, this, &MainWindow::showFailure);
     connect(session_->jobs(), &JobTracker::busyChanged, this, [this](bool busy) {
         progress_->setVisible(busy);
@@ -95,6 +99,15 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     });
     connect(session_->jobs(), &JobTracker::started, this, [this](const QString& label) {
         statusRun_->setText(label);
+        progress_->setRange(0, 0);   // busy until the work says how far it is
+    });
+    // A long run reports each layer done: the bar fills, the status says what runs.
+    connect(session_->jobs(), &JobTracker::progress, this, [this](double fraction, const QString& text) {
+        if (fraction >= 0) {
+            progress_->setRange(0, 1000);
+            progress_->setValue(static_cast<int>(fraction * 1000));
+        }
+        if (!text.isEmpty()) statusRun_->setText(text);
     });
     connect(session_->jobs(), &JobTracker::cancelled, this, [this] {
         if (!session_->jobs()->busy()) statusRun_->setText(tr("Cancelled."));
@@ -235,11 +248,21 @@ void MainWindow::request(const QString& dir, const QString& text) {
     spec.modelDir = dir;
     spec.device = input_->device();
     spec.text = text;
+    spec.focusLayer = selection_->current().layer;
+    spec.focusHead = selection_->current().head;
     if (dir == modelDir_) {
         spec.contextBudget = contextBudget_;
         spec.headMask = headMask_;
     }
     session_->request(spec);
+}
+
+void MainWindow::focusCurrentHead() {
+    if (!snapshot_.valid() || snapshot_.trace->digests.empty() || session_->jobs()->busy()) return;
+    const HeadRef h = selection_->current();
+    const LayerTrace* lt = snapshot_.trace->layer(h.layer);
+    if (lt && std::find(lt->heads.begin(), lt->heads.end(), h.head) != lt->heads.end()) return;
+    session_->focus(snapshot_, h.layer, h.head);
 }
 
 void MainWindow::showRun(const RunSnapshot& run) {
@@ -282,6 +305,9 @@ void MainWindow::showRun(const RunSnapshot& run) {
     settings_.setLastModel(modelDir_);
     settings_.setLastText(snapshot.text);
     emit snapshotShown(snapshot);
+    // The head may have changed while the run worked (or a view preset chose one): once this delivery is over
+    // and the worker is free, fetch its exact matrix.
+    QTimer::singleShot(0, this, &MainWindow::focusCurrentHead);
 }
 
 void MainWindow::raiseFirstAvailableMechanism() {

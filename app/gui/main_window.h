@@ -81,6 +81,8 @@ private:
     void buildMenus();            // main_window_menus.cpp
     void rebuildRecentMenu();     // main_window_menus.cpp
     void request(const QString& dir, const QString& text);
+    // Asks for the current head's exact matrix when the shown long run did not capture it.
+    void focusCurrentHead();
     void showRun(const RunSnapshot& snapshot);
     void showFailure(const QString& message, bool modelFailed);
     void raiseFirstAvailableMechanism();

@@ -23,6 +23,9 @@ struct RunRequest {
     // Incremental recomputation (see Engine::run) for this run; false: neither reuse nor replace what the engine
     // keeps (batch evaluations, so an interactive what-if keeps its reuse while an analysis runs beside it).
     bool reuseActivations = true;
+    // Called after each layer computed (layers done, of n_layer) on the running thread; it may throw to stop
+    // the run (the app's Cancel), which then leaves nothing behind.
+    std::function<void(int done, int layers)> progress;
 };
 
 class Engine {
@@ -62,7 +65,8 @@ public:
     // the input that layer saw in that run (kept while activations are reused), with its head mask and context
     // budget, so it has the same bits as a run capturing those heads. A view of a long input switches heads
     // this way without a forward pass. Throws headlight::Error when the engine keeps no run of these tokens.
-    LayerTrace recaptureLayer(const std::vector<int64_t>& tokenIds, int layer, const std::set<int>& heads) const;
+    // `run` names the run (tokens, head mask, context budget; its capture is ignored).
+    LayerTrace recaptureLayer(const RunRequest& run, int layer, const std::set<int>& heads) const;
     // On by default; off = every run is a full forward pass (for benchmarks and tests).
     void setReuseActivations(bool reuse);
     bool reuseActivations() const;

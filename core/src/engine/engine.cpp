@@ -244,6 +244,7 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
     ForwardOptions options;
     options.headMask = maskTensor;
     options.capture = req.capture;
+    if (req.progress) options.afterLayer = [&](int l) { req.progress(l + 1, c.nLayer); };
     options.contextBudget.assign(req.contextBudget.begin(), req.contextBudget.end());
     if (sink)
         options.onCapture = [&](int l, LayerCapture&& cap) {
@@ -306,7 +307,7 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
     return trace;
 }
 
-LayerTrace Engine::recaptureLayer(const std::vector<int64_t>& tokenIds, int layer, const std::set<int>& heads) const {
+LayerTrace Engine::recaptureLayer(const RunRequest& run, int layer, const std::set<int>& heads) const {
     const ModelConfig& c = config();
     if (layer < 0 || layer >= c.nLayer)
         throw Error("capture", "layer " + std::to_string(layer) + " does not exist (n_layer = " + std::to_string(c.nLayer) + ")");
@@ -317,7 +318,10 @@ LayerTrace Engine::recaptureLayer(const std::vector<int64_t>& tokenIds, int laye
         std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
         last = impl_->lastRun;
     }
-    if (!last || last->tokenIds != tokenIds || !last->residuals[static_cast<size_t>(layer)].defined())
+    const size_t LH = static_cast<size_t>(c.nLayer) * static_cast<size_t>(c.nHead);
+    const std::vector<float> mask = run.headMask.empty() ? std::vector<float>(LH, 1.0f) : run.headMask;
+    if (!last || last->tokenIds != run.tokenIds || last->mask != mask || last->contextBudget != run.contextBudget ||
+        !last->residuals[static_cast<size_t>(layer)].defined())
         throw Error("capture", "the engine keeps no run of these tokens to capture layer " + std::to_string(layer) + " from; run them first");
     torch::NoGradGuard noGrad;
     ForwardOptions options;

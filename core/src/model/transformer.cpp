@@ -143,6 +143,7 @@ ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const Fo
         LayerCapture* capture = wanted || digested ? &result.layers[static_cast<size_t>(l)] : nullptr;
         x = runLayer(l, x, options, c.rotary ? &rotary : nullptr, capture);
         if (capture && options.onCapture) options.onCapture(l, std::move(*capture));
+        if (options.afterLayer) options.afterLayer(l);
     }
     if (residuals) residuals->back() = x;
     result.finalHidden = arch_->finalNorm(x);

@@ -32,6 +32,7 @@ struct ForwardOptions {
     std::vector<int64_t> contextBudget;            // per layer, selective attention only; 0 or empty = unlimited
     // When set, each captured layer goes here as soon as it is computed instead of into ForwardResult::layers.
     std::function<void(int layer, LayerCapture&&)> onCapture;
+    std::function<void(int layer)> afterLayer;   // progress: called once each layer is done (may throw to stop)
 };
 
 struct ForwardResult {

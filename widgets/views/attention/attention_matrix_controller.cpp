@@ -4,6 +4,8 @@
 
 #include <qcustomplot.h>
 
+#include <QTimer>
+
 #include <algorithm>
 #include <cmath>
 
@@ -32,7 +34,31 @@ AttentionMatrixController::AttentionMatrixController(QCustomPlot* plot) : plot_(
     rowMarker_ = new QCPItemRect(plot_);
     rowMarker_->setBrush(Qt::NoBrush);
     rowMarker_->setSelectable(false);
+
+    // Zooming and panning a long text pools the new window once the axes settle (both axes move together).
+    auto* repoolTimer = new QTimer(plot_);
+    repoolTimer->setSingleShot(true);
+    repoolTimer->setInterval(0);
+    QObject::connect(repoolTimer, &QTimer::timeout, plot_, [this] {
+        if (!pooled_) return;
+        repool();
+        plot_->replot();
+    });
+    auto schedule = [this, repoolTimer](const QCPRange&) {
+        if (pooled_ && !repooling_) repoolTimer->start();
+    };
+    QObject::connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot_, schedule);
+    QObject::connect(plot_->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot_, schedule);
 }
+
+namespace {
+// A head the view can draw: captured, or pooled in the run's digest of its layer.
+bool drawable(const Trace& trace, HeadRef h, int T) {
+    if (headAttention(trace, h, T)) return true;
+    const LayerDigest* d = trace.digest(h.layer);
+    return d && d->bin > 0 && d->pooledMax.rank() == 3 && h.head < d->pooledMax.dim(0);
+}
+} // namespace
 
 QString AttentionMatrixController::collectHeads(const RunSnapshot& run, const HeadSelection& selection,
                                                 MatrixMode mode) {
@@ -44,14 +70,14 @@ QString AttentionMatrixController::collectHeads(const RunSnapshot& run, const He
     } else if (mode == MatrixMode::SelectedMean) {
         for (const HeadRef& h : selection.heads()) {
             const HeadRef c = clampedHead(h, run.layers(), run.heads());
-            if (!heads_.contains(c) && headAttention(*run.trace, c, T)) heads_ << c;
+            if (!heads_.contains(c) && drawable(*run.trace, c, T)) heads_ << c;
         }
     } else {
         for (int h = 0; h < run.heads(); ++h)
-            if (headAttention(*run.trace, HeadRef{current.layer, h}, T)) heads_ << HeadRef{current.layer, h};
+            if (drawable(*run.trace, HeadRef{current.layer, h}, T)) heads_ << HeadRef{current.layer, h};
     }
     for (const HeadRef& h : heads_)
-        if (!headAttention(*run.trace, h, T))
+        if (!drawable(*run.trace, h, T))
             return QObject::tr("Layer %1, head %2 was not captured in this run.").arg(h.layer).arg(h.head);
     if (heads_.isEmpty()) return QObject::tr("None of the heads to show was captured in this run.");
 
@@ -65,25 +91,46 @@ QString AttentionMatrixController::collectHeads(const RunSnapshot& run, const He
 }
 
 QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSelection& selection, MatrixMode mode,
-                                          MatrixScale scale, const PlotStyle& style) {
+                                          MatrixScale scale, const PlotStyle& style, MatrixPooling pooling) {
     const int T = run.tokens();
     if (T <= 0) return QObject::tr("This run has no tokens.");
-    if (run.trace->layers.empty()) return QObject::tr("This run kept no attention weights (capture was off).");
+    if (run.trace->layers.empty() && run.trace->digests.empty())
+        return QObject::tr("This run kept no attention weights (capture was off).");
     if (const QString problem = collectHeads(run, selection, mode); !problem.isEmpty()) return problem;
     meanMode_ = heads_.size() > 1;
     // Selecting another position only moves the row marker: the T x T data (4M cells at 2048 tokens) stays.
-    if (run.trace != drawnTrace_ || heads_ != drawnHeads_ || scale != drawnScale_) {
-        const bool newRun = run.trace != drawnTrace_;
-        fill(run, scale);
+    if (run.trace != drawnTrace_ || heads_ != drawnHeads_ || scale != drawnScale_ || pooling != drawnPooling_) {
+        const bool newText = !drawnTrace_ || run.trace->tokenIds != drawnTrace_->tokenIds;
+        bool exact = T <= kExactTokens;
+        for (const HeadRef& h : heads_) exact = exact && headAttention(*run.trace, h, T);
+        causal_ = run.causal();
+        tokens_ = T;
         drawnTrace_ = run.trace;
         drawnHeads_ = heads_;
         drawnScale_ = scale;
-        if (newRun) resetZoom();   // a new run shows all of it; selection changes keep the zoom
+        drawnPooling_ = pooling;
+        pooled_ = !exact;
+        trace_ = run.trace;
+        if (pooled_) {
+            matrix_.clear();   // the weights stay in the trace; the cells hold what is shown
+            labels_ = tokenLabels(run);
+            setTokenTicks(plot_->xAxis, labels_);
+            setTokenTicks(plot_->yAxis, labels_);
+            repooling_ = true;
+            if (newText) resetZoom();   // a new text shows all of it; another head or capture keeps the zoom
+            repooling_ = false;
+            fillPooled();
+        } else {
+            fill(run, scale);
+            cellNote_.clear();
+            exactCells_ = true;
+            if (newText) resetZoom();
+        }
     }
     applyHeatGradient(map_, style);
     const QString what = meanMode_ ? QObject::tr("mean attention weight") : QObject::tr("attention weight");
     scale_->axis()->setLabel(scale == MatrixScale::Log ? QObject::tr("%1 (log scale)").arg(what) : what);
-    title_->setText(subject_);
+    title_->setText(cellNote_.isEmpty() ? subject_ : subject_ + QStringLiteral("\n(") + cellNote_ + QStringLiteral(")"));
 
     const int position = shownPosition(selection, T);
     rowMarker_->topLeft->setCoords(-0.5, position - 0.5);
@@ -122,6 +169,13 @@ void AttentionMatrixController::fill(const RunSnapshot& run, MatrixScale scale) 
             maximum = std::max(maximum, w);
             setGridValue(map_, j, i, log ? std::max(w, kLogFloor) : w);
         }
+    applyColourRange(maximum, scale);
+    setTokenTicks(plot_->xAxis, labels_);
+    setTokenTicks(plot_->yAxis, labels_);
+}
+
+void AttentionMatrixController::applyColourRange(double maximum, MatrixScale scale) {
+    const bool log = scale == MatrixScale::Log;
     map_->setDataScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     if (log) {
         scale_->axis()->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
@@ -132,8 +186,6 @@ void AttentionMatrixController::fill(const RunSnapshot& run, MatrixScale scale) 
         scale_->axis()->setNumberFormat(QStringLiteral("gb"));
         map_->setDataRange(QCPRange(0, maximum > 0 ? maximum : 1.0));
     }
-    setTokenTicks(plot_->xAxis, labels_);
-    setTokenTicks(plot_->yAxis, labels_);
 }
 
 void AttentionMatrixController::resetZoom() {
@@ -143,11 +195,24 @@ void AttentionMatrixController::resetZoom() {
 
 double AttentionMatrixController::weight(int query, int key) const {
     if (query < 0 || key < 0 || query >= tokens_ || key >= tokens_) return std::nan("");
-    return matrix_[static_cast<size_t>(query) * tokens_ + key];
+    if (!pooled_) return matrix_[static_cast<size_t>(query) * tokens_ + key];
+    // Long texts: read the captured heads' own weights (NaN for a head known only from its digest).
+    double sum = 0;
+    for (const HeadRef& h : heads_) {
+        const float* a = headAttention(*trace_, h, tokens_);
+        if (!a) return std::nan("");
+        sum += a[static_cast<size_t>(query) * static_cast<size_t>(tokens_) + static_cast<size_t>(key)];
+    }
+    return sum / heads_.size();
 }
 
 double AttentionMatrixController::plotted(int query, int key) const {
-    return gridValue(map_, key, query);
+    if (!pooled_) return gridValue(map_, key, query);
+    const auto span = cellSpan(query, key);
+    if (!span) return std::nan("");
+    const auto r = std::find(rowEdges_.begin(), rowEdges_.end(), span->rowStart) - rowEdges_.begin();
+    const auto c = std::find(colEdges_.begin(), colEdges_.end(), span->colStart) - colEdges_.begin();
+    return map_->data()->cell(static_cast<int>(c), static_cast<int>(r));   // cell indices, not coordinates
 }
 
 QString AttentionMatrixController::toolTip(int query, int key) const {
@@ -159,6 +224,15 @@ QString AttentionMatrixController::toolTip(int query, int key) const {
                                .arg(labels_.value(key));
     if (causal_ && key > query)
         return tokens + QObject::tr("\nweight 0: a query never sees later tokens (causal mask)");
+    const auto span = cellSpan(query, key);
+    if (pooled_ && span && !exactCells_) {
+        const QString cell = QObject::tr("\ncell: queries %1-%2, keys %3-%4: %5 %6")
+                                 .arg(span->rowStart).arg(span->rowEnd - 1).arg(span->colStart).arg(span->colEnd - 1)
+                                 .arg(drawnPooling_ == MatrixPooling::Max && !meanMode_ ? QObject::tr("max") : QObject::tr("mean"))
+                                 .arg(plotted(query, key), 0, 'g', 6);
+        const double w = weight(query, key);
+        return tokens + cell + (std::isnan(w) ? QString() : QObject::tr("\nthis cell's weight %1").arg(w, 0, 'g', 6));
+    }
     return tokens + (meanMode_ ? QObject::tr("\nmean weight %1 over %2 heads").arg(weight(query, key), 0, 'g', 6).arg(heads_.size())
                                : QObject::tr("\nweight %1").arg(weight(query, key), 0, 'g', 6));
 }

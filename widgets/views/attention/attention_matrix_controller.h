@@ -27,6 +27,9 @@ enum class MatrixMode {
 
 enum class MatrixScale { Linear, Log };
 
+// How a pooled cell (a long text shows cells of several tokens) summarises the weights it covers.
+enum class MatrixPooling { Max, Mean };
+
 struct MatrixCell {
     int query = 0;
     int key = 0;
@@ -37,6 +40,11 @@ public:
     // In log scale, weights below this are drawn at it (log 0 does not exist); the tooltip keeps the true value.
     static constexpr double kLogFloor = 1e-4;
 
+    // Texts longer than this show pooled cells, at most kMaxCells a side, over the visible window: zooming in
+    // ends on exact cells (one token each) once the window is no wider than kMaxCells tokens.
+    static constexpr int kExactTokens = 512;
+    static constexpr int kMaxCells = 512;
+
     explicit AttentionMatrixController(QCustomPlot* plot);
 
     QCustomPlot* plot() const { return plot_; }
@@ -45,7 +53,7 @@ public:
 
     // Recomputes and redraws. Returns why nothing can be drawn (e.g. the head was not captured), else "".
     QString update(const RunSnapshot& run, const HeadSelection& selection, MatrixMode mode, MatrixScale scale,
-                   const PlotStyle& style);
+                   const PlotStyle& style, MatrixPooling pooling = MatrixPooling::Max);
 
     int tokens() const { return tokens_; }
     // The heads the matrix averages (one in Head mode).
@@ -63,10 +71,23 @@ public:
     // Shows every token again after zooming or panning.
     void resetZoom();
 
+    // Pooled display (long texts, or heads known only from the run's digests): what the cells show.
+    bool pooled() const { return pooled_; }
+    // Whether the shown cells are the exact weights (one token each, computed from a captured head).
+    bool exactCells() const { return exactCells_; }
+    // The tokens the shown cell at (query, key) covers: queries [rowStart, rowEnd), keys [colStart, colEnd).
+    struct CellSpan { int rowStart = 0, rowEnd = 0, colStart = 0, colEnd = 0; };
+    std::optional<CellSpan> cellSpan(int query, int key) const;
+    // Recomputes the cells of the visible window (pooled display); zooming and panning call it.
+    void repool();
+
 private:
     QString collectHeads(const RunSnapshot& run, const HeadSelection& selection, MatrixMode mode);
     // Computes the [T,T] matrix of heads_ and puts it in the colour map.
     void fill(const RunSnapshot& run, MatrixScale scale);
+    // attention_matrix_pooled.cpp: the pooled display's cells for the visible window.
+    void fillPooled();
+    void applyColourRange(double maximum, MatrixScale scale);
 
     QCustomPlot* plot_;
     QCPColorMap* map_;
@@ -84,6 +105,15 @@ private:
     std::shared_ptr<const Trace> drawnTrace_;
     QList<HeadRef> drawnHeads_;
     MatrixScale drawnScale_ = MatrixScale::Linear;
+    MatrixPooling drawnPooling_ = MatrixPooling::Max;
+    // Pooled display: the cells shown now ([rows x cols], row-major) and the token edges of each.
+    bool pooled_ = false;
+    bool exactCells_ = true;
+    bool repooling_ = false;
+    std::shared_ptr<const Trace> trace_;     // the run the cells come from
+    std::vector<float> cells_;
+    std::vector<int> rowEdges_, colEdges_;   // rows + 1 and cols + 1 token positions
+    QString cellNote_;                      // "cells of 16 x 16 tokens (max)", "" when exact
 };
 
 } // namespace headlight

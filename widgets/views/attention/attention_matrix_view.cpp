@@ -26,11 +26,19 @@ AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* pare
     modeBox_->addItem(tr("Mean of this layer's heads"), static_cast<int>(MatrixMode::LayerMean));
     logBox_ = new QCheckBox(tr("Log colour scale"), content);
     logBox_->setToolTip(tr("Shows small weights too: each colour step is a factor, not a difference"));
+    poolBox_ = new QComboBox(content);
+    poolBox_->addItem(tr("Cells: max"), static_cast<int>(MatrixPooling::Max));
+    poolBox_->addItem(tr("Cells: mean"), static_cast<int>(MatrixPooling::Mean));
+    poolBox_->setToolTip(tr("A long text shows cells of several tokens: the largest weight in each (no strong "
+                            "link is lost) or their mean. Zoom in for the exact weights."));
+    poolBox_->setObjectName(QStringLiteral("matrixPooling"));
+    poolBox_->setVisible(false);
     auto* reset = new QToolButton(content);
     reset->setText(tr("Reset zoom"));
     reset->setToolTip(tr("Undo zooming and panning (or double-click the matrix)"));
     bar->addWidget(modeBox_);
     bar->addWidget(logBox_);
+    bar->addWidget(poolBox_);
     bar->addStretch(1);
     bar->addWidget(reset);
     layout->addLayout(bar);
@@ -42,6 +50,8 @@ AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* pare
 
     connect(modeBox_, QOverload<int>::of(&QComboBox::activated), this,
             [this](int index) { setMode(static_cast<MatrixMode>(modeBox_->itemData(index).toInt())); });
+    connect(poolBox_, QOverload<int>::of(&QComboBox::activated), this,
+            [this](int index) { setPooling(static_cast<MatrixPooling>(poolBox_->itemData(index).toInt())); });
     connect(logBox_, &QCheckBox::toggled, this,
             [this](bool on) { setScale(on ? MatrixScale::Log : MatrixScale::Linear); });
     auto resetZoom = [this] {
@@ -69,7 +79,10 @@ QString AttentionMatrixView::explanation() const {
            tr(
               "The mean modes average p<sub>ij</sub> over heads. The log scale shows small weights "
               "(below 10<sup>&minus;4</sup> drawn as 10<sup>&minus;4</sup>). Scroll to zoom, drag to pan, click a "
-              "row to select that token.</p>");
+              "row to select that token.</p>"
+              "<p>A long text (over %1 tokens) shows cells of several tokens, each the largest or the mean weight it "
+              "covers; zooming in to %1 tokens or fewer shows every weight exactly. Another head shows the picture "
+              "made during the run at once, and its exact weights a moment later.</p>").arg(AttentionMatrixController::kExactTokens);
 }
 
 void AttentionMatrixView::setMode(MatrixMode mode) {
@@ -88,12 +101,21 @@ void AttentionMatrixView::setScale(MatrixScale scale) {
     if (snapshot().valid()) setSnapshot(snapshot());   // redraws through the base (message or plot)
 }
 
+void AttentionMatrixView::setPooling(MatrixPooling pooling) {
+    if (pooling == pooling_) return;
+    pooling_ = pooling;
+    const QSignalBlocker block(poolBox_);
+    poolBox_->setCurrentIndex(poolBox_->findData(static_cast<int>(pooling)));
+    if (snapshot().valid()) setSnapshot(snapshot());
+}
+
 void AttentionMatrixView::refresh() {
-    const QString problem = controller_->update(snapshot(), *selection(), mode_, scale_, style());
+    const QString problem = controller_->update(snapshot(), *selection(), mode_, scale_, style(), pooling_);
     if (!problem.isEmpty()) {
         setUnavailable(problem);
         return;
     }
+    poolBox_->setVisible(controller_->pooled());
     plot_->replot();
 }
 

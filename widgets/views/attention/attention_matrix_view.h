@@ -28,6 +28,9 @@ public:
     MatrixMode mode() const { return mode_; }
     void setScale(MatrixScale scale);
     MatrixScale scale() const { return scale_; }
+    // Long texts: how a cell of several tokens summarises them (one head; the mean modes always average).
+    void setPooling(MatrixPooling pooling);
+    MatrixPooling pooling() const { return pooling_; }
 
     AttentionMatrixController* controller() const { return controller_.get(); }
     QCustomPlot* plot() const { return plot_; }
@@ -45,6 +48,8 @@ private:
     std::unique_ptr<AttentionMatrixController> controller_;
     MatrixMode mode_ = MatrixMode::Head;
     MatrixScale scale_ = MatrixScale::Linear;
+    MatrixPooling pooling_ = MatrixPooling::Max;
+    QComboBox* poolBox_;
 };
 
 } // namespace headlight

@@ -72,10 +72,21 @@ void HeadGridController::setRun(const RunSnapshot& run) {
     heads_ = run.heads();
     thumbs_.assign(static_cast<size_t>(layers_) * heads_, QImage());
     const int T = run.tokens();
-    for (int l = 0; l < layers_; ++l)
-        for (int h = 0; h < heads_; ++h)
-            if (const float* a = headAttention(*run.trace, HeadRef{l, h}, T))
-                thumbs_[static_cast<size_t>(l) * heads_ + h] = thumbnailOf(a, T);
+    for (int l = 0; l < layers_; ++l) {
+        // A long run keeps one head's matrix: every head's thumbnail comes from the max-pooled picture the
+        // engine made of it in the forward pass (the same picture for every head, captured or not).
+        const LayerDigest* d = run.trace->digest(l);
+        const bool pooled = d && d->bin > 0 && d->pooledMax.rank() == 3 && d->pooledMax.dim(0) == heads_;
+        for (int h = 0; h < heads_; ++h) {
+            QImage& thumb = thumbs_[static_cast<size_t>(l) * heads_ + h];
+            if (pooled) {
+                const int64_t side = d->pooledMax.dim(1);
+                thumb = thumbnailOf(d->pooledMax.data() + h * side * side, static_cast<int>(side));
+            } else if (const float* a = headAttention(*run.trace, HeadRef{l, h}, T)) {
+                thumb = thumbnailOf(a, T);
+            }
+        }
+    }
 }
 
 const QImage& HeadGridController::thumbnail(int layer, int head) const {
