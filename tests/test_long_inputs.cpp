@@ -47,15 +47,20 @@ private slots:
         QTest::addColumn<int>("kvHeads");
         QTest::addColumn<bool>("gates");
         QTest::addColumn<int>("blockRows");
-        QTest::newRow("causal, one row per block") << true << 0 << 0.0 << 4 << false << 1;
-        QTest::newRow("causal, blocks of 7") << true << 0 << 0.0 << 4 << false << 7;
-        QTest::newRow("causal, default blocks") << true << 0 << 0.0 << 4 << false << 0;
-        QTest::newRow("bidirectional") << false << 0 << 0.0 << 4 << false << 5;
-        QTest::newRow("sliding window 6") << true << 6 << 0.0 << 4 << false << 4;
-        QTest::newRow("window wider than a block") << true << 9 << 0.0 << 4 << false << 3;
-        QTest::newRow("bidirectional window") << false << 6 << 0.0 << 4 << false << 4;
-        QTest::newRow("soft-capped, grouped query") << true << 0 << 5.0 << 2 << false << 6;
-        QTest::newRow("head gates") << true << 0 << 0.0 << 4 << true << 8;
+        QTest::addColumn<QString>("mechanism");   // besides gates: "span", "memory", "span+memory"
+        QTest::newRow("causal, one row per block") << true << 0 << 0.0 << 4 << false << 1 << QString();
+        QTest::newRow("causal, blocks of 7") << true << 0 << 0.0 << 4 << false << 7 << QString();
+        QTest::newRow("causal, default blocks") << true << 0 << 0.0 << 4 << false << 0 << QString();
+        QTest::newRow("bidirectional") << false << 0 << 0.0 << 4 << false << 5 << QString();
+        QTest::newRow("sliding window 6") << true << 6 << 0.0 << 4 << false << 4 << QString();
+        QTest::newRow("window wider than a block") << true << 9 << 0.0 << 4 << false << 3 << QString();
+        QTest::newRow("bidirectional window") << false << 6 << 0.0 << 4 << false << 4 << QString();
+        QTest::newRow("soft-capped, grouped query") << true << 0 << 5.0 << 2 << false << 6 << QString();
+        QTest::newRow("head gates") << true << 0 << 0.0 << 4 << true << 8 << QString();
+        QTest::newRow("adaptive span, reach inside T") << true << 0 << 0.0 << 4 << false << 5 << QStringLiteral("span");
+        QTest::newRow("adaptive span, bidirectional") << false << 0 << 0.0 << 4 << false << 4 << QStringLiteral("span");
+        QTest::newRow("persistent memory") << true << 0 << 0.0 << 2 << false << 6 << QStringLiteral("memory");
+        QTest::newRow("span, memory and gates, window") << true << 7 << 0.0 << 4 << true << 3 << QStringLiteral("span+memory");
     }
     void blockedMatchesExplicit() {
         QFETCH(bool, causal);
@@ -64,13 +69,24 @@ private slots:
         QFETCH(int, kvHeads);
         QFETCH(bool, gates);
         QFETCH(int, blockRows);
+        QFETCH(QString, mechanism);
         torch::NoGradGuard noGrad;
-        ModelConfig c = test::tinyConfig(gates ? std::vector<std::string>{"gates"} : std::vector<std::string>{}, 1, 4, 16);
+        std::vector<std::string> mechanisms;
+        if (gates) mechanisms.push_back("gates");
+        if (mechanism.contains("span")) mechanisms.push_back("span");
+        if (mechanism.contains("memory")) mechanisms.push_back("memory");
+        ModelConfig c = test::tinyConfig(mechanisms, 1, 4, 16);
         c.causal = causal;
+        QVERIFY(canAttendBlocked(c, 0));
         const int64_t B = 2, H = 4, T = 23, d = 4;
         torch::manual_seed(3);
         auto q = torch::randn({B, H, T, d}) * 2, k = torch::randn({B, kvHeads, T, d}) * 2, v = torch::randn({B, kvHeads, T, d});
         MechanismTensors tensors;
+        if (c.adaptiveSpan) tensors.spanFraction = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});   // z = 1.2 .. 6 tokens
+        if (c.persistentMemory) {
+            tensors.memoryKey = torch::randn({H, 3, d}) * 2;
+            tensors.memoryValue = torch::randn({H, 3, d});
+        }
         torch::Tensor g;
         if (gates) g = torch::tensor({1.0f, 0.0f, 0.5f, 0.25f});
         const auto headMask = torch::tensor({{1.0f, 1.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 1.0f, 1.0f}});   // [B,H]
@@ -80,6 +96,8 @@ private slots:
         QCOMPARE(got.attention.sizes(), ref.attention.sizes());
         QVERIFY2(maxDiff(got.attention, ref.attention) < 1e-6, qPrintable(QString::number(maxDiff(got.attention, ref.attention))));
         QVERIFY2(maxDiff(got.output, ref.output) < 1e-5, qPrintable(QString::number(maxDiff(got.output, ref.output))));
+        QCOMPARE(got.memoryAttention.defined(), ref.memoryAttention.defined());
+        if (ref.memoryAttention.defined()) QVERIFY(maxDiff(got.memoryAttention, ref.memoryAttention) < 1e-6);
         // Hidden keys are exactly 0 in both.
         QCOMPARE(got.attention.eq(0).sum().item<int64_t>(), ref.attention.eq(0).sum().item<int64_t>());
 
@@ -100,8 +118,8 @@ private slots:
         torch::NoGradGuard noGrad;
         QVERIFY(canAttendBlocked(test::tinyConfig(), 0));
         QVERIFY(canAttendBlocked(test::tinyConfig({"gates"}), 0));
-        QVERIFY(!canAttendBlocked(test::tinyConfig({"span"}), 0));
-        QVERIFY(!canAttendBlocked(test::tinyConfig({"memory"}), 0));
+        QVERIFY(canAttendBlocked(test::tinyConfig({"span"}), 0));
+        QVERIFY(canAttendBlocked(test::tinyConfig({"memory", "span", "gates"}), 0));
         QVERIFY(!canAttendBlocked(test::tinyConfig({"selective"}), 0));
         QVERIFY(!canAttendBlocked(test::tinyConfig({"selective"}), 4));
         torch::AutoGradMode grad(true);
@@ -211,7 +229,7 @@ private slots:
 
     // Every head digested in the pass against its full capture: the statistics against head_metrics.h's own
     // loop over the captured matrices, the pooled images against a scatter of every probability into its cell.
-    // Blocked (gates) and explicit (span, memory) paths, cells that do and do not divide T, and no pooling.
+    // Blocked (gates, span, memory) and explicit (selective) paths, cells that do and do not divide T, no pooling.
     void digestMatchesFullCapture_data() {
         QTest::addColumn<QString>("mechanism");
         QTest::addColumn<bool>("causal");
@@ -221,8 +239,9 @@ private slots:
         QTest::newRow("blocked, uneven cells") << "gates" << true << 37 << 6;
         QTest::newRow("bidirectional") << "" << false << 30 << 4;
         QTest::newRow("no pooling needed") << "gates" << true << 20 << 32;
-        QTest::newRow("explicit: adaptive span") << "span" << true << 33 << 5;
-        QTest::newRow("explicit: persistent memory") << "memory" << true << 29 << 7;
+        QTest::newRow("blocked with a span") << "span" << true << 33 << 5;
+        QTest::newRow("blocked with memory") << "memory" << true << 29 << 7;
+        QTest::newRow("explicit: selective attention") << "selective" << true << 31 << 6;
     }
     void digestMatchesFullCapture() {
         QFETCH(QString, mechanism);

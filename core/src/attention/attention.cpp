@@ -22,7 +22,7 @@ AttentionSpec attentionSpec(const ModelConfig& config, int layer) {
 bool canAttendBlocked(const ModelConfig& config, int64_t contextBudget) {
     if (torch::GradMode::is_enabled() || contextBudget > 0) return false;   // training and differentiable masks
     for (const Mechanism* m : mechanismsOf(config))
-        if (!m->onlyScalesOutput()) return false;
+        if (!m->worksInRowBlocks()) return false;
     return true;
 }
 

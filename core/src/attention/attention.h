@@ -49,8 +49,9 @@ struct KeepAttention {
 // h / (H / Hkv)). headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
 // contextBudget > 0 (selective attention only): every head sees only the tokens the eviction schedule keeps.
 // gates: this call's gate values [H] (or undefined = 1), see layerGates().
-// Without gradients and with no mechanism but output scaling, the work is done in blocks of queries over the
-// keys they may see (attendBlocked); otherwise in one explicit pass (attendExplicit). Both are exact.
+// Without gradients, without a context budget and with mechanisms whose hooks work on blocks of query rows
+// (all but selective attention), the work is done in blocks of queries over the keys they may see
+// (attendBlocked); otherwise in one explicit pass (attendExplicit). Both are exact.
 AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
                        const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gates,
                        const torch::Tensor& headMask, int64_t contextBudget = 0, const KeepAttention& keep = {});

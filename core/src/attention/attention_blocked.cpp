@@ -1,5 +1,6 @@
 // attend() without gradients, in blocks of queries: each block of rows meets only the keys its queries may
-// see (causal: the keys up to its last query; sliding window: from its first query's window on), so the work
+// see (causal: the keys up to its last query; sliding window: from its first query's window on), and the
+// mechanisms' hooks run on the block, so the work
 // above the diagonal is never done, masks cover the block's own corners only, there is one softmax, and no
 // [H,T,T] tensor exists unless it was asked for. The same arithmetic as attendExplicit row by row: a hidden
 // key contributes exp(-inf) = 0 there and is absent here.
@@ -41,6 +42,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     const bool windowed = spec.window > 0 && spec.window < T;
     const float minusInf = -std::numeric_limits<float>::infinity();
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
+    const auto mechanisms = mechanismsOf(config);
 
     const int64_t rows = blockRows > 0 ? std::min(blockRows, T) : defaultBlockRows(B, H, T);
     AttentionOutput out;
@@ -55,39 +57,66 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     if (keep.digests()) digest.emplace(keep, H, T, q.device());
     // Written block by block in [B,T,H,d], the layout the model merges heads from: the final view is free.
     auto merged = torch::empty({B, T, H, d}, q.options());
+    torch::Tensor extraValues;
 
     for (int64_t i0 = 0; i0 < T; i0 += rows) {
         const int64_t n = std::min(rows, T - i0);
         const int64_t keyEnd = spec.causal ? i0 + n : T;
+        // Not narrowed to an adaptive span's reach: the span renormalises over every key's softmax weight (with a
+        // 1e-8 guard), so leaving out keys it zeroes would change the result where little weight lies near.
         const int64_t keyStart = windowed ? std::max<int64_t>(0, i0 - spec.window + 1) : 0;
         const int64_t keys = keyEnd - keyStart;
-        auto logits = torch::matmul(scaledQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1));   // [B,H,n,keys]
-        if (spec.softcap > 0) logits = torch::tanh(logits / spec.softcap) * spec.softcap;
+        // The hooks see this block as if it were the whole matrix, placed by row0 / col0.
+        AttentionStep step(config, tensors);
+        step.row0 = i0;
+        step.col0 = keyStart;
+        step.gates = gates;
+        step.scaledQ = scaledQ.narrow(2, i0, n);
+        step.logits = torch::matmul(step.scaledQ, k.narrow(2, keyStart, keys).transpose(-2, -1));   // [B,H,n,keys]
+        if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
+        for (const Mechanism* m : mechanisms) m->shapeLogits(step);
         // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.
         if (spec.causal) {
-            auto corner = logits.narrow(-1, keys - n, n);
+            auto corner = step.logits.narrow(-1, keys - n, n);
             corner.masked_fill_(torch::ones({n, n}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1), minusInf);
         }
         if (windowed) {
             const int64_t w = std::min(n, keys);
             auto queryPos = torch::arange(i0, i0 + n, longOpts).unsqueeze(1);
             auto keyPos = torch::arange(keyStart, keyStart + w, longOpts).unsqueeze(0);
-            logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
+            step.logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
         }
-        auto probs = torch::softmax(logits, -1);
-        if (digest) digest->add(probs.select(0, 0), i0, keyStart);
-        merged.narrow(1, i0, n).copy_(torch::matmul(probs, v.narrow(2, keyStart, keys)).transpose(1, 2));
+        for (const Mechanism* m : mechanisms) m->restrictContext(step);
+        for (const Mechanism* m : mechanisms) m->addKeys(step);
+        if (step.extraLogits.defined()) {
+            auto all = torch::softmax(torch::cat({step.logits, step.extraLogits}, -1), -1);
+            step.probs = all.narrow(-1, 0, keys);
+            step.extraProbs = all.narrow(-1, keys, step.extraLogits.size(-1));
+        } else {
+            step.probs = torch::softmax(step.logits, -1);
+        }
+        for (const Mechanism* m : mechanisms) m->reweight(step);
+        if (digest) digest->add(step.probs.select(0, 0), i0, keyStart);
+        auto blockOutput = torch::matmul(step.probs, v.narrow(2, keyStart, keys));   // [B,H,n,d]
+        if (step.extraProbs.defined()) {
+            if (!out.memoryAttention.defined()) out.memoryAttention = torch::empty({B, H, T, step.extraProbs.size(-1)}, q.options());
+            out.memoryAttention.narrow(2, i0, n).copy_(step.extraProbs);
+            blockOutput = blockOutput + torch::matmul(step.extraProbs, step.extraValues);
+            extraValues = step.extraValues;
+        }
+        merged.narrow(1, i0, n).copy_(blockOutput.transpose(1, 2));
         if (keep.keep) {
             auto target = out.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
-            target.copy_(keptHeads.defined() ? probs.index_select(1, keptHeads) : probs);
+            target.copy_(keptHeads.defined() ? step.probs.index_select(1, keptHeads) : step.probs);
         }
     }
 
     if (digest) digest->finish(out);
     AttentionStep step(config, tensors);
     step.gates = gates;
+    step.extraValues = extraValues;
     step.headOutput = merged.transpose(1, 2);                                // [B,H,T,d]
-    for (const Mechanism* m : mechanismsOf(config)) m->scaleOutput(step);
+    for (const Mechanism* m : mechanisms) m->scaleOutput(step);
     if (headMask.defined()) step.headOutput = step.headOutput * headMask.reshape({headMask.dim() == 2 ? B : 1, H, 1, 1});
     out.output = step.headOutput;
     return out;

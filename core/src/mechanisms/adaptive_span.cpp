@@ -15,9 +15,13 @@
 namespace headlight {
 
 torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t T) {
+    return spanMask(a, spanFraction, 0, T, 0, T);
+}
+
+torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t row0, int64_t rows,
+                       int64_t col0, int64_t cols) {
     auto opts = spanFraction.options();
-    auto pos = torch::arange(T, opts);
-    auto distance = pos.unsqueeze(1) - pos.unsqueeze(0);                 // [T,T] x = i - j
+    auto distance = torch::arange(row0, row0 + rows, opts).unsqueeze(1) - torch::arange(col0, col0 + cols, opts).unsqueeze(0);   // x = i - j
     auto z = (spanFraction * a.maxSpan).view({-1, 1, 1});                // [H,1,1]
     return torch::clamp((a.ramp + z - distance.unsqueeze(0)) / a.ramp, 0.0, 1.0);   // [H,T,T]
 }
@@ -57,9 +61,10 @@ public:
     }
 
     // Context probabilities soft-masked by distance, then context and extra keys renormalised together.
+    bool worksInRowBlocks() const override { return true; }   // the mask depends on i - j only
     void reweight(AttentionStep& s) const override {
-        const int64_t T = s.probs.size(-1);
-        s.probs = s.probs * spanMask(*s.config.adaptiveSpan, s.tensors.spanFraction, T).unsqueeze(0);
+        const int64_t rows = s.probs.size(-2), cols = s.probs.size(-1);
+        s.probs = s.probs * spanMask(*s.config.adaptiveSpan, s.tensors.spanFraction, s.row0, rows, s.col0, cols).unsqueeze(0);
         auto total = s.probs.sum(-1, true);
         if (s.extraProbs.defined()) total = total + s.extraProbs.sum(-1, true);
         total = total + 1e-8;

@@ -9,6 +9,9 @@ const Mechanism& adaptiveSpan();
 
 // Soft span mask m(x) = clamp((R + z - x) / R, 0, 1), x = i - j: [H,T,T] for spans z [H].
 torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t T);
+// The same for queries row0..row0+rows-1 over keys col0..col0+cols-1: [H,rows,cols].
+torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t row0, int64_t rows,
+                       int64_t col0, int64_t cols);
 // The regulariser: max_span * sum over layers of the mean over heads of span_fraction.
 torch::Tensor spanPenalty(const Transformer& model);
 

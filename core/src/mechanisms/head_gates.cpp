@@ -73,7 +73,7 @@ public:
     }
 
     // Each head's output scaled by its gate.
-    bool onlyScalesOutput() const override { return true; }
+    bool worksInRowBlocks() const override { return true; }   // scaleOutput only
     void scaleOutput(AttentionStep& s) const override {
         if (s.gates.defined()) s.headOutput = s.headOutput * s.gates.view({1, -1, 1, 1});
     }

@@ -44,6 +44,10 @@ struct AttentionStep {
     AttentionStep(const ModelConfig& c, const MechanismTensors& t) : config(c), tensors(t) {}
     const ModelConfig& config;
     const MechanismTensors& tensors;
+    // The blocked attention runs the hooks on a block of query rows at a time: the tensors below then hold rows
+    // row0.. of the queries and columns col0.. of the keys (T: the block's rows and keys); 0 for the whole matrix.
+    int64_t row0 = 0;
+    int64_t col0 = 0;
     torch::Tensor scaledQ;            // [B,H,T,d] q * scale
     torch::Tensor logits;             // [B,H,T,T]; -inf where a key is hidden (after the mask)
     int64_t contextBudget = 0;        // > 0: keep at most this many tokens (selective attention)
@@ -77,9 +81,10 @@ public:
     virtual void addKeys(AttentionStep&) const {}
     virtual void reweight(AttentionStep&) const {}
     virtual void scaleOutput(AttentionStep&) const {}
-    // True when scaleOutput is its only hook: attention may then be computed in blocks of queries
-    // (attention/attention_blocked.cpp) and the mechanism applied to the assembled head outputs.
-    virtual bool onlyScalesOutput() const { return false; }
+    // True when its hooks work on any block of query rows (each row needs only its own logits, and positions
+    // come from AttentionStep::row0 / col0), and scaleOutput on the assembled head outputs: attention may then be
+    // computed in blocks of queries (attention/attention_blocked.cpp). Selective attention's F sums over queries.
+    virtual bool worksInRowBlocks() const { return false; }
 
     // Its regulariser, weighted by its TRAIN.json factor; undefined when off or weighted 0.
     virtual torch::Tensor regulariser(const Transformer&, const ForwardResult&, const TrainConfig&) const { return {}; }

@@ -42,6 +42,7 @@ public:
     }
 
     // N extra keys per head: logits q . k_mem * scale, values v_mem.
+    bool worksInRowBlocks() const override { return true; }   // each query row meets the same N slots
     void addKeys(AttentionStep& s) const override {
         s.extraLogits = torch::matmul(s.scaledQ, s.tensors.memoryKey.transpose(-2, -1).unsqueeze(0));   // [B,H,T,N]
         s.extraValues = s.tensors.memoryValue.unsqueeze(0);                                             // [1,H,N,d]
