@@ -5,6 +5,8 @@
 // key contributes exp(-inf) = 0 there and is absent here.
 #include "attention/attention.h"
 
+#include "nn/layers.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -32,9 +34,11 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
     const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
     const int64_t group = H / kvK.size(1);
-    const auto k = group == 1 ? kvK : kvK.repeat_interleave(group, 1);   // [B,H,T,d]
-    const auto v = group == 1 ? kvV : kvV.repeat_interleave(group, 1);
-    const auto scaledQ = q * scale;
+    // Products in spec.productType when that is a reduced dtype (nn/layers.h); logits and softmax in q's dtype.
+    const auto pt = spec.productType;
+    const auto k = inProductType(group == 1 ? kvK : kvK.repeat_interleave(group, 1), pt);   // [B,H,T,d]
+    const auto v = inProductType(group == 1 ? kvV : kvV.repeat_interleave(group, 1), pt);
+    const auto scaledQ = inProductType(q * scale, pt);
     const bool windowed = spec.window > 0 && spec.window < T;
     const float minusInf = -std::numeric_limits<float>::infinity();
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
@@ -55,7 +59,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         const int64_t keyEnd = spec.causal ? i0 + n : T;
         const int64_t keyStart = windowed ? std::max<int64_t>(0, i0 - spec.window + 1) : 0;
         const int64_t keys = keyEnd - keyStart;
-        auto logits = torch::matmul(scaledQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1));   // [B,H,n,keys]
+        auto logits = torch::matmul(scaledQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1)).to(q.scalar_type());   // [B,H,n,keys]
         if (spec.softcap > 0) logits = torch::tanh(logits / spec.softcap) * spec.softcap;
         // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.
         if (spec.causal) {
@@ -69,7 +73,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
             logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
         }
         auto probs = torch::softmax(logits, -1);
-        merged.narrow(1, i0, n).copy_(torch::matmul(probs, v.narrow(2, keyStart, keys)).transpose(1, 2));
+        merged.narrow(1, i0, n).copy_(torch::matmul(inProductType(probs, pt), v.narrow(2, keyStart, keys)).transpose(1, 2));
         if (keep.keep) {
             auto target = out.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
             target.copy_(keptHeads.defined() ? probs.index_select(1, keptHeads) : probs);
