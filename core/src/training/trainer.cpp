@@ -42,15 +42,15 @@ void saveWeights(const Transformer& model, const std::string& path) {
 }
 
 // The device for TRAIN.json's "device" (or --device), checked before anything is written. On CUDA, LibTorch's
-// deterministic algorithms (warning, not failing, on an operation that has none) and full float32 matrix
-// products (no TF32), so a seed gives the same run twice on one GPU. cuBLAS needs its workspace setting in the
-// environment before its first use for that (an explicit CUBLAS_WORKSPACE_CONFIG is left as it is).
+// deterministic algorithms (warning, not failing, on an operation that has none), so a seed gives the same run
+// twice on one GPU. Float32 products stay float32 by LibTorch's default (no TF32); the TF32 switches are left
+// alone, since LibTorch 2.9 replaced them and complains when old and new ones are mixed. cuBLAS needs its
+// workspace setting in the environment before its first use (an explicit CUBLAS_WORKSPACE_CONFIG is kept).
 torch::Device trainingDevice(const TrainConfig& tc) {
     const torch::Device device = parseDevice(tc.device, "TRAIN.json \"device\"");
     if (device.is_cuda()) {
         setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
         at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
-        at::globalContext().setFloat32MatmulPrecision("highest");
     }
     return device;
 }
