@@ -1,6 +1,7 @@
 // Hostile input through headlight-cli as a subprocess (issue 14): every case ends with a one-line error
 // naming the file or argument and a non-zero exit, never a signal, a hang, a partial file or library text.
 #include "cli_test_support.h"
+#include "headlight/engine.h"
 #include "test_support.h"
 
 #include <QDir>
@@ -96,6 +97,22 @@ private slots:
         QVERIFY2(t.elapsed() < 60000, qPrintable(QString::number(t.elapsed())));
     }
 
+    // A device train cannot use is refused by name before the output folder exists, from --device or TRAIN.json.
+    void trainDeviceIsRefusedByName() {
+        const QString config = tmp_.filePath("device.json"), out = tmp_.filePath("trained");
+        const QByteArray train = R"({"model": {"n_layer": 1, "n_head": 1, "n_embd": 8}, "task": {"name": "induction"}, "steps": 1)";
+        QVERIFY(writeAll(config, train + "}"));
+        expectFailure(cli({"train", "--config", config, "--out", out, "--device", "cuda:99999999999"}), 1,
+                      "--device: \"cuda:99999999999\": no such CUDA device");
+        expectFailure(cli({"train", "--config", config, "--out", out, "--device", "tpu"}), 1, "--device: \"tpu\" is not a device");
+        if (!Engine::cudaAvailable())
+            expectFailure(cli({"train", "--config", config, "--out", out, "--device", "cuda"}), 1,
+                          "--device: cuda requested, but this build's LibTorch has no CUDA support");
+        QVERIFY(writeAll(config, train + R"(, "device": "cuda:99999999999"})"));
+        expectFailure(cli({"train", "--config", config, "--out", out}), 1, config + ": \"device\" = \"cuda:99999999999\": no such CUDA device");
+        QVERIFY(!QFile::exists(out));
+    }
+
     // Long texts used to hang context-prune and the pruning commands (quadratic splitting). An argument
     // is limited to 128 KiB by the kernel; a --data line is not.
     void longTextsFinish() {
@@ -121,6 +138,9 @@ private slots:
         QTest::newRow("--n 10^20") << QStringList{"evaluate", "MODEL", "--n", "100000000000000000000"} << 2 << "--n: 100000000000000000000 is out of range";
         QTest::newRow("cuda:99999999999") << QStringList{"info", "MODEL", "--device", "cuda:99999999999"} << 1 << "no such CUDA device";
         QTest::newRow("escape in --device") << QStringList{"info", "MODEL", "--device", "\x1b[31mred"} << 1 << "\\x1b[31mred";
+        QTest::newRow("--dtype float64") << QStringList{"run", "MODEL", "--text", "abc", "--dtype", "float64", "--out", "TMP/d.h5"} << 1
+                                         << "--dtype: \"float64\" is not a dtype (use float32, bfloat16 or float16)";
+        QTest::newRow("escape in --dtype") << QStringList{"evaluate", "MODEL", "--text", "abc", "--dtype", "\x1b[31mred"} << 1 << "\\x1b[31mred";
         QTest::newRow("--out empty") << QStringList{"run", "MODEL", "--text", "abc", "--out", ""} << 1 << "--out: is empty";
         QTest::newRow("--out a device") << QStringList{"run", "MODEL", "--text", "abc", "--out", "/dev/null"} << 1 << "is not a regular file (a device)";
         QTest::newRow("--out the weights") << QStringList{"run", "MODEL", "--text", "abc", "--out", "MODEL/model.safetensors"} << 1

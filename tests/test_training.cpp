@@ -63,6 +63,31 @@ TrainConfig tinyTraining(int steps) {
         "span_lambda": 0.001, "checkpoint_every": 4, "log_every": 1})", "TRAIN.json");
 }
 
+// Counts the tensors of a torch::save archive (optimizer.pt), nested archives included, and whether every
+// one of them is a CPU tensor as stored (read without mapping to a device).
+int storedTensors(torch::serialize::InputArchive& archive, bool& allCpu) {
+    int n = 0;
+    for (const auto& key : archive.keys()) {
+        c10::IValue value;
+        torch::serialize::InputArchive nested;
+        if (archive.try_read(key, value) && value.isTensor()) {
+            ++n;
+            allCpu = allCpu && value.toTensor().device().is_cpu();
+        } else if (archive.try_read(key, nested)) {
+            n += storedTensors(nested, allCpu);
+        }
+    }
+    return n;
+}
+
+// The devices this LibTorch can train on here.
+std::vector<std::string> devices() { return Engine::cudaAvailable() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"}; }
+
+TrainConfig onDevice(TrainConfig c, const std::string& device) {
+    c.device = device;
+    return c;
+}
+
 QByteArray fileBytes(const QString& path) {
     QFile f(path);
     f.open(QIODevice::ReadOnly);
@@ -213,11 +238,62 @@ private slots:
         QVERIFY2(error.contains("\"text\" task"), qPrintable(error));
     }
 
+    // On each device (CUDA with LibTorch's deterministic algorithms), the same seed gives the same bits.
     void sameSeedSameWeights() {
+        for (const std::string& device : devices()) {
+            QTemporaryDir dir;
+            train(onDevice(tinyTraining(6), device), dir.filePath("a").toStdString(), false);
+            train(onDevice(tinyTraining(6), device), dir.filePath("b").toStdString(), false);
+            const QByteArray a = fileBytes(dir.filePath("a/model.safetensors"));
+            QVERIFY2(!a.isEmpty() && a == fileBytes(dir.filePath("b/model.safetensors")), device.c_str());
+        }
+    }
+
+    // Checkpoints hold CPU tensors whatever the device, so a run continues on another one.
+    void checkpointsAreCpuTensors() {
+        for (const std::string& device : devices()) {
+            QTemporaryDir dir;
+            const std::string out = dir.filePath("run").toStdString();
+            train(onDevice(tinyTraining(4), device), out, false);
+            torch::serialize::InputArchive archive;
+            archive.load_from(out + "/checkpoint/optimizer.pt");
+            bool allCpu = true;
+            // Two moments per learning tensor: the tiny model has more than a dozen.
+            QVERIFY2(storedTensors(archive, allCpu) > 12, device.c_str());
+            QVERIFY2(allCpu, device.c_str());
+            // Resumed on the other device (on the CPU when CUDA is absent), it finishes.
+            const std::string other = device == "cpu" ? devices().back() : "cpu";
+            QCOMPARE(train(onDevice(tinyTraining(8), other), out, true).steps, 8);
+        }
+    }
+
+    void cudaRunsMatchCpuClosely() {
+        if (!Engine::cudaAvailable()) QSKIP("this LibTorch cannot run on CUDA here");
         QTemporaryDir dir;
-        train(tinyTraining(6), dir.filePath("a").toStdString(), false);
-        train(tinyTraining(6), dir.filePath("b").toStdString(), false);
-        QCOMPARE(fileBytes(dir.filePath("a/model.safetensors")), fileBytes(dir.filePath("b/model.safetensors")));
+        const auto cpu = train(onDevice(tinyTraining(6), "cpu"), dir.filePath("cpu").toStdString(), false);
+        const auto cuda = train(onDevice(tinyTraining(6), "cuda"), dir.filePath("cuda").toStdString(), false);
+        // The same data, initial weights and gate noise (drawn on the CPU); only the kernels' rounding differs,
+        // which AdamW's normalised steps can amplify on near-zero gradients: compare the losses, not the bits.
+        QVERIFY2(std::abs(cpu.last.taskLoss - cuda.last.taskLoss) < 1e-2 * cpu.last.taskLoss,
+                 qPrintable(QString("%1 vs %2").arg(cpu.last.taskLoss).arg(cuda.last.taskLoss)));
+    }
+
+    // Without CUDA, "cuda" is refused by name before anything is written.
+    void cudaRefusedWithoutCuda() {
+        if (Engine::cudaAvailable()) QSKIP("this LibTorch can run on CUDA here");
+        QTemporaryDir dir;
+        const QString error = test::errorOf([&] { train(onDevice(tinyTraining(2), "cuda"), dir.filePath("x").toStdString(), false); });
+        QVERIFY2(error.startsWith("TRAIN.json \"device\": cuda requested") && !error.contains('\n'), qPrintable(error));
+        QVERIFY(!QFile::exists(dir.filePath("x")));
+    }
+
+    void deviceKey() {
+        const std::string base = R"({"model": {}, "task": {"name": "assign"})";
+        QCOMPARE(QString::fromStdString(TrainConfig::fromJson(base + "}", "TRAIN.json").device), QString("cpu"));
+        const TrainConfig c = TrainConfig::fromJson(base + R"(, "device": "cuda:1"})", "TRAIN.json");
+        QCOMPARE(QString::fromStdString(c.device), QString("cuda:1"));
+        // A record written on a GPU machine reads back anywhere (evaluate takes the task from it).
+        QCOMPARE(QString::fromStdString(TrainConfig::fromJson(c.toJson(), "training.json").device), QString("cuda:1"));
     }
 
     void resumeEqualsUninterrupted() {
@@ -297,6 +373,14 @@ private slots:
         QTest::newRow("bad task") << R"({"model": {}, "task": {"name": "assign", "variables": 40}})" << "variables";
         QTest::newRow("negative lr") << R"({"model": {}, "task": {"name": "assign"}, "learning_rate": -1})" << "learning_rate";
         QTest::newRow("zero steps") << R"({"model": {}, "task": {"name": "assign"}, "steps": 0})" << "steps";
+        QTest::newRow("device not a string") << R"({"model": {}, "task": {"name": "assign"}, "device": 0})" << "\"device\" must be a string";
+        QTest::newRow("device unknown") << R"({"model": {}, "task": {"name": "assign"}, "device": "gpu"})"
+                                        << "\"device\" = \"gpu\" is not a device (use cpu, cuda or cuda:N)";
+        QTest::newRow("device huge index") << R"({"model": {}, "task": {"name": "assign"}, "device": "cuda:99999999999"})"
+                                           << "\"device\" = \"cuda:99999999999\": no such CUDA device";
+        QTest::newRow("device empty index") << R"({"model": {}, "task": {"name": "assign"}, "device": "cuda:"})" << "is not a device";
+        QTest::newRow("device twice") << R"({"model": {}, "task": {"name": "assign"}, "device": "cpu", "device": "cpu"})"
+                                      << "duplicate key \"device\"";
     }
     void badTrainingInput() {
         QFETCH(QString, json);

@@ -11,9 +11,9 @@
 namespace headlight::cli {
 
 int infoCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--device"}, {});
+    const Args a(argv, {"--device", "--dtype"}, {});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
     std::cout << engine.describeJson() << std::endl;
     return 0;
 }

@@ -26,7 +26,7 @@
 namespace headlight::cli {
 namespace {
 
-const std::set<std::string> kDataOptions = {"--text", "--data", "--task", "--n", "--seed", "--prune", "--device", "--out", "--csv",
+const std::set<std::string> kDataOptions = {"--text", "--data", "--task", "--n", "--seed", "--prune", "--device", "--dtype", "--out", "--csv",
                                             "--figure", "--width", "--height", "--dpi"};
 
 std::set<std::string> withOptions(std::set<std::string> extra) {
@@ -129,7 +129,7 @@ ResultFile baseFile(const Setup& s, const Engine& engine, const Args& a) {
     char buf[PATH_MAX];
     const std::string model = realpath(s.modelDir.c_str(), buf) ? std::string(buf) : s.modelDir;   // absolute, like `run`
     f.attributes = {{"model", model}, {"data", s.data.description}, {"examples", std::to_string(s.data.size())},
-                    {"pruned", pruneSpec(a)}, {"device", engine.device()}, {"headlight_version", HEADLIGHT_VERSION}};
+                    {"pruned", pruneSpec(a)}, {"device", engine.device()}, {"dtype", engine.dtype()}, {"headlight_version", HEADLIGHT_VERSION}};
     return f;
 }
 
@@ -177,7 +177,7 @@ int importanceCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {"--normalize-by-layer"});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const auto outputs = outputsOf(a);
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
     const Setup s = setUp(a, engine);
     const bool normalize = a.has("--normalize-by-layer");
     const auto t0 = std::chrono::steady_clock::now();
@@ -208,7 +208,7 @@ int ablateCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const auto outputs = outputsOf(a);
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
     const Setup s = setUp(a, engine);
     const auto t0 = std::chrono::steady_clock::now();
     const Ablation ab = ablateHeads(engine, s.data, s.mask);
@@ -324,7 +324,7 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
     const long long seed = a.integer("--seed", 1000003);
     o.seed = static_cast<uint64_t>(seed < 0 ? 0 : seed);
     o.normalizeByLayer = !a.has("--no-normalize");
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
     const Setup s = setUp(a, engine);
     o.headMask = s.mask;
     const auto t0 = std::chrono::steady_clock::now();

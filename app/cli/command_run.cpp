@@ -44,7 +44,7 @@ std::set<int> indexSet(const Args& a, const std::string& option) {
 } // namespace
 
 int runCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--text", "--ids", "--prune", "--device", "--out", "--layers", "--heads", "--budget"},
+    const Args a(argv, {"--text", "--ids", "--prune", "--device", "--dtype", "--out", "--layers", "--heads", "--budget"},
                  {"--no-capture", "--no-logits"});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
@@ -54,7 +54,7 @@ int runCommand(const std::vector<std::string>& argv) {
     if (a.has("--out")) outputs = std::make_unique<OutputFiles>(std::vector<std::pair<std::string, std::string>>{{"--out", out}},
                                                                   filesInFolder(a.positional()[0]));
 
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
+    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
     RunRequest req;
     if (a.has("--text")) {
         if (a.value("--text").empty()) throw Error("--text", "is empty; give at least one character");
@@ -97,6 +97,7 @@ int runCommand(const std::vector<std::string>& argv) {
                         {"text", a.value("--text")},
                         {"input", a.has("--text") ? "text" : "ids"},
                         {"device", engine.device()},
+                        {"dtype", engine.dtype()},
                         {"pruned_heads", a.value("--prune")},
                         {"tokenizer", engine.tokenizer() ? engine.tokenizer()->kind() : "none"},
                         {"tool", "headlight-cli"},
@@ -117,6 +118,7 @@ int runCommand(const std::vector<std::string>& argv) {
     nlohmann::json s;
     s["model"] = engine.modelDir();
     s["device"] = engine.device();
+    s["dtype"] = engine.dtype();
     s["tokens"] = trace.tokenIds.size();
     // The ids decoded as Hugging Face's decode does (special tokens kept), not the display labels joined.
     if (engine.tokenizer()) s["text"] = engine.tokenizer()->decode(trace.tokenIds, false);

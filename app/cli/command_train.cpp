@@ -48,20 +48,29 @@ TaskParams taskFromArgOrModel(const std::string& arg, const std::string& modelDi
 } // namespace
 
 int trainCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--config", "--out"}, {"--resume"});
+    const Args a(argv, {"--config", "--out", "--device"}, {"--resume"});
     if (!a.positional().empty()) throw UsageError{"takes no positional arguments"};
-    const TrainConfig config = TrainConfig::fromFile(a.required("--config"));
+    TrainConfig config = TrainConfig::fromFile(a.required("--config"));
+    if (a.has("--device")) config.device = a.value("--device");
     const std::string out = a.required("--out");
     if (out.empty()) throw Error("--out", "is empty; give a folder name");
     // Ctrl-C finishes the current step and writes a checkpoint; a second Ctrl-C kills as usual.
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
-    const auto result = train(config, out, a.has("--resume"), [](const TrainProgress& p) {
+    auto report = [](const TrainProgress& p) {
         std::fprintf(stderr, "step %d/%d  loss %.4f  task loss %.4f  metric %.4f  lr %.2e  %.0f tok/s  ETA %s\n", p.step,
                      p.steps, p.loss, p.taskLoss, p.metric, p.learningRate, p.tokensPerSecond, duration(p.etaSeconds).c_str());
         if (g_stop.load()) std::signal(SIGINT, SIG_DFL);
-    }, &g_stop);
-    nlohmann::json s = {{"out", out}, {"steps", result.steps}, {"seconds", result.seconds}, {"interrupted", result.interrupted},
+    };
+    TrainResult result;
+    try {
+        result = train(config, out, a.has("--resume"), report, &g_stop);
+    } catch (const Error& e) {
+        // The device came from the argument, not from TRAIN.json: name what the user typed.
+        if (a.has("--device") && e.where() == "TRAIN.json \"device\"") throw Error("--device", e.problem());
+        throw;
+    }
+    nlohmann::json s = {{"out", out}, {"device", config.device}, {"steps", result.steps}, {"seconds", result.seconds}, {"interrupted", result.interrupted},
                         {"loss", result.last.loss}, {"task_loss", result.last.taskLoss}, {"metric", result.last.metric}};
     std::cout << jsonText(s) << std::endl;
     return result.interrupted ? 130 : 0;
@@ -69,7 +78,7 @@ int trainCommand(const std::vector<std::string>& argv) {
 
 // `evaluate --text/--data`: the model's own objective on given text (BERT: every token masked once).
 int evaluateText(const Args& a, const std::string& dir) {
-    const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
+    const Engine engine = Engine::load(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
     const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
                                             : ExampleSet::fromFile(engine, a.value("--data"));
     const MaskedScore score = scoreWithMask(engine, data);
@@ -84,14 +93,14 @@ int evaluateText(const Args& a, const std::string& dir) {
 }
 
 int evaluateCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--task", "--text", "--data", "--n", "--seed", "--device"}, {});
+    const Args a(argv, {"--task", "--text", "--data", "--n", "--seed", "--device", "--dtype"}, {});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     const std::string dir = a.positional()[0];
     if (a.has("--task") + a.has("--text") + a.has("--data") > 1) throw UsageError{"give at most one of --task, --text or --data"};
     if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
     const long long n = a.integerIn("--n", 1000, 1, kMaxExamples), seed = a.integer("--seed", 1000003);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
-    const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
+    const Engine engine = Engine::load(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
     const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
     const auto task = makeTask(params);
     const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
@@ -106,7 +115,7 @@ int evaluateCommand(const std::vector<std::string>& argv) {
 }
 
 int contextPruneCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--task", "--text", "--n", "--seed", "--tolerance", "--device"}, {});
+    const Args a(argv, {"--task", "--text", "--n", "--seed", "--tolerance", "--device", "--dtype"}, {});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--task") && a.has("--text")) throw UsageError{"give at most one of --task or --text"};
     const std::string dir = a.positional()[0];
@@ -118,7 +127,7 @@ int contextPruneCommand(const std::vector<std::string>& argv) {
         if (!(tolerance >= 0)) throw UsageError{"--tolerance: must be a number >= 0 (accuracy, e.g. 0.005)"};
     }
     if (n < 1 || seed < 0) throw UsageError{"--n must be >= 1 and --seed >= 0"};
-    const Engine engine = Engine::load(dir, a.value("--device", "cpu"));
+    const Engine engine = Engine::load(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
     std::unique_ptr<Task> task;
     if (a.has("--text")) {
         task = makeFixedTextTask(a.value("--text"));

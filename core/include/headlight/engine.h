@@ -32,7 +32,10 @@ class Engine {
 public:
     // Loads config.json, model.safetensors and vocab.json (optional) from `modelDir` onto `device`
     // ("cpu" or "cuda[:N]"). Throws headlight::Error naming the file and the problem.
-    static Engine load(const std::string& modelDir, const std::string& device = "cpu");
+    // `dtype` ("float32", "bfloat16" or "float16") is what the model's matrices are stored and multiplied in;
+    // norms, softmax, the loss and every value a Trace returns stay float32 (docs/model-format.md, Precision).
+    // float16 needs CUDA or a LibTorch with float16 CPU kernels; an unusable dtype is an Error naming --dtype.
+    static Engine load(const std::string& modelDir, const std::string& device = "cpu", const std::string& dtype = "float32");
 
     Engine(Engine&&) noexcept;
     Engine& operator=(Engine&&) noexcept;
@@ -41,6 +44,7 @@ public:
     const std::string& modelDir() const;
     const ModelConfig& config() const;
     const std::string& device() const;
+    const std::string& dtype() const;   // "float32", "bfloat16" or "float16"
     // Null when the folder has no tokenizer files (ids only); loadTokenizer() lists the formats.
     const Tokenizer* tokenizer() const;
     double loadMs() const;

@@ -29,6 +29,9 @@ struct TrainConfig {
     std::vector<std::string> trainOnly;   // parameter name suffixes that learn (e.g. "gate_log_alpha"); empty = all
     int checkpointEvery = 200;
     int logEvery = 50;
+    // Where the model, optimizer state and batches live: "cpu", "cuda" or "cuda:N" (headlight-cli train
+    // --device overrides it). Checkpoints are written as CPU tensors, so a run resumes on any device.
+    std::string device = "cpu";
 
     // Parses TRAIN.json; throws headlight::Error naming `source` for bad or unknown keys.
     static TrainConfig fromJson(const std::string& jsonText, const std::string& source);
@@ -57,7 +60,9 @@ struct TrainResult {
 
 // Trains a model into `outDir` (a model folder, rewritten at every checkpoint, plus outDir/checkpoint/).
 // With `resume`, continues from outDir/checkpoint exactly where it stopped. `stop` is polled once per step:
-// when set, the current step finishes, a checkpoint is written and train() returns. Deterministic on CPU.
+// when set, the current step finishes, a checkpoint is written and train() returns. Deterministic per device for
+// a seed (on CUDA, LibTorch's deterministic algorithms are switched on; docs/training.md says what differs
+// between devices). An unusable config.device is an Error naming "device" before anything is written.
 TrainResult train(const TrainConfig& config, const std::string& outDir, bool resume,
                   const std::function<void(const TrainProgress&)>& progress = {},
                   const std::atomic<bool>* stop = nullptr);

@@ -4,6 +4,8 @@
 #include "attention/attention_digest.h"
 #include "headlight/error.h"
 
+#include "nn/layers.h"
+
 #include <cmath>
 #include <limits>
 
@@ -50,7 +52,7 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
 
     // 1. logits a_ij = q_i . k_j * scale (soft-capped where the family does).
     step.scaledQ = q * scale;                                            // scaling q is cheaper than [T,T]
-    step.logits = torch::matmul(step.scaledQ, k.transpose(-2, -1));     // [B,H,T,T]
+    step.logits = product(step.scaledQ, k.transpose(-2, -1), spec.productType);   // [B,H,T,T]
     if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
     for (const Mechanism* m : mechanisms) m->shapeLogits(step);
 
@@ -77,7 +79,7 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
 
     // 4. Head outputs from the context and extra values, then scaled by the mechanisms and the head mask.
     AttentionOutput out;
-    step.headOutput = torch::matmul(step.probs, v);                     // [B,H,T,d]
+    step.headOutput = product(step.probs, v, spec.productType);         // [B,H,T,d]
     if (keep.keep)
         out.attention = keep.heads.empty() ? step.probs
                                            : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));

@@ -30,6 +30,9 @@ struct AttentionSpec {
     int64_t window = 0;        // > 0: a query sees only the last `window` keys, itself included
     double scale = 0.0;        // 0 = 1 / sqrt(d)
     double softcap = 0.0;      // > 0: logits = softcap * tanh(logits / softcap) before masking
+    // The dtype of the q.k and probabilities.v products (the model's stored dtype, Engine::load); the logits
+    // and the softmax stay float32 whatever it is.
+    torch::ScalarType productType = torch::kFloat;
 };
 AttentionSpec attentionSpec(const ModelConfig& config, int layer);
 

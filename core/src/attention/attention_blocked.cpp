@@ -8,6 +8,8 @@
 #include "attention/attention_digest.h"
 #include "headlight/error.h"
 
+#include "nn/layers.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -36,9 +38,12 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
     const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
     const int64_t group = H / kvK.size(1);
-    const auto k = group == 1 ? kvK : kvK.repeat_interleave(group, 1);   // [B,H,T,d]
-    const auto v = group == 1 ? kvV : kvV.repeat_interleave(group, 1);
-    const auto scaledQ = q * scale;
+    // Products in spec.productType when that is a reduced dtype (nn/layers.h); logits and softmax in q's dtype.
+    const auto pt = spec.productType;
+    const auto k = inProductType(group == 1 ? kvK : kvK.repeat_interleave(group, 1), pt);   // [B,H,T,d]
+    const auto v = inProductType(group == 1 ? kvV : kvV.repeat_interleave(group, 1), pt);
+    const auto scaledQ = q * scale;                                        // the hooks' (memory keys) in q's dtype
+    const auto productQ = inProductType(scaledQ, pt);
     const bool windowed = spec.window > 0 && spec.window < T;
     const float minusInf = -std::numeric_limits<float>::infinity();
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
@@ -72,7 +77,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         step.col0 = keyStart;
         step.gates = gates;
         step.scaledQ = scaledQ.narrow(2, i0, n);
-        step.logits = torch::matmul(step.scaledQ, k.narrow(2, keyStart, keys).transpose(-2, -1));   // [B,H,n,keys]
+        step.logits = torch::matmul(productQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1)).to(q.scalar_type());   // [B,H,n,keys]
         if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
         for (const Mechanism* m : mechanisms) m->shapeLogits(step);
         // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.
@@ -97,7 +102,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         }
         for (const Mechanism* m : mechanisms) m->reweight(step);
         if (digest) digest->add(step.probs.select(0, 0), i0, keyStart);
-        auto blockOutput = torch::matmul(step.probs, v.narrow(2, keyStart, keys));   // [B,H,n,d]
+        auto blockOutput = torch::matmul(inProductType(step.probs, pt), v.narrow(2, keyStart, keys)).to(q.scalar_type());   // [B,H,n,d]
         if (step.extraProbs.defined()) {
             if (!out.memoryAttention.defined()) out.memoryAttention = torch::empty({B, H, T, step.extraProbs.size(-1)}, q.options());
             out.memoryAttention.narrow(2, i0, n).copy_(step.extraProbs);

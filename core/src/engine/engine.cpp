@@ -95,6 +95,7 @@ static torch::Device implDevice(const Engine& engine);
 struct Engine::Impl {
     std::string modelDir;
     std::string deviceName;
+    std::string dtypeName;
     torch::Device device = torch::kCPU;
     std::unique_ptr<Transformer> model;
     std::unique_ptr<Tokenizer> tokenizer;
@@ -117,7 +118,7 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
-Engine Engine::load(const std::string& modelDir, const std::string& device) {
+Engine Engine::load(const std::string& modelDir, const std::string& device, const std::string& dtype) {
     const auto t0 = Clock::now();
     if (!isDir(modelDir)) throw Error(modelDir, isFile(modelDir) ? "is a file, expected a model folder" : "model folder not found");
     // A folder or FIFO in a file's place says so (headlight/input_file.h), rather than "file not found".
@@ -132,6 +133,8 @@ Engine Engine::load(const std::string& modelDir, const std::string& device) {
     impl->modelDir = modelDir;
     impl->device = parseDevice(device);
     impl->deviceName = impl->device.str();
+    const torch::ScalarType storage = parseDtype(dtype, impl->device);
+    impl->dtypeName = dtypeName(storage);
     auto config = ModelConfig::fromFile(modelDir + "/config.json");
     impl->tokenizer = loadTokenizer(modelDir);   // nullptr: the folder has no tokenizer files
     if (impl->tokenizer && impl->tokenizer->kind() == "char" && impl->tokenizer->vocabSize() != config.vocabSize)
@@ -144,6 +147,7 @@ Engine Engine::load(const std::string& modelDir, const std::string& device) {
                                   std::to_string(config.vocabSize));
     torch::NoGradGuard noGrad;
     impl->model = std::make_unique<Transformer>(config, readCheckpoint(modelDir, impl->device), checkpointFile(modelDir));
+    impl->model->storeMatricesAs(storage);
     impl->loadMs = msSince(t0);
     return Engine(std::move(impl));
 }
@@ -151,6 +155,7 @@ Engine Engine::load(const std::string& modelDir, const std::string& device) {
 const std::string& Engine::modelDir() const { return impl_->modelDir; }
 const ModelConfig& Engine::config() const { return impl_->model->config(); }
 const std::string& Engine::device() const { return impl_->deviceName; }
+const std::string& Engine::dtype() const { return impl_->dtypeName; }
 const Tokenizer* Engine::tokenizer() const { return impl_->tokenizer.get(); }
 double Engine::loadMs() const { return impl_->loadMs; }
 
@@ -375,6 +380,7 @@ std::string Engine::describeJson() const {
     j["output_layer"] = impl_->model->outputLayer();
     j["tokenizer"] = impl_->tokenizer ? impl_->tokenizer->kind() : "none (token ids only)";
     j["device"] = impl_->deviceName;
+    j["dtype"] = impl_->dtypeName;
     nlohmann::json mech = nlohmann::json::object();
     for (const Mechanism* m : mechanismsOf(c)) mech[m->key()] = m->describe(*impl_->model);
     j["mechanisms"] = mech;

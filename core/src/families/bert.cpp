@@ -72,8 +72,8 @@ public:
     torch::Tensor embed(const torch::Tensor& ids) const override {
         const int64_t B = ids.size(0), T = ids.size(1);
         auto positions = torch::arange(T, ids.options());
-        auto x = word_.index_select(0, ids.reshape(-1)).view({B, T, c_.nEmbd}) + type_.select(0, 0) +
-                 pos_.index_select(0, positions).unsqueeze(0);                           // [B,T,D]
+        auto x = embeddingRows(word_, ids.reshape(-1)).view({B, T, c_.nEmbd}) + type_.select(0, 0) +
+                 embeddingRows(pos_, positions).unsqueeze(0);                           // [B,T,D]
         return layerNorm(x, embNormW_, embNormB_, c_.layerNormEpsilon);
     }
 
@@ -94,7 +94,7 @@ public:
     torch::Tensor logits(const torch::Tensor& h) const override {
         if (!headW_.defined()) return {};
         auto t = layerNorm(activation(dense(h, headW_, headB_), c_.activationFunction), headNormW_, headNormB_, c_.layerNormEpsilon);
-        return torch::matmul(t, word_.t()) + outBias_;                                     // [B,T,V]
+        return product(t, word_.t()) + outBias_;                                     // [B,T,V]
     }
     std::string outputLayer() const override {
         return headW_.defined() ? "masked-LM head, decoder tied to bert.embeddings.word_embeddings" : "none (no masked-LM head)";

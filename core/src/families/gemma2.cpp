@@ -50,7 +50,7 @@ public:
     torch::Tensor embed(const torch::Tensor& ids) const override {
         // transformers multiplies by sqrt(hidden_size) rounded to the activations' dtype.
         const float normalizer = static_cast<float>(std::sqrt(static_cast<double>(c_.nEmbd)));
-        return embed_.index_select(0, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd}) * normalizer;
+        return embeddingRows(embed_, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd}) * normalizer;
     }
 
     torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const override {
@@ -68,7 +68,7 @@ public:
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return rmsNorm(x, norm_, c_.layerNormEpsilon, 1.0); }
     torch::Tensor logits(const torch::Tensor& h) const override {
-        auto z = torch::matmul(h, (lmHead_.defined() ? lmHead_ : embed_).t());      // [B,T,V]
+        auto z = product(h, (lmHead_.defined() ? lmHead_ : embed_).t());      // [B,T,V]
         const double cap = c_.finalLogitSoftcap;
         return cap > 0 ? torch::tanh(z / cap) * cap : z;
     }

@@ -55,8 +55,8 @@ public:
     torch::Tensor embed(const torch::Tensor& ids) const override {
         const int64_t T = ids.size(1);
         auto positions = torch::arange(T, ids.options());
-        return wte_.index_select(0, ids.reshape(-1)).view({ids.size(0), T, c_.nEmbd}) +
-               wpe_.index_select(0, positions).unsqueeze(0);                        // [B,T,D]
+        return embeddingRows(wte_, ids.reshape(-1)).view({ids.size(0), T, c_.nEmbd}) +
+               embeddingRows(wpe_, positions).unsqueeze(0);                        // [B,T,D]
     }
 
     torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const override {
@@ -72,7 +72,7 @@ public:
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return layerNorm(x, lnfW_, lnfB_, c_.layerNormEpsilon); }
     torch::Tensor logits(const torch::Tensor& h) const override {
-        return torch::matmul(h, (lmHead_.defined() ? lmHead_ : wte_).t());          // [B,T,V]
+        return product(h, (lmHead_.defined() ? lmHead_ : wte_).t());          // [B,T,V]
     }
     std::string outputLayer() const override { return lmHead_.defined() ? "lm_head" : "tied to wte"; }
 

@@ -52,7 +52,7 @@ public:
     }
 
     torch::Tensor embed(const torch::Tensor& ids) const override {
-        return embed_.index_select(0, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd});   // [B,T,D]
+        return embeddingRows(embed_, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd});   // [B,T,D]
     }
 
     torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const override {
@@ -72,7 +72,7 @@ public:
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return layerNorm(x, normW_, normB_, c_.layerNormEpsilon); }
-    torch::Tensor logits(const torch::Tensor& h) const override { return torch::matmul(h, (out_.defined() ? out_ : embed_).t()); }
+    torch::Tensor logits(const torch::Tensor& h) const override { return product(h, (out_.defined() ? out_ : embed_).t()); }
     std::string outputLayer() const override { return out_.defined() ? "embed_out" : "tied to gpt_neox.embed_in"; }
 
 private:

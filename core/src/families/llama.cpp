@@ -62,7 +62,7 @@ public:
     }
 
     torch::Tensor embed(const torch::Tensor& ids) const override {
-        return embed_.index_select(0, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd});   // [B,T,D]
+        return embeddingRows(embed_, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd});   // [B,T,D]
     }
 
     torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const override {
@@ -86,7 +86,7 @@ public:
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return rmsNorm(x, norm_, c_.layerNormEpsilon); }
     torch::Tensor logits(const torch::Tensor& h) const override {
-        return torch::matmul(h, (lmHead_.defined() ? lmHead_ : embed_).t());       // [B,T,V]
+        return product(h, (lmHead_.defined() ? lmHead_ : embed_).t());       // [B,T,V]
     }
     std::string outputLayer() const override { return lmHead_.defined() ? "lm_head" : "tied to model.embed_tokens"; }
 

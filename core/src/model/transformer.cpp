@@ -45,6 +45,14 @@ Transformer::Transformer(Transformer&&) noexcept = default;
 Transformer& Transformer::operator=(Transformer&&) noexcept = default;
 Transformer::~Transformer() = default;
 
+void Transformer::storeMatricesAs(torch::ScalarType dtype) {
+    productType_ = dtype;
+    if (dtype == torch::kFloat) return;
+    arch_->visit([&](const TensorSlot& s) {
+        if (!s.mechanism && s.tensor->defined() && s.tensor->dim() >= 2) *s.tensor = s.tensor->to(dtype);
+    });
+}
+
 const ModelConfig& Transformer::config() const { return arch_->config(); }
 std::string Transformer::outputLayer() const { return arch_->outputLayer(); }
 const MechanismTensors& Transformer::mechanisms(int layer) const { return arch_->mechanisms(layer); }
@@ -98,7 +106,9 @@ torch::Tensor Transformer::runLayer(int l, const torch::Tensor& x, const Forward
         const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
         torch::Tensor layerMask;                                               // [H] or [B,H]
         if (options.headMask.defined()) layerMask = options.headMask.select(options.headMask.dim() == 3 ? 1 : 0, l);
-        auto att = attend(c, attentionSpec(c, l), mech, q, k, v, g, layerMask, budget, keep);
+        AttentionSpec spec = attentionSpec(c, l);
+        spec.productType = productType_;
+        auto att = attend(c, spec, mech, q, k, v, g, layerMask, budget, keep);
         if (capture) {
             capture->attention = att.attention;
             capture->memoryAttention = att.memoryAttention;

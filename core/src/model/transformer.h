@@ -55,6 +55,12 @@ public:
     Transformer& operator=(Transformer&&) noexcept;
     ~Transformer();
 
+    // Stores the family's matrices (embeddings, projections, output layers) in `dtype` and computes their
+    // products and attention's in it (nn/layers.h); vectors (norms, biases) and the mechanisms' tensors stay
+    // float32. A no-op for float32. For inference: training keeps float32.
+    void storeMatricesAs(torch::ScalarType dtype);
+    torch::ScalarType productType() const { return productType_; }
+
     const ModelConfig& config() const;
     // Every tensor with its file name, in file order (for saving, training and counting).
     std::vector<std::pair<std::string, torch::Tensor>> named() const;
@@ -88,6 +94,7 @@ private:
                            LayerCapture* capture) const;
 
     std::unique_ptr<Architecture> arch_;
+    torch::ScalarType productType_ = torch::kFloat;
 };
 
 } // namespace headlight

@@ -6,13 +6,28 @@
 
 namespace headlight {
 
+torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b, torch::ScalarType in) {
+    if (!isReducedPrecision(in)) return torch::matmul(a, b);
+    return torch::matmul(a.to(in), b.to(in)).to(a.scalar_type());
+}
+
+torch::Tensor embeddingRows(const torch::Tensor& table, const torch::Tensor& ids) {
+    auto r = table.index_select(0, ids);
+    return isReducedPrecision(table.scalar_type()) ? r.to(torch::kFloat) : r;
+}
+
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
-    return torch::nn::functional::linear(x, w, b);
+    if (!isReducedPrecision(w.scalar_type())) return torch::nn::functional::linear(x, w, b);
+    // The bias (a vector, kept in float32) is added after the product returns to float32.
+    auto y = torch::nn::functional::linear(x.to(w.scalar_type()), w).to(x.scalar_type());
+    return b.defined() ? y + b : y;
 }
 
 torch::Tensor conv1d(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
     auto sizes = x.sizes().vec();
     sizes.back() = w.size(1);
+    if (isReducedPrecision(w.scalar_type()))
+        return (torch::mm(x.reshape({-1, x.size(-1)}).to(w.scalar_type()), w).to(x.scalar_type()) + b).view(sizes);
     return torch::addmm(b, x.reshape({-1, x.size(-1)}), w).view(sizes);
 }
 

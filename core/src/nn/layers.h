@@ -7,6 +7,20 @@
 
 namespace headlight {
 
+// Reduced-precision weights (Engine::load's dtype): a matrix stored in bfloat16 or float16 multiplies
+// activations rounded to its dtype, and the product comes back in the activations' dtype (float32), so norms,
+// softmax and the residual stream stay float32. With float32 weights these are the plain LibTorch calls.
+// (Models built in float64 for gradient checks stay float64 throughout: only the reduced dtypes convert.)
+inline bool isReducedPrecision(torch::ScalarType t) { return t == torch::kBFloat16 || t == torch::kHalf; }
+// `t` converted to `in` when that is a reduced dtype; otherwise `t` itself.
+inline torch::Tensor inProductType(const torch::Tensor& t, torch::ScalarType in) { return isReducedPrecision(in) ? t.to(in) : t; }
+// a @ b computed in `in` when that is a reduced dtype, returned in a's dtype; otherwise torch::matmul(a, b).
+torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b, torch::ScalarType in);
+// a @ w computed in w's dtype (a logit layer over a stored matrix).
+inline torch::Tensor product(const torch::Tensor& a, const torch::Tensor& w) { return product(a, w, w.scalar_type()); }
+// Rows `ids` of an embedding table, in float32 when the table is stored in a reduced dtype.
+torch::Tensor embeddingRows(const torch::Tensor& table, const torch::Tensor& ids);
+
 // y = x W^T + b, W [out,in] (torch.nn.Linear); b may be undefined.
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {});
 // y = x W + b, W [in,out] (GPT-2's Conv1D).

@@ -41,4 +41,39 @@ torch::Device parseDevice(const std::string& spec, const std::string& argName) {
     throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)");
 }
 
+namespace {
+
+// Whether this LibTorch multiplies float16 matrices on the CPU (LibTorch 1.13 has no CPU kernels for them;
+// later versions do). Asked of the library once instead of assumed from its version.
+bool cpuHalfProducts() {
+    static const bool works = [] {
+        try {
+            const auto a = torch::ones({2, 2}, torch::kHalf);
+            (void)torch::matmul(a, a);
+            (void)torch::nn::functional::linear(a.unsqueeze(0), a);
+            return true;
+        } catch (const c10::Error&) {
+            return false;
+        }
+    }();
+    return works;
+}
+
+} // namespace
+
+torch::ScalarType parseDtype(const std::string& spec, const torch::Device& device, const std::string& argName) {
+    if (spec == "float32") return torch::kFloat;
+    if (spec == "bfloat16") return torch::kBFloat16;
+    if (spec == "float16") {
+        if (device.is_cpu() && !cpuHalfProducts())
+            throw Error(argName, "float16 is not available on the CPU with this LibTorch (no float16 matrix products); use bfloat16, or float16 on cuda");
+        return torch::kHalf;
+    }
+    throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a dtype (use float32, bfloat16 or float16)");
+}
+
+std::string dtypeName(torch::ScalarType dtype) {
+    return dtype == torch::kBFloat16 ? "bfloat16" : dtype == torch::kHalf ? "float16" : "float32";
+}
+
 } // namespace headlight

@@ -12,5 +12,9 @@ FloatArray toArray(torch::Tensor t);
 torch::Tensor toTensor(const FloatArray& a, const torch::Device& device = torch::kCPU);
 // Parses "cpu", "cuda", "cuda:N"; throws headlight::Error naming `argName` when unusable here.
 torch::Device parseDevice(const std::string& spec, const std::string& argName = "--device");
+// Parses "float32", "bfloat16", "float16" for computing on `device`; throws headlight::Error naming `argName`
+// for another name, or for float16 on a CPU whose LibTorch has no float16 matrix products.
+torch::ScalarType parseDtype(const std::string& spec, const torch::Device& device, const std::string& argName = "--dtype");
+std::string dtypeName(torch::ScalarType dtype);
 
 } // namespace headlight

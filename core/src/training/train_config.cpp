@@ -14,6 +14,17 @@ constexpr double kMaxLearningRate = 10;
 constexpr int kMaxBatchSize = 1 << 16;
 constexpr double kMaxCoefficient = 1e6;
 
+// "cpu", "cuda" or "cuda:N", checked for form only: a record written on a CUDA machine must still parse on a
+// CPU-only one (evaluate reads the task from it); train() checks that the device exists.
+void checkDeviceName(const std::string& device, const std::string& source) {
+    const bool cuda = device.rfind("cuda", 0) == 0;
+    const std::string index = cuda && device.size() > 4 ? device.substr(5) : "";
+    const bool wellFormed = device == "cpu" || device == "cuda" ||
+                            (cuda && device[4] == ':' && !index.empty() && index.find_first_not_of("0123456789") == std::string::npos);
+    if (!wellFormed) throw Error(source, "\"device\" = \"" + printableText(device, 40) + "\" is not a device (use cpu, cuda or cuda:N)");
+    if (index.size() > 4) throw Error(source, "\"device\" = \"" + printableText(device, 40) + "\": no such CUDA device");
+}
+
 } // namespace
 
 TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string& source) {
@@ -22,7 +33,7 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
     const std::set<std::string> known = {"model", "init_from", "task", "steps", "batch_size", "warmup_steps",
                                          "learning_rate", "min_learning_rate", "weight_decay", "grad_clip", "seed",
                                          "l0_lambda", "span_lambda", "selective_epsilon", "train_only",
-                                         "checkpoint_every", "log_every"};
+                                         "checkpoint_every", "log_every", "device"};
     for (const auto& item : j.items())
         if (!known.count(item.key())) throw Error(source, "unknown key \"" + item.key() + "\"");
 
@@ -72,6 +83,10 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
         if (s < 0) throw Error(source, "\"seed\" must be >= 0");
         c.seed = static_cast<uint64_t>(s);
     }
+    if (j.contains("device")) {
+        c.device = jsonutil::requireString(j, "device", source);
+        checkDeviceName(c.device, source);
+    }
     if (j.contains("train_only")) {
         if (!j.at("train_only").is_array()) throw Error(source, "\"train_only\" must be a list of parameter name suffixes");
         for (const auto& v : j.at("train_only")) {
@@ -110,6 +125,7 @@ std::string TrainConfig::toJson() const {
     j["train_only"] = trainOnly;
     j["checkpoint_every"] = checkpointEvery;
     j["log_every"] = logEvery;
+    j["device"] = device;
     return j.dump(2);
 }
 

@@ -13,6 +13,7 @@
 #include "training/training_losses.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -37,6 +39,31 @@ void saveWeights(const Transformer& model, const std::string& path) {
     std::vector<NamedArray> arrays;
     for (const auto& [name, t] : model.named()) arrays.push_back({name, toArray(t.detach())});
     writeSafetensors(path, arrays);
+}
+
+// The device for TRAIN.json's "device" (or --device), checked before anything is written. On CUDA, LibTorch's
+// deterministic algorithms (warning, not failing, on an operation that has none), so a seed gives the same run
+// twice on one GPU. Float32 products stay float32 by LibTorch's default (no TF32); the TF32 switches are left
+// alone, since LibTorch 2.9 replaced them and complains when old and new ones are mixed. cuBLAS needs its
+// workspace setting in the environment before its first use (an explicit CUBLAS_WORKSPACE_CONFIG is kept).
+torch::Device trainingDevice(const TrainConfig& tc) {
+    const torch::Device device = parseDevice(tc.device, "TRAIN.json \"device\"");
+    if (device.is_cuda()) {
+        setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
+        at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+    }
+    return device;
+}
+
+// Moves AdamW's per-parameter moments: to the CPU for writing a checkpoint (which then loads on any device),
+// and onto the training device after writing or reading one. Exact copies, so resuming stays bit-identical.
+void moveOptimizerState(torch::optim::AdamW& optimizer, const torch::Device& device) {
+    for (auto& item : optimizer.state()) {
+        auto& s = static_cast<torch::optim::AdamWParamState&>(*item.second);
+        if (s.exp_avg().defined()) s.exp_avg(s.exp_avg().to(device));
+        if (s.exp_avg_sq().defined()) s.exp_avg_sq(s.exp_avg_sq().to(device));
+        if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
+    }
 }
 
 struct Batch {
@@ -198,6 +225,7 @@ ResumeState readResumeState(const std::string& path, const TrainConfig& tc, std:
 
 TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
                   const std::function<void(const TrainProgress&)>& progress, const std::atomic<bool>* stop) {
+    const torch::Device device = trainingDevice(tc);
     const auto task = makeTask(tc.task);
     const std::string source = outDir + "/training.json";
     const ModelConfig config = resolveConfig(tc, *task, "TRAIN.json");
@@ -226,7 +254,8 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     }
     const std::string weightsPath = resume ? ckpt + "/model.safetensors" : outDir + "/model.safetensors";
     NamedTensors tensors;
-    for (auto& [name, t] : readTensors(SafetensorsFile::open(weightsPath), torch::kCPU)) tensors[name] = t.clone();
+    for (auto& [name, t] : readTensors(SafetensorsFile::open(weightsPath), torch::kCPU))
+        tensors[name] = device.is_cpu() ? t.clone() : t.to(device);   // a copy either way: the file stays mapped
     Transformer model(config, std::move(tensors), weightsPath);
     const ExampleEncoder encoder(outDir, *task, config);
 
@@ -253,10 +282,11 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         const std::string optimizerPath = ckpt + "/optimizer.pt";
         requireRegularFile(optimizerPath);
         try {
-            torch::load(optimizer, optimizerPath);
+            torch::load(optimizer, optimizerPath, torch::Device(torch::kCPU));   // written on the CPU (checkpoint below)
         } catch (const c10::Error&) {
             throw Error(optimizerPath, "cannot be read as this model's optimizer state (checkpoint corrupted?)");
         }
+        moveOptimizerState(optimizer, device);
     }
 
     auto checkpoint = [&](int doneSteps, double seconds) {
@@ -265,11 +295,13 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         std::filesystem::remove_all(fresh);
         std::filesystem::create_directories(fresh);
         saveWeights(model, fresh + "/model.safetensors");
+        moveOptimizerState(optimizer, torch::kCPU);
         try {
             torch::save(optimizer, fresh + "/optimizer.pt");
         } catch (const c10::Error&) {
             throw Error(fresh + "/optimizer.pt", "cannot write the optimizer state (disk full?)");
         }
+        moveOptimizerState(optimizer, device);
         std::ostringstream rng;
         rng << dataRng;
         nlohmann::json state = {{"step", doneSteps}, {"seconds", seconds}, {"data_rng", rng.str()},
@@ -295,12 +327,13 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         const double lr = learningRate(tc, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
-        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, encoder);
+        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, encoder);   // drawn on the CPU, the same on every device
+        const auto ids = batch.ids.to(device), targets = batch.targets.to(device);
         ForwardOptions options;
         for (const Mechanism* m : mechanisms) options.capture.enabled = options.capture.enabled || m->regulariserNeedsCapture(tc);
         options.gateNoise = config.headGates ? &gateNoise : nullptr;
-        auto out = model.forward(batch.ids, options);
-        auto taskLoss = scoredCrossEntropy(out.logits, batch.targets);
+        auto out = model.forward(ids, options);
+        auto taskLoss = scoredCrossEntropy(out.logits, targets);
         auto loss = taskLoss;
         for (const Mechanism* m : mechanisms)
             if (auto penalty = m->regulariser(model, out, tc); penalty.defined()) loss = loss + penalty;
@@ -323,7 +356,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             p.steps = tc.steps;
             p.loss = loss.item<double>();
             p.taskLoss = taskLoss.item<double>();
-            p.metric = scoredAccuracy(out.logits, batch.targets);
+            p.metric = scoredAccuracy(out.logits, targets);
             p.learningRate = lr;
             p.tokensPerSecond = seconds > 0 ? tokens / seconds : 0;
             p.etaSeconds = step + 1 > firstStep ? seconds / (step + 1 - firstStep) * (tc.steps - step - 1) : 0;
