@@ -3,19 +3,24 @@
 #include "plot_style.h"
 
 #include "headlight/error.h"
+#include "headlight/output_files.h"
 
+#include <QBuffer>
+#include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QScreen>
 #include <QImage>
 #include <QPageSize>
 #include <QPdfWriter>
-#include <QSaveFile>
 #include <QSvgGenerator>
 #include <QWidget>
 #include <qcustomplot.h>
 
+#include <cerrno>
+#include <cstring>
 #include <functional>
+#include <unistd.h>
 
 namespace headlight {
 namespace {
@@ -31,15 +36,31 @@ QString formatOf(const QString& path) {
     return suffix;
 }
 
-// QSaveFile writes beside the target and renames on commit, so a failure leaves no partial file.
+// Renders the whole figure into memory, then writes it beside the target and renames it into place
+// (OutputFiles, as the CLI does). The writers report failures unevenly (QImage::save and QPdfWriter ignore a
+// failed write, QSvgGenerator has no error at all), so none of them touches the disk: the one write and the
+// close are checked here. Checked first: a folder, device or FIFO at `path` (renaming over it would replace
+// the node) and a missing or read-only folder. A failure part way leaves neither the file nor a temporary.
 void writeAtomically(const QString& path, const std::function<bool(QIODevice*)>& write) {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) fail(path, QStringLiteral("cannot write: ") + file.errorString());
-    if (!write(&file)) {
-        file.cancelWriting();
-        fail(path, QStringLiteral("could not render the figure"));
-    }
-    if (!file.commit()) fail(path, QStringLiteral("cannot write: ") + file.errorString());
+    const std::string target = path.toStdString();
+    OutputFiles out({{"figure", target}}, {});
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (!write(&buffer) || bytes.isEmpty()) fail(path, QStringLiteral("could not render the figure"));
+    out.write(target, [&](const std::string& temp) {
+        QFile file(QString::fromStdString(temp));
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size() || !file.flush()) {
+            const QString why = file.errorString();
+            file.close();
+            fail(path, QStringLiteral("cannot write (%1)").arg(why));
+        }
+        // Some file systems report a full disk only when the data reach it.
+        if (::fsync(file.handle()) != 0) fail(path, QStringLiteral("cannot write (%1)").arg(QString::fromLocal8Bit(std::strerror(errno))));
+        file.close();
+        if (file.error() != QFileDevice::NoError) fail(path, QStringLiteral("cannot write (%1)").arg(file.errorString()));
+    });
+    out.commit();
 }
 
 // The screen's logical DPI, which QFontMetrics (and so every plot's layout) measures text with.

@@ -1,10 +1,14 @@
 #include "job_tracker.h"
 
+#include "headlight/error.h"
+
 #include <QPointer>
 #include <QThread>
 
 #include <chrono>
 #include <exception>
+#include <new>
+#include <string>
 #include <utility>
 
 namespace headlight {
@@ -19,6 +23,16 @@ int64_t nowMs() {
 }
 
 } // namespace
+
+QString JobTracker::failureText(const std::exception& e) {
+    // "std::bad_alloc" says nothing to a user; LibTorch's what() carries a stack trace over many lines.
+    if (dynamic_cast<const std::bad_alloc*>(&e)) return tr("out of memory");
+    std::string message = e.what();
+    message = message.substr(0, message.find('\n'));
+    if (message.empty()) return tr("The background task failed without a message.");
+    // headlight::Error's text is already escaped and whole; anything else is cut and escaped to one line.
+    return QString::fromStdString(dynamic_cast<const Error*>(&e) ? message : printableText(message, 300));
+}
 
 bool JobContext::cancelled() const { return cancelled_ && cancelled_->load(); }
 
@@ -84,11 +98,13 @@ quint64 JobTracker::submit(const QString& label, Work work, Done onDone, Failed 
             JobContext context;
             context.cancelled_ = cancelFlag;
             context.report_ = report;
+            // Whatever the work throws ends here as a message: an exception leaving this thread's event loop
+            // would terminate the program.
             try {
                 result = job(context);
                 ok = true;
             } catch (const std::exception& e) {   // headlight::Error included: its what() is the one-line message
-                error = QString::fromUtf8(e.what());
+                error = failureText(e);
             } catch (...) {
                 error = tr("The background task failed with an unknown error.");
             }
@@ -113,12 +129,28 @@ void JobTracker::deliver(quint64 id, bool ok, const QVariant& result, const QStr
     } else {
         // The callback may delete this tracker (e.g. a window closing its session on a result).
         QPointer<JobTracker> alive(this);
-        if (ok) {
-            if (onDone) onDone(result);
-        } else if (onFailed) {
-            onFailed(error);
-        } else {
-            qWarning("headlight: background task failed: %s", qPrintable(error));
+        // A callback runs inside the event loop, which an exception must not cross (Qt does not support it: the
+        // program would end). A result that cannot be shown fails like the work itself.
+        QString failure = ok ? QString() : error;
+        if (ok && onDone) {
+            try {
+                onDone(result);
+            } catch (const std::exception& e) {
+                failure = failureText(e);
+            } catch (...) {
+                failure = tr("Showing the result failed with an unknown error.");
+            }
+        }
+        if (!failure.isEmpty() && alive) {
+            if (!onFailed) {
+                qWarning("headlight: background task failed: %s", qPrintable(failure));
+            } else {
+                try {
+                    onFailed(failure);
+                } catch (...) {
+                    qWarning("headlight: reporting a failure failed: %s", qPrintable(failure));
+                }
+            }
         }
         if (!alive) return;
     }

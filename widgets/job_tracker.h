@@ -6,6 +6,7 @@
 #include <QVariant>
 
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <memory>
 
@@ -44,6 +45,9 @@ public:
     bool busy() const { return busy_; }
     // Runs `work` on the worker thread after everything queued (no result); used to release resources there.
     void runOnWorker(std::function<void()> work);
+    // One line for an exception from work or a callback: "out of memory" for std::bad_alloc, else the first line
+    // of what() with control characters escaped (LibTorch's messages carry a stack trace).
+    static QString failureText(const std::exception& e);
 
 signals:
     void busyChanged(bool busy);

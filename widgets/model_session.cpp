@@ -5,19 +5,80 @@
 #include "headlight/pruning.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QPointer>
 #include <QStringList>
 
 #include <algorithm>
 #include <atomic>
 #include <set>
 #include <mutex>
+#include <sys/stat.h>
 #include <utility>
 
 namespace headlight {
 namespace {
 
 QString folderKey(const QString& dir) { return QDir::cleanPath(QFileInfo(dir).absoluteFilePath()); }
+
+// What the files a model loads from were when it loaded: a run compares them with the folder now, so that a
+// folder removed, or a file truncated, rewritten or replaced while the model is open, is reported. The loaded
+// model keeps running meanwhile: its weights are in memory, not read from the file.
+struct FileStamp {
+    QString path;
+    bool exists = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    timespec modified{};
+};
+
+FileStamp stampOf(const QString& path) {
+    FileStamp f;
+    f.path = path;
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0 || !S_ISREG(st.st_mode)) return f;
+    f.exists = true;
+    f.device = st.st_dev;
+    f.inode = st.st_ino;
+    f.size = st.st_size;
+    f.modified = st.st_mtim;
+    return f;
+}
+
+bool sameFile(const FileStamp& a, const FileStamp& b) {
+    return a.exists == b.exists && a.device == b.device && a.inode == b.inode && a.size == b.size &&
+           a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec;
+}
+
+// The files Engine::load reads: config.json, the weights (one file or shards) and the tokenizer's files.
+std::vector<FileStamp> stampModelFolder(const QString& dir) {
+    static const QStringList kNames = {QStringLiteral("config.json"), QStringLiteral("*.safetensors"),
+                                       QStringLiteral("model.safetensors.index.json"), QStringLiteral("tokenizer.json"),
+                                       QStringLiteral("tokenizer_config.json"), QStringLiteral("vocab.json"),
+                                       QStringLiteral("vocab.txt"), QStringLiteral("merges.txt")};
+    std::vector<FileStamp> stamps{stampOf(QDir(dir).filePath(QStringLiteral("config.json")))};
+    for (const QFileInfo& f : QDir(dir).entryInfoList(kNames, QDir::Files, QDir::Name)) {
+        // A writer's temporary ("model.tmp-PID.safetensors") is about to be renamed away, not a model file.
+        if (f.fileName() == QLatin1String("config.json") || f.fileName().contains(QLatin1String(".tmp-"))) continue;
+        stamps.push_back(stampOf(f.filePath()));
+    }
+    return stamps;
+}
+
+// One line naming the first file that differs from `loaded`, or an empty string.
+QString folderChange(const std::vector<FileStamp>& loaded) {
+    for (const FileStamp& then : loaded) {
+        const FileStamp now = stampOf(then.path);
+        if (sameFile(then, now)) continue;
+        const QString what = !now.exists ? ModelSession::tr("removed") : ModelSession::tr("changed on disk");
+        return ModelSession::tr("%1: %2 since the model was loaded; the loaded copy keeps running "
+                                "(open the folder again to reload it)")
+            .arg(then.path, what);
+    }
+    return {};
+}
 
 } // namespace
 
@@ -52,6 +113,7 @@ struct ModelSession::Loaded {
     std::vector<int> baselineBudget;
     std::shared_ptr<const HeadSummaries> baselineSummaries;   // for `baseline`, once a run showed it; reset with it
     std::set<int> baselineCapture, baselineHeads;             // the layers and heads `baseline` captured
+    std::vector<FileStamp> files;            // the model's files as they were when it loaded (run worker only)
 
     static CaptureSpec captureFor(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead) {
         CaptureSpec capture;   // every layer and head, logits included
@@ -63,13 +125,17 @@ struct ModelSession::Loaded {
         return capture;
     }
 
-    // Loads the model of `spec` unless it is the one already here; returns the load time (0 when nothing was
-    // loaded). On failure the previous model stays.
+    // Loads the model of `spec` unless it is the one already here (and, for spec.reloadChanged, its files are
+    // as they were when it loaded); returns the load time (0 when nothing was loaded). On failure the previous
+    // model stays.
     double ensureLoaded(const RunSpec& spec, JobContext& context) {
         if (spec.modelDir.isEmpty()) throw Error("", "no model folder is open");
         const QString key = folderKey(spec.modelDir);
-        if (engine && dirKey == key && device == spec.device) return 0;
+        if (engine && dirKey == key && device == spec.device && !(spec.reloadChanged && !folderChange(files).isEmpty()))
+            return 0;
         context.progress(-1, tr("Loading %1 on %2").arg(QFileInfo(key).fileName(), spec.device));
+        // Stamped before reading: a file that changes during the load is reported by the next run.
+        std::vector<FileStamp> stamps = stampModelFolder(key);
         auto loaded = std::make_shared<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
         auto loadedInfo = describeModel(*loaded, spec.modelDir);
         // Replaced only now that the new model loaded completely.
@@ -78,6 +144,7 @@ struct ModelSession::Loaded {
         info = std::move(loadedInfo);
         dirKey = key;
         device = spec.device;
+        files = std::move(stamps);
         baseline.reset();
         baselineSummaries.reset();
         return engine->loadMs();
@@ -162,7 +229,9 @@ ModelSession::~ModelSession() {
 void ModelSession::request(const RunSpec& spec) {
     // Set on the worker before the load error is thrown, read on this thread when the failure arrives.
     auto modelFailed = std::make_shared<std::atomic_bool>(false);
-    auto work = [loaded = loaded_, spec, modelFailed](JobContext& context) -> QVariant {
+    // Written on the worker, read here once the result arrived (the delivery is queued after the work).
+    auto filesChanged = std::make_shared<QString>();
+    auto work = [loaded = loaded_, spec, modelFailed, filesChanged](JobContext& context) -> QVariant {
         double loadMs = 0;
         try {
             loadMs = loaded->ensureLoaded(spec, context);
@@ -171,6 +240,7 @@ void ModelSession::request(const RunSpec& spec) {
             throw;
         }
         if (context.cancelled()) return {};
+        *filesChanged = folderChange(loaded->files);
         RunSnapshot snapshot;
         try {
             snapshot = loaded->run(spec, context);
@@ -183,7 +253,11 @@ void ModelSession::request(const RunSpec& spec) {
     };
     jobs_.submit(
         tr("Running %1").arg(QFileInfo(QDir::cleanPath(spec.modelDir)).fileName()), std::move(work),
-        [this](const QVariant& result) { emit runFinished(result.value<RunSnapshot>()); },
+        [this, filesChanged](const QVariant& result) {
+            const QPointer<ModelSession> alive(this);   // a receiver may close the session on the result
+            emit runFinished(result.value<RunSnapshot>());
+            if (alive && !filesChanged->isEmpty()) emit modelFilesChanged(*filesChanged);
+        },
         [this, modelFailed](const QString& message) { emit runFailed(message, modelFailed->load()); });
 }
 

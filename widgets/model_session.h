@@ -22,6 +22,9 @@ struct RunSpec {
     // The head the views show: a long input captures only its matrix (see ModelSession::capturesEveryHead).
     int focusLayer = 0;
     int focusHead = 0;
+    // Reload the model when it is the loaded one but its files changed since it loaded (opening a folder
+    // again); otherwise runs keep the loaded copy and report the change (modelFilesChanged).
+    bool reloadChanged = false;
 };
 
 class Engine;
@@ -71,6 +74,9 @@ signals:
     // One line naming the file or the problem; `modelFailed` when the model itself could not be loaded
     // (the window then keeps the previous model).
     void runFailed(const QString& message, bool modelFailed);
+    // After runFinished, when the model folder's files were removed or changed since the model loaded: one line
+    // naming the first such file (the run used the loaded copy).
+    void modelFilesChanged(const QString& message);
     void analysisFinished(const headlight::AnalysisResult& result);
     void analysisFailed(const QString& message);
 

@@ -18,6 +18,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, int dpi, QWidget* paren
       publication_(new QCheckBox(tr("Publication style (white background, print fonts)"), this)),
       size_(new QComboBox(this)), width_(new QSpinBox(this)), height_(new QSpinBox(this)) {
     setWindowTitle(tr("Export figure"));
+    path_->setObjectName(QStringLiteral("exportPath"));
     dpi_->setRange(72, 1200);
     dpi_->setValue(dpi);
     dpi_->setSuffix(tr(" dpi"));

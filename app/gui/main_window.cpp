@@ -16,12 +16,9 @@
 #include "views/attention/overview_view.h"
 #include "views/mechanisms/selective_view.h"
 
-#include "headlight/trace_hdf5.h"
-
 #include <QApplication>
 #include <algorithm>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -44,7 +41,7 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     : QMainWindow(parent), settings_(settings), session_(new ModelSession(this)),
       exportJobs_(std::make_unique<JobTracker>()), selection_(new HeadSelection(this)), input_(new InputBar),
       center_(new QStackedWidget), start_(new StartPage), explain_(new ExplainPanel),
-      statusModel_(new QLabel), statusRun_(new QLabel), progress_(new QProgressBar) {
+      statusModel_(new QLabel), statusRun_(new QLabel), diskNotice_(new QLabel), progress_(new QProgressBar) {
     setWindowTitle(tr("Headlight"));
     setWindowIcon(appIcon());
     setAcceptDrops(true);
@@ -75,6 +72,10 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     statusBar()->addWidget(statusModel_);
     statusBar()->addWidget(separator);
     statusBar()->addWidget(statusRun_, 1);
+    diskNotice_->setObjectName(QStringLiteral("modelNotice"));
+    diskNotice_->setStyleSheet(QStringLiteral("color: #d62728;"));
+    diskNotice_->hide();
+    statusBar()->addWidget(diskNotice_, 2);
     statusBar()->addPermanentWidget(progress_);
 
     input_->setDevices(ModelSession::availableDevices(), settings_.device());
@@ -93,6 +94,13 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     // digests) while its exact matrix is computed from the kept activations of its layer.
     connect(selection_, &HeadSelection::headsChanged, this, &MainWindow::focusCurrentHead);
     connect(session_, &ModelSession::runFailed, this, &MainWindow::showFailure);
+    connect(session_, &ModelSession::modelFilesChanged, this, [this](const QString& message) {
+        // Shown until a run finds the files as they were (or another model opens); the views stay usable.
+        diskNotice_->setText(message);
+        diskNotice_->setToolTip(message);
+        diskNotice_->show();
+        emit problemShown(message);
+    });
     connect(session_->jobs(), &JobTracker::busyChanged, this, [this](bool busy) {
         progress_->setVisible(busy);
         input_->setBusy(busy);
@@ -232,7 +240,7 @@ void MainWindow::openModel(const QString& dir, const QString& text) {
     const QString absolute = QDir(dir).absolutePath();
     const QString t = text.isEmpty() ? exampleTextFor(absolute) : text;
     input_->setText(t);
-    request(absolute, t);
+    request(absolute, t, true);   // the model on screen again: reloaded if its files changed since
 }
 
 void MainWindow::runText(const QString& text) {
@@ -241,7 +249,7 @@ void MainWindow::runText(const QString& text) {
     request(requestedDir_, text);
 }
 
-void MainWindow::request(const QString& dir, const QString& text) {
+void MainWindow::request(const QString& dir, const QString& text, bool reloadChanged) {
     if (dir.isEmpty()) return;
     requestedDir_ = dir;
     RunSpec spec;
@@ -250,6 +258,8 @@ void MainWindow::request(const QString& dir, const QString& text) {
     spec.text = text;
     spec.focusLayer = selection_->current().layer;
     spec.focusHead = selection_->current().head;
+    spec.reloadChanged = reloadChanged;
+    requestedDevice_ = spec.device;
     if (dir == modelDir_) {
         spec.contextBudget = contextBudget_;
         spec.headMask = headMask_;
@@ -266,7 +276,10 @@ void MainWindow::focusCurrentHead() {
 }
 
 void MainWindow::showRun(const RunSnapshot& run) {
-    const bool newModel = run.model->dir != modelDir_;
+    // A folder opened again after its files changed loads anew: scores and presets of the old copy go too.
+    const bool newModel = run.model->dir != modelDir_ || run.model != snapshot_.model;
+    diskNotice_->hide();   // modelFilesChanged follows when the files still differ
+    modelDevice_ = requestedDevice_;   // only the newest request delivers
     if (newModel) {
         scores_.reset();
         headMask_.clear();
@@ -369,7 +382,14 @@ void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
 }
 
 void MainWindow::showFailure(const QString& message, bool modelFailed) {
-    if (modelFailed) requestedDir_ = modelDir_;   // keep the model on screen
+    if (modelFailed) {
+        requestedDir_ = modelDir_;   // keep the model on screen
+        // And its device: left on the one that failed, every later run would try (and fail) to load again.
+        if (!modelDevice_.isEmpty() && input_->device() != modelDevice_) {
+            input_->setDevices(ModelSession::availableDevices(), modelDevice_);
+            settings_.setDevice(modelDevice_);
+        }
+    }
     if (modelFailed || explicitRun_) showProblemBox(modelFailed ? tr("Cannot open model") : tr("Cannot run text"), message);
     if (!modelFailed) input_->showProblem(message);
     statusRun_->setText(message);
@@ -417,34 +437,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings_.setWindowState(saveState());
     session_->cancel();
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::exportView(TraceView* v, const QString& path, const ExportOptions& options) {
-    v->exportFigure(path, options);
-}
-
-void MainWindow::exportRun(const QString& path, std::function<void(const QString&)> done) {
-    if (!snapshot_.valid()) {
-        done(tr("Nothing to export yet: run some text first."));
-        return;
-    }
-    const RunSnapshot s = snapshot_;
-    exportJobs_->submit(
-        tr("Writing %1").arg(path),
-        [s, path](JobContext&) {
-            // The same provenance keys as `headlight-cli run` (docs/trace-format.md).
-            Provenance p = {{"model_path", s.model->dir.toStdString()},
-                            {"config_json", s.model->config.toJson()},
-                            {"text", s.text.toStdString()},
-                            {"input", "text"},
-                            {"device", s.model->device.toStdString()},
-                            {"tool", "headlight"},
-                            {"tool_version", HEADLIGHT_VERSION},
-                            {"created_utc", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()}};
-            writeTraceHdf5(path.toStdString(), *s.trace, p);
-            return QVariant();
-        },
-        [done](const QVariant&) { done({}); }, [done](const QString& error) { done(error); });
 }
 
 } // namespace headlight

@@ -80,7 +80,8 @@ private:
     void buildDocks();
     void buildMenus();            // main_window_menus.cpp
     void rebuildRecentMenu();     // main_window_menus.cpp
-    void request(const QString& dir, const QString& text);
+    // reloadChanged: an explicit open, which reloads the loaded model when its files changed since it loaded.
+    void request(const QString& dir, const QString& text, bool reloadChanged = false);
     // Asks for the current head's exact matrix when the shown long run did not capture it.
     void focusCurrentHead();
     void showRun(const RunSnapshot& snapshot);
@@ -113,10 +114,13 @@ private:
     QMenu* recentMenu_ = nullptr;
     QLabel* statusModel_;
     QLabel* statusRun_;
+    QLabel* diskNotice_;           // the model's files changed or went away since it loaded
     QProgressBar* progress_;
     RunSnapshot snapshot_;
     QString modelDir_;             // the model on screen
     QString requestedDir_;         // the model of the newest request
+    QString requestedDevice_;      // the device of the newest request
+    QString modelDevice_;          // the device the model on screen runs on (as the input bar names it)
     bool explicitRun_ = false;     // the newest request came from Enter/Run/Open: errors get a message box
     std::vector<int> contextBudget_;
     std::vector<float> headMask_;

@@ -1,9 +1,10 @@
-// MainWindow's menus and the dialogs they open (open, export figure, export all, export run).
+// MainWindow's menus, the dialogs they open (open, export figure, export all, export run) and the exports.
 #include "main_window.h"
 
 #include "app_options.h"
 #include "export_dialog.h"
 #include "input_bar.h"
+#include "job_tracker.h"
 #include "model_session.h"
 #include "sample_catalog.h"
 #include "settings.h"
@@ -11,9 +12,11 @@
 #include "trace_view.h"
 
 #include "headlight/error.h"
+#include "headlight/trace_hdf5.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -110,6 +113,7 @@ void MainWindow::askExportAll() {
                 ++written;
             } catch (const std::exception& e) {
                 showProblemBox(tr("Cannot export figure"), QString::fromStdString(e.what()));
+                emit problemShown(QString::fromStdString(e.what()));
                 return;
             }
         }
@@ -131,6 +135,34 @@ void MainWindow::askExportRun() {
             emit problemShown(error);
         }
     });
+}
+
+void MainWindow::exportView(TraceView* v, const QString& path, const ExportOptions& options) {
+    v->exportFigure(path, options);
+}
+
+void MainWindow::exportRun(const QString& path, std::function<void(const QString&)> done) {
+    if (!snapshot_.valid()) {
+        done(tr("Nothing to export yet: run some text first."));
+        return;
+    }
+    const RunSnapshot s = snapshot_;
+    exportJobs_->submit(
+        tr("Writing %1").arg(path),
+        [s, path](JobContext&) {
+            // The same provenance keys as `headlight-cli run` (docs/trace-format.md).
+            Provenance p = {{"model_path", s.model->dir.toStdString()},
+                            {"config_json", s.model->config.toJson()},
+                            {"text", s.text.toStdString()},
+                            {"input", "text"},
+                            {"device", s.model->device.toStdString()},
+                            {"tool", "headlight"},
+                            {"tool_version", HEADLIGHT_VERSION},
+                            {"created_utc", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()}};
+            writeTraceHdf5(path.toStdString(), *s.trace, p);
+            return QVariant();
+        },
+        [done](const QVariant&) { done({}); }, [done](const QString& error) { done(error); });
 }
 
 } // namespace headlight

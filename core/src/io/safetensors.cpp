@@ -1,4 +1,4 @@
-// safetensors, read with mmap and validated before any byte is trusted; written atomically.
+// safetensors, read into memory once and validated before any byte is trusted; written atomically.
 #include "headlight/safetensors.h"
 
 #include "io/atomic_file.h"
@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -119,47 +121,86 @@ uint16_t floatToBfloat16(float f) {
     return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
 }
 
+// The file's bytes in memory of this process's own: anonymous pages, not a mapping of the file. Float32
+// tensors alias them (no copy at load), so they must not change under the model: a shared view of the file
+// (mmap of it, even MAP_PRIVATE, whose pages come from the file until written) turns a file truncated in place
+// (`truncate`, a training script saving into the folder with open("wb")) into SIGBUS at the next forward pass,
+// and one rewritten in place into different weights. Read once, the model is immune to what happens to the file.
 struct SafetensorsFile::Mapping {
-    void* addr = nullptr;
+    void* addr = nullptr;      // as mmap returned it
     size_t size = 0;
+    uint8_t* bytes = nullptr;  // the file's first byte: addr rounded up to a huge page
     ~Mapping() { if (addr && size) munmap(addr, size); }
 };
+
+namespace {
+
+// Reads `size` bytes of `fd` from `offset` into `to`; false with errno set (0 when the file ended early: it
+// shrank after fstat).
+bool readFully(int fd, uint64_t offset, uint8_t* to, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+        // Reads of at most 1 GiB: Linux caps one read near 2 GiB.
+        const ssize_t n = ::pread(fd, to + done, std::min<size_t>(size - done, size_t(1) << 30),
+                                  static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = 0;
+            return false;
+        }
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+// What readFully's failure was, from errno.
+Error readError(const std::string& path) {
+    return errno == 0 ? Error(path, "shrank while being read (truncated by another program?)")
+                      : Error(path, std::string("cannot read (") + std::strerror(errno) + ")");
+}
+
+struct Descriptor {
+    int fd;
+    ~Descriptor() { ::close(fd); }
+};
+
+std::string gigabytes(double bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+    return text;
+}
+
+} // namespace
 
 SafetensorsFile SafetensorsFile::open(const std::string& path) {
     requireRegularFile(path);   // "is a folder, expected a file", "is not a regular file (a FIFO)", ...
     // O_NONBLOCK: a FIFO swapped in after the check must not block the open.
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) throw Error(path, errno == ENOENT ? "file not found" : std::string("cannot open (") + std::strerror(errno) + ")");
+    const Descriptor closeOnReturn{fd};
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { ::close(fd); throw Error(path, "is not a regular file"); }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw Error(path, "is not a regular file");
     const auto fileSize = static_cast<uint64_t>(st.st_size);
-    if (fileSize < 8) { ::close(fd); throw Error(path, "truncated: shorter than the 8-byte header length"); }
+    if (fileSize < 8) throw Error(path, "truncated: shorter than the 8-byte header length");
 
-    auto mapping = std::make_shared<Mapping>();
-    mapping->size = static_cast<size_t>(fileSize);
-    // Private and writable: tensors that alias the mapping may be updated in place (training) without
-    // touching the file; pages are copied only when written.
-    mapping->addr = mmap(nullptr, mapping->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (mapping->addr == MAP_FAILED) { mapping->addr = nullptr; throw Error(path, "cannot map the file into memory"); }
-    const auto* bytes = static_cast<const uint8_t*>(mapping->addr);
-
+    // The header first, read on its own: a hostile size in it is refused before any large allocation.
+    uint8_t lengthBytes[8];
+    if (!readFully(fd, 0, lengthBytes, 8)) throw readError(path);
     uint64_t headerLen = 0;
-    for (int i = 7; i >= 0; --i) headerLen = headerLen << 8 | bytes[i];
+    for (int i = 7; i >= 0; --i) headerLen = headerLen << 8 | lengthBytes[i];
     if (headerLen > fileSize - 8)
         throw Error(path, "header length " + std::to_string(headerLen) + " is beyond the end of the file (" +
                               std::to_string(fileSize) + " bytes)");
     if (headerLen > kMaxSafetensorsHeaderBytes)   // the format's own limit (100 MB)
         throw Error(path, "header length " + std::to_string(headerLen) + " is above the format's limit of " +
                               std::to_string(kMaxSafetensorsHeaderBytes) + " bytes");
-    const nlohmann::json header = jsonutil::parse(reinterpret_cast<const char*>(bytes) + 8,
-                                                  reinterpret_cast<const char*>(bytes) + 8 + headerLen, path, "header");
+    std::string headerText(static_cast<size_t>(headerLen), '\0');
+    if (!readFully(fd, 8, reinterpret_cast<uint8_t*>(headerText.data()), headerText.size())) throw readError(path);
+    const nlohmann::json header = jsonutil::parse(headerText.data(), headerText.data() + headerText.size(), path, "header");
     if (!header.is_object()) throw Error(path, "header is not a JSON object");
 
     SafetensorsFile file;
     file.path_ = path;
-    file.mapping_ = mapping;
-    file.data_ = bytes + 8 + headerLen;
     const uint64_t dataSize = fileSize - 8 - headerLen;
 
     for (const auto& item : header.items()) {
@@ -209,6 +250,34 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     for (size_t i = 1; i < sorted.size(); ++i)
         if (sorted[i]->begin < sorted[i - 1]->end)
             throw Error(path, "tensors \"" + printableText(sorted[i - 1]->name, 80) + "\" and \"" + printableText(sorted[i]->name, 80) + "\" overlap");
+
+    // Then the bytes the tensors use (trailing bytes no tensor names are not read), into memory of our own,
+    // at the same offsets as in the file: a tensor's alignment is what the file gives it, as with a mapping.
+    // Not beyond the machine's memory: these pages are the process's own (a mapping of the file could be
+    // dropped and read again under memory pressure; a copy cannot).
+    uint64_t used = 0;
+    for (const auto& e : file.entries_) used = std::max(used, e.end);
+    const uint64_t total = 8 + headerLen + used;
+    const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    if (memory > 0 && static_cast<double>(total) > memory)
+        throw Error(path, "needs " + gigabytes(static_cast<double>(total)) + " of memory to load; this machine has " + gigabytes(memory));
+    // Huge pages where the kernel gives them on request (MADV_HUGEPAGE, on a 2 MiB boundary): the read then
+    // takes hundreds of page faults instead of 120 000 for a 500 MB model, which halved the load's system time
+    // here (docs/robustness.md). Writable: training updates the tensors that alias these bytes in place.
+    constexpr size_t kHugePage = size_t(2) << 20;
+    auto mapping = std::make_shared<Mapping>();
+    mapping->size = static_cast<size_t>(total) + kHugePage;
+    mapping->addr = mmap(nullptr, mapping->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping->addr == MAP_FAILED) {
+        mapping->addr = nullptr;
+        throw Error(path, "cannot load: " + gigabytes(static_cast<double>(total)) + " do not fit in memory");
+    }
+    const auto start = (reinterpret_cast<uintptr_t>(mapping->addr) + kHugePage - 1) & ~uintptr_t(kHugePage - 1);
+    mapping->bytes = reinterpret_cast<uint8_t*>(start);
+    madvise(mapping->bytes, static_cast<size_t>(total), MADV_HUGEPAGE);
+    if (!readFully(fd, 0, mapping->bytes, static_cast<size_t>(total))) throw readError(path);
+    file.mapping_ = mapping;
+    file.data_ = mapping->bytes + 8 + headerLen;
     return file;
 }
 
