@@ -441,6 +441,11 @@ private slots:
         edit->setFocus();
         edit->selectAll();
         QTest::keySequence(edit, QKeySequence::Paste);
+        // The box keeps its first 32767 characters and says that it dropped the rest of the paste.
+        QCOMPARE(edit->text().size(), edit->maxLength());
+        auto* pasteNotice = window_->findChild<QLabel*>(QStringLiteral("textProblem"));
+        QVERIFY(pasteNotice && pasteNotice->isVisible());
+        QVERIFY2(pasteNotice->text().contains(QString::number(edit->maxLength())), qPrintable(pasteNotice->text()));
         QTest::keyClick(edit, Qt::Key_Return);
         const int pasted = edit->text().size();
         QVERIFY2(pasted > maxTokens, qPrintable(QString::number(pasted)));

@@ -47,6 +47,9 @@ InputBar::InputBar(QWidget* parent)
     debounce_->setSingleShot(true);
     debounce_->setInterval(kTypingDelayMs);
     connect(edit_, &QLineEdit::textEdited, this, [this](const QString& typed) {
+        // QLineEdit keeps at most maxLength() characters (32767) and drops the rest of a paste without a word.
+        if (typed.size() >= edit_->maxLength())
+            showProblem(tr("The text box holds at most %1 characters: the rest of the paste was left out.").arg(edit_->maxLength()));
         if (typed.size() > kLiveRunChars) {   // a long text (a paste, an edit of one) waits for Enter
             debounce_->stop();
             hint_->show();

@@ -27,7 +27,8 @@ struct SafetensorsEntry {
 
 class SafetensorsFile {
 public:
-    // Maps the file and validates the header: every offset in range, sizes matching shape x dtype,
+    // Reads the file into memory of its own (a file changed or truncated later cannot pull pages from under
+    // the model) and validates the header: every offset in range, sizes matching shape x dtype,
     // no two tensors overlapping. Throws headlight::Error naming the file.
     static SafetensorsFile open(const std::string& path);
 

@@ -24,7 +24,7 @@ NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& devic
     for (const auto& e : file.entries()) {
         const auto address = reinterpret_cast<std::uintptr_t>(file.rawData(e));
         if (e.dtype == DType::F32 && device.is_cpu() && address % alignof(float) == 0) {
-            // Zero-copy: the tensor reads the mapped file (copy-on-write), which stays mapped while it lives.
+            // Zero-copy: the tensor reads the file's bytes in memory, which stay alive while it lives.
             auto keep = file.owner();
             out[e.name] = torch::from_blob(const_cast<void*>(file.rawData(e)), e.shape, [keep](void*) {}, torch::kFloat);
             continue;

@@ -1,7 +1,7 @@
 #pragma once
 // Internal: a model folder's weights as tensors: model.safetensors, or the shards that
-// model.safetensors.index.json names. Float32 tensors on the CPU are used straight from the mapped file (no
-// copy); float16 and bfloat16 are converted to float32 once.
+// model.safetensors.index.json names. Float32 tensors on the CPU are used straight from the file's bytes as read
+// (no second copy); float16 and bfloat16 are converted to float32 once.
 #include "headlight/safetensors.h"
 #include "model/weights.h"
 
