@@ -1,4 +1,4 @@
-// bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--what-if [--layer L]]: time from a text change (or, with
+// bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--warmup W] [--what-if [--layer L]]: time from a text change (or, with
 // --what-if, from pruning one head, as a click in the overview does) to every visible view repainted in the
 // real main window. Each repetition changes the text or the pruned head (so the run is real), waits for the
 // snapshot to reach every view, then repaints the whole window (QWidget::grab paints every visible widget).
@@ -73,19 +73,20 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     headlight::tuneAllocatorForRepeatedRuns();
     QStringList models;
-    int tokens = 0, repeat = 15, layer = -1;
+    int tokens = 0, repeat = 15, layer = -1, warmup = 2;
     bool whatIf = false, headSwitch = false;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--tokens") && i + 1 < args.size()) tokens = args[++i].toInt();
         else if (args[i] == QLatin1String("--repeat") && i + 1 < args.size()) repeat = args[++i].toInt();
+        else if (args[i] == QLatin1String("--warmup") && i + 1 < args.size()) warmup = std::max(0, args[++i].toInt());
         else if (args[i] == QLatin1String("--layer") && i + 1 < args.size()) layer = args[++i].toInt();
         else if (args[i] == QLatin1String("--what-if")) whatIf = true;
         else if (args[i] == QLatin1String("--head-switch")) headSwitch = true;
         else models << args[i];
     }
     if (models.isEmpty() || repeat < 1) {
-        std::fprintf(stderr, "usage: bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--what-if [--layer L]] [--head-switch]\n");
+        std::fprintf(stderr, "usage: bench_gui MODEL_DIR... [--tokens N] [--repeat R] [--warmup W] [--what-if [--layer L]] [--head-switch]\n");
         return 2;
     }
     QTemporaryDir settingsDir;
@@ -116,12 +117,12 @@ int main(int argc, char** argv) {
             }
         }
         std::vector<double> updated, repaint, total;
-        for (int r = -2; r < repeat; ++r) {   // two warm-up rounds
+        for (int r = -warmup; r < repeat; ++r) {   // warm-up rounds first (default 2)
             QElapsedTimer clock;
             clock.start();
             if (whatIf) {
                 std::vector<float> mask(static_cast<size_t>(L * H), 1.0f);
-                mask[static_cast<size_t>(prunedLayer * H + (r + 2) % H)] = 0.0f;
+                mask[static_cast<size_t>(prunedLayer * H + (r + warmup) % H)] = 0.0f;
                 window.setHeadMask(mask);
             } else {
                 window.runText(textFor(first, n, r + 3));

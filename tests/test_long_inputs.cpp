@@ -112,6 +112,50 @@ private slots:
         QVERIFY(torch::equal(refOne.attention.select(1, 0), ref.attention.select(1, 2)));
     }
 
+    // Digests made block by block (keys before, on and after each block's rows) against the same digests of the
+    // explicit path's whole matrix, on one sequence.
+    void digestBlockedMatchesExplicit_data() {
+        QTest::addColumn<bool>("causal");
+        QTest::addColumn<int>("window");
+        QTest::addColumn<int>("blockRows");
+        QTest::addColumn<QString>("mechanism");
+        QTest::newRow("causal, blocks of 5") << true << 0 << 5 << QString();
+        QTest::newRow("bidirectional, blocks of 4") << false << 0 << 4 << QString();
+        QTest::newRow("window 6, blocks of 3") << true << 6 << 3 << QString();
+        QTest::newRow("bidirectional window, blocks of 7") << false << 6 << 7 << QString();
+        QTest::newRow("span and memory, blocks of 3") << true << 0 << 3 << QStringLiteral("span+memory");
+    }
+    void digestBlockedMatchesExplicit() {
+        QFETCH(bool, causal);
+        QFETCH(int, window);
+        QFETCH(int, blockRows);
+        QFETCH(QString, mechanism);
+        torch::NoGradGuard noGrad;
+        std::vector<std::string> mechanisms;
+        if (mechanism.contains("span")) mechanisms = {"span", "memory"};
+        ModelConfig c = test::tinyConfig(mechanisms, 1, 4, 16);
+        c.causal = causal;
+        const int64_t H = 4, T = 29, d = 4;
+        torch::manual_seed(11);
+        auto q = torch::randn({1, H, T, d}) * 2, k = torch::randn({1, H, T, d}) * 2, v = torch::randn({1, H, T, d});
+        MechanismTensors tensors;
+        if (c.adaptiveSpan) tensors.spanFraction = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});
+        if (c.persistentMemory) {
+            tensors.memoryKey = torch::randn({H, 3, d}) * 2;
+            tensors.memoryValue = torch::randn({H, 3, d});
+        }
+        KeepAttention keep = KeepAttention::none();
+        keep.stats = true;
+        keep.pooledSize = 6;   // cells of 5 tokens, the last of 4
+        AttentionSpec spec{causal, window, 0.0, 0.0};
+        const auto ref = attendExplicit(c, spec, tensors, q, k, v, {}, {}, 0, keep);
+        const auto got = attendBlocked(c, spec, tensors, q, k, v, {}, {}, keep, blockRows);
+        QCOMPARE(got.pooledBin, int64_t(5));
+        QVERIFY2(maxDiff(got.statSums, ref.statSums) < 1e-4, qPrintable(QString::number(maxDiff(got.statSums, ref.statSums))));
+        QVERIFY(maxDiff(got.pooledMax, ref.pooledMax) < 1e-6);
+        QVERIFY(maxDiff(got.pooledMean, ref.pooledMean) < 1e-6);
+    }
+
     // The blocked path is taken only where it is exact and nothing needs the full tensors.
     void blockedOnlyWhereItApplies() {
         QVERIFY(canAttendBlocked(test::tinyConfig(), 0) == !torch::GradMode::is_enabled());

@@ -22,28 +22,43 @@ AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64
 }
 
 void AttentionDigest::add(const torch::Tensor& probs, int64_t row0, int64_t col0) {
-    if (stats_) addStats(probs, row0, col0);
-    if (bin_ > 0) addPooled(probs, row0, col0);
+    torch::Tensor rowMax;   // [H,n]: from the pooled columns when there are any (one pass over probs fewer)
+    if (bin_ > 0) rowMax = addPooled(probs, row0, col0);
+    if (stats_) addStats(probs, row0, col0, rowMax.defined() ? rowMax : probs.amax(-1));
 }
 
-void AttentionDigest::addStats(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+void AttentionDigest::addStats(const torch::Tensor& probs, int64_t row0, int64_t col0, const torch::Tensor& maxWeight) {
     const int64_t n = probs.size(1), keys = probs.size(2);
     const auto entropy = -torch::xlogy(probs, probs).sum(-1);                       // [H,n]; 0 ln 0 = 0
-    const auto maxWeight = probs.amax(-1);                                          // [H,n]
-    const auto pos = torch::TensorOptions().dtype(probs.scalar_type()).device(probs.device());
-    const auto distance = (torch::arange(row0, row0 + n, pos).unsqueeze(1) -
-                           torch::arange(col0, col0 + keys, pos).unsqueeze(0)).abs_();   // [n,keys] |i - j|
-    const auto meanDistance = (probs * distance).sum(-1);                          // [H,n]
+    // sum_j p_ij |i - j| without a [n,keys] product: keys before the block's rows are all behind every query
+    // (i - j), keys after them all ahead (j - i): one matrix-vector product each gives sum_j p_ij and
+    // sum_j p_ij j there. Only the n x n square on the diagonal needs |i - j| cell by cell.
+    const auto opts = torch::TensorOptions().dtype(probs.scalar_type()).device(probs.device());
+    const auto rows = torch::arange(row0, row0 + n, opts);                        // [n] i
+    auto meanDistance = torch::zeros_like(entropy);
+    auto side = [&](int64_t from, int64_t to, double sign) {   // keys [from, to) of the block, all on one side
+        if (to <= from) return;
+        const auto moments = torch::stack({torch::ones({to - from}, opts), torch::arange(from, to, opts)}, 1);   // [k,2]
+        const auto m = torch::matmul(probs.narrow(2, from - col0, to - from), moments);                         // [H,n,2]
+        meanDistance.add_((rows * m.select(2, 0) - m.select(2, 1)) * sign);
+    };
+    const int64_t diagFrom = std::max(row0, col0), diagTo = std::min(row0 + n, col0 + keys);
+    side(col0, std::min(diagFrom, col0 + keys), 1.0);
+    side(std::max(diagTo, col0), col0 + keys, -1.0);
+    if (diagTo > diagFrom) {
+        const auto distance = (rows.unsqueeze(1) - torch::arange(diagFrom, diagTo, opts).unsqueeze(0)).abs_();   // [n,w]
+        meanDistance.add_((probs.narrow(2, diagFrom - col0, diagTo - diagFrom) * distance).sum(-1));
+    }
     const auto first = col0 == 0 ? probs.select(2, 0) : torch::zeros_like(maxWeight);   // p_i0, hidden when col0 > 0
     sums_ += torch::stack({entropy.sum(-1), maxWeight.sum(-1), meanDistance.sum(-1), first.sum(-1)}, 1).to(torch::kDouble);
 }
 
-void AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+torch::Tensor AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0) {
     const int64_t n = probs.size(1), keys = probs.size(2);
     if (bin_ == 1) {   // nothing to pool: every cell is one probability, visited once
         max_.narrow(1, row0, n).narrow(2, col0, keys).copy_(probs);
         sum_.narrow(1, row0, n).narrow(2, col0, keys).copy_(probs);
-        return;
+        return {};
     }
     // Columns: pad the block's keys out to whole cells (the padding is hidden keys, 0), then reduce each cell.
     const int64_t c0 = col0 / bin_, c1 = (col0 + keys + bin_ - 1) / bin_, nc = c1 - c0;
@@ -57,7 +72,7 @@ void AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row0, int64_
         auto dstMax = max_.narrow(1, row0 / bin_, n / bin_).narrow(2, c0, nc);
         dstMax.copy_(torch::maximum(dstMax, colMax.reshape({H_, n / bin_, bin_, nc}).amax(2)));
         sum_.narrow(1, row0 / bin_, n / bin_).narrow(2, c0, nc).add_(colSum.reshape({H_, n / bin_, bin_, nc}).sum(2));
-        return;
+        return colMax.amax(-1);
     }
     for (int64_t r = row0 / bin_; r * bin_ < row0 + n; ++r) {
         const int64_t a = std::max(r * bin_, row0) - row0, b = std::min((r + 1) * bin_, row0 + n) - row0;
@@ -65,6 +80,7 @@ void AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row0, int64_
         dstMax.copy_(torch::maximum(dstMax, colMax.narrow(1, a, b - a).amax(1)));
         sum_.select(1, r).narrow(1, c0, nc).add_(colSum.narrow(1, a, b - a).sum(1));
     }
+    return colMax.amax(-1);   // each row's largest weight: the largest of its cells'
 }
 
 void AttentionDigest::finish(AttentionOutput& out) {

@@ -19,8 +19,9 @@ public:
     void finish(AttentionOutput& out);
 
 private:
-    void addStats(const torch::Tensor& probs, int64_t row0, int64_t col0);
-    void addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0);
+    void addStats(const torch::Tensor& probs, int64_t row0, int64_t col0, const torch::Tensor& maxWeight);
+    // Returns each row's largest weight [H,n] when it pooled columns (undefined when cells are single tokens).
+    torch::Tensor addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0);
 
     bool stats_;
     int64_t H_, T_, bin_ = 0, cells_ = 0;
