@@ -52,7 +52,7 @@ QString textFor(const headlight::RunSnapshot& s, int tokens, int seed) {
 }
 
 // Waits for the window's next snapshot (true) or problem / timeout (false, with the message).
-bool waitForRun(headlight::MainWindow& window, QString* problem, int timeoutMs = 120000) {
+bool waitForRun(headlight::MainWindow& window, QString* problem, int timeoutMs = 900000) {
     QEventLoop loop;
     bool ok = false;
     auto a = QObject::connect(&window, &headlight::MainWindow::snapshotShown, &loop, [&] { ok = true; loop.quit(); });
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
 
     nlohmann::json out = nlohmann::json::array();
     for (const QString& model : models) {
-        QString problem = QStringLiteral("no run within 2 minutes");
+        QString problem = QStringLiteral("no run within 15 minutes");
         window.openModel(model);
         if (!waitForRun(window, &problem)) {
             std::fprintf(stderr, "bench_gui: %s: %s\n", qPrintable(model), qPrintable(problem));
