@@ -22,14 +22,6 @@ namespace {
 
 const std::string kModels = std::string(HEADLIGHT_SHARED_DIR) + "/data/hf-reference/models/";
 
-std::vector<int64_t> readIds(const SafetensorsFile& f, const std::string& name) {
-    const SafetensorsEntry* e = f.find(name);
-    if (!e || e->dtype != DType::I64) throw Error(f.path(), name + " missing or not int64");
-    std::vector<int64_t> ids(static_cast<size_t>(e->numel()));
-    std::memcpy(ids.data(), f.rawData(*e), ids.size() * sizeof(int64_t));
-    return ids;
-}
-
 struct Agreement {
     double maxAbsLogit = 0, maxLogit = 0;   // max |low - float32| and max |float32| over every logit
     int64_t positions = 0, top1Same = 0;
@@ -83,7 +75,7 @@ Agreement measure(const std::string& model, const std::string& dtype) {
     Agreement a;
     for (int k = 0; k < 2; ++k) {
         RunRequest r;
-        r.tokenIds = readIds(ref, "input_ids." + std::to_string(k));
+        r.tokenIds = test::readIds(ref, "input_ids." + std::to_string(k));
         const Trace x = exact.run(r), y = low.run(r);
         if (y.logits.shape() != x.logits.shape() || y.layers.size() != x.layers.size()) throw Error(model, "traces differ in shape");
         compare(x, y, a);

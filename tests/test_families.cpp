@@ -23,14 +23,6 @@ namespace {
 
 const std::string kModels = std::string(HEADLIGHT_SHARED_DIR) + "/data/hf-reference/models/";
 
-std::vector<int64_t> readIds(const SafetensorsFile& f, const std::string& name) {
-    const SafetensorsEntry* e = f.find(name);
-    if (!e || e->dtype != DType::I64) throw Error(f.path(), name + " missing or not int64");
-    std::vector<int64_t> ids(static_cast<size_t>(e->numel()));
-    std::memcpy(ids.data(), f.rawData(*e), ids.size() * sizeof(int64_t));
-    return ids;
-}
-
 // max |a - b| over max |b|: logits are compared relative to their scale.
 double relativeError(const FloatArray& a, const FloatArray& b) {
     double diff = 0, scale = 0;
@@ -92,7 +84,7 @@ private slots:
         for (int k = 0; k < 2; ++k) {
             const std::string K = std::to_string(k);
             RunRequest r;
-            r.tokenIds = readIds(ref, "input_ids." + K);
+            r.tokenIds = test::readIds(ref, "input_ids." + K);
             r.capture.hiddenStates = true;
             const Trace t = engine.run(r);
             const FloatArray logits = ref.readFloat("logits." + K);

@@ -33,6 +33,17 @@ LayerTrace syntheticLayer(int64_t T, std::vector<int> heads, uint64_t seed) {
     return lt;
 }
 
+// The span and memory tensors of a 4-head layer whose config has them (spans z = 1.2 .. 6 tokens, 3 slots).
+MechanismTensors spanAndMemoryTensors(const ModelConfig& c, int64_t H, int64_t d) {
+    MechanismTensors tensors;
+    if (c.adaptiveSpan) tensors.spanFraction = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});
+    if (c.persistentMemory) {
+        tensors.memoryKey = torch::randn({H, 3, d}) * 2;
+        tensors.memoryValue = torch::randn({H, 3, d});
+    }
+    return tensors;
+}
+
 } // namespace
 
 class TestLongInputs : public QObject {
@@ -81,12 +92,7 @@ private slots:
         const int64_t B = 2, H = 4, T = 23, d = 4;
         torch::manual_seed(3);
         auto q = torch::randn({B, H, T, d}) * 2, k = torch::randn({B, kvHeads, T, d}) * 2, v = torch::randn({B, kvHeads, T, d});
-        MechanismTensors tensors;
-        if (c.adaptiveSpan) tensors.spanFraction = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});   // z = 1.2 .. 6 tokens
-        if (c.persistentMemory) {
-            tensors.memoryKey = torch::randn({H, 3, d}) * 2;
-            tensors.memoryValue = torch::randn({H, 3, d});
-        }
+        const MechanismTensors tensors = spanAndMemoryTensors(c, H, d);
         torch::Tensor g;
         if (gates) g = torch::tensor({1.0f, 0.0f, 0.5f, 0.25f});
         const auto headMask = torch::tensor({{1.0f, 1.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 1.0f, 1.0f}});   // [B,H]
@@ -138,12 +144,7 @@ private slots:
         const int64_t H = 4, T = 29, d = 4;
         torch::manual_seed(11);
         auto q = torch::randn({1, H, T, d}) * 2, k = torch::randn({1, H, T, d}) * 2, v = torch::randn({1, H, T, d});
-        MechanismTensors tensors;
-        if (c.adaptiveSpan) tensors.spanFraction = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});
-        if (c.persistentMemory) {
-            tensors.memoryKey = torch::randn({H, 3, d}) * 2;
-            tensors.memoryValue = torch::randn({H, 3, d});
-        }
+        const MechanismTensors tensors = spanAndMemoryTensors(c, H, d);
         KeepAttention keep = KeepAttention::none();
         keep.stats = true;
         keep.pooledSize = 6;   // cells of 5 tokens, the last of 4

@@ -92,6 +92,14 @@ void writeModel(const std::string& dir, const ModelConfig& c, const std::map<std
     std::ofstream(dir + "/vocab.json") << v.dump();
 }
 
+std::vector<int64_t> readIds(const SafetensorsFile& f, const std::string& name) {
+    const SafetensorsEntry* e = f.find(name);
+    if (!e || e->dtype != DType::I64) throw Error(f.path(), name + " missing or not int64");
+    std::vector<int64_t> ids(static_cast<size_t>(e->numel()));
+    std::memcpy(ids.data(), f.rawData(*e), ids.size() * sizeof(int64_t));
+    return ids;
+}
+
 FloatArray constant(std::vector<int64_t> shape, float value) {
     return FloatArray(shape, std::vector<float>(static_cast<size_t>(FloatArray::countOf(shape)), value));
 }

@@ -30,6 +30,9 @@ std::map<std::string, FloatArray> randomWeights(const ModelConfig& config, uint6
 void writeModel(const std::string& dir, const ModelConfig& config, const std::map<std::string, FloatArray>& weights,
                 DType storeAs = DType::F32);
 
+// An int64 tensor of a reference file (token ids), by name; throws headlight::Error when absent or not int64.
+std::vector<int64_t> readIds(const SafetensorsFile& file, const std::string& name);
+
 FloatArray constant(std::vector<int64_t> shape, float value);
 FloatArray values(std::vector<int64_t> shape, std::vector<float> v);
 // Copy of `a` with one element replaced.

@@ -35,6 +35,17 @@ AttentionOutput attend(const ModelConfig& config, const AttentionSpec& spec, con
     return attendExplicit(config, spec, tensors, q, k, v, gates, headMask, contextBudget, keep);
 }
 
+void softmaxWithExtraKeys(AttentionStep& step) {
+    if (!step.extraLogits.defined()) {
+        step.probs = torch::softmax(step.logits, -1);
+        return;
+    }
+    const int64_t keys = step.logits.size(-1);
+    auto all = torch::softmax(torch::cat({step.logits, step.extraLogits}, -1), -1);
+    step.probs = all.narrow(-1, 0, keys);
+    step.extraProbs = all.narrow(-1, keys, step.extraLogits.size(-1));
+}
+
 AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
                                const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
                                const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget,
@@ -68,13 +79,7 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
 
     // 3. One softmax over the context and any extra keys.
     for (const Mechanism* m : mechanisms) m->addKeys(step);
-    if (step.extraLogits.defined()) {
-        auto all = torch::softmax(torch::cat({step.logits, step.extraLogits}, -1), -1);
-        step.probs = all.narrow(-1, 0, T);
-        step.extraProbs = all.narrow(-1, T, step.extraLogits.size(-1));
-    } else {
-        step.probs = torch::softmax(step.logits, -1);
-    }
+    softmaxWithExtraKeys(step);
     for (const Mechanism* m : mechanisms) m->reweight(step);
 
     // 4. Head outputs from the context and extra values, then scaled by the mechanisms and the head mask.

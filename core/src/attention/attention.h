@@ -68,6 +68,9 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
                               const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& gates, const torch::Tensor& headMask, const KeepAttention& keep,
                               int64_t blockRows = 0);
+// step.probs (and step.extraProbs when a mechanism added keys): one softmax over the context keys of
+// step.logits and the extra keys beside them. Both ways of attend() use it, on a whole matrix or a block.
+void softmaxWithExtraKeys(AttentionStep& step);
 // Whether attend() takes the blocked path for this model and call.
 bool canAttendBlocked(const ModelConfig& config, int64_t contextBudget);
 

@@ -93,13 +93,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         }
         for (const Mechanism* m : mechanisms) m->restrictContext(step);
         for (const Mechanism* m : mechanisms) m->addKeys(step);
-        if (step.extraLogits.defined()) {
-            auto all = torch::softmax(torch::cat({step.logits, step.extraLogits}, -1), -1);
-            step.probs = all.narrow(-1, 0, keys);
-            step.extraProbs = all.narrow(-1, keys, step.extraLogits.size(-1));
-        } else {
-            step.probs = torch::softmax(step.logits, -1);
-        }
+        softmaxWithExtraKeys(step);
         for (const Mechanism* m : mechanisms) m->reweight(step);
         if (digest) digest->add(step.probs.select(0, 0), i0, keyStart);
         auto blockOutput = torch::matmul(inProductType(step.probs, pt), v.narrow(2, keyStart, keys)).to(q.scalar_type());   // [B,H,n,d]

@@ -160,18 +160,22 @@ void AttentionMatrixController::fill(const RunSnapshot& run, MatrixScale scale) 
     tokens_ = T;
     labels_ = tokenLabels(run);
 
-    const bool log = scale == MatrixScale::Log;
     resizeGrid(map_, T, T);
-    double maximum = 0;
-    for (int i = 0; i < T; ++i)
-        for (int j = 0; j < T; ++j) {
-            const double w = matrix_[static_cast<size_t>(i) * T + j];
-            maximum = std::max(maximum, w);
-            setGridValue(map_, j, i, log ? std::max(w, kLogFloor) : w);
-        }
-    applyColourRange(maximum, scale);
+    putCells(matrix_, T, T, scale);
     setTokenTicks(plot_->xAxis, labels_);
     setTokenTicks(plot_->yAxis, labels_);
+}
+
+void AttentionMatrixController::putCells(const std::vector<float>& values, int rows, int cols, MatrixScale scale) {
+    const bool log = scale == MatrixScale::Log;
+    double maximum = 0;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            const double v = values[static_cast<size_t>(r) * static_cast<size_t>(cols) + static_cast<size_t>(c)];
+            maximum = std::max(maximum, v);
+            setGridValue(map_, c, r, log ? std::max(v, kLogFloor) : v);
+        }
+    applyColourRange(maximum, scale);
 }
 
 void AttentionMatrixController::applyColourRange(double maximum, MatrixScale scale) {

@@ -87,6 +87,9 @@ private:
     void fill(const RunSnapshot& run, MatrixScale scale);
     // attention_matrix_pooled.cpp: the pooled display's cells for the visible window.
     void fillPooled();
+    // Puts row-major [rows, cols] weights into the colour map's cells (log scale: floored at kLogFloor) and
+    // fits the colour range to them.
+    void putCells(const std::vector<float>& values, int rows, int cols, MatrixScale scale);
     void applyColourRange(double maximum, MatrixScale scale);
 
     QCustomPlot* plot_;

@@ -103,15 +103,7 @@ void AttentionMatrixController::fillPooled() {
     auto centre = [](const std::vector<int>& e, int i) { return (e[static_cast<size_t>(i)] + e[static_cast<size_t>(i) + 1] - 1) / 2.0; };
     map_->data()->setRange(C == 1 ? QCPRange(centre(colEdges_, 0) - 0.25, centre(colEdges_, 0) + 0.25) : QCPRange(centre(colEdges_, 0), centre(colEdges_, C - 1)),
                            R == 1 ? QCPRange(centre(rowEdges_, 0) - 0.25, centre(rowEdges_, 0) + 0.25) : QCPRange(centre(rowEdges_, 0), centre(rowEdges_, R - 1)));
-    const bool log = drawnScale_ == MatrixScale::Log;
-    double maximum = 0;
-    for (int r = 0; r < R; ++r)
-        for (int c = 0; c < C; ++c) {
-            const double v = cells_[static_cast<size_t>(r) * C + c];
-            maximum = std::max(maximum, v);
-            setGridValue(map_, c, r, log ? std::max(v, kLogFloor) : v);
-        }
-    applyColourRange(maximum, drawnScale_);
+    putCells(cells_, R, C, drawnScale_);
 }
 
 void AttentionMatrixController::repool() {
