@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The robustness checks of docs/robustness.md, in a build folder of their own (build-asan/ by default):
+# The robustness checks of docs/robustness.md, in a build folder of their own (build-asan/ by default);
+# scripts/nightly.sh runs all three:
 #   fuzz/run.sh sanitize         clang build of the core, CLI, their tests and the fuzzers with ASan + UBSan;
-#                                runs the non-GUI test suites under the sanitizers
-#   fuzz/run.sh fuzz [SECONDS]   seeds each harness from our own files and fuzzes it SECONDS (default 60)
-#                                seconds; FUZZ_JOBS=N runs N harnesses at once (default 1)
-# Findings (crash-*, leak-*, timeout-*) are written to build-asan/fuzz-findings/HARNESS/.
+#                                runs the non-GUI test suites (fuzz replays included) under the sanitizers
+#   fuzz/run.sh fuzz [SECONDS]   seeds each harness from fuzz/corpus/ and our own files and fuzzes it SECONDS
+#                                (default 60) seconds; FUZZ_JOBS=N runs N harnesses at once (default 1)
+#   fuzz/run.sh keep             merges what the fuzzers grew into fuzz/corpus/HARNESS/ (only inputs that add
+#                                coverage, at most 16 KB each): CI replays that folder (the replay_* tests)
+# Findings (crash-*, leak-*, timeout-*) are written to build-asan/fuzz-findings/HARNESS/; once fixed, copy
+# each into fuzz/corpus/HARNESS/ so that it stays fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
@@ -68,8 +72,23 @@ seed() {
         [ -f "$f" ] && { printf '\x02'; head -n 3000 "$f"; } > "$corpus/fuzz_tokenizer/wordpiece-$((n = n + 1))"
     done
     for f in sample_models/*/vocab.json; do { printf '\x03'; cat "$f"; } > "$corpus/fuzz_tokenizer/chars-$((n = n + 1))"; done
-    "$BUILD_DIR/bin/headlight-cli" run sample_models/random-all-mechanisms --text "^abc" \
-        --out "$corpus/fuzz_trace_hdf5/trace.h5" > /dev/null
+    # fuzz_trace_hdf5 builds a trace from the bytes themselves: any bytes will do.
+    head -c 512 /dev/urandom > "$corpus/fuzz_trace_hdf5/random"
+    # What earlier runs kept (and every past finding).
+    for h in "${HARNESSES[@]}"; do
+        [ -d "fuzz/corpus/$h" ] && cp fuzz/corpus/"$h"/* "$corpus/$h/" 2> /dev/null || true
+    done
+}
+
+keep() {
+    for h in "${HARNESSES[@]}"; do
+        mkdir -p "fuzz/corpus/$h"
+        local before
+        before=$(ls "fuzz/corpus/$h" | wc -l)
+        "$BUILD_DIR/bin/$h" -merge=1 -max_len=16384 -timeout=60 -rss_limit_mb=4096 \
+            "fuzz/corpus/$h" "$BUILD_DIR/fuzz-work/$h" "$BUILD_DIR/fuzz-corpus/$h" > "$BUILD_DIR/keep-$h.log" 2>&1
+        echo "$h: $before -> $(ls "fuzz/corpus/$h" | wc -l) inputs in fuzz/corpus/$h"
+    done
 }
 
 fuzz() {
@@ -79,16 +98,11 @@ fuzz() {
     for h in "${HARNESSES[@]}"; do
         local findings=$BUILD_DIR/fuzz-findings/$h
         mkdir -p "$findings" "$BUILD_DIR/fuzz-work/$h"
-        # libhdf5 (Debian's 1.10.8) hangs and crashes inside H5Dread (H5HG_read) on damaged variable-length
-        # strings (docs/robustness.md): that harness runs in fork mode and records its findings without
-        # failing the run; they are listed below and read by hand. Every other harness stops at a finding.
-        local mode=()
-        [ "$h" = fuzz_trace_hdf5 ] && mode=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1 -ignore_ooms=1)
-        # Work corpus separate from the seeds; -max_len fits the largest seeds (model files).
-        # (Fork mode exits with its last job's status, a recorded timeout's 70 too: not a failure there.)
-        ("$BUILD_DIR/bin/$h" "${mode[@]}" -max_total_time="$seconds" -max_len=4000000 -timeout=60 -rss_limit_mb=4096 \
+        # Work corpus separate from the seeds; -max_len fits the largest seeds (model files). Every harness
+        # stops at its first finding.
+        "$BUILD_DIR/bin/$h" -max_total_time="$seconds" -max_len=4000000 -timeout=60 -rss_limit_mb=4096 \
             -artifact_prefix="$findings/" -print_final_stats=1 \
-            "$BUILD_DIR/fuzz-work/$h" "$BUILD_DIR/fuzz-corpus/$h" || [ ${#mode[@]} -gt 0 ]) > "$BUILD_DIR/fuzz-$h.log" 2>&1 &
+            "$BUILD_DIR/fuzz-work/$h" "$BUILD_DIR/fuzz-corpus/$h" > "$BUILD_DIR/fuzz-$h.log" 2>&1 &
         pids+=($!)
         if [ ${#pids[@]} -ge "$jobs" ]; then
             wait "${pids[0]}" || failed=1
@@ -97,7 +111,7 @@ fuzz() {
     done
     for p in "${pids[@]}"; do wait "$p" || failed=1; done
     for h in "${HARNESSES[@]}"; do
-        # The last "#N" status line: executions (fork mode prints no final stats).
+        # The last "#N" status line: executions.
         local runs
         runs=$(grep -oE '^#[0-9]+' "$BUILD_DIR/fuzz-$h.log" | tail -n 1 | tr -d '#')
         echo "$h: ${runs:-0} executions, $(ls "$BUILD_DIR/fuzz-findings/$h" | wc -l) findings (log: $BUILD_DIR/fuzz-$h.log)"
@@ -108,8 +122,9 @@ fuzz() {
 case "${1:-}" in
     sanitize) sanitize ;;
     fuzz) fuzz "${2:-60}" ;;
+    keep) keep ;;
     *)
-        echo "usage: fuzz/run.sh sanitize | fuzz [SECONDS]" >&2
+        echo "usage: fuzz/run.sh sanitize | fuzz [SECONDS] | keep" >&2
         exit 2
         ;;
 esac

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Headlight's set-up in one place: installs what is missing (Debian 12, as root or with sudo), configures,
 # builds, then runs the main job (`run`) or the tests (`test`).
-#   scripts/dev.sh run  [MODEL_DIR] build, then open the app on a sample model (default: induction-gates)
-#   scripts/dev.sh test          build, then run every test with ctest
-#   scripts/dev.sh build         install and build only
+#   scripts/dev.sh run  [MODEL_DIR] build the app alone, then open it on a sample model (default: induction-gates)
+#   scripts/dev.sh test          build everything (app, CLI, suites, benchmarks), then run every test with ctest
+#   scripts/dev.sh build         install and build everything, run nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,17 +26,23 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 }
 
+# build [TARGET...]: configures once, then builds the targets named (default: everything). ccache, when
+# installed, keeps compiled files across build folders and branches (it is not installed for you).
 build() {
     install_missing
     if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-        cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+        local launcher=()
+        command -v ccache > /dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+        cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}"
     fi
-    cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+    local targets=()
+    for t in "$@"; do targets+=(--target "$t"); done
+    cmake --build "$BUILD_DIR" --parallel "$(nproc)" "${targets[@]}"
 }
 
 case "${1:-}" in
     run)
-        build
+        build headlight   # the window alone: the suites and benchmarks wait for `test`
         model=${2:-sample_models/induction-gates}
         if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
             "$BUILD_DIR/bin/headlight" "$model"
@@ -50,7 +56,7 @@ case "${1:-}" in
         ;;
     test)
         build
-        cd "$BUILD_DIR" && ctest --output-on-failure --timeout 900
+        cd "$BUILD_DIR" && ctest --parallel "$(nproc)" --output-on-failure --timeout 900
         ;;
     build)
         build

@@ -106,13 +106,22 @@ inline void writeDataset(hid_t loc, const std::string& path, const std::string& 
     if (H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) throw Error(path, "HDF5 error while writing " + name);
 }
 
+// HDF5's strings are C strings: a NUL byte would cut the text short without a word, so it is refused instead.
+// (Token texts never hold one: display labels escape control characters; docs/tokenizers.md.)
+inline void requireNoNul(const std::string& path, const std::string& what, const std::string& value) {
+    if (value.find('\0') != std::string::npos)
+        throw Error(path, what + " holds a NUL byte, which an HDF5 string cannot store");
+}
+
 inline void writeStringAttribute(hid_t loc, const std::string& path, const std::string& name, const std::string& value) {
+    requireNoNul(path, "an attribute name", name);
+    requireNoNul(path, "attribute " + printableText(name, 40), value);
     Handle t = stringType();
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     Handle attr(H5Acreate2(loc, name.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    if (!attr.ok()) throw Error(path, "HDF5 error while creating attribute " + name);
+    if (!attr.ok()) throw Error(path, "HDF5 error while creating attribute " + printableText(name, 40));
     const char* p = value.c_str();
-    if (H5Awrite(attr.get(), t.get(), &p) < 0) throw Error(path, "HDF5 error while writing attribute " + name);
+    if (H5Awrite(attr.get(), t.get(), &p) < 0) throw Error(path, "HDF5 error while writing attribute " + printableText(name, 40));
 }
 
 // Every string attribute of `loc` (others are skipped).

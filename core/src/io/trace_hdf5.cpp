@@ -3,6 +3,7 @@
 
 #include "io/atomic_file.h"
 #include "io/hdf5_util.h"
+#include "io/trace_hdf5_layout.h"
 #include "headlight/input_file.h"
 #include "headlight/error.h"
 
@@ -20,30 +21,6 @@ using h5::stringType;
 void check(herr_t status, const std::string& path, const std::string& what) {
     if (status < 0) throw Error(path, "HDF5 error while " + what);
 }
-
-class Writer {
-public:
-    explicit Writer(std::string target) : target_(std::move(target)) {}
-
-    void dataset(hid_t loc, const std::string& name, hid_t memType, hid_t fileType,
-                 const std::vector<int64_t>& shape, const void* data) {
-        h5::writeDataset(loc, target_, name, memType, fileType, shape, data);
-    }
-    void floats(hid_t loc, const std::string& name, const FloatArray& a) {
-        if (!a.empty() || !a.shape().empty()) dataset(loc, name, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, a.shape(), a.data());
-    }
-    void strings(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
-        std::vector<const char*> ptrs;
-        for (const auto& s : values) ptrs.push_back(s.c_str());
-        Handle t = stringType();
-        dataset(loc, name, t.get(), t.get(), {static_cast<int64_t>(values.size())}, ptrs.data());
-    }
-    void attribute(hid_t loc, const std::string& name, const std::string& value) {
-        h5::writeStringAttribute(loc, target_, name, value);
-    }
-private:
-    std::string target_;
-};
 
 // --- reading ---
 
@@ -97,24 +74,12 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
     AtomicFile out(path);
     {
         Handle file = h5::createInMemory(out);
-        Writer w(path);
         const hid_t root = file.get();
-        w.dataset(root, "token_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(trace.tokenIds.size())},
-                  trace.tokenIds.data());
-        w.strings(root, "tokens", trace.tokens);
-        w.floats(root, "logits", trace.logits);
-        w.floats(root, "loss", trace.loss);
-        w.floats(root, "head_mask", trace.headMask);
+        h5layout::writeRun(root, path, trace);
         Handle layers(H5Gcreate2(root, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-        for (const auto& lt : trace.layers) {
-            Handle g(H5Gcreate2(layers.get(), std::to_string(lt.layer).c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-            if (!g.ok()) throw Error(path, "HDF5 error while creating group /layers/" + std::to_string(lt.layer));
-            std::vector<int32_t> heads(lt.heads.begin(), lt.heads.end());
-            w.dataset(g.get(), "heads", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(heads.size())}, heads.data());
-            for (const auto& [name, a] : lt.named())
-                if (a->data()) w.floats(g.get(), name, *a);
-        }
-        for (const auto& [key, value] : provenance) w.attribute(root, key, value);
+        if (!layers.ok()) throw Error(path, "HDF5 error while creating group /layers");
+        for (const auto& lt : trace.layers) h5layout::writeLayer(layers.get(), path, lt);
+        for (const auto& [key, value] : provenance) h5::writeStringAttribute(root, path, key, value);
         h5::saveImage(root, out);
     }
     out.commit();

@@ -1,0 +1,18 @@
+#pragma once
+// Internal: the layout of an HDF5 trace (docs/trace-format.md), written in one place for both writers: the
+// whole trace at once (trace_hdf5.cpp) and layer by layer while the engine runs (trace_hdf5_stream.cpp).
+#include "headlight/trace.h"
+
+#include <hdf5.h>
+#include <string>
+
+namespace headlight::h5layout {
+
+// An array with no shape is absent (not written); an empty array with a shape is written empty.
+void writeFloats(hid_t loc, const std::string& path, const std::string& name, const FloatArray& a);
+// /layers/<l>: its head indices and every captured tensor (LayerTrace::named).
+void writeLayer(hid_t layers, const std::string& path, const LayerTrace& lt);
+// The per-run datasets at the root: token ids and texts, logits, loss, head mask.
+void writeRun(hid_t root, const std::string& path, const Trace& trace);
+
+} // namespace headlight::h5layout
