@@ -12,6 +12,7 @@
 #include "theme.h"
 #include "trace_view.h"
 #include "view_registry.h"
+#include "workspace.h"
 #include "views/attention/head_grid_view.h"
 #include "views/attention/overview_view.h"
 #include "views/mechanisms/selective_view.h"
@@ -38,8 +39,8 @@
 namespace headlight {
 
 MainWindow::MainWindow(Settings& settings, QWidget* parent)
-    : QMainWindow(parent), settings_(settings), session_(new ModelSession(this)),
-      exportJobs_(std::make_unique<JobTracker>()), selection_(new HeadSelection(this)), input_(new InputBar),
+    : QMainWindow(parent), settings_(settings), selection_(new HeadSelection(this)),
+      workspace_(new Workspace(selection_, this)), exportJobs_(std::make_unique<JobTracker>()), input_(new InputBar),
       center_(new QStackedWidget), start_(new StartPage), explain_(new ExplainPanel),
       statusModel_(new QLabel), statusRun_(new QLabel), diskNotice_(new QLabel), progress_(new QProgressBar) {
     setWindowTitle(tr("Headlight"));
@@ -79,46 +80,49 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     statusBar()->addPermanentWidget(progress_);
 
     input_->setDevices(ModelSession::availableDevices(), settings_.device());
+    workspace_->setDevice(input_->device());
     connect(input_, &InputBar::runRequested, this, [this](const QString& text, bool explicitRun) {
         explicitRun_ = explicitRun;
-        if (!requestedDir_.isEmpty()) request(requestedDir_, text);
+        workspace_->run(text);
     });
     connect(input_, &InputBar::deviceChanged, this, [this](const QString& device) {
         settings_.setDevice(device);
         explicitRun_ = true;
-        if (!requestedDir_.isEmpty()) request(requestedDir_, input_->text());
+        workspace_->setDevice(device);
+        workspace_->run(input_->text());
     });
-    connect(input_, &InputBar::cancelRequested, session_, &ModelSession::cancel);
-    connect(session_, &ModelSession::runFinished, this, &MainWindow::showRun);
+    ModelSession* session = workspace_->session();
+    connect(input_, &InputBar::cancelRequested, session, &ModelSession::cancel);
+    connect(workspace_, &Workspace::runShown, this, &MainWindow::showRun);
     // A long run holds one head's exact matrix: another head shows its pooled picture at once (from the run's
     // digests) while its exact matrix is computed from the kept activations of its layer.
-    connect(selection_, &HeadSelection::headsChanged, this, &MainWindow::focusCurrentHead);
-    connect(session_, &ModelSession::runFailed, this, &MainWindow::showFailure);
-    connect(session_, &ModelSession::modelFilesChanged, this, [this](const QString& message) {
+    connect(selection_, &HeadSelection::headsChanged, workspace_, &Workspace::focusCurrentHead);
+    connect(workspace_, &Workspace::runFailed, this, &MainWindow::showFailure);
+    connect(workspace_, &Workspace::modelFilesChanged, this, [this](const QString& message) {
         // Shown until a run finds the files as they were (or another model opens); the views stay usable.
         diskNotice_->setText(message);
         diskNotice_->setToolTip(message);
         diskNotice_->show();
         emit problemShown(message);
     });
-    connect(session_->jobs(), &JobTracker::busyChanged, this, [this](bool busy) {
+    connect(session->jobs(), &JobTracker::busyChanged, this, [this](bool busy) {
         progress_->setVisible(busy);
         input_->setBusy(busy);
     });
-    connect(session_->jobs(), &JobTracker::started, this, [this](const QString& label) {
+    connect(session->jobs(), &JobTracker::started, this, [this](const QString& label) {
         statusRun_->setText(label);
         progress_->setRange(0, 0);   // busy until the work says how far it is
     });
     // A long run reports each layer done: the bar fills, the status says what runs.
-    connect(session_->jobs(), &JobTracker::progress, this, [this](double fraction, const QString& text) {
+    connect(session->jobs(), &JobTracker::progress, this, [this](double fraction, const QString& text) {
         if (fraction >= 0) {
             progress_->setRange(0, 1000);
             progress_->setValue(static_cast<int>(fraction * 1000));
         }
         if (!text.isEmpty()) statusRun_->setText(text);
     });
-    connect(session_->jobs(), &JobTracker::cancelled, this, [this] {
-        if (!session_->jobs()->busy()) statusRun_->setText(tr("Cancelled."));
+    connect(session->jobs(), &JobTracker::cancelled, this, [this, session] {
+        if (!session->jobs()->busy()) statusRun_->setText(tr("Cancelled."));
     });
     connect(start_, &StartPage::openRequested, this, [this](const QString& dir) { openModel(dir); });
     connect(start_, &StartPage::openFolderRequested, this, &MainWindow::askOpenFolder);
@@ -129,6 +133,14 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+ModelSession* MainWindow::session() const { return workspace_->session(); }
+const RunSnapshot& MainWindow::snapshot() const { return workspace_->snapshot(); }
+const std::vector<float>& MainWindow::headMask() const { return workspace_->headMask(); }
+void MainWindow::applyPreset(WhatIfPreset preset, int k) {
+    explicitRun_ = false;
+    workspace_->applyPreset(preset, k);
+}
 
 void MainWindow::buildDocks() {
     // Left: the head grid and the overview (tabbed), the Explain panel under them. Right: token lines,
@@ -191,9 +203,8 @@ void MainWindow::buildDocks() {
         connect(v, &TraceView::exportRequested, this, &MainWindow::askExport);
         if (auto* selective = qobject_cast<SelectiveView*>(v)) {
             connect(selective, &SelectiveView::budgetRequested, this, [this](const std::vector<int>& budget) {
-                contextBudget_ = budget;
                 explicitRun_ = true;
-                request(requestedDir_, input_->text());
+                workspace_->setContextBudget(budget);
             });
         }
     }
@@ -235,61 +246,19 @@ void MainWindow::openInitialModel() {
 
 void MainWindow::openModel(const QString& dir, const QString& text) {
     explicitRun_ = true;
-    contextBudget_.clear();
-    headMask_.clear();
-    const QString absolute = QDir(dir).absolutePath();
-    const QString t = text.isEmpty() ? exampleTextFor(absolute) : text;
+    const QString t = text.isEmpty() ? exampleTextFor(QDir(dir).absolutePath()) : text;
     input_->setText(t);
-    request(absolute, t, true);   // the model on screen again: reloaded if its files changed since
+    workspace_->open(dir, t);
 }
 
 void MainWindow::runText(const QString& text) {
     explicitRun_ = true;
     input_->setText(text);
-    request(requestedDir_, text);
+    workspace_->run(text);
 }
 
-void MainWindow::request(const QString& dir, const QString& text, bool reloadChanged) {
-    if (dir.isEmpty()) return;
-    requestedDir_ = dir;
-    RunSpec spec;
-    spec.modelDir = dir;
-    spec.device = input_->device();
-    spec.text = text;
-    spec.focusLayer = selection_->current().layer;
-    spec.focusHead = selection_->current().head;
-    spec.reloadChanged = reloadChanged;
-    requestedDevice_ = spec.device;
-    if (dir == modelDir_) {
-        spec.contextBudget = contextBudget_;
-        spec.headMask = headMask_;
-    }
-    session_->request(spec);
-}
-
-void MainWindow::focusCurrentHead() {
-    if (!snapshot_.valid() || snapshot_.trace->digests.empty() || session_->jobs()->busy()) return;
-    const HeadRef h = selection_->current();
-    const LayerTrace* lt = snapshot_.trace->layer(h.layer);
-    if (lt && std::find(lt->heads.begin(), lt->heads.end(), h.head) != lt->heads.end()) return;
-    session_->focus(snapshot_, h.layer, h.head);
-}
-
-void MainWindow::showRun(const RunSnapshot& run) {
-    // A folder opened again after its files changed loads anew: scores and presets of the old copy go too.
-    const bool newModel = run.model->dir != modelDir_ || run.model != snapshot_.model;
+void MainWindow::showRun(const RunSnapshot& snapshot, bool newModel) {
     diskNotice_->hide();   // modelFilesChanged follows when the files still differ
-    modelDevice_ = requestedDevice_;   // only the newest request delivers
-    if (newModel) {
-        scores_.reset();
-        headMask_.clear();
-        pendingPreset_.reset();
-    }
-    RunSnapshot snapshot = run;
-    snapshot.scores = scores_;
-    snapshot_ = snapshot;
-    modelDir_ = snapshot.model->dir;
-    requestedDir_ = modelDir_;
     selection_->clampTo(snapshot.layers(), snapshot.heads(), snapshot.tokens());
     for (TraceView* v : views_) v->setSnapshot(snapshot);
     center_->setCurrentIndex(1);
@@ -307,20 +276,21 @@ void MainWindow::showRun(const RunSnapshot& run) {
                           prunedHeadCount(std::vector<float>(snapshot.trace->headMask.begin(), snapshot.trace->headMask.end())))
                        .arg(snapshot.trace->timings.firstLayerRun);
     statusRun_->setText(runText);
+    const QString modelDir = snapshot.model->dir;
     if (newModel) {
         raiseFirstAvailableMechanism();
         applyViewPreset(snapshot);
         setWindowTitle(tr("%1 - Headlight").arg(snapshot.model->name));
-        settings_.addRecentModel(modelDir_);
+        settings_.addRecentModel(modelDir);
         start_->setRecentModels(settings_.recentModels());
         rebuildRecentMenu();
     }
-    settings_.setLastModel(modelDir_);
+    settings_.setLastModel(modelDir);
     settings_.setLastText(snapshot.text);
     emit snapshotShown(snapshot);
     // The head may have changed while the run worked (or a view preset chose one): once this delivery is over
     // and the worker is free, fetch its exact matrix.
-    QTimer::singleShot(0, this, &MainWindow::focusCurrentHead);
+    QTimer::singleShot(0, workspace_, &Workspace::focusCurrentHead);
 }
 
 void MainWindow::raiseFirstAvailableMechanism() {
@@ -382,13 +352,10 @@ void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
 }
 
 void MainWindow::showFailure(const QString& message, bool modelFailed) {
-    if (modelFailed) {
-        requestedDir_ = modelDir_;   // keep the model on screen
-        // And its device: left on the one that failed, every later run would try (and fail) to load again.
-        if (!modelDevice_.isEmpty() && input_->device() != modelDevice_) {
-            input_->setDevices(ModelSession::availableDevices(), modelDevice_);
-            settings_.setDevice(modelDevice_);
-        }
+    // After a failed load the workspace keeps the model on screen on its own device: the box follows it.
+    if (modelFailed && input_->device() != workspace_->device()) {
+        input_->setDevices(ModelSession::availableDevices(), workspace_->device());
+        settings_.setDevice(workspace_->device());
     }
     if (modelFailed || explicitRun_) showProblemBox(modelFailed ? tr("Cannot open model") : tr("Cannot run text"), message);
     if (!modelFailed) input_->showProblem(message);
@@ -435,7 +402,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     settings_.setWindowGeometry(saveGeometry());
     settings_.setWindowState(saveState());
-    session_->cancel();
+    workspace_->session()->cancel();
     QMainWindow::closeEvent(event);
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // The Headlight window: the text box, every view in a dock, the start page, menus and the status bar.
-// It computes nothing: runs go to the ModelSession's worker, results come back as RunSnapshot values.
+// It computes nothing and holds no document: the Workspace holds the model, the mask and the scores, runs go to
+// its ModelSession's worker, and results come back as RunSnapshot values that the window shows.
 #include "analysis_spec.h"
 #include "figure_export.h"
 #include "run_snapshot.h"
+#include "what_if_preset.h"
 
 #include <QMainWindow>
 #include <memory>
@@ -16,7 +18,6 @@ class QStackedWidget;
 
 namespace headlight {
 
-enum class WhatIfPreset;
 class ExplainPanel;
 class HeadSelection;
 class InputBar;
@@ -25,6 +26,7 @@ class ModelSession;
 class Settings;
 class StartPage;
 class TraceView;
+class Workspace;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -40,11 +42,12 @@ public:
     // What the last start left open, else the default sample with its example.
     void openInitialModel();
 
-    ModelSession* session() const { return session_; }
+    Workspace* workspace() const { return workspace_; }
+    ModelSession* session() const;
     HeadSelection* selection() const { return selection_; }
     const std::vector<TraceView*>& views() const { return views_; }
     TraceView* view(const QString& id) const;
-    const RunSnapshot& snapshot() const { return snapshot_; }
+    const RunSnapshot& snapshot() const;
     InputBar* inputBar() const { return input_; }
 
     // Throws headlight::Error naming the path.
@@ -52,15 +55,10 @@ public:
     // Writes the current run's HDF5 trace on a background thread; `done` gets an empty string or the error.
     void exportRun(const QString& path, std::function<void(const QString& error)> done);
 
-    // Pruning what-ifs (main_window_pruning.cpp). The head mask (L*H, 1 = keep; empty = nothing pruned) belongs
-    // to the model on screen; every change reruns the text with it.
-    const std::vector<float>& headMask() const { return headMask_; }
-    void setHeadMask(std::vector<float> mask);
-    void togglePruned(int layer, int head);
-    // The presets; the importance ones first compute importance on this text when no analysis has yet.
+    // Pruning what-ifs, held by the workspace (main_window_pruning.cpp connects the views to it). The head mask
+    // (L*H, 1 = keep; empty = nothing pruned) belongs to the model on screen; every change reruns the text.
+    const std::vector<float>& headMask() const;
     void applyPreset(WhatIfPreset preset, int k);
-    // Starts a background analysis on the model on screen (the current head mask included).
-    void startAnalysis(AnalysisSpec spec);
 
 signals:
     // An analysis finished and its results are on screen.
@@ -80,11 +78,7 @@ private:
     void buildDocks();
     void buildMenus();            // main_window_menus.cpp
     void rebuildRecentMenu();     // main_window_menus.cpp
-    // reloadChanged: an explicit open, which reloads the loaded model when its files changed since it loaded.
-    void request(const QString& dir, const QString& text, bool reloadChanged = false);
-    // Asks for the current head's exact matrix when the shown long run did not capture it.
-    void focusCurrentHead();
-    void showRun(const RunSnapshot& snapshot);
+    void showRun(const RunSnapshot& snapshot, bool newModel);
     void showFailure(const QString& message, bool modelFailed);
     void raiseFirstAvailableMechanism();
     void applyViewPreset(const RunSnapshot& snapshot);
@@ -99,13 +93,13 @@ private:
     void askOpenFolder();                   // main_window_menus.cpp
     void setDark(bool dark);
     void connectPruning();                                    // main_window_pruning.cpp
-    void showAnalysis(const AnalysisResult& result);          // main_window_pruning.cpp
+    void showAnalysis(const AnalysisResult& result, bool presetFollows);   // main_window_pruning.cpp
     void showAnalysisFailure(const QString& message);         // main_window_pruning.cpp
 
     Settings& settings_;
-    ModelSession* session_;
-    std::unique_ptr<JobTracker> exportJobs_;
     HeadSelection* selection_;
+    Workspace* workspace_;
+    std::unique_ptr<JobTracker> exportJobs_;
     InputBar* input_;
     QStackedWidget* center_;
     StartPage* start_;
@@ -116,17 +110,7 @@ private:
     QLabel* statusRun_;
     QLabel* diskNotice_;           // the model's files changed or went away since it loaded
     QProgressBar* progress_;
-    RunSnapshot snapshot_;
-    QString modelDir_;             // the model on screen
-    QString requestedDir_;         // the model of the newest request
-    QString requestedDevice_;      // the device of the newest request
-    QString modelDevice_;          // the device the model on screen runs on (as the input bar names it)
     bool explicitRun_ = false;     // the newest request came from Enter/Run/Open: errors get a message box
-    std::vector<int> contextBudget_;
-    std::vector<float> headMask_;
-    std::shared_ptr<const HeadScores> scores_;      // of the model on screen
-    struct PendingPreset { WhatIfPreset preset; int k; };
-    std::unique_ptr<PendingPreset> pendingPreset_;  // waits for importance
     bool restoredLayout_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include "settings.h"
 #include "start_page.h"
 #include "trace_view.h"
+#include "workspace.h"
 
 #include "headlight/error.h"
 #include "headlight/trace_hdf5.h"
@@ -74,14 +75,14 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::askOpenFolder() {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), modelDir_);
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), workspace_->modelDir());
     if (!dir.isEmpty()) openModel(dir);
 }
 
 void MainWindow::askExport(TraceView* v) {
-    if (!v || !snapshot_.valid()) return;
+    if (!v || !snapshot().valid()) return;
     const QString base = settings_.exportDir().isEmpty() ? QDir::homePath() : settings_.exportDir();
-    ExportDialog dialog(QDir(base).filePath(snapshot_.model->name + QLatin1Char('-') + v->id() + QStringLiteral(".png")),
+    ExportDialog dialog(QDir(base).filePath(snapshot().model->name + QLatin1Char('-') + v->id() + QStringLiteral(".png")),
                         settings_.exportDpi(), this);
     if (dialog.exec() != QDialog::Accepted || dialog.path().isEmpty()) return;
     settings_.setExportDpi(dialog.options().dpi);
@@ -96,7 +97,7 @@ void MainWindow::askExport(TraceView* v) {
 }
 
 void MainWindow::askExportAll() {
-    if (!snapshot_.valid()) return;
+    if (!snapshot().valid()) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Export every view into"), settings_.exportDir());
     if (dir.isEmpty()) return;
     settings_.setExportDir(dir);
@@ -107,7 +108,7 @@ void MainWindow::askExportAll() {
     for (TraceView* v : views_) {
         if (!v->unavailableReason().isEmpty()) continue;
         for (const QString& suffix : exportSuffixes()) {
-            const QString path = QDir(dir).filePath(snapshot_.model->name + QLatin1Char('-') + v->id() + QLatin1Char('.') + suffix);
+            const QString path = QDir(dir).filePath(snapshot().model->name + QLatin1Char('-') + v->id() + QLatin1Char('.') + suffix);
             try {
                 exportView(v, path, options);
                 ++written;
@@ -122,9 +123,9 @@ void MainWindow::askExportAll() {
 }
 
 void MainWindow::askExportRun() {
-    if (!snapshot_.valid()) return;
+    if (!snapshot().valid()) return;
     const QString base = settings_.exportDir().isEmpty() ? QDir::homePath() : settings_.exportDir();
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export run"), QDir(base).filePath(snapshot_.model->name + QStringLiteral(".h5")),
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export run"), QDir(base).filePath(snapshot().model->name + QStringLiteral(".h5")),
                                                       tr("HDF5 trace (*.h5)"));
     if (path.isEmpty()) return;
     exportRun(path, [this, path](const QString& error) {
@@ -142,11 +143,11 @@ void MainWindow::exportView(TraceView* v, const QString& path, const ExportOptio
 }
 
 void MainWindow::exportRun(const QString& path, std::function<void(const QString&)> done) {
-    if (!snapshot_.valid()) {
+    if (!snapshot().valid()) {
         done(tr("Nothing to export yet: run some text first."));
         return;
     }
-    const RunSnapshot s = snapshot_;
+    const RunSnapshot s = snapshot();
     exportJobs_->submit(
         tr("Writing %1").arg(path),
         [s, path](JobContext&) {

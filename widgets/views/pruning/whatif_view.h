@@ -4,6 +4,7 @@
 // nothing, and one figure: KL per position, top-5 predictions before and after, the current head's attention.
 #include "trace_view.h"
 #include "views/pruning/whatif_summary.h"
+#include "what_if_preset.h"
 
 #include <QMetaType>
 #include <memory>
@@ -16,8 +17,6 @@ class QSpinBox;
 namespace headlight {
 
 class WhatIfController;
-
-enum class WhatIfPreset { PruneClosedGates, PruneLeastImportant, KeepMostImportant, RestoreAll };
 
 class WhatIfView : public TraceView {
     Q_OBJECT
@@ -64,4 +63,3 @@ private:
 
 } // namespace headlight
 
-Q_DECLARE_METATYPE(headlight::WhatIfPreset)

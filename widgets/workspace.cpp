@@ -1,0 +1,179 @@
+#include "workspace.h"
+
+#include "head_selection.h"
+#include "model_session.h"
+
+#include "headlight/head_metrics.h"
+#include "headlight/what_if.h"
+
+#include <QDir>
+#include <algorithm>
+
+namespace headlight {
+
+Workspace::Workspace(HeadSelection* selection, QObject* parent)
+    : QObject(parent), selection_(selection), session_(new ModelSession(this)) {
+    connect(session_, &ModelSession::runFinished, this, &Workspace::showRun);
+    connect(session_, &ModelSession::runFailed, this, &Workspace::showFailure);
+    connect(session_, &ModelSession::modelFilesChanged, this, &Workspace::modelFilesChanged);
+    connect(session_, &ModelSession::analysisFinished, this, &Workspace::showAnalysis);
+    connect(session_, &ModelSession::analysisFailed, this, [this](const QString& message) {
+        pendingPreset_.reset();
+        emit analysisFailed(message);
+    });
+}
+
+void Workspace::open(const QString& dir, const QString& text) {
+    contextBudget_.clear();
+    headMask_.clear();
+    request(QDir(dir).absolutePath(), text, true);   // the model on screen again: reloaded if its files changed
+}
+
+void Workspace::run(const QString& text) { request(requestedDir_, text, false); }
+
+void Workspace::request(const QString& dir, const QString& text, bool reloadChanged) {
+    text_ = text;
+    if (dir.isEmpty()) return;
+    requestedDir_ = dir;
+    requestedDevice_ = device_;
+    RunSpec spec;
+    spec.modelDir = dir;
+    spec.device = device_;
+    spec.text = text;
+    spec.focusLayer = selection_->current().layer;
+    spec.focusHead = selection_->current().head;
+    spec.reloadChanged = reloadChanged;
+    if (dir == modelDir_) {   // a mask and a budget belong to the model they were made for
+        spec.contextBudget = contextBudget_;
+        spec.headMask = headMask_;
+    }
+    session_->request(spec);
+}
+
+void Workspace::showRun(const RunSnapshot& run) {
+    // A folder opened again after its files changed loads anew: scores and presets of the old copy go too.
+    const bool newModel = run.model->dir != modelDir_ || run.model != snapshot_.model;
+    modelDevice_ = requestedDevice_;   // only the newest request delivers
+    if (newModel) {
+        scores_.reset();
+        headMask_.clear();
+        pendingPreset_.reset();
+    }
+    snapshot_ = run;
+    snapshot_.scores = scores_;
+    modelDir_ = snapshot_.model->dir;
+    requestedDir_ = modelDir_;
+    emit runShown(snapshot_, newModel);
+}
+
+void Workspace::showFailure(const QString& message, bool modelFailed) {
+    if (modelFailed) {
+        // The model on screen stays, and so does its device: left on the one that failed, every later run
+        // would try (and fail) to load again.
+        requestedDir_ = modelDir_;
+        if (!modelDevice_.isEmpty()) device_ = modelDevice_;
+    }
+    emit runFailed(message, modelFailed);
+}
+
+void Workspace::focusCurrentHead() {
+    if (!snapshot_.valid() || snapshot_.trace->digests.empty() || session_->jobs()->busy()) return;
+    const HeadRef h = selection_->current();
+    const LayerTrace* lt = snapshot_.trace->layer(h.layer);
+    if (lt && std::find(lt->heads.begin(), lt->heads.end(), h.head) != lt->heads.end()) return;
+    RunSpec spec;
+    spec.modelDir = modelDir_;
+    spec.device = modelDevice_;
+    spec.text = text_;
+    spec.headMask = headMask_;
+    spec.contextBudget = contextBudget_;
+    spec.focusLayer = h.layer;
+    spec.focusHead = h.head;
+    session_->focus(snapshot_, spec);
+}
+
+void Workspace::setContextBudget(std::vector<int> budget) {
+    contextBudget_ = std::move(budget);
+    request(requestedDir_, text_, false);
+}
+
+void Workspace::setHeadMask(std::vector<float> mask) {
+    if (!snapshot_.valid()) return;
+    const bool first = headMask_.empty();
+    headMask_ = prunedHeadCount(mask) > 0 ? std::move(mask) : std::vector<float>{};
+    if (first && !headMask_.empty()) emit pruningStarted();
+    request(modelDir_, text_, false);
+}
+
+void Workspace::togglePruned(int layer, int head) {
+    if (!snapshot_.valid() || layer < 0 || head < 0 || layer >= snapshot_.layers() || head >= snapshot_.heads()) return;
+    std::vector<float> mask = headMask_;
+    if (mask.empty()) mask.assign(static_cast<size_t>(snapshot_.layers() * snapshot_.heads()), 1.0f);
+    float& m = mask[static_cast<size_t>(layer * snapshot_.heads() + head)];
+    m = m == 0.0f ? 1.0f : 0.0f;
+    setHeadMask(std::move(mask));
+}
+
+void Workspace::applyPreset(WhatIfPreset preset, int k) {
+    if (!snapshot_.valid()) return;
+    switch (preset) {
+    case WhatIfPreset::RestoreAll:
+        setHeadMask({});
+        return;
+    case WhatIfPreset::PruneClosedGates:
+        if (!snapshot_.model->config.headGates) return;   // the button is disabled anyway
+        setHeadMask(closedGateMask(headGate(*snapshot_.trace, snapshot_.model->config)));   // [L,H], captured gates
+        return;
+    case WhatIfPreset::PruneLeastImportant:
+    case WhatIfPreset::KeepMostImportant:
+        break;
+    }
+    if (!scores_ || scores_->importance.empty()) {
+        // Importance first (on this text, nothing pruned), then the preset.
+        pendingPreset_ = std::make_unique<PendingPreset>(PendingPreset{preset, k});
+        AnalysisSpec spec;
+        spec.kind = AnalysisKind::Importance;
+        spec.source = AnalysisSource::Text;
+        spec.text = snapshot_.text;
+        spec.modelDir = modelDir_;
+        spec.device = device_;
+        session_->analyze(spec);
+        emit computingImportance();
+        return;
+    }
+    setHeadMask(preset == WhatIfPreset::PruneLeastImportant ? pruneLeastImportant(scores_->importance, k, headMask_)
+                                                            : keepMostImportant(scores_->importance, k));
+}
+
+void Workspace::startAnalysis(AnalysisSpec spec) {
+    if (!snapshot_.valid()) return;
+    spec.modelDir = modelDir_;
+    spec.device = device_;
+    spec.headMask = headMask_;
+    pendingPreset_.reset();   // the user asked for something else
+    session_->analyze(spec);
+}
+
+void Workspace::cancelAnalysis() {
+    session_->cancelAnalysis();
+    pendingPreset_.reset();
+}
+
+void Workspace::showAnalysis(const AnalysisResult& result) {
+    if (!snapshot_.valid() || result.modelDir != modelDir_) return;   // measured on a model no longer shown
+    auto scores = std::make_shared<HeadScores>(scores_ ? *scores_ : HeadScores{});
+    if (!result.importance.empty()) scores->importance = result.importance;
+    if (!result.ablationDeltaLoss.empty()) scores->ablationDeltaLoss = result.ablationDeltaLoss;
+    scores->source = result.source;
+    scores_ = std::move(scores);
+    snapshot_.scores = scores_;
+    const bool presetFollows = pendingPreset_ && result.kind == AnalysisKind::Importance;
+    emit analysisShown(result, presetFollows);
+    if (presetFollows) {
+        const PendingPreset p = *pendingPreset_;
+        pendingPreset_.reset();
+        applyPreset(p.preset, p.k);
+    }
+}
+
+} // namespace headlight
