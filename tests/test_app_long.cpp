@@ -12,6 +12,7 @@
 
 #include "headlight/attention_view.h"
 #include "headlight/engine.h"
+#include "headlight/session.h"
 
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -61,8 +62,8 @@ private slots:
         model_ = dir_.filePath(QStringLiteral("long"));
         const ModelConfig c = test::tinyConfig({}, 12, 12, 24, 11, kTokens);
         test::writeModel(model_.toStdString(), c, test::randomWeights(c, 21));
-        QVERIFY(!ModelSession::capturesEveryHead(c, kTokens));
-        QVERIFY(ModelSession::capturesEveryHead(c, 900));
+        QVERIFY(!capturesEveryHead(c, kTokens));
+        QVERIFY(capturesEveryHead(c, 900));
         for (int i = 0; text_.size() < kTokens - 1; ++i) text_ += QChar("abcdefghij"[(i * 7 + i / 5) % 10]);
         settings_ = std::make_unique<Settings>(dir_.filePath(QStringLiteral("settings.ini")));
         window_ = std::make_unique<MainWindow>(*settings_);

@@ -3,9 +3,9 @@
 #include "headlight/engine.h"
 #include "headlight/error.h"
 #include "headlight/pruning.h"
+#include "headlight/session.h"
 
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QPointer>
 #include <QStringList>
@@ -14,71 +14,12 @@
 #include <atomic>
 #include <set>
 #include <mutex>
-#include <sys/stat.h>
 #include <utility>
 
 namespace headlight {
 namespace {
 
 QString folderKey(const QString& dir) { return QDir::cleanPath(QFileInfo(dir).absoluteFilePath()); }
-
-// What the files a model loads from were when it loaded: a run compares them with the folder now, so that a
-// folder removed, or a file truncated, rewritten or replaced while the model is open, is reported. The loaded
-// model keeps running meanwhile: its weights are in memory, not read from the file.
-struct FileStamp {
-    QString path;
-    bool exists = false;
-    dev_t device = 0;
-    ino_t inode = 0;
-    off_t size = 0;
-    timespec modified{};
-};
-
-FileStamp stampOf(const QString& path) {
-    FileStamp f;
-    f.path = path;
-    struct stat st {};
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0 || !S_ISREG(st.st_mode)) return f;
-    f.exists = true;
-    f.device = st.st_dev;
-    f.inode = st.st_ino;
-    f.size = st.st_size;
-    f.modified = st.st_mtim;
-    return f;
-}
-
-bool sameFile(const FileStamp& a, const FileStamp& b) {
-    return a.exists == b.exists && a.device == b.device && a.inode == b.inode && a.size == b.size &&
-           a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec;
-}
-
-// The files Engine::load reads: config.json, the weights (one file or shards) and the tokenizer's files.
-std::vector<FileStamp> stampModelFolder(const QString& dir) {
-    static const QStringList kNames = {QStringLiteral("config.json"), QStringLiteral("*.safetensors"),
-                                       QStringLiteral("model.safetensors.index.json"), QStringLiteral("tokenizer.json"),
-                                       QStringLiteral("tokenizer_config.json"), QStringLiteral("vocab.json"),
-                                       QStringLiteral("vocab.txt"), QStringLiteral("merges.txt")};
-    std::vector<FileStamp> stamps{stampOf(QDir(dir).filePath(QStringLiteral("config.json")))};
-    for (const QFileInfo& f : QDir(dir).entryInfoList(kNames, QDir::Files, QDir::Name)) {
-        // A writer's temporary ("model.tmp-PID.safetensors") is about to be renamed away, not a model file.
-        if (f.fileName() == QLatin1String("config.json") || f.fileName().contains(QLatin1String(".tmp-"))) continue;
-        stamps.push_back(stampOf(f.filePath()));
-    }
-    return stamps;
-}
-
-// One line naming the first file that differs from `loaded`, or an empty string.
-QString folderChange(const std::vector<FileStamp>& loaded) {
-    for (const FileStamp& then : loaded) {
-        const FileStamp now = stampOf(then.path);
-        if (sameFile(then, now)) continue;
-        const QString what = !now.exists ? ModelSession::tr("removed") : ModelSession::tr("changed on disk");
-        return ModelSession::tr("%1: %2 since the model was loaded; the loaded copy keeps running "
-                                "(open the folder again to reload it)")
-            .arg(then.path, what);
-    }
-    return {};
-}
 
 } // namespace
 
@@ -100,30 +41,17 @@ std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QStri
     return info;
 }
 
-// The loaded model; created and replaced on the run worker. Analyses borrow the engine (shared) under `mutex`.
+// The loaded model; created and replaced on the run worker. Analyses borrow its engine under `mutex`.
 struct ModelSession::Loaded {
-    std::mutex mutex;                        // guards engine, dirKey and device against the analysis worker
-    std::shared_ptr<Engine> engine;
+    std::mutex mutex;                        // guards session, dirKey and device against the analysis worker
+    std::shared_ptr<Session> session;        // the model, its runs and the unpruned run it compares with
     std::shared_ptr<const ModelInfo> info;   // shared by every snapshot of this model
     QString dirKey;                          // absolute, cleaned folder path: "same model" whatever the spelling
     QString device;                          // as requested ("cpu", "cuda")
-    // The newest unpruned run and what it ran: a what-if that only changes the mask compares against it.
-    std::shared_ptr<const Trace> baseline;
-    std::vector<int64_t> baselineIds;
-    std::vector<int> baselineBudget;
-    std::shared_ptr<const HeadSummaries> baselineSummaries;   // for `baseline`, once a run showed it; reset with it
-    std::set<int> baselineCapture, baselineHeads;             // the layers and heads `baseline` captured
-    std::vector<FileStamp> files;            // the model's files as they were when it loaded (run worker only)
-
-    static CaptureSpec captureFor(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead) {
-        CaptureSpec capture;   // every layer and head, logits included
-        if (ModelSession::capturesEveryHead(config, tokens)) return capture;
-        capture.layers = {std::clamp(focusLayer, 0, config.nLayer - 1)};
-        capture.heads = {std::clamp(focusHead, 0, config.nHead - 1)};
-        capture.headStats = true;
-        capture.pooledSize = ModelSession::kPooledCells;
-        return capture;
-    }
+    // The head summaries of the newest unpruned run, kept with it: a what-if that only changes the mask (and
+    // undoing it) shows that run again, and its summaries with it.
+    std::shared_ptr<const HeadSummaries> unprunedSummaries;
+    const Trace* unprunedSummarized = nullptr;
 
     // Loads the model of `spec` unless it is the one already here (and, for spec.reloadChanged, its files are
     // as they were when it loaded); returns the load time (0 when nothing was loaded). On failure the previous
@@ -131,85 +59,71 @@ struct ModelSession::Loaded {
     double ensureLoaded(const RunSpec& spec, JobContext& context) {
         if (spec.modelDir.isEmpty()) throw Error("", "no model folder is open");
         const QString key = folderKey(spec.modelDir);
-        if (engine && dirKey == key && device == spec.device && !(spec.reloadChanged && !folderChange(files).isEmpty()))
+        if (session && dirKey == key && device == spec.device && !(spec.reloadChanged && !session->filesChanged().empty()))
             return 0;
         context.progress(-1, tr("Loading %1 on %2").arg(QFileInfo(key).fileName(), spec.device));
-        // Stamped before reading: a file that changes during the load is reported by the next run.
-        std::vector<FileStamp> stamps = stampModelFolder(key);
-        auto loaded = std::make_shared<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
-        auto loadedInfo = describeModel(*loaded, spec.modelDir);
+        auto loaded = std::make_shared<Session>(spec.modelDir.toStdString(), spec.device.toStdString());
+        auto loadedInfo = describeModel(loaded->engine(), spec.modelDir);
         // Replaced only now that the new model loaded completely.
         std::lock_guard<std::mutex> lock(mutex);
-        engine = std::move(loaded);
+        session = std::move(loaded);
         info = std::move(loadedInfo);
         dirKey = key;
         device = spec.device;
-        files = std::move(stamps);
-        baseline.reset();
-        baselineSummaries.reset();
-        return engine->loadMs();
+        unprunedSummaries.reset();
+        unprunedSummarized = nullptr;
+        return session->engine().loadMs();
     }
 
-    // The loaded engine when it is `dir` on `dev`, else null (any thread).
-    std::shared_ptr<Engine> engineFor(const QString& dir, const QString& dev) {
+    // The loaded engine when it is `dir` on `dev`, else null (any thread). Shares the session's lifetime.
+    std::shared_ptr<const Engine> engineFor(const QString& dir, const QString& dev) {
         std::lock_guard<std::mutex> lock(mutex);
-        return engine && dirKey == folderKey(dir) && device == dev ? engine : nullptr;
+        if (!session || dirKey != folderKey(dir) || device != dev) return nullptr;
+        return std::shared_ptr<const Engine>(session, &session->engine());
     }
 
-    RunSnapshot run(const RunSpec& spec, JobContext& context) {
-        std::vector<int64_t> ids = engine->encode(spec.text.toStdString());
-        const int limit = engine->config().nPositions;
-        RunSnapshot snapshot;
-        snapshot.text = spec.text;
-        if (static_cast<int64_t>(ids.size()) > limit) {
-            // Keep the beginning: what the user reads first is what the views show.
-            snapshot.droppedTokens = static_cast<int>(ids.size()) - limit;
-            ids.resize(static_cast<size_t>(limit));
-            snapshot.text = QString::fromStdString(engine->tokenizer()->decode(ids));
-        }
-        const QString running = tr("Running %n token(s)", nullptr, static_cast<int>(ids.size()));
-        context.progress(-1, running);
-        RunRequest request;
-        request.tokenIds = ids;
-        request.contextBudget = spec.contextBudget;
-        request.capture = captureFor(engine->config(), static_cast<int64_t>(ids.size()), spec.focusLayer, spec.focusHead);
+    static RunInput inputOf(const RunSpec& spec, JobContext& context, const QString& running) {
+        RunInput input;
+        input.text = spec.text.toStdString();
+        input.headMask = spec.headMask;
+        input.contextBudget = spec.contextBudget;
+        input.focusLayer = spec.focusLayer;
+        input.focusHead = spec.focusHead;
         // Progress per layer, and Cancel (or a newer request) stops a long run between layers.
-        request.progress = [&context, running](int done, int layers) {
+        input.progress = [&context, running](int done, int layers) {
             if (context.cancelled()) throw Cancelled();
             context.progress(static_cast<double>(done) / layers, running);
         };
-        const bool pruning = prunedHeadCount(spec.headMask) > 0;
-        const bool sameInput = baseline && baselineIds == ids && baselineBudget == spec.contextBudget &&
-                               baselineCapture == request.capture.layers && baselineHeads == request.capture.heads;
-        if (!sameInput) {
-            // The unpruned run first: the views compare against it, and the pruned run then starts from the
-            // first layer with a pruned head instead of layer 0.
-            baseline = std::make_shared<const Trace>(engine->run(request));
-            baselineSummaries.reset();
-            baselineIds = ids;
-            baselineBudget = spec.contextBudget;
-            baselineCapture = request.capture.layers;
-            baselineHeads = request.capture.heads;
-        }
-        if (pruning) {
-            request.headMask = spec.headMask;
-            snapshot.trace = std::make_shared<const Trace>(engine->run(request));
-            snapshot.baseline = baseline;
-            snapshot.comparison = std::make_shared<const RunComparison>(compareRuns(*baseline, *snapshot.trace));
-        } else {
-            snapshot.trace = baseline;
-        }
+        return input;
+    }
+
+    RunSnapshot snapshotOf(const SessionRun& run, const QString& text, JobContext& context) {
+        RunSnapshot snapshot;
+        snapshot.text = run.droppedTokens > 0 ? QString::fromStdString(run.text) : text;
+        snapshot.droppedTokens = run.droppedTokens;
+        snapshot.trace = run.trace;
+        snapshot.baseline = run.baseline;
+        snapshot.comparison = run.comparison;
         snapshot.model = info;
-        // The unpruned run's summaries are kept with it: a what-if that only changes the mask reuses them.
-        if (!pruning && baselineSummaries) {
-            snapshot.summaries = baselineSummaries;
-            snapshot.summarized = baseline.get();
-        } else {
-            context.progress(-1, tr("Summarizing %n head(s)", nullptr, info->config.nLayer * info->config.nHead));
-            summarize(snapshot);
-            if (!pruning) baselineSummaries = snapshot.summaries;
+        if (!run.pruned() && unprunedSummarized == run.trace.get()) {
+            snapshot.summaries = unprunedSummaries;
+            snapshot.summarized = run.trace.get();
+            return snapshot;
+        }
+        context.progress(-1, tr("Summarizing %n head(s)", nullptr, info->config.nLayer * info->config.nHead));
+        summarize(snapshot);
+        if (!run.pruned()) {
+            unprunedSummaries = snapshot.summaries;
+            unprunedSummarized = run.trace.get();
         }
         return snapshot;
+    }
+
+    RunSnapshot run(const RunSpec& spec, JobContext& context) {
+        const QString running = tr("Running %1").arg(QFileInfo(dirKey).fileName());
+        context.progress(-1, running);
+        const SessionRun run = session->run(inputOf(spec, context, running));
+        return snapshotOf(run, spec.text, context);
     }
 };
 
@@ -240,7 +154,7 @@ void ModelSession::request(const RunSpec& spec) {
             throw;
         }
         if (context.cancelled()) return {};
-        *filesChanged = folderChange(loaded->files);
+        *filesChanged = QString::fromStdString(loaded->session->filesChanged());
         RunSnapshot snapshot;
         try {
             snapshot = loaded->run(spec, context);
@@ -263,61 +177,41 @@ void ModelSession::request(const RunSpec& spec) {
 
 void ModelSession::cancel() { jobs_.cancel(); }
 
-bool ModelSession::capturesEveryHead(const ModelConfig& config, int64_t tokens) {
-    const double bytes = static_cast<double>(config.nLayer) * config.nHead * static_cast<double>(tokens) *
-                         static_cast<double>(tokens) * sizeof(float);
-    return bytes <= static_cast<double>(kFullCaptureBytes);
-}
-
-void ModelSession::focus(const RunSnapshot& shown, int layer, int head) {
+void ModelSession::focus(const RunSnapshot& shown, const RunSpec& spec) {
     if (!shown.valid()) return;
-    auto work = [loaded = loaded_, shown, layer, head](JobContext& context) -> QVariant {
-        std::shared_ptr<Engine> engine = loaded->engineFor(shown.model->dir, loaded->device);
-        if (!engine) throw Error(shown.model->dir.toStdString(), "is no longer the loaded model");
-        context.progress(-1, tr("Capturing layer %1, head %2").arg(layer).arg(head));
-        RunRequest request;
-        request.tokenIds = shown.trace->tokenIds;
-        request.headMask.assign(shown.trace->headMask.begin(), shown.trace->headMask.end());
-        request.contextBudget = loaded->baselineBudget;
-        LayerTrace captured;
-        try {
-            captured = engine->recaptureLayer(request, layer, {head});
-        } catch (const Error&) {
-            // The engine ran something else since (a what-if, then back): run the shown text again instead.
-            RunSpec spec;
-            spec.modelDir = shown.model->dir;
-            spec.device = loaded->device;
-            spec.text = shown.text;
-            spec.headMask = request.headMask;
-            spec.contextBudget = request.contextBudget;
-            spec.focusLayer = layer;
-            spec.focusHead = head;
-            try {
-                return QVariant::fromValue(loaded->run(spec, context));
-            } catch (const Cancelled&) {
-                return {};
-            }
+    auto work = [loaded = loaded_, shown, spec](JobContext& context) -> QVariant {
+        std::shared_ptr<Session> session;
+        {
+            std::lock_guard<std::mutex> lock(loaded->mutex);
+            if (loaded->info == shown.model) session = loaded->session;
         }
-        auto trace = std::make_shared<Trace>(*shown.trace);   // shares every array; only the layers change
-        trace->layers = {std::move(captured)};
-        RunSnapshot snapshot = shown;
-        snapshot.trace = trace;
-        snapshot.summarized = trace.get();   // the same run: its summaries (from the digests) still hold
-        context.progress(1.0, tr("Done"));
-        return QVariant::fromValue(snapshot);
+        if (!session) throw Error(shown.model->dir.toStdString(), "is no longer the loaded model");
+        context.progress(-1, tr("Capturing layer %1, head %2").arg(spec.focusLayer).arg(spec.focusHead));
+        if (std::optional<Trace> trace = session->recapture(*shown.trace, spec.focusLayer, spec.focusHead)) {
+            RunSnapshot snapshot = shown;
+            snapshot.trace = std::make_shared<const Trace>(std::move(*trace));
+            snapshot.summarized = snapshot.trace.get();   // the same run: its summaries (from the digests) still hold
+            context.progress(1.0, tr("Done"));
+            return QVariant::fromValue(snapshot);
+        }
+        try {   // the engine ran something else since (a what-if, then back): run the shown input again
+            return QVariant::fromValue(loaded->run(spec, context));
+        } catch (const Cancelled&) {
+            return {};
+        }
     };
     jobs_.submit(
-        tr("Capturing layer %1, head %2").arg(layer).arg(head), std::move(work),
+        tr("Capturing layer %1, head %2").arg(spec.focusLayer).arg(spec.focusHead), std::move(work),
         [this](const QVariant& result) { emit runFinished(result.value<RunSnapshot>()); },
         [this](const QString& message) { emit runFailed(message, false); });
 }
 
 void ModelSession::analyze(const AnalysisSpec& spec) {
     auto work = [loaded = loaded_, spec](JobContext& context) -> QVariant {
-        std::shared_ptr<Engine> engine = loaded->engineFor(spec.modelDir, spec.device);
+        std::shared_ptr<const Engine> engine = loaded->engineFor(spec.modelDir, spec.device);
         if (!engine) {
             context.progress(-1, tr("Loading %1").arg(QFileInfo(QDir::cleanPath(spec.modelDir)).fileName()));
-            engine = std::make_shared<Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
+            engine = std::make_shared<const Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
         }
         context.progress(0.0);
         try {

@@ -1,7 +1,9 @@
 #pragma once
-// The model the window shows and the runs on it. The engine lives on the job tracker's worker thread:
-// loading and running happen there, the newest request wins, and results arrive as RunSnapshot values.
-// Long analyses (importance, ablation, curves) run on a second worker so that typing never cancels them.
+// The model the window shows and the runs on it, on the job tracker's worker thread: a core Session
+// (headlight/session.h) decides what a run means (encoding, the cut to the model's length, the capture of long
+// inputs, the unpruned run a what-if compares with); here it loads and runs there, the newest request wins, and
+// results arrive as RunSnapshot values with every head summarized. Long analyses (importance, ablation, curves)
+// run on a second worker so that typing never cancels them.
 #include "analysis_spec.h"
 #include "job_tracker.h"
 #include "run_snapshot.h"
@@ -19,7 +21,7 @@ struct RunSpec {
     QString text;
     std::vector<float> headMask;     // L*H, 1 = keep; empty = every head
     std::vector<int> contextBudget;  // per layer; empty = unlimited
-    // The head the views show: a long input captures only its matrix (see ModelSession::capturesEveryHead).
+    // The head the views show: a long input captures only its matrix (headlight/session.h, planCapture).
     int focusLayer = 0;
     int focusHead = 0;
     // Reload the model when it is the loaded one but its files changed since it loaded (opening a folder
@@ -39,24 +41,14 @@ public:
     ~ModelSession() override;
 
     // Loads the model when spec.modelDir or spec.device differs from the loaded one, then runs spec.text
-    // (cut to the model's maximum length; the snapshot says how many tokens were dropped). With heads pruned,
-    // the snapshot also carries the unpruned run of the same tokens (kept from the previous request when only
-    // the mask changed) and their comparison; the engine then recomputes only the layers from the first one
-    // whose mask changed.
-    //
-    // A run keeps every head's [T,T] only while they fit in kFullCaptureBytes; a longer input captures the
-    // focused head alone and digests every head in the same pass (statistics and pooled pictures,
-    // Trace::digests), and focus() brings in another head's exact matrix.
+    // (Session::run: cut to the model's maximum length, the snapshot says how many tokens were dropped; with
+    // heads pruned, the unpruned run of the same tokens and their comparison come with it). A long input
+    // captures the focused head alone and digests every head in the same pass; focus() brings in another.
     void request(const RunSpec& spec);
-    // The exact matrix of (layer, head) for a long run shown now (`shown`): that layer recomputed from the
-    // input it saw (Engine::recaptureLayer), delivered as a snapshot whose trace captured that head. Falls back
-    // to a run when the engine no longer keeps that run's activations.
-    void focus(const RunSnapshot& shown, int layer, int head);
-    // Whether a run of `tokens` tokens keeps every head of `config` (else: the focused head and digests).
-    static bool capturesEveryHead(const ModelConfig& config, int64_t tokens);
-    static constexpr int64_t kFullCaptureBytes = int64_t(512) << 20;
-    // Pooled pictures of every head, at most this many cells a side (a screen shows no more).
-    static constexpr int kPooledCells = 512;
+    // The exact matrix of spec's focused head for the long run shown now (`shown`): that layer recomputed from
+    // the input it saw (Session::recapture), delivered as a snapshot whose trace captured that head. Falls back
+    // to running spec when the engine no longer keeps that run's activations.
+    void focus(const RunSnapshot& shown, const RunSpec& spec);
     void cancel();
     JobTracker* jobs() { return &jobs_; }
 

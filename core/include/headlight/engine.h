@@ -71,6 +71,10 @@ public:
     // this way without a forward pass. Throws headlight::Error when the engine keeps no run of these tokens.
     // `run` names the run (tokens, head mask, context budget; its capture is ignored).
     LayerTrace recaptureLayer(const RunRequest& run, int layer, const std::set<int>& heads) const;
+    // The newest run with no head pruned of `request`'s input (tokens, context budget and capture; its head mask
+    // is ignored), while the engine keeps it: the runs since changed only the head mask. Null otherwise. A
+    // what-if compares against it, and undoing every pruned head shows it again without a forward pass.
+    std::shared_ptr<const Trace> unprunedRun(const RunRequest& request) const;
     // On by default; off = every run is a full forward pass (for benchmarks and tests).
     void setReuseActivations(bool reuse);
     bool reuseActivations() const;

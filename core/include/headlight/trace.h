@@ -77,6 +77,7 @@ struct Trace {
     FloatArray loss;                   // [T-1] next-token negative log-likelihood, natural log (empty for BERT)
     std::string objective = "next token";   // or "masked token" (BERT: predictions at [MASK] positions, no loss)
     FloatArray headMask;               // [L,H] 1 = keep, 0 = pruned
+    std::vector<int> contextBudget;    // per layer, the tokens it kept at most (selective attention); empty = unlimited
     std::vector<LayerTrace> layers;    // captured layers, ascending
     // With CaptureSpec::hiddenStates, L + 1 arrays [T,D] as Hugging Face's output_hidden_states: entry l < L is
     // the residual stream entering layer l (entry 0: the embeddings), entry L the output of the final norm.

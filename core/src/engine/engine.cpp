@@ -70,6 +70,9 @@ struct LastRun {
     std::vector<LayerTrace> layers;         // per layer, its exported capture (shares storage with that trace)
     std::vector<LayerDigest> digests;       // per layer when the capture digests heads, else empty
     torch::Tensor maskTensor;               // the run's head mask as it was passed (undefined: none)
+    // The newest run of this input with no head pruned (this run, or one before it that differed only in its
+    // mask); null when none was made since the input last changed.
+    std::shared_ptr<const Trace> unpruned;
 
     bool sameInput(const RunRequest& r) const {
         return tokenIds == r.tokenIds && contextBudget == r.contextBudget && sameCapture(capture, r.capture);
@@ -214,6 +217,7 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         trace.tokens.push_back(impl_->tokenizer ? impl_->tokenizer->tokenText(id) : "<" + std::to_string(id) + ">");
     std::vector<float> mask = req.headMask.empty() ? std::vector<float>(LH, 1.0f) : req.headMask;
     trace.headMask = FloatArray({c.nLayer, c.nHead}, mask);
+    trace.contextBudget = req.contextBudget;
 
     // Incremental recomputation: layers before the first changed mask row see exactly the inputs they saw last
     // time, so their outputs (the residual entering that row's layer) and captures are reused as they are.
@@ -306,6 +310,10 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         for (const auto& lt : trace.layers) kept->layers[static_cast<size_t>(lt.layer)] = lt;
         kept->digests = trace.digests;
         kept->maskTensor = maskTensor;
+        if (std::all_of(kept->mask.begin(), kept->mask.end(), [](float m) { return m == 1.0f; }))
+            kept->unpruned = std::make_shared<const Trace>(trace);   // arrays are shared, not copied
+        else if (previous)
+            kept->unpruned = previous->unpruned;                      // the same input: still its unpruned run
         std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
         if (impl_->reuseActivations) impl_->lastRun = std::move(kept);   // unless switched off meanwhile
     }
@@ -345,6 +353,15 @@ LayerTrace Engine::recaptureLayer(const RunRequest& run, int layer, const std::s
     lt.attention = toArray(cap.attention.select(0, 0));
     for (const Mechanism* m : mechanismsOf(c)) m->exportLayer(*impl_->model, layer, cap, lt);
     return lt;
+}
+
+std::shared_ptr<const Trace> Engine::unprunedRun(const RunRequest& request) const {
+    std::shared_ptr<const LastRun> last;
+    {
+        std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
+        last = impl_->lastRun;
+    }
+    return last && last->sameInput(request) ? last->unpruned : nullptr;
 }
 
 int64_t Engine::parameterCount() const {
