@@ -81,7 +81,7 @@ private slots:
         QCOMPARE(s.trace->digests[0].bin, int64_t(2));   // 1000 tokens in at most 512 cells
         // Every head has its overview numbers, from the digests.
         const auto summaries = headSummaries(s);
-        const FloatArray* entropy = summaries->find(HeadMetric::Entropy);
+        const FloatArray* entropy = summaries->find(HeadMetric::entropy());
         QVERIFY(entropy && entropy->size() == 144);
         QVERIFY(std::all_of(entropy->begin(), entropy->end(), [](float v) { return std::isfinite(v) && v > 0; }));
     }

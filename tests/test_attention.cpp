@@ -13,10 +13,10 @@ namespace {
 
 ModelConfig mechanisms(bool gates, bool span, bool selective, bool memory, int maxSpan = 4, double ramp = 1.0, int slotCount = 1) {
     ModelConfig c = test::tinyConfig();
-    if (gates) c.headGates = HeadGatesConfig{};
-    if (span) c.adaptiveSpan = AdaptiveSpanConfig{maxSpan, ramp};
-    if (selective) c.selectiveAttention = SelectiveAttentionConfig{0};
-    if (memory) c.persistentMemory = PersistentMemoryConfig{slotCount, false};
+    if (gates) c.mechanisms.set(HeadGatesConfig{});
+    if (span) c.mechanisms.set(AdaptiveSpanConfig{maxSpan, ramp});
+    if (selective) c.mechanisms.set(SelectiveAttentionConfig{0});
+    if (memory) c.mechanisms.set(PersistentMemoryConfig{slotCount, false});
     return c;
 }
 
@@ -40,7 +40,7 @@ private slots:
         QCOMPARE_LE(std::fabs(r.output.at({0, 1, 0}) - 7.0f), 1e-5f);
         QCOMPARE_LE(std::fabs(r.output.at({0, 2, 0}) - 53.5f), 1e-4f);
         QCOMPARE(r.output.at({0, 2, 1}), 0.0f);
-        QVERIFY(r.selection.empty() && r.memoryAttention.empty() && r.gate.empty());
+        QVERIFY(r["selection"].empty() && r["memory_attention"].empty() && r["gate"].empty());
     }
 
     // Step 2: selector head 0 has q = 1, k = (5, 1, 2, -1, 3), so its logits are a_ij = k_j.
@@ -55,8 +55,8 @@ private slots:
         std::vector<float> s(25, 0.0f), f(25, 0.0f);
         s[3 * 5 + 1] = 1; s[4 * 5 + 1] = 1; s[4 * 5 + 2] = 2;
         f[3 * 5 + 1] = 1; f[4 * 5 + 1] = 2; f[4 * 5 + 2] = 2;
-        HL_COMPARE_ARRAYS(r.selection, values({5, 5}, s), 0);
-        HL_COMPARE_ARRAYS(r.selectionCumulative, values({5, 5}, f), 0);
+        HL_COMPARE_ARRAYS(r["selection"], values({5, 5}, s), 0);
+        HL_COMPARE_ARRAYS(r["selection_cumulative"], values({5, 5}, f), 0);
         // Head 1 has all-zero logits, so after subtracting F: row3 ∝ (1, e^-1, 1, 1), row4 ∝ (1, e^-2, e^-2, 1, 1).
         const float e1 = std::exp(-1.0f), e2 = std::exp(-2.0f);
         const float z3 = 3 + e1, z4 = 3 + 2 * e2;
@@ -81,7 +81,7 @@ private slots:
         in.v = test::constant({1, 3, 1}, 1.0f);
         const auto r = computeAttention(mechanisms(false, false, true, false), in);
         // Only S_pre[2][1] = 50 survives; shifted it would land in row 3, which does not exist.
-        HL_COMPARE_ARRAYS(r.selectionCumulative, test::constant({3, 3}, 0.0f), 0);
+        HL_COMPARE_ARRAYS(r["selection_cumulative"], test::constant({3, 3}, 0.0f), 0);
     }
 
     // Step 3: q = 1, k = 0, memory keys (0, ln 2): row0 exp = (1 | 1, 2) / 4; row1 = (1, 1 | 1, 2) / 5.
@@ -91,11 +91,11 @@ private slots:
         in.q = values({1, 2, 1}, {1, 1});
         in.k = values({1, 2, 1}, {0, 0});
         in.v = values({1, 2, 1}, {1, 3});
-        in.memoryKey = values({1, 2, 1}, {0, std::log(2.0f)});
-        in.memoryValue = values({1, 2, 1}, {10, 20});
+        in.tensors["memory_key"] = values({1, 2, 1}, {0, std::log(2.0f)});
+        in.tensors["memory_value"] = values({1, 2, 1}, {10, 20});
         const auto r = computeAttention(mechanisms(false, false, false, true, 4, 1.0, 2), in);
         HL_COMPARE_ARRAYS(r.attention, values({1, 2, 2}, {0.25f, 0, 0.2f, 0.2f}), 1e-6);
-        HL_COMPARE_ARRAYS(r.memoryAttention, values({1, 2, 2}, {0.25f, 0.5f, 0.2f, 0.4f}), 1e-6);
+        HL_COMPARE_ARRAYS(r["memory_attention"], values({1, 2, 2}, {0.25f, 0.5f, 0.2f, 0.4f}), 1e-6);
         HL_COMPARE_ARRAYS(r.output, values({1, 2, 1}, {12.75f, 10.8f}), 1e-5);
     }
 
@@ -106,7 +106,7 @@ private slots:
         in.q = test::constant({1, 4, 1}, 0.0f);
         in.k = test::constant({1, 4, 1}, 0.0f);
         in.v = test::constant({1, 4, 1}, 1.0f);
-        in.spanFraction = values({1}, {0.25f});
+        in.tensors["span_fraction"] = values({1}, {0.25f});
         const auto r = computeAttention(mechanisms(false, true, false, false, 4, 2.0), in);
         HL_COMPARE_ARRAYS(r.attention, values({1, 4, 4}, {1, 0, 0, 0, .5f, .5f, 0, 0, .2f, .4f, .4f, 0, 0, .2f, .4f, .4f}), 1e-6);
     }
@@ -118,12 +118,12 @@ private slots:
         in.q = test::constant({1, 2, 1}, 1.0f);
         in.k = test::constant({1, 2, 1}, 0.0f);
         in.v = test::constant({1, 2, 1}, 1.0f);
-        in.spanFraction = values({1}, {0.0f});
-        in.memoryKey = values({1, 1, 1}, {0});
-        in.memoryValue = values({1, 1, 1}, {0});
+        in.tensors["span_fraction"] = values({1}, {0.0f});
+        in.tensors["memory_key"] = values({1, 1, 1}, {0});
+        in.tensors["memory_value"] = values({1, 1, 1}, {0});
         const auto r = computeAttention(mechanisms(false, true, false, true, 4, 1.0, 1), in);
         HL_COMPARE_ARRAYS(r.attention, values({1, 2, 2}, {.5f, 0, 0, .5f}), 1e-6);
-        HL_COMPARE_ARRAYS(r.memoryAttention, values({1, 2, 1}, {.5f, .5f}), 1e-6);
+        HL_COMPARE_ARRAYS(r["memory_attention"], values({1, 2, 1}, {.5f, .5f}), 1e-6);
     }
 
     // Step 5: g = clamp(sigmoid(a) * 1.2 - 0.1, 0, 1): a = 0 -> 0.5; a = -10 -> 0; a = 10 -> 1.
@@ -133,11 +133,11 @@ private slots:
         in.q = test::constant({3, 2, 1}, 0.0f);
         in.k = test::constant({3, 2, 1}, 0.0f);
         in.v = values({3, 2, 1}, {2, 4, 2, 4, 2, 4});   // outputs before gating: (2, 3) per head
-        in.gateLogAlpha = values({3}, {0, -10, 10});
+        in.tensors["gate_log_alpha"] = values({3}, {0, -10, 10});
         const auto r = computeAttention(mechanisms(true, false, false, false), in);
-        HL_COMPARE_ARRAYS(r.gate, values({3}, {0.5f, 0.0f, 1.0f}), 1e-6);
+        HL_COMPARE_ARRAYS(r["gate"], values({3}, {0.5f, 0.0f, 1.0f}), 1e-6);
         const double pOpen0 = 1.0 / (1.0 + std::exp(-0.33 * std::log(11.0)));
-        QCOMPARE_LE(std::fabs(r.gateOpenProbability.at({0}) - pOpen0), 1e-6);
+        QCOMPARE_LE(std::fabs(r["gate_open_probability"].at({0}) - pOpen0), 1e-6);
         QCOMPARE_LE(std::fabs(pOpen0 - 0.688105), 1e-5);
         HL_COMPARE_ARRAYS(r.output, values({3, 2, 1}, {1, 1.5f, 0, 0, 2, 3}), 1e-6);
 

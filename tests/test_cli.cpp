@@ -159,10 +159,10 @@ private slots:
             QCOMPARE(t.trace.layers[l].layer, l);
             QCOMPARE(t.trace.layers[l].heads, (std::vector<int>{0, 1}));
             QCOMPARE(t.trace.layers[l].attention.shape(), (std::vector<int64_t>{2, 12, 12}));
-            QCOMPARE(t.trace.layers[l].memoryAttention.shape(), (std::vector<int64_t>{2, 12, 2}));
-            QCOMPARE(t.trace.layers[l].selectionCumulative.shape(), (std::vector<int64_t>{12, 12}));
-            QCOMPARE(t.trace.layers[l].gate.shape(), (std::vector<int64_t>{2}));
-            QCOMPARE(t.trace.layers[l].span.shape(), (std::vector<int64_t>{2}));
+            QCOMPARE(t.trace.layers[l]["memory_attention"].shape(), (std::vector<int64_t>{2, 12, 2}));
+            QCOMPARE(t.trace.layers[l]["selection_cumulative"].shape(), (std::vector<int64_t>{12, 12}));
+            QCOMPARE(t.trace.layers[l]["gate"].shape(), (std::vector<int64_t>{2}));
+            QCOMPARE(t.trace.layers[l]["span"].shape(), (std::vector<int64_t>{2}));
         }
         for (const char* key : {"model_path", "config_json", "text", "device", "tool_version", "created_utc"})
             QVERIFY2(t.provenance.count(key) && !t.provenance.at(key).empty(), key);
@@ -210,9 +210,9 @@ private slots:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const LoadedTrace t = readTraceHdf5(out.toStdString());
         int evicted = 0;
-        for (float step : t.trace.layers[0].evictedAt) evicted += step >= 0;
+        for (float step : t.trace.layers[0]["evicted_at"]) evicted += step >= 0;
         QCOMPARE(evicted, 9 - 3);   // '^' + 8 characters, 3 kept
-        QVERIFY(t.trace.layers[1].evictedAt.empty());
+        QVERIFY(t.trace.layers[1]["evicted_at"].empty());
 
         r = cli({"run", model_, "--text", "abc", "--budget", "3"});
         QCOMPARE(r.exitCode, 1);
@@ -238,7 +238,7 @@ private slots:
         QCOMPARE(t.trace.layers[0].layer, 1);
         QCOMPARE(t.trace.layers[0].heads, (std::vector<int>{0}));
         QCOMPARE(t.trace.layers[0].attention.shape(), (std::vector<int64_t>{1, 6, 6}));
-        QCOMPARE(t.trace.layers[0].memoryAttention.shape(), (std::vector<int64_t>{1, 6, 3}));
+        QCOMPARE(t.trace.layers[0]["memory_attention"].shape(), (std::vector<int64_t>{1, 6, 3}));
     }
 
     // `examples` prints a task's examples, one per line: induction repeats its string.

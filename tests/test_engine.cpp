@@ -124,15 +124,15 @@ private slots:
                         if (j > i) QCOMPARE(p, 0.0f);
                         sum += p;
                     }
-                    for (int64_t n = 0; !lt.memoryAttention.empty() && n < lt.memoryAttention.dim(2); ++n)
-                        sum += lt.memoryAttention.at({h, i, n});
+                    for (int64_t n = 0; !lt["memory_attention"].empty() && n < lt["memory_attention"].dim(2); ++n)
+                        sum += lt["memory_attention"].at({h, i, n});
                     QVERIFY2(std::fabs(sum - 1.0) < 1e-5, qPrintable(QString("row sum %1").arg(sum)));
                 }
-            if (!lt.selection.empty())
+            if (!lt["selection"].empty())
                 for (int64_t i = 0; i < T; ++i)
                     for (int64_t j = 0; j < T; ++j) {
-                        QVERIFY(lt.selection.at({i, j}) >= 0);
-                        if (i > 0) QVERIFY(lt.selectionCumulative.at({i, j}) >= lt.selectionCumulative.at({i - 1, j}));
+                        QVERIFY(lt["selection"].at({i, j}) >= 0);
+                        if (i > 0) QVERIFY(lt["selection_cumulative"].at({i, j}) >= lt["selection_cumulative"].at({i - 1, j}));
                     }
         }
         const int64_t V = t.logits.dim(1);
@@ -150,7 +150,7 @@ private slots:
         TempModel model({"selective"}, 5);
         const Trace t = runModel(model.write(), someIds(model.config, 20));
         double total = 0;
-        for (float f : t.layers[0].selectionCumulative) total += f;
+        for (float f : t.layers[0]["selection_cumulative"]) total += f;
         QVERIFY(total > 0);
     }
 
@@ -162,7 +162,7 @@ private slots:
         model.weights["h.1.attn.gate_log_alpha"] = open;
         const auto ids = someIds(model.config, 16);
         const Trace closed = runModel(model.write(), ids);
-        QCOMPARE(closed.layers[0].gate.at({1}), 0.0f);
+        QCOMPARE(closed.layers[0]["gate"].at({1}), 0.0f);
 
         model.weights["h.0.attn.gate_log_alpha"] = open;
         std::vector<float> mask(6, 1.0f);
@@ -178,10 +178,10 @@ private slots:
         TempModel model({"span"}, 4);
         model.weights["h.0.attn.span_fraction"] = test::values({3}, {0.0f, 0.5f, 1.0f});   // z = 0, 3, 6 (max_span 6)
         const Trace t = runModel(model.write(), someIds(model.config, 20));
-        const double R = model.config.adaptiveSpan->ramp;
+        const double R = model.config.mechanism<AdaptiveSpanConfig>()->ramp;
         const LayerTrace& lt = t.layers[0];
         for (int64_t h = 0; h < 3; ++h) {
-            const double z = lt.span.at({h});
+            const double z = lt["span"].at({h});
             QVERIFY(std::fabs(z - 3.0 * static_cast<double>(h)) < 1e-6);
             bool sawInside = false;
             for (int64_t i = 0; i < 20; ++i)
@@ -227,14 +227,14 @@ private slots:
         const LayerTrace& a = all.layers[1];
         const LayerTrace& p = part.layers[0];
         QCOMPARE(p.attention.shape(), (std::vector<int64_t>{2, 10, 10}));
-        QCOMPARE(p.memoryAttention.shape(), (std::vector<int64_t>{2, 10, 3}));
+        QCOMPARE(p["memory_attention"].shape(), (std::vector<int64_t>{2, 10, 3}));
         for (int64_t i = 0; i < 10; ++i)
             for (int64_t j = 0; j < 10; ++j) {
                 QCOMPARE(p.attention.at({0, i, j}), a.attention.at({0, i, j}));
                 QCOMPARE(p.attention.at({1, i, j}), a.attention.at({2, i, j}));
             }
-        HL_COMPARE_ARRAYS(p.selectionCumulative, a.selectionCumulative, 0);
-        HL_COMPARE_ARRAYS(p.gate, a.gate, 0);
+        HL_COMPARE_ARRAYS(p["selection_cumulative"], a["selection_cumulative"], 0);
+        HL_COMPARE_ARRAYS(p["gate"], a["gate"], 0);
 
         RunRequest none = full;
         none.capture = CaptureSpec::none();
@@ -254,15 +254,15 @@ private slots:
         r.contextBudget = {20, 20};
         const Trace loose = e.run(r);
         HL_COMPARE_ARRAYS(loose.logits, full.logits, 0);
-        for (float step : loose.layers[0].evictedAt) QCOMPARE(step, -1.0f);
+        for (float step : loose.layers[0]["evicted_at"]) QCOMPARE(step, -1.0f);
 
         r.contextBudget = {6, 0};   // layer 0 keeps 6 tokens, layer 1 is unlimited
         const Trace tight = e.run(r);
         const LayerTrace& l0 = tight.layers[0];
-        QVERIFY(tight.layers[1].evictedAt.empty());
+        QVERIFY(tight.layers[1]["evicted_at"].empty());
         int evicted = 0;
         for (int64_t j = 0; j < 20; ++j) {
-            const auto step = static_cast<int64_t>(l0.evictedAt.at({j}));
+            const auto step = static_cast<int64_t>(l0["evicted_at"].at({j}));
             if (step < 0) continue;
             ++evicted;
             QVERIFY(step > j || step == j);

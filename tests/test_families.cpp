@@ -261,15 +261,15 @@ private slots:
         nlohmann::json j = nlohmann::json::parse(in);
         j["headlight"] = {{"head_gates", nlohmann::json::object()}, {"adaptive_span", {{"max_span", 8}, {"ramp", 2}}}};
         const ModelConfig c = ModelConfig::fromJson(j.dump(), "config");
-        QVERIFY(c.headGates && c.adaptiveSpan);
+        QVERIFY(c.mechanism<HeadGatesConfig>() && c.mechanism<AdaptiveSpanConfig>());
         const std::string dir = tmp.path().toStdString() + "/llama-mech";
         initRandomModel(c, 3, dir);
         const Engine e = Engine::load(dir);
         RunRequest r;
         for (int t = 0; t < 20; ++t) r.tokenIds.push_back((t * 37 + 5) % c.vocabSize);
         const Trace full = e.run(r);
-        QCOMPARE(full.layers[0].gate.toVector(), std::vector<float>(4, 1.0f));   // init opens every gate
-        QCOMPARE(full.layers[1].span.toVector(), std::vector<float>(4, 8.0f));
+        QCOMPARE(full.layers[0]["gate"].toVector(), std::vector<float>(4, 1.0f));   // init opens every gate
+        QCOMPARE(full.layers[1]["span"].toVector(), std::vector<float>(4, 8.0f));
         // Span 8, ramp 2: nothing 10 or more tokens back.
         const auto& a = full.layers[0].attention;
         QCOMPARE(a.at({0, 15, 5}), 0.0f);

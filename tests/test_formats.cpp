@@ -64,15 +64,15 @@ QString configDiff(const ModelConfig& a, const ModelConfig& b) {
     field("n_positions", a.nPositions == b.nPositions);
     field("layer_norm_epsilon", a.layerNormEpsilon == b.layerNormEpsilon);
     field("activation_function", a.activationFunction == b.activationFunction);
-    field("head_gates", a.headGates.has_value() == b.headGates.has_value() &&
-          (!a.headGates || (a.headGates->temperature == b.headGates->temperature &&
-                            a.headGates->gamma == b.headGates->gamma && a.headGates->zeta == b.headGates->zeta)));
-    field("adaptive_span", a.adaptiveSpan.has_value() == b.adaptiveSpan.has_value() &&
-          (!a.adaptiveSpan || (a.adaptiveSpan->maxSpan == b.adaptiveSpan->maxSpan && a.adaptiveSpan->ramp == b.adaptiveSpan->ramp)));
-    field("selective_attention", a.selectiveAttention.has_value() == b.selectiveAttention.has_value() &&
-          (!a.selectiveAttention || a.selectiveAttention->selectorHead == b.selectiveAttention->selectorHead));
-    field("persistent_memory", a.persistentMemory.has_value() == b.persistentMemory.has_value() &&
-          (!a.persistentMemory || (a.memorySlots() == b.memorySlots() && a.hasMlp() == b.hasMlp())));
+    // Each mechanism: present in both or neither, with the same settings.
+    const auto* ga = a.mechanism<HeadGatesConfig>(); const auto* gb = b.mechanism<HeadGatesConfig>();
+    field("head_gates", !ga == !gb && (!ga || (ga->temperature == gb->temperature && ga->gamma == gb->gamma && ga->zeta == gb->zeta)));
+    const auto* sa = a.mechanism<AdaptiveSpanConfig>(); const auto* sb = b.mechanism<AdaptiveSpanConfig>();
+    field("adaptive_span", !sa == !sb && (!sa || (sa->maxSpan == sb->maxSpan && sa->ramp == sb->ramp)));
+    const auto* xa = a.mechanism<SelectiveAttentionConfig>(); const auto* xb = b.mechanism<SelectiveAttentionConfig>();
+    field("selective_attention", !xa == !xb && (!xa || xa->selectorHead == xb->selectorHead));
+    const auto* ma = a.mechanism<PersistentMemoryConfig>(); const auto* mb = b.mechanism<PersistentMemoryConfig>();
+    field("persistent_memory", !ma == !mb && (!ma || (ma->slotCount == mb->slotCount && ma->replaceMlp == mb->replaceMlp)));
     return d.join(", ");
 }
 
@@ -92,25 +92,25 @@ private slots:
         ModelConfig e;
         e.modelType = "headlight";
         e.vocabSize = 13, e.nLayer = 2, e.nHead = 3, e.nEmbd = 12, e.nPositions = 32, e.layerNormEpsilon = 1e-6;
-        e.headGates = HeadGatesConfig{0.5, -0.2, 1.2};
-        e.adaptiveSpan = AdaptiveSpanConfig{6, 2.5};
-        e.selectiveAttention = SelectiveAttentionConfig{2};
-        e.persistentMemory = PersistentMemoryConfig{3, true};
+        e.mechanisms.set(HeadGatesConfig{0.5, -0.2, 1.2});
+        e.mechanisms.set(AdaptiveSpanConfig{6, 2.5});
+        e.mechanisms.set(SelectiveAttentionConfig{2});
+        e.mechanisms.set(PersistentMemoryConfig{3, true});
         const ModelConfig c = ModelConfig::fromJson(kFullConfig, "c.json");
         QVERIFY2(configDiff(c, e).isEmpty(), qPrintable("differs in " + configDiff(c, e)));
         QCOMPARE(c.activationFunction, std::string("gelu_new"));
         QCOMPARE(c.headDim(), 4);
-        QCOMPARE(c.memorySlots(), 3);
+        QCOMPARE(c.extraKeysPerHead(), 3);
         QVERIFY(!c.hasMlp());
         // Defaults of the optional keys.
         const ModelConfig d = ModelConfig::fromJson(patched(kFullConfig, R"({"layer_norm_epsilon": null,
             "activation_function": null, "headlight": {"head_gates": {"temperature": null, "gamma": null, "zeta": null},
             "selective_attention": {"selector_head": null}, "persistent_memory": {"replace_mlp": null}}})"), "d.json");
         QCOMPARE(d.layerNormEpsilon, 1e-5);
-        QCOMPARE(d.headGates->temperature, 0.33);
-        QCOMPARE(d.headGates->gamma, -0.1);
-        QCOMPARE(d.headGates->zeta, 1.1);
-        QCOMPARE(d.selectiveAttention->selectorHead, 0);
+        QCOMPARE(d.mechanism<HeadGatesConfig>()->temperature, 0.33);
+        QCOMPARE(d.mechanism<HeadGatesConfig>()->gamma, -0.1);
+        QCOMPARE(d.mechanism<HeadGatesConfig>()->zeta, 1.1);
+        QCOMPARE(d.mechanism<SelectiveAttentionConfig>()->selectorHead, 0);
         QVERIFY(d.hasMlp());
     }
 

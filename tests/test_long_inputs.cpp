@@ -36,10 +36,10 @@ LayerTrace syntheticLayer(int64_t T, std::vector<int> heads, uint64_t seed) {
 // The span and memory tensors of a 4-head layer whose config has them (spans z = 1.2 .. 6 tokens, 3 slots).
 MechanismTensors spanAndMemoryTensors(const ModelConfig& c, int64_t H, int64_t d) {
     MechanismTensors tensors;
-    if (c.adaptiveSpan) tensors.spanFraction = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});
-    if (c.persistentMemory) {
-        tensors.memoryKey = torch::randn({H, 3, d}) * 2;
-        tensors.memoryValue = torch::randn({H, 3, d});
+    if (c.mechanism<AdaptiveSpanConfig>()) tensors.slot(adaptive_span::kFraction) = torch::tensor({0.2f, 0.5f, 0.9f, 1.0f});
+    if (c.mechanism<PersistentMemoryConfig>()) {
+        tensors.slot(persistent_memory::kKeys) = torch::randn({H, 3, d}) * 2;
+        tensors.slot(persistent_memory::kValues) = torch::randn({H, 3, d});
     }
     return tensors;
 }
@@ -99,23 +99,24 @@ private slots:
         AttentionSpec spec{causal, window, 0.0, softcap};
         const auto ref = attendExplicit(c, spec, tensors, q, k, v, g, headMask, 0, KeepAttention{});
         const auto got = attendBlocked(c, spec, tensors, q, k, v, g, headMask, KeepAttention{}, blockRows);
-        QCOMPARE(got.attention.sizes(), ref.attention.sizes());
-        QVERIFY2(maxDiff(got.attention, ref.attention) < 1e-6, qPrintable(QString::number(maxDiff(got.attention, ref.attention))));
+        QCOMPARE(got.capture.attention.sizes(), ref.capture.attention.sizes());
+        QVERIFY2(maxDiff(got.capture.attention, ref.capture.attention) < 1e-6, qPrintable(QString::number(maxDiff(got.capture.attention, ref.capture.attention))));
         QVERIFY2(maxDiff(got.output, ref.output) < 1e-5, qPrintable(QString::number(maxDiff(got.output, ref.output))));
-        QCOMPARE(got.memoryAttention.defined(), ref.memoryAttention.defined());
-        if (ref.memoryAttention.defined()) QVERIFY(maxDiff(got.memoryAttention, ref.memoryAttention) < 1e-6);
+        QCOMPARE(got.capture.named.count("memory_attention"), ref.capture.named.count("memory_attention"));
+        if (ref.capture.named.count("memory_attention"))
+            QVERIFY(maxDiff(got.capture.named.at("memory_attention"), ref.capture.named.at("memory_attention")) < 1e-6);
         // Hidden keys are exactly 0 in both.
-        QCOMPARE(got.attention.eq(0).sum().item<int64_t>(), ref.attention.eq(0).sum().item<int64_t>());
+        QCOMPARE(got.capture.attention.eq(0).sum().item<int64_t>(), ref.capture.attention.eq(0).sum().item<int64_t>());
 
         // Keeping one head or none changes nothing computed: the same bits.
         const auto one = attendBlocked(c, spec, tensors, q, k, v, g, headMask, KeepAttention{true, {2}}, blockRows);
         const auto none = attendBlocked(c, spec, tensors, q, k, v, g, headMask, KeepAttention::none(), blockRows);
-        QCOMPARE(one.attention.size(1), int64_t(1));
-        QVERIFY(torch::equal(one.attention.select(1, 0), got.attention.select(1, 2)));
-        QVERIFY(!none.attention.defined());
+        QCOMPARE(one.capture.attention.size(1), int64_t(1));
+        QVERIFY(torch::equal(one.capture.attention.select(1, 0), got.capture.attention.select(1, 2)));
+        QVERIFY(!none.capture.attention.defined());
         QVERIFY(torch::equal(none.output, got.output) && torch::equal(one.output, got.output));
         const auto refOne = attendExplicit(c, spec, tensors, q, k, v, g, headMask, 0, KeepAttention{true, {2}});
-        QVERIFY(torch::equal(refOne.attention.select(1, 0), ref.attention.select(1, 2)));
+        QVERIFY(torch::equal(refOne.capture.attention.select(1, 0), ref.capture.attention.select(1, 2)));
     }
 
     // Digests made block by block (keys before, on and after each block's rows) against the same digests of the
@@ -151,10 +152,10 @@ private slots:
         AttentionSpec spec{causal, window, 0.0, 0.0};
         const auto ref = attendExplicit(c, spec, tensors, q, k, v, {}, {}, 0, keep);
         const auto got = attendBlocked(c, spec, tensors, q, k, v, {}, {}, keep, blockRows);
-        QCOMPARE(got.pooledBin, int64_t(5));
-        QVERIFY2(maxDiff(got.statSums, ref.statSums) < 1e-4, qPrintable(QString::number(maxDiff(got.statSums, ref.statSums))));
-        QVERIFY(maxDiff(got.pooledMax, ref.pooledMax) < 1e-6);
-        QVERIFY(maxDiff(got.pooledMean, ref.pooledMean) < 1e-6);
+        QCOMPARE(got.capture.pooledBin, int64_t(5));
+        QVERIFY2(maxDiff(got.capture.statSums, ref.capture.statSums) < 1e-4, qPrintable(QString::number(maxDiff(got.capture.statSums, ref.capture.statSums))));
+        QVERIFY(maxDiff(got.capture.pooledMax, ref.capture.pooledMax) < 1e-6);
+        QVERIFY(maxDiff(got.capture.pooledMean, ref.capture.pooledMean) < 1e-6);
     }
 
     // The blocked path is taken only where it is exact and nothing needs the full tensors.
@@ -267,7 +268,7 @@ private slots:
         for (size_t l = 0; l < streamed.size(); ++l) {
             QCOMPARE(streamed[l].layer, full.layers[l].layer);
             QVERIFY(test::bitDiff(streamed[l].attention, full.layers[l].attention).isEmpty());
-            QVERIFY(test::bitDiff(streamed[l].gate, full.layers[l].gate).isEmpty());
+            QVERIFY(test::bitDiff(streamed[l]["gate"], full.layers[l]["gate"]).isEmpty());
         }
         QVERIFY(test::bitDiff(rest.logits, full.logits).isEmpty());
     }
@@ -364,7 +365,7 @@ private slots:
         const Trace reference = e.run(wide);
         QCOMPARE(again.heads, (std::vector<int>{1, 3}));
         QVERIFY(test::bitDiff(again.attention, reference.layer(2)->attention).isEmpty());
-        QVERIFY(test::bitDiff(again.gate, reference.layer(2)->gate).isEmpty());
+        QVERIFY(test::bitDiff(again["gate"], (*reference.layer(2))["gate"]).isEmpty());
         // Pruning one more head in layer 1 recomputes layers 1 and 2 only; layer 0's digest is the kept one.
         RunRequest pruned = req;
         pruned.headMask = parsePruneList("0.1,1.0,2.3", c, "prune");

@@ -121,7 +121,7 @@ private slots:
         QVERIFY(2 * gates["closed_heads"].toInt() >= gates["heads"].toInt());
 
         const Engine span = Engine::load((kSamples + "/mixed-range-span").toStdString());
-        const double ramp = span.config().adaptiveSpan->ramp;
+        const double ramp = span.config().mechanism<AdaptiveSpanConfig>()->ramp;
         const QJsonObject mixed = card("mixed-range-span");
         const int T = mixed["task"]["length"].toInt();
         double shortest = 1e9, longest = 0;

@@ -326,11 +326,11 @@ private slots:
         QCOMPARE(trace.layers.size(), size_t(2));
         for (const LayerTrace& layer : trace.layers) {
             QCOMPARE(layer.attention.shape(), (std::vector<int64_t>{4, T, T}));
-            QCOMPARE(layer.memoryAttention.shape(), (std::vector<int64_t>{4, T, 4}));
-            QCOMPARE(layer.gate.shape(), (std::vector<int64_t>{4}));
-            QCOMPARE(layer.span.shape(), (std::vector<int64_t>{4}));
-            QCOMPARE(layer.selectionCumulative.shape(), (std::vector<int64_t>{T, T}));
-            QVERIFY(layer.evictedAt.empty());   // no budget
+            QCOMPARE(layer["memory_attention"].shape(), (std::vector<int64_t>{4, T, 4}));
+            QCOMPARE(layer["gate"].shape(), (std::vector<int64_t>{4}));
+            QCOMPARE(layer["span"].shape(), (std::vector<int64_t>{4}));
+            QCOMPARE(layer["selection_cumulative"].shape(), (std::vector<int64_t>{T, T}));
+            QVERIFY(layer["evicted_at"].empty());   // no budget
         }
 
         // The same ids through the engine directly give the same numbers.
@@ -434,7 +434,7 @@ private slots:
         QCOMPARE(snap.trace->headMask.shape(), (std::vector<int64_t>{2, 4}));
         QCOMPARE(snap.trace->headMask.toVector(), s.headMask);
         for (int l = 0; l < 2; ++l) {
-            const FloatArray& evicted = snap.trace->layers[size_t(l)].evictedAt;
+            const FloatArray& evicted = snap.trace->layers[size_t(l)]["evicted_at"];
             QCOMPARE(evicted.shape(), (std::vector<int64_t>{T}));
             // A buffer of K tokens after T steps has evicted exactly T - K of them.
             const auto gone = std::count_if(evicted.begin(), evicted.end(), [](float v) { return v >= 0; });

@@ -26,11 +26,11 @@ ModelConfig tinyConfig(const std::vector<std::string>& mechanisms, int layers, i
     c.nEmbd = embd;
     c.nPositions = positions;
     for (const auto& m : mechanisms) {
-        if (m == "gates") c.headGates = HeadGatesConfig{};
-        else if (m == "span") c.adaptiveSpan = AdaptiveSpanConfig{6, 2.0};
-        else if (m == "selective") c.selectiveAttention = SelectiveAttentionConfig{0};
-        else if (m == "memory") c.persistentMemory = PersistentMemoryConfig{3, false};
-        else if (m == "all-attention") c.persistentMemory = PersistentMemoryConfig{3, true};
+        if (m == "gates") c.mechanisms.set(HeadGatesConfig{});
+        else if (m == "span") c.mechanisms.set(AdaptiveSpanConfig{6, 2.0});
+        else if (m == "selective") c.mechanisms.set(SelectiveAttentionConfig{0});
+        else if (m == "memory") c.mechanisms.set(PersistentMemoryConfig{3, false});
+        else if (m == "all-attention") c.mechanisms.set(PersistentMemoryConfig{3, true});
     }
     return c;
 }
@@ -44,7 +44,7 @@ std::map<std::string, FloatArray> randomWeights(const ModelConfig& c, uint64_t s
         for (auto& x : v) x = offset + normal(rng);
         return FloatArray(shape, v);
     };
-    const int64_t V = c.vocabSize, D = c.nEmbd, P = c.nPositions, H = c.nHead, d = c.headDim(), N = c.memorySlots();
+    const int64_t V = c.vocabSize, D = c.nEmbd, P = c.nPositions, H = c.nHead, d = c.headDim(), N = c.extraKeysPerHead();
     std::map<std::string, FloatArray> w;
     w["wte.weight"] = randn({V, D});
     w["wpe.weight"] = randn({P, D});
@@ -64,13 +64,13 @@ std::map<std::string, FloatArray> randomWeights(const ModelConfig& c, uint64_t s
             w[p + "mlp.c_proj.weight"] = randn({4 * D, D});
             w[p + "mlp.c_proj.bias"] = randn({D});
         }
-        if (c.headGates) w[p + "attn.gate_log_alpha"] = randn({H}, 1.0f);
-        if (c.adaptiveSpan) {
+        if (c.mechanism<HeadGatesConfig>()) w[p + "attn.gate_log_alpha"] = randn({H}, 1.0f);
+        if (c.mechanism<AdaptiveSpanConfig>()) {
             std::vector<float> z(static_cast<size_t>(H));
             for (auto& x : z) x = unit(rng);
             w[p + "attn.span_fraction"] = FloatArray({H}, z);
         }
-        if (c.persistentMemory) {
+        if (c.mechanism<PersistentMemoryConfig>()) {
             w[p + "attn.memory_key"] = randn({H, N, d});
             w[p + "attn.memory_value"] = randn({H, N, d});
         }

@@ -2,6 +2,10 @@
 // Shared by the test executables: paths, tiny model folders built from explicit tensors, comparisons.
 #include "headlight/array.h"
 #include "headlight/error.h"
+#include "headlight/mechanisms/adaptive_span.h"
+#include "headlight/mechanisms/head_gates.h"
+#include "headlight/mechanisms/persistent_memory.h"
+#include "headlight/mechanisms/selective_attention.h"
 #include "headlight/model_config.h"
 #include "headlight/safetensors.h"
 

@@ -36,12 +36,12 @@ LayerTrace fullLayer(int layer, std::vector<int> heads, float start) {
     l.layer = layer;
     l.heads = std::move(heads);
     l.attention = seq({h, T, T}, start);
-    l.memoryAttention = seq({h, T, N}, start + 100);
-    l.gate = seq({H}, start + 200);
-    l.gateOpenProbability = seq({H}, start + 300);
-    l.span = seq({H}, start + 400);
-    l.selection = seq({T, T}, start + 500);
-    l.selectionCumulative = seq({T, T}, start + 600);
+    l["memory_attention"] = seq({h, T, N}, start + 100);
+    l["gate"] = seq({H}, start + 200);
+    l["gate_open_probability"] = seq({H}, start + 300);
+    l["span"] = seq({H}, start + 400);
+    l["selection"] = seq({T, T}, start + 500);
+    l["selection_cumulative"] = seq({T, T}, start + 600);
     return l;
 }
 

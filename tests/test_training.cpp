@@ -103,10 +103,10 @@ private slots:
 
     void l0PenaltyGradient() {
         Transformer m = tinyModel({"gates"});
-        auto la = m.mechanisms(1).gateLogAlpha;
-        QVERIFY(gradientError([&] { return l0Penalty(m); }, la) < 1e-7);
+        auto la = m.mechanisms(1)["gate_log_alpha"];
+        QVERIFY(gradientError([&] { return l0Penalty(m.mechanismHost()); }, la) < 1e-7);
         // d/d log_alpha of (1/L) sigmoid(a - t ln(-gamma/zeta)) = (1/L) s (1 - s)
-        auto y = l0Penalty(m);
+        auto y = l0Penalty(m.mechanismHost());
         auto g = torch::autograd::grad({y}, {la})[0];
         const double shift = 0.33 * std::log(0.1 / 1.1);
         const double s = 1.0 / (1.0 + std::exp(-(la[0].item<double>() - shift)));
@@ -115,10 +115,10 @@ private slots:
 
     void spanPenaltyGradient() {
         Transformer m = tinyModel({"span"});
-        auto z = m.mechanisms(0).spanFraction;
-        auto g = torch::autograd::grad({spanPenalty(m)}, {z})[0];
+        auto z = m.mechanisms(0)["span_fraction"];
+        auto g = torch::autograd::grad({spanPenalty(m.mechanismHost())}, {z})[0];
         for (int h = 0; h < 3; ++h) QVERIFY(std::fabs(g[h].item<double>() - 6.0 / 3.0) < 1e-12);   // max_span / H
-        QVERIFY(gradientError([&] { return spanPenalty(m); }, z) < 1e-7);
+        QVERIFY(gradientError([&] { return spanPenalty(m.mechanismHost()); }, z) < 1e-7);
     }
 
     void selectiveMemoryLossGradient() {
@@ -202,8 +202,8 @@ private slots:
         r.tokenIds = e.encode("^abcabcab");
         const Trace t = e.run(r);
         QCOMPARE(t.layers[1].attention.dim(0), int64_t(4));
-        QVERIFY(t.layers[0].gate.size() == 4 && t.layers[0].span.size() == 4);
-        QVERIFY(t.layers[0].span.toVector() != std::vector<float>(4, 12.0f));   // the spans learned
+        QVERIFY(t.layers[0]["gate"].size() == 4 && t.layers[0]["span"].size() == 4);
+        QVERIFY(t.layers[0]["span"].toVector() != std::vector<float>(4, 12.0f));   // the spans learned
     }
 
     // A downloaded checkpoint with a byte-level BPE tokenizer (GPT-2's files) fine-tuned with head gates on the
@@ -342,15 +342,15 @@ private slots:
         test::writeModel(dir.path().toStdString(), c, w);
         const Engine engine = Engine::load(dir.path().toStdString());
         const auto task = makeFixedTextTask("^abcdefghij");                    // T = 11, every position scored
-        const MechanismReport r = reportMechanisms(engine, *task, 1, 0);
+        const nlohmann::json r = nlohmann::json::parse(reportMechanisms(engine, *task, 1, 0));
 
-        QCOMPARE(r.closedHeads, 1);
-        QCOMPARE(r.trimWindow, (std::vector<int>{5, 3}));
+        QCOMPARE(r["head_gates"]["closed_heads"].get<int>(), 1);
+        QCOMPARE(r["adaptive_span"]["trim_window"].get<std::vector<int>>(), (std::vector<int>{5, 3}));
         // 4 d multiply-adds per query-key pair, 2 heads: full = 2 layers x 32 x (1 + ... + 11) = 4224;
         // trimmed = 32 x (1+2+3+4+5x7) + 32 x (1+2+3x9) = 1440 + 960.
-        QCOMPARE(r.attentionFlops, 4224.0);
-        QCOMPARE(r.trimmedAttentionFlops, 2400.0);
-        QVERIFY(std::abs(r.averageSpan - (1.5 + 3 + 0 + 1) / 4) < 1e-6);
+        QCOMPARE(r["adaptive_span"]["attention_flops"].get<double>(), 4224.0);
+        QCOMPARE(r["adaptive_span"]["trimmed_attention_flops"].get<double>(), 2400.0);
+        QVERIFY(std::abs(r["adaptive_span"]["average_span"].get<double>() - (1.5 + 3 + 0 + 1) / 4) < 1e-6);
 
         RunRequest req;
         req.tokenIds = engine.encode("^abcdefghij");
@@ -360,7 +360,8 @@ private slots:
             for (int64_t h = 0; h < 2; ++h)
                 for (int64_t i = 0; i < 10; ++i)
                     for (int64_t j = 0; j <= i; ++j) context += layer.attention.at({h, i, j});
-            QVERIFY(std::abs(r.memoryShare.at(static_cast<size_t>(layer.layer)) - (1.0 - context / 20)) < 1e-5);
+            const double share = r["persistent_memory"]["memory_share_per_layer"][static_cast<size_t>(layer.layer)].get<double>();
+            QVERIFY(std::abs(share - (1.0 - context / 20)) < 1e-5);
         }
     }
 

@@ -42,8 +42,8 @@ void TestViewsGatesSpans::gateBarsEqualTheTrace() {
     Trace t = tokensTrace(3);
     for (int l = 0; l < 2; ++l) {
         LayerTrace layer = layerTrace(l, {0, 1, 2});
-        layer.gate = values({3}, gates[l]);
-        layer.gateOpenProbability = values({3}, open[l]);
+        layer["gate"] = values({3}, gates[l]);
+        layer["gate_open_probability"] = values({3}, open[l]);
         t.layers.push_back(layer);
     }
     HeadSelection selection;
@@ -92,8 +92,8 @@ void TestViewsGatesSpans::gateClicksSelectHeads() {
     Trace t = tokensTrace(2);
     for (int l = 0; l < 2; ++l) {
         LayerTrace layer = layerTrace(l);
-        layer.gate = values({2}, {0.8f, 0.3f});
-        layer.gateOpenProbability = values({2}, {0.9f, 0.5f});
+        layer["gate"] = values({2}, {0.8f, 0.3f});
+        layer["gate_open_probability"] = values({2}, {0.9f, 0.5f});
         t.layers.push_back(layer);
     }
     HeadSelection selection;
@@ -112,8 +112,8 @@ void TestViewsGatesSpans::gateClicksSelectHeads() {
 void TestViewsGatesSpans::gatesSayWhichLayerIsMissing() {
     Trace t = tokensTrace(2);
     LayerTrace layer = layerTrace(1);
-    layer.gate = values({2}, {0.0f, 0.7f});
-    layer.gateOpenProbability = values({2}, {0.2f, 0.8f});
+    layer["gate"] = values({2}, {0.0f, 0.7f});
+    layer["gate_open_probability"] = values({2}, {0.2f, 0.8f});
     t.layers.push_back(layer);
     HeadSelection selection;
     GatesView view(&selection);
@@ -139,10 +139,10 @@ void TestViewsGatesSpans::spanCurveFollowsTheSoftMask() {
     QFETCH(double, ramp);
     QFETCH(double, x);
     ModelConfig config = tinyConfig({"span"}, 1, 2);
-    config.adaptiveSpan = AdaptiveSpanConfig{32, ramp};
+    config.mechanisms.set(AdaptiveSpanConfig{32, ramp});
     Trace t = tokensTrace(4);
     LayerTrace layer = layerTrace(0, {0, 1});
-    layer.span = values({2}, {5.0f, static_cast<float>(z)});
+    layer["span"] = values({2}, {5.0f, static_cast<float>(z)});
     t.layers.push_back(layer);
     HeadSelection selection;
     selection.setCurrent({0, 1});
@@ -159,12 +159,12 @@ void TestViewsGatesSpans::spanCurveFollowsTheSoftMask() {
 
 void TestViewsGatesSpans::spansAreSortedPerLayerWithALogFloor() {
     ModelConfig config = tinyConfig({"span"}, 2, 4, 16);
-    config.adaptiveSpan = AdaptiveSpanConfig{64, 8.0};
+    config.mechanisms.set(AdaptiveSpanConfig{64, 8.0});
     Trace t = tokensTrace(3);
     const std::vector<float> spans[2] = {{5.0f, 0.0f, 40.0f, 0.05f}, {64.0f, 2.0f, 2.0f, 10.0f}};
     for (int l = 0; l < 2; ++l) {
         LayerTrace layer = layerTrace(l);
-        layer.span = values({4}, spans[l]);
+        layer["span"] = values({4}, spans[l]);
         t.layers.push_back(layer);
     }
     HeadSelection selection;

@@ -67,12 +67,12 @@ void TestViewsMechanisms::singleTokenAndOutOfRangeSelections() {
     ModelConfig config = tinyConfig({"gates", "span", "selective", "memory"}, 2, 2);
     Trace t = tokensTrace(1);
     LayerTrace layer = layerTrace(1, {0, 1});   // layer 0 not captured
-    layer.gate = values({2}, {1.0f, 0.0f});
-    layer.gateOpenProbability = values({2}, {0.9f, 0.1f});
-    layer.span = values({2}, {0.0f, 6.0f});
-    layer.selection = values({1, 1}, {0.0f});
-    layer.selectionCumulative = values({1, 1}, {0.0f});
-    layer.memoryAttention = values({2, 1, 3}, {0.1f, 0.2f, 0.3f, 0.0f, 0.0f, 0.5f});
+    layer["gate"] = values({2}, {1.0f, 0.0f});
+    layer["gate_open_probability"] = values({2}, {0.9f, 0.1f});
+    layer["span"] = values({2}, {0.0f, 6.0f});
+    layer["selection"] = values({1, 1}, {0.0f});
+    layer["selection_cumulative"] = values({1, 1}, {0.0f});
+    layer["memory_attention"] = values({2, 1, 3}, {0.1f, 0.2f, 0.3f, 0.0f, 0.0f, 0.5f});
     t.layers.push_back(layer);
     const RunSnapshot run = snapshotOf(config, t);
     HeadSelection selection;
@@ -104,13 +104,13 @@ void TestViewsMechanisms::exportsEveryFormat() {
     Trace t = tokensTrace(6);
     for (int l = 0; l < 2; ++l) {
         LayerTrace layer = layerTrace(l, {0, 1});
-        layer.gate = values({2}, {1.0f, 0.0f});
-        layer.gateOpenProbability = values({2}, {0.9f, 0.1f});
-        layer.span = values({2}, {2.0f, 6.0f});
-        layer.selection = handS();
-        layer.selectionCumulative = cumsumRows(layer.selection);
-        layer.evictedAt = values({6}, {-1, 3, 5, 4, -1, -1});
-        layer.memoryAttention = test::constant({2, 6, 3}, 0.1f);
+        layer["gate"] = values({2}, {1.0f, 0.0f});
+        layer["gate_open_probability"] = values({2}, {0.9f, 0.1f});
+        layer["span"] = values({2}, {2.0f, 6.0f});
+        layer["selection"] = handS();
+        layer["selection_cumulative"] = cumsumRows(layer["selection"]);
+        layer["evicted_at"] = values({6}, {-1, 3, 5, 4, -1, -1});
+        layer["memory_attention"] = test::constant({2, 6, 3}, 0.1f);
         t.layers.push_back(layer);
     }
     HeadSelection selection;
@@ -150,26 +150,26 @@ void TestViewsMechanisms::sampleModelEndToEnd() {
     double expectedOpen = 0;
     for (const LayerTrace& layer : run.trace->layers)
         for (int h = 0; h < H; ++h) {
-            QCOMPARE(barsOf(gates.controller()->gateBars()).at(layer.layer * (H + 1) + h), double(layer.gate.data()[h]));
-            expectedOpen += layer.gateOpenProbability.data()[h];
+            QCOMPARE(barsOf(gates.controller()->gateBars()).at(layer.layer * (H + 1) + h), double(layer["gate"].data()[h]));
+            expectedOpen += layer["gate_open_probability"].data()[h];
         }
     QVERIFY(std::abs(gates.controller()->expectedOpenTotal() - expectedOpen) < 1e-5);
 
     const LayerTrace* last = run.trace->layer(1);
-    const double z = last->span.data()[2], R = run.model->config.adaptiveSpan->ramp;
+    const double z = (*last)["span"].data()[2], R = run.model->config.mechanism<AdaptiveSpanConfig>()->ramp;
     for (double x : {0.0, z - 1, z + R / 2, z + R + 3})
         QVERIFY(std::abs(spans.controller()->maskAt(2, x) - std::clamp((R + z - x) / R, 0.0, 1.0)) < 1e-6);
 
     // Layer 1 (selected) has no budget; the arcs are exactly the positive F entries of the last row.
     std::vector<int> positive;
     for (int j = 0; j < T - 1; ++j)
-        if (last->selectionCumulative.at({T - 1, j}) > 0) positive.push_back(j);
+        if ((*last)["selection_cumulative"].at({T - 1, j}) > 0) positive.push_back(j);
     std::vector<int> arcs;
     for (const MaskedKey& m : selective.controller()->maskedKeys()) arcs.push_back(m.key);
     QCOMPARE(arcs, positive);
     const LayerTrace* pruned = run.trace->layer(0);
     QCOMPARE(int(SelectiveController::keptAt(pruned, T, T - 1).size()), 6);   // the budget holds
-    QCOMPARE(SelectiveController::budgetsOf(run), (std::vector<int>{6, 0}));
+    QCOMPARE(run.trace->contextBudget, (std::vector<int>{6, 0}));   // the run records its budgets
 
     // Context and memory share one softmax: the context bar equals the row sums of the context attention.
     for (const LayerTrace& layer : run.trace->layers)

@@ -100,7 +100,7 @@ void TestViewsOverview::metricsDistanceFirstTokenAndSummaries() {
             QVERIFY((std::isnan(got->data()[k]) && std::isnan(alone.data()[k])) || got->data()[k] == alone.data()[k]);
     }
     QVERIFY(summaries.states.isClosed(0, 1) && summaries.states.isPruned(1, 1));
-    QVERIFY(!summarizeHeads(t, test::tinyConfig({}, 2, 2)).find(HeadMetric::Gate));   // the model lacks gates
+    QVERIFY(!summarizeHeads(t, test::tinyConfig({}, 2, 2)).find(HeadMetric{"gate"}));   // the model lacks gates
     // A snapshot made by a run carries them; another trace in the same snapshot gets its own.
     RunSnapshot run = handSnapshot();
     summarize(run);
@@ -113,18 +113,18 @@ void TestViewsOverview::metricsDistanceFirstTokenAndSummaries() {
 void TestViewsOverview::metricsMechanismsAndStates() {
     const Trace t = handTrace();
     const ModelConfig c = handConfig();
-    const FloatArray masking = maskingReceived(t, c);
+    const FloatArray masking = computeHeadMetric(HeadMetric{"masking"}, t, c);
     for (int h = 0; h < 2; ++h) {   // one value per layer, shared by its heads
         QVERIFY(std::abs(masking.at({0, h}) - (0.4 + 1.0 + 0.1) / 3) < 1e-6);   // 1.7 counts as 1; F[3,0] ignored
         QVERIFY(std::abs(masking.at({1, h}) - 0.2) < 1e-6);
     }
-    const FloatArray memory = memoryShare(t, c);
+    const FloatArray memory = computeHeadMetric(HeadMetric{"memory_share"}, t, c);
     QVERIFY(std::abs(memory.at({0, 0}) - 0.25) < 1e-6);
     QCOMPARE(memory.at({0, 1}), 0.0f);
     QVERIFY(std::isnan(memory.at({1, 0})) && std::isnan(memory.at({1, 1})));   // layer 1 kept no memory tensor
-    QCOMPARE(computeHeadMetric(HeadMetric::Gate, t, c).at({1, 1}), 0.75f);
-    QCOMPARE(computeHeadMetric(HeadMetric::OpenProbability, t, c).at({0, 1}), 0.02f);
-    QCOMPARE(computeHeadMetric(HeadMetric::Span, t, c).at({0, 1}), 2.5f);
+    QCOMPARE(computeHeadMetric(HeadMetric{"gate"}, t, c).at({1, 1}), 0.75f);
+    QCOMPARE(computeHeadMetric(HeadMetric{"p_open"}, t, c).at({0, 1}), 0.02f);
+    QCOMPARE(computeHeadMetric(HeadMetric{"span"}, t, c).at({0, 1}), 2.5f);
     const HeadStates states = headStates(t, c);
     QVERIFY(states.isClosed(0, 1) && !states.isClosed(0, 0) && !states.isClosed(1, 0));
     QVERIFY(states.isPruned(1, 1) && !states.isPruned(0, 1));
@@ -138,8 +138,8 @@ void TestViewsOverview::metricsUnavailableAndUncaptured() {
     Trace t = handTrace();
     QCOMPARE(static_cast<int>(availableHeadMetrics(plain).size()), 4);   // entropy, max weight, distance, first
     QCOMPARE(static_cast<int>(availableHeadMetrics(handConfig()).size()), 9);
-    for (HeadMetric m : {HeadMetric::Gate, HeadMetric::OpenProbability, HeadMetric::Span, HeadMetric::Masking,
-                         HeadMetric::MemoryShare}) {
+    for (HeadMetric m : {HeadMetric{"gate"}, HeadMetric{"p_open"}, HeadMetric{"span"}, HeadMetric{"masking"},
+                         HeadMetric{"memory_share"}}) {
         const FloatArray a = computeHeadMetric(m, t, plain);
         QVERIFY(std::all_of(a.begin(), a.end(), [](float v) { return std::isnan(v); }));
     }
@@ -149,7 +149,7 @@ void TestViewsOverview::metricsUnavailableAndUncaptured() {
     const FloatArray entropy = attentionEntropy(t, handConfig());
     QVERIFY(std::isnan(entropy.at({0, 0})) && std::isnan(entropy.at({0, 1})) && std::isnan(entropy.at({1, 0})));
     QVERIFY(std::abs(entropy.at({1, 1})) < 1e-7);
-    QCOMPARE(attentionSpan(t, handConfig()).at({1, 0}), 0.5f);   // per-layer parameters need no head filter
+    QCOMPARE(computeHeadMetric(HeadMetric{"span"}, t, handConfig()).at({1, 0}), 0.5f);   // per-layer parameters need no head filter
 }
 
 void TestViewsOverview::overviewModelPassesTester() {

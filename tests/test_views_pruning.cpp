@@ -55,7 +55,7 @@ Trace handTrace(const std::vector<float>& head11, std::vector<float> mask, const
         std::vector<float> a = kUniform;                                      // head 0
         a.insert(a.end(), (l == 1 ? head11 : kUniform).begin(), (l == 1 ? head11 : kUniform).end());   // head 1
         layer.attention = values({2, kT, kT}, a);
-        if (!gates.empty()) layer.gate = values({2}, gates[static_cast<size_t>(l)]);
+        if (!gates.empty()) layer["gate"] = values({2}, gates[static_cast<size_t>(l)]);
         t.layers.push_back(layer);
     }
     return t;

@@ -39,11 +39,12 @@ RunSnapshot selectiveSnapshot(std::vector<float> evicted0 = {}) {
     Trace t = tokensTrace(6);
     for (int l = 0; l < 2; ++l) {
         LayerTrace layer = layerTrace(l, {0, 1});
-        layer.selection = handS();
-        layer.selectionCumulative = cumsumRows(layer.selection);
-        if (l == 0 && !evicted0.empty()) layer.evictedAt = values({6}, evicted0);
+        layer["selection"] = handS();
+        layer["selection_cumulative"] = cumsumRows(layer["selection"]);
+        if (l == 0 && !evicted0.empty()) layer["evicted_at"] = values({6}, evicted0);
         t.layers.push_back(layer);
     }
+    if (!evicted0.empty()) t.contextBudget = {3, 0};   // the budget evicted0 follows from, and layer 1 unlimited
     return snapshotOf(tinyConfig({"selective"}, 2, 2), t);
 }
 
@@ -171,7 +172,9 @@ void TestViewsSelectiveMemory::evictionPictureAtAStep() {
         if (g->scatterStyle().shape() == QCPScatterStyle::ssCross)
             for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) crossed << it->key;
     QCOMPARE(crossed, (QList<double>{1, 2, 3}));
-    QCOMPARE(S::budgetsOf(view.snapshot()), (std::vector<int>{3, 0}));
+    // The budget boxes show the budgets the run used (its trace records them).
+    QCOMPARE(view.budgetBoxes()[0]->value(), 3);
+    QCOMPARE(view.budgetBoxes()[1]->value(), 0);
     // A new query moves the picture with it.
     selection.setPosition(2);
     QCOMPARE(c->step(), 2);
@@ -208,14 +211,14 @@ void TestViewsSelectiveMemory::memorySharesAndHeatmap() {
     const std::vector<float> mem1 = {0.25f, 0.25f, 0.5f, 0.0f, 0.1f, 0.7f};
     Trace t = tokensTrace(3);
     LayerTrace l0 = layerTrace(0, {0, 1}), l1 = layerTrace(1, {1});
-    l0.memoryAttention = values({2, 3, 2}, mem0);
-    l1.memoryAttention = values({1, 3, 2}, mem1);
+    l0["memory_attention"] = values({2, 3, 2}, mem0);
+    l1["memory_attention"] = values({1, 3, 2}, mem1);
     t.layers = {l0, l1};
     HeadSelection selection;
     selection.setCurrent({0, 1});
     MemoryView view(&selection);
     ModelConfig config = tinyConfig({"memory"}, 2, 2);
-    config.persistentMemory->slotCount = 2;
+    config.mechanisms.set(PersistentMemoryConfig{2, false});
     view.setSnapshot(snapshotOf(config, t));
     QVERIFY(view.unavailableReason().isEmpty());
     const double share00 = (0.3 + 0.5 + 0.6) / 3, share01 = (0.95 + 0.8 + 0.0) / 3, share11 = (0.5 + 0.5 + 0.8) / 3;

@@ -375,7 +375,7 @@ private slots:
         r.tokenIds = e.encode("^ujsbhxrnwhcxujsbhxrnwhcx");
         const Trace full = e.run(r);
         std::vector<float> gateValues;
-        for (const auto& layer : full.layers) gateValues.insert(gateValues.end(), layer.gate.begin(), layer.gate.end());
+        for (const auto& layer : full.layers) gateValues.insert(gateValues.end(), layer["gate"].begin(), layer["gate"].end());
         const FloatArray gates({c.nLayer, c.nHead}, gateValues);
         const auto mask = closedGateMask(gates);
         QCOMPARE(prunedHeadCount(mask), 4);

@@ -163,26 +163,26 @@ Trace handTrace() {
     // [2,T,3]: head 0's rows sum to .1 .2 .3 .4, head 1 never looks at memory.
     std::vector<float> memory = {.1f, 0, 0, .1f, .1f, 0, .1f, .1f, .1f, .2f, .1f, .1f};
     memory.resize(24, 0.0f);
-    l0.memoryAttention = values({2, T, 3}, memory);
-    l0.gate = values({2}, {1.0f, 0.0f});   // head 0.1 closed
-    l0.gateOpenProbability = values({2}, {0.99f, 0.02f});
-    l0.span = values({2}, {6.0f, 2.5f});
+    l0["memory_attention"] = values({2, T, 3}, memory);
+    l0["gate"] = values({2}, {1.0f, 0.0f});   // head 0.1 closed
+    l0["gate_open_probability"] = values({2}, {0.99f, 0.02f});
+    l0["span"] = values({2}, {6.0f, 2.5f});
     std::vector<float> F(T * T, 0.0f);   // pairs j<i, j>0: (2,1)=.4 (3,1)=1.7 (3,2)=.1; F[3,0]=5 must be ignored
     F[2 * T + 1] = 0.4f;
     F[3 * T + 1] = 1.7f;
     F[3 * T + 2] = 0.1f;
     F[3 * T + 0] = 5.0f;
-    l0.selectionCumulative = values({T, T}, F);
-    l0.selection = constant({T, T}, 0.0f);
+    l0["selection_cumulative"] = values({T, T}, F);
+    l0["selection"] = constant({T, T}, 0.0f);
     LayerTrace l1;   // no memory tensor captured here
     l1.layer = 1;
     l1.heads = {0, 1};
     l1.attention = values({2, T, T}, concat(kHead10, kHead11));
-    l1.gate = values({2}, {0.5f, 0.75f});
-    l1.gateOpenProbability = values({2}, {0.6f, 0.8f});
-    l1.span = values({2}, {0.5f, 4.0f});
-    l1.selectionCumulative = constant({T, T}, 0.2f);
-    l1.selection = constant({T, T}, 0.0f);
+    l1["gate"] = values({2}, {0.5f, 0.75f});
+    l1["gate_open_probability"] = values({2}, {0.6f, 0.8f});
+    l1["span"] = values({2}, {0.5f, 4.0f});
+    l1["selection_cumulative"] = constant({T, T}, 0.2f);
+    l1["selection"] = constant({T, T}, 0.0f);
     t.layers = {l0, l1};
     return t;
 }

@@ -1,4 +1,5 @@
 #include "analysis_spec.h"
+#include "headlight/mechanisms/selective_attention.h"
 
 #include "headlight/error.h"
 
@@ -58,7 +59,7 @@ AnalysisResult runAnalysis(const Engine& engine, const AnalysisSpec& spec, const
     result.kind = spec.kind;
     result.modelDir = spec.modelDir;
     if (spec.kind == AnalysisKind::MemoryCurve) {
-        if (!engine.config().selectiveAttention) throw Error(spec.modelDir.toStdString(), "has no selective attention, so there is no memory curve");
+        if (!engine.config().mechanism<SelectiveAttentionConfig>()) throw Error(spec.modelDir.toStdString(), "has no selective attention, so there is no memory curve");
         const TaskParams params = modelTask(spec.modelDir);
         const auto task = makeTask(params);
         result.source = QStringLiteral("task %1, %2 examples").arg(QString::fromStdString(params.name)).arg(spec.examples);

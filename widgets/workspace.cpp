@@ -1,4 +1,5 @@
 #include "workspace.h"
+#include "headlight/mechanisms/head_gates.h"
 
 #include "head_selection.h"
 #include "model_session.h"
@@ -121,8 +122,8 @@ void Workspace::applyPreset(WhatIfPreset preset, int k) {
         setHeadMask({});
         return;
     case WhatIfPreset::PruneClosedGates:
-        if (!snapshot_.model->config.headGates) return;   // the button is disabled anyway
-        setHeadMask(closedGateMask(headGate(*snapshot_.trace, snapshot_.model->config)));   // [L,H], captured gates
+        if (!snapshot_.model->config.mechanism<HeadGatesConfig>()) return;   // the button is disabled anyway
+        setHeadMask(closedGateMask(computeHeadMetric(HeadMetric{head_gates::kGate}, *snapshot_.trace, snapshot_.model->config)));   // [L,H], captured gates
         return;
     case WhatIfPreset::PruneLeastImportant:
     case WhatIfPreset::KeepMostImportant:

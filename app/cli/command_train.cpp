@@ -108,8 +108,8 @@ int evaluateCommand(const std::vector<std::string>& argv) {
                         {"scored_positions", e.scored}, {"accuracy", e.accuracy}, {"loss", e.loss},
                         {"example_accuracy", e.exampleAccuracy}};
     const ModelConfig& c = engine.config();
-    if (c.headGates || c.adaptiveSpan || c.selectiveAttention || c.persistentMemory)
-        s["mechanisms"] = nlohmann::json::parse(reportMechanisms(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed)).toJson());
+    if (!c.mechanisms.empty())
+        s["mechanisms"] = nlohmann::json::parse(reportMechanisms(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed)));
     std::cout << jsonText(s) << std::endl;
     return 0;
 }

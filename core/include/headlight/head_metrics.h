@@ -11,55 +11,49 @@
 
 namespace headlight {
 
-enum class HeadMetric {
-    Entropy,          // mean over queries i of -sum_j p_ij ln p_ij (nats)
-    MaxWeight,        // mean over queries i of max_j p_ij
-    MeanDistance,     // mean over queries i of sum_j p_ij |i - j| (tokens): how far back a head reads
-    FirstTokenShare,  // mean over queries i of p_i0: the weight resting on the first token (an attention sink)
-    Gate,             // deterministic head gate g (head gates)
-    OpenProbability,  // P(gate != 0) (head gates)
-    Span,             // z, in tokens (adaptive span)
-    Masking,          // mean over pairs j < i, j > 0 of min(F_ij, 1); one value per layer (selective attention)
-    MemoryShare,      // mean over queries i of sum_n memory probability (persistent memory)
+// A per-head number of one run, by its stable id (settings, the CLI). The four attention metrics every model
+// has are below; each mechanism adds its own ("gate", "p_open", "span", "masking", "memory_share").
+struct HeadMetric {
+    std::string id;
+    bool operator==(const HeadMetric& o) const { return id == o.id; }
+    bool operator!=(const HeadMetric& o) const { return id != o.id; }
+    static HeadMetric entropy() { return {"entropy"}; }          // mean over queries i of -sum_j p_ij ln p_ij (nats)
+    static HeadMetric maxWeight() { return {"max_weight"}; }     // mean over queries i of max_j p_ij
+    static HeadMetric meanDistance() { return {"mean_distance"}; }   // mean over i of sum_j p_ij |i - j| (tokens)
+    static HeadMetric firstToken() { return {"first_token"}; }   // mean over i of p_i0: an attention sink
 };
 
 struct HeadMetricInfo {
     HeadMetric metric;
-    const char* id;     // stable id for settings and the CLI: "entropy", "max_weight", ...
+    const char* id;     // metric.id
     const char* name;   // display name: "Attention entropy"
     const char* unit;   // "nats", "tokens", or "" for probabilities and fractions
 };
 
-// Every metric, in display order.
+// Every metric, in display order: the attention metrics, then the mechanisms' in registry order.
 const std::vector<HeadMetricInfo>& headMetrics();
-const HeadMetricInfo& headMetricInfo(HeadMetric metric);
+const HeadMetricInfo& headMetricInfo(const HeadMetric& metric);
 std::optional<HeadMetric> headMetricFromId(const std::string& id);
 
 // Whether a model with `config` has what `metric` measures (the four attention metrics: always).
-bool headMetricAvailable(HeadMetric metric, const ModelConfig& config);
+bool headMetricAvailable(const HeadMetric& metric, const ModelConfig& config);
 std::vector<HeadMetric> availableHeadMetrics(const ModelConfig& config);
 
 // [L,H] values of `metric`; NaN for heads whose layer (or head) the trace did not capture, and everywhere
 // when the model lacks the mechanism. A layer's tensors of an unexpected shape count as not captured.
-FloatArray computeHeadMetric(HeadMetric metric, const Trace& trace, const ModelConfig& config);
+FloatArray computeHeadMetric(const HeadMetric& metric, const Trace& trace, const ModelConfig& config);
 
 FloatArray attentionEntropy(const Trace& trace, const ModelConfig& config);
 FloatArray maxAttentionWeight(const Trace& trace, const ModelConfig& config);
 FloatArray meanAttentionDistance(const Trace& trace, const ModelConfig& config);
 FloatArray firstTokenShare(const Trace& trace, const ModelConfig& config);
-FloatArray headGate(const Trace& trace, const ModelConfig& config);
-FloatArray gateOpenProbability(const Trace& trace, const ModelConfig& config);
-FloatArray attentionSpan(const Trace& trace, const ModelConfig& config);
-// 0 for a layer whose run is too short to have any pair j < i with j > 0 (nothing could be masked).
-FloatArray maskingReceived(const Trace& trace, const ModelConfig& config);
-FloatArray memoryShare(const Trace& trace, const ModelConfig& config);
 
-// Heads switched off in this run: pruned by the head mask, or closed by a gate of exactly 0.
+// Heads switched off in this run: pruned by the head mask, or closed by a mechanism (a gate of exactly 0).
 struct HeadStates {
     int layers = 0;
     int heads = 0;
     std::vector<bool> pruned;   // [L*H] row-major: trace.headMask == 0
-    std::vector<bool> closed;   // [L*H] row-major: captured gate == 0
+    std::vector<bool> closed;   // [L*H] row-major: a mechanism switched it off (captured gate == 0)
 
     bool isPruned(int layer, int head) const;   // false out of range
     bool isClosed(int layer, int head) const;
@@ -75,7 +69,7 @@ struct HeadSummaries {
     HeadStates states;
 
     // The metric's [L,H] values, or null when the model lacks it.
-    const FloatArray* find(HeadMetric metric) const;
+    const FloatArray* find(const HeadMetric& metric) const;
 };
 // The four attention metrics come from one pass over each head's weights.
 HeadSummaries summarizeHeads(const Trace& trace, const ModelConfig& config);

@@ -1,34 +1,13 @@
 #pragma once
-// A model's config.json: GPT-2's keys plus Headlight's optional attention mechanisms.
+// A model's config.json: its family's keys (GPT-2's for our own format) plus Headlight's optional attention
+// mechanisms, each with its settings struct in headlight/mechanisms/.
+#include "headlight/mechanism_configs.h"
+
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace headlight {
-
-// Hard Concrete / L0 head gates (Voita et al. 2019).
-struct HeadGatesConfig {
-    double temperature = 0.33;
-    double gamma = -0.1;   // stretch interval lower end, < 0
-    double zeta = 1.1;     // stretch interval upper end, > 1
-};
-
-// Adaptive attention span (Sukhbaatar et al. 2019): soft mask m(x) = clamp((R + z - x) / R, 0, 1).
-struct AdaptiveSpanConfig {
-    int maxSpan = 0;       // S: z = span_fraction * S
-    double ramp = 0.0;     // R, in tokens
-};
-
-// Selective attention (Leviathan et al. 2024): one head's logits decide what every head forgets.
-struct SelectiveAttentionConfig {
-    int selectorHead = 0;
-};
-
-// Persistent memory slots per head (all-attention layers when replaceMlp).
-struct PersistentMemoryConfig {
-    int slotCount = 0;   // "slots" in config.json (not the field name: Qt reserves `slots`)
-    bool replaceMlp = false;
-};
 
 // Rotary position embeddings (Su et al.), as Hugging Face computes them: inv_freq_i = theta^(-2i/dims),
 // halves rotated. `scaling`: "default", "linear" (positions / factor) or "llama3" (Llama 3.1's smoothed bands).
@@ -72,10 +51,7 @@ struct ModelConfig {
     int typeVocabSize = 0;           // BERT token types (all inputs use type 0)
     std::string familyJson;          // Hugging Face families: config.json as read (toJson writes it back)
 
-    std::optional<HeadGatesConfig> headGates;
-    std::optional<AdaptiveSpanConfig> adaptiveSpan;
-    std::optional<SelectiveAttentionConfig> selectiveAttention;
-    std::optional<PersistentMemoryConfig> persistentMemory;
+    MechanismConfigs mechanisms;     // what the "headlight" object enables, each mechanism's settings by key
 
     int headDim() const { return headDimension > 0 ? headDimension : nEmbd / nHead; }
     int mlpWidth() const { return intermediateSize > 0 ? intermediateSize : 4 * nEmbd; }
@@ -83,8 +59,13 @@ struct ModelConfig {
     // The key/value head query head `h` reads (grouped-query attention shares one among nHead / kvHeads()).
     int kvHeadOf(int h) const { return h / (nHead / kvHeads()); }
     int windowOf(int layer) const { return static_cast<size_t>(layer) < slidingWindow.size() ? slidingWindow[static_cast<size_t>(layer)] : 0; }
-    int memorySlots() const { return persistentMemory ? persistentMemory->slotCount : 0; }
-    bool hasMlp() const { return !(persistentMemory && persistentMemory->replaceMlp); }
+    // What the mechanisms change of the family's layers (each mechanism says, mechanisms/registry.cpp): keys every
+    // head reads beside the context (persistent memory's slots), and whether the MLP is still there.
+    int extraKeysPerHead() const;
+    bool hasMlp() const;
+    // The settings of mechanism T (a struct of headlight/mechanisms/), or null when the model lacks it.
+    template <class T>
+    const T* mechanism() const { return mechanisms.get<T>(); }
     // Our own GPT-2-layout format ("gpt2" or "headlight"), as opposed to a Hugging Face family.
     bool isNative() const { return modelType == "gpt2" || modelType == "headlight"; }
 

@@ -3,6 +3,8 @@
 #include "headlight/array.h"
 
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -27,21 +29,28 @@ struct CaptureSpec {
     bool wantsLayer(int l) const { return enabled && (layers.empty() || layers.count(l)); }
 };
 
+// One captured layer: the heads' attention, and every tensor the model's mechanisms hand out, by its name in the
+// trace format (docs/trace-format.md; the names are in headlight/mechanisms/: "gate", "span", "selection", ...).
 struct LayerTrace {
     int layer = 0;
     std::vector<int> heads;            // head indices captured, ascending
-    FloatArray attention;              // [h,T,T] final context probabilities (after span, renormalized)
-    FloatArray memoryAttention;        // [h,T,N] persistent memory only
-    FloatArray gate;                   // [H] deterministic gate value, head gates only
-    FloatArray gateOpenProbability;    // [H] P(gate != 0), head gates only
-    FloatArray span;                   // [H] z in tokens, adaptive span only
-    FloatArray selection;              // [T,T] S, shifted so that F = cumsum(S) over queries; selective only
-    FloatArray selectionCumulative;    // [T,T] F, subtracted from every head's logits; selective only
-    FloatArray evictedAt;              // [T] the query step that evicted each token, -1 if kept; budgets only
+    FloatArray attention;              // [h,T,T] final context probabilities (after any span, renormalized)
+    std::map<std::string, FloatArray> tensors;   // the mechanisms' captures, by name
 
-    // Every tensor above with its name in the trace format ("attention", "memory_attention", ...).
-    std::vector<std::pair<const char*, const FloatArray*>> named() const;
-    std::vector<std::pair<const char*, FloatArray*>> named();
+    // The tensor of that name, or an empty array when the layer has none.
+    const FloatArray& operator[](const std::string& name) const {
+        static const FloatArray kNone;
+        const auto it = tensors.find(name);
+        return it == tensors.end() ? kNone : it->second;
+    }
+    FloatArray& operator[](const std::string& name) { return tensors[name]; }
+    bool has(const std::string& name) const { return !(*this)[name].empty(); }
+    // "attention" and every named tensor, in name order: what a trace file holds for the layer.
+    std::vector<std::pair<std::string, const FloatArray*>> named() const {
+        std::vector<std::pair<std::string, const FloatArray*>> out{{"attention", &attention}};
+        for (const auto& [name, array] : tensors) out.emplace_back(name, &array);
+        return out;
+    }
 };
 
 // One layer's heads summarised in the forward pass, without keeping their [T,T] matrices. The statistics are
@@ -60,7 +69,10 @@ struct LayerDigest {
 };
 
 // The cell width that pools T tokens into at most `maxCells` cells a side: ceil(T / maxCells).
-int64_t pooledBin(int64_t tokens, int64_t maxCells);
+inline int64_t pooledBin(int64_t tokens, int64_t maxCells) {
+    if (tokens <= 0 || maxCells <= 0) return 1;
+    return (tokens + maxCells - 1) / maxCells;
+}
 
 struct Timings {
     double forwardMs = 0;   // the model's forward pass, capture included
@@ -86,9 +98,23 @@ struct Trace {
     std::string device;
     Timings timings;
 
-    double meanLoss() const;           // NaN for a single token
-    const LayerTrace* layer(int l) const;
-    const LayerDigest* digest(int l) const;
+    // NaN for a single token.
+    double meanLoss() const {
+        if (loss.empty()) return std::numeric_limits<double>::quiet_NaN();
+        double sum = 0;
+        for (float x : loss) sum += x;
+        return sum / static_cast<double>(loss.size());
+    }
+    const LayerTrace* layer(int l) const {
+        for (const auto& t : layers)
+            if (t.layer == l) return &t;
+        return nullptr;
+    }
+    const LayerDigest* digest(int l) const {
+        for (const auto& d : digests)
+            if (d.layer == l) return &d;
+        return nullptr;
+    }
 };
 
 } // namespace headlight

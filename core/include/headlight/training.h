@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,9 +24,11 @@ struct TrainConfig {
     double weightDecay = 0.01;        // on matrices only
     double gradClip = 1.0;            // max global gradient norm; 0 = off
     uint64_t seed = 0;
-    double l0Lambda = 0.0;            // head gates: lambda * mean over layers of sum over heads of P(open)
-    double spanLambda = 0.0;          // adaptive span: lambda * max_span * sum over layers of mean span_fraction
-    double selectiveEpsilon = 0.1;    // selective attention: epsilon / (L n) * sum over layers of max_i M_i
+    // Each mechanism's regulariser coefficient by its TRAIN.json key (docs/training.md): "l0_lambda" (head gates:
+    // lambda * mean over layers of sum over heads of P(open)), "span_lambda" (adaptive span: lambda * max_span *
+    // sum over layers of mean span_fraction), "selective_epsilon" (selective attention: epsilon / (L n) * sum
+    // over layers of max_i M_i). fromJson fills in every key, with the mechanism's default when absent.
+    std::map<std::string, double> regularisers;
     std::vector<std::string> trainOnly;   // parameter name suffixes that learn (e.g. "gate_log_alpha"); empty = all
     int checkpointEvery = 200;
     int logEvery = 50;

@@ -2,6 +2,7 @@
 #include "headlight/objective.h"
 #include "headlight/error.h"
 #include "headlight/training.h"
+#include "mechanisms/mechanism.h"
 
 #include <algorithm>
 #include <cmath>
@@ -50,7 +51,7 @@ Evaluation evaluate(const Engine& engine, const Task& task, int n, uint64_t seed
 std::vector<BudgetStep> searchContextBudgets(const Engine& engine, const Task& task, int n, uint64_t seed,
                                              double tolerance, const std::function<void(const BudgetStep&)>& onStep) {
     const ModelConfig& c = engine.config();
-    if (!c.selectiveAttention) throw Error(engine.modelDir(), "context pruning needs a model with selective attention");
+    if (!prunesContext(c)) throw Error(engine.modelDir(), "context pruning needs a model with selective attention");
     const int longest = task.maxLength();
     auto step = [&](std::vector<int> budget) {
         BudgetStep s;

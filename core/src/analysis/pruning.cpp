@@ -5,6 +5,7 @@
 
 #include "engine/engine_internal.h"
 #include "engine/objective.h"
+#include "mechanisms/head_gates.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
 #include "nn/torch_bridge.h"
@@ -325,23 +326,16 @@ Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::ve
 }
 
 FloatArray headGateValues(const Engine& engine) {
-    const ModelConfig& c = engine.config();
-    if (!c.headGates) return {};
     // Gates do not depend on the input: read from the model itself (a run would replace the engine's kept run).
     torch::NoGradGuard noGrad;
-    std::vector<float> gates;
-    for (int l = 0; l < c.nLayer; ++l) {
-        const auto row = toVector(modelOf(engine).gates(l));
-        gates.insert(gates.end(), row.begin(), row.end());
-    }
-    return FloatArray({c.nLayer, c.nHead}, std::move(gates));
+    return gateGrid(modelOf(engine).mechanismHost());
 }
 
 PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& o, const AnalysisProgress& progress) {
     const ModelConfig& c = engine.config();
     const int N = c.nLayer * c.nHead;
     if (!(o.stepPercent > 0 && o.stepPercent <= 100)) throw Error("--step-percent", "must lie in (0, 100]");
-    if (o.order == PruneOrder::Gate && !c.headGates) throw Error("--order", "gate needs a model with head gates");
+    if (o.order == PruneOrder::Gate && !c.mechanism<HeadGatesConfig>()) throw Error("--order", "gate needs a model with head gates");
     const EngineModel m = engineModel(engine);
     const auto batches = makeBatches(data, c, m.device, false);
     std::vector<float> mask = toVector(maskTensor(o.headMask, c, m.device));

@@ -46,6 +46,24 @@ void softmaxWithExtraKeys(AttentionStep& step) {
     step.extraProbs = all.narrow(-1, keys, step.extraLogits.size(-1));
 }
 
+void scoreHooks(const std::vector<const Mechanism*>& mechanisms, AttentionStep& step,
+                const std::function<void(torch::Tensor& logits)>& maskHidden) {
+    for (const Mechanism* m : mechanisms) m->shapeLogits(step);
+    maskHidden(step.logits);
+    for (const Mechanism* m : mechanisms) m->restrictContext(step);
+    for (const Mechanism* m : mechanisms) m->addKeys(step);
+    softmaxWithExtraKeys(step);
+    for (const Mechanism* m : mechanisms) m->reweight(step);
+}
+
+void outputHooks(const std::vector<const Mechanism*>& mechanisms, AttentionStep& step) {
+    for (const Mechanism* m : mechanisms) m->scaleOutput(step);
+    if (step.headMask.defined()) {
+        const int64_t B = step.headOutput.size(0), H = step.headOutput.size(1);
+        step.headOutput = step.headOutput * step.headMask.reshape({step.headMask.dim() == 2 ? B : 1, H, 1, 1});
+    }
+}
+
 AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& spec, const MechanismTensors& tensors,
                                const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
                                const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget,
@@ -56,6 +74,7 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
     AttentionStep step(config, tensors);
     step.contextBudget = contextBudget;
     step.gates = gates;
+    step.headMask = headMask;
     // Grouped-query attention: each key/value head serves H / Hkv consecutive query heads.
     const int64_t group = H / kvK.size(1);
     const auto k = group == 1 ? kvK : kvK.repeat_interleave(group, 1);   // [B,H,T,d]
@@ -65,45 +84,38 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
     step.scaledQ = q * scale;                                            // scaling q is cheaper than [T,T]
     step.logits = product(step.scaledQ, k.transpose(-2, -1), spec.productType);   // [B,H,T,T]
     if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
-    for (const Mechanism* m : mechanisms) m->shapeLogits(step);
 
-    // 2. Keys the query may not see (the future, or beyond the sliding window) masked, in place.
-    const bool windowed = spec.window > 0 && spec.window < T;
-    if (spec.causal || windowed) {
+    // 2. The mechanisms' scores; keys the query may not see (the future, or beyond the sliding window) masked
+    //    in place; 3. one softmax over the context and any extra keys.
+    scoreHooks(mechanisms, step, [&](torch::Tensor& logits) {
+        const bool windowed = spec.window > 0 && spec.window < T;
+        if (!spec.causal && !windowed) return;
         auto boolOpts = torch::TensorOptions().dtype(torch::kBool).device(q.device());
         torch::Tensor hidden = spec.causal ? torch::ones({T, T}, boolOpts).triu(1) : torch::zeros({T, T}, boolOpts);
         if (windowed) hidden = hidden.logical_or(torch::ones({T, T}, boolOpts).tril(-spec.window));
-        step.logits.masked_fill_(hidden, -std::numeric_limits<float>::infinity());
-    }
-    for (const Mechanism* m : mechanisms) m->restrictContext(step);
-
-    // 3. One softmax over the context and any extra keys.
-    for (const Mechanism* m : mechanisms) m->addKeys(step);
-    softmaxWithExtraKeys(step);
-    for (const Mechanism* m : mechanisms) m->reweight(step);
+        logits.masked_fill_(hidden, -std::numeric_limits<float>::infinity());
+    });
 
     // 4. Head outputs from the context and extra values, then scaled by the mechanisms and the head mask.
     AttentionOutput out;
     step.headOutput = product(step.probs, v, spec.productType);         // [B,H,T,d]
     if (keep.keep)
-        out.attention = keep.heads.empty() ? step.probs
-                                           : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
+        out.capture.attention = keep.heads.empty() ? step.probs
+                                                   : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
     if (keep.digests()) {
         if (B != 1) throw Error("capture", "head digests need a batch of one sequence");
         AttentionDigest digest(keep, H, T, q.device());
         digest.add(step.probs.select(0, 0), 0, 0);
-        digest.finish(out);
+        digest.finish(out.capture);
     }
     if (step.extraProbs.defined()) {
-        out.memoryAttention = step.extraProbs.contiguous();
-        step.headOutput = step.headOutput + torch::matmul(out.memoryAttention, step.extraValues);
+        auto extra = step.extraProbs.contiguous();
+        step.headOutput = step.headOutput + torch::matmul(extra, step.extraValues);
+        if (step.extraKeysName) out.capture.named[step.extraKeysName] = extra;
     }
-    for (const Mechanism* m : mechanisms) m->scaleOutput(step);
-    if (headMask.defined()) step.headOutput = step.headOutput * headMask.reshape({headMask.dim() == 2 ? B : 1, H, 1, 1});
+    for (auto& [name, t] : step.captures) out.capture.named[name] = t;
+    outputHooks(mechanisms, step);
     out.output = step.headOutput;
-    out.selection = step.selection;
-    out.selectionCumulative = step.selectionCumulative;
-    out.evictedAt = step.evictedAt;
     return out;
 }
 

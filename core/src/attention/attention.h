@@ -5,23 +5,17 @@
 #include "headlight/model_config.h"
 #include "mechanisms/mechanism.h"
 
+#include <functional>
 #include <torch/torch.h>
 #include <vector>
 
 namespace headlight {
 
+// One layer's attention: the heads' outputs, and what it captured (the heads' probabilities asked for, the
+// mechanisms' captures by name, the digests).
 struct AttentionOutput {
     torch::Tensor output;              // [B,H,T,d] gated, masked head outputs (before merging heads)
-    torch::Tensor attention;           // [B,h,T,T] final context probabilities of the heads kept (KeepAttention)
-    torch::Tensor memoryAttention;     // [B,H,T,N] final memory probabilities (memory only)
-    torch::Tensor selection;           // [B,T,T] S after the shift (selective only)
-    torch::Tensor selectionCumulative; // [B,T,T] F = cumsum(S) over queries (selective only)
-    torch::Tensor evictedAt;           // [B,T] int64: the step that evicted each token, -1 if kept (budget only)
-    // KeepAttention::stats / pooledSize (batch of one): every head digested (attention/attention_digest.h).
-    torch::Tensor statSums;            // [H,4] float64 sums over queries: entropy, max weight, distance, p_i0
-    torch::Tensor pooledMax;           // [H,C,C] (LayerDigest)
-    torch::Tensor pooledMean;          // [H,C,C]
-    int64_t pooledBin = 0;
+    LayerCapture capture;              // attention [B,h,T,T] (KeepAttention), named, digests
 };
 
 // How one layer's logits are formed and masked (family settings; the mechanisms come from the ModelConfig).
@@ -36,10 +30,10 @@ struct AttentionSpec {
 };
 AttentionSpec attentionSpec(const ModelConfig& config, int layer);
 
-// Which heads' probabilities attend() hands back in AttentionOutput::attention. A forward pass that shows one
+// Which heads' probabilities attend() hands back in AttentionOutput::capture.attention. A forward pass that shows one
 // head must not hold [H,T,T] for every layer, so the rest are never kept.
 struct KeepAttention {
-    bool keep = true;              // false: none (AttentionOutput::attention undefined)
+    bool keep = true;              // false: none (capture.attention undefined)
     std::vector<int64_t> heads;    // ascending; empty = every head
     // Every head digested in the same pass, whether kept or not (CaptureSpec::headStats, pooledSize).
     bool stats = false;
@@ -69,8 +63,15 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
                               const torch::Tensor& gates, const torch::Tensor& headMask, const KeepAttention& keep,
                               int64_t blockRows = 0);
 // step.probs (and step.extraProbs when a mechanism added keys): one softmax over the context keys of
-// step.logits and the extra keys beside them. Both ways of attend() use it, on a whole matrix or a block.
+// step.logits and the extra keys beside them.
 void softmaxWithExtraKeys(AttentionStep& step);
+// The hook sequence both ways of attend() run (mechanisms/mechanism.h), on a whole matrix or a block of query
+// rows. scoreHooks, once step.logits are formed: shapeLogits, `maskHidden` (the family's causal and window
+// mask of those logits), restrictContext, addKeys, the one softmax, reweight. outputHooks, on the assembled
+// head outputs: scaleOutput, then the head mask (a pruned head's output is 0).
+void scoreHooks(const std::vector<const Mechanism*>& mechanisms, AttentionStep& step,
+                const std::function<void(torch::Tensor& logits)>& maskHidden);
+void outputHooks(const std::vector<const Mechanism*>& mechanisms, AttentionStep& step);
 // Whether attend() takes the blocked path for this model and call.
 bool canAttendBlocked(const ModelConfig& config, int64_t contextBudget);
 

@@ -54,7 +54,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     torch::Tensor keptHeads;
     if (keep.keep) {
         const int64_t h = keep.heads.empty() ? H : static_cast<int64_t>(keep.heads.size());
-        out.attention = torch::zeros({B, h, T, T}, q.options());            // hidden keys stay exactly 0
+        out.capture.attention = torch::zeros({B, h, T, T}, q.options());    // hidden keys stay exactly 0
         if (!keep.heads.empty()) keptHeads = torch::tensor(keep.heads, torch::kLong).to(q.device());
     }
     if (keep.digests() && B != 1) throw Error("capture", "head digests need a batch of one sequence");
@@ -62,7 +62,8 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     if (keep.digests()) digest.emplace(keep, H, T, q.device());
     // Written block by block in [B,T,H,d], the layout the model merges heads from: the final view is free.
     auto merged = torch::empty({B, T, H, d}, q.options());
-    torch::Tensor extraValues;
+    torch::Tensor extraProbs;                 // [B,H,T,N] assembled block by block, when a mechanism added keys
+    const char* extraKeysName = nullptr;
 
     for (int64_t i0 = 0; i0 < T; i0 += rows) {
         const int64_t n = std::min(rows, T - i0);
@@ -79,44 +80,43 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         step.scaledQ = scaledQ.narrow(2, i0, n);
         step.logits = torch::matmul(productQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1)).to(q.scalar_type());   // [B,H,n,keys]
         if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
-        for (const Mechanism* m : mechanisms) m->shapeLogits(step);
-        // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.
-        if (spec.causal) {
-            auto corner = step.logits.narrow(-1, keys - n, n);
-            corner.masked_fill_(torch::ones({n, n}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1), minusInf);
-        }
-        if (windowed) {
-            const int64_t w = std::min(n, keys);
-            auto queryPos = torch::arange(i0, i0 + n, longOpts).unsqueeze(1);
-            auto keyPos = torch::arange(keyStart, keyStart + w, longOpts).unsqueeze(0);
-            step.logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
-        }
-        for (const Mechanism* m : mechanisms) m->restrictContext(step);
-        for (const Mechanism* m : mechanisms) m->addKeys(step);
-        softmaxWithExtraKeys(step);
-        for (const Mechanism* m : mechanisms) m->reweight(step);
+        scoreHooks(mechanisms, step, [&](torch::Tensor& logits) {
+            // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.
+            if (spec.causal) {
+                auto corner = logits.narrow(-1, keys - n, n);
+                corner.masked_fill_(torch::ones({n, n}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1), minusInf);
+            }
+            if (windowed) {
+                const int64_t w = std::min(n, keys);
+                auto queryPos = torch::arange(i0, i0 + n, longOpts).unsqueeze(1);
+                auto keyPos = torch::arange(keyStart, keyStart + w, longOpts).unsqueeze(0);
+                logits.narrow(-1, 0, w).masked_fill_(keyPos <= queryPos - spec.window, minusInf);
+            }
+        });
+        // Hooks that work in row blocks capture nothing of the whole matrix (Mechanism::worksInRowBlocks).
+        if (!step.captures.empty()) throw Error("attention", "a mechanism captured a whole matrix in row blocks");
         if (digest) digest->add(step.probs.select(0, 0), i0, keyStart);
         auto blockOutput = torch::matmul(inProductType(step.probs, pt), v.narrow(2, keyStart, keys)).to(q.scalar_type());   // [B,H,n,d]
         if (step.extraProbs.defined()) {
-            if (!out.memoryAttention.defined()) out.memoryAttention = torch::empty({B, H, T, step.extraProbs.size(-1)}, q.options());
-            out.memoryAttention.narrow(2, i0, n).copy_(step.extraProbs);
+            if (!extraProbs.defined()) extraProbs = torch::empty({B, H, T, step.extraProbs.size(-1)}, q.options());
+            extraProbs.narrow(2, i0, n).copy_(step.extraProbs);
             blockOutput = blockOutput + torch::matmul(step.extraProbs, step.extraValues);
-            extraValues = step.extraValues;
+            extraKeysName = step.extraKeysName;
         }
         merged.narrow(1, i0, n).copy_(blockOutput.transpose(1, 2));
         if (keep.keep) {
-            auto target = out.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
+            auto target = out.capture.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
             target.copy_(keptHeads.defined() ? step.probs.index_select(1, keptHeads) : step.probs);
         }
     }
 
-    if (digest) digest->finish(out);
+    if (digest) digest->finish(out.capture);
+    if (extraProbs.defined() && extraKeysName) out.capture.named[extraKeysName] = extraProbs;
     AttentionStep step(config, tensors);
     step.gates = gates;
-    step.extraValues = extraValues;
+    step.headMask = headMask;
     step.headOutput = merged.transpose(1, 2);                                // [B,H,T,d]
-    for (const Mechanism* m : mechanisms) m->scaleOutput(step);
-    if (headMask.defined()) step.headOutput = step.headOutput * headMask.reshape({headMask.dim() == 2 ? B : 1, H, 1, 1});
+    outputHooks(mechanisms, step);
     out.output = step.headOutput;
     return out;
 }

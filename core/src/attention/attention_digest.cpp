@@ -83,7 +83,7 @@ torch::Tensor AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row
     return colMax.amax(-1);   // each row's largest weight: the largest of its cells'
 }
 
-void AttentionDigest::finish(AttentionOutput& out) {
+void AttentionDigest::finish(LayerCapture& out) {
     if (stats_) out.statSums = sums_;
     if (bin_ == 0) return;
     // Cells in the last row or column cover fewer tokens when bin does not divide T.

@@ -15,8 +15,8 @@ public:
     // probs: [H,n,keys], the final probabilities of query rows row0..row0+n-1 over keys col0..col0+keys-1
     // (keys outside that range have probability 0 for these rows).
     void add(const torch::Tensor& probs, int64_t row0, int64_t col0);
-    // Moves the sums and images into `out` (statSums, pooledMax, pooledMean, pooledBin).
-    void finish(AttentionOutput& out);
+    // Moves the sums and images into `out` (LayerCapture: statSums, pooledMax, pooledMean, pooledBin).
+    void finish(LayerCapture& out);
 
 private:
     void addStats(const torch::Tensor& probs, int64_t row0, int64_t col0, const torch::Tensor& maxWeight);

@@ -196,7 +196,7 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
     for (float m : req.headMask)
         if (!(m >= 0.0f && m <= 1.0f)) throw Error("head mask", "values must lie in [0, 1]");
     if (!req.contextBudget.empty()) {
-        if (!c.selectiveAttention) throw Error("context budget", "needs a model with selective attention");
+        if (!prunesContext(c)) throw Error("context budget", "needs a model with selective attention");
         if (static_cast<int>(req.contextBudget.size()) != c.nLayer)
             throw Error("context budget", "has " + std::to_string(req.contextBudget.size()) + " values, expected one per layer (" + std::to_string(c.nLayer) + ")");
         for (int k : req.contextBudget)
@@ -240,7 +240,7 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         lt.layer = l;
         lt.heads = heads;
         lt.attention = toArray(cap.attention.select(0, 0));                      // [h,T,T]: only the heads asked for
-        for (const Mechanism* m : mechanisms) m->exportLayer(*impl_->model, l, cap, lt);
+        for (const Mechanism* m : mechanisms) m->exportLayer(c, impl_->model->mechanisms(l), cap, lt);
         return lt;
     };
     double streamedExportMs = 0;
@@ -351,7 +351,7 @@ LayerTrace Engine::recaptureLayer(const RunRequest& run, int layer, const std::s
     for (int h = 0; h < c.nHead; ++h)
         if (heads.empty() || heads.count(h)) lt.heads.push_back(h);
     lt.attention = toArray(cap.attention.select(0, 0));
-    for (const Mechanism* m : mechanismsOf(c)) m->exportLayer(*impl_->model, layer, cap, lt);
+    for (const Mechanism* m : mechanismsOf(c)) m->exportLayer(c, impl_->model->mechanisms(layer), cap, lt);
     return lt;
 }
 
@@ -399,7 +399,7 @@ std::string Engine::describeJson() const {
     j["device"] = impl_->deviceName;
     j["dtype"] = impl_->dtypeName;
     nlohmann::json mech = nlohmann::json::object();
-    for (const Mechanism* m : mechanismsOf(c)) mech[m->key()] = m->describe(*impl_->model);
+    for (const Mechanism* m : mechanismsOf(c)) mech[m->key()] = m->describe(impl_->model->mechanismHost());
     j["mechanisms"] = mech;
     return j.dump(2);
 }

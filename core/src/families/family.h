@@ -27,12 +27,11 @@ struct LayerContext {
     std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)> attend;
 };
 
-class Architecture {
+class Architecture : public MechanismHost {
 public:
     explicit Architecture(ModelConfig config);
-    virtual ~Architecture() = default;
 
-    const ModelConfig& config() const { return c_; }
+    const ModelConfig& config() const override { return c_; }
     // Every tensor slot in file order (mechanism tensors included, through visitMechanisms).
     virtual void visit(const TensorVisitor& v) = 0;
     // The name a file's tensor has in visit() ("" = not a parameter, skip it), e.g. without a wrapper prefix.
@@ -44,8 +43,8 @@ public:
     // Which tensor produces the logits ("lm_head.weight", "tied to model.embed_tokens.weight", ...).
     virtual std::string outputLayer() const = 0;
 
-    MechanismTensors& mechanisms(int l) { return mech_.at(static_cast<size_t>(l)); }
-    const MechanismTensors& mechanisms(int l) const { return mech_.at(static_cast<size_t>(l)); }
+    MechanismTensors& mechanisms(int l) override { return mech_.at(static_cast<size_t>(l)); }
+    const MechanismTensors& mechanisms(int l) const override { return mech_.at(static_cast<size_t>(l)); }
 
 protected:
     // The tensors the model's mechanisms add to layer l, named `prefix` + gate_log_alpha / span_fraction / ...

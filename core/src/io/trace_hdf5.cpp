@@ -33,6 +33,21 @@ int layerNumber(const std::string& name, const std::string& path) {
 
 bool exists(hid_t loc, const std::string& name) { return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0; }
 
+// The names of a group's links (its datasets), at most a few hundred bytes each.
+std::vector<std::string> linkNames(hid_t group, const std::string& path) {
+    H5G_info_t info {};
+    if (H5Gget_info(group, &info) < 0) throw Error(path, "cannot list a layer's datasets");
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        char name[256] = {};
+        if (H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0 ||
+            std::char_traits<char>::length(name) >= sizeof name - 1)
+            throw Error(path, "a layer holds a dataset whose name cannot be read");
+        names.emplace_back(name);
+    }
+    return names;
+}
+
 FloatArray readFloats(hid_t loc, const std::string& name, const std::string& path) {
     if (!exists(loc, name)) return {};
     Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
@@ -111,7 +126,12 @@ LoadedTrace readTraceHdf5(const std::string& path) {
             LayerTrace lt;
             lt.layer = layerNumber(name, path);
             for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
-            for (const auto& [dataset, array] : lt.named()) *array = readFloats(g.get(), dataset, path);
+            for (const std::string& dataset : linkNames(g.get(), path)) {
+                if (dataset == "heads") continue;
+                FloatArray values = readFloats(g.get(), dataset, path);
+                if (dataset == "attention") lt.attention = std::move(values);
+                else lt.tensors[dataset] = std::move(values);   // a mechanism's, by its name
+            }
             t.layers.push_back(std::move(lt));
         }
         std::sort(t.layers.begin(), t.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });

@@ -17,7 +17,15 @@ void writeLayer(hid_t layers, const std::string& path, const LayerTrace& lt) {
     if (!g.ok()) throw Error(path, "HDF5 error while creating group /layers/" + name);
     std::vector<int32_t> heads(lt.heads.begin(), lt.heads.end());
     h5::writeDataset(g.get(), path, "heads", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(heads.size())}, heads.data());
-    for (const auto& [field, a] : lt.named()) writeFloats(g.get(), path, field, *a);
+    writeFloats(g.get(), path, "attention", lt.attention);
+    for (const auto& [name, a] : lt.tensors) {
+        // A mechanism's capture becomes /layers/<l>/<name>: a plain identifier, never one of the layer's own.
+        const bool identifier = !name.empty() && name.size() <= 64 &&
+                                name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+        if (!identifier || name == "attention" || name == "heads")
+            throw Error(path, "\"" + printableText(name, 40) + "\" is not a name for a layer's dataset");
+        writeFloats(g.get(), path, name, a);
+    }
 }
 
 void writeRun(hid_t root, const std::string& path, const Trace& trace) {

@@ -1,18 +1,21 @@
 // Adaptive attention span (Sukhbaatar et al. 2019): config, the span tensor, the reweighting hook, the span
-// regulariser and the spans traces and `info` show.
+// regulariser, the spans traces and `info` show, the overview's span metric and the report's trimmed FLOPs.
 #include "mechanisms/adaptive_span.h"
 
-#include "headlight/trace.h"
-#include "headlight/training.h"
+#include "headlight/tasks.h"
 #include "io/json_util.h"
+#include "mechanisms/metric_grid.h"
 #include "model/config_reader.h"
-#include "model/transformer.h"
 #include "nn/torch_bridge.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace headlight {
+
+using adaptive_span::kFraction;
+using adaptive_span::kSpan;
 
 torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t T) {
     return spanMask(a, spanFraction, 0, T, 0, T);
@@ -26,19 +29,60 @@ torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFra
     return torch::clamp((a.ramp + z - distance.unsqueeze(0)) / a.ramp, 0.0, 1.0);   // [H,T,T]
 }
 
-torch::Tensor spanPenalty(const Transformer& model) {
+torch::Tensor spanPenalty(const MechanismHost& model) {
     const auto& c = model.config();
-    auto total = model.mechanisms(0).spanFraction.mean();
-    for (int l = 1; l < c.nLayer; ++l) total = total + model.mechanisms(l).spanFraction.mean();
-    return total * c.adaptiveSpan->maxSpan;
+    auto total = model.mechanisms(0)[kFraction].mean();
+    for (int l = 1; l < c.nLayer; ++l) total = total + model.mechanisms(l)[kFraction].mean();
+    return total * c.mechanism<AdaptiveSpanConfig>()->maxSpan;
 }
 
 namespace {
 
+// Multiply-adds of q.k and p.v over every causal pair within `window` keys of the query, one head.
+double pairFlops(int64_t T, int64_t window, int64_t headDim) {
+    double pairs = 0;
+    for (int64_t i = 0; i < T; ++i) pairs += static_cast<double>(std::min(i + 1, window));
+    return 4.0 * static_cast<double>(headDim) * pairs;
+}
+
+// Spans are parameters: any one run has them. Per layer, keys at distance >= window = ceil(largest z + R) (at
+// most T) have m_z = 0 for every head, so they can be trimmed: the attention FLOPs at the task's longest
+// example, with and without the trim.
+class SpanReport final : public MechanismReportSection {
+public:
+    SpanReport(const ModelConfig& c, const Task& task) : c_(c), length_(task.maxLength()) {}
+    void add(const TaskExample&, const Trace& t, const std::vector<int64_t>&) override {
+        if (!spans_.empty()) return;
+        for (const auto& layer : t.layers) spans_.insert(spans_.end(), layer[kSpan].begin(), layer[kSpan].end());
+    }
+    nlohmann::json result() const override {
+        const size_t LH = static_cast<size_t>(c_.nLayer * c_.nHead);
+        if (spans_.size() != LH) return nlohmann::json::object();
+        double sum = 0, flops = 0, trimmed = 0;
+        for (float z : spans_) sum += z;
+        std::vector<int> windows;
+        for (int l = 0; l < c_.nLayer; ++l) {
+            const auto first = spans_.begin() + l * c_.nHead;
+            const double widest = *std::max_element(first, first + c_.nHead) + c_.mechanism<AdaptiveSpanConfig>()->ramp;
+            const int window = static_cast<int>(std::min<double>(std::ceil(widest), static_cast<double>(length_)));
+            windows.push_back(window);
+            flops += c_.nHead * pairFlops(length_, length_, c_.headDim());
+            trimmed += c_.nHead * pairFlops(length_, window, c_.headDim());
+        }
+        return {{"spans", spans_}, {"average_span", sum / static_cast<double>(LH)}, {"trim_window", windows},
+                {"flops_length", length_}, {"attention_flops", flops}, {"trimmed_attention_flops", trimmed},
+                {"flops_saved", flops > 0 ? 1.0 - trimmed / flops : 0.0}};
+    }
+
+private:
+    ModelConfig c_;
+    int64_t length_;
+    std::vector<float> spans_;
+};
+
 class AdaptiveSpan final : public Mechanism {
 public:
-    const char* key() const override { return "adaptive_span"; }
-    bool enabledIn(const ModelConfig& c) const override { return c.adaptiveSpan.has_value(); }
+    const char* key() const override { return AdaptiveSpanConfig::kKey; }
 
     void readConfig(ConfigReader& r, const nlohmann::json& s, ModelConfig& c) const override {
         requireKnownKeys(r, s, key(), {"max_span", "ramp"});
@@ -47,15 +91,16 @@ public:
         a.maxSpan = jsonutil::requirePositiveInt(s, "max_span", r.source(), w);
         a.ramp = jsonutil::requireNumber(s, "ramp", r.source(), w);
         if (!(a.ramp > 0) || !std::isfinite(a.ramp)) r.fail("\"" + w + ".ramp\" must be > 0");
-        c.adaptiveSpan = a;
+        c.mechanisms.set(a);
     }
     nlohmann::json configJson(const ModelConfig& c) const override {
-        return {{"max_span", c.adaptiveSpan->maxSpan}, {"ramp", c.adaptiveSpan->ramp}};
+        const AdaptiveSpanConfig& a = *c.mechanism<AdaptiveSpanConfig>();
+        return {{"max_span", a.maxSpan}, {"ramp", a.ramp}};
     }
 
     void declareTensors(const ModelConfig& c, MechanismTensors& t, const std::string& prefix,
                         const TensorVisitor& slot) const override {
-        TensorSlot s{&t.spanFraction, prefix + "span_fraction", {c.nHead}, Init::ones()};   // the full span
+        TensorSlot s{&t.slot(kFraction), prefix + kFraction, {c.nHead}, Init::ones()};   // the full span
         s.mechanism = true;
         slot(s);
     }
@@ -64,7 +109,7 @@ public:
     bool worksInRowBlocks() const override { return true; }   // the mask depends on i - j only
     void reweight(AttentionStep& s) const override {
         const int64_t rows = s.probs.size(-2), cols = s.probs.size(-1);
-        s.probs = s.probs * spanMask(*s.config.adaptiveSpan, s.tensors.spanFraction, s.row0, rows, s.col0, cols).unsqueeze(0);
+        s.probs = s.probs * spanMask(*s.config.mechanism<AdaptiveSpanConfig>(), s.tensors[kFraction], s.row0, rows, s.col0, cols).unsqueeze(0);
         auto total = s.probs.sum(-1, true);
         if (s.extraProbs.defined()) total = total + s.extraProbs.sum(-1, true);
         total = total + 1e-8;
@@ -72,24 +117,34 @@ public:
         if (s.extraProbs.defined()) s.extraProbs = s.extraProbs / total;
     }
 
-    torch::Tensor regulariser(const Transformer& m, const ForwardResult&, const TrainConfig& tc) const override {
-        return tc.spanLambda > 0 ? tc.spanLambda * spanPenalty(m) : torch::Tensor();
+    const char* regulariserKey() const override { return "span_lambda"; }
+    torch::Tensor regulariser(const MechanismHost& m, const std::vector<LayerCapture>&, double weight) const override {
+        return weight * spanPenalty(m);
     }
     // Spans stay in [0, max_span] (span_fraction in [0, 1]) after every step.
-    void projectParameters(Transformer& m) const override {
+    void projectParameters(MechanismHost& m) const override {
         torch::NoGradGuard noGrad;
-        for (int l = 0; l < m.config().nLayer; ++l) m.mechanisms(l).spanFraction.clamp_(0.0, 1.0);
+        for (int l = 0; l < m.config().nLayer; ++l) m.mechanisms(l).slot(kFraction).clamp_(0.0, 1.0);
     }
 
-    void exportLayer(const Transformer& m, int l, const LayerCapture&, LayerTrace& lt) const override {
-        lt.span = toArray(m.spans(l));
+    void exportLayer(const ModelConfig& c, const MechanismTensors& t, const LayerCapture&, LayerTrace& lt) const override {
+        lt[kSpan] = toArray((t[kFraction] * c.mechanism<AdaptiveSpanConfig>()->maxSpan).detach());
     }
 
-    nlohmann::json describe(const Transformer& m) const override {
-        nlohmann::json j = configJson(m.config()), spans = nlohmann::json::array();
-        for (int l = 0; l < m.config().nLayer; ++l) spans.push_back(toArray(m.spans(l)).toVector());
+    nlohmann::json describe(const MechanismHost& m) const override {
+        const ModelConfig& c = m.config();
+        nlohmann::json j = configJson(c), spans = nlohmann::json::array();
+        for (int l = 0; l < c.nLayer; ++l)
+            spans.push_back(toArray((m.mechanisms(l)[kFraction] * c.mechanism<AdaptiveSpanConfig>()->maxSpan).detach()).toVector());
         j["span"] = spans;
         return j;
+    }
+
+    std::vector<MechanismMetric> metrics() const override {
+        return {{"span", "Attention span", "tokens", [](const Trace& t, const ModelConfig& c) { return perHeadGrid(t, c, kSpan); }}};
+    }
+    std::unique_ptr<MechanismReportSection> report(const ModelConfig& c, const Task& task) const override {
+        return std::make_unique<SpanReport>(c, task);
     }
 };
 

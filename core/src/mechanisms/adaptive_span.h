@@ -1,6 +1,7 @@
 #pragma once
 // Internal: adaptive attention span (Sukhbaatar et al. 2019). Each head learns how far back it looks: its
 // probabilities are multiplied by a soft distance mask and renormalised; training penalises long spans.
+#include "headlight/mechanisms/adaptive_span.h"
 #include "mechanisms/mechanism.h"
 
 namespace headlight {
@@ -13,6 +14,6 @@ torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFra
 torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFraction, int64_t row0, int64_t rows,
                        int64_t col0, int64_t cols);
 // The regulariser: max_span * sum over layers of the mean over heads of span_fraction.
-torch::Tensor spanPenalty(const Transformer& model);
+torch::Tensor spanPenalty(const MechanismHost& model);
 
 } // namespace headlight

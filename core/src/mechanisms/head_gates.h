@@ -1,6 +1,7 @@
 #pragma once
 // Internal: Hard Concrete / L0 head gates (Voita et al. 2019). Each head's output is scaled by a gate in
 // [0, 1]; training samples the gates and penalises the expected number of open ones.
+#include "headlight/mechanisms/head_gates.h"
 #include "mechanisms/mechanism.h"
 
 namespace headlight {
@@ -15,6 +16,8 @@ torch::Tensor sampleHardConcrete(const HeadGatesConfig& g, const torch::Tensor& 
 // P(gate != 0) = sigmoid(log_alpha - temperature * ln(-gamma / zeta)).
 torch::Tensor gateOpenProbability(const HeadGatesConfig& g, const torch::Tensor& logAlpha);
 // The regulariser: mean over layers of the sum over heads of P(gate open).
-torch::Tensor l0Penalty(const Transformer& model);
+torch::Tensor l0Penalty(const MechanismHost& model);
+// The deterministic gates of every layer, [L,H] on the CPU (empty without head gates).
+FloatArray gateGrid(const MechanismHost& model);
 
 } // namespace headlight

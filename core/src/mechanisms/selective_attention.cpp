@@ -1,18 +1,23 @@
 // Selective attention (Leviathan et al. 2024): config, the logit hook (S and F), context budgets, the memory
-// regulariser and the S, F and eviction fields traces show. It adds no tensors.
+// regulariser, the S, F and eviction tensors traces show, the overview's masking metric and the report's
+// masked share. It adds no tensors.
 #include "mechanisms/selective_attention.h"
 
-#include "headlight/trace.h"
-#include "headlight/training.h"
+#include "headlight/tasks.h"
 #include "io/json_util.h"
+#include "mechanisms/metric_grid.h"
 #include "model/config_reader.h"
-#include "model/transformer.h"
 #include "nn/torch_bridge.h"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 namespace headlight {
+
+using selective_attention::kEvictedAt;
+using selective_attention::kSelection;
+using selective_attention::kSelectionCumulative;
 
 std::pair<torch::Tensor, torch::Tensor> evictionSchedule(const torch::Tensor& f, int64_t budget) {
     const int64_t T = f.size(0);
@@ -53,10 +58,71 @@ torch::Tensor selectiveMemoryLoss(const std::vector<torch::Tensor>& masks, int64
 
 namespace {
 
+// Assign task: the token positions of the queried variable's superseded values, and the query position
+// (the '=' that predicts the answer). Layout: '^' then "v=d;" n times, then "?v=" and the answer.
+struct AssignQuery {
+    int64_t query = -1;
+    std::vector<int64_t> superseded;
+};
+
+AssignQuery parseAssign(const std::vector<std::string>& c) {
+    AssignQuery a;
+    const auto n = static_cast<int64_t>(c.size());
+    if (n < 5 || c[static_cast<size_t>(n - 4)] != "?") return a;
+    const std::string var = c[static_cast<size_t>(n - 3)];
+    a.query = n - 2;
+    std::vector<int64_t> values;
+    for (int64_t v = 1; v + 2 < n - 4; v += 4)
+        if (c[static_cast<size_t>(v)] == var) values.push_back(v + 2);
+    if (!values.empty()) values.pop_back();   // the last assignment is the answer, not superseded
+    a.superseded = values;
+    return a;
+}
+
+// At the scored positions, the share of earlier tokens that some layer masks (F >= 1), averaged over layers;
+// on the assign task, the superseded values of the queried variable that some layer masks at the query.
+class SelectiveReport final : public MechanismReportSection {
+public:
+    explicit SelectiveReport(const Task& task) : assign_(task.name() == "assign") {}
+    void add(const TaskExample& ex, const Trace& t, const std::vector<int64_t>& scored) override {
+        const int64_t T = static_cast<int64_t>(t.tokenIds.size());
+        for (const auto& layer : t.layers) {
+            const FloatArray& F = layer[kSelectionCumulative];
+            if (F.empty()) continue;
+            for (int64_t i : scored) {
+                if (i == 0) continue;
+                int64_t masked = 0;
+                for (int64_t j = 0; j < i; ++j) masked += F.data()[i * T + j] >= 1.0f;
+                maskedSum_ += static_cast<double>(masked) / static_cast<double>(i);
+                ++maskedCount_;
+            }
+        }
+        const AssignQuery query = assign_ ? parseAssign(ex.chars) : AssignQuery{};
+        if (query.query < 0) return;
+        for (int64_t j : query.superseded) {
+            ++superseded_;
+            bool masked = false;
+            for (const auto& layer : t.layers) masked = masked || layer[kSelectionCumulative].data()[query.query * T + j] >= 1.0f;
+            supersededMasked_ += masked;
+        }
+    }
+    nlohmann::json result() const override {
+        nlohmann::json s = {{"masked_share", maskedCount_ ? maskedSum_ / static_cast<double>(maskedCount_) : 0.0}};
+        if (superseded_ > 0)
+            s.update({{"superseded", superseded_}, {"superseded_masked", supersededMasked_},
+                      {"superseded_masked_share", static_cast<double>(supersededMasked_) / static_cast<double>(superseded_)}});
+        return s;
+    }
+
+private:
+    bool assign_;
+    double maskedSum_ = 0;
+    int64_t maskedCount_ = 0, superseded_ = 0, supersededMasked_ = 0;
+};
+
 class SelectiveAttention final : public Mechanism {
 public:
-    const char* key() const override { return "selective_attention"; }
-    bool enabledIn(const ModelConfig& c) const override { return c.selectiveAttention.has_value(); }
+    const char* key() const override { return SelectiveAttentionConfig::kKey; }
 
     void readConfig(ConfigReader& r, const nlohmann::json& s, ModelConfig& c) const override {
         requireKnownKeys(r, s, key(), {"selector_head"});
@@ -67,10 +133,10 @@ public:
             r.fail("\"" + w + ".selector_head\" = " + std::to_string(sa.selectorHead) + " is not a head (n_head = " +
                    std::to_string(c.nHead) + ")");
         if (!c.causal) r.fail("\"" + w + "\" needs a causal model (selective attention masks earlier tokens)");
-        c.selectiveAttention = sa;
+        c.mechanisms.set(sa);
     }
     nlohmann::json configJson(const ModelConfig& c) const override {
-        return {{"selector_head", c.selectiveAttention->selectorHead}};
+        return {{"selector_head", c.mechanism<SelectiveAttentionConfig>()->selectorHead}};
     }
 
     // S = relu(selector head's logits) over keys strictly before the query (never the first token), shifted
@@ -80,44 +146,70 @@ public:
         auto boolOpts = torch::TensorOptions().dtype(torch::kBool).device(s.logits.device());
         auto maskable = torch::ones({T, T}, boolOpts).tril(-1);
         maskable.select(1, 0).fill_(false);
-        auto sel = torch::relu(s.logits.select(1, s.config.selectiveAttention->selectorHead))
+        auto sel = torch::relu(s.logits.select(1, s.config.mechanism<SelectiveAttentionConfig>()->selectorHead))
                        .masked_fill(maskable.logical_not(), 0.0);       // [B,T,T]
         sel = torch::cat({torch::zeros_like(sel.narrow(1, 0, 1)), sel.narrow(1, 0, T - 1)}, 1);   // shift down a row
         auto f = sel.cumsum(1);                                          // [B,T,T] F over the query axis
         s.logits = s.logits - f.unsqueeze(1);
-        s.selection = sel;
-        s.selectionCumulative = f;
+        s.captures[kSelection] = sel;
+        s.captures[kSelectionCumulative] = f;
     }
 
     // Each layer prunes its own context; row i depends only on rows <= i, so one pass equals decoding.
+    bool prunesContext() const override { return true; }
     void restrictContext(AttentionStep& s) const override {
         if (s.contextBudget <= 0) return;
         const int64_t B = s.logits.size(0);
+        const torch::Tensor& F = s.captures.at(kSelectionCumulative);
         std::vector<torch::Tensor> keeps, evictions;
         for (int64_t b = 0; b < B; ++b) {
-            auto [keep, evicted] = evictionSchedule(s.selectionCumulative.select(0, b).detach(), s.contextBudget);
+            auto [keep, evicted] = evictionSchedule(F.select(0, b).detach(), s.contextBudget);
             keeps.push_back(keep);
             evictions.push_back(evicted);
         }
         auto keep = torch::stack(keeps).to(s.logits.device()).unsqueeze(1);   // [B,1,T,T]
         s.logits.masked_fill_(keep.logical_not(), -std::numeric_limits<float>::infinity());
-        s.evictedAt = torch::stack(evictions).to(s.logits.device());
+        s.captures[kEvictedAt] = torch::stack(evictions).to(s.logits.device());
     }
 
-    bool regulariserNeedsCapture(const TrainConfig& tc) const override { return tc.selectiveEpsilon > 0; }
-    torch::Tensor regulariser(const Transformer& m, const ForwardResult& out, const TrainConfig& tc) const override {
-        if (!(tc.selectiveEpsilon > 0)) return {};
+    const char* regulariserKey() const override { return "selective_epsilon"; }
+    double regulariserDefault() const override { return 0.1; }
+    bool regulariserNeedsCapture() const override { return true; }
+    torch::Tensor regulariser(const MechanismHost& m, const std::vector<LayerCapture>& layers, double weight) const override {
         std::vector<torch::Tensor> masks;
-        for (const auto& layer : out.layers) masks.push_back(layer.selectionCumulative);
-        return tc.selectiveEpsilon * selectiveMemoryLoss(masks, m.config().nLayer);
+        for (const auto& layer : layers) masks.push_back(layer.named.at(kSelectionCumulative));
+        return weight * selectiveMemoryLoss(masks, m.config().nLayer);
     }
 
-    void exportLayer(const Transformer&, int, const LayerCapture& cap, LayerTrace& lt) const override {
-        if (cap.selection.defined()) {
-            lt.selection = toArray(cap.selection.select(0, 0));
-            lt.selectionCumulative = toArray(cap.selectionCumulative.select(0, 0));
-        }
-        if (cap.evictedAt.defined()) lt.evictedAt = toArray(cap.evictedAt.select(0, 0).to(torch::kFloat));
+    void exportLayer(const ModelConfig&, const MechanismTensors&, const LayerCapture& cap, LayerTrace& lt) const override {
+        if (const auto it = cap.named.find(kSelection); it != cap.named.end()) lt[kSelection] = toArray(it->second.select(0, 0));
+        if (const auto it = cap.named.find(kSelectionCumulative); it != cap.named.end())
+            lt[kSelectionCumulative] = toArray(it->second.select(0, 0));
+        if (const auto it = cap.named.find(kEvictedAt); it != cap.named.end())
+            lt[kEvictedAt] = toArray(it->second.select(0, 0).to(torch::kFloat));
+    }
+
+    // Mean over pairs j < i, j > 0 of min(F_ij, 1): one value per layer, shared by its heads; 0 for a layer whose
+    // run is too short to have any such pair (nothing could be masked).
+    std::vector<MechanismMetric> metrics() const override {
+        return {{"masking", "Selective masking received", "", [](const Trace& trace, const ModelConfig& config) {
+                     MetricGrid grid(config);
+                     for (const LayerTrace& lt : trace.layers) {
+                         const FloatArray& F = lt[kSelectionCumulative];   // [T,T]
+                         if (F.rank() != 2 || F.dim(0) != F.dim(1)) continue;
+                         const int64_t T = F.dim(0);
+                         double sum = 0;
+                         int64_t pairs = 0;
+                         for (int64_t i = 2; i < T; ++i)
+                             for (int64_t j = 1; j < i; ++j, ++pairs) sum += std::min(static_cast<double>(F.data()[i * T + j]), 1.0);
+                         const double mean = pairs ? sum / static_cast<double>(pairs) : 0.0;
+                         for (int h = 0; h < grid.heads; ++h) grid.set(lt.layer, h, mean);
+                     }
+                     return std::move(grid).array();
+                 }}};
+    }
+    std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const Task& task) const override {
+        return std::make_unique<SelectiveReport>(task);
     }
 };
 

@@ -2,6 +2,7 @@
 // Internal: selective attention (Leviathan et al. 2024). One selector head's positive logits accumulate over
 // the queries into F, which every head subtracts from its logits: a token can mask the tokens before it for
 // everyone after it. Under a context budget, tokens with the largest F leave the context for good.
+#include "headlight/mechanisms/selective_attention.h"
 #include "mechanisms/mechanism.h"
 
 #include <utility>

@@ -77,7 +77,7 @@ void checkInitSize(const ModelConfig& c) {
         {"vocab_size " + std::to_string(c.vocabSize), 4.0 * c.vocabSize * E * (c.tieWordEmbeddings ? 1 : 2), "the token embeddings"},
         {"n_positions " + std::to_string(c.nPositions), 4.0 * c.nPositions * E, "the position embeddings"},
         {"n_layer " + std::to_string(c.nLayer) + " x n_embd " + std::to_string(c.nEmbd), 4.0 * L * (qkv + 3 * E * F), "the layers"},
-        {"slots " + std::to_string(c.memorySlots()), 4.0 * L * 2 * c.memorySlots() * E, "the persistent memory"}};
+        {"slots " + std::to_string(c.extraKeysPerHead()), 4.0 * L * 2 * c.extraKeysPerHead() * E, "the persistent memory"}};
     double total = 0;
     const Term* largest = &terms.front();
     for (const Term& t : terms) {

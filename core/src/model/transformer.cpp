@@ -1,8 +1,6 @@
 #include "model/transformer.h"
 
 #include "headlight/error.h"
-#include "mechanisms/adaptive_span.h"
-#include "mechanisms/head_gates.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -65,23 +63,8 @@ std::vector<std::pair<std::string, torch::Tensor>> Transformer::named() const {
     return out;
 }
 
-torch::Tensor Transformer::gates(int layer) const {
-    const auto& c = config();
-    if (!c.headGates) return {};
-    return gateValues(*c.headGates, arch_->mechanisms(layer).gateLogAlpha);
-}
-
-torch::Tensor Transformer::gateOpenProbability(int layer) const {
-    const auto& c = config();
-    if (!c.headGates) return {};
-    return headlight::gateOpenProbability(*c.headGates, arch_->mechanisms(layer).gateLogAlpha);
-}
-
-torch::Tensor Transformer::spans(int layer) const {
-    const auto& c = config();
-    if (!c.adaptiveSpan) return {};
-    return arch_->mechanisms(layer).spanFraction * c.adaptiveSpan->maxSpan;
-}
+const MechanismHost& Transformer::mechanismHost() const { return *arch_; }
+MechanismHost& Transformer::mechanismHost() { return *arch_; }
 
 torch::Tensor Transformer::embed(const torch::Tensor& ids) const { return arch_->embed(ids); }
 
@@ -97,7 +80,6 @@ torch::Tensor Transformer::runLayer(int l, const torch::Tensor& x, const Forward
         keep = KeepAttention{true, std::vector<int64_t>(options.capture.heads.begin(), options.capture.heads.end())};
     keep.stats = options.capture.headStats;
     keep.pooledSize = options.capture.pooledSize;
-    if (capture) capture->captured = keep.keep;
     const auto& mech = arch_->mechanisms(l);
     LayerContext ctx;
     ctx.rotary = rotary;
@@ -110,15 +92,8 @@ torch::Tensor Transformer::runLayer(int l, const torch::Tensor& x, const Forward
         spec.productType = productType_;
         auto att = attend(c, spec, mech, q, k, v, g, layerMask, budget, keep);
         if (capture) {
-            capture->attention = att.attention;
-            capture->memoryAttention = att.memoryAttention;
-            capture->selection = att.selection;
-            capture->selectionCumulative = att.selectionCumulative;
-            capture->evictedAt = att.evictedAt;
-            capture->statSums = att.statSums;
-            capture->pooledMax = att.pooledMax;
-            capture->pooledMean = att.pooledMean;
-            capture->pooledBin = att.pooledBin;
+            att.capture.captured = keep.keep;
+            *capture = std::move(att.capture);
         }
         return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
     };

@@ -14,15 +14,6 @@
 
 namespace headlight {
 
-struct LayerCapture {
-    // attention: [B,h,T,T], the heads ForwardOptions::capture names (every head when it names none).
-    torch::Tensor attention, memoryAttention, selection, selectionCumulative, evictedAt;   // see AttentionOutput
-    // CaptureSpec::headStats / pooledSize: every head of the layer digested, see AttentionOutput.
-    torch::Tensor statSums, pooledMax, pooledMean;
-    int64_t pooledBin = 0;
-    bool captured = false;   // the capture asked for this layer (else only its digest is set)
-};
-
 struct ForwardOptions {
     // [L,H] (1 keep, 0 pruned), or [B,L,H]: one mask per batch row (pruning what-ifs batch heads on the batch
     // axis and differentiate the loss with respect to it), or undefined.
@@ -82,10 +73,9 @@ public:
     // operations as in forwardFrom, so the same bits).
     LayerCapture captureLayer(int layer, const torch::Tensor& x, const ForwardOptions& options) const;
 
-    // Per-layer mechanism readouts, [H] each (undefined where the mechanism is off).
-    torch::Tensor gates(int layer) const;
-    torch::Tensor gateOpenProbability(int layer) const;
-    torch::Tensor spans(int layer) const;   // z = span_fraction * max_span, in tokens
+    // The model as its mechanisms see it: the config and each layer's mechanism tensors.
+    const MechanismHost& mechanismHost() const;
+    MechanismHost& mechanismHost();
     const MechanismTensors& mechanisms(int layer) const;
 
 private:

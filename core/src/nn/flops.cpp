@@ -34,7 +34,7 @@ double forwardFlops(const ModelConfig& c, int64_t T) {
         const double projections = D * H * d + 2 * D * Hkv * d + H * d * D;
         const double mlp = c.hasMlp() ? (gatedMlp(c) ? 3.0 : 2.0) * D * F : 0.0;
         total += 2.0 * t * (projections + mlp);
-        total += 2.0 * 2.0 * d * H * (visiblePairs(c, l, T) + c.memorySlots() * t);   // q.k and p.v
+        total += 2.0 * 2.0 * d * H * (visiblePairs(c, l, T) + c.extraKeysPerHead() * t);   // q.k and p.v
     }
     return total + 2.0 * t * D * c.vocabSize;
 }

@@ -2,8 +2,10 @@
 #include "headlight/error.h"
 #include "headlight/training.h"
 #include "io/json_util.h"
+#include "mechanisms/mechanism.h"
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -30,10 +32,11 @@ void checkDeviceName(const std::string& device, const std::string& source) {
 TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string& source) {
     const nlohmann::json j = jsonutil::parse(jsonText, source);
     if (!j.is_object()) throw Error(source, "expected a JSON object at the top level");
-    const std::set<std::string> known = {"model", "init_from", "task", "steps", "batch_size", "warmup_steps",
-                                         "learning_rate", "min_learning_rate", "weight_decay", "grad_clip", "seed",
-                                         "l0_lambda", "span_lambda", "selective_epsilon", "train_only",
-                                         "checkpoint_every", "log_every", "device"};
+    std::set<std::string> known = {"model", "init_from", "task", "steps", "batch_size", "warmup_steps",
+                                   "learning_rate", "min_learning_rate", "weight_decay", "grad_clip", "seed",
+                                   "train_only", "checkpoint_every", "log_every", "device"};
+    for (const Mechanism* m : allMechanisms())   // each mechanism's regulariser coefficient: "l0_lambda", ...
+        if (m->regulariserKey()) known.insert(m->regulariserKey());
     for (const auto& item : j.items())
         if (!known.count(item.key())) throw Error(source, "unknown key \"" + item.key() + "\"");
 
@@ -65,18 +68,21 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
     number("min_learning_rate", c.minLearningRate, 0.0);
     number("weight_decay", c.weightDecay, 0.0);
     number("grad_clip", c.gradClip, 0.0);
-    number("l0_lambda", c.l0Lambda, 0.0);
-    number("span_lambda", c.spanLambda, 0.0);
-    number("selective_epsilon", c.selectiveEpsilon, 0.0);
+    for (const Mechanism* m : allMechanisms()) {
+        if (!m->regulariserKey()) continue;
+        double& weight = c.regularisers[m->regulariserKey()] = m->regulariserDefault();
+        number(m->regulariserKey(), weight, 0.0);
+    }
     if (!(c.learningRate > 0)) throw Error(source, "\"learning_rate\" must be > 0");
     // Finite but absurd values pass the checks above and only show up as a diverged run with a library error.
     if (c.learningRate > kMaxLearningRate)
         throw Error(source, "\"learning_rate\" must be at most " + std::to_string(static_cast<int>(kMaxLearningRate)));
     if (c.batchSize > kMaxBatchSize) throw Error(source, "\"batch_size\" must be at most " + std::to_string(kMaxBatchSize));
-    for (const auto& [key, value] : {std::pair<const char*, double>{"weight_decay", c.weightDecay}, {"grad_clip", c.gradClip},
-                                     {"l0_lambda", c.l0Lambda}, {"span_lambda", c.spanLambda},
-                                     {"selective_epsilon", c.selectiveEpsilon}})
-        if (value > kMaxCoefficient) throw Error(source, std::string("\"") + key + "\" must be at most 1e6");
+    std::map<std::string, double> coefficients = c.regularisers;
+    coefficients["weight_decay"] = c.weightDecay;
+    coefficients["grad_clip"] = c.gradClip;
+    for (const auto& [key, value] : coefficients)
+        if (value > kMaxCoefficient) throw Error(source, "\"" + key + "\" must be at most 1e6");
     if (c.minLearningRate > c.learningRate) throw Error(source, "\"min_learning_rate\" is above \"learning_rate\"");
     if (j.contains("seed")) {
         const int s = jsonutil::requireInt(j, "seed", source);
@@ -119,9 +125,7 @@ std::string TrainConfig::toJson() const {
     j["weight_decay"] = weightDecay;
     j["grad_clip"] = gradClip;
     j["seed"] = seed;
-    j["l0_lambda"] = l0Lambda;
-    j["span_lambda"] = spanLambda;
-    j["selective_epsilon"] = selectiveEpsilon;
+    for (const auto& [key, weight] : regularisers) j[key] = weight;
     j["train_only"] = trainOnly;
     j["checkpoint_every"] = checkpointEvery;
     j["log_every"] = logEvery;

@@ -322,6 +322,18 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     const auto start = Clock::now();
     int64_t tokens = 0;
     const int firstStep = step;
+    // The mechanisms' regularisers with a weight above 0 (TRAIN.json's coefficients, else their defaults).
+    std::vector<std::pair<const Mechanism*, double>> regularised;
+    bool gateNoiseNeeded = false, captureNeeded = false;
+    for (const Mechanism* m : mechanismsOf(config)) {
+        gateNoiseNeeded = gateNoiseNeeded || m->needsGateNoise();
+        if (!m->regulariserKey()) continue;
+        const auto it = tc.regularisers.find(m->regulariserKey());
+        const double weight = it != tc.regularisers.end() ? it->second : m->regulariserDefault();
+        if (!(weight > 0)) continue;
+        regularised.emplace_back(m, weight);
+        captureNeeded = captureNeeded || m->regulariserNeedsCapture();
+    }
     const auto mechanisms = mechanismsOf(config);
     for (; step < tc.steps; ++step) {
         const double lr = learningRate(tc, step);
@@ -330,13 +342,13 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         const Batch batch = makeBatch(*task, dataRng, tc.batchSize, encoder);   // drawn on the CPU, the same on every device
         const auto ids = batch.ids.to(device), targets = batch.targets.to(device);
         ForwardOptions options;
-        for (const Mechanism* m : mechanisms) options.capture.enabled = options.capture.enabled || m->regulariserNeedsCapture(tc);
-        options.gateNoise = config.headGates ? &gateNoise : nullptr;
+        options.capture.enabled = captureNeeded;
+        options.gateNoise = gateNoiseNeeded ? &gateNoise : nullptr;
         auto out = model.forward(ids, options);
         auto taskLoss = scoredCrossEntropy(out.logits, targets);
         auto loss = taskLoss;
-        for (const Mechanism* m : mechanisms)
-            if (auto penalty = m->regulariser(model, out, tc); penalty.defined()) loss = loss + penalty;
+        for (const auto& [m, weight] : regularised)
+            if (auto penalty = m->regulariser(model.mechanismHost(), out.layers, weight); penalty.defined()) loss = loss + penalty;
         optimizer.zero_grad();
         loss.backward();
         if (tc.gradClip > 0) {
@@ -345,7 +357,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             torch::nn::utils::clip_grad_norm_(all, tc.gradClip);
         }
         optimizer.step();
-        for (const Mechanism* m : mechanisms) m->projectParameters(model);
+        for (const Mechanism* m : mechanisms) m->projectParameters(model.mechanismHost());
         tokens += batch.tokens;
 
         const bool last = step + 1 == tc.steps;

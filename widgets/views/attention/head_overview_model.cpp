@@ -47,7 +47,7 @@ QString HeadOverviewModel::metricNameFor(const QString& id) {
 HeadMetric HeadOverviewModel::shownMetric() const {
     const auto requested = headMetricFromId(requested_.toStdString());
     if (requested && (!snapshot_.model || headMetricAvailable(*requested, snapshot_.model->config))) return *requested;
-    return HeadMetric::Entropy;
+    return HeadMetric::entropy();
 }
 
 QString HeadOverviewModel::metric() const {

@@ -52,16 +52,6 @@ PredictionsController::PredictionsController(QCustomPlot* plot) : plot_(plot) {
 
 QCPAxisRect* PredictionsController::predictionRect() const { return plot_->axisRect(0); }
 
-std::vector<double> PredictionsController::softmax(const float* logits, int64_t count) {
-    std::vector<double> p(static_cast<size_t>(std::max<int64_t>(0, count)));
-    if (count <= 0) return p;
-    const double top = *std::max_element(logits, logits + count);
-    double sum = 0;
-    for (int64_t v = 0; v < count; ++v) sum += p[static_cast<size_t>(v)] = std::exp(logits[v] - top);
-    for (double& x : p) x /= sum;
-    return p;
-}
-
 void PredictionsController::clearItems() {
     for (QCPAbstractItem* item : items_) plot_->removeItem(item);
     items_.clear();
@@ -76,30 +66,12 @@ QString PredictionsController::update(const RunSnapshot& run, const HeadSelectio
     if (T <= 0) return QObject::tr("This run has no tokens.");
     if (logits.rank() != 2 || logits.dim(0) != T || logits.dim(1) <= 0)
         return QObject::tr("This run kept no logits, so there are no predictions to show.");
-    const int64_t V = logits.dim(1);
     position_ = shownPosition(selection, T);
 
-    const std::vector<double> p = softmax(logits.data() + position_ * V, V);
-    std::vector<int64_t> order(static_cast<size_t>(V));
-    std::iota(order.begin(), order.end(), 0);
-    const int64_t shown = std::min<int64_t>(kTopCount, V);
-    // Likeliest first; equal probabilities keep the lower id first so the order is stable.
-    std::partial_sort(order.begin(), order.begin() + shown, order.end(), [&](int64_t a, int64_t b) {
-        return p[static_cast<size_t>(a)] != p[static_cast<size_t>(b)] ? p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)] : a < b;
-    });
-    for (int64_t r = 0; r < shown; ++r) {
-        const int64_t id = order[static_cast<size_t>(r)];
-        top_ << Prediction{id, p[static_cast<size_t>(id)], run.vocabLabel(id)};
-    }
-    actualRank_ = -1;
-    actualProbability_ = 0;
-    if (position_ < T - 1) {
-        const int64_t next = run.trace->tokenIds[static_cast<size_t>(position_) + 1];
-        if (next >= 0 && next < V) {
-            actualProbability_ = p[static_cast<size_t>(next)];
-            actualRank_ = static_cast<int>(std::count_if(p.begin(), p.end(), [&](double x) { return x > actualProbability_; }));
-        }
-    }
+    const PositionPredictions predicted = predictionsAt(*run.trace, position_, kTopCount);
+    for (const PredictedToken& p : predicted.top) top_ << Prediction{p.id, p.probability, run.vocabLabel(p.id)};
+    actualRank_ = predicted.actualRank;
+    actualProbability_ = predicted.actualProbability;
 
     QVector<double> keys, values, actualKeys, actualValues;
     QStringList labels;

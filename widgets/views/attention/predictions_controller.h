@@ -56,9 +56,6 @@ public:
     QPointF lossPoint(int position) const;
     QString lossToolTip(int position) const;
 
-    // Probabilities of one logits row: exp(x - max) / sum, in double precision.
-    static std::vector<double> softmax(const float* logits, int64_t count);
-
 private:
     void clearItems();
 

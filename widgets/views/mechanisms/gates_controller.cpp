@@ -1,4 +1,5 @@
 #include "views/mechanisms/gates_controller.h"
+#include "headlight/mechanisms/head_gates.h"
 
 #include <qcustomplot.h>
 
@@ -77,7 +78,7 @@ double GatesController::expectedOpen(int layer) const {
 QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) {
     clear();
     snapshot_ = snapshot;
-    if (!snapshot.model->config.headGates) return QObject::tr("This model has no head gates.");
+    if (!snapshot.model->config.mechanism<HeadGatesConfig>()) return QObject::tr("This model has no head gates.");
     grid_ = {snapshot.layers(), snapshot.heads()};
     const int H = grid_.heads;
 
@@ -87,7 +88,7 @@ QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection
     QCPAxisRect* rect = plot_->axisRect();
     for (int l = 0; l < grid_.layers; ++l) {
         const LayerTrace* layer = snapshot.trace->layer(l);
-        if (!layer || layer->gate.size() != H || layer->gateOpenProbability.size() != H) {
+        if (!layer || (*layer)[head_gates::kGate].size() != H || (*layer)[head_gates::kOpenProbability].size() != H) {
             missing << l;
             mech::addLabel(plot_, rect, grid_.layerCenter(l), 0.5, QObject::tr("not captured"), style);
             continue;
@@ -95,8 +96,8 @@ QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection
         ++captured;
         double expected = 0;
         for (int h = 0; h < H; ++h) {
-            const double gate = layer->gate.data()[h];
-            const double open = layer->gateOpenProbability.data()[h];
+            const double gate = (*layer)[head_gates::kGate].data()[h];
+            const double open = (*layer)[head_gates::kOpenProbability].data()[h];
             gateBars_->addData(grid_.key(l, h), gate);
             openBars_->addData(grid_.key(l, h), open);
             expected += open;
@@ -151,12 +152,12 @@ QString GatesController::describeAt(QPoint pixel) const {
     const auto head = headAtPixel(pixel);
     if (!head) return {};
     const LayerTrace* layer = snapshot_.trace->layer(head->layer);
-    if (layer->gate.size() <= head->head || layer->gateOpenProbability.size() <= head->head) return {};
-    const double gate = layer->gate.data()[head->head];
+    if ((*layer)[head_gates::kGate].size() <= head->head || (*layer)[head_gates::kOpenProbability].size() <= head->head) return {};
+    const double gate = (*layer)[head_gates::kGate].data()[head->head];
     QString text = QObject::tr("layer %1, head %2\ngate g = %3\nP(open) = %4")
                        .arg(head->layer)
                        .arg(head->head)
-                       .arg(format(gate), format(layer->gateOpenProbability.data()[head->head]));
+                       .arg(format(gate), format((*layer)[head_gates::kOpenProbability].data()[head->head]));
     if (gate == 0.0) text += QObject::tr("\nclosed: this head's output is multiplied by 0");
     const FloatArray& mask = snapshot_.trace->headMask;
     if (mask.rank() == 2 && mask.dim(0) > head->layer && mask.dim(1) > head->head &&

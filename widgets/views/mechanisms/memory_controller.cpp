@@ -1,4 +1,5 @@
 #include "views/mechanisms/memory_controller.h"
+#include "headlight/mechanisms/persistent_memory.h"
 
 #include <qcustomplot.h>
 
@@ -14,8 +15,8 @@ const float* headMemory(const LayerTrace* layer, int head, int tokens, int slotC
     if (!layer || slotCount <= 0) return nullptr;
     const auto at = std::find(layer->heads.begin(), layer->heads.end(), head);
     const std::vector<int64_t> shape{static_cast<int64_t>(layer->heads.size()), tokens, slotCount};
-    if (at == layer->heads.end() || layer->memoryAttention.shape() != shape) return nullptr;
-    return layer->memoryAttention.data() + (at - layer->heads.begin()) * static_cast<size_t>(tokens) * slotCount;
+    if (at == layer->heads.end() || (*layer)[persistent_memory::kAttention].shape() != shape) return nullptr;
+    return (*layer)[persistent_memory::kAttention].data() + (at - layer->heads.begin()) * static_cast<size_t>(tokens) * slotCount;
 }
 
 } // namespace
@@ -80,20 +81,19 @@ void MemoryController::clear() {
 }
 
 double MemoryController::memoryShare(const RunSnapshot& snapshot, HeadRef head) {
-    const int T = snapshot.tokens(), N = snapshot.model->config.memorySlots();
-    const float* p = headMemory(snapshot.trace->layer(head.layer), head.head, T, N);
-    if (!p || T == 0) return std::numeric_limits<double>::quiet_NaN();
-    double total = 0;
-    for (int64_t k = 0; k < static_cast<int64_t>(T) * N; ++k) total += p[k];
-    return total / T;
+    // The core's metric, summarized with the run (mean over queries of the probability on every slot).
+    const FloatArray* share = headSummaries(snapshot)->find(HeadMetric{"memory_share"});
+    if (!share || head.layer < 0 || head.head < 0 || head.layer >= share->dim(0) || head.head >= share->dim(1))
+        return std::numeric_limits<double>::quiet_NaN();
+    return share->at({head.layer, head.head});
 }
 
 QString MemoryController::update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) {
     clear();
     snapshot_ = snapshot;
-    if (!snapshot.model->config.persistentMemory) return QObject::tr("This model has no persistent memory.");
+    if (!snapshot.model->config.mechanism<PersistentMemoryConfig>()) return QObject::tr("This model has no persistent memory.");
     grid_ = {snapshot.layers(), snapshot.heads()};
-    slots_ = snapshot.model->config.memorySlots();
+    slots_ = snapshot.model->config.extraKeysPerHead();
 
     QList<int> missing;
     double sum = 0;

@@ -1,4 +1,5 @@
 #include "views/mechanisms/selective_controller.h"
+#include "headlight/mechanisms/selective_attention.h"
 
 #include <qcustomplot.h>
 
@@ -173,7 +174,7 @@ QString SelectiveController::update(const RunSnapshot& snapshot, const HeadSelec
                                     const PlotStyle& style, int step) {
     clearQuery();
     snapshot_ = snapshot;
-    if (!snapshot.model->config.selectiveAttention) return QObject::tr("This model has no selective attention.");
+    if (!snapshot.model->config.mechanism<SelectiveAttentionConfig>()) return QObject::tr("This model has no selective attention.");
     const int T = snapshot.tokens(), L = snapshot.layers();
     layer_ = std::clamp(selection.current().layer, 0, std::max(L - 1, 0));
     query_ = mech::queryPosition(snapshot, selection.position());
@@ -227,8 +228,8 @@ void SelectiveController::drawMatrices(const LayerTrace* layer, const PlotStyle&
 
 void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& style) {
     const int T = snapshot_.tokens(), i = query_;
-    const float* S = layer.selection.data();
-    const float* F = layer.selectionCumulative.data();
+    const float* S = layer[selective_attention::kSelection].data();
+    const float* F = layer[selective_attention::kSelectionCumulative].data();
     auto at = [T](const float* m, int row, int col) { return static_cast<double>(m[static_cast<size_t>(row) * T + col]); };
 
     for (int j = 0; j < i; ++j) {
@@ -285,9 +286,9 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
     tokenDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, style.foreground, style.foreground, 4));
     queryMark_->addData(i, 0);
     queryMark_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(style.accent, 2), Qt::NoBrush, 11));
-    if (layer.evictedAt.size() == T)   // keys a memory budget evicted before this query could see them
+    if (layer[selective_attention::kEvictedAt].size() == T)   // keys a memory budget evicted before this query could see them
         for (int j = 0; j < i; ++j) {
-            const float evicted = layer.evictedAt.data()[j];
+            const float evicted = layer[selective_attention::kEvictedAt].data()[j];
             if (evicted >= 0 && evicted <= i) evictedDots_->addData(j, 0);
         }
     evictedDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(style.masked, 2), Qt::NoBrush, 9));

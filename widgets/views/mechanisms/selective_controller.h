@@ -76,9 +76,6 @@ public:
     bool matricesStacked() const;
     // Whether the budget picture takes room now (only when some layer ran with a budget).
     bool evictionPictureShown() const;
-    // The budget each layer ran with, as far as the trace shows it: 0 = unlimited (no evicted_at), K = the
-    // largest buffer when something was evicted, -1 = unknown (not captured, or nothing had to leave).
-    static std::vector<int> budgetsOf(const RunSnapshot& snapshot);
 
     QString notice() const { return notice_; }
     // The token under `pixel` in the token line, or the query row of a heatmap.

@@ -2,6 +2,8 @@
 // (context pruning, docs/model-format.md: a token leaves a layer's buffer at the step evicted_at names).
 #include "views/mechanisms/selective_controller.h"
 
+#include "headlight/mechanisms/selective_attention.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -12,44 +14,13 @@ namespace headlight {
 std::vector<int> SelectiveController::keptAt(const LayerTrace* layer, int tokens, int step) {
     std::vector<int> kept;
     if (!layer) return kept;
-    const bool budget = layer->evictedAt.size() == tokens;
+    const FloatArray& evictedAt = (*layer)[selective_attention::kEvictedAt];
+    const bool budget = evictedAt.size() == tokens;
     for (int j = 0; j <= std::min(step, tokens - 1); ++j) {
-        const double evicted = budget ? layer->evictedAt.data()[j] : -1.0;
+        const double evicted = budget ? evictedAt.data()[j] : -1.0;
         if (evicted < 0 || evicted > step) kept.push_back(j);
     }
     return kept;
-}
-
-std::vector<int> SelectiveController::budgetsOf(const RunSnapshot& snapshot) {
-    std::vector<int> budgets(static_cast<size_t>(snapshot.layers()), -1);
-    const int T = snapshot.tokens();
-    for (int l = 0; l < snapshot.layers(); ++l) {
-        const LayerTrace* layer = snapshot.trace->layer(l);
-        if (!layer) continue;
-        if (layer->evictedAt.empty()) {
-            budgets[static_cast<size_t>(l)] = 0;
-            continue;
-        }
-        if (layer->evictedAt.size() != T) continue;
-        // Buffer size after step s = (s + 1) - (tokens evicted at steps <= s); the budget is its largest value.
-        std::vector<int> evictedAtStep(static_cast<size_t>(T), 0);
-        bool any = false;
-        for (int j = 0; j < T; ++j) {
-            const int s = static_cast<int>(layer->evictedAt.data()[j]);
-            if (s >= 0 && s < T) {
-                ++evictedAtStep[static_cast<size_t>(s)];
-                any = true;
-            }
-        }
-        if (!any) continue;
-        int evicted = 0, largest = 0;
-        for (int s = 0; s < T; ++s) {
-            evicted += evictedAtStep[static_cast<size_t>(s)];
-            largest = std::max(largest, s + 1 - evicted);
-        }
-        budgets[static_cast<size_t>(l)] = largest;
-    }
-    return budgets;
 }
 
 void SelectiveController::drawEvictions(const PlotStyle& style) {
@@ -65,7 +36,7 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
             keptCounts << QStringLiteral("\u2013");
             continue;
         }
-        anyBudget = anyBudget || layer->evictedAt.size() == T;
+        anyBudget = anyBudget || (*layer)[selective_attention::kEvictedAt].size() == T;
         for (int j = 0; j < T; ++j) data->setCell(j, l, j > step_ ? NotReadYet : Evicted);
         const std::vector<int> kept = keptAt(layer, T, step_);
         for (int j : kept) data->setCell(j, l, Kept);

@@ -150,10 +150,10 @@ void SelectiveView::syncControls() {
             const QSignalBlocker block(slider);
             slider->setRange(0, std::max(T, 1));   // beyond the text's length a budget never binds
         }
-        // Show the budgets this run used where the trace reveals them; keep the user's values otherwise.
-        const std::vector<int> used = SelectiveController::budgetsOf(run);
+        // The budgets this run used, as its trace records them (none: every layer unlimited, 0).
+        const std::vector<int>& used = run.trace->contextBudget;
         for (int l = 0; l < L; ++l)
-            if (used[static_cast<size_t>(l)] >= 0) budgetBoxes_[static_cast<size_t>(l)]->setValue(used[static_cast<size_t>(l)]);
+            budgetBoxes_[static_cast<size_t>(l)]->setValue(static_cast<size_t>(l) < used.size() ? used[static_cast<size_t>(l)] : 0);
     }
     const int query = mech::queryPosition(run, selection()->position());
     if (query != shownQuery_) {

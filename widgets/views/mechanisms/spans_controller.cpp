@@ -1,4 +1,5 @@
 #include "views/mechanisms/spans_controller.h"
+#include "headlight/mechanisms/adaptive_span.h"
 
 #include "title_text.h"
 
@@ -12,11 +13,6 @@
 #include <numeric>
 
 namespace headlight {
-namespace {
-
-double softMask(double z, double ramp, double x) { return std::clamp((ramp + z - x) / ramp, 0.0, 1.0); }
-
-} // namespace
 
 SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     QCPLayoutGrid* layout = plot_->plotLayout();
@@ -113,7 +109,7 @@ void SpansController::clear() {
 
 const LayerTrace* SpansController::spanLayer(int l) const {
     const LayerTrace* layer = snapshot_.trace->layer(l);
-    return layer && layer->span.size() == grid_.heads ? layer : nullptr;
+    return layer && (*layer)[adaptive_span::kSpan].size() == grid_.heads ? layer : nullptr;
 }
 
 QCPGraph* SpansController::maskCurve(int head) const {
@@ -144,9 +140,10 @@ std::vector<HeadRef> SpansController::sortedHeads(int layer) const {
 QString SpansController::update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) {
     clear();
     snapshot_ = snapshot;
-    const auto& span = snapshot.model->config.adaptiveSpan;
+    const AdaptiveSpanConfig* span = snapshot.model->config.mechanism<AdaptiveSpanConfig>();
     if (!span) return QObject::tr("This model has no adaptive attention span.");
     grid_ = {snapshot.layers(), snapshot.heads()};
+    config_ = *span;
     ramp_ = span->ramp;
     maxSpan_ = span->maxSpan;
 
@@ -176,7 +173,7 @@ QString SpansController::update(const RunSnapshot& snapshot, const HeadSelection
         for (size_t rank = 0; rank < order.size(); ++rank)
             if (order[rank] == h)
                 selectedOutline_->addData(grid_.key(h.layer, static_cast<int>(rank)),
-                                          std::max<double>(spanLayer(h.layer)->span.data()[h.head], kSpanFloor));
+                                          std::max<double>((*spanLayer(h.layer))[adaptive_span::kSpan].data()[h.head], kSpanFloor));
     }
     selectedOutline_->setPen(QPen(style.accent, 2));
     // Screen state: on screen only, never in a figure.
@@ -205,14 +202,14 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
     if (current.layer == maskLayer_ && current.head < grid_.heads) order.push_back(current.head);
     curves_.assign(static_cast<size_t>(grid_.heads), nullptr);
     for (int h : order) {
-        const double z = layer.span.data()[h];
+        const double z = layer[adaptive_span::kSpan].data()[h];
         // m_z is piecewise linear with corners at z and z + R: plotting the corners draws it exactly.
         std::vector<double> xs = {0.0, z, z + ramp_, xmax};
         for (double& v : xs) v = std::clamp(v, 0.0, xmax);
         std::sort(xs.begin(), xs.end());
         xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
         auto* curve = new QCPGraph(x, y);
-        for (double d : xs) curve->addData(d, softMask(z, ramp_, d));
+        for (double d : xs) curve->addData(d, adaptive_span::maskAt(config_, z, d));
         const bool selected = selection.isSelected(HeadRef{maskLayer_, h});
         QColor color = selected ? style.accent : seriesColor(h);
         if (!selected) color.setAlpha(170);
@@ -225,7 +222,7 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
     for (int h = 0; h < grid_.heads; ++h)
         if (grid_.heads <= 8 || HeadRef{maskLayer_, h} == current) curves_[static_cast<size_t>(h)]->addToLegend(maskLegend_);
     if (current.layer == maskLayer_ && current.head < grid_.heads) {
-        const double z = layer.span.data()[current.head];
+        const double z = layer[adaptive_span::kSpan].data()[current.head];
         QColor shade = style.accent;
         shade.setAlpha(45);
         auto* ramp = new QCPItemRect(plot_);

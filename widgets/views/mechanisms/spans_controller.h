@@ -3,6 +3,7 @@
 // m_z(x) = clamp((R + z - x) / R, 0, 1) of the selected layer's heads against distance x, and (b) every head's
 // span z as bars sorted within each layer on a log axis (their Fig. 4).
 #include "plot_style.h"
+#include "headlight/mechanisms/adaptive_span.h"
 #include "run_snapshot.h"
 #include "views/mechanisms/head_plot_view.h"
 #include "views/mechanisms/mechanism_plot.h"
@@ -84,6 +85,7 @@ private:
     std::vector<std::vector<HeadRef>> sorted_;      // per layer, ascending span
     mech::HeadGrid grid_;
     int maskLayer_ = -1;
+    AdaptiveSpanConfig config_;   // the model's span settings (the mask's ramp R and S)
     double ramp_ = 1, maxSpan_ = 0;
     QString notice_;
     RunSnapshot snapshot_;

@@ -1,4 +1,6 @@
 #include "views/pruning/analysis_view.h"
+#include "headlight/mechanisms/selective_attention.h"
+#include "headlight/mechanisms/head_gates.h"
 
 #include "pruning_curve_plot.h"
 
@@ -234,14 +236,14 @@ void AnalysisView::syncEnabled() {
     const bool valid = snapshot().valid();
     const auto& config = valid ? snapshot().model->config : ModelConfig{};
     const auto source = static_cast<AnalysisSource>(source_->currentData().toInt());
-    examples_->setEnabled(source == AnalysisSource::Task || config.selectiveAttention.has_value());
+    examples_->setEnabled(source == AnalysisSource::Task || (config.mechanism<SelectiveAttentionConfig>() != nullptr));
     chooseFile_->setVisible(source == AnalysisSource::File);
     fileLabel_->setVisible(source == AnalysisSource::File);
-    orders_.at(PruneOrder::Gate)->setEnabled(config.headGates.has_value());
+    orders_.at(PruneOrder::Gate)->setEnabled((config.mechanism<HeadGatesConfig>() != nullptr));
     for (auto& [kind, b] : buttons_) b->setEnabled(valid && !running_);
-    buttons_.at(AnalysisKind::MemoryCurve)->setEnabled(valid && !running_ && config.selectiveAttention.has_value());
-    buttons_.at(AnalysisKind::MemoryCurve)->setVisible(config.selectiveAttention.has_value());
-    tabs_->setTabVisible(1, config.selectiveAttention.has_value());
+    buttons_.at(AnalysisKind::MemoryCurve)->setEnabled(valid && !running_ && (config.mechanism<SelectiveAttentionConfig>() != nullptr));
+    buttons_.at(AnalysisKind::MemoryCurve)->setVisible((config.mechanism<SelectiveAttentionConfig>() != nullptr));
+    tabs_->setTabVisible(1, (config.mechanism<SelectiveAttentionConfig>() != nullptr));
     cancel_->setEnabled(running_);
 }
 

@@ -1,4 +1,5 @@
 #include "views/pruning/whatif_summary.h"
+#include "headlight/mechanisms/head_gates.h"
 
 #include <QObject>
 #include <QStringList>
@@ -60,20 +61,21 @@ QString howToPruneText() {
 
 GateCheck checkGates(const RunSnapshot& snapshot) {
     GateCheck check;
-    if (!snapshot.valid() || !snapshot.pruned() || !snapshot.model->config.headGates) return check;
+    if (!snapshot.valid() || !snapshot.pruned() || !snapshot.model->config.mechanism<HeadGatesConfig>()) return check;
     const QList<HeadRef> heads = prunedHeads(snapshot);
     if (heads.isEmpty()) return check;
     check.pruned = static_cast<int>(heads.size());
     check.maxAbsLogitChange = snapshot.comparison->maxAbsLogitChange;
+    // The core's gate metric of each run ([L,H], NaN where not captured). The gate is a parameter: the same in
+    // both runs, so either run's capture will do.
+    const HeadMetric gate{head_gates::kGate};
+    const FloatArray* gates = headSummaries(snapshot)->find(gate);
+    const FloatArray baselineGates = snapshot.baseline ? computeHeadMetric(gate, *snapshot.baseline, snapshot.model->config) : FloatArray();
     for (const HeadRef& h : heads) {
-        // The gate is a parameter: the same in both runs, so either run's capture will do.
-        const LayerTrace* layer = snapshot.trace->layer(h.layer);
-        if ((!layer || layer->gate.size() <= h.head) && snapshot.baseline) layer = snapshot.baseline->layer(h.layer);
-        if (!layer || layer->gate.size() <= h.head) {
-            ++check.notCaptured;
-            continue;
-        }
-        if (layer->gate.data()[h.head] != 0.0f) ++check.open;   // [H]; closed means exactly 0
+        float g = gates ? gates->at({h.layer, h.head}) : std::nanf("");
+        if (std::isnan(g) && !baselineGates.empty()) g = baselineGates.at({h.layer, h.head});
+        if (std::isnan(g)) ++check.notCaptured;
+        else if (g != 0.0f) ++check.open;   // closed means exactly 0
     }
     const QString change = logitChange(check.maxAbsLogitChange);
     if (check.open > 0) {

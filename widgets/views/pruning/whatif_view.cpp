@@ -1,4 +1,5 @@
 #include "views/pruning/whatif_view.h"
+#include "headlight/mechanisms/head_gates.h"
 
 #include "views/attention/view_support.h"
 #include "views/pruning/whatif_controller.h"
@@ -98,7 +99,7 @@ QString WhatIfView::explanation() const {
 
 void WhatIfView::updateControls() {
     const RunSnapshot& s = snapshot();
-    const bool gated = s.valid() && s.model->config.headGates;
+    const bool gated = s.valid() && s.model->config.mechanism<HeadGatesConfig>();
     auto* closed = buttons_[int(WhatIfPreset::PruneClosedGates)];
     closed->setEnabled(gated);
     closed->setToolTip(gated ? tr("Prune every head whose gate is exactly 0 (closed). Closed heads add nothing, "
