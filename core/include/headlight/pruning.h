@@ -5,6 +5,7 @@
 #include "headlight/array.h"
 #include "headlight/engine.h"
 #include "headlight/objective.h"
+#include "headlight/result_file.h"
 #include "headlight/tasks.h"
 #include "headlight/training.h"
 
@@ -112,17 +113,5 @@ MaskedScore evaluateAtBudgets(const Engine& engine, const ExampleSet& data, cons
 // budget is 1 token; each step's memory and evaluation (the unpruned model first).
 std::vector<BudgetStep> contextMemoryCurve(const Engine& engine, const Task& task, int n, uint64_t seed,
                                            const AnalysisProgress& progress = {});
-
-// --- files ---
-
-// Datasets at the root of an HDF5 file, float32 and int32, with string attributes (docs/pruning.md).
-struct ResultFile {
-    std::map<std::string, FloatArray> floats;
-    std::map<std::string, NdArray<int32_t>> ints;
-    std::map<std::string, std::string> attributes;
-};
-// Atomic (temporary file, then rename); throws headlight::Error naming the path.
-void writeResultHdf5(const std::string& path, const ResultFile& file);
-ResultFile readResultHdf5(const std::string& path);
 
 } // namespace headlight

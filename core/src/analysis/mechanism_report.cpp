@@ -14,8 +14,9 @@ std::string reportMechanisms(const Engine& engine, const Task& task, int n, uint
     if (n < 1) throw Error("--n", "must be >= 1");
     const ModelConfig& c = engine.config();
     std::vector<std::pair<const Mechanism*, std::unique_ptr<MechanismReportSection>>> sections;
+    const ReportTask about{task.name(), task.maxLength()};
     for (const Mechanism* m : mechanismsOf(c))
-        if (auto section = m->report(c, task)) sections.emplace_back(m, std::move(section));
+        if (auto section = m->report(c, about)) sections.emplace_back(m, std::move(section));
     std::mt19937_64 rng(seed);
     RunRequest req;
     req.reuseActivations = false;   // many examples: keep the engine's kept run for interactive what-ifs
@@ -28,7 +29,7 @@ std::string reportMechanisms(const Engine& engine, const Task& task, int n, uint
         std::vector<int64_t> scored;
         for (size_t i = 0; i < ex.scored.size(); ++i)
             if (ex.scored[i]) scored.push_back(static_cast<int64_t>(i));
-        for (auto& [m, section] : sections) section->add(ex, t, scored);
+        for (auto& [m, section] : sections) section->add(ex.chars, t, scored);
     }
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [m, section] : sections) j[m->key()] = section->result();

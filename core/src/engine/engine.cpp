@@ -3,7 +3,7 @@
 
 #include "engine/engine_internal.h"
 #include "engine/objective.h"
-#include "model/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
 #include "headlight/input_file.h"

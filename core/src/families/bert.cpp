@@ -1,7 +1,7 @@
 // BERT (Devlin et al. 2019), Hugging Face modeling_bert: bidirectional attention, post-LayerNorm, word +
 // position + token-type embeddings (every input is type 0), and the masked-LM head when the file has it.
 #include "families/family.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 namespace headlight {
 namespace {

@@ -1,6 +1,6 @@
 #include "families/family.h"
 
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 namespace headlight {
 

@@ -5,7 +5,7 @@
 // incremental recomputation, head masks and mechanisms live in model/transformer.cpp, not here.
 #include "attention/attention.h"
 #include "headlight/model_config.h"
-#include "model/weights.h"
+#include "checkpoint/weights.h"
 #include "nn/layers.h"
 
 #include <functional>

@@ -2,7 +2,7 @@
 // sqrt(hidden_size), norms before and after attention and MLP, attention and final logit soft-capping,
 // query_pre_attn_scalar, a sliding window on alternate layers (even ones), GeGLU with the tanh GELU.
 #include "families/family.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 #include <cmath>
 

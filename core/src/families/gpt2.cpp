@@ -1,7 +1,7 @@
 // GPT-2 (Radford et al. 2019) and our native format ("headlight": GPT-2's layout plus mechanisms).
 // Hugging Face's modeling_gpt2: Conv1D weights [in,out], learned positions, pre-LayerNorm, tied output.
 #include "families/family.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 namespace headlight {
 namespace {

@@ -1,7 +1,7 @@
 // GPT-NeoX / Pythia (Black et al. 2022), Hugging Face modeling_gpt_neox: one fused query_key_value projection
 // laid out per head ([q_h, k_h, v_h] for each head h), partial rotary, parallel residual, untied embed_out.
 #include "families/family.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 namespace headlight {
 namespace {

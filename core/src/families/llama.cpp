@@ -3,7 +3,7 @@
 //   Mistral: a sliding window on every layer.   Qwen2: q/k/v biases, windows from max_window_layers on.
 //   Qwen3: RMSNorm of each head's q and k before rotary, an explicit head_dim.
 #include "families/family.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 namespace headlight {
 namespace {

@@ -2,10 +2,9 @@
 // regulariser, the spans traces and `info` show, the overview's span metric and the report's trimmed FLOPs.
 #include "mechanisms/adaptive_span.h"
 
-#include "headlight/tasks.h"
 #include "io/json_util.h"
 #include "mechanisms/metric_grid.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 #include "nn/torch_bridge.h"
 
 #include <algorithm>
@@ -50,8 +49,8 @@ double pairFlops(int64_t T, int64_t window, int64_t headDim) {
 // example, with and without the trim.
 class SpanReport final : public MechanismReportSection {
 public:
-    SpanReport(const ModelConfig& c, const Task& task) : c_(c), length_(task.maxLength()) {}
-    void add(const TaskExample&, const Trace& t, const std::vector<int64_t>&) override {
+    SpanReport(const ModelConfig& c, const ReportTask& task) : c_(c), length_(task.maxLength) {}
+    void add(const std::vector<std::string>&, const Trace& t, const std::vector<int64_t>&) override {
         if (!spans_.empty()) return;
         for (const auto& layer : t.layers) spans_.insert(spans_.end(), layer[kSpan].begin(), layer[kSpan].end());
     }
@@ -143,7 +142,7 @@ public:
     std::vector<MechanismMetric> metrics() const override {
         return {{"span", "Attention span", "tokens", [](const Trace& t, const ModelConfig& c) { return perHeadGrid(t, c, kSpan); }}};
     }
-    std::unique_ptr<MechanismReportSection> report(const ModelConfig& c, const Task& task) const override {
+    std::unique_ptr<MechanismReportSection> report(const ModelConfig& c, const ReportTask& task) const override {
         return std::make_unique<SpanReport>(c, task);
     }
 };

@@ -4,7 +4,7 @@
 
 #include "io/json_util.h"
 #include "mechanisms/metric_grid.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 #include "nn/torch_bridge.h"
 
 #include <algorithm>
@@ -136,7 +136,7 @@ public:
     // Gates are parameters: any one run has them.
     class Report final : public MechanismReportSection {
     public:
-        void add(const TaskExample&, const Trace& t, const std::vector<int64_t>&) override {
+        void add(const std::vector<std::string>&, const Trace& t, const std::vector<int64_t>&) override {
             if (!gates_.empty()) return;
             for (const auto& layer : t.layers) {
                 gates_.insert(gates_.end(), layer[kGate].begin(), layer[kGate].end());
@@ -151,7 +151,7 @@ public:
     private:
         std::vector<float> gates_, open_;
     };
-    std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const Task&) const override {
+    std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const ReportTask&) const override {
         return std::make_unique<Report>();
     }
 };

@@ -16,7 +16,7 @@
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
 
-#include "model/weights.h"
+#include "checkpoint/weights.h"
 
 #include <functional>
 #include <initializer_list>
@@ -30,8 +30,6 @@
 namespace headlight {
 
 class ConfigReader;
-class Task;
-struct TaskExample;
 
 // The tensors the mechanisms add to one layer, by name ("gate_log_alpha", "span_fraction", ...).
 struct MechanismTensors {
@@ -103,12 +101,18 @@ struct MechanismMetric {
     std::function<FloatArray(const Trace&, const ModelConfig&)> compute;
 };
 
+// What `evaluate`'s report is measured on: the task's name and its longest example, in tokens.
+struct ReportTask {
+    std::string name;
+    int64_t maxLength = 0;
+};
+
 // A mechanism's section of `evaluate`'s report: fed every example's trace, then asked for its JSON.
 class MechanismReportSection {
 public:
     virtual ~MechanismReportSection() = default;
-    // One example's run (every layer and head captured), with the positions the task scores.
-    virtual void add(const TaskExample& example, const Trace& trace, const std::vector<int64_t>& scored) = 0;
+    // One example's run (every layer and head captured): its characters, and the positions the task scores.
+    virtual void add(const std::vector<std::string>& chars, const Trace& trace, const std::vector<int64_t>& scored) = 0;
     virtual nlohmann::json result() const = 0;
 };
 
@@ -167,7 +171,7 @@ public:
     // Heads it switched off in a captured layer (head gates: a gate of exactly 0); `closed` has one entry per head.
     virtual void markClosedHeads(const LayerTrace&, std::vector<bool>& /*closed*/) const {}
     // Its section of the report (null: it reports nothing).
-    virtual std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const Task&) const { return nullptr; }
+    virtual std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const ReportTask&) const { return nullptr; }
 };
 
 // Every mechanism (gates, span, selective, memory): registry.cpp.

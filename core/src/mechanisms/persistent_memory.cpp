@@ -4,7 +4,7 @@
 
 #include "io/json_util.h"
 #include "mechanisms/metric_grid.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 #include "nn/torch_bridge.h"
 
 #include <nlohmann/json.hpp>
@@ -21,7 +21,7 @@ namespace {
 class MemoryReport final : public MechanismReportSection {
 public:
     explicit MemoryReport(const ModelConfig& c) : sums_(static_cast<size_t>(c.nLayer), 0.0) {}
-    void add(const TaskExample&, const Trace& t, const std::vector<int64_t>& scored) override {
+    void add(const std::vector<std::string>&, const Trace& t, const std::vector<int64_t>& scored) override {
         const int64_t T = static_cast<int64_t>(t.tokenIds.size());
         scored_ += static_cast<int64_t>(scored.size());
         for (const auto& layer : t.layers) {
@@ -113,7 +113,7 @@ public:
                          });
                  }}};
     }
-    std::unique_ptr<MechanismReportSection> report(const ModelConfig& c, const Task&) const override {
+    std::unique_ptr<MechanismReportSection> report(const ModelConfig& c, const ReportTask&) const override {
         return std::make_unique<MemoryReport>(c);
     }
 };

@@ -7,7 +7,7 @@
 #include "mechanisms/head_gates.h"
 #include "mechanisms/persistent_memory.h"
 #include "mechanisms/selective_attention.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,10 +3,9 @@
 // masked share. It adds no tensors.
 #include "mechanisms/selective_attention.h"
 
-#include "headlight/tasks.h"
 #include "io/json_util.h"
 #include "mechanisms/metric_grid.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 #include "nn/torch_bridge.h"
 
 #include <algorithm>
@@ -83,8 +82,8 @@ AssignQuery parseAssign(const std::vector<std::string>& c) {
 // on the assign task, the superseded values of the queried variable that some layer masks at the query.
 class SelectiveReport final : public MechanismReportSection {
 public:
-    explicit SelectiveReport(const Task& task) : assign_(task.name() == "assign") {}
-    void add(const TaskExample& ex, const Trace& t, const std::vector<int64_t>& scored) override {
+    explicit SelectiveReport(const ReportTask& task) : assign_(task.name == "assign") {}
+    void add(const std::vector<std::string>& chars, const Trace& t, const std::vector<int64_t>& scored) override {
         const int64_t T = static_cast<int64_t>(t.tokenIds.size());
         for (const auto& layer : t.layers) {
             const FloatArray& F = layer[kSelectionCumulative];
@@ -97,7 +96,7 @@ public:
                 ++maskedCount_;
             }
         }
-        const AssignQuery query = assign_ ? parseAssign(ex.chars) : AssignQuery{};
+        const AssignQuery query = assign_ ? parseAssign(chars) : AssignQuery{};
         if (query.query < 0) return;
         for (int64_t j : query.superseded) {
             ++superseded_;
@@ -208,7 +207,7 @@ public:
                      return std::move(grid).array();
                  }}};
     }
-    std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const Task& task) const override {
+    std::unique_ptr<MechanismReportSection> report(const ModelConfig&, const ReportTask& task) const override {
         return std::make_unique<SelectiveReport>(task);
     }
 };

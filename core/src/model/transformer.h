@@ -4,7 +4,7 @@
 #include "families/family.h"
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
-#include "model/weights.h"
+#include "checkpoint/weights.h"
 
 #include <functional>
 #include <memory>

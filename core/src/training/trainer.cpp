@@ -1,7 +1,7 @@
 // The training loop: task batches, the mechanisms' regularizers, AdamW with warm-up and cosine decay,
 // gradient clipping, checkpoints that resume exactly, and a clean stop on request.
 #include "io/atomic_file.h"
-#include "model/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
 #include "headlight/model_init.h"

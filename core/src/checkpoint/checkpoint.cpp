@@ -1,4 +1,4 @@
-#include "model/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 
 #include "headlight/error.h"
 #include "headlight/input_file.h"

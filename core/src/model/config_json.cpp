@@ -5,7 +5,7 @@
 #include "families/family.h"
 #include "io/json_util.h"
 #include "mechanisms/mechanism.h"
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 #include <cmath>
 #include <fstream>

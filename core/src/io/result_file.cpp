@@ -1,10 +1,11 @@
 // Result files of the pruning what-ifs: float32 and int32 datasets at the root plus string attributes,
 // through the HDF5 C API like trace_hdf5.cpp. Layout: docs/pruning.md.
+#include "headlight/result_file.h"
+
+#include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "io/atomic_file.h"
 #include "io/hdf5_util.h"
-#include "headlight/input_file.h"
-#include "headlight/error.h"
-#include "headlight/pruning.h"
 
 #include <hdf5.h>
 

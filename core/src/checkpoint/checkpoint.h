@@ -3,7 +3,7 @@
 // model.safetensors.index.json names. Float32 tensors on the CPU are used straight from the file's bytes as read
 // (no second copy); float16 and bfloat16 are converted to float32 once.
 #include "headlight/safetensors.h"
-#include "model/weights.h"
+#include "checkpoint/weights.h"
 
 #include <string>
 #include <torch/torch.h>

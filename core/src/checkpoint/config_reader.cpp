@@ -1,4 +1,4 @@
-#include "model/config_reader.h"
+#include "checkpoint/config_reader.h"
 
 #include "headlight/model_config.h"
 #include "io/json_util.h"
