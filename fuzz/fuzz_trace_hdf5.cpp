@@ -1,5 +1,6 @@
 // libFuzzer: HDF5 traces, written and read back. The fuzzer's bytes become a trace (token ids, token texts of
-// any bytes, loss, head mask, captured layers of any shape, provenance attributes of any text), which
+// any bytes, loss, head mask, captured layers of any shape, context budgets, digests, provenance attributes of
+// any text), which
 // writeTraceHdf5 must either write or refuse with headlight::Error; what it wrote, readTraceHdf5 must read back
 // exactly. Any difference is a finding (abort).
 //
@@ -85,6 +86,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (in.byte() % 8 == 0) lt[in.text()] = in.array(1);
         trace.layers.push_back(std::move(lt));
     }
+    for (int l = 0, n = in.byte() % 4; l < n; ++l) trace.contextBudget.push_back(in.byte());
+    for (int l = 0, n = in.byte() % 3; l < n; ++l) {
+        LayerDigest d;
+        d.layer = l;
+        for (const auto& [name, array] : d.named())
+            if (in.byte() % 2) *array = in.array(name.rfind("pooled", 0) == 0 ? 3 : 1);
+        d.bin = in.integer();
+        trace.digests.push_back(std::move(d));
+    }
     Provenance provenance;
     for (int i = 0, n = in.byte() % 4; i < n; ++i) provenance[in.text()] = in.text();
 
@@ -102,6 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         same = t.layers[l].layer == trace.layers[l].layer && t.layers[l].heads == trace.layers[l].heads;
         same = same && sameBits(t.layers[l].attention, trace.layers[l].attention);
         for (const auto& [name, array] : trace.layers[l].tensors) same = same && sameBits(t.layers[l][name], array);
+    }
+    same = same && t.contextBudget == trace.contextBudget && t.digests.size() == trace.digests.size();
+    for (size_t l = 0; same && l < t.digests.size(); ++l) {
+        same = t.digests[l].layer == trace.digests[l].layer && t.digests[l].bin == trace.digests[l].bin;
+        const auto wrote = trace.digests[l].named(), read = t.digests[l].named();
+        for (size_t k = 0; k < wrote.size(); ++k) same = same && sameBits(*read[k].second, *wrote[k].second);
     }
     for (const auto& [key, value] : provenance) same = same && back.provenance.count(key) && back.provenance.at(key) == value;
     if (!same) std::abort();

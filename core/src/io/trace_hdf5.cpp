@@ -24,10 +24,10 @@ void check(herr_t status, const std::string& path, const std::string& what) {
 
 // --- reading ---
 
-// "/layers/12" -> 12; Error naming `path` for any other group name.
-int layerNumber(const std::string& name, const std::string& path) {
+// "/layers/12" -> 12 (`group` is "/layers/" or "/digests/"); Error naming `path` for any other group name.
+int layerNumber(const std::string& name, const std::string& path, const std::string& group) {
     const bool digits = !name.empty() && name.size() <= 9 && name.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits) throw Error(path, "/layers/" + name + " is not a layer number");
+    if (!digits) throw Error(path, group + printableText(name, 40) + " is not a layer number");
     return std::stoi(name);   // at most 9 digits: fits an int
 }
 
@@ -124,7 +124,7 @@ LoadedTrace readTraceHdf5(const std::string& path) {
             Handle g(H5Gopen2(layers.get(), name, H5P_DEFAULT), H5Gclose);
             if (!g.ok()) throw Error(path, "/layers/" + std::string(name) + " is not a group");
             LayerTrace lt;
-            lt.layer = layerNumber(name, path);
+            lt.layer = layerNumber(name, path, "/layers/");
             for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
             for (const std::string& dataset : linkNames(g.get(), path)) {
                 if (dataset == "heads") continue;
@@ -135,6 +135,24 @@ LoadedTrace readTraceHdf5(const std::string& path) {
             t.layers.push_back(std::move(lt));
         }
         std::sort(t.layers.begin(), t.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    }
+    if (exists(root, "context_budget"))
+        for (int32_t k : readInts<int32_t>(root, "context_budget", H5T_NATIVE_INT32, path)) t.contextBudget.push_back(k);
+    if (exists(root, "digests")) {
+        Handle digests(H5Gopen2(root, "digests", H5P_DEFAULT), H5Gclose);
+        if (!digests.ok()) throw Error(path, "/digests is not a group");
+        for (const std::string& name : linkNames(digests.get(), path)) {
+            Handle g(H5Gopen2(digests.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
+            if (!g.ok()) throw Error(path, "/digests/" + name + " is not a group");
+            LayerDigest d;
+            d.layer = layerNumber(name, path, "/digests/");
+            for (const auto& [field, array] : d.named()) *array = readFloats(g.get(), field, path);
+            const std::vector<int64_t> bin = readInts<int64_t>(g.get(), "bin", H5T_NATIVE_INT64, path);
+            if (bin.size() != 1) throw Error(path, "/digests/" + name + "/bin is not one number");
+            d.bin = bin.front();
+            t.digests.push_back(std::move(d));
+        }
+        std::sort(t.digests.begin(), t.digests.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
     }
     out.provenance = h5::readStringAttributes(root);
     if (out.provenance.count("device")) t.device = out.provenance["device"];

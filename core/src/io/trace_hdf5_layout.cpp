@@ -41,6 +41,21 @@ void writeRun(hid_t root, const std::string& path, const Trace& trace) {
     writeFloats(root, path, "logits", trace.logits);
     writeFloats(root, path, "loss", trace.loss);
     writeFloats(root, path, "head_mask", trace.headMask);
+    if (!trace.contextBudget.empty()) {
+        std::vector<int32_t> budget(trace.contextBudget.begin(), trace.contextBudget.end());
+        h5::writeDataset(root, path, "context_budget", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(budget.size())}, budget.data());
+    }
+    if (trace.digests.empty()) return;
+    Handle digests(H5Gcreate2(root, "digests", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (!digests.ok()) throw Error(path, "HDF5 error while creating group /digests");
+    for (const LayerDigest& d : trace.digests) {
+        const std::string name = std::to_string(d.layer);
+        Handle g(H5Gcreate2(digests.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw Error(path, "HDF5 error while creating group /digests/" + name);
+        for (const auto& [field, a] : d.named()) writeFloats(g.get(), path, field, *a);
+        const int64_t bin = d.bin;
+        h5::writeDataset(g.get(), path, "bin", H5T_NATIVE_INT64, H5T_STD_I64LE, {}, &bin);
+    }
 }
 
 } // namespace headlight::h5layout

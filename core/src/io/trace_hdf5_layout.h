@@ -12,7 +12,8 @@ namespace headlight::h5layout {
 void writeFloats(hid_t loc, const std::string& path, const std::string& name, const FloatArray& a);
 // /layers/<l>: its head indices and every captured tensor (LayerTrace::named).
 void writeLayer(hid_t layers, const std::string& path, const LayerTrace& lt);
-// The per-run datasets at the root: token ids and texts, logits, loss, head mask.
+// The per-run datasets at the root: token ids and texts, logits, loss, head mask, context budget, and the
+// digests of every head under /digests/<l> (long inputs).
 void writeRun(hid_t root, const std::string& path, const Trace& trace);
 
 } // namespace headlight::h5layout
