@@ -22,7 +22,8 @@ BpeModel::BpeModel(std::shared_ptr<const Vocab> vocab,
     merges_.reserve(merges.size());
     std::string merged;
     for (size_t rank = 0; rank < merges.size(); ++rank) {
-        const auto& [a, b] = merges[rank];
+        const std::string& a = merges[rank].first;   // not a structured binding: the lambda below captures it
+        const std::string& b = merges[rank].second;
         const auto ia = vocab_.find(a), ib = vocab_.find(b);
         // Tokens are quoted cut to 40 bytes: a merge of two 1 MB strings must not become a 2 MB message.
         const auto merge = [&] { return "merge " + std::to_string(rank + 1) + " (" + quotedText(a + " " + b) + "): "; };
