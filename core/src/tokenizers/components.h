@@ -41,7 +41,7 @@ struct Stage {
 // one list of ids decoded), each such component may write at most kGrowthFactor times the input plus
 // kGrowthSlack bytes, over all the pieces it is given; past that the tokenizer is refused, by name. The
 // factor leaves room for every real expansion chained (NFKD of U+FDFA is 11 times longer, ByteLevel
-// doubles non-ASCII bytes, BERT pads CJK characters with spaces). docs/tokenizers.md, "Limits".
+// doubles non-ASCII bytes, BERT pads CJK characters with spaces). docs/tokenizers.md, "Limits and refusals".
 constexpr size_t kGrowthFactor = 64;
 constexpr size_t kGrowthSlack = size_t(1) << 16;
 
