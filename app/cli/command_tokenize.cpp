@@ -3,6 +3,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "headlight/error.h"
+#include "headlight/jsonl_texts.h"
 #include "headlight/tokenizer.h"
 
 #include <iostream>

@@ -45,14 +45,4 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir);
 // Split UTF-8 text into characters (code points as UTF-8 strings). Throws on invalid UTF-8.
 std::vector<std::string> splitUtf8(const std::string& text, const std::string& source);
 
-// One text to tokenize: the "text" of a line of a JSON-lines file, and where it came from ("FILE: line 3").
-struct JsonlText {
-    std::string where;
-    std::string text;
-};
-// The texts of a JSON-lines file of {"text": ...} objects (a regular file of at most `maxBytes`; blank lines
-// skipped). Each line is parsed as strictly as every JSON file we read (no key twice, bounded nesting);
-// headlight::Error naming the file and the line otherwise.
-std::vector<JsonlText> readJsonlTexts(const std::string& path, uint64_t maxBytes);
-
 } // namespace headlight

@@ -2,6 +2,7 @@
 #include "tokenizers/loaders.h"
 
 #include "headlight/error.h"
+#include "headlight/jsonl_texts.h"
 #include "io/json_util.h"
 #include "tokenizers/unicode.h"
 
