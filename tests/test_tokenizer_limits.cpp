@@ -302,13 +302,13 @@ private slots:
     }
 
     // ---------------------------------------------------------------- regexes
-    // PCRE2 syntax that Oniguruma (Hugging Face's engine) does not have is refused, so that a file is either
-    // encoded as Hugging Face does or refused; \C would split characters and hand invalid UTF-8 on.
+    // PCRE2 syntax that Oniguruma (Hugging Face's engine) refuses or reads otherwise is refused, so that a file is
+    // either encoded as Hugging Face does or refused; \C would split characters and hand invalid UTF-8 on.
     void pcre2OnlyRegex_data() {
         QTest::addColumn<QString>("pattern");
         QTest::addColumn<QString>("message");
-        QTest::newRow("\\C") << "\\C" << "regex \"\\C\": \\C (one byte of a character) is PCRE2 syntax that Hugging Face's Oniguruma does not read";
-        QTest::newRow("match limit") << "(*LIMIT_MATCH=10)a+" << "regex \"(*LIMIT_MATCH=10)a+\": \"(*\" (a pattern option or verb) is PCRE2 syntax";
+        QTest::newRow("\\C") << "\\C" << "regex \"\\C\": \\C (one byte of a character) is not supported (Hugging Face's Oniguruma does not read it as PCRE2 does)";
+        QTest::newRow("match limit") << "(*LIMIT_MATCH=10)a+" << "regex \"(*LIMIT_MATCH=10)a+\": \"(*\" (a pattern option or verb) is not supported";
         QTest::newRow("(*UTF)") << "(*UTF)a" << "\"(*\" (a pattern option or verb)";
         QTest::newRow("(*CR)") << "(*CR)a" << "\"(*\" (a pattern option or verb)";
         QTest::newRow("verb") << "a(*SKIP)b" << "\"(*\" (a pattern option or verb)";

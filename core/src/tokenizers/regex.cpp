@@ -21,7 +21,7 @@ const char* kWordInClass = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
 std::string shown(const std::string& pattern) { return "\"" + printableText(pattern, 40) + "\""; }
 
 [[noreturn]] void refuse(const std::string& source, const std::string& pattern, const std::string& what) {
-    throw Error(source, "regex " + shown(pattern) + ": " + what + " is PCRE2 syntax that Hugging Face's Oniguruma does not read");
+    throw Error(source, "regex " + shown(pattern) + ": " + what + " is not supported (Hugging Face's Oniguruma does not read it as PCRE2 does)");
 }
 
 std::string pcre2Message(int code) {

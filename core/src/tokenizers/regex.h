@@ -11,7 +11,7 @@ namespace headlight {
 class Regex {
 public:
     // Throws headlight::Error(source, "...") when the pattern does not compile, or uses PCRE2 syntax that
-    // Oniguruma lacks (see translateOnigurumaEscapes). `source` names the file and the component.
+    // Oniguruma reads otherwise (see translateOnigurumaEscapes). `source` names the file and the component.
     Regex(const std::string& pattern, const std::string& source);
     ~Regex();
     Regex(const Regex&) = delete;
