@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 SHARED=../shared/data/hf-reference
-HARNESSES=(fuzz_safetensors fuzz_config fuzz_tokenizer fuzz_train_config fuzz_trace_hdf5)
+HARNESSES=(fuzz_safetensors fuzz_config fuzz_tokenizer fuzz_tokenizer_pipeline fuzz_train_config fuzz_trace_hdf5)
 # Debian's LibTorch is not built with ASan: its allocations at exit (static registries, thread pools) would
 # read as leaks that are not ours, so leak detection is off; every other ASan check stays on.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
@@ -44,7 +44,7 @@ sanitize() {
 seed() {
     local corpus=$BUILD_DIR/fuzz-corpus
     rm -rf "$corpus"
-    mkdir -p "$corpus"/{fuzz_safetensors,fuzz_config,fuzz_tokenizer,fuzz_train_config,fuzz_trace_hdf5}
+    mkdir -p "$corpus"/{fuzz_safetensors,fuzz_config,fuzz_tokenizer,fuzz_tokenizer_pipeline,fuzz_train_config,fuzz_trace_hdf5}
     local n=0
     for f in sample_models/*/model.safetensors $SHARED/models/*/model.safetensors; do
         [ -f "$f" ] || continue
@@ -72,6 +72,26 @@ seed() {
         [ -f "$f" ] && { printf '\x02'; head -n 3000 "$f"; } > "$corpus/fuzz_tokenizer/wordpiece-$((n = n + 1))"
     done
     for f in sample_models/*/vocab.json; do { printf '\x03'; cat "$f"; } > "$corpus/fuzz_tokenizer/chars-$((n = n + 1))"; done
+    # fuzz_tokenizer_pipeline: tokenizer.json, a NUL byte, a text (fuzz/fuzz_tokenizer_pipeline.cpp). Small pipelines
+    # with added tokens of every kind and normalizers, and the SentencePiece-style reference files with texts.
+    local p=$corpus/fuzz_tokenizer_pipeline
+    local added='[{"id": 5, "content": "<s>", "special": true, "lstrip": true, "rstrip": true},
+        {"id": 6, "content": "AB", "normalized": true, "single_word": true}, {"id": 1, "content": "b"}, {"id": 7, "content": " x", "rstrip": true}]'
+    local bpe='"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, " ": 2, "ab": 3, "x": 4}, "merges": ["a b"]}'
+    { printf '{%s, "added_tokens": %s, "normalizer": {"type": "Sequence", "normalizers": [{"type": "Lowercase"},
+        {"type": "Replace", "pattern": {"String": "a"}, "content": "aa"}, {"type": "Prepend", "prepend": " "}]}}' "$bpe" "$added"
+      printf '\x00Ab <s>  x ab AB abAB<s>'; } > "$p/sequence"
+    { printf '{%s, "added_tokens": %s, "normalizer": {"type": "NFKC"}, "pre_tokenizer": {"type": "Split",
+        "pattern": {"Regex": "\\\\s+|\\\\p{L}+"}, "behavior": "Isolated"}, "decoder": {"type": "Replace",
+        "pattern": {"String": "a"}, "content": "A"}}' "$bpe" "$added"
+      printf '\x00\xef\xac\x81 a  b<s>x'; } > "$p/split"
+    { printf '{"model": {"type": "WordPiece", "max_input_chars_per_word": 1000000, "vocab": {"[UNK]": 0, "a": 1, "##a": 2, "ab": 3, "##b": 4}},
+        "added_tokens": [{"id": 5, "content": "[CLS]", "special": true}], "pre_tokenizer": {"type": "WhitespaceSplit"},
+        "post_processor": {"type": "BertProcessing", "cls": ["[CLS]", 5], "sep": ["[CLS]", 5]}}'
+      printf '\x00aaab ab [CLS]aa'; } > "$p/wordpiece"
+    for f in $SHARED/tokenizer-files/sp-bpe-*/tokenizer.json; do
+        [ -f "$f" ] && { cat "$f"; printf '\x00<s>Hello world\n  caf\xc3\xa9 </s>'; } > "$p/sp-$((n = n + 1))"
+    done
     # fuzz_trace_hdf5 builds a trace from the bytes themselves: any bytes will do.
     head -c 512 /dev/urandom > "$corpus/fuzz_trace_hdf5/random"
     # What earlier runs kept (and every past finding).

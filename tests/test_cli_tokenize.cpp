@@ -118,6 +118,12 @@ private slots:
         QTest::newRow("jsonl without text") << QStringList{"tokenize", "GPT2", "--jsonl", "DIR/notext.jsonl"} << 1
                                             << "DIR/notext.jsonl: line 2: expected an object with a \"text\" string";
         QTest::newRow("missing jsonl") << QStringList{"tokenize", "GPT2", "--jsonl", "DIR/none.jsonl"} << 1 << "DIR/none.jsonl: file not found";
+        // Each line is parsed as strictly as every JSON file: a key twice is not taken silently.
+        QTest::newRow("jsonl duplicate key") << QStringList{"tokenize", "GPT2", "--jsonl", "DIR/dup.jsonl"} << 1
+                                             << "DIR/dup.jsonl: line 2: duplicate key \"text\"";
+        // A tokenizer.json that grows the text without bound is named, with the component, not the text.
+        QTest::newRow("growing normalizer") << QStringList{"tokenize", "DIR/grow", "--text", "a"} << 1
+                                            << "DIR/grow/tokenizer.json: normalizer #17 \"Replace\" grows the text beyond 65600 bytes";
         QTest::newRow("invalid UTF-8 text") << QStringList{"tokenize", "GPT2", "--text", "BAD"} << 1 << "--text: invalid UTF-8 at byte 1";
         QTest::newRow("both --text and --jsonl") << QStringList{"tokenize", "GPT2", "--text", "a", "--jsonl", "DIR/in.jsonl"} << 2
                                                  << "give exactly one of --text TEXT and --jsonl FILE";
@@ -136,6 +142,12 @@ private slots:
         QVERIFY(writeAll(dir.filePath("in.jsonl"), "{\"text\": \"a\"}\n"));
         QVERIFY(writeAll(dir.filePath("bad.jsonl"), "{\"text\": \"a\"}\n{\"text\": \"b\"}\n{\"text\": \n"));
         QVERIFY(writeAll(dir.filePath("notext.jsonl"), "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n"));
+        QVERIFY(writeAll(dir.filePath("dup.jsonl"), "{\"text\": \"a\"}\n{\"text\": \"b\", \"text\": \"c\"}\n"));
+        QVERIFY(QDir(dir.path()).mkdir("grow"));
+        json grow = {{"model", {{"type", "BPE"}, {"vocab", {{"a", 0}}}, {"merges", json::array()}}},
+                     {"normalizer", {{"type", "Sequence"}, {"normalizers", json::array()}}}};
+        for (int i = 0; i < 40; ++i) grow["normalizer"]["normalizers"].push_back({{"type", "Replace"}, {"pattern", {{"String", "a"}}}, {"content", "aa"}});
+        QVERIFY(writeAll(dir.filePath("grow/tokenizer.json"), QByteArray::fromStdString(grow.dump())));
         message.replace("DIR/", dir.path() + "/");
         for (QString& a : args) {
             if (a == "GPT2") a = sharedData("gpt2-tokenizer");

@@ -3,11 +3,10 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "headlight/error.h"
-#include "headlight/input_file.h"
+#include "headlight/jsonl_texts.h"
 #include "headlight/tokenizer.h"
 
 #include <iostream>
-#include <sstream>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
@@ -53,26 +52,10 @@ int tokenizeCommand(const std::vector<std::string>& argv) {
         std::cout << line(encodeText(*tok, a.value("--text"), addSpecial, "--text")) << std::endl;
         return 0;
     }
-    const std::string path = a.value("--jsonl");
-    // A regular file only (a FIFO would block, /dev/zero would never end), read whole.
-    std::istringstream in(readRegularFile(path, kMaxJsonlBytes));
     // Everything is encoded before anything is printed: a bad line leaves stdout empty.
     std::vector<std::string> out;
-    std::string text;
-    for (size_t lineNo = 1; std::getline(in, text); ++lineNo) {
-        if (!text.empty() && text.back() == '\r') text.pop_back();
-        if (text.find_first_not_of(" \t") == std::string::npos) continue;   // blank lines carry nothing
-        const std::string where = path + ": line " + std::to_string(lineNo);
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::exception&) {
-            throw Error(where, "not valid JSON");
-        }
-        if (!j.is_object() || !j.contains("text") || !j.at("text").is_string())
-            throw Error(where, "expected an object with a \"text\" string");
-        out.push_back(line(encodeText(*tok, j.at("text").get<std::string>(), addSpecial, where)));
-    }
+    for (const JsonlText& t : readJsonlTexts(a.value("--jsonl"), kMaxJsonlBytes))
+        out.push_back(line(encodeText(*tok, t.text, addSpecial, t.where)));
     for (const std::string& l : out) std::cout << l << '\n';
     std::cout.flush();
     return 0;

@@ -66,6 +66,16 @@ struct LayerDigest {
     int64_t bin = 0;           // tokens per pooled cell along each axis (0: no pooled images)
     FloatArray pooledMax;      // [H,C,C], C = ceil(T / bin)
     FloatArray pooledMean;     // [H,C,C]
+
+    // Every array above with its name in the trace format (/digests/<l>/<name>).
+    std::vector<std::pair<std::string, const FloatArray*>> named() const {
+        return {{"entropy", &entropy}, {"max_weight", &maxWeight}, {"mean_distance", &meanDistance},
+                {"first_token", &firstToken}, {"pooled_max", &pooledMax}, {"pooled_mean", &pooledMean}};
+    }
+    std::vector<std::pair<std::string, FloatArray*>> named() {
+        return {{"entropy", &entropy}, {"max_weight", &maxWeight}, {"mean_distance", &meanDistance},
+                {"first_token", &firstToken}, {"pooled_max", &pooledMax}, {"pooled_mean", &pooledMean}};
+    }
 };
 
 // The cell width that pools T tokens into at most `maxCells` cells a side: ceil(T / maxCells).

@@ -4,7 +4,6 @@
 #include "headlight/error.h"
 
 #include <functional>
-#include <limits>
 #include <queue>
 
 namespace headlight::tok {
@@ -19,26 +18,27 @@ BpeModel::BpeModel(std::shared_ptr<const Vocab> vocab,
                    const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options,
                    const std::string& path)
     : vocabHolder_(std::move(vocab)), vocab_(*vocabHolder_), options_(std::move(options)) {
-    for (const auto& [token, id] : vocab_)
-        if (id > std::numeric_limits<int32_t>::max()) throw Error(path, "token id " + std::to_string(id) + " is too large");
     const size_t prefixLength = options_.continuingSubwordPrefix.size();
     merges_.reserve(merges.size());
     std::string merged;
     for (size_t rank = 0; rank < merges.size(); ++rank) {
-        const auto& [a, b] = merges[rank];
+        const std::string& a = merges[rank].first;   // not a structured binding: the lambda below captures it
+        const std::string& b = merges[rank].second;
         const auto ia = vocab_.find(a), ib = vocab_.find(b);
-        if (ia == vocab_.end()) throw Error(path, "merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + a + "\" is not in the vocabulary");
-        if (ib == vocab_.end()) throw Error(path, "merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + b + "\" is not in the vocabulary");
+        // Tokens are quoted cut to 40 bytes: a merge of two 1 MB strings must not become a 2 MB message.
+        const auto merge = [&] { return "merge " + std::to_string(rank + 1) + " (" + quotedText(a + " " + b) + "): "; };
+        if (ia == vocab_.end()) throw Error(path, merge() + quotedText(a) + " is not in the vocabulary");
+        if (ib == vocab_.end()) throw Error(path, merge() + quotedText(b) + " is not in the vocabulary");
         // The right part of a merge carries the continuing-subword prefix; the merged token does not repeat it.
         const size_t skip = b.compare(0, prefixLength, options_.continuingSubwordPrefix) == 0 ? prefixLength : 0;
         merged.assign(a).append(b, skip, std::string::npos);
         const auto im = vocab_.find(merged);
-        if (im == vocab_.end()) throw Error(path, "merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): the result \"" + merged + "\" is not in the vocabulary");
+        if (im == vocab_.end()) throw Error(path, merge() + "the result " + quotedText(merged) + " is not in the vocabulary");
         merges_[pairKey(ia->second, ib->second)] = {static_cast<uint32_t>(rank), im->second};   // a repeated pair: the last wins
     }
     if (!options_.unkToken.empty()) {
         auto it = vocab_.find(options_.unkToken);
-        if (it == vocab_.end()) throw Error(path, "unk_token \"" + options_.unkToken + "\" is not in the vocabulary");
+        if (it == vocab_.end()) throw Error(path, "unk_token " + quotedText(options_.unkToken) + " is not in the vocabulary");
         unkId_ = it->second;
     }
 }

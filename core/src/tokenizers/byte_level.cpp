@@ -38,6 +38,15 @@ std::string toSymbols(const std::string& bytes) {
     return out;
 }
 
+size_t symbolsLength(const std::string& bytes) {
+    size_t length = bytes.size();
+    for (char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        length += b < 0x21 || b > 0x7E;
+    }
+    return length;
+}
+
 bool toBytes(const std::string& symbols, std::string& bytes) {
     const Alphabet& a = alphabet();
     std::string out;

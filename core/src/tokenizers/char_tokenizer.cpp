@@ -6,9 +6,12 @@
 #include "headlight/error.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace headlight::tok {
 namespace {
+
+constexpr size_t kListedMissing = 10;
 
 // id -> text; validates ids are 0..V-1 without gaps or repeats.
 std::vector<std::string> inverseVocab(const nlohmann::json& vocab, const std::string& path) {
@@ -16,10 +19,10 @@ std::vector<std::string> inverseVocab(const nlohmann::json& vocab, const std::st
     std::vector<bool> seen(vocab.size(), false);
     for (const auto& item : vocab.items()) {
         if (!item.value().is_number_integer())
-            throw Error(path, "the id of \"" + item.key() + "\" is not an integer");
+            throw Error(path, "the id of \"" + printableText(item.key(), 40) + "\" is not an integer");
         const auto id = item.value().get<int64_t>();
         if (id < 0 || id >= static_cast<int64_t>(vocab.size()))
-            throw Error(path, "id " + std::to_string(id) + " of \"" + item.key() + "\" is outside 0.." +
+            throw Error(path, "id " + std::to_string(id) + " of \"" + printableText(item.key(), 40) + "\" is outside 0.." +
                                   std::to_string(vocab.size() - 1) + " (ids must be dense)");
         if (seen[static_cast<size_t>(id)]) throw Error(path, "id " + std::to_string(id) + " is used twice");
         seen[static_cast<size_t>(id)] = true;
@@ -33,28 +36,30 @@ public:
     CharTokenizer(std::string path, std::vector<std::string> byId) : path_(std::move(path)), byId_(std::move(byId)) {
         for (size_t i = 0; i < byId_.size(); ++i) {
             if (splitUtf8(byId_[i], path_).size() != 1)
-                throw Error(path_, "key \"" + byId_[i] + "\" is not a single character");
+                throw Error(path_, "key \"" + printableText(byId_[i], 40) + "\" is not a single character");
             ids_[byId_[i]] = static_cast<int64_t>(i);
         }
     }
 
     std::vector<int64_t> encode(const std::string& text, bool addSpecial) const override {
         std::vector<int64_t> ids;
-        std::string missing;
+        // The characters missing from the vocabulary, each once; the message lists the first few (a 1 MB text
+        // may miss thousands).
+        std::unordered_set<std::string> missing;
+        std::string listed;
         const auto caret = ids_.find("^");
         if (addSpecial && caret != ids_.end() && (text.empty() || text[0] != '^')) ids.push_back(caret->second);
         for (const std::string& ch : splitUtf8(text, "text")) {
             auto it = ids_.find(ch);
             if (it == ids_.end()) {
-                const std::string shown = ch == "\n" ? "\\n" : ch == "\t" ? "\\t" : ch;
-                if (missing.find("'" + shown + "'") == std::string::npos)
-                    missing += (missing.empty() ? "'" : ", '") + shown + "'";
+                if (missing.insert(ch).second && missing.size() <= kListedMissing)
+                    listed += (listed.empty() ? "'" : ", '") + (ch == "\n" ? "\\n" : ch == "\t" ? "\\t" : ch) + "'";
                 continue;
             }
             ids.push_back(it->second);
         }
-        if (!missing.empty())
-            throw Error(path_, "text has characters not in the vocabulary: " + missing);
+        if (missing.size() > kListedMissing) listed += " and " + std::to_string(missing.size() - kListedMissing) + " more";
+        if (!missing.empty()) throw Error(path_, "text has characters not in the vocabulary: " + listed);
         return ids;
     }
 

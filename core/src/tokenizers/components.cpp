@@ -7,6 +7,52 @@
 
 namespace headlight::tok {
 
+void GrowthBudget::charge(const Stage& stage, size_t bytes) {
+    auto it = std::find_if(written_.begin(), written_.end(), [&](const auto& w) { return w.first == &stage; });
+    if (it == written_.end()) it = written_.insert(written_.end(), {&stage, 0});
+    if (bytes > limit_ - it->second)
+        throw Error(stage.path, stage.label + " grows the text beyond " + std::to_string(limit_) + " bytes (at most " +
+                                    std::to_string(kGrowthFactor) + " times the input + " + std::to_string(kGrowthSlack) + ")");
+    it->second += bytes;
+}
+
+std::string Normalizer::normalize(const std::string& text) const {
+    GrowthBudget budget(text.size());
+    return normalize(text, budget);
+}
+
+void PreTokenizer::split(std::vector<Piece>& pieces) const {
+    size_t bytes = 0;
+    for (const Piece& p : pieces) bytes += p.text.size();
+    GrowthBudget budget(bytes);
+    split(pieces, budget);
+}
+
+std::vector<std::string> Decoder::decode(std::vector<std::string> tokens) const {
+    size_t bytes = tokens.size();
+    for (const std::string& t : tokens) bytes += t.size();
+    GrowthBudget budget(bytes);
+    return decode(std::move(tokens), budget);
+}
+
+std::string componentLabel(const std::string& what, const std::string& position, const std::string& type) {
+    return what + (position.empty() ? "" : " #" + position) + " " + quotedText(type);
+}
+
+std::string itemPosition(const std::string& position, size_t index) {
+    return (position.empty() ? "" : position + ".") + std::to_string(index + 1);
+}
+
+std::string quotedText(const std::string& text) { return "\"" + printableText(text, 40) + "\""; }
+
+std::vector<std::pair<size_t, size_t>> literalMatches(const std::string& text, const std::string& literal) {
+    std::vector<std::pair<size_t, size_t>> out;
+    if (literal.empty()) return out;
+    for (size_t at = text.find(literal); at != std::string::npos; at = text.find(literal, at + literal.size()))
+        out.emplace_back(at, at + literal.size());
+    return out;
+}
+
 Options::Options(const nlohmann::json& j, std::string path, std::string where)
     : j_(j), path_(std::move(path)), where_(std::move(where)) {
     if (!j_.is_object()) fail("expected an object");
@@ -18,7 +64,7 @@ void Options::allowOnly(std::initializer_list<const char*> known) const {
     for (const auto& item : j_.items()) {
         if (item.key() == "type") continue;
         const bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; });
-        if (!ok) fail("option \"" + item.key() + "\" is not supported");
+        if (!ok) fail("option " + quotedText(item.key()) + " is not supported");
     }
 }
 
@@ -66,7 +112,7 @@ SplitBehavior parseBehavior(const Options& o, const char* key, SplitBehavior fal
     if (b == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
     if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
     if (b == "Contiguous") return SplitBehavior::Contiguous;
-    o.fail("behavior \"" + b + "\" is not supported");
+    o.fail("behavior " + quotedText(b) + " is not supported");
 }
 
 void splitPiece(const Piece& piece, const std::vector<std::pair<size_t, size_t>>& matches, SplitBehavior behavior,

@@ -9,22 +9,28 @@
 namespace headlight::tok {
 namespace {
 
+// Decoders that can lengthen text (Replace; WordPiece's spaces; ByteLevel, whose U+FFFD for a stray byte is
+// three bytes) charge the growth budget for what they write; the others only shorten or join.
 class ByteLevelDecoder final : public Decoder {
 public:
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    using Decoder::Decoder;
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget& budget) const override {
         std::string bytes;
         for (const std::string& t : tokens) {
             std::string b;
             bytes += byte_level::toBytes(t, b) ? b : t;   // tokens outside the alphabet pass through as they are
         }
-        return {unicode::fromUtf8Lossy(bytes)};
+        std::string text = unicode::fromUtf8Lossy(bytes);
+        budget.charge(stage_, text.size());
+        return {std::move(text)};
     }
 };
 
 class MetaspaceDecoder final : public Decoder {
 public:
-    MetaspaceDecoder(std::string replacement, bool dropFirst) : replacement_(std::move(replacement)), dropFirst_(dropFirst) {}
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    MetaspaceDecoder(Stage stage, std::string replacement, bool dropFirst)
+        : Decoder(std::move(stage)), replacement_(std::move(replacement)), dropFirst_(dropFirst) {}
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget&) const override {
         for (size_t i = 0; i < tokens.size(); ++i) {
             std::string out;
             const std::string& t = tokens[i];
@@ -68,10 +74,11 @@ std::string cleanup(std::string s) {
 
 class WordPieceDecoder final : public Decoder {
 public:
-    WordPieceDecoder(std::string prefix, bool cleanup) : prefix_(std::move(prefix)), cleanup_(cleanup) {}
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    WordPieceDecoder(Stage stage, std::string prefix, bool cleanup) : Decoder(std::move(stage)), prefix_(std::move(prefix)), cleanup_(cleanup) {}
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget& budget) const override {
         for (size_t i = 0; i < tokens.size(); ++i) {
             std::string& t = tokens[i];
+            budget.charge(stage_, t.size() + 1);
             if (i != 0) {
                 if (t.compare(0, prefix_.size(), prefix_) == 0) t.erase(0, prefix_.size());
                 else t.insert(0, " ");
@@ -88,16 +95,16 @@ private:
 
 class ReplaceDecoder final : public Decoder {
 public:
-    ReplaceDecoder(std::string literal, std::unique_ptr<Regex> regex, std::string content)
-        : literal_(std::move(literal)), regex_(std::move(regex)), content_(std::move(content)) {}
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    ReplaceDecoder(Stage stage, std::string literal, std::unique_ptr<Regex> regex, std::string content)
+        : Decoder(std::move(stage)), literal_(std::move(literal)), regex_(std::move(regex)), content_(std::move(content)) {}
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget& budget) const override {
         for (std::string& t : tokens) {
-            std::vector<std::pair<size_t, size_t>> matches;
-            if (regex_) matches = regex_->findAll(t);
-            else if (!literal_.empty())
-                for (size_t at = t.find(literal_); at != std::string::npos; at = t.find(literal_, at + literal_.size()))
-                    matches.emplace_back(at, at + literal_.size());
+            const auto matches = regex_ ? regex_->findAll(t) : literalMatches(t, literal_);
+            size_t length = t.size();
+            for (const auto& [b, e] : matches) length = length - (e - b) + content_.size();
+            budget.charge(stage_, length);
             std::string out;
+            out.reserve(length);
             size_t prev = 0;
             for (const auto& [b, e] : matches) {
                 out.append(t, prev, b - prev);
@@ -130,7 +137,8 @@ bool byteToken(const std::string& t, char& byte) {
 
 class ByteFallbackDecoder final : public Decoder {
 public:
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    using Decoder::Decoder;
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget&) const override {
         std::vector<std::string> out;
         std::string pending;   // consecutive byte tokens
         size_t pendingCount = 0;
@@ -158,7 +166,8 @@ public:
 
 class FuseDecoder final : public Decoder {
 public:
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    using Decoder::Decoder;
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget&) const override {
         std::string all;
         for (const std::string& t : tokens) all += t;
         return {all};
@@ -167,8 +176,9 @@ public:
 
 class StripDecoder final : public Decoder {
 public:
-    StripDecoder(char32_t content, size_t start, size_t stop) : content_(content), start_(start), stop_(stop) {}
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
+    StripDecoder(Stage stage, char32_t content, size_t start, size_t stop)
+        : Decoder(std::move(stage)), content_(content), start_(start), stop_(stop) {}
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget&) const override {
         for (std::string& t : tokens) {
             const auto cps = unicode::decode(t, "token");
             size_t b = 0, e = cps.size();
@@ -186,9 +196,9 @@ private:
 
 class SequenceDecoder final : public Decoder {
 public:
-    explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts) : parts_(std::move(parts)) {}
-    std::vector<std::string> decode(std::vector<std::string> tokens) const override {
-        for (const auto& part : parts_) tokens = part->decode(std::move(tokens));
+    SequenceDecoder(Stage stage, std::vector<std::unique_ptr<Decoder>> parts) : Decoder(std::move(stage)), parts_(std::move(parts)) {}
+    std::vector<std::string> decode(std::vector<std::string> tokens, GrowthBudget& budget) const override {
+        for (const auto& part : parts_) tokens = part->decode(std::move(tokens), budget);
         return tokens;
     }
 
@@ -198,44 +208,44 @@ private:
 
 } // namespace
 
-std::unique_ptr<Decoder> makeByteLevelDecoder() { return std::make_unique<ByteLevelDecoder>(); }
-std::unique_ptr<Decoder> makeWordPieceDecoder(const std::string& prefix, bool cleanup) {
-    return std::make_unique<WordPieceDecoder>(prefix, cleanup);
+std::unique_ptr<Decoder> makeByteLevelDecoder(Stage stage) { return std::make_unique<ByteLevelDecoder>(std::move(stage)); }
+std::unique_ptr<Decoder> makeWordPieceDecoder(Stage stage, const std::string& prefix, bool cleanup) {
+    return std::make_unique<WordPieceDecoder>(std::move(stage), prefix, cleanup);
 }
 
-std::unique_ptr<Decoder> parseDecoder(const nlohmann::json& j, const std::string& path) {
+std::unique_ptr<Decoder> parseDecoder(const nlohmann::json& j, const std::string& path, const std::string& position) {
     const std::string type = componentType(j, path, "decoder");
-    const Options o(j, path, "decoder \"" + type + "\"");
+    const Options o(j, path, componentLabel("decoder", position, type));
     if (type == "ByteLevel") {
         o.allowOnly({"add_prefix_space", "trim_offsets", "use_regex"});
-        return makeByteLevelDecoder();
+        return makeByteLevelDecoder(o.stage());
     }
     if (type == "Metaspace") {
         o.allowOnly({"replacement", "prepend_scheme", "split", "add_prefix_space", "str_rep"});
         const std::string replacement = o.string("replacement", "\xE2\x96\x81");
         const std::string scheme = o.has("prepend_scheme") ? o.string("prepend_scheme", {})
                                  : o.boolean("add_prefix_space", true) ? "always" : "never";
-        if (scheme != "always" && scheme != "first" && scheme != "never") o.fail("prepend_scheme \"" + scheme + "\" is not supported");
-        return std::make_unique<MetaspaceDecoder>(replacement, scheme != "never");
+        if (scheme != "always" && scheme != "first" && scheme != "never") o.fail("prepend_scheme " + quotedText(scheme) + " is not supported");
+        return std::make_unique<MetaspaceDecoder>(o.stage(), replacement, scheme != "never");
     }
     if (type == "WordPiece") {
         o.allowOnly({"prefix", "cleanup"});
-        return makeWordPieceDecoder(o.string("prefix", "##"), o.boolean("cleanup", true));
+        return makeWordPieceDecoder(o.stage(), o.string("prefix", "##"), o.boolean("cleanup", true));
     }
     if (type == "Replace") {
         o.allowOnly({"pattern", "content"});
         std::string literal;
         std::unique_ptr<Regex> regex;
         parsePattern(o, literal, regex);
-        return std::make_unique<ReplaceDecoder>(literal, std::move(regex), o.requiredString("content"));
+        return std::make_unique<ReplaceDecoder>(o.stage(), literal, std::move(regex), o.requiredString("content"));
     }
     if (type == "ByteFallback") {
         o.allowOnly({});
-        return std::make_unique<ByteFallbackDecoder>();
+        return std::make_unique<ByteFallbackDecoder>(o.stage());
     }
     if (type == "Fuse") {
         o.allowOnly({});
-        return std::make_unique<FuseDecoder>();
+        return std::make_unique<FuseDecoder>(o.stage());
     }
     if (type == "Strip") {
         o.allowOnly({"content", "start", "stop"});
@@ -243,17 +253,17 @@ std::unique_ptr<Decoder> parseDecoder(const nlohmann::json& j, const std::string
         if (content.size() != 1) o.fail("option \"content\" must be one character");
         const int64_t start = o.integer("start", 0), stop = o.integer("stop", 0);
         if (start < 0 || stop < 0) o.fail("options \"start\" and \"stop\" must not be negative");
-        return std::make_unique<StripDecoder>(content[0], static_cast<size_t>(start), static_cast<size_t>(stop));
+        return std::make_unique<StripDecoder>(o.stage(), content[0], static_cast<size_t>(start), static_cast<size_t>(stop));
     }
     if (type == "Sequence") {
         o.allowOnly({"decoders"});
         const nlohmann::json& list = o.raw("decoders");
         if (!list.is_array()) o.fail("option \"decoders\" must be a list");
         std::vector<std::unique_ptr<Decoder>> parts;
-        for (const auto& item : list) parts.push_back(parseDecoder(item, path));
-        return std::make_unique<SequenceDecoder>(std::move(parts));
+        for (size_t i = 0; i < list.size(); ++i) parts.push_back(parseDecoder(list[i], path, itemPosition(position, i)));
+        return std::make_unique<SequenceDecoder>(o.stage(), std::move(parts));
     }
-    throw Error(path, "decoder type \"" + type + "\" is not supported");
+    throw Error(path, "decoder type " + quotedText(type) + " is not supported");
 }
 
 } // namespace headlight::tok

@@ -1,10 +1,12 @@
-// Format detection, the shared JSON reading, and splitUtf8.
+// Format detection, the shared JSON reading, splitUtf8 and the JSON-lines texts of `tokenize --jsonl`.
 #include "tokenizers/loaders.h"
 
 #include "headlight/error.h"
+#include "headlight/jsonl_texts.h"
 #include "io/json_util.h"
 #include "tokenizers/unicode.h"
 
+#include <algorithm>
 #include <sys/stat.h>
 
 namespace headlight {
@@ -45,6 +47,33 @@ std::vector<std::string> splitUtf8(const std::string& text, const std::string& s
         chars.push_back(s);
     }
     return chars;
+}
+
+} // namespace headlight
+
+namespace headlight {
+
+std::vector<JsonlText> readJsonlTexts(const std::string& path, uint64_t maxBytes) {
+    // A regular file only (a FIFO would block, /dev/zero would never end), read whole.
+    const std::string all = jsonutil::readTextFile(path, maxBytes);
+    std::vector<JsonlText> out;
+    size_t lineNo = 0;
+    for (size_t at = 0; at < all.size();) {
+        size_t end = all.find('\n', at);
+        if (end == std::string::npos) end = all.size();
+        ++lineNo;
+        const char* begin = all.data() + at;
+        const char* stop = all.data() + end;
+        at = end + 1;
+        if (stop > begin && stop[-1] == '\r') --stop;
+        if (std::all_of(begin, stop, [](char c) { return c == ' ' || c == '\t'; })) continue;   // blank lines carry nothing
+        const std::string where = path + ": line " + std::to_string(lineNo);
+        const nlohmann::json j = jsonutil::parse(begin, stop, where);
+        if (!j.is_object() || !j.contains("text") || !j.at("text").is_string())
+            throw Error(where, "expected an object with a \"text\" string");
+        out.push_back({where, j.at("text").get<std::string>()});
+    }
+    return out;
 }
 
 } // namespace headlight

@@ -8,10 +8,17 @@
 namespace headlight::tok {
 namespace {
 
+// The components that can lengthen text charge the budget for what they write (components.h, GrowthBudget):
+// before building it when the length is known (Replace, Prepend), else after (the Unicode forms, lower case and
+// BERT's padding of CJK characters lengthen text by a bounded factor, so the text built is bounded too).
 class FormNormalizer final : public Normalizer {
 public:
-    explicit FormNormalizer(unicode::Form form) : form_(form) {}
-    std::string normalize(const std::string& text) const override { return unicode::normalize(text, form_); }
+    FormNormalizer(Stage stage, unicode::Form form) : Normalizer(std::move(stage)), form_(form) {}
+    std::string normalize(const std::string& text, GrowthBudget& budget) const override {
+        std::string out = unicode::normalize(text, form_);
+        budget.charge(stage_, out.size());
+        return out;
+    }
 
 private:
     unicode::Form form_;
@@ -19,13 +26,19 @@ private:
 
 class LowercaseNormalizer final : public Normalizer {
 public:
-    std::string normalize(const std::string& text) const override { return unicode::lowercase(text); }
+    using Normalizer::Normalizer;
+    std::string normalize(const std::string& text, GrowthBudget& budget) const override {
+        std::string out = unicode::lowercase(text);
+        budget.charge(stage_, out.size());
+        return out;
+    }
 };
 
 // Removes non-spacing marks only; tokenizer.json files pair it with NFD/NFKD themselves.
 class StripAccentsNormalizer final : public Normalizer {
 public:
-    std::string normalize(const std::string& text) const override {
+    using Normalizer::Normalizer;
+    std::string normalize(const std::string& text, GrowthBudget&) const override {
         std::string out;
         for (char32_t c : unicode::decode(text, "text"))
             if (!unicode::isMarkNonspacing(c)) unicode::append(out, c);
@@ -35,8 +48,8 @@ public:
 
 class StripNormalizer final : public Normalizer {
 public:
-    StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
-    std::string normalize(const std::string& text) const override {
+    StripNormalizer(Stage stage, bool left, bool right) : Normalizer(std::move(stage)), left_(left), right_(right) {}
+    std::string normalize(const std::string& text, GrowthBudget&) const override {
         const auto cps = unicode::decode(text, "text");
         size_t b = 0, e = cps.size();
         if (left_) while (b < e && unicode::isWhitespace(cps[b])) ++b;
@@ -50,8 +63,12 @@ private:
 
 class PrependNormalizer final : public Normalizer {
 public:
-    explicit PrependNormalizer(std::string prefix) : prefix_(std::move(prefix)) {}
-    std::string normalize(const std::string& text) const override { return text.empty() ? text : prefix_ + text; }
+    PrependNormalizer(Stage stage, std::string prefix) : Normalizer(std::move(stage)), prefix_(std::move(prefix)) {}
+    std::string normalize(const std::string& text, GrowthBudget& budget) const override {
+        if (text.empty()) return text;
+        budget.charge(stage_, prefix_.size() + text.size());
+        return prefix_ + text;
+    }
 
 private:
     std::string prefix_;
@@ -59,12 +76,17 @@ private:
 
 class ReplaceNormalizer final : public Normalizer {
 public:
-    ReplaceNormalizer(std::string literal, std::unique_ptr<Regex> regex, std::string content)
-        : literal_(std::move(literal)), regex_(std::move(regex)), content_(std::move(content)) {}
-    std::string normalize(const std::string& text) const override {
+    ReplaceNormalizer(Stage stage, std::string literal, std::unique_ptr<Regex> regex, std::string content)
+        : Normalizer(std::move(stage)), literal_(std::move(literal)), regex_(std::move(regex)), content_(std::move(content)) {}
+    std::string normalize(const std::string& text, GrowthBudget& budget) const override {
+        const auto found = regex_ ? regex_->findAll(text) : literalMatches(text, literal_);
+        size_t length = text.size();
+        for (const auto& [b, e] : found) length = length - (e - b) + content_.size();
+        budget.charge(stage_, length);
         std::string out;
+        out.reserve(length);
         size_t prev = 0;
-        for (const auto& [b, e] : matches(text)) {
+        for (const auto& [b, e] : found) {
             out.append(text, prev, b - prev);
             out += content_;
             prev = e;
@@ -74,15 +96,6 @@ public:
     }
 
 private:
-    std::vector<std::pair<size_t, size_t>> matches(const std::string& text) const {
-        if (regex_) return regex_->findAll(text);
-        std::vector<std::pair<size_t, size_t>> out;
-        if (literal_.empty()) return out;
-        for (size_t at = text.find(literal_); at != std::string::npos; at = text.find(literal_, at + literal_.size()))
-            out.emplace_back(at, at + literal_.size());
-        return out;
-    }
-
     std::string literal_;
     std::unique_ptr<Regex> regex_;
     std::string content_;
@@ -97,10 +110,10 @@ bool isChineseChar(char32_t c) {
 
 class BertNormalizer final : public Normalizer {
 public:
-    BertNormalizer(bool cleanText, bool chineseChars, bool stripAccents, bool lowercase)
-        : cleanText_(cleanText), chineseChars_(chineseChars), stripAccents_(stripAccents), lowercase_(lowercase) {}
+    BertNormalizer(Stage stage, bool cleanText, bool chineseChars, bool stripAccents, bool lowercase)
+        : Normalizer(std::move(stage)), cleanText_(cleanText), chineseChars_(chineseChars), stripAccents_(stripAccents), lowercase_(lowercase) {}
 
-    std::string normalize(const std::string& text) const override {
+    std::string normalize(const std::string& text, GrowthBudget& budget) const override {
         std::string out;
         for (char32_t c : unicode::decode(text, "text")) {
             const bool tabOrNewline = c == '\t' || c == '\n' || c == '\r';
@@ -123,6 +136,7 @@ public:
                 if (!unicode::isMarkNonspacing(c)) unicode::append(out, c);
         }
         if (lowercase_) out = unicode::lowercase(out);
+        budget.charge(stage_, out.size());
         return out;
     }
 
@@ -132,10 +146,10 @@ private:
 
 class SequenceNormalizer final : public Normalizer {
 public:
-    explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts) : parts_(std::move(parts)) {}
-    std::string normalize(const std::string& text) const override {
+    SequenceNormalizer(Stage stage, std::vector<std::unique_ptr<Normalizer>> parts) : Normalizer(std::move(stage)), parts_(std::move(parts)) {}
+    std::string normalize(const std::string& text, GrowthBudget& budget) const override {
         std::string s = text;
-        for (const auto& n : parts_) s = n->normalize(s);
+        for (const auto& n : parts_) s = n->normalize(s, budget);
         return s;
     }
 
@@ -145,8 +159,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Normalizer> makeBertNormalizer(bool cleanText, bool chineseChars, bool stripAccents, bool lowercase) {
-    return std::make_unique<BertNormalizer>(cleanText, chineseChars, stripAccents, lowercase);
+std::unique_ptr<Normalizer> makeBertNormalizer(Stage stage, bool cleanText, bool chineseChars, bool stripAccents, bool lowercase) {
+    return std::make_unique<BertNormalizer>(std::move(stage), cleanText, chineseChars, stripAccents, lowercase);
 }
 
 // {"String": "..."} or {"Regex": "..."}: the pattern of Replace and Split.
@@ -161,42 +175,42 @@ void parsePattern(const Options& o, std::string& literal, std::unique_ptr<Regex>
     }
 }
 
-std::unique_ptr<Normalizer> parseNormalizer(const nlohmann::json& j, const std::string& path) {
+std::unique_ptr<Normalizer> parseNormalizer(const nlohmann::json& j, const std::string& path, const std::string& position) {
     const std::string type = componentType(j, path, "normalizer");
-    const Options o(j, path, "normalizer \"" + type + "\"");
+    const Options o(j, path, componentLabel("normalizer", position, type));
     if (type == "NFC" || type == "NFD" || type == "NFKC" || type == "NFKD") {
         o.allowOnly({});
         const auto form = type == "NFC" ? unicode::Form::NFC : type == "NFD" ? unicode::Form::NFD
                         : type == "NFKC" ? unicode::Form::NFKC : unicode::Form::NFKD;
-        return std::make_unique<FormNormalizer>(form);
+        return std::make_unique<FormNormalizer>(o.stage(), form);
     }
     if (type == "Lowercase") {
         o.allowOnly({});
-        return std::make_unique<LowercaseNormalizer>();
+        return std::make_unique<LowercaseNormalizer>(o.stage());
     }
     if (type == "StripAccents") {
         o.allowOnly({});
-        return std::make_unique<StripAccentsNormalizer>();
+        return std::make_unique<StripAccentsNormalizer>(o.stage());
     }
     if (type == "Strip") {
         o.allowOnly({"strip_left", "strip_right"});
-        return std::make_unique<StripNormalizer>(o.boolean("strip_left", true), o.boolean("strip_right", true));
+        return std::make_unique<StripNormalizer>(o.stage(), o.boolean("strip_left", true), o.boolean("strip_right", true));
     }
     if (type == "Prepend") {
         o.allowOnly({"prepend"});
-        return std::make_unique<PrependNormalizer>(o.requiredString("prepend"));
+        return std::make_unique<PrependNormalizer>(o.stage(), o.requiredString("prepend"));
     }
     if (type == "Replace") {
         o.allowOnly({"pattern", "content"});
         std::string literal;
         std::unique_ptr<Regex> regex;
         parsePattern(o, literal, regex);
-        return std::make_unique<ReplaceNormalizer>(literal, std::move(regex), o.requiredString("content"));
+        return std::make_unique<ReplaceNormalizer>(o.stage(), literal, std::move(regex), o.requiredString("content"));
     }
     if (type == "BertNormalizer") {
         o.allowOnly({"clean_text", "handle_chinese_chars", "strip_accents", "lowercase"});
         const bool lowercase = o.boolean("lowercase", true);
-        return makeBertNormalizer(o.boolean("clean_text", true), o.boolean("handle_chinese_chars", true),
+        return makeBertNormalizer(o.stage(), o.boolean("clean_text", true), o.boolean("handle_chinese_chars", true),
                                   o.boolean("strip_accents", lowercase), lowercase);
     }
     if (type == "Sequence") {
@@ -204,10 +218,10 @@ std::unique_ptr<Normalizer> parseNormalizer(const nlohmann::json& j, const std::
         const nlohmann::json& list = o.raw("normalizers");
         if (!list.is_array()) o.fail("option \"normalizers\" must be a list");
         std::vector<std::unique_ptr<Normalizer>> parts;
-        for (const auto& item : list) parts.push_back(parseNormalizer(item, path));
-        return std::make_unique<SequenceNormalizer>(std::move(parts));
+        for (size_t i = 0; i < list.size(); ++i) parts.push_back(parseNormalizer(list[i], path, itemPosition(position, i)));
+        return std::make_unique<SequenceNormalizer>(o.stage(), std::move(parts));
     }
-    throw Error(path, "normalizer type \"" + type + "\" is not supported");
+    throw Error(path, "normalizer type " + quotedText(type) + " is not supported");
 }
 
 } // namespace headlight::tok

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <string_view>
-#include <unordered_set>
 
 namespace headlight::tok {
 namespace {
@@ -23,33 +22,39 @@ public:
     PipelineTokenizer(const PipelineTokenizer&) = delete;   // pieces_ points into p_
     PipelineTokenizer& operator=(const PipelineTokenizer&) = delete;
     explicit PipelineTokenizer(PipelineParts parts) : p_(std::move(parts)) {
+        checkTokenIds(p_);   // before the tables below are sized by the ids
         int64_t maxId = -1;
         for (const auto& [token, id] : *p_.vocab) maxId = std::max(maxId, id);
         for (const AddedToken& t : p_.added) maxId = std::max(maxId, t.id);
-        // Ids index a table; a stray huge id must be an error, not an allocation of gigabytes.
-        if (maxId >= (int64_t(1) << 31)) throw Error(p_.path, "token id " + std::to_string(maxId) + " is too large");
         pieces_.assign(static_cast<size_t>(maxId + 1), std::string_view());
         kinds_.assign(static_cast<size_t>(maxId + 1), Kind::Gap);
         for (const auto& [token, id] : *p_.vocab) {
-            if (id < 0) throw Error(p_.path, "token \"" + token + "\" has a negative id " + std::to_string(id));
             auto& kind = kinds_[static_cast<size_t>(id)];
             if (kind != Kind::Gap)
-                throw Error(p_.path, "id " + std::to_string(id) + " is used by both \"" + std::string(pieces_[static_cast<size_t>(id)]) + "\" and \"" + token + "\"");
+                throw Error(p_.path, "id " + std::to_string(id) + " is used by both " + quotedText(std::string(pieces_[static_cast<size_t>(id)])) +
+                                         " and " + quotedText(token));
             kind = Kind::Model;
             pieces_[static_cast<size_t>(id)] = token;
         }
-        std::unordered_set<int64_t> addedIds;
+        std::vector<std::string> rawPatterns, normalizedPatterns;
+        std::vector<AddedToken> rawTokens, normalizedTokens;
         for (const AddedToken& t : p_.added) {
-            if (t.id < 0) throw Error(p_.path, "added token \"" + t.content + "\" has a negative id");
-            if (!addedIds.insert(t.id).second) throw Error(p_.path, "id " + std::to_string(t.id) + " is used by two added tokens");
             // An added token takes precedence over a model token with the same id, as in Hugging Face.
             pieces_[static_cast<size_t>(t.id)] = t.content;
             kinds_[static_cast<size_t>(t.id)] = t.special ? Kind::Special : Kind::Added;
-            if (t.normalized && p_.normalizer) normalizedMatcher_.add(p_.normalizer->normalize(t.content), t);
-            else if (t.normalized) normalizedMatcher_.add(t.content, t);
-            else rawMatcher_.add(t.content, t);
+            if (t.normalized) {
+                normalizedPatterns.push_back(p_.normalizer ? p_.normalizer->normalize(t.content) : t.content);
+                normalizedTokens.push_back(t);
+            } else {
+                rawPatterns.push_back(t.content);
+                rawTokens.push_back(t);
+            }
             if (t.special && (t.content == "[MASK]" || t.content == "<mask>")) mask_ = t.id;
         }
+        rawMatcher_ = AddedTokenMatcher(std::move(rawPatterns), std::move(rawTokens));
+        normalizedMatcher_ = AddedTokenMatcher(std::move(normalizedPatterns), std::move(normalizedTokens));
+        if (p_.postProcessor)
+            p_.postProcessor->checkIds([this](int64_t id) { return id >= 0 && id < vocabSize() && kinds_[static_cast<size_t>(id)] != Kind::Gap; });
         if (!mask_) {
             for (const char* m : {"[MASK]", "<mask>"}) {
                 auto it = p_.vocab->find(m);
@@ -63,6 +68,7 @@ public:
 
     std::vector<int64_t> encode(const std::string& text, bool addSpecial) const override {
         unicode::validate(text, "text");
+        GrowthBudget budget(text.size());
         std::vector<int64_t> ids;
         for (const Segment& raw : rawMatcher_.split(text)) {
             if (raw.id >= 0) {
@@ -70,7 +76,7 @@ public:
                 continue;
             }
             const std::string slice = text.substr(raw.begin, raw.end - raw.begin);
-            const std::string normalized = p_.normalizer ? p_.normalizer->normalize(slice) : slice;
+            const std::string normalized = p_.normalizer ? p_.normalizer->normalize(slice, budget) : slice;
             for (const Segment& seg : normalizedMatcher_.split(normalized)) {
                 if (seg.id >= 0) {
                     ids.push_back(seg.id);
@@ -78,7 +84,7 @@ public:
                 }
                 if (seg.begin == seg.end) continue;
                 std::vector<Piece> pieces{{normalized.substr(seg.begin, seg.end - seg.begin), raw.begin == 0 && seg.begin == 0}};
-                if (p_.preTokenizer) p_.preTokenizer->split(pieces);
+                if (p_.preTokenizer) p_.preTokenizer->split(pieces, budget);
                 for (const Piece& piece : pieces) p_.model->tokenize(piece.text, ids);
             }
         }
@@ -122,19 +128,22 @@ public:
     std::string decode(const std::vector<int64_t>& ids, bool skipSpecial) const override {
         std::vector<std::string> tokens;
         tokens.reserve(ids.size());
+        size_t bytes = 0;
         for (int64_t id : ids) {
             // Ids without a token are skipped, as Hugging Face does (a model's padded embedding rows).
             if (id < 0 || id >= vocabSize() || kinds_[static_cast<size_t>(id)] == Kind::Gap) continue;
             if (skipSpecial && kinds_[static_cast<size_t>(id)] == Kind::Special) continue;
             tokens.emplace_back(pieces_[static_cast<size_t>(id)]);
+            bytes += tokens.back().size() + 1;   // + 1: room for a separator a decoder puts between tokens
         }
         if (!p_.decoder) {
             std::string joined;
             for (size_t i = 0; i < tokens.size(); ++i) joined += (i ? " " : "") + tokens[i];
             return joined;
         }
+        GrowthBudget budget(bytes);
         std::string out;
-        for (const std::string& t : p_.decoder->decode(std::move(tokens))) out += t;
+        for (const std::string& t : p_.decoder->decode(std::move(tokens), budget)) out += t;
         return out;
     }
 

@@ -15,7 +15,8 @@ enum class Display {
 };
 
 struct PipelineParts {
-    std::string path;   // the file errors name
+    std::string path;        // the file errors name
+    std::string addedPath;   // the file the added tokens come from, when not `path` (tokenizer_config.json)
     std::string kind;
     std::shared_ptr<Vocab> vocab = std::make_shared<Vocab>();   // the model's vocabulary
     std::vector<AddedToken> added;
@@ -28,8 +29,17 @@ struct PipelineParts {
     bool byteFallback = false;   // "<0xNN>" vocabulary strings stand for bytes
 };
 
-// Throws headlight::Error(parts.path, ...) when two vocabulary strings share an id.
+// Ids index tables, so they are checked before any table is built (docs/tokenizers.md, "Limits and
+// refusals"): the vocabulary's ids may leave gaps, but the largest is below the number of tokens +
+// kMaxUnusedIds; an added token has the id Hugging Face gives it (the vocabulary's id for its content, else
+// the next one after the vocabulary, in order: Hugging Face ignores the ids the file gives); every id the
+// post-processor adds is a token. Throws headlight::Error naming the file and the entry, and when two
+// vocabulary strings share an id.
+constexpr int64_t kMaxUnusedIds = int64_t(1) << 20;
 std::unique_ptr<Tokenizer> makePipelineTokenizer(PipelineParts parts);
+// The vocabulary's and the added tokens' part of those checks (token_ids.cpp); also drops empty added tokens
+// and merges repeated ones, as Hugging Face does.
+void checkTokenIds(PipelineParts& parts);
 
 // Display text of a string of characters: space as "␣", newline "↵", tab "→", other control characters
 // as \xNN; bytes that are not valid UTF-8 as \xNN.

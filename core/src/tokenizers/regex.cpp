@@ -17,6 +17,13 @@ const char* kSpace = "\\p{White_Space}";
 const char* kNotSpace = "\\P{White_Space}";
 const char* kWordInClass = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
 
+// The pattern as messages show it: escaped, at most 40 bytes.
+std::string shown(const std::string& pattern) { return "\"" + printableText(pattern, 40) + "\""; }
+
+[[noreturn]] void refuse(const std::string& source, const std::string& pattern, const std::string& what) {
+    throw Error(source, "regex " + shown(pattern) + ": " + what + " is not supported (Hugging Face's Oniguruma does not read it as PCRE2 does)");
+}
+
 std::string pcre2Message(int code) {
     PCRE2_UCHAR buffer[256];
     pcre2_get_error_message(code, buffer, sizeof buffer);
@@ -33,19 +40,27 @@ std::string translateOnigurumaEscapes(const std::string& pattern, const std::str
         if (c == '\\' && i + 1 < pattern.size()) {
             const char e = pattern[++i];
             switch (e) {
+            // \C matches one byte, splitting characters (the next stage would then see invalid UTF-8); \Q...\E
+            // quotes in PCRE2 but is a plain Q and E in Oniguruma's Ruby syntax.
+            case 'C': refuse(source, pattern, "\\C (one byte of a character)");
+            case 'Q': case 'E': refuse(source, pattern, std::string("\\") + e + " (quoting)");
             case 's': out += kSpace; break;
             case 'S': out += kNotSpace; break;
             case 'd': out += "\\p{Nd}"; break;
             case 'D': out += "\\P{Nd}"; break;
             case 'w': out += inClass ? kWordInClass : std::string("[") + kWordInClass + "]"; break;
             case 'W':
-                if (inClass) throw Error(source, "regex \"" + pattern + "\": \\W inside a character class is not supported");
+                if (inClass) throw Error(source, "regex " + shown(pattern) + ": \\W inside a character class is not supported");
                 out += std::string("[^") + kWordInClass + "]";
                 break;
             default: out += c; out += e; break;
             }
             continue;
         }
+        // "(*" starts PCRE2's pattern options ((*UTF), (*LIMIT_MATCH=1), (*CR)) and verbs ((*SKIP)), "(?C" a
+        // callout: none of them exists in Oniguruma, so a file using them would encode differently there.
+        if (!inClass && c == '(' && pattern.compare(i, 2, "(*") == 0) refuse(source, pattern, "\"(*\" (a pattern option or verb)");
+        if (!inClass && c == '(' && pattern.compare(i, 3, "(?C") == 0) refuse(source, pattern, "\"(?C\" (a callout)");
         if (!inClass && c == '[') {
             inClass = true;
             out += c;
@@ -90,14 +105,14 @@ struct MatchData {
 
 } // namespace
 
-Regex::Regex(const std::string& pattern, const std::string& source) : impl_(std::make_unique<Impl>()) {
+Regex::Regex(const std::string& pattern, const std::string& source) : impl_(std::make_unique<Impl>()), source_(source), shown_(shown(pattern)) {
     const std::string translated = translateOnigurumaEscapes(pattern, source);
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
     impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
-                                PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &errorCode, &errorOffset, nullptr);
-    if (!impl_->code)
-        throw Error(source, "regex \"" + pattern + "\" does not compile: " + pcre2Message(errorCode));
+                                PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_NEVER_BACKSLASH_C, &errorCode, &errorOffset,
+                                nullptr);
+    if (!impl_->code) throw Error(source, "regex " + shown_ + " does not compile: " + pcre2Message(errorCode));
     pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE);   // optional: falls back to the interpreter
 }
 
@@ -111,7 +126,8 @@ std::vector<std::pair<size_t, size_t>> Regex::findAll(const std::string& text) c
     while (start <= text.size()) {
         const int rc = pcre2_match(impl_->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK, match.data, nullptr);
         if (rc == PCRE2_ERROR_NOMATCH) break;
-        if (rc < 0) throw Error("text", "regular expression matching failed: " + pcre2Message(rc));
+        // The pattern is what fails here (PCRE2's match limit stops runaway backtracking): name it.
+        if (rc < 0) throw Error(source_, "regex " + shown_ + ": matching failed: " + pcre2Message(rc));
         const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match.data);
         const size_t b = ovector[0], e = ovector[1];
         out.emplace_back(b, e);

@@ -10,7 +10,8 @@ namespace headlight {
 
 class Regex {
 public:
-    // Throws headlight::Error(source, "...") when the pattern does not compile.
+    // Throws headlight::Error(source, "...") when the pattern does not compile, or uses PCRE2 syntax that
+    // Oniguruma reads otherwise (see translateOnigurumaEscapes). `source` names the file and the component.
     Regex(const std::string& pattern, const std::string& source);
     ~Regex();
     Regex(const Regex&) = delete;
@@ -22,9 +23,11 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+    std::string source_, shown_;   // for messages: the file and component, the pattern cut to 40 bytes
 };
 
-// The Oniguruma-to-PCRE2 rewrite of the class escapes (exposed for tests).
+// The Oniguruma-to-PCRE2 rewrite of the class escapes (exposed for tests). Refuses what PCRE2 would read
+// differently from Oniguruma or must never run: \C, \Q...\E, "(*" options and verbs, "(?C" callouts.
 std::string translateOnigurumaEscapes(const std::string& pattern, const std::string& source);
 
 } // namespace headlight

@@ -65,7 +65,7 @@ void readModel(const nlohmann::json& j, ModelTables& tables, PipelineParts& part
         parts.kind = "tokenizer.json: WordPiece";
         return;
     }
-    throw Error(parts.path, "model type \"" + type + "\" is not supported");
+    throw Error(parts.path, "model type " + quotedText(type) + " is not supported");
 }
 
 void readAddedTokens(const nlohmann::json& list, PipelineParts& parts) {
@@ -75,6 +75,7 @@ void readAddedTokens(const nlohmann::json& list, PipelineParts& parts) {
         const Options o(list[i], parts.path, "added_tokens[" + std::to_string(i) + "]");
         o.allowOnly({"id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"});
         AddedToken t;
+        t.where = "added_tokens[" + std::to_string(i) + "]";
         t.content = o.requiredString("content");
         if (!o.has("id")) o.fail("option \"id\" is missing");
         t.id = o.integer("id", 0);
@@ -97,7 +98,7 @@ std::unique_ptr<Tokenizer> loadTokenizerJson(const std::string& path) {
         static const char* kKnown[] = {"version", "truncation", "padding", "added_tokens", "normalizer",
                                        "pre_tokenizer", "model", "post_processor", "decoder"};
         if (std::find(std::begin(kKnown), std::end(kKnown), item.key()) == std::end(kKnown))
-            throw Error(path, "key \"" + item.key() + "\" is not supported");
+            throw Error(path, "key " + quotedText(item.key()) + " is not supported");
     }
     // Truncation and padding change the ids of a single text; we encode texts whole.
     for (const char* key : {"truncation", "padding"})

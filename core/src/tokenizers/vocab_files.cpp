@@ -13,14 +13,17 @@
 namespace headlight::tok {
 namespace {
 
-// tokenizer_config.json's "added_tokens_decoder" ({"50256": {"content": ..., "special": true, ...}}).
+// tokenizer_config.json's "added_tokens_decoder" ({"50256": {"content": ..., "special": true, ...}}), in the
+// order of the ids, as transformers adds them.
 void readAddedTokensDecoder(const nlohmann::json& config, const std::string& path, std::vector<AddedToken>& added) {
     if (!config.contains("added_tokens_decoder")) return;
     const auto& decoder = config.at("added_tokens_decoder");
     if (!decoder.is_object()) throw Error(path, "\"added_tokens_decoder\" must be an object");
+    const size_t first = added.size();
     for (const auto& item : decoder.items()) {
-        const Options o(item.value(), path, "added_tokens_decoder \"" + item.key() + "\"");
+        const Options o(item.value(), path, "added_tokens_decoder " + quotedText(item.key()));
         AddedToken t;
+        t.where = o.where();
         try {
             size_t used = 0;
             t.id = std::stoll(item.key(), &used);
@@ -36,6 +39,7 @@ void readAddedTokensDecoder(const nlohmann::json& config, const std::string& pat
         t.normalized = o.boolean("normalized", !t.special);
         added.push_back(t);
     }
+    std::stable_sort(added.begin() + static_cast<long>(first), added.end(), [](const AddedToken& a, const AddedToken& b) { return a.id < b.id; });
 }
 
 // A special token named in tokenizer_config.json ("unk_token": "[UNK]" or {"content": "[UNK]", ...}).
@@ -44,7 +48,7 @@ std::string configToken(const nlohmann::json& config, const char* key, const std
     const auto& v = config.at(key);
     if (v.is_string()) return v.get<std::string>();
     if (v.is_object() && v.contains("content") && v.at("content").is_string()) return v.at("content").get<std::string>();
-    throw Error(path, std::string("\"") + key + "\" must be a string");
+    throw Error(path, std::string("\"") + key + "\" must be a string");   // never the value: it may be megabytes
 }
 
 bool configBool(const nlohmann::json& config, const char* key, bool fallback, const std::string& path) {
@@ -68,12 +72,14 @@ std::unique_ptr<Tokenizer> loadVocabAndMerges(const std::string& vocabPath, cons
     }
     const std::string configPath = vocabPath.substr(0, vocabPath.rfind('/') + 1) + "tokenizer_config.json";
     if (fileExists(configPath)) readAddedTokensDecoder(readJsonFile(configPath), configPath, parts.added);
+    parts.addedPath = configPath;
     // GPT-2's one special token, which transformers registers even without a tokenizer_config.json.
     auto eot = parts.vocab->find("<|endoftext|>");
-    if (parts.added.empty() && eot != parts.vocab->end()) parts.added.push_back({"<|endoftext|>", eot->second, true, false, false, false, false});
+    if (parts.added.empty() && eot != parts.vocab->end())
+        parts.added.push_back({"<|endoftext|>", eot->second, true, false, false, false, false, "the end-of-text token"});
     parts.model = std::make_unique<BpeModel>(parts.vocab, parseMergesText(jsonutil::readTextFile(mergesPath), mergesPath), BpeOptions{}, mergesPath);
-    parts.preTokenizer = makeByteLevelPreTokenizer(false, true);
-    parts.decoder = makeByteLevelDecoder();
+    parts.preTokenizer = makeByteLevelPreTokenizer({vocabPath, "pre_tokenizer \"ByteLevel\""}, false, true);
+    parts.decoder = makeByteLevelDecoder({vocabPath, "decoder \"ByteLevel\""});
     parts.display = Display::ByteLevel;
     return makePipelineTokenizer(std::move(parts));
 }
@@ -104,19 +110,20 @@ std::unique_ptr<Tokenizer> loadWordPieceVocab(const std::string& vocabPath, cons
     const std::string cls = configToken(config, "cls_token", "[CLS]", configPath);
     const std::string sep = configToken(config, "sep_token", "[SEP]", configPath);
     readAddedTokensDecoder(config, configPath, parts.added);
+    parts.addedPath = configPath;
     if (parts.added.empty()) {
         for (const std::string& s : {std::string("[PAD]"), unk, cls, sep, std::string("[MASK]"),
                                      configToken(config, "pad_token", "[PAD]", configPath), configToken(config, "mask_token", "[MASK]", configPath)}) {
             auto it = parts.vocab->find(s);
             const bool seen = std::any_of(parts.added.begin(), parts.added.end(), [&](const AddedToken& t) { return t.content == s; });
-            if (it != parts.vocab->end() && !seen) parts.added.push_back({s, it->second, true, false, false, false, false});
+            if (it != parts.vocab->end() && !seen) parts.added.push_back({s, it->second, true, false, false, false, false, "special token"});
         }
     }
     auto clsIt = parts.vocab->find(cls), sepIt = parts.vocab->find(sep);
-    if (clsIt == parts.vocab->end()) throw Error(vocabPath, "the classifier token \"" + cls + "\" is not in the vocabulary");
-    if (sepIt == parts.vocab->end()) throw Error(vocabPath, "the separator token \"" + sep + "\" is not in the vocabulary");
-    parts.normalizer = makeBertNormalizer(true, chinese, stripAccents, lowercase);
-    parts.preTokenizer = makeBertPreTokenizer();
+    if (clsIt == parts.vocab->end()) throw Error(vocabPath, "the classifier token " + quotedText(cls) + " is not in the vocabulary");
+    if (sepIt == parts.vocab->end()) throw Error(vocabPath, "the separator token " + quotedText(sep) + " is not in the vocabulary");
+    parts.normalizer = makeBertNormalizer({vocabPath, "normalizer \"BertNormalizer\""}, true, chinese, stripAccents, lowercase);
+    parts.preTokenizer = makeBertPreTokenizer({vocabPath, "pre_tokenizer \"BertPreTokenizer\""});
     parts.model = std::make_unique<WordPieceModel>(parts.vocab, unk, "##", 100, vocabPath);
     const nlohmann::json post = {{"type", "BertProcessing"}, {"cls", {cls, clsIt->second}}, {"sep", {sep, sepIt->second}}};
     const Vocab& vocab = *parts.vocab;
@@ -124,7 +131,7 @@ std::unique_ptr<Tokenizer> loadWordPieceVocab(const std::string& vocabPath, cons
         auto it = vocab.find(token);
         return it == vocab.end() ? -1 : it->second;
     });
-    parts.decoder = makeWordPieceDecoder("##", true);
+    parts.decoder = makeWordPieceDecoder({vocabPath, "decoder \"WordPiece\""}, "##", true);
     return makePipelineTokenizer(std::move(parts));
 }
 

@@ -1,9 +1,8 @@
 #pragma once
 // WordPiece (BERT): greedy longest-match-first pieces, continuations marked with a prefix ("##"); a word
-// that cannot be covered, or is too long, becomes the unknown token.
+// that cannot be covered, or is longer than max_input_chars_per_word characters, becomes the unknown token.
+#include "tokenizers/byte_trie.h"
 #include "tokenizers/components.h"
-
-#include <unordered_map>
 
 namespace headlight::tok {
 
@@ -16,10 +15,13 @@ public:
 
 private:
     std::shared_ptr<const Vocab> vocabHolder_;
-    const Vocab& vocab_;
     int64_t unkId_;
-    std::string prefix_;
     size_t maxChars_;
+    // The vocabulary as a trie: the longest entry at a position is one walk down it, so a word costs at most
+    // its length times the longest entry, whatever max_input_chars_per_word allows.
+    std::vector<int64_t> ids_;   // the trie's values are indexes into this
+    ByteTrie trie_;
+    uint32_t afterPrefix_;       // the node reached by the continuation prefix, or ByteTrie::kNone
 };
 
 } // namespace headlight::tok
