@@ -273,6 +273,37 @@ private slots:
         QVERIFY2(resumed.exitCode == 0 && resumed.out.contains("\"steps\": 4"), qPrintable(resumed.err + resumed.out));
     }
 
+    // Issue 20: a long run with the default full capture used to end in LibTorch's "DefaultCPUAllocator: can't
+    // allocate memory". The capture's size is known before the forward pass: refused in one line naming the
+    // options that shrink it (and a run without capture, which fits, succeeds); an input whose forward pass
+    // alone cannot fit is refused naming the input. Under an address-space limit of 3 GB.
+    void longRunsAreSizedBeforeTheyRun() {
+        const QString m = tmp_.filePath("long");
+        const QString config = tmp_.filePath("long.json");
+        QVERIFY(writeAll(config, R"({"model_type": "gpt2", "vocab_size": 11, "n_layer": 2, "n_head": 4, "n_embd": 16,
+                                     "n_positions": 16384})"));
+        QVERIFY(cli({"init", "--config", config, "--out", m, "--alphabet", "^abcdefghij"}).exitCode == 0);
+        const QString text = QString("abcdefghij").repeated(1200);   // 12001 tokens with '^': [4,T,T] floats are 2.3 GB a layer
+        const QString limit = "ulimit -v 3000000; exec \"$CLI\" ";
+        const Result r = shell(limit + "run '" + m + "' --text " + text);
+        expectFailure(r, 1, "capture: keeping the attention of 2 layer(s) x 4 head(s) at 12001 tokens needs 4.6 GB");
+        QVERIFY2(r.err.contains("(--layers, --heads, --no-capture)") && r.err.contains("this process can use"), qPrintable(r.err));
+        const Result fits = shell(limit + "run '" + m + "' --no-capture --text " + text);
+        QVERIFY2(fits.exitCode == 0 && fits.out.contains("\"tokens\": 12001"), qPrintable(fits.err));
+        // 5000 tokens of a 200,000-token vocabulary: the logits and their log-softmax alone are 8 GB.
+        const QString wide = tmp_.filePath("wide");
+        QVERIFY(writeAll(config, R"({"model_type": "gpt2", "vocab_size": 200000, "n_layer": 1, "n_head": 1, "n_embd": 8,
+                                     "n_positions": 5000})"));
+        QVERIFY(cli({"init", "--config", config, "--out", wide}).exitCode == 0);
+        const QString ids = QString("1,").repeated(4999) + "1";
+        expectFailure(shell(limit + "run '" + wide + "' --no-capture --ids " + ids), 1,
+                      "--ids: 5000 tokens need 8.0 GB even without capturing attention (logits and loss 8.0 GB)");
+        // Commands without an estimate of their own: LibTorch's allocator failing is one line in our words.
+        expectFailure(shell(limit + "importance '" + m + "' --text " + text.left(9000) + " --out '" + tmp_.filePath("imp.h5") + "'"),
+                      1, "out of memory");
+        QVERIFY(!QFile::exists(tmp_.filePath("imp.h5")));
+    }
+
     void nonFiniteWeightsNameTheTensor() {
         const QString m = tmp_.filePath("nan");
         const ModelConfig c = test::tinyConfig({"gates", "span", "selective", "memory"});

@@ -1,7 +1,8 @@
 // Hostile input at the core's boundaries (issue 14), one test per root cause: JSON nesting and duplicate keys,
 // file kinds and size caps, bounded task sizes and linear text handling, output files committed together,
-// non-finite weights, escaped messages, model output folders. The CLI's side of the same causes is
+// non-finite weights, escaped messages, model output folders, capture sizes. The CLI's side of the same causes is
 // in test_hostile_cli.cpp.
+#include "headlight/capture_size.h"
 #include "headlight/engine.h"
 #include "headlight/input_file.h"
 #include "headlight/model_config.h"
@@ -334,6 +335,34 @@ private slots:
             folder.keep();
         }
         QVERIFY(QFile::exists(made + "/config.json"));
+    }
+
+    // The bytes a capture keeps, by hand: L = 2 layers, H = 4 heads, D = 8, V = 11, T = 100 tokens.
+    void captureBytesByHand() {
+        const ModelConfig c = tinyConfig({}, 2, 4, 8, 11, 128);
+        const int64_t T = 100;
+        CaptureSpec full;
+        CaptureBytes b = captureBytes(c, T, full);
+        QCOMPARE(b.attention, 2.0 * 4 * 100 * 100 * 4);    // [H,T,T] float32 per layer
+        QCOMPARE(b.logits, 100.0 * 11 * 4);                // [T,V]
+        QCOMPARE(b.hiddenStates + b.digests + b.mechanisms, 0.0);
+        QCOMPARE(b.total(), 320000.0 + 4400.0);
+        QCOMPARE(b.streamed(), 160000.0 + 4400.0);         // one layer at a time
+        CaptureSpec some;
+        some.layers = {1, 7};                              // layer 7 does not exist: counts for nothing
+        some.heads = {1, 3};
+        some.logits = false;
+        some.hiddenStates = true;
+        some.pooledSize = 16;                              // bin ceil(100 / 16) = 7: 15 x 15 cells
+        b = captureBytes(c, T, some);
+        QCOMPARE(b.attention, 1.0 * 2 * 100 * 100 * 4);
+        QCOMPARE(b.hiddenStates, 3.0 * 100 * 8 * 4);       // L + 1 arrays [T,D]
+        QCOMPARE(b.digests, 2.0 * (4 * 4 * 4 + 2 * 4 * 15 * 15 * 4));
+        QCOMPARE(captureBytes(c, T, CaptureSpec::none()).total(), 0.0);
+        // Selective attention keeps S and F [T,T] and the eviction steps [T] with each captured layer.
+        const ModelConfig s = tinyConfig({"selective"}, 2, 4, 8, 11, 128);
+        QCOMPARE(captureBytes(s, T, full).mechanisms, 2.0 * (2 * 100 * 100 * 4 + 100 * 4));
+        QVERIFY(usableMemoryBytes() > 0);
     }
 
     // Duplicate tokens in a tokenizer.json vocabulary would silently take one id.
