@@ -284,7 +284,9 @@ private slots:
                                      "n_positions": 16384})"));
         QVERIFY(cli({"init", "--config", config, "--out", m, "--alphabet", "^abcdefghij"}).exitCode == 0);
         const QString text = QString("abcdefghij").repeated(1200);   // 12001 tokens with '^': [4,T,T] floats are 2.3 GB a layer
-        const QString limit = "ulimit -v 3000000; exec \"$CLI\" ";
+        // One thread and two malloc arenas: the limit counts every thread's stack and arena, which a many-core
+        // machine would multiply (and LibTorch's threads spin when the cores are busy).
+        const QString limit = "ulimit -v 3000000; export OMP_NUM_THREADS=1 MALLOC_ARENA_MAX=2; exec \"$CLI\" ";
         const Result r = shell(limit + "run '" + m + "' --text " + text);
         expectFailure(r, 1, "capture: keeping the attention of 2 layer(s) x 4 head(s) at 12001 tokens needs 4.6 GB");
         QVERIFY2(r.err.contains("(--layers, --heads, --no-capture)") && r.err.contains("this process can use"), qPrintable(r.err));

@@ -101,10 +101,10 @@ void checkRunFitsMemory(const ModelConfig& c, int64_t tokens, const RunRequest& 
 }
 
 // LibTorch's allocator failing (on the CPU or CUDA) as one line naming the input, for what the estimate above
-// did not foresee; other library errors pass on.
+// did not foresee; other library errors are rethrown as they were. Called from the handler of `e`.
 [[noreturn]] void rethrowOutOfMemory(const c10::Error& e, int64_t tokens) {
     const std::string what = e.what();
-    if (what.find("can't allocate memory") == std::string::npos && what.find("out of memory") == std::string::npos) throw e;
+    if (what.find("can't allocate memory") == std::string::npos && what.find("out of memory") == std::string::npos) throw;
     std::string size;
     const size_t at = what.find("allocate ");
     if (at != std::string::npos) {

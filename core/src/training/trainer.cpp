@@ -152,6 +152,7 @@ NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, b
 void checkEveryExample(const Task& task, std::mt19937_64 rng, int64_t examples, const ExampleEncoder& encoder) {
     for (int64_t i = 0; i < examples; ++i) encoder.encode(task.sample(rng));
 }
+
 } // namespace
 
 TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
