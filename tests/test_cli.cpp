@@ -342,6 +342,8 @@ private slots:
             "file not found");
         row("init bad config", {"init", "--config", "MODEL/config.json", "--out", "OUT"}, "n_head 3", 1, "config.json",
             "is not divisible");
+        row("init onto a model", {"init", "--config", "CONFIG", "--out", "MODEL"}, "", 1, "/m: ",
+            "already holds a model (config.json); choose a new or empty folder");
         row("init out under a file", {"init", "--config", "CONFIG", "--out", "DIR/file/m"}, "", 1, "file/m", "is a file");
         row("init alphabet length", {"init", "--config", "CONFIG", "--out", "OUT", "--alphabet", "abc"}, "", 1,
             "--alphabet", "has 3 characters but vocab_size = 11");

@@ -82,6 +82,43 @@ std::string patched(const char* base, const std::string& patch) {
     return j.dump();
 }
 
+
+// Small valid config.json files of the Hugging Face families, for reading one key at a time.
+std::string familyBase(const QString& family) {
+    json j = {{"model_type", family.toStdString()}, {"vocab_size", 100}, {"hidden_size", 64}, {"intermediate_size", 96},
+              {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"max_position_embeddings", 256}};
+    if (family == "llama" || family == "qwen3") j["num_key_value_heads"] = 2;
+    if (family == "mistral") j["num_attention_heads"] = 16;   // the default 8 key/value heads must divide them
+    if (family == "qwen2") j["num_attention_heads"] = 32;     // the default 32 likewise
+    if (family == "gemma2") j["num_attention_heads"] = 8;     // and Gemma 2's 4
+    return j.dump();
+}
+
+// `base` with each key of `keys` set to its value (null included, unlike a merge patch, which deletes).
+std::string withKeys(const std::string& base, const QString& keys) {
+    json j = json::parse(base);
+    const json set = json::parse(keys.toStdString());
+    for (const auto& item : set.items()) j[item.key()] = item.value();
+    return j.dump();
+}
+
+// One field of a config as text, for data-driven comparisons ("window:3" is layer 3's sliding window).
+QString field(const ModelConfig& c, const QString& name) {
+    if (name == "frequency dtype") return QString::fromStdString(c.rotary->frequencyDtype);
+    if (name == "theta") return QString::number(c.rotary->theta);
+    if (name == "rotary dims") return QString::number(c.rotary->dims);
+    if (name == "scaling") return QString::fromStdString(c.rotary->scaling);
+    if (name == "original positions") return QString::number(c.rotary->originalMaxPositions);
+    if (name == "kv heads") return QString::number(c.kvHeads());
+    if (name == "head dim") return QString::number(c.headDim());
+    if (name == "attention softcap") return QString::number(c.attnLogitSoftcap);
+    if (name == "final softcap") return QString::number(c.finalLogitSoftcap);
+    if (name == "scale") return QString::number(c.attentionScale);
+    if (name == "activation") return QString::fromStdString(c.activationFunction);
+    if (name.startsWith("window:")) return QString::number(c.slidingWindow.at(name.mid(7).toULongLong()));
+    return "unknown field " + name;
+}
+
 } // namespace
 
 class TestFormats : public QObject {
@@ -204,6 +241,125 @@ private slots:
         const std::string text = edit.startsWith('!') ? edit.mid(1).toStdString() : patched(kFullConfig, edit.toStdString());
         const QString err = errorOf([&] { ModelConfig::fromJson(text, "/models/x/config.json"); });
         QVERIFY2(err.startsWith("/models/x/config.json: ") && err.contains(message), qPrintable("got: " + err));
+    }
+
+    // Issue 20: Hugging Face families' config.json read as transformers 5 reads it. `dtype` wins over
+    // `torch_dtype` unless null (PreTrainedConfig.__post_init__); rope_parameters' entries over the top-level
+    // keys, rope_type over type; absent keys take transformers' class defaults (Mistral 8 key/value heads and a
+    // 4096 window, Qwen 32 heads, max_window_layers 28 and Qwen3's head_dim 128, Gemma 2's 4 heads, head_dim
+    // 256, soft-caps 50 and 30, query_pre_attn_scalar 256, gelu_pytorch_tanh) while null means none.
+    void familyConfigReadAsTransformers_data() {
+        QTest::addColumn<QString>("family");
+        QTest::addColumn<QString>("patch");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("expected");
+        auto row = [](const char* name, const char* family, const char* patch, const char* field, const QString& expected) {
+            QTest::newRow(name) << QString(family) << QString(patch) << QString(field) << expected;
+        };
+        row("dtype over torch_dtype", "llama", R"({"dtype": "float32", "torch_dtype": "bfloat16"})", "frequency dtype", "float32");
+        row("dtype bfloat16 over torch_dtype", "llama", R"({"dtype": "bfloat16", "torch_dtype": "float32"})", "frequency dtype", "bfloat16");
+        row("dtype null: torch_dtype", "llama", R"({"dtype": null, "torch_dtype": "bfloat16"})", "frequency dtype", "bfloat16");
+        row("llama3 scaling", "llama", R"({"rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 1,
+            "high_freq_factor": 4, "original_max_position_embeddings": 8192}})", "original positions", "8192");
+        row("rope_parameters theta wins", "llama", R"({"rope_theta": 500, "rope_parameters": {"rope_type": "default", "rope_theta": 1000}})",
+            "theta", "1000");
+        row("rope_type over type", "llama", R"({"rope_scaling": {"type": "llama3", "rope_type": "linear", "factor": 2}})", "scaling", "linear");
+        row("both theta spellings agreeing", "llama", R"({"rope_theta": 500000, "rotary_emb_base": 500000})", "theta", "500000");
+        row("mistral window absent", "mistral", "{}", "window:1", "4096");
+        row("mistral window null", "mistral", R"({"sliding_window": null})", "window:1", "0");
+        row("mistral key/value heads absent", "mistral", "{}", "kv heads", "8");
+        row("mistral key/value heads null", "mistral", R"({"num_key_value_heads": null})", "kv heads", "16");
+        row("qwen2 key/value heads absent", "qwen2", "{}", "kv heads", "32");
+        row("qwen2 max_window_layers absent: 27", "qwen2", R"({"num_hidden_layers": 30, "use_sliding_window": true, "sliding_window": 5})",
+            "window:27", "0");
+        row("qwen2 max_window_layers absent: 28", "qwen2", R"({"num_hidden_layers": 30, "use_sliding_window": true, "sliding_window": 5})",
+            "window:28", "5");
+        row("qwen2 window absent", "qwen2", R"({"num_hidden_layers": 30, "use_sliding_window": true, "max_window_layers": 1})",
+            "window:1", "4096");
+        row("qwen3 head_dim absent", "qwen3", "{}", "head dim", "128");
+        row("qwen3 head_dim null", "qwen3", R"({"head_dim": null})", "head dim", "16");
+        row("gemma2 key/value heads", "gemma2", "{}", "kv heads", "4");
+        row("gemma2 head_dim", "gemma2", "{}", "head dim", "256");
+        row("gemma2 attention softcap", "gemma2", "{}", "attention softcap", "50");
+        row("gemma2 final softcap", "gemma2", "{}", "final softcap", "30");
+        row("gemma2 softcap null", "gemma2", R"({"attn_logit_softcapping": null})", "attention softcap", "0");
+        row("gemma2 query_pre_attn_scalar", "gemma2", "{}", "scale", "0.0625");
+        row("gemma2 activation", "gemma2", "{}", "activation", "gelu_pytorch_tanh");
+        row("gemma2 both activation spellings", "gemma2", R"({"hidden_act": "gelu", "hidden_activation": "gelu"})", "activation", "gelu");
+        row("gemma2 window on even layers", "gemma2", "{}", "window:0", "4096");
+        row("gemma2 no window on odd layers", "gemma2", "{}", "window:1", "0");
+        row("neox rotary_pct default", "gpt_neox", "{}", "rotary dims", "4");
+        row("neox rotary_pct", "gpt_neox", R"({"rotary_pct": 0.5})", "rotary dims", "8");
+        row("neox both spellings agreeing", "gpt_neox", R"({"rotary_pct": 0.5, "partial_rotary_factor": 0.5})", "rotary dims", "8");
+        row("neox rope_parameters wins", "gpt_neox", R"({"rotary_pct": 0.5, "rope_parameters": {"rope_type": "default",
+            "partial_rotary_factor": 1.0, "rope_theta": 10000}})", "rotary dims", "16");
+        row("neox rotary_emb_base", "gpt_neox", R"({"rotary_emb_base": 500})", "theta", "500");
+    }
+    void familyConfigReadAsTransformers() {
+        QFETCH(QString, family);
+        QFETCH(QString, patch);
+        QFETCH(QString, field);
+        QFETCH(QString, expected);
+        const std::string text = withKeys(familyBase(family), patch);
+        ModelConfig c;
+        const QString error = errorOf([&] { c = ModelConfig::fromJson(text, "config.json"); });
+        QVERIFY2(error == "nothing thrown", qPrintable(error));
+        QCOMPARE(::field(c, field), expected);
+    }
+
+    // Issue 20: what transformers requires or reads differently is refused, naming the key at fault.
+    void badFamilyConfig_data() {
+        QTest::addColumn<QString>("family");
+        QTest::addColumn<QString>("patch");
+        QTest::addColumn<QString>("message");
+        const QString llama3 = R"({"rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, "high_freq_factor": 4,
+                                  "original_max_position_embeddings": 8192}})";
+        for (const char* key : {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+            json scaling = json::parse(llama3.toStdString())["rope_scaling"];
+            scaling.erase(key);
+            QTest::addRow("llama3 without %s", key) << "llama" << QString::fromStdString(json{{"rope_scaling", scaling}}.dump())
+                                                    << QString("\"rope_scaling\" of type \"llama3\" needs \"%1\" (transformers requires it)").arg(key);
+        }
+        QTest::newRow("linear without factor") << "llama" << R"({"rope_scaling": {"rope_type": "linear"}})"
+                                               << "\"rope_scaling\" of type \"linear\" needs \"factor\"";
+        QTest::newRow("original positions 8192.5") << "llama" << QString(llama3).replace("8192", "8192.5")
+                                                   << "\"rope_scaling\".original_max_position_embeddings must be an integer, got 8192.5";
+        QTest::newRow("high_freq_factor at low") << "llama" << QString(llama3).replace("\"high_freq_factor\": 4", "\"high_freq_factor\": 1")
+                                                 << "high_freq_factor must be greater than low_freq_factor";
+        QTest::newRow("max_window_layers 2.5") << "qwen2" << R"({"max_window_layers": 2.5})" << "\"max_window_layers\" must be an integer, got 2.5";
+        QTest::newRow("rotary_pct 1.5") << "gpt_neox" << R"({"rotary_pct": 1.5})" << "\"rotary_pct\" must lie in (0, 1], got 1.5";
+        QTest::newRow("partial_rotary_factor 0") << "llama" << R"({"partial_rotary_factor": 0})" << "\"partial_rotary_factor\" must lie in (0, 1], got 0";
+        QTest::newRow("rope_parameters partial 1.5") << "llama" << R"({"rope_parameters": {"rope_type": "default", "partial_rotary_factor": 1.5}})"
+                                                     << "\"rope_parameters\".partial_rotary_factor must lie in (0, 1], got 1.5";
+        QTest::newRow("rope_theta 0") << "llama" << R"({"rope_theta": 0})" << "\"rope_theta\" must be > 0, got 0";
+        QTest::newRow("scaling factor 0") << "llama" << R"({"rope_scaling": {"rope_type": "linear", "factor": 0}})"
+                                          << "\"rope_scaling\".factor must be > 0, got 0";
+        QTest::newRow("llama reads no rotary_emb_base") << "llama" << R"({"rotary_emb_base": 500000})"
+                                                        << "\"rotary_emb_base\" = 500000 disagrees with \"rope_theta\"";
+        QTest::newRow("neox reads no rope_theta") << "gpt_neox" << R"({"rope_theta": 500000})" << "\"rope_theta\" = 500000 disagrees with \"rotary_emb_base\"";
+        QTest::newRow("neox spellings disagreeing") << "gpt_neox" << R"({"partial_rotary_factor": 0.5})"
+                                                    << "\"partial_rotary_factor\" = 0.5 disagrees with \"rotary_pct\" = 0.25";
+        QTest::newRow("llama reads no hidden_activation") << "llama" << R"({"hidden_activation": "gelu"})"
+                                                          << "\"hidden_activation\" = \"gelu\" disagrees with \"hidden_act\" = \"silu\"";
+        QTest::newRow("gemma2 reads no hidden_act") << "gemma2" << R"({"hidden_act": "relu"})"
+                                                    << "\"hidden_act\" = \"relu\" disagrees with \"hidden_activation\" = \"gelu_pytorch_tanh\"";
+        QTest::newRow("gemma2 query_pre_attn_scalar null") << "gemma2" << R"({"query_pre_attn_scalar": null})"
+                                                           << "\"query_pre_attn_scalar\" must be a positive number";
+        QTest::newRow("mistral default heads not dividing") << "mistral" << R"({"num_attention_heads": 12, "hidden_size": 48})"
+                                                            << "not divisible by num_key_value_heads (8) (its default for mistral; give it)";
+        QTest::newRow("yarn") << "llama" << R"({"rope_scaling": {"rope_type": "yarn", "factor": 4, "beta_fast": 32}})"
+                              << "rope type \"yarn\" is not supported";
+        QTest::newRow("unknown scaling key") << "llama" << R"({"rope_scaling": {"rope_type": "linear", "factor": 2, "mscale": 1}})"
+                                             << "\"rope_scaling\" key \"mscale\" is not supported";
+    }
+    void badFamilyConfig() {
+        QFETCH(QString, family);
+        QFETCH(QString, patch);
+        QFETCH(QString, message);
+        const std::string text = withKeys(familyBase(family), patch);
+        const QString err = errorOf([&] { ModelConfig::fromJson(text, "/m/config.json"); });
+        QVERIFY2(err.startsWith("/m/config.json: ") && err.contains(message), qPrintable("got: " + err));
+        if (patch.contains("rotary_pct")) QVERIFY2(!err.contains("rope_scaling"), qPrintable(err));   // a key the file does not have
     }
 
     void configFromMissingFile() {

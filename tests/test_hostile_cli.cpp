@@ -7,6 +7,8 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QMap>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <sys/stat.h>
@@ -37,6 +39,14 @@ void expectFailure(const Result& r, int code, const QString& needle) {
     QVERIFY2(r.err.count('\n') == 1, qPrintable("not one line: " + r.err));
     for (const char* raw : {"json.exception", "stoi", "bad_alloc", "c10::", "Exception raised from", "\x1b"})
         QVERIFY2(!r.err.contains(raw), qPrintable("library text in: " + r.err));
+}
+
+// A training run's failure: its progress lines ("step 1/2 ...") and then the one line of the failure contract.
+void expectTrainingFailure(Result r, const QString& needle) {
+    QStringList lines = r.err.split('\n');
+    while (!lines.isEmpty() && lines.front().startsWith("step ")) lines.removeFirst();
+    r.err = lines.join('\n');
+    expectFailure(r, 1, needle);
 }
 
 QString nestedJson(int depth) { return QString(depth, '[') + "1" + QString(depth, ']'); }
@@ -203,6 +213,97 @@ private slots:
         expectFailure(cli({"train", "--config", train, "--out", out, "--resume"}), 1, "optimizer.pt: cannot be read");
         QVERIFY(writeAll(out + "/training.json", "{\"train_config\": "));
         expectFailure(cli({"evaluate", out}), 1, "training.json: not valid JSON");
+    }
+
+    // Issue 20: init and train never write over a model: not the one train starts from (however spelt), not any
+    // other. The model stays byte for byte as it was.
+    void modelsAreNeverOverwritten() {
+        const QString m = tmp_.filePath("kept");
+        writeCliModel(m);
+        QVERIFY(QFile::link(m, tmp_.filePath("kept-link")));
+        QMap<QString, QByteArray> before;
+        for (const QString& f : QDir(m).entryList(QDir::Files)) before[f] = readAll(m + "/" + f);
+        QVERIFY(writeAll(tmp_.filePath("tiny.json"), readAll(m + "/config.json")));
+        expectFailure(cli({"init", "--config", tmp_.filePath("tiny.json"), "--out", m}), 1, m + ": already holds a model (config.json)");
+        const QString train = tmp_.filePath("onto.json");
+        QVERIFY(writeAll(train, QString(R"({"init_from": "%1", "task": {"name": "induction", "alphabet": "abc", "min_length": 2, "max_length": 6}, "steps": 1})").arg(m).toUtf8()));
+        for (const QString& out : {m, m + "/", tmp_.filePath("kept-link"), tmp_.filePath("kept/../kept")})
+            expectFailure(cli({"train", "--config", train, "--out", out}), 1, out + ": is the init_from model");
+        expectFailure(cli({"train", "--config", train, "--out", m + "/sub"}), 1, "lies inside the init_from model");
+        QMap<QString, QByteArray> after;
+        for (const QString& f : QDir(m).entryList(QDir::Files)) after[f] = readAll(m + "/" + f);
+        QVERIFY(after == before);
+        QVERIFY(QDir(m).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
+    }
+
+    // Issue 20: a full disk during the first checkpoint used to leave checkpoint-new/ and an untrained model. The
+    // file-size limit sits between the checkpoint's weights and its optimizer state, so the write fails halfway
+    // through the checkpoint: a folder the run made is gone, an empty one it was given stays empty, and a run
+    // resumed in its folder keeps its last whole checkpoint.
+    void fullDiskDuringACheckpointLeavesNoHalfModel() {
+        const QString train = tmp_.filePath("disk.json"), sized = tmp_.filePath("disk-sized");
+        const QByteArray config = R"({"model": {"n_layer": 1, "n_head": 2, "n_embd": 16}, "task": {"name": "assign", "assignments": 2},
+                                      "batch_size": 2, "log_every": 1, "checkpoint_every": 1, "steps": )";
+        QVERIFY(writeAll(train, config + "2}"));
+        const Result first = cli({"train", "--config", train, "--out", sized});
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        const qint64 weights = QFileInfo(sized + "/checkpoint/model.safetensors").size();
+        const qint64 optimizer = QFileInfo(sized + "/checkpoint/optimizer.pt").size();
+        const qint64 limitKb = (weights + optimizer) / 2 / 1024;
+        QVERIFY2(weights < limitKb * 1024 && limitKb * 1024 < optimizer, qPrintable(QString("%1 %2").arg(weights).arg(optimizer)));
+        auto trainUnderLimit = [&](const QString& out, const QString& extra) {
+            return shell(QString("ulimit -f %1; trap '' XFSZ; exec \"$CLI\" train --config '%2' --out '%3' %4")
+                             .arg(limitKb).arg(train, out, extra));
+        };
+        const QString out = tmp_.filePath("disk-new/run");
+        expectTrainingFailure(trainUnderLimit(out, ""), "checkpoint-new/optimizer.pt: cannot write (File too large)");
+        QVERIFY(!QFile::exists(tmp_.filePath("disk-new")));
+        const QString empty = tmp_.filePath("disk-empty");
+        QVERIFY(QDir().mkpath(empty));
+        expectTrainingFailure(trainUnderLimit(empty, ""), "optimizer.pt: cannot write");
+        QVERIFY(QDir(empty).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).isEmpty());
+        // Resumed for two more steps, the first new checkpoint fails: the step-2 one stays whole and loads.
+        const QByteArray state = readAll(sized + "/checkpoint/state.json");
+        QVERIFY(writeAll(train, config + "4}"));
+        expectTrainingFailure(trainUnderLimit(sized, "--resume"), "optimizer.pt: cannot write");
+        QCOMPARE(readAll(sized + "/checkpoint/state.json"), state);
+        QCOMPARE(QDir(sized).entryList({"checkpoint-*"}, QDir::AllEntries), QStringList());
+        QVERIFY(test::leftovers(sized).isEmpty() && test::leftovers(sized + "/checkpoint").isEmpty());
+        const Result resumed = cli({"train", "--config", train, "--out", sized, "--resume"});
+        QVERIFY2(resumed.exitCode == 0 && resumed.out.contains("\"steps\": 4"), qPrintable(resumed.err + resumed.out));
+    }
+
+    // Issue 20: a long run with the default full capture used to end in LibTorch's "DefaultCPUAllocator: can't
+    // allocate memory". The capture's size is known before the forward pass: refused in one line naming the
+    // options that shrink it (and a run without capture, which fits, succeeds); an input whose forward pass
+    // alone cannot fit is refused naming the input. Under an address-space limit of 3 GB.
+    void longRunsAreSizedBeforeTheyRun() {
+        const QString m = tmp_.filePath("long");
+        const QString config = tmp_.filePath("long.json");
+        QVERIFY(writeAll(config, R"({"model_type": "gpt2", "vocab_size": 11, "n_layer": 2, "n_head": 4, "n_embd": 16,
+                                     "n_positions": 16384})"));
+        QVERIFY(cli({"init", "--config", config, "--out", m, "--alphabet", "^abcdefghij"}).exitCode == 0);
+        const QString text = QString("abcdefghij").repeated(1200);   // 12001 tokens with '^': [4,T,T] floats are 2.3 GB a layer
+        // One thread and two malloc arenas: the limit counts every thread's stack and arena, which a many-core
+        // machine would multiply (and LibTorch's threads spin when the cores are busy).
+        const QString limit = "ulimit -v 3000000; export OMP_NUM_THREADS=1 MALLOC_ARENA_MAX=2; exec \"$CLI\" ";
+        const Result r = shell(limit + "run '" + m + "' --text " + text);
+        expectFailure(r, 1, "capture: keeping the attention of 2 layer(s) x 4 head(s) at 12001 tokens needs 4.6 GB");
+        QVERIFY2(r.err.contains("(--layers, --heads, --no-capture)") && r.err.contains("this process can use"), qPrintable(r.err));
+        const Result fits = shell(limit + "run '" + m + "' --no-capture --text " + text);
+        QVERIFY2(fits.exitCode == 0 && fits.out.contains("\"tokens\": 12001"), qPrintable(fits.err));
+        // 5000 tokens of a 200,000-token vocabulary: the logits and their log-softmax alone are 8 GB.
+        const QString wide = tmp_.filePath("wide");
+        QVERIFY(writeAll(config, R"({"model_type": "gpt2", "vocab_size": 200000, "n_layer": 1, "n_head": 1, "n_embd": 8,
+                                     "n_positions": 5000})"));
+        QVERIFY(cli({"init", "--config", config, "--out", wide}).exitCode == 0);
+        const QString ids = QString("1,").repeated(4999) + "1";
+        expectFailure(shell(limit + "run '" + wide + "' --no-capture --ids " + ids), 1,
+                      "--ids: 5000 tokens need 8.0 GB even without capturing attention (logits and loss 8.0 GB)");
+        // Commands without an estimate of their own: LibTorch's allocator failing is one line in our words.
+        expectFailure(shell(limit + "importance '" + m + "' --text " + text.left(9000) + " --out '" + tmp_.filePath("imp.h5") + "'"),
+                      1, "out of memory");
+        QVERIFY(!QFile::exists(tmp_.filePath("imp.h5")));
     }
 
     void nonFiniteWeightsNameTheTensor() {

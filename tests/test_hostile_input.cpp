@@ -1,10 +1,13 @@
 // Hostile input at the core's boundaries (issue 14), one test per root cause: JSON nesting and duplicate keys,
 // file kinds and size caps, bounded task sizes and linear text handling, output files committed together,
-// non-finite weights, escaped messages. The CLI's side of the same causes is in test_hostile_cli.cpp.
+// non-finite weights, escaped messages, model output folders, capture sizes. The CLI's side of the same causes is
+// in test_hostile_cli.cpp.
+#include "headlight/capture_size.h"
 #include "headlight/engine.h"
 #include "headlight/input_file.h"
 #include "headlight/model_config.h"
 #include "headlight/output_files.h"
+#include "headlight/output_folder.h"
 #include "headlight/tasks.h"
 #include "headlight/tokenizer.h"
 #include "headlight/training.h"
@@ -20,6 +23,7 @@
 #include <limits>
 #include <random>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace headlight;
 using namespace headlight::test;
@@ -229,6 +233,136 @@ private slots:
         QCOMPARE(readAllOf(dir.filePath("a.h5")), QByteArray("one"));
         QCOMPARE(readAllOf(dir.filePath("b.csv")), QByteArray("two"));
         QVERIFY(leftovers(dir.path()).isEmpty());
+    }
+
+    // Model output folders (issue 20): a command may not write into a model it reads (the same folder however
+    // spelt, a folder inside it, a folder holding it or the real files behind it) nor over any model. Paths
+    // are relative to a scratch folder holding: model/ (a model), link -> model, a Hugging Face cache
+    // (hub/models--x/snapshots/abc/ whose files are symlinks into hub/models--x/blobs/, and snaplink -> the
+    // snapshot), empty/, notes/ (an unrelated file), weights/ (a lone *.safetensors), tok/ (vocab.json) and
+    // run/ (a training run with a checkpoint).
+    void modelOutputFolderIsChecked_data() {
+        QTest::addColumn<QString>("out");
+        QTest::addColumn<QString>("input");      // the init_from model, "" for none
+        QTest::addColumn<bool>("resuming");
+        QTest::addColumn<QString>("problem");    // "" = accepted
+        auto row = [](const char* name, const char* out, const char* input, bool resuming, const char* problem) {
+            QTest::newRow(name) << QString(out) << QString(input) << resuming << QString(problem);
+        };
+        row("the input itself", "model", "model", false, "is the init_from model");
+        row("trailing slash", "model/", "model", false, "is the init_from model");
+        row("dot and dot-dot", "empty/.././model/.", "model", false, "is the init_from model");
+        row("through a symlink", "link", "model", false, "is the init_from model");
+        row("input through a symlink", "model", "link/", false, "is the init_from model");
+        row("inside the input", "model/tuned", "model", false, "lies inside the init_from model");
+        row("inside, through a symlink", "link/a/b", "model", false, "lies inside the init_from model");
+        row("holding the input", ".", "model", false, "holds the init_from model");
+        row("HF snapshot through a symlink", "snaplink", "hub/models--x/snapshots/abc", false, "is the init_from model");
+        row("HF blobs behind the snapshot", "hub/models--x/blobs", "hub/models--x/snapshots/abc", false, "holds the file behind");
+        row("HF repository folder", "hub/models--x", "hub/models--x/snapshots/abc", false, "holds the init_from model");
+        row("resuming into the input", "model", "model", true, "is the init_from model");
+        row("already a model", "model", "", false, "already holds a model (config.json)");
+        row("a lone weights file", "weights", "", false, "already holds a model (shard-1.safetensors)");
+        row("a tokenizer", "tok", "", false, "already holds a model (vocab.json)");
+        row("a training run", "run", "", false, "already holds a model (checkpoint)");
+        row("a file", "model/config.json", "", false, "is a file, not a folder");
+        row("under a file", "model/config.json/m", "", false, "cannot create the model folder: ");
+        row("a new folder", "new/deeper", "model", false, "");
+        row("an empty folder", "empty", "model", false, "");
+        row("a folder of other files", "notes", "model", false, "");
+        row("a sibling sharing a prefix", "model2", "model", false, "");
+        row("a new snapshot", "hub/models--x/snapshots/def", "hub/models--x/snapshots/abc", false, "");
+        row("resuming a run in its folder", "run", "model", true, "");
+    }
+    void modelOutputFolderIsChecked() {
+        QFETCH(QString, out);
+        QFETCH(QString, input);
+        QFETCH(bool, resuming);
+        QFETCH(QString, problem);
+        QTemporaryDir dir;
+        const QString root = dir.path();
+        writeModel((root + "/model").toStdString(), tinyConfig(), randomWeights(tinyConfig(), 1));
+        QVERIFY(QFile::link(root + "/model", root + "/link"));
+        const QString blobs = root + "/hub/models--x/blobs", snapshot = root + "/hub/models--x/snapshots/abc";
+        QVERIFY(QDir().mkpath(blobs) && QDir().mkpath(snapshot));
+        for (const char* f : {"config.json", "model.safetensors"}) {
+            QVERIFY(QFile::copy(root + "/model/" + f, blobs + "/sha-" + f));
+            QCOMPARE(symlink((QString("../../blobs/sha-") + f).toUtf8().constData(), (snapshot + "/" + f).toUtf8().constData()), 0);
+        }
+        QVERIFY(QFile::link(snapshot, root + "/snaplink"));
+        for (const char* d : {"empty", "notes", "weights", "tok", "run/checkpoint"}) QVERIFY(QDir().mkpath(root + "/" + d));
+        writeFile(root + "/notes/notes.txt", "not a model");
+        writeFile(root + "/weights/shard-1.safetensors", "x");
+        writeFile(root + "/tok/vocab.json", "{}");
+        writeFile(root + "/run/checkpoint/state.json", "{}");
+
+        const std::string outDir = (root + "/" + out).toStdString();
+        std::vector<ModelInput> inputs;
+        if (!input.isEmpty()) inputs.push_back({"init_from", (root + "/" + input).toStdString()});
+        const QString error = errorOf([&] { checkModelOutputFolder(outDir, inputs, resuming); });
+        if (problem.isEmpty()) {
+            QVERIFY2(error == "nothing thrown", qPrintable(error));
+        } else {
+            QVERIFY2(error.startsWith(QString::fromStdString(outDir) + ": ") && error.contains(problem), qPrintable(error));
+        }
+    }
+
+    // A failed write takes away what it added: a folder it made (with the parents it made), or the entries it
+    // added to a folder that existed; kept, everything stays.
+    void modelOutputFolderCleansUp() {
+        QTemporaryDir dir;
+        const QString made = dir.filePath("a/b/c");
+        {
+            ModelOutputFolder folder(made.toStdString());
+            folder.create();
+            writeFile(made + "/config.json", "{}");
+        }
+        QVERIFY(!QFile::exists(dir.filePath("a")));
+        QVERIFY(QDir().mkpath(dir.filePath("existing")));
+        writeFile(dir.filePath("existing/notes.txt"), "mine");
+        {
+            ModelOutputFolder folder(dir.filePath("existing").toStdString());
+            folder.create();
+            writeFile(dir.filePath("existing/model.safetensors"), "x");
+            QVERIFY(QDir().mkpath(dir.filePath("existing/checkpoint-new")));
+        }
+        QCOMPARE(QDir(dir.filePath("existing")).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList{"notes.txt"});
+        QCOMPARE(readAllOf(dir.filePath("existing/notes.txt")), QByteArray("mine"));
+        {
+            ModelOutputFolder folder(made.toStdString());
+            folder.create();
+            writeFile(made + "/config.json", "{}");
+            folder.keep();
+        }
+        QVERIFY(QFile::exists(made + "/config.json"));
+    }
+
+    // The bytes a capture keeps, by hand: L = 2 layers, H = 4 heads, D = 8, V = 11, T = 100 tokens.
+    void captureBytesByHand() {
+        const ModelConfig c = tinyConfig({}, 2, 4, 8, 11, 128);
+        const int64_t T = 100;
+        CaptureSpec full;
+        CaptureBytes b = captureBytes(c, T, full);
+        QCOMPARE(b.attention, 2.0 * 4 * 100 * 100 * 4);    // [H,T,T] float32 per layer
+        QCOMPARE(b.logits, 100.0 * 11 * 4);                // [T,V]
+        QCOMPARE(b.hiddenStates + b.digests + b.mechanisms, 0.0);
+        QCOMPARE(b.total(), 320000.0 + 4400.0);
+        QCOMPARE(b.streamed(), 160000.0 + 4400.0);         // one layer at a time
+        CaptureSpec some;
+        some.layers = {1, 7};                              // layer 7 does not exist: counts for nothing
+        some.heads = {1, 3};
+        some.logits = false;
+        some.hiddenStates = true;
+        some.pooledSize = 16;                              // bin ceil(100 / 16) = 7: 15 x 15 cells
+        b = captureBytes(c, T, some);
+        QCOMPARE(b.attention, 1.0 * 2 * 100 * 100 * 4);
+        QCOMPARE(b.hiddenStates, 3.0 * 100 * 8 * 4);       // L + 1 arrays [T,D]
+        QCOMPARE(b.digests, 2.0 * (4 * 4 * 4 + 2 * 4 * 15 * 15 * 4));
+        QCOMPARE(captureBytes(c, T, CaptureSpec::none()).total(), 0.0);
+        // Selective attention keeps S and F [T,T] and the eviction steps [T] with each captured layer.
+        const ModelConfig s = tinyConfig({"selective"}, 2, 4, 8, 11, 128);
+        QCOMPARE(captureBytes(s, T, full).mechanisms, 2.0 * (2 * 100 * 100 * 4 + 100 * 4));
+        QVERIFY(usableMemoryBytes() > 0);
     }
 
     // Duplicate tokens in a tokenizer.json vocabulary would silently take one id.

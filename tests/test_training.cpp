@@ -17,6 +17,7 @@
 #include "nn/torch_bridge.h"
 #include "training/training_losses.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -92,6 +93,29 @@ QByteArray fileBytes(const QString& path) {
     QFile f(path);
     f.open(QIODevice::ReadOnly);
     return f.readAll();
+}
+
+
+// A downloaded-style start for fine-tuning: GPT-2's byte-level BPE files (50257 ids) beside random weights of a
+// 2-layer GPT-2 whose vocab_size is `vocab` (smaller than 50257: a tokenizer the embedding cannot hold).
+std::string bpeStart(const QString& dir, int vocab, int positions = 64) {
+    const std::string start = dir.toStdString();
+    const ModelConfig c = ModelConfig::fromJson(R"({"model_type": "gpt2", "vocab_size": )" + std::to_string(vocab) +
+                                                    R"(, "n_layer": 2, "n_head": 2, "n_embd": 16, "n_positions": )" +
+                                                    std::to_string(positions) + "}", "config");
+    initRandomModel(c, 5, start);
+    QFile::remove(QString::fromStdString(start + "/vocab.json"));   // init's character vocabulary, for small sizes
+    for (const char* f : {"vocab.json", "merges.txt"})
+        QFile::copy(QString::fromStdString(test::sharedPath(std::string("data/gpt2-tokenizer/") + f)),
+                    QString::fromStdString(start + "/" + f));
+    return start;
+}
+
+// Every file of a folder with its bytes, to show that a refused command left it as it was.
+std::map<QString, QByteArray> folderBytes(const QString& dir) {
+    std::map<QString, QByteArray> files;
+    for (const QString& name : QDir(dir).entryList(QDir::Files)) files[name] = fileBytes(dir + "/" + name);
+    return files;
 }
 
 } // namespace
@@ -236,6 +260,67 @@ private slots:
         const std::string induction = nlohmann::json({{"init_from", start}, {"task", {{"name", "induction"}}}, {"steps", 2}}).dump();
         const QString error = test::errorOf([&] { train(TrainConfig::fromJson(induction, "TRAIN.json"), dir.filePath("x").toStdString(), false); });
         QVERIFY2(error.contains("\"text\" task"), qPrintable(error));
+    }
+
+    // Issue 20: fine-tuning into the folder it starts from used to rewrite that model (weights, config, and
+    // GPT-2's vocab.json replaced by a character vocabulary). However the folder is spelt, it is refused
+    // before anything is written, and the model stays byte for byte as it was.
+    void fineTuningNeverOverwritesItsStart() {
+        QTemporaryDir dir;
+        const std::string start = bpeStart(dir.filePath("start"), 50257);
+        QVERIFY(QFile::link(dir.filePath("start"), dir.filePath("link")));
+        const auto before = folderBytes(dir.filePath("start"));
+        const QString text = dir.filePath("text.txt");
+        test::writeFile(text, QByteArray("The cat sat on the mat. ").repeated(40));
+        for (const QString& out : {dir.filePath("start"), dir.filePath("start/"), dir.filePath("link"), dir.filePath("start/tuned")}) {
+            const nlohmann::json tc = {{"init_from", start}, {"task", {{"name", "text"}, {"file", text.toStdString()}, {"context", 24}}},
+                                       {"steps", 2}, {"batch_size", 2}};
+            const QString error = test::errorOf([&] { train(TrainConfig::fromJson(tc.dump(), "TRAIN.json"), out.toStdString(), false); });
+            QVERIFY2(error.startsWith(out + ": ") && error.contains("the init_from model"), qPrintable(error));
+        }
+        QVERIFY(folderBytes(dir.filePath("start")) == before);
+        QCOMPARE(QDir(dir.filePath("start")).entryList(QDir::Dirs | QDir::NoDotAndDotDot), QStringList());
+    }
+
+    // Issue 20: what makes a fine-tuning run impossible is found before its folder exists (these used to leave a
+    // folder that looked like a model): ids beyond vocab_size, a passage longer than the positions (also one
+    // drawn late in the run), a train_only that matches nothing. Into an existing empty folder, it stays empty.
+    void fineTuningChecksComeFirst_data() {
+        QTest::addColumn<int>("vocab");        // the start's vocab_size (GPT-2's tokenizer has 50257 ids)
+        QTest::addColumn<QString>("text");     // the text task's file, repeated 40 times
+        QTest::addColumn<QString>("late");     // appended once after the repetitions
+        QTest::addColumn<int>("context");
+        QTest::addColumn<QString>("trainOnly");
+        QTest::addColumn<QString>("problem");
+        const QString english = "The cat sat on the mat. ";
+        QTest::newRow("ids beyond vocab_size") << 1000 << english << "" << 24 << "" << "has ids up to 50256 but config.json says vocab_size = 1000";
+        QTest::newRow("passage beyond the positions") << 50257 << english << "" << 400 << "" << "more than the model's 64 positions";
+        QTest::newRow("a late passage beyond the positions") << 50257 << english << QString(200, QChar(0x4e00)) << 120 << ""
+                                                             << "more than the model's 64 positions";
+        QTest::newRow("train_only matching nothing") << 50257 << english << "" << 24 << "no_such_tensor" << "\"train_only\" matches no parameter";
+    }
+    void fineTuningChecksComeFirst() {
+        QFETCH(int, vocab);
+        QFETCH(QString, text);
+        QFETCH(QString, late);
+        QFETCH(int, context);
+        QFETCH(QString, trainOnly);
+        QFETCH(QString, problem);
+        QTemporaryDir dir;
+        const std::string start = bpeStart(dir.filePath("start"), vocab);
+        const QString file = dir.filePath("text.txt");
+        test::writeFile(file, text.toUtf8().repeated(40) + late.toUtf8());
+        nlohmann::json tc = {{"init_from", start}, {"task", {{"name", "text"}, {"file", file.toStdString()}, {"context", context}}},
+                             {"steps", 200}, {"batch_size", 4}, {"checkpoint_every", 1}, {"seed", 2}};
+        if (!trainOnly.isEmpty()) tc["train_only"] = {trainOnly.toStdString()};
+        const TrainConfig config = TrainConfig::fromJson(tc.dump(), "TRAIN.json");
+        for (const QString& out : {dir.filePath("new/tuned"), dir.filePath("empty")}) {
+            const bool existed = out.endsWith("empty") && QDir().mkpath(out);
+            const QString error = test::errorOf([&] { train(config, out.toStdString(), false); });
+            QVERIFY2(error.contains(problem), qPrintable(error));
+            if (existed) QCOMPARE(QDir(out).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList());
+            else QVERIFY2(!QFile::exists(dir.filePath("new")), qPrintable(out + " was left behind"));
+        }
     }
 
     // On each device (CUDA with LibTorch's deterministic algorithms), the same seed gives the same bits.

@@ -52,6 +52,32 @@ long long Args::integerIn(const std::string& option, long long fallback, long lo
 
 std::string jsonText(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+namespace {
+
+// LibTorch's allocators fail with their own text ("DefaultCPUAllocator: can't allocate memory: you tried to
+// allocate 106623147024 bytes. Error code 12 ...", "CUDA out of memory. Tried to allocate 20.00 GiB ...");
+// whichever command reached one, the user reads one line in our words. "" for any other message.
+std::string allocatorFailure(const std::string& message) {
+    const bool cpu = message.find("can't allocate memory") != std::string::npos;
+    const bool cuda = message.find("CUDA out of memory") != std::string::npos;
+    if (!cpu && !cuda) return "";
+    std::string size;
+    const size_t at = message.find("allocate ", message.find(cpu ? "tried to" : "Tried to"));
+    if (at != std::string::npos) {
+        size_t used = 0;
+        try {
+            const double amount = std::stod(message.substr(at + 9), &used);
+            const std::string unit = message.substr(at + 9 + used, 6);
+            if (unit == " bytes") size = " (" + std::to_string(static_cast<long long>(amount / 1e6)) + " MB more were asked for)";
+            else size = " (" + printableText(message.substr(at + 9, used + 4), 20) + " more were asked for)";
+        } catch (const std::exception&) {
+        }
+    }
+    return std::string("out of memory") + (cuda ? " on the GPU" : "") + size + "; try a shorter input or capture less";
+}
+
+} // namespace
+
 std::string unexpectedErrorText(const std::exception& e) {
     std::string message = e.what();
     message = message.substr(0, message.find('\n'));   // LibTorch's messages span many lines
@@ -62,6 +88,8 @@ std::string unexpectedErrorText(const std::exception& e) {
     }
     else if (message == "stoi" || message == "stol" || message == "stoll" || message == "stod")
         message = "a number is out of range";
+    else if (const std::string memory = allocatorFailure(message); !memory.empty())
+        return memory;
     return "unexpected error: " + printableText(message, 200);
 }
 

@@ -77,6 +77,7 @@ int runCommand(const std::vector<std::string>& argv) {
     req.capture.heads = indexSet(a, "--heads");
     req.capture.enabled = !a.has("--no-capture");
     req.capture.logits = !a.has("--no-logits");
+    req.reuseActivations = false;   // one run: nothing to recompute incrementally, so keep no activations for it
 
     // The engine names its inputs generically; here they came from arguments the user can see.
     auto namingArguments = [&](const auto& work) {
@@ -84,6 +85,7 @@ int runCommand(const std::vector<std::string>& argv) {
             return work();
         } catch (const Error& e) {
             if (e.where() == "context budget") throw Error("--budget", e.problem());
+            if (e.where() == "capture size") throw Error("capture", e.problem() + " (--layers, --heads, --no-capture)");
             if (e.where() == "capture") throw Error(e.problem().rfind("layer", 0) == 0 ? "--layers" : "--heads", e.problem());
             if (e.where() != "input") throw;
             throw Error(a.has("--text") ? "--text" : "--ids", e.problem());

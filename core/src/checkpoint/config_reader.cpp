@@ -45,6 +45,10 @@ int ConfigReader::positiveInt(const char* key, int fallback) {
     return has(key) ? jsonutil::requirePositiveInt(j_, key, source_) : fallback;
 }
 
+int ConfigReader::integer(const char* key, int fallback) {
+    return has(key) ? jsonutil::requireInt(j_, key, source_) : fallback;
+}
+
 double ConfigReader::number(const char* key, double fallback) {
     if (!has(key)) return fallback;
     const double v = jsonutil::requireNumber(j_, key, source_);
@@ -71,6 +75,12 @@ const char* ConfigReader::firstOf(std::initializer_list<const char*> keys) {
     for (const char* k : keys)
         if (has(k) && !found) found = k;
     return found;
+}
+
+void ConfigReader::agrees(const char* key, const nlohmann::json& used, const std::string& usedKey) {
+    if (!has(key) || j_.at(key) == used) return;
+    fail(std::string("\"") + key + "\" = " + jsonutil::excerpt(j_.at(key)) + " disagrees with " + usedKey + " = " +
+         jsonutil::excerpt(used) + ", which transformers reads for this family; remove it or give both the same value");
 }
 
 void ConfigReader::inert(std::initializer_list<const char*> keys) {

@@ -21,12 +21,17 @@ public:
     bool has(const char* key);
     int positiveInt(const char* key);
     int positiveInt(const char* key, int fallback);                 // when absent or null
+    int integer(const char* key, int fallback);                     // any integer; fallback when absent or null
     double number(const char* key, double fallback);
     double positiveNumber(const char* key, double fallback);
     bool flag(const char* key, bool fallback);
     std::string string(const char* key, const std::string& fallback);
     // The first of `keys` present (all are marked), for keys with several names across versions.
     const char* firstOf(std::initializer_list<const char*> keys);
+    // A key transformers does not read for this family although another family spells the same setting so
+    // (`rotary_emb_base` beside Llama's `rope_theta`): accepted only when it says what the model uses, `used`
+    // (the value of key `usedKey`, or its default), since a reader of either spelling must get the same model.
+    void agrees(const char* key, const nlohmann::json& used, const std::string& usedKey);
     // Keys that never change the forward pass here (dropout, token ids, bookkeeping).
     void inert(std::initializer_list<const char*> keys);
     // A key that may appear only with the value this implementation computes (or null).

@@ -4,6 +4,7 @@
 #include "engine/engine_internal.h"
 #include "engine/objective.h"
 #include "checkpoint/checkpoint.h"
+#include "engine/run_memory.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
 #include "headlight/input_file.h"
@@ -181,7 +182,8 @@ std::vector<int64_t> Engine::encode(const std::string& text) const {
 
 Trace Engine::run(const RunRequest& req) const { return run(req, LayerSink()); }
 
-Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
+// A function-try-block: an allocation failure anywhere in the run becomes one line (rethrowOutOfMemory).
+Trace Engine::run(const RunRequest& req, const LayerSink& sink) const try {
     const ModelConfig& c = config();
     const auto T = static_cast<int64_t>(req.tokenIds.size());
     if (T == 0) throw Error("input", "no tokens to run");
@@ -221,8 +223,10 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
 
     // Incremental recomputation: layers before the first changed mask row see exactly the inputs they saw last
     // time, so their outputs (the residual entering that row's layer) and captures are reused as they are.
-    std::shared_ptr<const LastRun> previous;
     const bool reuse = impl_->reuseActivations && req.reuseActivations && !sink;
+    if (req.capture.pooledSize < 0) throw Error("capture", "pooled size must be >= 0");
+    checkRunFitsMemory(c, T, req, static_cast<bool>(sink), reuse);
+    std::shared_ptr<const LastRun> previous;
     if (reuse) {
         std::lock_guard<std::mutex> lock(impl_->lastRunMutex);
         previous = impl_->lastRun;
@@ -245,7 +249,6 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
     };
     double streamedExportMs = 0;
     const bool digests = req.capture.headStats || req.capture.pooledSize > 0;
-    if (req.capture.pooledSize < 0) throw Error("capture", "pooled size must be >= 0");
 
     auto t0 = Clock::now();
     auto ids = torch::tensor(req.tokenIds, torch::kLong).to(dev).unsqueeze(0);     // [1,T]
@@ -318,6 +321,8 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const {
         if (impl_->reuseActivations) impl_->lastRun = std::move(kept);   // unless switched off meanwhile
     }
     return trace;
+} catch (const c10::Error& e) {
+    rethrowOutOfMemory(e, static_cast<int64_t>(req.tokenIds.size()));
 }
 
 LayerTrace Engine::recaptureLayer(const RunRequest& run, int layer, const std::set<int>& heads) const {

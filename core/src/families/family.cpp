@@ -1,6 +1,10 @@
 #include "families/family.h"
 
 #include "checkpoint/config_reader.h"
+#include "io/json_util.h"
+
+#include <climits>
+#include <set>
 
 namespace headlight {
 
@@ -31,52 +35,104 @@ const std::vector<std::string>& supportedModelTypes() {
     return types;
 }
 
-void readRotary(ConfigReader& r, ModelConfig& c, int headDim, double partialFactor) {
+namespace {
+
+// One entry of the rope_parameters / rope_scaling object, named "rope_scaling.factor" in messages.
+struct ScalingEntries {
+    ConfigReader& r;
+    const nlohmann::json& object;
+    std::string where;
+
+    std::string name(const char* key) const { return where + "." + key; }
+    bool has(const char* key) const { return object.contains(key) && !object.at(key).is_null(); }
+    double number(const char* key) const {
+        const auto& v = object.at(key);
+        if (!v.is_number()) r.fail(name(key) + " must be a number, got " + jsonutil::excerpt(v));
+        return v.get<double>();
+    }
+    // Refused when absent, as transformers refuses a scaling type without the keys it requires.
+    void require(const char* key, const std::string& type) const {
+        if (!has(key)) r.fail(where + " of type \"" + type + "\" needs \"" + key + "\" (transformers requires it)");
+    }
+    int positiveInteger(const char* key) const {
+        const auto& v = object.at(key);
+        if (!v.is_number_integer()) r.fail(name(key) + " must be an integer, got " + jsonutil::excerpt(v));
+        const bool tooLarge = v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(INT_MAX) : v.get<int64_t>() > INT_MAX;
+        if (tooLarge || v.get<int64_t>() <= 0) r.fail(name(key) + " must be a positive integer, got " + jsonutil::excerpt(v));
+        return static_cast<int>(v.get<int64_t>());
+    }
+};
+
+void requirePositive(ConfigReader& r, double value, const std::string& key) {
+    if (!(value > 0)) r.fail(key + " must be > 0, got " + jsonutil::excerpt(value));
+}
+
+} // namespace
+
+void readRotary(ConfigReader& r, ModelConfig& c, int headDim, const RotaryKeys& keys) {
     RotaryConfig rot;
-    nlohmann::json scaling = nlohmann::json::object();
+    nlohmann::json object = nlohmann::json::object();
     std::string where = "\"rope_scaling\"";
     if (r.has("rope_parameters")) {          // transformers 5: everything in one object
-        scaling = r.json().at("rope_parameters");
+        object = r.json().at("rope_parameters");
         where = "\"rope_parameters\"";
-        if (!scaling.is_object()) r.fail(where + " must be an object");
+        if (!object.is_object()) r.fail(where + " must be an object");
     } else if (r.has("rope_scaling")) {
-        scaling = r.json().at("rope_scaling");
-        if (!scaling.is_object()) r.fail(where + " must be an object or null");
+        object = r.json().at("rope_scaling");
+        if (!object.is_object()) r.fail(where + " must be an object or null");
     }
-    if (const char* k = r.firstOf({"rope_theta", "rotary_emb_base"})) rot.theta = r.positiveNumber(k, rot.theta);
-    partialFactor = r.positiveNumber("partial_rotary_factor", partialFactor);
+    // Top-level keys first, each validated under its own name; the object's entries then win.
+    std::string thetaKey = std::string("\"") + keys.theta + "\"", partialKey = std::string("\"") + keys.partial + "\"";
+    rot.theta = r.number(keys.theta, rot.theta);
+    requirePositive(r, rot.theta, thetaKey);
+    if (keys.thetaAlias) r.agrees(keys.thetaAlias, rot.theta, thetaKey);
+    double partial = r.number(keys.partial, keys.partialDefault);
+    if (keys.partialAlias) r.agrees(keys.partialAlias, partial, partialKey);
+    if (!(partial > 0 && partial <= 1)) r.fail(partialKey + " must lie in (0, 1], got " + jsonutil::excerpt(partial));
+
+    const ScalingEntries e{r, object, where};
     std::string type = "default";
-    for (const auto& item : scaling.items()) {
-        const std::string& k = item.key();
-        const auto& v = item.value();
-        auto num = [&] {
-            if (!v.is_number()) r.fail(where + "." + k + " must be a number");
-            return v.get<double>();
-        };
-        if (k == "rope_type" || k == "type") {
-            if (!v.is_string()) r.fail(where + "." + k + " must be a string");
-            type = v.get<std::string>();
-        } else if (k == "rope_theta") rot.theta = num();
-        else if (k == "partial_rotary_factor") partialFactor = num();
-        else if (k == "factor") rot.factor = num();
-        else if (k == "low_freq_factor") rot.lowFreqFactor = num();
-        else if (k == "high_freq_factor") rot.highFreqFactor = num();
-        else if (k == "original_max_position_embeddings") rot.originalMaxPositions = static_cast<int>(num());
-        else r.fail(where + " key \"" + k + "\" is not supported");
-    }
+    for (const char* k : {"type", "rope_type"})   // transformers: rope_type, else the older type
+        if (e.has(k)) {
+            if (!object.at(k).is_string()) r.fail(e.name(k) + " must be a string");
+            type = object.at(k).get<std::string>();
+        }
     if (type != "default" && type != "linear" && type != "llama3")
-        r.fail("rope type \"" + type + "\" is not supported (supported: default, linear, llama3)");
-    if (!(rot.theta > 0) || !(rot.factor > 0) || !(partialFactor > 0 && partialFactor <= 1))
-        r.fail(where + ": theta and factor must be > 0, the partial rotary factor in (0, 1]");
-    if (type == "llama3" && !(rot.highFreqFactor > rot.lowFreqFactor && rot.lowFreqFactor > 0 && rot.originalMaxPositions > 0))
-        r.fail(where + ": llama3 needs high_freq_factor > low_freq_factor > 0 and original_max_position_embeddings");
-    rot.scaling = type;
-    for (const char* key : {"dtype", "torch_dtype"}) {
-        const auto& j = r.json();
-        if (j.contains(key) && j.at(key).is_string() && (j.at(key) == "bfloat16" || j.at(key) == "float16"))
-            rot.frequencyDtype = j.at(key).get<std::string>();
+        r.fail("rope type \"" + printableText(type, 40) + "\" is not supported (supported: default, linear, llama3)");
+    static const std::set<std::string> known = {"rope_type", "type", "rope_theta", "partial_rotary_factor", "factor",
+                                                "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"};
+    for (const auto& item : object.items())
+        if (!known.count(item.key())) r.fail(where + " key \"" + printableText(item.key(), 40) + "\" is not supported");
+    if (e.has("rope_theta")) {
+        rot.theta = e.number("rope_theta");
+        requirePositive(r, rot.theta, e.name("rope_theta"));
     }
-    rot.dims = static_cast<int>(headDim * partialFactor);
+    if (e.has("partial_rotary_factor")) {
+        partial = e.number("partial_rotary_factor");
+        if (!(partial > 0 && partial <= 1)) r.fail(e.name("partial_rotary_factor") + " must lie in (0, 1], got " + jsonutil::excerpt(partial));
+    }
+    if (type != "default") e.require("factor", type);
+    if (e.has("factor")) {
+        rot.factor = e.number("factor");
+        requirePositive(r, rot.factor, e.name("factor"));
+    }
+    if (type == "llama3") {
+        for (const char* k : {"low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) e.require(k, type);
+        rot.lowFreqFactor = e.number("low_freq_factor");
+        rot.highFreqFactor = e.number("high_freq_factor");
+        rot.originalMaxPositions = e.positiveInteger("original_max_position_embeddings");
+        if (!(rot.lowFreqFactor > 0)) r.fail(e.name("low_freq_factor") + " must be > 0, got " + jsonutil::excerpt(rot.lowFreqFactor));
+        if (!(rot.highFreqFactor > rot.lowFreqFactor))
+            r.fail(e.name("high_freq_factor") + " must be greater than low_freq_factor (" + jsonutil::excerpt(rot.lowFreqFactor) +
+                   "), got " + jsonutil::excerpt(rot.highFreqFactor));
+    }
+    rot.scaling = type;
+    // transformers 5 keeps `dtype` when a file has both spellings (PreTrainedConfig.__post_init__).
+    const auto& j = r.json();
+    const char* dtypeKey = j.contains("dtype") && !j.at("dtype").is_null() ? "dtype" : "torch_dtype";
+    if (j.contains(dtypeKey) && j.at(dtypeKey).is_string() && (j.at(dtypeKey) == "bfloat16" || j.at(dtypeKey) == "float16"))
+        rot.frequencyDtype = j.at(dtypeKey).get<std::string>();
+    rot.dims = static_cast<int>(headDim * partial);   // transformers: int(head_dim * partial_rotary_factor)
     if (rot.dims < 2 || rot.dims % 2 != 0) r.fail("rotary dimensions per head (" + std::to_string(rot.dims) + ") must be even and >= 2");
     c.rotary = rot;
 }
@@ -128,13 +184,17 @@ void requireHeadsDivideHidden(ConfigReader& r, const ModelConfig& c) {
         r.fail("hidden_size (" + std::to_string(c.nEmbd) + ") is not divisible by num_attention_heads (" + std::to_string(c.nHead) + ")");
 }
 
-void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey) {
-    readSizes(r, c, epsKey, 1e-6, {"hidden_activation", "hidden_act"}, "silu");
-    c.nKvHead = r.positiveInt("num_key_value_heads", c.nHead);
+void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey, const DecoderDefaults& d) {
+    const char* other = std::string(d.activationKey) == "hidden_act" ? "hidden_activation" : "hidden_act";
+    readSizes(r, c, epsKey, 1e-6, {d.activationKey}, d.defaultActivation);
+    r.agrees(other, c.activationFunction, std::string("\"") + d.activationKey + "\"");
+    // Absent takes the family's default; null means "as many as the query heads" (transformers' None).
+    const bool kvAbsent = !r.json().contains("num_key_value_heads");
+    c.nKvHead = r.positiveInt("num_key_value_heads", kvAbsent && d.kvHeads > 0 ? d.kvHeads : c.nHead);
     if (c.nHead % c.nKvHead != 0)
         r.fail("num_attention_heads (" + std::to_string(c.nHead) + ") is not divisible by num_key_value_heads (" +
-               std::to_string(c.nKvHead) + ")");
-    c.headDimension = r.positiveInt("head_dim", 0);
+               std::to_string(c.nKvHead) + ")" + (kvAbsent ? " (its default for " + c.modelType + "; give it)" : ""));
+    c.headDimension = r.positiveInt("head_dim", r.json().contains("head_dim") ? 0 : d.headDim);
     if (c.headDimension == 0) {
         requireHeadsDivideHidden(r, c);
         c.headDimension = c.nEmbd / c.nHead;

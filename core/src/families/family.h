@@ -71,15 +71,36 @@ const Family& gemma2Family();
 const Family* findFamily(const std::string& modelType);
 
 // Shared config readers for families that spell keys the Llama way.
-void readRotary(ConfigReader& r, ModelConfig& c, int headDim, double partialFactor);
+// The top-level rotary keys of a family as transformers reads them; `*Alias` is the other family's spelling of
+// the same setting, which transformers ignores here (accepted only when it agrees, ConfigReader::agrees).
+struct RotaryKeys {
+    const char* theta = "rope_theta";
+    const char* thetaAlias = "rotary_emb_base";
+    const char* partial = "partial_rotary_factor";
+    const char* partialAlias = nullptr;
+    double partialDefault = 1.0;
+};
+// rope_theta, the partial rotary factor, and rope_parameters (or the older rope_scaling), whose entries win over
+// the top-level keys as in transformers 5; the scaling types default, linear and llama3 with the keys
+// transformers requires for each. The frequencies' dtype is `dtype`, else `torch_dtype` (transformers 5 keeps
+// `dtype` when both are given).
+void readRotary(ConfigReader& r, ModelConfig& c, int headDim, const RotaryKeys& keys = {});
 // vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, max_position_embeddings,
 // the norm epsilon under `epsKey`, and the activation under the first of `activationKeys` present.
 void readSizes(ConfigReader& r, ModelConfig& c, const char* epsKey, double epsDefault,
                std::initializer_list<const char*> activationKeys, const char* defaultActivation);
 void requireHeadsDivideHidden(ConfigReader& r, const ModelConfig& c);
-// readSizes the Llama way (rms_norm_eps-style key, hidden_act / hidden_activation, silu), plus
-// num_key_value_heads and head_dim.
-void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey);
+// readSizes the Llama way (rms_norm_eps-style key, `activationKey` with `defaultActivation`; the other spelling
+// of the activation key is accepted when it agrees), plus num_key_value_heads and head_dim. Absent (not null),
+// num_key_value_heads and head_dim take transformers' defaults for the family when it has them (0: the
+// number of heads, hidden_size / heads).
+struct DecoderDefaults {
+    const char* activationKey = "hidden_act";
+    const char* defaultActivation = "silu";
+    int kvHeads = 0;
+    int headDim = 0;
+};
+void readDecoderSizes(ConfigReader& r, ModelConfig& c, const char* epsKey, const DecoderDefaults& defaults = {});
 void readLayerTypes(ConfigReader& r, ModelConfig& c, int window, const std::function<bool(int)>& slidingByDefault);
 
 } // namespace headlight

@@ -79,16 +79,29 @@ private:
     std::vector<Gemma2Layer> layers_;
 };
 
+// A soft-cap: absent takes transformers' Gemma 2 default, null is none.
+double softcap(ConfigReader& r, const char* key, double absent) {
+    if (!r.json().contains(key)) return absent;
+    return r.has(key) ? r.positiveNumber(key, 0) : 0.0;
+}
+
 void readGemma2(ConfigReader& r, ModelConfig& c) {
-    readDecoderSizes(r, c, "rms_norm_eps");
-    readRotary(r, c, c.headDim(), 1.0);
-    c.attentionScale = 1.0 / std::sqrt(r.positiveNumber("query_pre_attn_scalar", c.headDim()));
-    c.attnLogitSoftcap = r.has("attn_logit_softcapping") ? r.positiveNumber("attn_logit_softcapping", 0) : 0.0;
-    c.finalLogitSoftcap = r.has("final_logit_softcapping") ? r.positiveNumber("final_logit_softcapping", 0) : 0.0;
+    // transformers' defaults for keys a file leaves out (Gemma 2 9B's values), so a folder gives the same model.
+    DecoderDefaults defaults;
+    defaults.activationKey = "hidden_activation";
+    defaults.defaultActivation = "gelu_pytorch_tanh";
+    defaults.kvHeads = 4;
+    defaults.headDim = 256;
+    readDecoderSizes(r, c, "rms_norm_eps", defaults);
+    readRotary(r, c, c.headDim());
+    const double scalar = r.json().contains("query_pre_attn_scalar") ? r.positiveNumber("query_pre_attn_scalar", 0) : 256.0;
+    c.attentionScale = 1.0 / std::sqrt(scalar);
+    c.attnLogitSoftcap = softcap(r, "attn_logit_softcapping", 50.0);
+    c.finalLogitSoftcap = softcap(r, "final_logit_softcapping", 30.0);
     c.tieWordEmbeddings = r.flag("tie_word_embeddings", true);
     r.pinned("attention_bias", false, "Gemma 2 has no attention biases");
     r.pinned("use_bidirectional_attention", false, "causal attention only");
-    const int window = r.has("sliding_window") ? r.positiveInt("sliding_window") : 0;
+    const int window = r.json().contains("sliding_window") ? r.positiveInt("sliding_window", 0) : 4096;
     readLayerTypes(r, c, window, [&](int l) { return window > 0 && l % 2 == 0; });
 }
 

@@ -83,7 +83,14 @@ private:
 void readGptNeox(ConfigReader& r, ModelConfig& c) {
     readSizes(r, c, "layer_norm_eps", 1e-5, {"hidden_act"}, "gelu");
     requireHeadsDivideHidden(r, c);
-    readRotary(r, c, c.headDim(), r.positiveNumber("rotary_pct", 0.25));
+    // transformers reads GPT-NeoX's own spellings (rotary_emb_base, rotary_pct); the Llama ones must agree.
+    RotaryKeys keys;
+    keys.theta = "rotary_emb_base";
+    keys.thetaAlias = "rope_theta";
+    keys.partial = "rotary_pct";
+    keys.partialAlias = "partial_rotary_factor";
+    keys.partialDefault = 0.25;
+    readRotary(r, c, c.headDim(), keys);
     c.parallelResidual = r.flag("use_parallel_residual", true);
     c.tieWordEmbeddings = r.flag("tie_word_embeddings", false);
     c.attentionBias = r.flag("attention_bias", true);

@@ -95,21 +95,34 @@ private:
     std::vector<LlamaLayer> layers_;
 };
 
+// transformers' defaults for a key a file leaves out, where they are not the obvious ones (its Mistral-7B- and
+// Qwen-7B-sized values): the same folder must give the same model in transformers and here.
+DecoderDefaults llamaDefaults(const std::string& type) {
+    DecoderDefaults d;
+    if (type == "mistral") d.kvHeads = 8;
+    if (type == "qwen2" || type == "qwen3") d.kvHeads = 32;
+    if (type == "qwen3") d.headDim = 128;
+    return d;
+}
+
 void readLlama(ConfigReader& r, ModelConfig& c) {
     const std::string& type = c.modelType;
-    readDecoderSizes(r, c, "rms_norm_eps");
-    readRotary(r, c, c.headDim(), 1.0);
+    readDecoderSizes(r, c, "rms_norm_eps", llamaDefaults(type));
+    readRotary(r, c, c.headDim());
     c.tieWordEmbeddings = r.flag("tie_word_embeddings", false);
     c.attentionBias = type == "qwen2" || r.flag("attention_bias", false);
     c.mlpBias = type == "llama" && r.flag("mlp_bias", false);
     c.qkNorm = type == "qwen3";
-    int window = 0;   // Llama has no sliding window: its key stays unread and so is rejected
-    if (type != "llama" && r.has("sliding_window")) window = r.positiveInt("sliding_window");
+    // Llama has no sliding window: its key stays unread and so is rejected. The others default to 4096 when the
+    // key is absent (null: none), as transformers does.
+    int window = 0;
+    if (type != "llama") window = r.json().contains("sliding_window") ? r.positiveInt("sliding_window", 0) : 4096;
     if (type == "mistral") {
         readLayerTypes(r, c, window, [&](int) { return window > 0; });
     } else if (type == "qwen2" || type == "qwen3") {
         const bool use = r.flag("use_sliding_window", false);
-        const double from = r.number("max_window_layers", c.nLayer);
+        const int from = r.integer("max_window_layers", 28);
+        if (from < 0) r.fail("\"max_window_layers\" must be >= 0, got " + std::to_string(from));
         if (!use) window = 0;
         readLayerTypes(r, c, window, [&](int l) { return use && window > 0 && l >= from; });
     } else {

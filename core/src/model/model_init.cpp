@@ -1,42 +1,24 @@
 // Random initialisation of any family, written as a model folder in that family's layout.
 #include "headlight/model_init.h"
+#include "model/initial_model.h"
 
 #include "io/atomic_file.h"
 #include "headlight/error.h"
+#include "headlight/output_folder.h"
 #include "headlight/safetensors.h"
 #include "headlight/tokenizer.h"
 #include "model/transformer.h"
 #include "nn/torch_bridge.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
+#include <set>
 #include <unistd.h>
 #include <torch/torch.h>
 
 namespace headlight {
 namespace {
-
-void makeDirs(const std::string& dir) {
-    std::string partial;
-    size_t pos = 0;
-    while (pos != std::string::npos) {
-        pos = dir.find('/', pos + 1);
-        partial = dir.substr(0, pos);
-        if (partial.empty()) continue;
-        struct stat st {};
-        if (stat(partial.c_str(), &st) == 0) {
-            if (!S_ISDIR(st.st_mode)) throw Error(dir, "cannot create the model folder: \"" + partial + "\" is a file");
-            continue;
-        }
-        if (mkdir(partial.c_str(), 0755) != 0)
-            throw Error(dir, std::string("cannot create the model folder (") + std::strerror(errno) + ")");
-    }
-}
 
 // "\n" and printable ASCII first, then Latin-1 and onwards: readable labels for small test vocabularies.
 std::vector<std::string> defaultAlphabet(int size) {
@@ -61,6 +43,8 @@ std::string gigabytes(double bytes) {
     std::snprintf(buf, sizeof buf, bytes >= 1e9 ? "%.0f GB" : "%.1f GB", bytes / 1e9);
     return buf;
 }
+
+} // namespace
 
 // The float32 bytes of the largest tensors a config asks for, each named by the key that sets its size, so
 // that an absurd size is refused with a message naming it before any allocation (a 24 GB init used to be
@@ -91,44 +75,52 @@ void checkInitSize(const ModelConfig& c) {
                                   gigabytes(total) + " in all, twice that while writing; this machine has " + gigabytes(available) + ")");
 }
 
-} // namespace
+std::vector<std::string> initialVocabulary(const ModelConfig& c, const std::string& alphabet) {
+    if (alphabet.empty()) return c.vocabSize <= 4096 ? defaultAlphabet(c.vocabSize) : std::vector<std::string>{};
+    std::vector<std::string> vocab = splitUtf8(alphabet, "--alphabet");
+    if (static_cast<int>(vocab.size()) != c.vocabSize)
+        throw Error("--alphabet", "has " + std::to_string(vocab.size()) + " characters but vocab_size = " + std::to_string(c.vocabSize));
+    std::set<std::string> seen;
+    for (const auto& ch : vocab)
+        if (!seen.insert(ch).second) throw Error("--alphabet", "character '" + ch + "' appears twice");
+    return vocab;
+}
 
-void initRandomModel(const ModelConfig& c, uint64_t seed, const std::string& outDir, const std::string& alphabet) {
-    // Validate everything before touching the disk.
-    ModelConfig::fromJson(c.toJson(), "config");
-    std::vector<std::string> vocab;
-    if (!alphabet.empty()) {
-        vocab = splitUtf8(alphabet, "--alphabet");
-        if (static_cast<int>(vocab.size()) != c.vocabSize)
-            throw Error("--alphabet", "has " + std::to_string(vocab.size()) + " characters but vocab_size = " + std::to_string(c.vocabSize));
-        for (size_t i = 0; i < vocab.size(); ++i)
-            for (size_t k = 0; k < i; ++k)
-                if (vocab[i] == vocab[k]) throw Error("--alphabet", "character '" + vocab[i] + "' appears twice");
-    } else if (c.vocabSize <= 4096) {
-        vocab = defaultAlphabet(c.vocabSize);
-    }
+void writeCharacterVocabulary(const std::string& path, const std::vector<std::string>& vocab) {
+    nlohmann::json v = nlohmann::json::object();
+    for (size_t i = 0; i < vocab.size(); ++i) v[vocab[i]] = i;
+    writeFileAtomically(path, v.dump(1) + "\n");
+}
+
+Transformer initialModel(const ModelConfig& c, uint64_t seed) {
     checkInitSize(c);
-    makeDirs(outDir);
-
-    torch::NoGradGuard noGrad;
-    std::vector<NamedArray> tensors;
     try {
-        for (const auto& [name, t] : Transformer(c, seed).named()) tensors.push_back({name, toArray(t)});
+        return Transformer(c, seed);
     } catch (const std::bad_alloc&) {
         throw Error("config", "out of memory while creating the weights; choose smaller sizes");
     } catch (const c10::Error& e) {
         if (std::string(e.what()).find("allocate") == std::string::npos) throw;
         throw Error("config", "out of memory while creating the weights; choose smaller sizes");
     }
+}
 
+void initRandomModel(const ModelConfig& c, uint64_t seed, const std::string& outDir, const std::string& alphabet) {
+    // Validate everything before touching the disk.
+    ModelConfig::fromJson(c.toJson(), "config");
+    const std::vector<std::string> vocab = initialVocabulary(c, alphabet);
+    checkModelOutputFolder(outDir, {});
+
+    torch::NoGradGuard noGrad;
+    std::vector<NamedArray> tensors;
+    for (const auto& [name, t] : initialModel(c, seed).named()) tensors.push_back({name, toArray(t)});
+
+    ModelOutputFolder folder(outDir);   // taken away again if a write fails (a full disk)
+    folder.create();
     writeSafetensors(outDir + "/model.safetensors", tensors, DType::F32,
                      {{"format", "pt"}, {"headlight_init_seed", std::to_string(seed)}});
     writeFileAtomically(outDir + "/config.json", c.toJson() + "\n");
-    if (!vocab.empty()) {
-        nlohmann::json v = nlohmann::json::object();
-        for (size_t i = 0; i < vocab.size(); ++i) v[vocab[i]] = i;
-        writeFileAtomically(outDir + "/vocab.json", v.dump(1) + "\n");
-    }
+    if (!vocab.empty()) writeCharacterVocabulary(outDir + "/vocab.json", vocab);
+    folder.keep();
 }
 
 } // namespace headlight

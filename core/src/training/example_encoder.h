@@ -17,16 +17,26 @@ namespace headlight {
 
 class ExampleEncoder {
 public:
-    // Throws headlight::Error naming the model folder or its tokenizer file for a missing tokenizer, a task
-    // the tokenizer cannot score, or ids beyond the model's vocabulary.
+    // The tokenizer of a model folder. Everything that can be known before training is checked here, so that
+    // nothing is written for a run that cannot start: throws headlight::Error naming the model folder or its
+    // tokenizer file for a missing tokenizer, a vocabulary that does not fit the config's vocab_size (as
+    // Engine::load would refuse the result), a task character a character vocabulary lacks, or a structured
+    // task on a tokenizer whose tokens are not characters.
     ExampleEncoder(const std::string& modelDir, const Task& task, const ModelConfig& config);
+    // A new character model: `characters` is its vocabulary, ids in that order (what init writes as vocab.json).
+    ExampleEncoder(const std::vector<std::string>& characters, const Task& task, const ModelConfig& config);
     ~ExampleEncoder();
 
     ScoredExample encode(const TaskExample& example) const;
     // Fills batch rows after an example's end (never scored).
     int64_t padId() const { return pad_; }
+    // True when an example's length in tokens, and so whether it fits the positions, is known only by encoding
+    // it (a tokenizer whose tokens are not characters); character models are checked by the constructor.
+    bool lengthKnownOnlyByEncoding() const { return charIds_.empty(); }
 
 private:
+    void useCharacters(const std::vector<std::string>& characters, const Task& task);
+
     std::unique_ptr<Tokenizer> tokenizer_;
     std::map<std::string, int64_t> charIds_;   // character models only
     std::string vocabPath_;

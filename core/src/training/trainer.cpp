@@ -1,28 +1,25 @@
 // The training loop: task batches, the mechanisms' regularizers, AdamW with warm-up and cosine decay,
-// gradient clipping, checkpoints that resume exactly, and a clean stop on request.
-#include "io/atomic_file.h"
+// gradient clipping, checkpoints that resume exactly, and a clean stop on request. Everything a run needs is
+// checked before its folder is written (the first checkpoint creates it), and a run that fails before its first
+// checkpoint takes the folder away again.
 #include "checkpoint/checkpoint.h"
+#include "model/initial_model.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
-#include "headlight/model_init.h"
+#include "headlight/output_folder.h"
 #include "headlight/training.h"
-#include "headlight/input_file.h"
 #include "io/json_util.h"
 #include "nn/torch_bridge.h"
 #include "training/example_encoder.h"
+#include "training/run_folder.h"
 #include "training/training_losses.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <cstdlib>
-#include <sstream>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 namespace headlight {
@@ -33,12 +30,6 @@ using Clock = std::chrono::steady_clock;
 bool exists(const std::string& p) {
     struct stat st {};
     return stat(p.c_str(), &st) == 0;
-}
-
-void saveWeights(const Transformer& model, const std::string& path) {
-    std::vector<NamedArray> arrays;
-    for (const auto& [name, t] : model.named()) arrays.push_back({name, toArray(t.detach())});
-    writeSafetensors(path, arrays);
 }
 
 // The device for TRAIN.json's "device" (or --device), checked before anything is written. On CUDA, LibTorch's
@@ -53,17 +44,6 @@ torch::Device trainingDevice(const TrainConfig& tc) {
         at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
     }
     return device;
-}
-
-// Moves AdamW's per-parameter moments: to the CPU for writing a checkpoint (which then loads on any device),
-// and onto the training device after writing or reading one. Exact copies, so resuming stays bit-identical.
-void moveOptimizerState(torch::optim::AdamW& optimizer, const torch::Device& device) {
-    for (auto& item : optimizer.state()) {
-        auto& s = static_cast<torch::optim::AdamWParamState&>(*item.second);
-        if (s.exp_avg().defined()) s.exp_avg(s.exp_avg().to(device));
-        if (s.exp_avg_sq().defined()) s.exp_avg_sq(s.exp_avg_sq().to(device));
-        if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
-    }
 }
 
 struct Batch {
@@ -95,21 +75,6 @@ Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const ExampleE
     batch.ids = ids;
     batch.targets = targets;
     return batch;
-}
-
-// The tokenizer files a fine-tuned model keeps from the model it started from.
-void copyTokenizerFiles(const std::string& from, const std::string& to) {
-    bool any = false;
-    for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-                             "vocab.json", "merges.txt", "vocab.txt"}) {
-        const std::string source = from + "/" + name;
-        if (!exists(source)) continue;
-        writeFileAtomically(to + "/" + name, jsonutil::readTextFile(source));
-        any = true;
-    }
-    if (!any) throw Error(from, "has no tokenizer files to fine-tune with (vocab.json, tokenizer.json or vocab.txt)");
-    // init writes a character vocab.json for small vocabularies; the starting model's own files replace it.
-    if (!exists(from + "/vocab.json")) std::filesystem::remove(to + "/vocab.json");
 }
 
 // The model config: the TRAIN.json "model" object (any family) with vocab_size and the positions filled from
@@ -161,104 +126,68 @@ bool trains(const TrainConfig& c, const std::string& name) {
     return false;
 }
 
-std::string generatorState(torch::Generator& gen) {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    auto state = gen.get_state();
-    return std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()), static_cast<size_t>(state.numel()));
-}
-
-void setGeneratorState(torch::Generator& gen, const std::string& bytes) {
-    auto state = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
-    std::memcpy(state.data_ptr<uint8_t>(), bytes.data(), bytes.size());
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(state);
-}
-
-std::string toHex(const std::string& bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) { out += digits[c >> 4]; out += digits[c & 15]; }
-    return out;
-}
-// Error naming `source` on an odd length or a character that is not a hex digit.
-std::string fromHex(const std::string& hex, const std::string& source) {
-    auto digit = [&](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        throw Error(source, "\"gate_rng\" is not hexadecimal (checkpoint corrupted?)");
-    };
-    if (hex.size() % 2 != 0) throw Error(source, "\"gate_rng\" has an odd number of hex digits (checkpoint corrupted?)");
-    std::string out;
-    for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1]));
-    return out;
-}
-
-// The resumable state of checkpoint/state.json, checked against the run it continues; every problem names
-// the file.
-struct ResumeState {
-    int step = 0;
-    double seconds = 0;
-};
-ResumeState readResumeState(const std::string& path, const TrainConfig& tc, std::mt19937_64& dataRng, torch::Generator& gateNoise) {
-    const nlohmann::json state = jsonutil::parse(jsonutil::readTextFile(path), path);
-    if (!state.is_object()) throw Error(path, "expected a JSON object (checkpoint corrupted?)");
-    ResumeState r;
-    r.step = jsonutil::requireInt(state, "step", path);
-    r.seconds = jsonutil::requireNumber(state, "seconds", path);
-    if (r.step < 0) throw Error(path, "\"step\" must be >= 0, got " + std::to_string(r.step));
-    if (r.step > tc.steps)
-        throw Error(path, "the checkpoint is at step " + std::to_string(r.step) + ", beyond the " + std::to_string(tc.steps) +
-                              " steps of this TRAIN.json (raise \"steps\" to continue it)");
-    std::istringstream rng(jsonutil::requireString(state, "data_rng", path));
-    rng >> dataRng;
-    if (rng.fail()) throw Error(path, "\"data_rng\" is not a random generator state (checkpoint corrupted?)");
-    try {
-        setGeneratorState(gateNoise, fromHex(jsonutil::requireString(state, "gate_rng", path), path));
-    } catch (const c10::Error&) {
-        throw Error(path, "\"gate_rng\" is not a random generator state (checkpoint corrupted?)");
+// The weights a run starts from, on `device`: a new model drawn as init draws it, the init_from model (the
+// mechanisms it lacks initialised as init would), or the checkpoint it resumes. Copies: a file's tensors stay
+// mapped.
+NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, bool resume, const std::string& checkpointDir,
+                             const torch::Device& device) {
+    torch::NoGradGuard noGrad;
+    NamedTensors tensors;
+    auto take = [&](const std::string& name, const torch::Tensor& t) { tensors[name] = device.is_cpu() ? t.clone() : t.to(device); };
+    if (resume) {
+        for (auto& [name, t] : readTensors(SafetensorsFile::open(checkpointDir + "/model.safetensors"), torch::kCPU)) take(name, t);
+    } else if (tc.initFrom.empty()) {
+        for (const auto& [name, t] : initialModel(config, tc.seed).named()) take(name, t);
+    } else {
+        const Transformer start(config, readCheckpoint(tc.initFrom, torch::kCPU), tc.initFrom, &tc.seed);
+        for (const auto& [name, t] : start.named()) take(name, t);
     }
-    return r;
+    return tensors;
+}
+
+// With a tokenizer whose tokens are not characters, only encoding a passage tells whether it fits the model's
+// positions and vocabulary. So every example the run will draw is drawn and encoded once before anything is
+// written, from a copy of the data generator (training then draws the same ones); an error names the task or
+// the tokenizer. The cost is one more encoding of the run's text, small beside its forward and backward passes.
+void checkEveryExample(const Task& task, std::mt19937_64 rng, int64_t examples, const ExampleEncoder& encoder) {
+    for (int64_t i = 0; i < examples; ++i) encoder.encode(task.sample(rng));
 }
 
 } // namespace
 
 TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
                   const std::function<void(const TrainProgress&)>& progress, const std::atomic<bool>* stop) {
+    // The folder may not be, hold or lie inside the model it starts from; a new run needs a new or empty one.
+    std::vector<ModelInput> inputs;
+    if (!tc.initFrom.empty()) inputs.push_back({"init_from", tc.initFrom});
+    checkModelOutputFolder(outDir, inputs, /*resuming=*/true);
     const torch::Device device = trainingDevice(tc);
     const auto task = makeTask(tc.task);
-    const std::string source = outDir + "/training.json";
     const ModelConfig config = resolveConfig(tc, *task, "TRAIN.json");
     if (!config.causal)
         throw Error("TRAIN.json", "training scores next-token predictions; " + config.modelType + " is a masked-token model");
-    if (!tc.initFrom.empty()) ExampleEncoder(tc.initFrom, *task, config);   // refuse a tokenizer before writing anything
     const std::string ckpt = outDir + "/checkpoint";
     const bool haveCheckpoint = exists(ckpt + "/state.json");
     if (resume && !haveCheckpoint) throw Error(ckpt, "no checkpoint to resume from");
     if (!resume && haveCheckpoint) throw Error(outDir, "holds a checkpoint; pass --resume to continue it, or choose another --out");
+    if (!resume) checkModelOutputFolder(outDir, {});
 
-    // The starting weights: a fresh init, a model to fine-tune, or the checkpoint.
-    torch::manual_seed(tc.seed);
-    if (!resume) {
-        if (tc.initFrom.empty()) {
-            initRandomModel(config, tc.seed, outDir, task->alphabet());
-        } else {
-            // Mechanism tensors the model lacks start as init would start them.
-            const Transformer start(config, readCheckpoint(tc.initFrom, torch::kCPU), tc.initFrom, &tc.seed);
-            initRandomModel(config, tc.seed, outDir);   // creates the folder and a config; weights follow below
-            std::vector<NamedArray> arrays;
-            for (const auto& [name, t] : start.named()) arrays.push_back({name, toArray(t)});
-            writeSafetensors(outDir + "/model.safetensors", arrays);
-            copyTokenizerFiles(tc.initFrom, outDir);
-        }
+    // The tokenizer the examples are encoded with, and what the first checkpoint writes beside a new model.
+    RunTokenizer tokenizer;
+    std::unique_ptr<ExampleEncoder> encoder;
+    if (resume) {
+        encoder = std::make_unique<ExampleEncoder>(outDir, *task, config);
+    } else if (!tc.initFrom.empty()) {
+        encoder = std::make_unique<ExampleEncoder>(tc.initFrom, *task, config);
+        tokenizer.copyFrom = tc.initFrom;
+    } else {
+        tokenizer.characters = initialVocabulary(config, task->alphabet());
+        encoder = std::make_unique<ExampleEncoder>(tokenizer.characters, *task, config);
     }
-    const std::string weightsPath = resume ? ckpt + "/model.safetensors" : outDir + "/model.safetensors";
-    NamedTensors tensors;
-    for (auto& [name, t] : readTensors(SafetensorsFile::open(weightsPath), torch::kCPU))
-        tensors[name] = device.is_cpu() ? t.clone() : t.to(device);   // a copy either way: the file stays mapped
-    Transformer model(config, std::move(tensors), weightsPath);
-    const ExampleEncoder encoder(outDir, *task, config);
 
+    torch::manual_seed(tc.seed);
+    Transformer model(config, startingWeights(tc, config, resume, ckpt, device),
+                      resume ? ckpt + "/model.safetensors" : tc.initFrom.empty() ? "the new model" : tc.initFrom);
     std::vector<torch::Tensor> decay, noDecay;
     for (auto& [name, t] : model.named()) {
         const bool learns = trains(tc, name);
@@ -276,48 +205,30 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     int step = 0;
     double elapsedBefore = 0;
     if (resume) {
-        const ResumeState state = readResumeState(ckpt + "/state.json", tc, dataRng, gateNoise);
+        const ResumeState state = readCheckpointState(ckpt, tc, dataRng, gateNoise, optimizer, device);
         step = state.step;
         elapsedBefore = state.seconds;
-        const std::string optimizerPath = ckpt + "/optimizer.pt";
-        requireRegularFile(optimizerPath);
-        try {
-            torch::load(optimizer, optimizerPath, torch::Device(torch::kCPU));   // written on the CPU (checkpoint below)
-        } catch (const c10::Error&) {
-            throw Error(optimizerPath, "cannot be read as this model's optimizer state (checkpoint corrupted?)");
-        }
-        moveOptimizerState(optimizer, device);
     }
+    if (encoder->lengthKnownOnlyByEncoding())
+        checkEveryExample(*task, dataRng, static_cast<int64_t>(tc.steps - step) * tc.batchSize, *encoder);
 
+    // Created by the first checkpoint, and taken away again should the run fail before that checkpoint is whole.
+    ModelOutputFolder folder(outDir);
     auto checkpoint = [&](int doneSteps, double seconds) {
-        // New checkpoint beside the old one, then swapped in, so an interrupted write leaves the old one whole.
-        const std::string fresh = ckpt + "-new", old = ckpt + "-old";
-        std::filesystem::remove_all(fresh);
-        std::filesystem::create_directories(fresh);
-        saveWeights(model, fresh + "/model.safetensors");
-        moveOptimizerState(optimizer, torch::kCPU);
-        try {
-            torch::save(optimizer, fresh + "/optimizer.pt");
-        } catch (const c10::Error&) {
-            throw Error(fresh + "/optimizer.pt", "cannot write the optimizer state (disk full?)");
-        }
-        moveOptimizerState(optimizer, device);
-        std::ostringstream rng;
-        rng << dataRng;
-        nlohmann::json state = {{"step", doneSteps}, {"seconds", seconds}, {"data_rng", rng.str()},
-                                {"gate_rng", toHex(generatorState(gateNoise))}};
-        writeFileAtomically(fresh + "/state.json", state.dump());
-        std::filesystem::remove_all(old);
-        if (exists(ckpt)) std::filesystem::rename(ckpt, old);
-        std::filesystem::rename(fresh, ckpt);
-        std::filesystem::remove_all(old);
-        // The folder itself stays a usable model at every checkpoint.
-        saveWeights(model, outDir + "/model.safetensors");
-        writeFileAtomically(outDir + "/config.json", config.toJson() + "\n");
-        writeFileAtomically(source, nlohmann::json({{"train_config", nlohmann::json::parse(tc.toJson())},
-                                                    {"steps_done", doneSteps}, {"seconds", seconds}}).dump(2) + "\n");
+        const bool first = !folder.created();
+        if (first) folder.create();
+        CheckpointContents contents;
+        contents.config = &tc;
+        contents.model = &model;
+        contents.optimizer = &optimizer;
+        contents.device = device;
+        contents.dataRng = &dataRng;
+        contents.gateNoise = &gateNoise;
+        contents.step = doneSteps;
+        contents.seconds = seconds;
+        writeCheckpoint(outDir, contents, first && !resume ? &tokenizer : nullptr);
+        folder.keep();   // a usable model from here on: a later failure leaves this checkpoint
     };
-
     TrainResult result;
     const auto start = Clock::now();
     int64_t tokens = 0;
@@ -339,7 +250,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         const double lr = learningRate(tc, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
-        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, encoder);   // drawn on the CPU, the same on every device
+        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, *encoder);   // drawn on the CPU, the same on every device
         const auto ids = batch.ids.to(device), targets = batch.targets.to(device);
         ForwardOptions options;
         options.capture.enabled = captureNeeded;

@@ -1,5 +1,7 @@
 #include "predictions_controller.h"
 
+#include "headlight/predictions.h"
+
 #include "view_support.h"
 
 #include <qcustomplot.h>

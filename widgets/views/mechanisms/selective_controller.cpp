@@ -21,7 +21,7 @@ constexpr int kMaxArcs = 16;
 
 bool hasSelection(const LayerTrace* layer, int tokens) {
     const std::vector<int64_t> square{tokens, tokens};
-    return layer && layer->selection.shape() == square && layer->selectionCumulative.shape() == square;
+    return layer && (*layer)[selective_attention::kSelection].shape() == square && (*layer)[selective_attention::kSelectionCumulative].shape() == square;
 }
 
 // Half an ellipse from token a to token b, `height` above (or, negative, below) the token line, then a gap.
@@ -209,8 +209,8 @@ void SelectiveController::drawMatrices(const LayerTrace* layer, const PlotStyle&
     if (layer != matricesOf_) {
         matricesOf_ = layer;
         if (layer) {
-            fillSquare(sMap_, layer->selection);
-            fillSquare(fMap_, layer->selectionCumulative);
+            fillSquare(sMap_, (*layer)[selective_attention::kSelection]);
+            fillSquare(fMap_, (*layer)[selective_attention::kSelectionCumulative]);
         } else {
             for (QCPColorMap* map : {sMap_, fMap_}) map->data()->clear();
         }
@@ -351,9 +351,9 @@ QString SelectiveController::describeAt(QPoint pixel) const {
             .arg(snapshot_.tokenLabel(static_cast<int>(i)))
             .arg(j)
             .arg(snapshot_.tokenLabel(static_cast<int>(j)))
-            .arg(layer->selection.at({i, j}), 0, 'f', 3)
+            .arg((*layer)[selective_attention::kSelection].at({i, j}), 0, 'f', 3)
             .arg(i > 0 ? QString::number(i - 1) : QObject::tr("none"))
-            .arg(layer->selectionCumulative.at({i, j}), 0, 'f', 3);
+            .arg((*layer)[selective_attention::kSelectionCumulative].at({i, j}), 0, 'f', 3);
     }
     if (!tokenRect_->rect().contains(pixel)) return {};
     const auto token = tokenAtPixel(pixel);

@@ -278,7 +278,7 @@ void SpansController::drawSortedSpans(const PlotStyle& style) {
         }
         std::vector<int> order(static_cast<size_t>(grid_.heads));
         std::iota(order.begin(), order.end(), 0);
-        const float* z = layer->span.data();
+        const float* z = (*layer)[adaptive_span::kSpan].data();
         std::stable_sort(order.begin(), order.end(), [z](int a, int b) { return z[a] < z[b]; });
         auto* bars = new QCPBars(x, y);
         bars->setWidth(0.8);
@@ -378,7 +378,7 @@ QString SpansController::describeAt(QPoint pixel) const {
     if (spanRect_->rect().contains(pixel)) {
         const auto head = headAtPixel(pixel);
         if (!head) return {};
-        const double z = spanLayer(head->layer)->span.data()[head->head];
+        const double z = (*spanLayer(head->layer))[adaptive_span::kSpan].data()[head->head];
         QString text = QObject::tr("layer %1, head %2\nspan z = %3 tokens").arg(head->layer).arg(head->head).arg(z, 0, 'f', 2);
         if (z < kSpanFloor) text += QObject::tr("\n(below %1: drawn at %1 on the log axis)").arg(kSpanFloor);
         return text;
