@@ -13,6 +13,7 @@
 // picture from the run's digests) and exact_ms (-> the head's exact matrix arrived from the worker and shown).
 #include "head_selection.h"
 #include "main_window.h"
+#include "workspace.h"
 #include "model_session.h"
 #include "settings.h"
 #include "trace_view.h"
@@ -123,7 +124,7 @@ int main(int argc, char** argv) {
             if (whatIf) {
                 std::vector<float> mask(static_cast<size_t>(L * H), 1.0f);
                 mask[static_cast<size_t>(prunedLayer * H + (r + warmup) % H)] = 0.0f;
-                window.setHeadMask(mask);
+                window.workspace()->setHeadMask(mask);
             } else {
                 window.runText(textFor(first, n, r + 3));
             }

@@ -11,6 +11,7 @@
 #include "headlight/error.h"
 #include "headlight/trace_hdf5.h"
 
+#include <utility>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -116,8 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     same = same && t.contextBudget == trace.contextBudget && t.digests.size() == trace.digests.size();
     for (size_t l = 0; same && l < t.digests.size(); ++l) {
         same = t.digests[l].layer == trace.digests[l].layer && t.digests[l].bin == trace.digests[l].bin;
-        const auto wrote = trace.digests[l].named(), read = t.digests[l].named();
-        for (size_t k = 0; k < wrote.size(); ++k) same = same && sameBits(*read[k].second, *wrote[k].second);
+        const auto wrote = std::as_const(trace.digests[l]).named();
+        const auto read = std::as_const(t.digests[l]).named();
+        same = same && wrote.size() == read.size();
+        for (size_t k = 0; same && k < wrote.size(); ++k) same = same && sameBits(*read[k].second, *wrote[k].second);
     }
     for (const auto& [key, value] : provenance) same = same && back.provenance.count(key) && back.provenance.at(key) == value;
     if (!same) std::abort();

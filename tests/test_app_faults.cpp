@@ -5,6 +5,7 @@
 #include "input_bar.h"
 #include "job_tracker.h"
 #include "main_window.h"
+#include "workspace.h"
 #include "model_session.h"
 #include "sample_catalog.h"
 #include "settings.h"
@@ -332,7 +333,7 @@ private slots:
         spec.source = AnalysisSource::File;
         spec.file = missing;
         QSignalSpy failed(window_->session(), &ModelSession::analysisFailed);
-        const QString message = problemOf([&] { window_->startAnalysis(spec); });
+        const QString message = problemOf([&] { window_->workspace()->startAnalysis(spec); });
         QCOMPARE(failed.count(), 1);
         QVERIFY2(message.startsWith(missing + QStringLiteral(": ")), qPrintable(message));
         QVERIFY(!message.contains(QLatin1Char('\n')));

@@ -148,7 +148,7 @@ private slots:
         QCOMPARE(prunedHeadCount(maskOf(s)), 4);   // the model card's 4 closed heads
         for (int l = 0; l < s.layers(); ++l)
             for (int h = 0; h < s.heads(); ++h)
-                QCOMPARE(s.trace->headMask.at({l, h}) == 0.0f, s.trace->layer(l)->gate.at({h}) == 0.0f);
+                QCOMPARE(s.trace->headMask.at({l, h}) == 0.0f, (*s.trace->layer(l))["gate"].at({h}) == 0.0f);
         QVERIFY2(s.comparison->maxAbsLogitChange < 1e-5, qPrintable(QString::number(s.comparison->maxAbsLogitChange)));
         for (float kl : s.comparison->kl) QVERIFY(std::abs(kl) < 1e-6);
         const RunSnapshot restored = waitForRun([&] { window_->applyPreset(WhatIfPreset::RestoreAll, 1); });
@@ -196,7 +196,7 @@ private slots:
         const RunSnapshot& s = window_->snapshot();
         for (int l = 0; l < 2; ++l)
             for (int h = 0; h < 4; ++h)
-                if (s.trace->layer(l)->gate.at({h}) == 0.0f) QVERIFY(std::abs(r.ablationDeltaLoss.at({l, h})) < 1e-5);
+                if ((*s.trace->layer(l))["gate"].at({h}) == 0.0f) QVERIFY(std::abs(r.ablationDeltaLoss.at({l, h})) < 1e-5);
     }
 
     void curvesOfSeveralOrdersArePlottedAndExported() {

@@ -287,7 +287,12 @@ private slots:
         // One thread and two malloc arenas: the limit counts every thread's stack and arena, which a many-core
         // machine would multiply (and LibTorch's threads spin when the cores are busy).
         const QString limit = "ulimit -v 3000000; export OMP_NUM_THREADS=1 MALLOC_ARENA_MAX=2; exec \"$CLI\" ";
-        const Result r = shell(limit + "run '" + m + "' --text " + text);
+        // By default `run` plans the capture as the app does: one head's [T,T] and every head digested.
+        const Result planned = shell(limit + "run '" + m + "' --text " + text);
+        QVERIFY2(planned.exitCode == 0 && planned.out.contains("\"captured_heads\": 1") && planned.out.contains("\"digests\": true"),
+                 qPrintable(planned.err + planned.out.left(400)));
+        // Every head of both layers, asked for: refused before the forward pass, naming the capture's arguments.
+        const Result r = shell(limit + "run '" + m + "' --layers 0,1 --text " + text);
         expectFailure(r, 1, "capture: keeping the attention of 2 layer(s) x 4 head(s) at 12001 tokens needs 4.6 GB");
         QVERIFY2(r.err.contains("(--layers, --heads, --no-capture)") && r.err.contains("this process can use"), qPrintable(r.err));
         const Result fits = shell(limit + "run '" + m + "' --no-capture --text " + text);

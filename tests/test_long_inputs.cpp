@@ -429,7 +429,7 @@ private slots:
                 const FloatArray* mine = nullptr;
                 for (const auto& [n2, a2] : a.trace.layers[l].named())
                     if (std::string(n2) == name) mine = a2;
-                QVERIFY2(test::bitDiff(*mine, *array).isEmpty(), name);
+                QVERIFY2(mine && test::bitDiff(*mine, *array).isEmpty(), name.c_str());
             }
         }
         QVERIFY(test::leftovers(dir.path()).isEmpty());

@@ -457,16 +457,30 @@ private slots:
         QCOMPARE(cancelled.count(), 2);
     }
 
+    // Destroying the session with its run queued or running: nothing is delivered afterwards, and the destructor
+    // leaves no thread of its own behind (it waits for the worker, which frees the engine there).
     void destroyingTheSessionMidRunIsSafe() {
+        auto threads = [] { return QDir("/proc/self/task").entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(); };
+        int before = -1;
         bool signalled = false;
+        {
+            ModelSession warm;   // LibTorch's own pool threads start with the first run; count after them
+            QSignalSpy done(&warm, &ModelSession::runFinished);
+            warm.request(spec("warm up"));
+            QVERIFY(done.wait(60000));
+        }
+        before = threads();
         {
             ModelSession session;
             connect(&session, &ModelSession::runFinished, this, [&] { signalled = true; });
             connect(&session, &ModelSession::runFailed, this, [&] { signalled = true; });
             session.request(spec("a run nobody waits for"));
+            QVERIFY(session.jobs()->busy());
+            QVERIFY(threads() > before);   // the session's worker
         }
         QTest::qWait(50);
         QVERIFY(!signalled);
+        QTRY_VERIFY_WITH_TIMEOUT(threads() <= before, 5000);   // other suites' idle threads may end meanwhile
     }
 
     void devices() {

@@ -498,7 +498,7 @@ void TestViewsPruning::inductionGatesClosedPruningChangesNothing() {
     const int L = engine.config().nLayer, H = engine.config().nHead;
     std::vector<float> gates;   // [L,H]
     for (int l = 0; l < L; ++l)
-        for (int h = 0; h < H; ++h) gates.push_back(before.layer(l)->gate.data()[h]);
+        for (int h = 0; h < H; ++h) gates.push_back((*before.layer(l))["gate"].data()[h]);
     request.headMask = closedGateMask(values({L, H}, gates));
     const int closed = prunedHeadCount(request.headMask);
     QVERIFY2(closed > 0 && closed < L * H, qPrintable(QString::number(closed)));   // the sample has closed gates

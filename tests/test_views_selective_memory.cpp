@@ -226,7 +226,7 @@ void TestViewsSelectiveMemory::memorySharesAndHeatmap() {
     QCOMPARE(memory.size(), size_t(3));   // head 1.0 was not captured
     const std::pair<double, double> expected[] = {{0, share00}, {1, share01}, {4, share11}};
     for (auto [key, share] : expected) {
-        QVERIFY2(std::abs(memory.at(key) - share) < 1e-6, qPrintable(QString("key %1").arg(key)));
+        QVERIFY2(std::abs(memory.at(key) - share) < 1e-6, qPrintable(QString("key %1: %2, expected %3").arg(key).arg(memory.at(key)).arg(share)));
         QVERIFY(std::abs(context.at(key) - (1 - share)) < 1e-6);
     }
     QCPColorMapData* cells = view.controller()->heatmap()->data();

@@ -30,7 +30,7 @@ QString traceBitDiff(const Trace& a, const Trace& b) {
         const auto na = a.layers[i].named(), nb = b.layers[i].named();
         for (size_t k = 0; k < na.size(); ++k)
             if (!(d = test::bitDiff(*na[k].second, *nb[k].second)).isEmpty())
-                return QString("layer %1 %2: %3").arg(a.layers[i].layer).arg(na[k].first).arg(d);
+                return QString("layer %1 %2: %3").arg(a.layers[i].layer).arg(QString::fromStdString(na[k].first)).arg(d);
     }
     return {};
 }

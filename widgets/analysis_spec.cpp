@@ -2,27 +2,13 @@
 #include "headlight/mechanisms/selective_attention.h"
 
 #include "headlight/error.h"
+#include "headlight/session.h"
 
 #include <QFileInfo>
-#include <nlohmann/json.hpp>
-
-#include <fstream>
-#include <sstream>
 
 namespace headlight {
 
-TaskParams modelTask(const QString& modelDir) {
-    const std::string dir = modelDir.toStdString();
-    if (QFileInfo(modelDir + QStringLiteral("/train.json")).isFile()) return TrainConfig::fromFile(dir + "/train.json").task;
-    const std::string recorded = dir + "/training.json";
-    std::ifstream in(recorded);
-    if (!in) throw Error(dir, "has no train.json or training.json, so the model's task is unknown; use this text or a file");
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto json = nlohmann::json::parse(text.str(), nullptr, false);
-    if (json.is_discarded() || !json.contains("train_config")) throw Error(recorded, "has no \"train_config\" object");
-    return TrainConfig::fromJson(json["train_config"].dump(), recorded).task;
-}
+TaskParams modelTask(const QString& modelDir) { return trainedTask(modelDir.toStdString()); }
 
 namespace {
 

@@ -93,6 +93,12 @@ std::string unexpectedErrorText(const std::exception& e) {
     return "unexpected error: " + printableText(message, 200);
 }
 
+void rethrowNamingArgument(const Error& e, const ArgumentNames& names) {
+    const auto it = names.find(e.input());
+    if (e.input() == ErrorInput::None || it == names.end()) throw e;
+    throw Error(it->second.name, e.problem() + it->second.hint, e.input());
+}
+
 std::vector<long long> parseIntList(const std::string& text, const std::string& argName) {
     std::vector<long long> out;
     if (text.empty()) throw Error(argName, "is empty");

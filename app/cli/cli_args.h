@@ -1,5 +1,7 @@
 #pragma once
 // A small, strict argument parser: `COMMAND [POSITIONAL...] [--option VALUE | --flag]...`.
+#include "headlight/error.h"
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -39,6 +41,25 @@ std::string jsonText(const nlohmann::json& j);
 // One line for an exception that is not a headlight::Error (a library's own message): the first line of it,
 // escaped and cut, with the library's prefixes ("[json.exception.type_error.302] ") turned into words.
 std::string unexpectedErrorText(const std::exception& e);
+
+// Which argument gave each part of a request (headlight::ErrorInput): the core names the part ("input", "context
+// budget"), the command names the argument (--text, --budget). `hint` is added to the problem, e.g. the options
+// that would make a capture smaller.
+struct ArgumentName {
+    std::string name;
+    std::string hint;
+};
+using ArgumentNames = std::map<ErrorInput, ArgumentName>;
+// `e` again, naming the argument that gave the part of the request it is about (unchanged when none did).
+[[noreturn]] void rethrowNamingArgument(const Error& e, const ArgumentNames& names);
+template <class Work>
+auto namingArguments(const ArgumentNames& names, Work&& work) -> decltype(work()) {
+    try {
+        return work();
+    } catch (const Error& e) {
+        rethrowNamingArgument(e, names);
+    }
+}
 
 // "1,2,3" -> {1,2,3}; headlight::Error naming `argName` on anything else.
 std::vector<long long> parseIntList(const std::string& text, const std::string& argName);

@@ -4,6 +4,7 @@
 #include "figure_support.h"
 #include "head_selection.h"
 #include "model_session.h"
+#include "run_input.h"
 #include "run_snapshot.h"
 #include "trace_view.h"
 #include "figure_export.h"
@@ -49,42 +50,25 @@ int figureCommand(const std::vector<std::string>& argv) {
     checkFigurePath(out);
     OutputFiles outputs({{"--out", out}}, filesInFolder(a.positional()[0]));   // never onto the model's own files
 
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"));
-    RunRequest req;
-    try {
-        req.tokenIds = engine.encode(a.value("--text"));
-    } catch (const Error& e) {
-        throw Error("--text", e.problem());
-    }
-    if (a.has("--prune")) req.headMask = parsePruneList(a.value("--prune"), engine.config(), "--prune");
-    if (a.has("--budget"))
-        for (long long k : parseIntList(a.value("--budget"), "--budget")) {
-            if (k < 0 || k > INT_MAX) throw Error("--budget", std::to_string(k) + " is not a budget (tokens per layer, 0 = unlimited)");
-            req.contextBudget.push_back(static_cast<int>(k));
-        }
-    Trace trace;
-    try {
-        trace = engine.run(req);
-    } catch (const Error& e) {
-        if (e.where() == "input") throw Error("--text", e.problem());
-        if (e.where() == "context budget") throw Error("--budget", e.problem());
-        throw;
-    }
+    // The run as the app makes it (headlight/session.h): cut to the model's length, every head captured while
+    // they fit (else the --layer/--head one and every head's digest), a pruned run beside the unpruned one.
+    Session session(a.positional()[0], a.value("--device", "cpu"));
+    const Engine& engine = session.engine();
+    RunArguments args = runArguments(a, session, false);
+    const ModelConfig& config = engine.config();
+    args.input.focusLayer = indexOption(a, "--layer", config.nLayer, "layer");
+    args.input.focusHead = indexOption(a, "--head", config.nHead, "head");
+    const SessionRun run = namingArguments(args.names, [&] { return session.run(args.input); });
 
     RunSnapshot snapshot;
     snapshot.model = describeModel(engine, QFileInfo(QString::fromStdString(engine.modelDir())).absoluteFilePath());
-    snapshot.text = QString::fromStdString(a.value("--text"));
-    snapshot.trace = std::make_shared<const Trace>(std::move(trace));
-    if (prunedHeadCount(req.headMask) > 0) {
-        // As in the app: the unpruned run of the same text, and what pruning changed (the whatif view).
-        RunRequest unpruned = req;
-        unpruned.headMask.clear();
-        snapshot.baseline = std::make_shared<const Trace>(engine.run(unpruned));
-        snapshot.comparison = std::make_shared<const RunComparison>(compareRuns(*snapshot.baseline, *snapshot.trace));
-    }
-    const ModelConfig& c = engine.config();
+    snapshot.text = QString::fromStdString(run.droppedTokens > 0 ? run.text : a.value("--text"));
+    snapshot.droppedTokens = run.droppedTokens;
+    snapshot.trace = run.trace;
+    snapshot.baseline = run.baseline;
+    snapshot.comparison = run.comparison;
     HeadSelection selection;
-    selection.setCurrent({indexOption(a, "--layer", c.nLayer, "layer"), indexOption(a, "--head", c.nHead, "head")});
+    selection.setCurrent({args.input.focusLayer, args.input.focusHead});
     selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position") : -1);
 
     std::unique_ptr<TraceView> view(createView(QString::fromStdString(viewId), &selection));

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/session.h"
 #include "headlight/model_init.h"
 
 #include <iostream>
@@ -13,7 +14,8 @@ namespace headlight::cli {
 int infoCommand(const std::vector<std::string>& argv) {
     const Args a(argv, {"--device", "--dtype"}, {});
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     std::cout << engine.describeJson() << std::endl;
     return 0;
 }
@@ -27,13 +29,11 @@ int initCommand(const std::vector<std::string>& argv) {
     const long long seed = a.integer("--seed", 0);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
     const ModelConfig config = ModelConfig::fromFile(configPath);
-    try {
-        initRandomModel(config, static_cast<uint64_t>(seed), out, a.value("--alphabet"));
-    } catch (const Error& e) {
-        if (e.where() != "config") throw;
-        throw Error(configPath, e.problem());   // sizes the machine cannot hold: name the file they came from
-    }
-    const Engine engine = Engine::load(out);   // prove the folder loads before reporting success
+    // Sizes the machine cannot hold: name the file they came from.
+    namingArguments({{ErrorInput::ModelSizes, {configPath, ""}}},
+                    [&] { initRandomModel(config, static_cast<uint64_t>(seed), out, a.value("--alphabet")); });
+    const Session session(out);
+    const Engine& engine = session.engine();   // prove the folder loads before reporting success
     nlohmann::json s = {{"out", out}, {"seed", seed}, {"parameters", engine.parameterCount()},
                         {"tokenizer", engine.tokenizer() ? engine.tokenizer()->kind() : "none (token ids only)"}};
     std::cout << jsonText(s) << std::endl;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include "headlight/error.h"
+#include "headlight/session.h"
 #include "headlight/output_files.h"
 #include "headlight/pruning.h"
 #include "headlight/trace_hdf5.h"
@@ -177,7 +178,8 @@ int importanceCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {"--normalize-by-layer"});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const auto outputs = outputsOf(a);
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     const Setup s = setUp(a, engine);
     const bool normalize = a.has("--normalize-by-layer");
     const auto t0 = std::chrono::steady_clock::now();
@@ -208,7 +210,8 @@ int ablateCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const auto outputs = outputsOf(a);
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     const Setup s = setUp(a, engine);
     const auto t0 = std::chrono::steady_clock::now();
     const Ablation ab = ablateHeads(engine, s.data, s.mask);
@@ -324,7 +327,8 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
     const long long seed = a.integer("--seed", 1000003);
     o.seed = static_cast<uint64_t>(seed < 0 ? 0 : seed);
     o.normalizeByLayer = !a.has("--no-normalize");
-    const Engine engine = Engine::load(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     const Setup s = setUp(a, engine);
     o.headMask = s.mask;
     const auto t0 = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 // `headlight-cli tokenize`: a folder's tokenizer on a text or on a JSON-lines file, printed as
 // {"ids", "tokens", "decoded"} objects (the fields Hugging Face's tokenizers report).
 #include "cli_args.h"
+#include "headlight/input_file.h"
 #include "commands.h"
 #include "headlight/error.h"
 #include "headlight/jsonl_texts.h"
@@ -8,7 +9,6 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 namespace headlight::cli {
 namespace {
@@ -16,9 +16,8 @@ namespace {
 constexpr uint64_t kMaxJsonlBytes = 1ull << 30;
 
 std::unique_ptr<Tokenizer> tokenizerOf(const std::string& dir) {
-    struct stat st {};
-    if (stat(dir.c_str(), &st) != 0) throw Error(dir, "folder not found");
-    if (!S_ISDIR(st.st_mode)) throw Error(dir, "is a file, expected a folder");
+    if (const FileKind kind = fileKind(dir); kind != FileKind::Folder)
+        throw Error(dir, kind == FileKind::Missing ? "folder not found" : "is a file, expected a folder");
     auto tok = loadTokenizer(dir);
     if (!tok) throw Error(dir, "has no tokenizer files (tokenizer.json, vocab.json + merges.txt, vocab.txt or vocab.json)");
     return tok;
@@ -26,13 +25,8 @@ std::unique_ptr<Tokenizer> tokenizerOf(const std::string& dir) {
 
 // Keys in the order Hugging Face's reference files use: ids, tokens, decoded.
 nlohmann::ordered_json encodeText(const Tokenizer& tok, const std::string& text, bool addSpecial, const std::string& source) {
-    std::vector<int64_t> ids;
-    try {
-        ids = tok.encode(text, addSpecial);
-    } catch (const Error& e) {
-        if (e.where() != "text") throw;
-        throw Error(source, e.problem());   // name the argument or the line, not "text"
-    }
+    // Problems with the text name the argument or the line it came from.
+    const std::vector<int64_t> ids = namingArguments({{ErrorInput::Text, {source, ""}}}, [&] { return tok.encode(text, addSpecial); });
     nlohmann::ordered_json tokens = nlohmann::ordered_json::array();
     for (int64_t id : ids) tokens.push_back(tok.tokenPiece(id));
     return {{"ids", ids}, {"tokens", tokens}, {"decoded", tok.decode(ids)}};

@@ -6,6 +6,7 @@
 #include "headlight/mechanism_report.h"
 #include "headlight/objective.h"
 #include "headlight/pruning.h"
+#include "headlight/session.h"
 #include "headlight/training.h"
 
 #include <atomic>
@@ -33,16 +34,13 @@ std::string duration(double seconds) {
     return buf;
 }
 
-// --task NAME, --task '{"name": ..., ...}', or (absent) the task the model was trained on.
+// --task NAME, --task '{"name": ..., ...}', or (absent) the task the model was trained on (headlight/session.h).
 TaskParams taskFromArgOrModel(const std::string& arg, const std::string& modelDir) {
     if (!arg.empty()) {
         const std::string json = arg.front() == '{' ? arg : jsonText({{"name", arg}});
         return TaskParams::fromJson(json, "--task");
     }
-    const std::string path = modelDir + "/training.json";
-    const std::string problem = regularFileProblem(path);
-    if (problem == "file not found") throw Error(path, "not found: give --task (this model has no training record)");
-    return TrainConfig::fromTrainingRecord(path).task;
+    return trainedTask(modelDir);
 }
 
 } // namespace
@@ -62,14 +60,10 @@ int trainCommand(const std::vector<std::string>& argv) {
                      p.steps, p.loss, p.taskLoss, p.metric, p.learningRate, p.tokensPerSecond, duration(p.etaSeconds).c_str());
         if (g_stop.load()) std::signal(SIGINT, SIG_DFL);
     };
-    TrainResult result;
-    try {
-        result = train(config, out, a.has("--resume"), report, &g_stop);
-    } catch (const Error& e) {
-        // The device came from the argument, not from TRAIN.json: name what the user typed.
-        if (a.has("--device") && e.where() == "TRAIN.json \"device\"") throw Error("--device", e.problem());
-        throw;
-    }
+    // A device that came from the argument, not from TRAIN.json, is named as the user typed it.
+    ArgumentNames names;
+    if (a.has("--device")) names[ErrorInput::Device] = {"--device", ""};
+    const TrainResult result = namingArguments(names, [&] { return train(config, out, a.has("--resume"), report, &g_stop); });
     nlohmann::json s = {{"out", out}, {"device", config.device}, {"steps", result.steps}, {"seconds", result.seconds}, {"interrupted", result.interrupted},
                         {"loss", result.last.loss}, {"task_loss", result.last.taskLoss}, {"metric", result.last.metric}};
     std::cout << jsonText(s) << std::endl;
@@ -78,7 +72,8 @@ int trainCommand(const std::vector<std::string>& argv) {
 
 // `evaluate --text/--data`: the model's own objective on given text (BERT: every token masked once).
 int evaluateText(const Args& a, const std::string& dir) {
-    const Engine engine = Engine::load(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
                                             : ExampleSet::fromFile(engine, a.value("--data"));
     const MaskedScore score = scoreWithMask(engine, data);
@@ -100,7 +95,8 @@ int evaluateCommand(const std::vector<std::string>& argv) {
     if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
     const long long n = a.integerIn("--n", 1000, 1, kMaxExamples), seed = a.integer("--seed", 1000003);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
-    const Engine engine = Engine::load(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
     const auto task = makeTask(params);
     const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
@@ -127,7 +123,8 @@ int contextPruneCommand(const std::vector<std::string>& argv) {
         if (!(tolerance >= 0)) throw UsageError{"--tolerance: must be a number >= 0 (accuracy, e.g. 0.005)"};
     }
     if (n < 1 || seed < 0) throw UsageError{"--n must be >= 1 and --seed >= 0"};
-    const Engine engine = Engine::load(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Engine& engine = session.engine();
     std::unique_ptr<Task> task;
     if (a.has("--text")) {
         task = makeFixedTextTask(a.value("--text"));

@@ -5,6 +5,7 @@
 #include "trace_view.h"
 #include "settings.h"
 #include "theme.h"
+#include "workspace.h"
 
 #include "headlight/engine.h"
 #include "headlight/error.h"
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
                 window.selection()->setCurrent({at / s.heads(), at % s.heads()});
             }
             if (parser.isSet(prune))
-                window.setHeadMask(headlight::parsePruneList(parser.value(prune).toStdString(), s.model->config, "--prune"));
+                window.workspace()->setHeadMask(headlight::parsePruneList(parser.value(prune).toStdString(), s.model->config, "--prune"));
         } catch (const headlight::Error& e) {
             std::fprintf(stderr, "headlight: %s\n", e.what());
             QApplication::exit(1);

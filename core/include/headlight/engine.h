@@ -13,6 +13,8 @@
 
 namespace headlight {
 
+struct LoadedModel;
+
 struct RunRequest {
     std::vector<int64_t> tokenIds;
     std::vector<float> headMask;   // L*H row-major (1 = keep, 0 = pruned); empty = keep every head
@@ -86,11 +88,17 @@ public:
     // True when the linked LibTorch can run on CUDA here.
     static bool cudaAvailable();
 
+    // The loaded model itself, for the core's analyses (core/src/engine/loaded_model.h); an incomplete type here.
+    const LoadedModel& loaded() const;
+
 private:
     struct Impl;
     explicit Engine(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
+
+// The heads a capture keeps of a layer: those it names, ascending, or every head when it names none.
+std::vector<int> capturedHeads(const CaptureSpec& capture, int heads);
 
 // Parses "L.H,L.H" (pruned heads) into a keep-mask of L*H; throws headlight::Error naming `argName`.
 std::vector<float> parsePruneList(const std::string& spec, const ModelConfig& config, const std::string& argName);

@@ -11,19 +11,30 @@ namespace headlight {
 // limit) with "..." appended when longer.
 std::string printableText(const std::string& text, std::size_t maxBytes = 0);
 
+// The part of a request a problem is in. The core names these parts generically ("input", "head mask"); a front
+// end renames the error after what gave the part (the CLI's --text or --budget), by this tag, never by its text.
+enum class ErrorInput {
+    None,
+    Text, TokenIds, HeadMask, ContextBudget, CaptureLayers, CaptureHeads, CaptureSize,   // a run's request
+    Device,       // the device a model or a training run is asked to use
+    ModelSizes    // sizes of a new model (init): more than the machine can hold
+};
+
 class Error : public std::runtime_error {
 public:
     // `where` is the file path or argument the problem is in; may be empty.
-    Error(const std::string& where, const std::string& problem)
+    Error(const std::string& where, const std::string& problem, ErrorInput input = ErrorInput::None)
         : std::runtime_error(printableText(where.empty() ? problem : where + ": " + problem)),
-          where_(where), problem_(problem) {}
+          where_(where), problem_(problem), input_(input) {}
 
     const std::string& where() const { return where_; }
     const std::string& problem() const { return problem_; }
+    ErrorInput input() const { return input_; }
 
 private:
     std::string where_;
     std::string problem_;
+    ErrorInput input_;
 };
 
 } // namespace headlight

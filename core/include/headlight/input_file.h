@@ -6,6 +6,21 @@
 
 namespace headlight {
 
+// What a path is, from one stat() (links followed). Every check of a path's kind in the project goes through here.
+enum class FileKind { Missing, Regular, Folder, Fifo, Device, Socket, Other, Unreadable };
+struct FileStatus {
+    FileKind kind = FileKind::Missing;
+    int error = 0;                     // errno when stat() failed (Missing: ENOENT or ENOTDIR; else Unreadable)
+    uint64_t device = 0, inode = 0;    // which file it is (a file replaced by another has another inode)
+    uint64_t size = 0;
+    int64_t modifiedNs = 0;
+};
+FileStatus fileStatus(const std::string& path);
+inline FileKind fileKind(const std::string& path) { return fileStatus(path).kind; }
+inline bool isFolder(const std::string& path) { return fileKind(path) == FileKind::Folder; }
+inline bool isRegularFile(const std::string& path) { return fileKind(path) == FileKind::Regular; }
+inline bool pathExists(const std::string& path) { return fileKind(path) != FileKind::Missing; }
+
 // Empty when `path` is a regular file; otherwise the problem: "file not found", "is a folder, expected a file",
 // "is not a regular file (a FIFO)", "cannot open (Permission denied)".
 std::string regularFileProblem(const std::string& path);

@@ -87,7 +87,9 @@ public:
     // Runs `input`: the text encoded and cut to n_positions (the tokens given are cut the same way), the capture
     // planned, and with heads pruned the unpruned run first (the engine keeps it while later runs change only
     // the mask, and recomputes a pruned run from the first layer whose mask changed). Errors: Engine::run's.
-    SessionRun run(const RunInput& input);
+    // With a `sink`, the run hands each captured layer to it as soon as it is computed (a streamed trace) and its
+    // trace keeps none; the unpruned run a pruned one is compared with is made as usual.
+    SessionRun run(const RunInput& input, const Engine::LayerSink& sink = {});
     // `shown` (the newest run) with layer `layer`, head `head` captured exactly, from the input that layer saw
     // when it ran (Engine::recaptureLayer): a long run's other heads without a forward pass. Empty when the
     // engine no longer keeps that run (it ran something else since): run the input again, focused on the head.

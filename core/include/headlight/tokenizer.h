@@ -2,6 +2,7 @@
 // Text <-> token ids: Hugging Face tokenizers (tokenizer.json, GPT-2's vocab.json + merges.txt, BERT's
 // vocab.txt), encoding exactly as Hugging Face's fast tokenizers do, and our character vocabularies.
 // docs/tokenizers.md describes the formats, the components supported and the display rules.
+#include "headlight/error.h"
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,6 +44,6 @@ public:
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir);
 
 // Split UTF-8 text into characters (code points as UTF-8 strings). Throws on invalid UTF-8.
-std::vector<std::string> splitUtf8(const std::string& text, const std::string& source);
+std::vector<std::string> splitUtf8(const std::string& text, const std::string& source, ErrorInput input = ErrorInput::None);
 
 } // namespace headlight

@@ -3,7 +3,8 @@
 // recorded input), and pruning curves. docs/pruning.md.
 #include "headlight/pruning.h"
 
-#include "engine/engine_internal.h"
+#include "engine/loaded_model.h"
+#include "engine/request_check.h"
 #include "engine/objective.h"
 #include "mechanisms/head_gates.h"
 #include "model/transformer.h"
@@ -31,7 +32,7 @@ struct EngineModel {
     torch::Device device;
 };
 
-EngineModel engineModel(const Engine& engine) { return {&modelOf(engine), deviceOf(engine)}; }
+EngineModel engineModel(const Engine& engine) { return {engine.loaded().model.get(), engine.loaded().device}; }
 
 // Calls `progress` (when set) with `fraction`; a false answer stops the analysis.
 void report(const AnalysisProgress& progress, double fraction) {
@@ -117,11 +118,7 @@ std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, co
 double scoredCount(const Batch& b) { return (b.targets >= 0).sum().item<double>(); }
 
 torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& c, const torch::Device& device) {
-    const size_t LH = static_cast<size_t>(c.nLayer) * static_cast<size_t>(c.nHead);
-    if (!headMask.empty() && headMask.size() != LH)
-        throw Error("head mask", "has " + std::to_string(headMask.size()) + " values, expected n_layer * n_head = " + std::to_string(LH));
-    for (float m : headMask)
-        if (!(m >= 0.0f && m <= 1.0f)) throw Error("head mask", "values must lie in [0, 1]");
+    checkHeadMask(c, headMask);
     auto t = headMask.empty() ? torch::ones({c.nLayer, c.nHead}) : torch::tensor(headMask).view({c.nLayer, c.nHead});
     return t.to(device);                                                           // [L,H]
 }
@@ -328,7 +325,7 @@ Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::ve
 FloatArray headGateValues(const Engine& engine) {
     // Gates do not depend on the input: read from the model itself (a run would replace the engine's kept run).
     torch::NoGradGuard noGrad;
-    return gateGrid(modelOf(engine).mechanismHost());
+    return gateGrid(engine.loaded().model->mechanismHost());
 }
 
 PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& o, const AnalysisProgress& progress) {

@@ -1,6 +1,7 @@
 // The examples pruning what-ifs are measured on (a text, a file of lines, a task), the order names, and
 // context-budget what-ifs through the engine. No LibTorch here: everything goes through Engine::run.
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "headlight/objective.h"
 #include "headlight/pruning.h"
 
@@ -9,7 +10,6 @@
 #include <fstream>
 #include <limits>
 #include <random>
-#include <sys/stat.h>
 
 namespace headlight {
 namespace {
@@ -56,9 +56,7 @@ ExampleSet ExampleSet::fromText(const Engine& engine, const std::string& text) {
 }
 
 ExampleSet ExampleSet::fromFile(const Engine& engine, const std::string& path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) throw Error(path, "file not found");
-    if (!S_ISREG(st.st_mode)) throw Error(path, "is not a file");
+    if (const std::string problem = regularFileProblem(path); !problem.empty()) throw Error(path, problem);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path, "cannot read the file");
     ExampleSet set;

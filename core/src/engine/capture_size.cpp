@@ -1,5 +1,8 @@
 #include "headlight/capture_size.h"
 
+#include "mechanisms/mechanism.h"
+
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -49,10 +52,7 @@ CaptureBytes captureBytes(const ModelConfig& c, int64_t tokens, const CaptureSpe
     const double layers = b.capturedLayers;
     b.attention = layers * b.capturedHeads * T * T * kFloat;
     double perLayer = 0;
-    if (c.persistentMemory) perLayer += H * T * c.memorySlots() * kFloat;
-    if (c.selectiveAttention) perLayer += 2 * T * T * kFloat + T * kFloat;
-    if (c.headGates) perLayer += 2 * H * kFloat;
-    if (c.adaptiveSpan) perLayer += H * kFloat;
+    for (const Mechanism* m : mechanismsOf(c)) perLayer += m->capturedBytesPerLayer(c, tokens);
     b.mechanisms = layers * perLayer;
     if (spec.logits) b.logits = T * c.vocabSize * kFloat;
     if (spec.hiddenStates) b.hiddenStates = (L + 1) * T * c.nEmbd * kFloat;

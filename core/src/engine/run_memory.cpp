@@ -39,13 +39,15 @@ void checkRunFitsMemory(const ModelConfig& c, int64_t tokens, const RunRequest& 
         throw Error("capture size", "keeping the attention of " + std::to_string(streamed ? std::min(kept.capturedLayers, 1) : kept.capturedLayers) +
                                         " layer(s) x " + std::to_string(kept.capturedHeads) + " head(s) at " + std::to_string(tokens) +
                                         " tokens needs " + byteCount(perLayerCapture) + " (" + byteCount(capture + forward) +
-                                        " for the run in all), more than the " + here + "; " + advice);
+                                        " for the run in all), more than the " + here + "; " + advice,
+                    ErrorInput::CaptureSize);
     }
     std::string parts = "logits and loss " + byteCount(logits + kept.logits);
     if (explicitAttention > 0) parts += ", attention computed in one pass " + byteCount(explicitAttention);
     if (kept.hiddenStates + residuals > 0) parts += ", hidden states " + byteCount(kept.hiddenStates + residuals);
     throw Error("input", std::to_string(tokens) + " tokens need " + byteCount(capture - perLayerCapture + forward) +
-                             " even without capturing attention (" + parts + "), more than the " + here + "; use a shorter input");
+                             " even without capturing attention (" + parts + "), more than the " + here + "; use a shorter input",
+                ErrorInput::TokenIds);
 }
 
 // LibTorch's allocator failing (on the CPU or CUDA) as one line naming the input, for what the estimate above
@@ -64,7 +66,8 @@ void rethrowOutOfMemory(const c10::Error& e, int64_t tokens) {
         }
     }
     throw Error("input", "out of memory at " + std::to_string(tokens) + " tokens" + size +
-                             "; use a shorter input or capture less");
+                             "; use a shorter input or capture less",
+                ErrorInput::TokenIds);
 }
 
 } // namespace headlight

@@ -14,6 +14,11 @@ namespace headlight {
 using h5::Handle;
 
 Trace runToTraceHdf5(const Engine& engine, const RunRequest& request, const std::string& path, const Provenance& provenance) {
+    return writeTraceHdf5Streaming(path, provenance, [&](const Engine::LayerSink& sink) { return engine.run(request, sink); });
+}
+
+Trace writeTraceHdf5Streaming(const std::string& path, const Provenance& provenance,
+                              const std::function<Trace(const Engine::LayerSink&)>& run) {
     h5::silence();
     AtomicFile out(path);
     Trace trace;
@@ -23,7 +28,7 @@ Trace runToTraceHdf5(const Engine& engine, const RunRequest& request, const std:
         const hid_t root = file.get();
         Handle layers(H5Gcreate2(root, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
         if (!layers.ok()) throw Error(path, "HDF5 error while creating group /layers");
-        trace = engine.run(request, [&](LayerTrace&& lt) { h5layout::writeLayer(layers.get(), path, lt); });
+        trace = run([&](LayerTrace&& lt) { h5layout::writeLayer(layers.get(), path, lt); });
         h5layout::writeRun(root, path, trace);
         for (const auto& [key, value] : provenance) h5::writeStringAttribute(root, path, key, value);
         if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw Error(path, "cannot write the HDF5 file (disk full?)");

@@ -1,4 +1,5 @@
 #include "io/atomic_file.h"
+#include "headlight/input_file.h"
 
 #include "headlight/error.h"
 
@@ -6,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace headlight {
@@ -23,17 +23,19 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     if (path_.empty()) throw Error("", "empty output path");
     const auto slash = path_.find_last_of('/');
     const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
-    struct stat st {};
     // What the path is comes first: a device in a read-only folder (/dev/null) is refused as a device.
-    if (stat(path_.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: is a folder");
-        if (!S_ISREG(st.st_mode))
-            throw Error(path_, std::string("cannot write: is not a regular file (") +
-                                   (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a special file") +
-                                   "); give a file name");
+    switch (fileKind(path_)) {
+    case FileKind::Missing:
+    case FileKind::Unreadable:
+    case FileKind::Regular: break;
+    case FileKind::Folder: throw Error(path_, "cannot write: is a folder");
+    case FileKind::Device: throw Error(path_, "cannot write: is not a regular file (a device); give a file name");
+    case FileKind::Fifo: throw Error(path_, "cannot write: is not a regular file (a FIFO); give a file name");
+    default: throw Error(path_, "cannot write: is not a regular file (a special file); give a file name");
     }
-    if (stat(dir.c_str(), &st) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
-    if (!S_ISDIR(st.st_mode)) throw Error(path_, "cannot write: \"" + dir + "\" is not a folder");
+    const FileKind folder = fileKind(dir);
+    if (folder == FileKind::Missing || folder == FileKind::Unreadable) throw Error(path_, "cannot write: folder \"" + dir + "\" does not exist");
+    if (folder != FileKind::Folder) throw Error(path_, "cannot write: \"" + dir + "\" is not a folder");
     if (access(dir.c_str(), W_OK) != 0) throw Error(path_, "cannot write: folder \"" + dir + "\" is not writable");
     temp_ = temporaryPathFor(path_);
 }

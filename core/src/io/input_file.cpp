@@ -11,13 +11,24 @@
 namespace headlight {
 namespace {
 
-std::string kindProblem(mode_t mode) {
-    if (S_ISREG(mode)) return {};
-    if (S_ISDIR(mode)) return "is a folder, expected a file";
-    if (S_ISFIFO(mode)) return "is not a regular file (a FIFO)";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "is not a regular file (a device)";
-    if (S_ISSOCK(mode)) return "is not a regular file (a socket)";
-    return "is not a regular file";
+FileKind kindOf(mode_t mode) {
+    if (S_ISREG(mode)) return FileKind::Regular;
+    if (S_ISDIR(mode)) return FileKind::Folder;
+    if (S_ISFIFO(mode)) return FileKind::Fifo;
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return FileKind::Device;
+    if (S_ISSOCK(mode)) return FileKind::Socket;
+    return FileKind::Other;
+}
+
+std::string kindProblem(FileKind kind) {
+    switch (kind) {
+    case FileKind::Regular: return {};
+    case FileKind::Folder: return "is a folder, expected a file";
+    case FileKind::Fifo: return "is not a regular file (a FIFO)";
+    case FileKind::Device: return "is not a regular file (a device)";
+    case FileKind::Socket: return "is not a regular file (a socket)";
+    default: return "is not a regular file";
+    }
 }
 
 std::string sizeText(uint64_t bytes) {
@@ -33,12 +44,28 @@ struct Descriptor {
 
 } // namespace
 
+FileStatus fileStatus(const std::string& path) {
+    FileStatus f;
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) {
+        f.error = path.empty() ? ENOENT : errno;
+        f.kind = f.error == ENOENT || f.error == ENOTDIR ? FileKind::Missing : FileKind::Unreadable;
+        return f;
+    }
+    f.kind = kindOf(st.st_mode);
+    f.device = static_cast<uint64_t>(st.st_dev);
+    f.inode = static_cast<uint64_t>(st.st_ino);
+    f.size = static_cast<uint64_t>(st.st_size);
+    f.modifiedNs = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return f;
+}
+
 std::string regularFileProblem(const std::string& path) {
     if (path.empty()) return "empty file name";
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0)
-        return errno == ENOENT || errno == ENOTDIR ? "file not found" : std::string("cannot open (") + std::strerror(errno) + ")";
-    return kindProblem(st.st_mode);
+    const FileStatus f = fileStatus(path);
+    if (f.kind == FileKind::Missing) return "file not found";
+    if (f.kind == FileKind::Unreadable) return std::string("cannot open (") + std::strerror(f.error) + ")";
+    return kindProblem(f.kind);
 }
 
 void requireRegularFile(const std::string& path) {
@@ -53,7 +80,7 @@ std::string readRegularFile(const std::string& path, uint64_t maxBytes) {
     if (d.fd < 0) throw Error(path, std::string("cannot open (") + std::strerror(errno) + ")");
     struct stat st {};
     if (fstat(d.fd, &st) != 0) throw Error(path, std::string("cannot read (") + std::strerror(errno) + ")");
-    const std::string kind = kindProblem(st.st_mode);
+    const std::string kind = kindProblem(kindOf(st.st_mode));
     if (!kind.empty()) throw Error(path, kind);
     const auto size = static_cast<uint64_t>(st.st_size);
     if (size > maxBytes) throw Error(path, "is larger than " + sizeText(maxBytes) + " (" + std::to_string(size) + " bytes)");

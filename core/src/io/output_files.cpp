@@ -1,11 +1,11 @@
 #include "headlight/output_files.h"
+#include "headlight/input_file.h"
 
 #include "headlight/error.h"
 #include "io/atomic_file.h"
 
 #include <cstdio>
 #include <filesystem>
-#include <sys/stat.h>
 
 namespace headlight {
 namespace {
@@ -13,8 +13,8 @@ namespace {
 // The identity of a path for comparing outputs and inputs: the file's device and inode when it exists,
 // otherwise its folder's (resolved) path plus its name, so that "a.h5" and "./a.h5" are the same output.
 std::string identity(const std::string& path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0) return "inode " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    if (const FileStatus f = fileStatus(path); f.kind != FileKind::Missing && f.kind != FileKind::Unreadable)
+        return "inode " + std::to_string(f.device) + ":" + std::to_string(f.inode);
     std::error_code ec;
     const std::filesystem::path p(path);
     const auto folder = std::filesystem::weakly_canonical(p.parent_path().empty() ? std::filesystem::path(".") : p.parent_path(), ec);
@@ -52,8 +52,7 @@ const std::string& OutputFiles::staging(const std::string& path) const {
 
 void OutputFiles::commit() {
     for (const Entry& e : entries_) {
-        struct stat st {};
-        if (stat(e.temp.c_str(), &st) != 0) continue;   // an optional output this run did not write
+        if (!pathExists(e.temp)) continue;   // an optional output this run did not write
         if (std::rename(e.temp.c_str(), e.path.c_str()) != 0) throw Error(e.path, "cannot write (rename failed)");
     }
     committed_ = true;

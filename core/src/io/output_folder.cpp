@@ -1,11 +1,12 @@
 #include "headlight/output_folder.h"
+#include "headlight/input_file.h"
 
 #include "headlight/error.h"
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <sys/stat.h>
+#include <sys/stat.h>   // lstat (a dangling link still names a file), mkdir
 
 namespace headlight {
 namespace {
@@ -34,11 +35,6 @@ bool isInside(const fs::path& inner, const fs::path& outer) {
     return true;
 }
 
-bool isDirectory(const std::string& path) {
-    struct stat st {};
-    return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 // Names that make a folder a model or part of one: what Hugging Face and Headlight write into a model folder.
 const char* const kModelFiles[] = {"config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                                    "pytorch_model.bin.index.json", "tokenizer.json", "tokenizer_config.json", "vocab.json",
@@ -51,7 +47,7 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 std::string quoted(const std::string& path) { return "\"" + path + "\""; }
 
 void checkInput(const std::string& outDir, const fs::path& out, const ModelInput& input) {
-    if (!isDirectory(input.dir)) return;   // loading it reports that
+    if (!isFolder(input.dir)) return;   // loading it reports that
     const fs::path in = realPath(input.dir);
     const std::string name = "the " + input.role + " model " + quoted(input.dir);
     if (out == in) throw Error(outDir, "is " + name + "; writing there would overwrite it (choose another folder)");
@@ -69,7 +65,7 @@ void checkInput(const std::string& outDir, const fs::path& out, const ModelInput
 } // namespace
 
 std::string modelFileIn(const std::string& dir) {
-    if (!isDirectory(dir)) return "";
+    if (!isFolder(dir)) return "";
     for (const char* name : kModelFiles) {
         struct stat st {};
         if (lstat((dir + "/" + name).c_str(), &st) == 0) return name;   // a dangling symlink counts: it names one
@@ -84,13 +80,13 @@ std::string modelFileIn(const std::string& dir) {
 
 void checkModelOutputFolder(const std::string& outDir, const std::vector<ModelInput>& inputs, bool resuming) {
     if (outDir.empty()) throw Error(outDir, "the output folder is empty; give a folder name");
-    struct stat st {};
-    if (stat(outDir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+    if (const FileKind kind = fileKind(outDir); kind != FileKind::Missing && kind != FileKind::Folder)
         throw Error(outDir, "is a file, not a folder; choose a folder for the model");
     for (size_t pos = outDir.find('/', 1); pos != std::string::npos; pos = outDir.find('/', pos + 1)) {
         const std::string partial = outDir.substr(0, pos);
-        if (stat(partial.c_str(), &st) != 0) break;
-        if (!S_ISDIR(st.st_mode)) throw Error(outDir, "cannot create the model folder: \"" + partial + "\" is a file");
+        const FileKind kind = fileKind(partial);
+        if (kind == FileKind::Missing) break;
+        if (kind != FileKind::Folder) throw Error(outDir, "cannot create the model folder: \"" + partial + "\" is a file");
     }
     const fs::path out = realPath(outDir);
     for (const ModelInput& input : inputs) checkInput(outDir, out, input);
@@ -122,9 +118,8 @@ void ModelOutputFolder::create() {
         pos = dir_.find('/', pos + 1);
         const std::string partial = dir_.substr(0, pos);
         if (partial.empty()) continue;
-        struct stat st {};
-        if (stat(partial.c_str(), &st) == 0) {
-            if (!S_ISDIR(st.st_mode)) throw Error(dir_, "cannot create the model folder: \"" + partial + "\" is a file");
+        if (const FileKind kind = fileKind(partial); kind != FileKind::Missing) {
+            if (kind != FileKind::Folder) throw Error(dir_, "cannot create the model folder: \"" + partial + "\" is a file");
             continue;
         }
         if (mkdir(partial.c_str(), 0755) != 0)

@@ -126,6 +126,7 @@ public:
         for (int l = 0; l < m.config().nLayer; ++l) m.mechanisms(l).slot(kFraction).clamp_(0.0, 1.0);
     }
 
+    double capturedBytesPerLayer(const ModelConfig& c, int64_t) const override { return 1.0 * c.nHead * sizeof(float); }
     void exportLayer(const ModelConfig& c, const MechanismTensors& t, const LayerCapture&, LayerTrace& lt) const override {
         lt[kSpan] = toArray((t[kFraction] * c.mechanism<AdaptiveSpanConfig>()->maxSpan).detach());
     }

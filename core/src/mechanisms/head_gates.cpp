@@ -99,6 +99,7 @@ public:
         return weight * l0Penalty(m);
     }
 
+    double capturedBytesPerLayer(const ModelConfig& c, int64_t) const override { return 2.0 * c.nHead * sizeof(float); }
     void exportLayer(const ModelConfig& c, const MechanismTensors& t, const LayerCapture&, LayerTrace& lt) const override {
         const HeadGatesConfig& g = *c.mechanism<HeadGatesConfig>();
         lt[kGate] = toArray(gateValues(g, t[kLogAlpha]).detach());

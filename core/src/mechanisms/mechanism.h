@@ -162,6 +162,8 @@ public:
     // After an optimiser step: keep its parameters in range.
     virtual void projectParameters(MechanismHost&) const {}
 
+    // The float32 bytes exportLayer adds to one captured layer of a run of `tokens` tokens (headlight/capture_size.h).
+    virtual double capturedBytesPerLayer(const ModelConfig&, int64_t /*tokens*/) const { return 0; }
     // Its tensors of one captured layer into `lt` (by their trace names), from the capture and its parameters.
     virtual void exportLayer(const ModelConfig&, const MechanismTensors&, const LayerCapture&, LayerTrace&) const {}
     // Its entry in `info`'s "mechanisms".

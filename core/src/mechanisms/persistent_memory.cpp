@@ -88,6 +88,9 @@ public:
         s.extraKeysName = kAttention;
     }
 
+    double capturedBytesPerLayer(const ModelConfig& c, int64_t tokens) const override {
+        return static_cast<double>(c.nHead) * static_cast<double>(tokens) * extraKeys(c) * sizeof(float);
+    }
     void exportLayer(const ModelConfig& c, const MechanismTensors&, const LayerCapture& cap, LayerTrace& lt) const override {
         const auto it = cap.named.find(kAttention);
         if (it == cap.named.end()) return;

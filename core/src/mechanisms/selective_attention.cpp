@@ -180,6 +180,11 @@ public:
         return weight * selectiveMemoryLoss(masks, m.config().nLayer);
     }
 
+    // S and F [T,T], and with a budget the eviction steps [T].
+    double capturedBytesPerLayer(const ModelConfig&, int64_t tokens) const override {
+        const double T = static_cast<double>(tokens);
+        return (2 * T * T + T) * sizeof(float);
+    }
     void exportLayer(const ModelConfig&, const MechanismTensors&, const LayerCapture& cap, LayerTrace& lt) const override {
         if (const auto it = cap.named.find(kSelection); it != cap.named.end()) lt[kSelection] = toArray(it->second.select(0, 0));
         if (const auto it = cap.named.find(kSelectionCumulative); it != cap.named.end())

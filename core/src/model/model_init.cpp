@@ -72,7 +72,8 @@ void checkInitSize(const ModelConfig& c) {
     // Twice the weights: they are built, then converted for writing.
     if (available > 0 && 2 * total > available)
         throw Error("config", largest->key + " needs " + gigabytes(largest->bytes) + " for " + largest->tensor + " (" +
-                                  gigabytes(total) + " in all, twice that while writing; this machine has " + gigabytes(available) + ")");
+                                  gigabytes(total) + " in all, twice that while writing; this machine has " + gigabytes(available) + ")",
+                ErrorInput::ModelSizes);
 }
 
 std::vector<std::string> initialVocabulary(const ModelConfig& c, const std::string& alphabet) {
@@ -97,10 +98,10 @@ Transformer initialModel(const ModelConfig& c, uint64_t seed) {
     try {
         return Transformer(c, seed);
     } catch (const std::bad_alloc&) {
-        throw Error("config", "out of memory while creating the weights; choose smaller sizes");
+        throw Error("config", "out of memory while creating the weights; choose smaller sizes", ErrorInput::ModelSizes);
     } catch (const c10::Error& e) {
         if (std::string(e.what()).find("allocate") == std::string::npos) throw;
-        throw Error("config", "out of memory while creating the weights; choose smaller sizes");
+        throw Error("config", "out of memory while creating the weights; choose smaller sizes", ErrorInput::ModelSizes);
     }
 }
 

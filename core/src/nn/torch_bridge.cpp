@@ -26,19 +26,19 @@ torch::Device parseDevice(const std::string& spec, const std::string& argName) {
         int index = -1;
         if (spec.size() > 4) {
             if (spec[4] != ':' || spec.size() == 5 || spec.find_first_not_of("0123456789", 5) != std::string::npos)
-                throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)");
-            if (spec.size() > 5 + 4) throw Error(argName, "\"" + printableText(spec, 40) + "\": no such CUDA device");   // stoi would overflow
+                throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)", ErrorInput::Device);
+            if (spec.size() > 5 + 4) throw Error(argName, "\"" + printableText(spec, 40) + "\": no such CUDA device", ErrorInput::Device);   // stoi would overflow
             index = std::stoi(spec.substr(5));
         }
         if (!at::globalContext().hasCUDA())
-            throw Error(argName, "cuda requested, but this build's LibTorch has no CUDA support (use --device cpu)");
+            throw Error(argName, "cuda requested, but this build's LibTorch has no CUDA support (use --device cpu)", ErrorInput::Device);
         const auto count = static_cast<int>(torch::cuda::device_count());
-        if (count == 0) throw Error(argName, "cuda requested, but no CUDA device is visible");
+        if (count == 0) throw Error(argName, "cuda requested, but no CUDA device is visible", ErrorInput::Device);
         if (index >= count)
-            throw Error(argName, "cuda:" + std::to_string(index) + " requested, but only " + std::to_string(count) + " CUDA device(s) exist");
+            throw Error(argName, "cuda:" + std::to_string(index) + " requested, but only " + std::to_string(count) + " CUDA device(s) exist", ErrorInput::Device);
         return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index < 0 ? 0 : index));
     }
-    throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)");
+    throw Error(argName, "\"" + printableText(spec, 40) + "\" is not a device (use cpu, cuda or cuda:N)", ErrorInput::Device);
 }
 
 namespace {

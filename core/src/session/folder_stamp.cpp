@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <dirent.h>
-#include <sys/stat.h>
 
 namespace headlight {
 namespace {
@@ -34,13 +33,13 @@ bool FolderStamp::File::operator==(const File& o) const {
 FolderStamp::File FolderStamp::stampFile(const std::string& path) {
     File f;
     f.path = path;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return f;
+    const FileStatus s = fileStatus(path);
+    if (s.kind != FileKind::Regular) return f;
     f.exists = true;
-    f.device = static_cast<uint64_t>(st.st_dev);
-    f.inode = static_cast<uint64_t>(st.st_ino);
-    f.size = static_cast<uint64_t>(st.st_size);
-    f.modifiedNs = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    f.device = s.device;
+    f.inode = s.inode;
+    f.size = s.size;
+    f.modifiedNs = s.modifiedNs;
     return f;
 }
 

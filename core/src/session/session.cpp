@@ -2,6 +2,7 @@
 // unpruned run a pruned one is compared with, and the recapture of one head of a long run.
 #include "headlight/session.h"
 
+#include "headlight/capture_size.h"
 #include "headlight/error.h"
 
 #include <algorithm>
@@ -9,9 +10,7 @@
 namespace headlight {
 
 bool capturesEveryHead(const ModelConfig& config, int64_t tokens, int64_t budgetBytes) {
-    const double bytes = static_cast<double>(config.nLayer) * config.nHead * static_cast<double>(tokens) *
-                         static_cast<double>(tokens) * sizeof(float);
-    return bytes <= static_cast<double>(budgetBytes);
+    return captureBytes(config, tokens, CaptureSpec{}).attention <= static_cast<double>(budgetBytes);   // every [T,T]
 }
 
 CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead, int64_t budgetBytes) {
@@ -27,7 +26,7 @@ CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLaye
 Session::Session(const std::string& modelDir, const std::string& device, const std::string& dtype)
     : stamp_(FolderStamp::of(modelDir)), engine_(Engine::load(modelDir, device, dtype)) {}
 
-SessionRun Session::run(const RunInput& input) {
+SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     const ModelConfig& c = engine_.config();
     SessionRun out;
     std::vector<int64_t> ids = input.tokenIds.empty() ? engine_.encode(input.text) : input.tokenIds;
@@ -55,12 +54,12 @@ SessionRun Session::run(const RunInput& input) {
     }
     if (!pruned) {
         // Nothing pruned: the unpruned run the engine keeps for this input is this run (a what-if undone).
-        out.trace = engine_.unprunedRun(request);
-        if (!out.trace) out.trace = std::make_shared<const Trace>(engine_.run(request));
+        if (!sink) out.trace = engine_.unprunedRun(request);
+        if (!out.trace) out.trace = std::make_shared<const Trace>(engine_.run(request, sink));
         return out;
     }
     request.headMask = input.headMask;
-    out.trace = std::make_shared<const Trace>(engine_.run(request));
+    out.trace = std::make_shared<const Trace>(engine_.run(request, sink));
     if (out.baseline) out.comparison = std::make_shared<const RunComparison>(compareRuns(*out.baseline, *out.trace));
     return out;
 }

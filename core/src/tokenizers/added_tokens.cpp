@@ -18,10 +18,10 @@ bool isContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0
 char32_t codePointBefore(const std::string& text, size_t at) {
     size_t b = at - 1;
     while (b > 0 && isContinuation(text[b])) --b;
-    return unicode::decode(text.substr(b, at - b), "text").front();
+    return unicode::decode(text.substr(b, at - b), "text", ErrorInput::Text).front();
 }
 char32_t codePointAt(const std::string& text, size_t at) {
-    return unicode::decode(text.substr(at, unicode::sequenceLength(static_cast<unsigned char>(text[at]))), "text").front();
+    return unicode::decode(text.substr(at, unicode::sequenceLength(static_cast<unsigned char>(text[at]))), "text", ErrorInput::Text).front();
 }
 
 // Where the run of whitespace starting at a byte ends. Remembers the last run, so that rstrip over one long

@@ -49,7 +49,7 @@ public:
         std::string listed;
         const auto caret = ids_.find("^");
         if (addSpecial && caret != ids_.end() && (text.empty() || text[0] != '^')) ids.push_back(caret->second);
-        for (const std::string& ch : splitUtf8(text, "text")) {
+        for (const std::string& ch : splitUtf8(text, "text", ErrorInput::Text)) {
             auto it = ids_.find(ch);
             if (it == ids_.end()) {
                 if (missing.insert(ch).second && missing.size() <= kListedMissing)
@@ -59,7 +59,9 @@ public:
             ids.push_back(it->second);
         }
         if (missing.size() > kListedMissing) listed += " and " + std::to_string(missing.size() - kListedMissing) + " more";
-        if (!missing.empty()) throw Error(path_, "text has characters not in the vocabulary: " + listed);
+        // The text is at fault, not the file: tagged so that a front end names the argument that gave it.
+        if (!missing.empty())
+            throw Error("text", "has characters not in the vocabulary of " + path_ + ": " + listed, ErrorInput::Text);
         return ids;
     }
 

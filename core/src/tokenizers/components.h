@@ -167,7 +167,7 @@ template <class Predicate>
 std::vector<std::pair<size_t, size_t>> characterMatches(const std::string& text, Predicate predicate) {
     std::vector<std::pair<size_t, size_t>> out;
     size_t i = 0;
-    for (char32_t c : unicode::decode(text, "text")) {
+    for (char32_t c : unicode::decode(text, "text", ErrorInput::Text)) {
         const size_t len = unicode::sequenceLength(static_cast<unsigned char>(text[i]));
         if (predicate(c)) out.emplace_back(i, i + len);
         i += len;

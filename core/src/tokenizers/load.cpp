@@ -1,5 +1,6 @@
 // Format detection, the shared JSON reading, splitUtf8 and the JSON-lines texts of `tokenize --jsonl`.
 #include "tokenizers/loaders.h"
+#include "headlight/input_file.h"
 
 #include "headlight/error.h"
 #include "headlight/jsonl_texts.h"
@@ -7,7 +8,6 @@
 #include "tokenizers/unicode.h"
 
 #include <algorithm>
-#include <sys/stat.h>
 
 namespace headlight {
 namespace tok {
@@ -15,8 +15,8 @@ namespace tok {
 // A folder of that name is not a tokenizer file (the folder has none); anything else at the path counts,
 // a FIFO or device too, so that reading it refuses it by name instead of blocking or silently skipping it.
 bool fileExists(const std::string& path) {
-    struct stat st {};
-    return stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+    const FileKind kind = fileKind(path);
+    return kind != FileKind::Missing && kind != FileKind::Folder;
 }
 
 nlohmann::json readJsonFile(const std::string& path) { return jsonutil::parse(jsonutil::readTextFile(path), path); }
@@ -39,9 +39,9 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir) {
     return nullptr;
 }
 
-std::vector<std::string> splitUtf8(const std::string& text, const std::string& source) {
+std::vector<std::string> splitUtf8(const std::string& text, const std::string& source, ErrorInput input) {
     std::vector<std::string> chars;
-    for (char32_t c : unicode::decode(text, source)) {
+    for (char32_t c : unicode::decode(text, source, input)) {
         std::string s;
         unicode::append(s, c);
         chars.push_back(s);

@@ -40,7 +40,7 @@ public:
     using Normalizer::Normalizer;
     std::string normalize(const std::string& text, GrowthBudget&) const override {
         std::string out;
-        for (char32_t c : unicode::decode(text, "text"))
+        for (char32_t c : unicode::decode(text, "text", ErrorInput::Text))
             if (!unicode::isMarkNonspacing(c)) unicode::append(out, c);
         return out;
     }
@@ -50,7 +50,7 @@ class StripNormalizer final : public Normalizer {
 public:
     StripNormalizer(Stage stage, bool left, bool right) : Normalizer(std::move(stage)), left_(left), right_(right) {}
     std::string normalize(const std::string& text, GrowthBudget&) const override {
-        const auto cps = unicode::decode(text, "text");
+        const auto cps = unicode::decode(text, "text", ErrorInput::Text);
         size_t b = 0, e = cps.size();
         if (left_) while (b < e && unicode::isWhitespace(cps[b])) ++b;
         if (right_) while (e > b && unicode::isWhitespace(cps[e - 1])) --e;
@@ -115,7 +115,7 @@ public:
 
     std::string normalize(const std::string& text, GrowthBudget& budget) const override {
         std::string out;
-        for (char32_t c : unicode::decode(text, "text")) {
+        for (char32_t c : unicode::decode(text, "text", ErrorInput::Text)) {
             const bool tabOrNewline = c == '\t' || c == '\n' || c == '\r';
             if (cleanText_) {
                 if (c == 0 || c == 0xFFFD || (!tabOrNewline && unicode::isOther(c))) continue;
@@ -132,7 +132,7 @@ public:
         if (stripAccents_) {
             const std::string decomposed = unicode::normalize(out, unicode::Form::NFD);
             out.clear();
-            for (char32_t c : unicode::decode(decomposed, "text"))
+            for (char32_t c : unicode::decode(decomposed, "text", ErrorInput::Text))
                 if (!unicode::isMarkNonspacing(c)) unicode::append(out, c);
         }
         if (lowercase_) out = unicode::lowercase(out);

@@ -67,7 +67,7 @@ public:
     }
 
     std::vector<int64_t> encode(const std::string& text, bool addSpecial) const override {
-        unicode::validate(text, "text");
+        unicode::validate(text, "text", ErrorInput::Text);
         GrowthBudget budget(text.size());
         std::vector<int64_t> ids;
         for (const Segment& raw : rawMatcher_.split(text)) {

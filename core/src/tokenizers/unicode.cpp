@@ -46,24 +46,24 @@ size_t sequenceLength(unsigned char lead) {
     return lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF8 ? 4 : 1;
 }
 
-std::vector<char32_t> decode(const std::string& utf8, const std::string& source) {
+std::vector<char32_t> decode(const std::string& utf8, const std::string& source, ErrorInput input) {
     std::vector<char32_t> out;
     out.reserve(utf8.size());
     for (size_t i = 0; i < utf8.size();) {
         char32_t cp = 0;
         const size_t len = decodeAt(utf8, i, cp);
-        if (len == 0) throw Error(source, "invalid UTF-8 at byte " + std::to_string(errorByte(utf8, i)));
+        if (len == 0) throw Error(source, "invalid UTF-8 at byte " + std::to_string(errorByte(utf8, i)), input);
         out.push_back(cp);
         i += len;
     }
     return out;
 }
 
-void validate(const std::string& utf8, const std::string& source) {
+void validate(const std::string& utf8, const std::string& source, ErrorInput input) {
     for (size_t i = 0; i < utf8.size();) {
         char32_t cp = 0;
         const size_t len = decodeAt(utf8, i, cp);
-        if (len == 0) throw Error(source, "invalid UTF-8 at byte " + std::to_string(errorByte(utf8, i)));
+        if (len == 0) throw Error(source, "invalid UTF-8 at byte " + std::to_string(errorByte(utf8, i)), input);
         i += len;
     }
 }
@@ -203,7 +203,7 @@ std::string normalize(const std::string& utf8, Form form) {
     const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
                                 static_cast<utf8proc_ssize_t>(utf8.size()), &result,
                                 static_cast<utf8proc_option_t>(options));
-    if (n < 0) throw Error("text", std::string("cannot be normalized: ") + utf8proc_errmsg(n));
+    if (n < 0) throw Error("text", std::string("cannot be normalized: ") + utf8proc_errmsg(n), ErrorInput::Text);
     std::string out(reinterpret_cast<const char*>(result), static_cast<size_t>(n));
     std::free(result);
     return out;
@@ -212,7 +212,7 @@ std::string normalize(const std::string& utf8, Form form) {
 std::string lowercase(const std::string& utf8) {
     std::string out;
     out.reserve(utf8.size());
-    for (char32_t c : decode(utf8, "text")) {
+    for (char32_t c : decode(utf8, "text", ErrorInput::Text)) {
         // The one unconditional multi-character lowercase mapping (SpecialCasing.txt), which Rust applies
         // and utf8proc's simple mapping does not.
         if (c == 0x130) {

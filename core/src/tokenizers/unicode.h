@@ -1,6 +1,7 @@
 #pragma once
 // UTF-8 and the Unicode properties the tokenizers need, with the same definitions Hugging Face's
 // Rust tokenizers use (Rust's char methods and its unicode crates), so that encodings match exactly.
+#include "headlight/error.h"
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -8,9 +9,9 @@
 namespace headlight::unicode {
 
 // Code points of valid UTF-8; throws headlight::Error(source, "invalid UTF-8 at byte N") otherwise.
-std::vector<char32_t> decode(const std::string& utf8, const std::string& source);
+std::vector<char32_t> decode(const std::string& utf8, const std::string& source, ErrorInput input = ErrorInput::None);
 // Same check without the copy.
-void validate(const std::string& utf8, const std::string& source);
+void validate(const std::string& utf8, const std::string& source, ErrorInput input = ErrorInput::None);
 bool isValid(const std::string& utf8);
 void append(std::string& out, char32_t cp);
 std::string encode(const std::vector<char32_t>& cps);

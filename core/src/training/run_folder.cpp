@@ -12,17 +12,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/stat.h>
+#include <torch/serialize.h>
 
 namespace headlight {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool exists(const std::string& p) {
-    struct stat st {};
-    return stat(p.c_str(), &st) == 0;
-}
 
 void saveWeights(const Transformer& model, const std::string& path) {
     std::vector<NamedArray> arrays;
@@ -36,7 +31,7 @@ void copyTokenizerFiles(const std::string& from, const std::string& to) {
     for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
                              "vocab.json", "merges.txt", "vocab.txt"}) {
         const std::string source = from + "/" + name;
-        if (!exists(source)) continue;
+        if (!pathExists(source)) continue;
         writeFileAtomically(to + "/" + name, jsonutil::readTextFile(source));
         any = true;
     }
@@ -162,12 +157,12 @@ void writeCheckpoint(const std::string& outDir, const CheckpointContents& c, con
         throw;
     }
     removeAll(old);
-    if (exists(ckpt)) rename(ckpt, old);
+    if (pathExists(ckpt)) rename(ckpt, old);
     try {
         rename(fresh, ckpt);
     } catch (...) {
         std::error_code ec;
-        if (exists(old)) fs::rename(old, ckpt, ec);   // the previous checkpoint back in its place
+        if (pathExists(old)) fs::rename(old, ckpt, ec);   // the previous checkpoint back in its place
         fs::remove_all(fresh, ec);
         throw;
     }

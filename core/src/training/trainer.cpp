@@ -3,6 +3,7 @@
 // checked before its folder is written (the first checkpoint creates it), and a run that fails before its first
 // checkpoint takes the folder away again.
 #include "checkpoint/checkpoint.h"
+#include "headlight/input_file.h"
 #include "model/initial_model.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
@@ -20,17 +21,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
 
 namespace headlight {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool exists(const std::string& p) {
-    struct stat st {};
-    return stat(p.c_str(), &st) == 0;
-}
 
 // The device for TRAIN.json's "device" (or --device), checked before anything is written. On CUDA, LibTorch's
 // deterministic algorithms (warning, not failing, on an operation that has none), so a seed gives the same run
@@ -167,7 +164,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     if (!config.causal)
         throw Error("TRAIN.json", "training scores next-token predictions; " + config.modelType + " is a masked-token model");
     const std::string ckpt = outDir + "/checkpoint";
-    const bool haveCheckpoint = exists(ckpt + "/state.json");
+    const bool haveCheckpoint = pathExists(ckpt + "/state.json");
     if (resume && !haveCheckpoint) throw Error(ckpt, "no checkpoint to resume from");
     if (!resume && haveCheckpoint) throw Error(outDir, "holds a checkpoint; pass --resume to continue it, or choose another --out");
     if (!resume) checkModelOutputFolder(outDir, {});

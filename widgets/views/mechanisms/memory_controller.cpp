@@ -82,7 +82,8 @@ void MemoryController::clear() {
 
 double MemoryController::memoryShare(const RunSnapshot& snapshot, HeadRef head) {
     // The core's metric, summarized with the run (mean over queries of the probability on every slot).
-    const FloatArray* share = headSummaries(snapshot)->find(HeadMetric{"memory_share"});
+    const auto summaries = headSummaries(snapshot);   // held: find() points into it
+    const FloatArray* share = summaries ? summaries->find(HeadMetric{"memory_share"}) : nullptr;
     if (!share || head.layer < 0 || head.head < 0 || head.layer >= share->dim(0) || head.head >= share->dim(1))
         return std::numeric_limits<double>::quiet_NaN();
     return share->at({head.layer, head.head});

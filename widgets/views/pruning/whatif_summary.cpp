@@ -69,7 +69,8 @@ GateCheck checkGates(const RunSnapshot& snapshot) {
     // The core's gate metric of each run ([L,H], NaN where not captured). The gate is a parameter: the same in
     // both runs, so either run's capture will do.
     const HeadMetric gate{head_gates::kGate};
-    const FloatArray* gates = headSummaries(snapshot)->find(gate);
+    const auto summaries = headSummaries(snapshot);   // held: find() points into it
+    const FloatArray* gates = summaries ? summaries->find(gate) : nullptr;
     const FloatArray baselineGates = snapshot.baseline ? computeHeadMetric(gate, *snapshot.baseline, snapshot.model->config) : FloatArray();
     for (const HeadRef& h : heads) {
         float g = gates ? gates->at({h.layer, h.head}) : std::nanf("");
