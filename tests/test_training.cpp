@@ -1,6 +1,10 @@
 // Training: gradient checks of each loss term, Hard Concrete sampling against P(open), and the trainer's
 // guarantees (loss goes down, same seed same weights, resume equals uninterrupted). This suite reaches into
 // core/src for the loss functions, so it is the one test that includes LibTorch.
+// Before Qt: LibTorch's script headers name a method `slots`, which Qt defines as a macro.
+#include <torch/autograd.h>
+#include <torch/serialize.h>
+
 #include "attention/attention.h"
 #include "mechanisms/adaptive_span.h"
 #include "mechanisms/head_gates.h"

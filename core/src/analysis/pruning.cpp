@@ -16,6 +16,7 @@
 #include <memory>
 #include <numeric>
 #include <random>
+#include <torch/autograd.h>
 
 namespace headlight {
 namespace {

@@ -7,7 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 namespace {

@@ -6,7 +6,8 @@
 #include "mechanisms/mechanism.h"
 
 #include <functional>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <vector>
 
 namespace headlight {

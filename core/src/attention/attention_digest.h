@@ -4,7 +4,8 @@
 // headlight/trace.h for what each number means). Batch of one.
 #include "attention/attention.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 

@@ -4,7 +4,8 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <vector>
 
 namespace headlight {

@@ -5,7 +5,8 @@
 // it targets by masking the text's own tokens.
 #include "headlight/objective.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 

@@ -12,7 +12,8 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <vector>
 
 namespace headlight {

@@ -24,7 +24,8 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <vector>
 
 namespace headlight {

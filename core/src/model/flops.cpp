@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 namespace {

@@ -15,7 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unistd.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 namespace {

@@ -9,7 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <vector>
 
 namespace headlight {

@@ -3,6 +3,7 @@
 #include "headlight/error.h"
 
 #include <cmath>
+#include <torch/nn/functional/linear.h>
 
 namespace headlight {
 

@@ -3,7 +3,8 @@
 #include "headlight/model_config.h"
 
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 

@@ -3,6 +3,8 @@
 #include "headlight/error.h"
 
 #include <ATen/Context.h>
+#include <torch/cuda.h>
+#include <torch/nn/functional/linear.h>
 
 namespace headlight {
 

@@ -2,7 +2,8 @@
 // Internal: conversions between LibTorch tensors and the core's torch-free value types.
 #include "headlight/array.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 

@@ -8,7 +8,9 @@
 
 #include <random>
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+#include <torch/optim/adamw.h>
 #include <vector>
 
 namespace headlight {

@@ -2,7 +2,8 @@
 // Internal: the batched task loss (the mechanisms' regularizers are in mechanisms/).
 #include "model/transformer.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <vector>
 
 namespace headlight {
