@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 SHARED=../shared/data/hf-reference
-HARNESSES=(fuzz_safetensors fuzz_config fuzz_tokenizer fuzz_tokenizer_pipeline fuzz_train_config fuzz_trace_hdf5)
+HARNESSES=(fuzz_safetensors fuzz_config fuzz_tokenizer fuzz_tokenizer_pipeline fuzz_train_config fuzz_trace_hdf5
+           fuzz_checkpoint_index)
 # Debian's LibTorch is not built with ASan: its allocations at exit (static registries, thread pools) would
 # read as leaks that are not ours, so leak detection is off; every other ASan check stays on.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
@@ -44,7 +45,7 @@ sanitize() {
 seed() {
     local corpus=$BUILD_DIR/fuzz-corpus
     rm -rf "$corpus"
-    mkdir -p "$corpus"/{fuzz_safetensors,fuzz_config,fuzz_tokenizer,fuzz_tokenizer_pipeline,fuzz_train_config,fuzz_trace_hdf5}
+    mkdir -p "$corpus"/{fuzz_safetensors,fuzz_config,fuzz_tokenizer,fuzz_tokenizer_pipeline,fuzz_train_config,fuzz_trace_hdf5,fuzz_checkpoint_index}
     local n=0
     for f in sample_models/*/model.safetensors $SHARED/models/*/model.safetensors; do
         [ -f "$f" ] || continue

@@ -14,7 +14,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 using namespace headlight;
 namespace fs = std::filesystem;
@@ -62,6 +64,31 @@ void expectLoadError(const std::string& dir, const std::string& fileEnd, const s
                      e.where().compare(e.where().size() - fileEnd.size(), fileEnd.size(), fileEnd) == 0,
                  what.c_str());
     }
+}
+
+// Adds raw tensors (name, safetensors dtype, shape, bytes) to the copy's model.safetensors, as older
+// conversions carry buffers beside the parameters.
+struct RawTensor {
+    std::string name, dtype;
+    std::vector<int64_t> shape;
+    std::string bytes;
+};
+void appendTensors(const std::string& file, const std::vector<RawTensor>& extra) {
+    std::ifstream in(file, std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    uint64_t headerLen = 0;
+    std::memcpy(&headerLen, all.data(), 8);
+    nlohmann::json header = nlohmann::json::parse(all.substr(8, headerLen));
+    std::string data = all.substr(8 + headerLen);
+    for (const auto& t : extra) {
+        header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+        data += t.bytes;
+    }
+    const std::string text = header.dump();
+    const uint64_t newLen = text.size();
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(&newLen), 8);
+    out << text << data;
 }
 
 } // namespace
@@ -161,6 +188,40 @@ private slots:
         expectLoadError(dir, "config.json", fragment.toStdString());
     }
 
+    // Issue 20: checkpoints of older conversions carry buffers (BERT's int64 position ids, GPT-NeoX's bool causal
+    // mask, GPT-2's uint8 mask, the rotary frequencies of Llama-2-era and Qwen1.5-era files). Each family skips
+    // its own by name, unread whatever the dtype, and the model computes what it computed without them.
+    void olderCheckpointsOpen_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("buffers");   // name:dtype:bytes per element, comma-separated
+        QTest::newRow("bert") << "bert" << "bert.embeddings.position_ids:I64:8";
+        QTest::newRow("gpt2") << "gpt2" << "transformer.h.0.attn.bias:U8:1,transformer.h.0.attn.masked_bias:F32:4";
+        QTest::newRow("gpt_neox") << "gpt_neox"
+                                  << "gpt_neox.layers.0.attention.bias:BOOL:1,gpt_neox.layers.0.attention.masked_bias:F32:4,"
+                                     "gpt_neox.layers.1.attention.rotary_emb.inv_freq:F32:4";
+        for (const char* m : {"llama", "mistral", "qwen2", "gemma2"})
+            QTest::newRow(m) << m << "model.layers.0.self_attn.rotary_emb.inv_freq:F32:4,model.layers.1.self_attn.rotary_emb.inv_freq:BF16:2";
+    }
+    void olderCheckpointsOpen() {
+        QFETCH(QString, model);
+        QFETCH(QString, buffers);
+        QTemporaryDir tmp;
+        const std::string dir = editedCopy(tmp, model.toStdString(), [](nlohmann::json&) {});
+        std::vector<RawTensor> extra;
+        for (const QString& b : buffers.split(',')) {
+            const QStringList f = b.split(':');
+            extra.push_back({f[0].toStdString(), f[1].toStdString(), {2, 4}, std::string(size_t(8 * f[2].toInt()), '\x01')});
+        }
+        appendTensors(dir + "/model.safetensors", extra);
+        RunRequest r;
+        r.tokenIds = {1, 2, 3, 4};
+        const Trace withBuffers = Engine::load(dir).run(r), without = Engine::load(kModels + model.toStdString()).run(r);
+        QCOMPARE(withBuffers.logits.toVector(), without.logits.toVector());
+        // A tensor that is no buffer of the family is still refused by name.
+        appendTensors(dir + "/model.safetensors", {{"model.layers.0.self_attn.rotary_emb.extra", "F32", {1}, std::string(4, '\0')}});
+        expectLoadError(dir, "model.safetensors", "rotary_emb.extra");
+    }
+
     void rejectsBadWeights() {
         QTemporaryDir tmp;
         // A tensor of the wrong shape: both shapes named.
@@ -171,6 +232,21 @@ private slots:
         dir = editedCopy(tmp2, "llama-sharded", [](nlohmann::json&) {});
         fs::remove(dir + "/model-00003-of-00004.safetensors");
         expectLoadError(dir, "model-00003-of-00004.safetensors", "file not found");
+        // An index that is a FIFO is named as one (it was "model.safetensors: file not found"); a shard name
+        // with a NUL byte is not cut at the NUL.
+        QTemporaryDir tmpFifo;
+        dir = editedCopy(tmpFifo, "llama-sharded", [](nlohmann::json&) {});
+        const std::string index = dir + "/model.safetensors.index.json";
+        std::ifstream indexIn(index);
+        nlohmann::json indexJson = nlohmann::json::parse(indexIn);
+        fs::remove(index);
+        QCOMPARE(mkfifo(index.c_str(), 0600), 0);
+        expectLoadError(dir, "model.safetensors.index.json", "is not a regular file (a FIFO)");
+        fs::remove(index);
+        auto& firstShard = indexJson["weight_map"].begin().value();
+        firstShard = firstShard.get<std::string>() + std::string("\0.txt", 5);
+        std::ofstream(index) << indexJson.dump();
+        expectLoadError(dir, "model.safetensors.index.json", "is not a file name in the model folder");
         // A tensor missing (untied output without lm_head).
         QTemporaryDir tmp3;
         dir = editedCopy(tmp3, "qwen2", [](nlohmann::json& j) { j["tie_word_embeddings"] = false; });

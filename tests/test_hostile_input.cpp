@@ -8,6 +8,7 @@
 #include "headlight/model_config.h"
 #include "headlight/output_files.h"
 #include "headlight/output_folder.h"
+#include "headlight/safetensors.h"
 #include "headlight/tasks.h"
 #include "headlight/tokenizer.h"
 #include "headlight/training.h"
@@ -153,6 +154,29 @@ private slots:
     }
 
     // Sizes that would overflow or exhaust memory are refused by name.
+    // Issue 20: 10,000 one-float shards failed with "0.0 GB do not fit in memory": each open file reserved its
+    // size plus a 2 MiB huge-page slack (20 GB of address space). A file smaller than a huge page reserves what
+    // it holds: 2,000 open one-float files grow the address space by far less than 2,000 x 2 MiB.
+    void smallFilesReserveWhatTheyHold() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("one.safetensors").toStdString();
+        writeSafetensors(path, {{"x", FloatArray({1}, std::vector<float>{1.0f})}});
+        auto addressSpace = [] {
+            QFile status("/proc/self/status");
+            if (!status.open(QIODevice::ReadOnly)) return -1.0;
+            for (const QByteArray& line : status.readAll().split('\n'))
+                if (line.startsWith("VmSize:")) return line.mid(7).trimmed().split(' ')[0].toDouble() * 1024;
+            return -1.0;
+        };
+        const double before = addressSpace();
+        QVERIFY(before > 0);
+        std::vector<SafetensorsFile> open;
+        for (int i = 0; i < 2000; ++i) open.push_back(SafetensorsFile::open(path));
+        const double grown = addressSpace() - before;
+        QVERIFY2(grown < 256.0 * 1024 * 1024, qPrintable(QString("address space grew by %1 MiB").arg(grown / 1048576)));
+        QCOMPARE(open.back().readFloat("x").toVector(), std::vector<float>{1.0f});
+    }
+
     void sizesAreBounded_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("message");

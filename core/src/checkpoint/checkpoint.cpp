@@ -6,22 +6,15 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 namespace headlight {
-namespace {
 
-bool isRegularFile(const std::string& p) {
-    struct stat st {};
-    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-} // namespace
-
-NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device) {
+NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device, const SkipTensor& skip) {
     NamedTensors out;
     for (const auto& e : file.entries()) {
+        if (skip && skip(e.name)) continue;
         const auto address = reinterpret_cast<std::uintptr_t>(file.rawData(e));
         if (e.dtype == DType::F32 && device.is_cpu() && address % alignof(float) == 0) {
             // Zero-copy: the tensor reads the file's bytes in memory, which stay alive while it lives.
@@ -37,17 +30,18 @@ NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& devic
 }
 
 std::string checkpointFile(const std::string& dir) {
-    if (isRegularFile(dir + "/model.safetensors")) return dir + "/model.safetensors";
-    if (isRegularFile(dir + "/model.safetensors.index.json")) return dir + "/model.safetensors.index.json";
+    if (pathExists(dir + "/model.safetensors")) return dir + "/model.safetensors";
+    if (pathExists(dir + "/model.safetensors.index.json")) return dir + "/model.safetensors.index.json";
     return "";
 }
 
-NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device) {
+NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device, const SkipTensor& skip) {
     const std::string single = dir + "/model.safetensors";
-    if (isRegularFile(single)) return readTensors(SafetensorsFile::open(single), device);
     const std::string indexPath = dir + "/model.safetensors.index.json";
-    if (!isRegularFile(indexPath))
-        throw Error(single, "file not found (a model folder needs model.safetensors or model.safetensors.index.json)");
+    const std::string weights = checkpointFile(dir);
+    if (weights.empty()) throw Error(single, "file not found (a model folder needs model.safetensors or model.safetensors.index.json)");
+    requireRegularFile(weights);   // a FIFO or a folder in its place is named as what it is
+    if (weights == single) return readTensors(SafetensorsFile::open(single), device, skip);
 
     const nlohmann::json index = jsonutil::parse(jsonutil::readTextFile(indexPath), indexPath);
     if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object())
@@ -56,27 +50,29 @@ NamedTensors readCheckpoint(const std::string& dir, const torch::Device& device)
     for (const auto& item : index.at("weight_map").items()) {
         if (!item.value().is_string()) throw Error(indexPath, "the file of tensor \"" + item.key() + "\" is not a string");
         const auto file = item.value().get<std::string>();
-        if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..")
+        if (file.empty() || file.find_first_of(std::string("/\0", 2)) != std::string::npos || file == "." || file == "..")
             throw Error(indexPath, "\"" + file.substr(0, 80) + "\" is not a file name in the model folder");
         shardOf[item.key()] = file;
     }
     std::map<std::string, bool> files;
     for (const auto& [tensor, file] : shardOf) files[file] = true;
     NamedTensors out;
+    std::set<std::string> found;   // every tensor of every shard, skipped ones included: the index covers them all
     for (const auto& [file, unused] : files) {
         const std::string path = dir + "/" + file;
         if (const std::string problem = regularFileProblem(path); !problem.empty())
             throw Error(path, problem + " (named by model.safetensors.index.json)");
-        for (auto& [name, t] : readTensors(SafetensorsFile::open(path), device)) {
-            auto it = shardOf.find(name);
-            if (it == shardOf.end()) throw Error(path, "tensor \"" + name + "\" is not in model.safetensors.index.json");
-            if (it->second != file) throw Error(path, "tensor \"" + name + "\" belongs to " + it->second + " by the index");
-            if (out.count(name)) throw Error(path, "tensor \"" + name + "\" appears twice");
-            out[name] = std::move(t);
+        const SafetensorsFile shard = SafetensorsFile::open(path);
+        for (const auto& e : shard.entries()) {
+            auto it = shardOf.find(e.name);
+            if (it == shardOf.end()) throw Error(path, "tensor \"" + e.name + "\" is not in model.safetensors.index.json");
+            if (it->second != file) throw Error(path, "tensor \"" + e.name + "\" belongs to " + it->second + " by the index");
+            if (!found.insert(e.name).second) throw Error(path, "tensor \"" + e.name + "\" appears twice");
         }
+        for (auto& [name, t] : readTensors(shard, device, skip)) out[name] = std::move(t);
     }
     for (const auto& [tensor, file] : shardOf)
-        if (!out.count(tensor)) throw Error(dir + "/" + file, "tensor \"" + tensor + "\" is missing (model.safetensors.index.json puts it here)");
+        if (!found.count(tensor)) throw Error(dir + "/" + file, "tensor \"" + tensor + "\" is missing (model.safetensors.index.json puts it here)");
     return out;
 }
 

@@ -5,16 +5,22 @@
 #include "headlight/safetensors.h"
 #include "checkpoint/weights.h"
 
+#include <functional>
 #include <string>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace headlight {
 
-// Every tensor of one file, names as stored, as float32 on `device`.
-NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device);
+// Names of tensors to leave unread (a family's buffers: Family::isBuffer); empty: read every tensor.
+using SkipTensor = std::function<bool(const std::string& name)>;
+
+// Every tensor of one file but those `skip` names, names as stored, as float32 on `device`. Skipped tensors
+// are never converted, so a buffer of any dtype (int64 position ids, a bool mask) does not stop the load.
+NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device, const SkipTensor& skip = {});
 // The weights of a model folder. Throws headlight::Error naming the file and the problem (a missing shard, an
 // index naming a file that is not there, a tensor the index puts in another file, a tensor in two shards).
-NamedTensors readCheckpoint(const std::string& modelDir, const torch::Device& device);
+NamedTensors readCheckpoint(const std::string& modelDir, const torch::Device& device, const SkipTensor& skip = {});
 // The file(s) readCheckpoint reads: "model.safetensors" or the index; "" when the folder has neither.
 std::string checkpointFile(const std::string& modelDir);
 

@@ -86,8 +86,8 @@ Engine Engine::load(const std::string& modelDir, const std::string& device, cons
                                   std::to_string(impl->tokenizer->vocabSize() - 1) + " but config.json says vocab_size = " +
                                   std::to_string(config.vocabSize));
     torch::NoGradGuard noGrad;
-    impl->model = std::make_unique<Transformer>(config, readCheckpoint(modelDir, impl->device), checkpointFile(modelDir));
-    impl->model->storeMatricesAs(storage);
+    impl->loaded.model = std::make_unique<Transformer>(config, readModelWeights(config, modelDir, impl->loaded.device), checkpointFile(modelDir));
+    impl->loaded.model->storeMatricesAs(storage);
     impl->loadMs = msSince(t0);
     return Engine(std::move(impl));
 }

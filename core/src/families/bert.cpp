@@ -60,7 +60,7 @@ public:
     std::string canonicalName(const std::string& fileName) const override {
         std::string n = fileName;
         auto endsWith = [&](const std::string& s) { return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
-        if (endsWith("position_ids") || n.rfind("cls.seq_relationship.", 0) == 0) return "";   // a buffer; the NSP head
+        if (n.rfind("cls.seq_relationship.", 0) == 0) return "";   // the next-sentence head: not computed
         if (n == "cls.predictions.decoder.weight" || n == "cls.predictions.decoder.bias") return "";   // tied: word_embeddings, bias
         for (const char* top : {"embeddings.", "encoder.", "pooler."})
             if (n.rfind(top, 0) == 0) n = "bert." + n;                              // BertModel files have no prefix
@@ -124,7 +124,7 @@ std::unique_ptr<Architecture> buildBert(const ModelConfig& c) { return std::make
 } // namespace
 
 const Family& bertFamily() {
-    static const Family f{{"bert"}, readBert, buildBert};
+    static const Family f{{"bert"}, readBert, buildBert, {"embeddings.position_ids", "embeddings.token_type_ids"}};
     return f;
 }
 

@@ -61,6 +61,16 @@ struct Family {
     // Reads the family's keys (sizes, norms, positions, ...); the caller reads "headlight" and calls finish().
     void (*readConfig)(ConfigReader& r, ModelConfig& c);
     std::unique_ptr<Architecture> (*build)(const ModelConfig& c);
+    // Tensors that checkpoints of the family may carry but that are buffers, never parameters (a causal mask,
+    // rotary frequencies, position ids), by the end of their names: skipped unread, whatever their dtype
+    // (docs/model-format.md lists them).
+    std::vector<std::string> bufferSuffixes = {};
+
+    bool isBuffer(const std::string& fileName) const {
+        for (const auto& s : bufferSuffixes)
+            if (fileName.size() >= s.size() && fileName.compare(fileName.size() - s.size(), s.size(), s) == 0) return true;
+        return false;
+    }
 };
 
 const Family& gpt2Family();

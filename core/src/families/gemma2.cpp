@@ -110,7 +110,7 @@ std::unique_ptr<Architecture> buildGemma2(const ModelConfig& c) { return std::ma
 } // namespace
 
 const Family& gemma2Family() {
-    static const Family f{{"gemma2"}, readGemma2, buildGemma2};
+    static const Family f{{"gemma2"}, readGemma2, buildGemma2, {".rotary_emb.inv_freq"}};
     return f;
 }
 

@@ -47,8 +47,6 @@ public:
     }
 
     std::string canonicalName(const std::string& n) const override {
-        auto endsWith = [&](const std::string& s) { return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
-        if (endsWith(".attn.bias") || endsWith(".attn.masked_bias")) return "";   // causal-mask buffers, not parameters
         return n.rfind("transformer.", 0) == 0 ? n.substr(12) : n;
     }
 
@@ -110,7 +108,7 @@ std::unique_ptr<Architecture> buildGpt2(const ModelConfig& c) { return std::make
 } // namespace
 
 const Family& gpt2Family() {
-    static const Family f{{"gpt2", "headlight"}, readGpt2, buildGpt2};
+    static const Family f{{"gpt2", "headlight"}, readGpt2, buildGpt2, {".attn.bias", ".attn.masked_bias"}};
     return f;
 }
 

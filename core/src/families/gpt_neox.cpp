@@ -44,9 +44,6 @@ public:
     }
 
     std::string canonicalName(const std::string& n) const override {
-        auto endsWith = [&](const std::string& s) { return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
-        // Older checkpoints carry the causal mask and the rotary frequencies as buffers.
-        if (endsWith(".attention.bias") || endsWith(".attention.masked_bias") || endsWith("rotary_emb.inv_freq")) return "";
         if (c_.tieWordEmbeddings && n == "embed_out.weight") return "";
         return n;
     }
@@ -102,7 +99,8 @@ std::unique_ptr<Architecture> buildGptNeox(const ModelConfig& c) { return std::m
 } // namespace
 
 const Family& gptNeoxFamily() {
-    static const Family f{{"gpt_neox"}, readGptNeox, buildGptNeox};
+    static const Family f{{"gpt_neox"}, readGptNeox, buildGptNeox,
+                          {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}};
     return f;
 }
 

@@ -135,7 +135,7 @@ std::unique_ptr<Architecture> buildLlama(const ModelConfig& c) { return std::mak
 } // namespace
 
 const Family& llamaFamily() {
-    static const Family f{{"llama", "mistral", "qwen2", "qwen3"}, readLlama, buildLlama};
+    static const Family f{{"llama", "mistral", "qwen2", "qwen3"}, readLlama, buildLlama, {".rotary_emb.inv_freq"}};
     return f;
 }
 

@@ -264,17 +264,21 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     // Huge pages where the kernel gives them on request (MADV_HUGEPAGE, on a 2 MiB boundary): the read then
     // takes hundreds of page faults instead of 120 000 for a 500 MB model, which halved the load's system time
     // here (docs/robustness.md). Writable: training updates the tensors that alias these bytes in place.
+    // A file smaller than a huge page gets no slack: a checkpoint of 10,000 small shards reserves what they hold,
+    // not 10,000 x 2 MiB.
     constexpr size_t kHugePage = size_t(2) << 20;
+    const size_t alignTo = total >= kHugePage ? kHugePage : 1;
     auto mapping = std::make_shared<Mapping>();
-    mapping->size = static_cast<size_t>(total) + kHugePage;
+    mapping->size = static_cast<size_t>(total) + alignTo - 1;
     mapping->addr = mmap(nullptr, mapping->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapping->addr == MAP_FAILED) {
+        const int err = errno;
         mapping->addr = nullptr;
-        throw Error(path, "cannot load: " + gigabytes(static_cast<double>(total)) + " do not fit in memory");
+        throw Error(path, "cannot load: no memory left for its " + std::to_string(total) + " bytes (" + std::strerror(err) + ")");
     }
-    const auto start = (reinterpret_cast<uintptr_t>(mapping->addr) + kHugePage - 1) & ~uintptr_t(kHugePage - 1);
+    const auto start = (reinterpret_cast<uintptr_t>(mapping->addr) + alignTo - 1) & ~uintptr_t(alignTo - 1);
     mapping->bytes = reinterpret_cast<uint8_t*>(start);
-    madvise(mapping->bytes, static_cast<size_t>(total), MADV_HUGEPAGE);
+    if (alignTo == kHugePage) madvise(mapping->bytes, static_cast<size_t>(total), MADV_HUGEPAGE);
     if (!readFully(fd, 0, mapping->bytes, static_cast<size_t>(total))) throw readError(path);
     file.mapping_ = mapping;
     file.data_ = mapping->bytes + 8 + headerLen;

@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include "checkpoint/checkpoint.h"
 #include "headlight/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -14,6 +15,12 @@ std::unique_ptr<Architecture> build(const ModelConfig& config) {
 }
 
 } // namespace
+
+NamedTensors readModelWeights(const ModelConfig& config, const std::string& modelDir, const torch::Device& device) {
+    const Family* family = findFamily(config.modelType);
+    if (!family) throw Error("config", "model_type \"" + config.modelType + "\" is not supported");
+    return readCheckpoint(modelDir, device, [family](const std::string& name) { return family->isBuffer(name); });
+}
 
 Transformer::Transformer(const ModelConfig& config, NamedTensors tensors, const std::string& source,
                          const uint64_t* missingMechanismsSeed)

@@ -33,6 +33,9 @@ struct ForwardResult {
     std::vector<LayerCapture> layers;     // one per layer; empty tensors for layers not captured
 };
 
+// A model folder's weights (model.safetensors or its shards), the family's buffers left unread.
+NamedTensors readModelWeights(const ModelConfig& config, const std::string& modelDir, const torch::Device& device);
+
 class Transformer {
 public:
     // Takes the family's tensors out of `tensors` (names as in the file), checking names and shapes; tensors

@@ -136,7 +136,7 @@ NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, b
     } else if (tc.initFrom.empty()) {
         for (const auto& [name, t] : initialModel(config, tc.seed).named()) take(name, t);
     } else {
-        const Transformer start(config, readCheckpoint(tc.initFrom, torch::kCPU), tc.initFrom, &tc.seed);
+        const Transformer start(config, readModelWeights(config, tc.initFrom, torch::kCPU), tc.initFrom, &tc.seed);
         for (const auto& [name, t] : start.named()) take(name, t);
     }
     return tensors;
