@@ -456,6 +456,14 @@ private slots:
         const double windowed = 12 * (2 * T * 12 * D * D + 2 * 2 * D * (16 * 17 / 2 + (T - 16) * 16)) + 2 * T * D * 96;
         QVERIFY(std::fabs(forwardFlops(c, 2048) - windowed) / windowed < 1e-12);
         QVERIFY(matmulFlopsPerSecond(128, 2) > 1e8);   // any CPU this runs on does 0.1 GFLOP/s
+        // A gated MLP (Llama-style families: gate, up and down) has three matrices, asked of the family, not of
+        // model_type; grouped-query k/v projections are Hkv*d wide. Llama-3.2-1B's shape at T = 16.
+        const ModelConfig llama = ModelConfig::fromJson(R"({"model_type": "llama", "vocab_size": 128256, "hidden_size": 2048,
+            "intermediate_size": 8192, "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+            "max_position_embeddings": 131072, "rms_norm_eps": 1e-5})", "llama config");
+        const double t = 16, d = 64, projections = 2048.0 * 2048 + 2 * 2048.0 * 8 * d + 2048.0 * 2048, mlp = 3 * 2048.0 * 8192;
+        const double llamaFlops = 16 * (2 * t * (projections + mlp) + 2 * 2 * d * 32 * (t * (t + 1) / 2)) + 2 * t * 2048 * 128256;
+        QVERIFY(std::fabs(forwardFlops(llama, 16) - llamaFlops) / llamaFlops < 1e-12);
     }
 };
 

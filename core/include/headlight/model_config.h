@@ -66,8 +66,9 @@ struct ModelConfig {
     // The settings of mechanism T (a struct of headlight/mechanisms/), or null when the model lacks it.
     template <class T>
     const T* mechanism() const { return mechanisms.get<T>(); }
-    // Our own GPT-2-layout format ("gpt2" or "headlight"), as opposed to a Hugging Face family.
-    bool isNative() const { return modelType == "gpt2" || modelType == "headlight"; }
+    // Headlight's own layout (GPT-2's: "gpt2" or "headlight"), as opposed to a Hugging Face family's; its family
+    // says (FamilyTraits::ownLayout, families/registry.cpp).
+    bool isNative() const;
 
     // Parse and validate; `source` names the file in error messages. Throws headlight::Error.
     static ModelConfig fromJson(const std::string& jsonText, const std::string& source);

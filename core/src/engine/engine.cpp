@@ -287,7 +287,7 @@ std::string Engine::describeJson() const {
         attention["rotary"] = {{"dims", c.rotary->dims}, {"theta", c.rotary->theta}, {"scaling", c.rotary->scaling},
                                {"factor", c.rotary->factor}};
     else
-        attention["positions"] = c.modelType == "bert" || c.isNative() ? "learned absolute" : "none";
+        attention["positions"] = familyOf(c).traits.positions;
     if (std::any_of(c.slidingWindow.begin(), c.slidingWindow.end(), [](int w) { return w > 0; }))
         attention["sliding_window"] = c.slidingWindow;   // per layer, 0 = full
     if (c.attnLogitSoftcap > 0) attention["attn_logit_softcap"] = c.attnLogitSoftcap;

@@ -124,7 +124,13 @@ std::unique_ptr<Architecture> buildBert(const ModelConfig& c) { return std::make
 } // namespace
 
 const Family& bertFamily() {
-    static const Family f{{"bert"}, readBert, buildBert, {"embeddings.position_ids", "embeddings.token_type_ids"}};
+    static const Family f = [] {
+        Family g{{"bert"}, readBert, buildBert};
+        g.bufferSuffixes = {"embeddings.position_ids", "embeddings.token_type_ids"};
+        g.traits.positions = "learned absolute";
+        g.traits.mlpMatrices = 2;
+        return g;
+    }();
     return f;
 }
 

@@ -18,23 +18,6 @@ torch::Tensor Architecture::splitHeads(const torch::Tensor& x, int64_t heads) co
     return x.view({x.size(0), x.size(1), heads, c_.headDim()}).transpose(1, 2);
 }
 
-const Family* findFamily(const std::string& modelType) {
-    for (const Family* f : {&gpt2Family(), &bertFamily(), &llamaFamily(), &gptNeoxFamily(), &gemma2Family()})
-        for (const auto& t : f->modelTypes)
-            if (t == modelType) return f;
-    return nullptr;
-}
-
-const std::vector<std::string>& supportedModelTypes() {
-    static const std::vector<std::string> types = [] {
-        std::vector<std::string> all;
-        for (const Family* f : {&gpt2Family(), &bertFamily(), &llamaFamily(), &gptNeoxFamily(), &gemma2Family()})
-            all.insert(all.end(), f->modelTypes.begin(), f->modelTypes.end());
-        return all;
-    }();
-    return types;
-}
-
 namespace {
 
 // One entry of the rope_parameters / rope_scaling object, named "rope_scaling.factor" in messages.

@@ -56,6 +56,22 @@ protected:
     std::vector<MechanismTensors> mech_;
 };
 
+// What the rest of core asks about a family, so that no file outside families/ compares model_type.
+struct FamilyTraits {
+    // How positions enter: "learned absolute" (a position embedding table) or "rotary" (Engine's describe).
+    const char* positions = "rotary";
+    // Matrices in each layer's MLP, for FLOP counts: 2 (up, down) or 3 (gate, up, down: SwiGLU, GeGLU).
+    int mlpMatrices = 3;
+    // Headlight's own layout (GPT-2's tensors, config.json written in GPT-2's keys and read back from them): the
+    // one layout whose MLP persistent memory may replace, and that `train` builds from a "model" object.
+    bool ownLayout = false;
+    // The config.json key of the positions, which `train` fills from the task when a "model" object leaves it out.
+    const char* positionsKey = "max_position_embeddings";
+    // The model_type a model of this family is saved under once it has Headlight's mechanisms (GPT-2 becomes
+    // "headlight"); null: its own.
+    const char* typeWithMechanisms = nullptr;
+};
+
 struct Family {
     std::vector<std::string> modelTypes;
     // Reads the family's keys (sizes, norms, positions, ...); the caller reads "headlight" and calls finish().
@@ -65,6 +81,7 @@ struct Family {
     // rotary frequencies, position ids), by the end of their names: skipped unread, whatever their dtype
     // (docs/model-format.md lists them).
     std::vector<std::string> bufferSuffixes = {};
+    FamilyTraits traits = {};
 
     bool isBuffer(const std::string& fileName) const {
         for (const auto& s : bufferSuffixes)
@@ -73,13 +90,17 @@ struct Family {
     }
 };
 
+// Each family's file defines its own; families/registry.cpp holds the one list of them.
 const Family& gpt2Family();
 const Family& bertFamily();
 const Family& llamaFamily();
 const Family& gptNeoxFamily();
 const Family& gemma2Family();
+const std::vector<const Family*>& allFamilies();
 // Null for an unknown model_type.
 const Family* findFamily(const std::string& modelType);
+// The family of a config read by ModelConfig::fromJson (whose model_type is always known).
+const Family& familyOf(const ModelConfig& c);
 
 // Shared config readers for families that spell keys the Llama way.
 // The top-level rotary keys of a family as transformers reads them; `*Alias` is the other family's spelling of

@@ -1,8 +1,8 @@
 // Gemma 2 (Gemma Team 2024), Hugging Face modeling_gemma2: (1 + weight) RMSNorm, embeddings scaled by
 // sqrt(hidden_size), norms before and after attention and MLP, attention and final logit soft-capping,
 // query_pre_attn_scalar, a sliding window on alternate layers (even ones), GeGLU with the tanh GELU.
-#include "families/family.h"
 #include "checkpoint/config_reader.h"
+#include "families/llama_style.h"
 
 #include <cmath>
 
@@ -11,71 +11,59 @@ namespace {
 
 struct Gemma2Layer {
     torch::Tensor inNorm, postAttnNorm, preMlpNorm, postMlpNorm;   // [D] each, applied as (1 + w)
-    torch::Tensor qW, kW, vW, oW;                                  // [H*d,D], [Hkv*d,D], [Hkv*d,D], [D,H*d]
-    torch::Tensor gateW, upW, downW;                               // [F,D], [F,D], [D,F]
+    LlamaAttentionWeights attn;                                    // no biases
+    GatedMlpWeights mlp;
 };
 
-class Gemma2 final : public Architecture {
+// Llama's tensors with two more norms per layer; norms scale by (1 + w), so they start at zero.
+class Gemma2 final : public LlamaStyle {
 public:
-    explicit Gemma2(const ModelConfig& c) : Architecture(c), layers_(static_cast<size_t>(c.nLayer)) {}
+    explicit Gemma2(const ModelConfig& c) : LlamaStyle(c), layers_(static_cast<size_t>(c.nLayer)) {}
 
     void visit(const TensorVisitor& v) override {
-        const int64_t V = c_.vocabSize, D = c_.nEmbd, F = c_.mlpWidth(), d = c_.headDim();
-        const int64_t Q = c_.nHead * d, K = c_.kvHeads() * d;
-        v({&embed_, "model.embed_tokens.weight", {V, D}, Init::normal()});
+        const int64_t D = c_.nEmbd;
+        declareEmbedding(v);
         for (int l = 0; l < c_.nLayer; ++l) {
             auto& w = layers_[static_cast<size_t>(l)];
-            const std::string p = "model.layers." + std::to_string(l) + ".", a = p + "self_attn.", m = p + "mlp.";
+            const std::string p = layerPrefix(l);
             v({&w.inNorm, p + "input_layernorm.weight", {D}, Init::zeros()});
-            v({&w.qW, a + "q_proj.weight", {Q, D}, Init::normal()});
-            v({&w.kW, a + "k_proj.weight", {K, D}, Init::normal()});
-            v({&w.vW, a + "v_proj.weight", {K, D}, Init::normal()});
-            v({&w.oW, a + "o_proj.weight", {D, Q}, Init::residual()});
-            visitMechanisms(l, a, v);
+            declareLlamaAttention(c_, p + "self_attn.", w.attn, AttentionBiases{}, v);
+            visitMechanisms(l, p + "self_attn.", v);
             v({&w.postAttnNorm, p + "post_attention_layernorm.weight", {D}, Init::zeros()});
             v({&w.preMlpNorm, p + "pre_feedforward_layernorm.weight", {D}, Init::zeros()});
-            v({&w.gateW, m + "gate_proj.weight", {F, D}, Init::normal()});
-            v({&w.upW, m + "up_proj.weight", {F, D}, Init::normal()});
-            v({&w.downW, m + "down_proj.weight", {D, F}, Init::residual()});
+            declareGatedMlp(c_, p + "mlp.", w.mlp, v);
             v({&w.postMlpNorm, p + "post_feedforward_layernorm.weight", {D}, Init::zeros()});
         }
-        v({&norm_, "model.norm.weight", {D}, Init::zeros()});
-        if (!c_.tieWordEmbeddings) v({&lmHead_, "lm_head.weight", {V, D}, Init::normal()});
-    }
-
-    std::string canonicalName(const std::string& n) const override {
-        return c_.tieWordEmbeddings && n == "lm_head.weight" ? "" : n;
+        declareOutput(v, Init::zeros());
     }
 
     torch::Tensor embed(const torch::Tensor& ids) const override {
         // transformers multiplies by sqrt(hidden_size) rounded to the activations' dtype.
         const float normalizer = static_cast<float>(std::sqrt(static_cast<double>(c_.nEmbd)));
-        return embeddingRows(embed_, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd}) * normalizer;
+        return LlamaStyle::embed(ids) * normalizer;
     }
 
     torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const override {
         const auto& w = layers_[static_cast<size_t>(l)];
+        const auto& a = w.attn;
         const double eps = c_.layerNormEpsilon;
         auto h = rmsNorm(x, w.inNorm, eps, 1.0);
-        auto q = applyRotary(splitHeads(dense(h, w.qW), c_.nHead), *ctx.rotary);
-        auto k = applyRotary(splitHeads(dense(h, w.kW), c_.kvHeads()), *ctx.rotary);
-        auto v = splitHeads(dense(h, w.vW), c_.kvHeads());
-        auto out = x + rmsNorm(dense(ctx.attend(q, k, v), w.oW), w.postAttnNorm, eps, 1.0);
-        auto m = rmsNorm(out, w.preMlpNorm, eps, 1.0);
-        auto gated = activation(dense(m, w.gateW), c_.activationFunction) * dense(m, w.upW);   // [B,T,F]
-        return out + rmsNorm(dense(gated, w.downW), w.postMlpNorm, eps, 1.0);
+        auto q = applyRotary(splitHeads(dense(h, a.qW), c_.nHead), *ctx.rotary);
+        auto k = applyRotary(splitHeads(dense(h, a.kW), c_.kvHeads()), *ctx.rotary);
+        auto v = splitHeads(dense(h, a.vW), c_.kvHeads());
+        auto out = x + rmsNorm(dense(ctx.attend(q, k, v), a.oW), w.postAttnNorm, eps, 1.0);
+        auto m = gatedMlp(w.mlp, rmsNorm(out, w.preMlpNorm, eps, 1.0), c_.activationFunction);
+        return out + rmsNorm(m, w.postMlpNorm, eps, 1.0);
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return rmsNorm(x, norm_, c_.layerNormEpsilon, 1.0); }
     torch::Tensor logits(const torch::Tensor& h) const override {
-        auto z = product(h, (lmHead_.defined() ? lmHead_ : embed_).t());      // [B,T,V]
+        auto z = LlamaStyle::logits(h);                                          // [B,T,V]
         const double cap = c_.finalLogitSoftcap;
         return cap > 0 ? torch::tanh(z / cap) * cap : z;
     }
-    std::string outputLayer() const override { return lmHead_.defined() ? "lm_head" : "tied to model.embed_tokens"; }
 
 private:
-    torch::Tensor embed_, norm_, lmHead_;
     std::vector<Gemma2Layer> layers_;
 };
 
@@ -110,7 +98,11 @@ std::unique_ptr<Architecture> buildGemma2(const ModelConfig& c) { return std::ma
 } // namespace
 
 const Family& gemma2Family() {
-    static const Family f{{"gemma2"}, readGemma2, buildGemma2, {".rotary_emb.inv_freq"}};
+    static const Family f = [] {
+        Family g{{"gemma2"}, readGemma2, buildGemma2};
+        g.bufferSuffixes = {".rotary_emb.inv_freq"};   // rotary positions, a gated MLP: the default traits
+        return g;
+    }();
     return f;
 }
 

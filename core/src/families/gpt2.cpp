@@ -108,7 +108,16 @@ std::unique_ptr<Architecture> buildGpt2(const ModelConfig& c) { return std::make
 } // namespace
 
 const Family& gpt2Family() {
-    static const Family f{{"gpt2", "headlight"}, readGpt2, buildGpt2, {".attn.bias", ".attn.masked_bias"}};
+    static const Family f = [] {
+        Family g{{"gpt2", "headlight"}, readGpt2, buildGpt2};
+        g.bufferSuffixes = {".attn.bias", ".attn.masked_bias"};
+        g.traits.positions = "learned absolute";
+        g.traits.mlpMatrices = 2;
+        g.traits.ownLayout = true;
+        g.traits.positionsKey = "n_positions";
+        g.traits.typeWithMechanisms = "headlight";
+        return g;
+    }();
     return f;
 }
 

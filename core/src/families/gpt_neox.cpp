@@ -99,8 +99,12 @@ std::unique_ptr<Architecture> buildGptNeox(const ModelConfig& c) { return std::m
 } // namespace
 
 const Family& gptNeoxFamily() {
-    static const Family f{{"gpt_neox"}, readGptNeox, buildGptNeox,
-                          {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}};
+    static const Family f = [] {
+        Family g{{"gpt_neox"}, readGptNeox, buildGptNeox};
+        g.bufferSuffixes = {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"};
+        g.traits.mlpMatrices = 2;
+        return g;
+    }();
     return f;
 }
 

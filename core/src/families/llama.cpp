@@ -2,96 +2,61 @@
 // _qwen2, _qwen3): RMSNorm, rotary positions, grouped-query attention, SwiGLU MLP.
 //   Mistral: a sliding window on every layer.   Qwen2: q/k/v biases, windows from max_window_layers on.
 //   Qwen3: RMSNorm of each head's q and k before rotary, an explicit head_dim.
-#include "families/family.h"
 #include "checkpoint/config_reader.h"
+#include "families/llama_style.h"
 
 namespace headlight {
 namespace {
 
 struct LlamaLayer {
-    torch::Tensor inNorm;                // input_layernorm [D]
-    torch::Tensor qW, kW, vW, oW;        // [H*d,D], [Hkv*d,D], [Hkv*d,D], [D,H*d]
-    torch::Tensor qB, kB, vB, oB;        // biases where the family has them
-    torch::Tensor qNorm, kNorm;          // [d] (Qwen3)
-    torch::Tensor postNorm;              // post_attention_layernorm [D] (before the MLP)
-    torch::Tensor gateW, upW, downW;     // [F,D], [F,D], [D,F]
-    torch::Tensor gateB, upB, downB;     // mlp_bias
+    torch::Tensor inNorm;             // input_layernorm [D]
+    LlamaAttentionWeights attn;
+    torch::Tensor postNorm;           // post_attention_layernorm [D] (before the MLP)
+    GatedMlpWeights mlp;
 };
 
-class Llama final : public Architecture {
+class Llama final : public LlamaStyle {
 public:
-    explicit Llama(const ModelConfig& c) : Architecture(c), layers_(static_cast<size_t>(c.nLayer)) {}
+    explicit Llama(const ModelConfig& c) : LlamaStyle(c), layers_(static_cast<size_t>(c.nLayer)) {}
 
     void visit(const TensorVisitor& v) override {
-        const int64_t V = c_.vocabSize, D = c_.nEmbd, F = c_.mlpWidth(), d = c_.headDim();
-        const int64_t Q = c_.nHead * d, K = c_.kvHeads() * d;
-        const bool oBias = c_.attentionBias && c_.modelType != "qwen2";   // Qwen2: q/k/v biases only
-        v({&embed_, "model.embed_tokens.weight", {V, D}, Init::normal()});
+        const int64_t D = c_.nEmbd;
+        // Qwen2 has q/k/v biases only; Llama's attention_bias covers o_proj too.
+        const AttentionBiases biases{c_.attentionBias, c_.attentionBias && c_.modelType != "qwen2"};
+        declareEmbedding(v);
         for (int l = 0; l < c_.nLayer; ++l) {
             auto& w = layers_[static_cast<size_t>(l)];
-            const std::string p = "model.layers." + std::to_string(l) + ".", a = p + "self_attn.", m = p + "mlp.";
+            const std::string p = layerPrefix(l);
             v({&w.inNorm, p + "input_layernorm.weight", {D}, Init::ones()});
-            v({&w.qW, a + "q_proj.weight", {Q, D}, Init::normal()});
-            if (c_.attentionBias) v({&w.qB, a + "q_proj.bias", {Q}, Init::zeros()});
-            v({&w.kW, a + "k_proj.weight", {K, D}, Init::normal()});
-            if (c_.attentionBias) v({&w.kB, a + "k_proj.bias", {K}, Init::zeros()});
-            v({&w.vW, a + "v_proj.weight", {K, D}, Init::normal()});
-            if (c_.attentionBias) v({&w.vB, a + "v_proj.bias", {K}, Init::zeros()});
-            v({&w.oW, a + "o_proj.weight", {D, Q}, Init::residual()});
-            if (oBias) v({&w.oB, a + "o_proj.bias", {D}, Init::zeros()});
-            if (c_.qkNorm) {
-                v({&w.qNorm, a + "q_norm.weight", {d}, Init::ones()});
-                v({&w.kNorm, a + "k_norm.weight", {d}, Init::ones()});
-            }
-            visitMechanisms(l, a, v);
+            declareLlamaAttention(c_, p + "self_attn.", w.attn, biases, v);
+            visitMechanisms(l, p + "self_attn.", v);
             v({&w.postNorm, p + "post_attention_layernorm.weight", {D}, Init::ones()});
-            v({&w.gateW, m + "gate_proj.weight", {F, D}, Init::normal()});
-            if (c_.mlpBias) v({&w.gateB, m + "gate_proj.bias", {F}, Init::zeros()});
-            v({&w.upW, m + "up_proj.weight", {F, D}, Init::normal()});
-            if (c_.mlpBias) v({&w.upB, m + "up_proj.bias", {F}, Init::zeros()});
-            v({&w.downW, m + "down_proj.weight", {D, F}, Init::residual()});
-            if (c_.mlpBias) v({&w.downB, m + "down_proj.bias", {D}, Init::zeros()});
+            declareGatedMlp(c_, p + "mlp.", w.mlp, v);
         }
-        v({&norm_, "model.norm.weight", {D}, Init::ones()});
-        if (!c_.tieWordEmbeddings) v({&lmHead_, "lm_head.weight", {V, D}, Init::normal()});
-    }
-
-    // A tied output layer is the embedding, whatever a file stores under lm_head (as transformers ties it).
-    std::string canonicalName(const std::string& n) const override {
-        return c_.tieWordEmbeddings && n == "lm_head.weight" ? "" : n;
-    }
-
-    torch::Tensor embed(const torch::Tensor& ids) const override {
-        return embeddingRows(embed_, ids.reshape(-1)).view({ids.size(0), ids.size(1), c_.nEmbd});   // [B,T,D]
+        declareOutput(v, Init::ones());
     }
 
     torch::Tensor layer(int l, const torch::Tensor& x, const LayerContext& ctx) const override {
         const auto& w = layers_[static_cast<size_t>(l)];
+        const auto& a = w.attn;
         const double eps = c_.layerNormEpsilon;
         auto h = rmsNorm(x, w.inNorm, eps);
-        auto q = splitHeads(dense(h, w.qW, w.qB), c_.nHead);                     // [B,H,T,d]
-        auto k = splitHeads(dense(h, w.kW, w.kB), c_.kvHeads());                 // [B,Hkv,T,d]
-        auto v = splitHeads(dense(h, w.vW, w.vB), c_.kvHeads());
+        auto q = splitHeads(dense(h, a.qW, a.qB), c_.nHead);                     // [B,H,T,d]
+        auto k = splitHeads(dense(h, a.kW, a.kB), c_.kvHeads());                 // [B,Hkv,T,d]
+        auto v = splitHeads(dense(h, a.vW, a.vB), c_.kvHeads());
         if (c_.qkNorm) {
-            q = rmsNorm(q, w.qNorm, eps);
-            k = rmsNorm(k, w.kNorm, eps);
+            q = rmsNorm(q, a.qNorm, eps);
+            k = rmsNorm(k, a.kNorm, eps);
         }
         q = applyRotary(q, *ctx.rotary);
         k = applyRotary(k, *ctx.rotary);
-        auto out = x + dense(ctx.attend(q, k, v), w.oW, w.oB);
-        auto m = rmsNorm(out, w.postNorm, eps);
-        auto gated = activation(dense(m, w.gateW, w.gateB), c_.activationFunction) * dense(m, w.upW, w.upB);   // [B,T,F]
-        return out + dense(gated, w.downW, w.downB);
+        auto out = x + dense(ctx.attend(q, k, v), a.oW, a.oB);
+        return out + gatedMlp(w.mlp, rmsNorm(out, w.postNorm, eps), c_.activationFunction);
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return rmsNorm(x, norm_, c_.layerNormEpsilon); }
-    torch::Tensor logits(const torch::Tensor& h) const override {
-        return product(h, (lmHead_.defined() ? lmHead_ : embed_).t());       // [B,T,V]
-    }
-    std::string outputLayer() const override { return lmHead_.defined() ? "lm_head" : "tied to model.embed_tokens"; }
 
 private:
-    torch::Tensor embed_, norm_, lmHead_;
     std::vector<LlamaLayer> layers_;
 };
 
@@ -135,7 +100,11 @@ std::unique_ptr<Architecture> buildLlama(const ModelConfig& c) { return std::mak
 } // namespace
 
 const Family& llamaFamily() {
-    static const Family f{{"llama", "mistral", "qwen2", "qwen3"}, readLlama, buildLlama, {".rotary_emb.inv_freq"}};
+    static const Family f = [] {
+        Family g{{"llama", "mistral", "qwen2", "qwen3"}, readLlama, buildLlama};
+        g.bufferSuffixes = {".rotary_emb.inv_freq"};   // rotary positions, a gated MLP: the default traits
+        return g;
+    }();
     return f;
 }
 

@@ -62,7 +62,8 @@ std::string ModelConfig::toJson() const {
         j = json::parse(familyJson);
     }
     const json h = mechanismsJson(*this);
-    if (modelType == "headlight" || !h.empty()) j["headlight"] = h;
+    const char* withMechanisms = familyOf(*this).traits.typeWithMechanisms;   // "headlight" always has the object
+    if (!h.empty() || (withMechanisms && modelType == withMechanisms)) j["headlight"] = h;
     return j.dump(2);
 }
 

@@ -1,5 +1,7 @@
 #include "headlight/flops.h"
 
+#include "families/family.h"
+
 #include <algorithm>
 #include <chrono>
 #include <torch/types.h>
@@ -20,20 +22,15 @@ double visiblePairs(const ModelConfig& c, int layer, int64_t T) {
     return pairs;
 }
 
-// Llama-style families gate their MLP (gate, up and down projections); the others have two matrices.
-bool gatedMlp(const ModelConfig& c) {
-    return c.modelType == "llama" || c.modelType == "mistral" || c.modelType == "qwen2" || c.modelType == "qwen3" ||
-           c.modelType == "gemma2";
-}
-
 } // namespace
 
 double forwardFlops(const ModelConfig& c, int64_t T) {
     const double D = c.nEmbd, d = c.headDim(), H = c.nHead, Hkv = c.kvHeads(), F = c.mlpWidth(), t = static_cast<double>(T);
+    const double mlpMatrices = familyOf(c).traits.mlpMatrices;   // a gated MLP has three
     double total = 0;
     for (int l = 0; l < c.nLayer; ++l) {
         const double projections = D * H * d + 2 * D * Hkv * d + H * d * D;
-        const double mlp = c.hasMlp() ? (gatedMlp(c) ? 3.0 : 2.0) * D * F : 0.0;
+        const double mlp = c.hasMlp() ? mlpMatrices * D * F : 0.0;
         total += 2.0 * t * (projections + mlp);
         total += 2.0 * 2.0 * d * H * (visiblePairs(c, l, T) + c.extraKeysPerHead() * t);   // q.k and p.v
     }

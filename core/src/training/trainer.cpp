@@ -80,22 +80,26 @@ Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const ExampleE
 ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::string& source) {
     nlohmann::json j;
     if (!tc.initFrom.empty()) {
-        j = nlohmann::json::parse(ModelConfig::fromFile(tc.initFrom + "/config.json").toJson());   // our own output
+        const ModelConfig start = ModelConfig::fromFile(tc.initFrom + "/config.json");
+        j = nlohmann::json::parse(start.toJson());   // our own output
         if (!tc.modelJson.empty()) {
             const auto extra = jsonutil::parse(tc.modelJson, source, "model");
             for (const auto& item : extra.items())
                 if (item.key() != "headlight" && item.key() != "model_type")
                     throw Error(source, "with \"init_from\", \"model\" may only add mechanisms (\"headlight\"), not \"" + item.key() + "\"");
-            if (j["model_type"] == "gpt2") j["model_type"] = "headlight";   // the native name for GPT-2 with mechanisms
+            // GPT-2 with mechanisms is saved as "headlight" (FamilyTraits::typeWithMechanisms).
+            if (const char* renamed = familyOf(start).traits.typeWithMechanisms) j["model_type"] = renamed;
             if (extra.contains("headlight")) j["headlight"].merge_patch(extra["headlight"]);
         }
     } else {
         j = jsonutil::parse(tc.modelJson, source, "model");
         const int alphabet = static_cast<int>(splitUtf8(task.alphabet(), "task").size());
         if (!j.contains("vocab_size")) j["vocab_size"] = alphabet;
-        if (!j.contains("model_type")) j["model_type"] = j.contains("headlight") ? "headlight" : "gpt2";
-        const bool native = j["model_type"] == "gpt2" || j["model_type"] == "headlight";
-        const char* positions = native ? "n_positions" : "max_position_embeddings";   // Hugging Face families
+        // Without a model_type, Headlight's own layout: GPT-2's, saved as "headlight" when it has mechanisms.
+        const Family& own = gpt2Family();
+        if (!j.contains("model_type")) j["model_type"] = j.contains("headlight") ? own.traits.typeWithMechanisms : own.modelTypes.front();
+        const Family* family = j["model_type"].is_string() ? findFamily(j["model_type"].get<std::string>()) : nullptr;
+        const char* positions = family ? family->traits.positionsKey : own.traits.positionsKey;   // unknown: fromJson says so
         if (!j.contains(positions)) j[positions] = task.maxLength();
         if (j["vocab_size"] != alphabet)
             throw Error(source, "\"model.vocab_size\" must equal the task's alphabet size " + std::to_string(alphabet) + " (or be left out)");
