@@ -154,66 +154,147 @@ void checkEveryExample(const Task& task, std::mt19937_64 rng, int64_t examples, 
     for (int64_t i = 0; i < examples; ++i) encoder.encode(task.sample(rng));
 }
 
+// A new run needs a new or empty folder, which may not be, hold or lie inside the model it starts from; a resumed
+// one needs its checkpoint. All checked before anything is written.
+void checkOutputFolder(const TrainConfig& tc, const std::string& outDir, bool resume) {
+    std::vector<ModelInput> inputs;
+    if (!tc.initFrom.empty()) inputs.push_back({"init_from", tc.initFrom});
+    checkModelOutputFolder(outDir, inputs, /*resuming=*/true);
+    const std::string ckpt = outDir + "/checkpoint";
+    const bool haveCheckpoint = pathExists(ckpt + "/state.json");
+    if (resume && !haveCheckpoint) throw Error(ckpt, "no checkpoint to resume from");
+    if (!resume && haveCheckpoint) throw Error(outDir, "holds a checkpoint; pass --resume to continue it, or choose another --out");
+    if (!resume) checkModelOutputFolder(outDir, {});
+}
+
+// The tokenizer the examples are encoded with: the run's own (resuming), init_from's (copied beside the new
+// model by the first checkpoint), or a character vocabulary of the task's alphabet (written there too).
+std::unique_ptr<ExampleEncoder> exampleEncoder(const TrainConfig& tc, const Task& task, const ModelConfig& config,
+                                               const std::string& outDir, bool resume, RunTokenizer& tokenizer) {
+    if (resume) return std::make_unique<ExampleEncoder>(outDir, task, config);
+    if (!tc.initFrom.empty()) {
+        tokenizer.copyFrom = tc.initFrom;
+        return std::make_unique<ExampleEncoder>(tc.initFrom, task, config);
+    }
+    tokenizer.characters = initialVocabulary(config, task.alphabet());
+    return std::make_unique<ExampleEncoder>(tokenizer.characters, task, config);
+}
+
+// AdamW over the parameters train_only selects: weight decay on matrices, none on vectors.
+struct Optimizer {
+    std::vector<torch::Tensor> decay, noDecay;
+    std::unique_ptr<torch::optim::AdamW> adamw;
+
+    std::vector<torch::Tensor> all() const {
+        std::vector<torch::Tensor> out = decay;
+        out.insert(out.end(), noDecay.begin(), noDecay.end());
+        return out;
+    }
+};
+
+Optimizer makeOptimizer(const TrainConfig& tc, Transformer& model) {
+    Optimizer o;
+    for (auto& [name, t] : model.named()) {
+        const bool learns = trains(tc, name);
+        t.set_requires_grad(learns);
+        if (learns) (t.dim() >= 2 ? o.decay : o.noDecay).push_back(t);
+    }
+    if (o.decay.empty() && o.noDecay.empty()) throw Error("TRAIN.json", "\"train_only\" matches no parameter");
+    auto options = [&](double weightDecay) {
+        return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(tc.learningRate).betas({0.9, 0.95}).weight_decay(weightDecay));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (!o.decay.empty()) groups.emplace_back(o.decay, options(tc.weightDecay));
+    if (!o.noDecay.empty()) groups.emplace_back(o.noDecay, options(0.0));
+    o.adamw = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(tc.learningRate));
+    return o;
+}
+
+// The mechanisms' regularisers with a weight above 0 (TRAIN.json's coefficients, else their defaults), and what
+// the forward pass must provide for them.
+struct Regularisers {
+    std::vector<std::pair<const Mechanism*, double>> weighted;
+    bool gateNoise = false;   // Hard Concrete gates sample their noise
+    bool capture = false;     // a regulariser reads the layers' captures
+};
+
+Regularisers regularisersOf(const ModelConfig& config, const TrainConfig& tc) {
+    Regularisers r;
+    for (const Mechanism* m : mechanismsOf(config)) {
+        r.gateNoise = r.gateNoise || m->needsGateNoise();
+        if (!m->regulariserKey()) continue;
+        const auto it = tc.regularisers.find(m->regulariserKey());
+        const double weight = it != tc.regularisers.end() ? it->second : m->regulariserDefault();
+        if (!(weight > 0)) continue;
+        r.weighted.emplace_back(m, weight);
+        r.capture = r.capture || m->regulariserNeedsCapture();
+    }
+    return r;
+}
+
+// One optimizer step on one batch: the task loss plus the regularisers, clipped, then each mechanism's projection
+// of its parameters back into range.
+struct StepOutcome {
+    torch::Tensor loss, taskLoss, logits, targets;
+};
+
+StepOutcome trainStep(const TrainConfig& tc, Transformer& model, Optimizer& optimizer, const Regularisers& reg,
+                      const Batch& batch, torch::Generator& gateNoise, const torch::Device& device, double lr) {
+    for (auto& g : optimizer.adamw->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    StepOutcome s;
+    const auto ids = batch.ids.to(device);
+    s.targets = batch.targets.to(device);
+    ForwardOptions options;
+    options.capture.enabled = reg.capture;
+    options.gateNoise = reg.gateNoise ? &gateNoise : nullptr;
+    auto out = model.forward(ids, options);
+    s.logits = out.logits;
+    s.taskLoss = scoredCrossEntropy(out.logits, s.targets);
+    s.loss = s.taskLoss;
+    for (const auto& [m, weight] : reg.weighted)
+        if (auto penalty = m->regulariser(model.mechanismHost(), out.layers, weight); penalty.defined()) s.loss = s.loss + penalty;
+    optimizer.adamw->zero_grad();
+    s.loss.backward();
+    if (tc.gradClip > 0) torch::nn::utils::clip_grad_norm_(optimizer.all(), tc.gradClip);
+    optimizer.adamw->step();
+    for (const Mechanism* m : mechanismsOf(model.config())) m->projectParameters(model.mechanismHost());
+    return s;
+}
+
 } // namespace
 
 TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
                   const std::function<void(const TrainProgress&)>& progress, const std::atomic<bool>* stop) {
-    // The folder may not be, hold or lie inside the model it starts from; a new run needs a new or empty one.
-    std::vector<ModelInput> inputs;
-    if (!tc.initFrom.empty()) inputs.push_back({"init_from", tc.initFrom});
-    checkModelOutputFolder(outDir, inputs, /*resuming=*/true);
+    // 1. Everything checked before the folder exists: output folder, device, task, model, tokenizer, examples.
+    checkOutputFolder(tc, outDir, resume);
     const torch::Device device = trainingDevice(tc);
     const auto task = makeTask(tc.task);
     const ModelConfig config = resolveConfig(tc, *task, "TRAIN.json");
     if (!config.causal)
         throw Error("TRAIN.json", "training scores next-token predictions; " + config.modelType + " is a masked-token model");
     const std::string ckpt = outDir + "/checkpoint";
-    const bool haveCheckpoint = pathExists(ckpt + "/state.json");
-    if (resume && !haveCheckpoint) throw Error(ckpt, "no checkpoint to resume from");
-    if (!resume && haveCheckpoint) throw Error(outDir, "holds a checkpoint; pass --resume to continue it, or choose another --out");
-    if (!resume) checkModelOutputFolder(outDir, {});
+    RunTokenizer tokenizer;   // what the first checkpoint writes beside a new model
+    const auto encoder = exampleEncoder(tc, *task, config, outDir, resume, tokenizer);
 
-    // The tokenizer the examples are encoded with, and what the first checkpoint writes beside a new model.
-    RunTokenizer tokenizer;
-    std::unique_ptr<ExampleEncoder> encoder;
-    if (resume) {
-        encoder = std::make_unique<ExampleEncoder>(outDir, *task, config);
-    } else if (!tc.initFrom.empty()) {
-        encoder = std::make_unique<ExampleEncoder>(tc.initFrom, *task, config);
-        tokenizer.copyFrom = tc.initFrom;
-    } else {
-        tokenizer.characters = initialVocabulary(config, task->alphabet());
-        encoder = std::make_unique<ExampleEncoder>(tokenizer.characters, *task, config);
-    }
-
+    // 2. The model, its optimizer and the random streams, from the checkpoint when resuming.
     torch::manual_seed(tc.seed);
     Transformer model(config, startingWeights(tc, config, resume, ckpt, device),
                       resume ? ckpt + "/model.safetensors" : tc.initFrom.empty() ? "the new model" : tc.initFrom);
-    std::vector<torch::Tensor> decay, noDecay;
-    for (auto& [name, t] : model.named()) {
-        const bool learns = trains(tc, name);
-        t.set_requires_grad(learns);
-        if (learns) (t.dim() >= 2 ? decay : noDecay).push_back(t);
-    }
-    if (decay.empty() && noDecay.empty()) throw Error("TRAIN.json", "\"train_only\" matches no parameter");
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    if (!decay.empty()) groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(tc.learningRate).betas({0.9, 0.95}).weight_decay(tc.weightDecay)));
-    if (!noDecay.empty()) groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(tc.learningRate).betas({0.9, 0.95}).weight_decay(0.0)));
-    torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(tc.learningRate));
-
+    Optimizer optimizer = makeOptimizer(tc, model);
     std::mt19937_64 dataRng(tc.seed * 2654435761ULL + 1);
     torch::Generator gateNoise = at::make_generator<at::CPUGeneratorImpl>(tc.seed + 1);
     int step = 0;
     double elapsedBefore = 0;
     if (resume) {
-        const ResumeState state = readCheckpointState(ckpt, tc, dataRng, gateNoise, optimizer, device);
+        const ResumeState state = readCheckpointState(ckpt, tc, dataRng, gateNoise, *optimizer.adamw, device);
         step = state.step;
         elapsedBefore = state.seconds;
     }
     if (encoder->lengthKnownOnlyByEncoding())
         checkEveryExample(*task, dataRng, static_cast<int64_t>(tc.steps - step) * tc.batchSize, *encoder);
 
-    // Created by the first checkpoint, and taken away again should the run fail before that checkpoint is whole.
+    // 3. The folder, created by the first checkpoint and taken away again should the run fail before that
+    //    checkpoint is whole.
     ModelOutputFolder folder(outDir);
     auto checkpoint = [&](int doneSteps, double seconds) {
         const bool first = !folder.created();
@@ -221,7 +302,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         CheckpointContents contents;
         contents.config = &tc;
         contents.model = &model;
-        contents.optimizer = &optimizer;
+        contents.optimizer = optimizer.adamw.get();
         contents.device = device;
         contents.dataRng = &dataRng;
         contents.gateNoise = &gateNoise;
@@ -230,66 +311,37 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         writeCheckpoint(outDir, contents, first && !resume ? &tokenizer : nullptr);
         folder.keep();   // a usable model from here on: a later failure leaves this checkpoint
     };
+
+    // 4. The steps, reported every log_every and checkpointed every checkpoint_every (and when stopped).
+    const Regularisers regularisers = regularisersOf(config, tc);
     TrainResult result;
     const auto start = Clock::now();
+    auto secondsSinceStart = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
     int64_t tokens = 0;
     const int firstStep = step;
-    // The mechanisms' regularisers with a weight above 0 (TRAIN.json's coefficients, else their defaults).
-    std::vector<std::pair<const Mechanism*, double>> regularised;
-    bool gateNoiseNeeded = false, captureNeeded = false;
-    for (const Mechanism* m : mechanismsOf(config)) {
-        gateNoiseNeeded = gateNoiseNeeded || m->needsGateNoise();
-        if (!m->regulariserKey()) continue;
-        const auto it = tc.regularisers.find(m->regulariserKey());
-        const double weight = it != tc.regularisers.end() ? it->second : m->regulariserDefault();
-        if (!(weight > 0)) continue;
-        regularised.emplace_back(m, weight);
-        captureNeeded = captureNeeded || m->regulariserNeedsCapture();
-    }
-    const auto mechanisms = mechanismsOf(config);
     for (; step < tc.steps; ++step) {
         const double lr = learningRate(tc, step);
-        for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-
         const Batch batch = makeBatch(*task, dataRng, tc.batchSize, *encoder);   // drawn on the CPU, the same on every device
-        const auto ids = batch.ids.to(device), targets = batch.targets.to(device);
-        ForwardOptions options;
-        options.capture.enabled = captureNeeded;
-        options.gateNoise = gateNoiseNeeded ? &gateNoise : nullptr;
-        auto out = model.forward(ids, options);
-        auto taskLoss = scoredCrossEntropy(out.logits, targets);
-        auto loss = taskLoss;
-        for (const auto& [m, weight] : regularised)
-            if (auto penalty = m->regulariser(model.mechanismHost(), out.layers, weight); penalty.defined()) loss = loss + penalty;
-        optimizer.zero_grad();
-        loss.backward();
-        if (tc.gradClip > 0) {
-            std::vector<torch::Tensor> all = decay;
-            all.insert(all.end(), noDecay.begin(), noDecay.end());
-            torch::nn::utils::clip_grad_norm_(all, tc.gradClip);
-        }
-        optimizer.step();
-        for (const Mechanism* m : mechanisms) m->projectParameters(model.mechanismHost());
+        const StepOutcome s = trainStep(tc, model, optimizer, regularisers, batch, gateNoise, device, lr);
         tokens += batch.tokens;
 
         const bool last = step + 1 == tc.steps;
         if ((step + 1) % tc.logEvery == 0 || last || step == firstStep || (stop && stop->load())) {
-            const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+            const double seconds = secondsSinceStart();
             TrainProgress p;
             p.step = step + 1;
             p.steps = tc.steps;
-            p.loss = loss.item<double>();
-            p.taskLoss = taskLoss.item<double>();
-            p.metric = scoredAccuracy(out.logits, targets);
+            p.loss = s.loss.item<double>();
+            p.taskLoss = s.taskLoss.item<double>();
+            p.metric = scoredAccuracy(s.logits, s.targets);
             p.learningRate = lr;
             p.tokensPerSecond = seconds > 0 ? tokens / seconds : 0;
-            p.etaSeconds = step + 1 > firstStep ? seconds / (step + 1 - firstStep) * (tc.steps - step - 1) : 0;
+            p.etaSeconds = seconds / (step + 1 - firstStep) * (tc.steps - step - 1);
             result.last = p;
             if (progress) progress(p);
         }
         const bool stopping = stop && stop->load();   // read after the report, which may have asked to stop
-        if ((step + 1) % tc.checkpointEvery == 0 || last || stopping)
-            checkpoint(step + 1, elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count());
+        if ((step + 1) % tc.checkpointEvery == 0 || last || stopping) checkpoint(step + 1, elapsedBefore + secondsSinceStart());
         if (stopping) {
             result.interrupted = !last;
             ++step;
@@ -297,7 +349,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         }
     }
     result.steps = step;
-    result.seconds = elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count();
+    result.seconds = elapsedBefore + secondsSinceStart();
     return result;
 }
 
