@@ -247,6 +247,13 @@ private slots:
         firstShard = firstShard.get<std::string>() + std::string("\0.txt", 5);
         std::ofstream(index) << indexJson.dump();
         expectLoadError(dir, "model.safetensors.index.json", "is not a file name in the model folder");
+        // More layers than the file holds: the first missing tensor is named (it was "out of memory" at 2^31 - 1,
+        // which is now refused by the config before any layer is allocated).
+        QTemporaryDir tmpLayers;
+        dir = editedCopy(tmpLayers, "llama", [](nlohmann::json& j) { j["num_hidden_layers"] = 65536; });
+        expectLoadError(dir, "model.safetensors", "tensor \"model.layers.2.input_layernorm.weight\" is missing");
+        dir = editedCopy(tmpLayers, "gpt2", [](nlohmann::json& j) { j["n_layer"] = 2147483647; });
+        expectLoadError(dir, "config.json", "\"n_layer\" is 2147483647, more layers than Headlight reads (at most 65536)");
         // A tensor missing (untied output without lm_head).
         QTemporaryDir tmp3;
         dir = editedCopy(tmp3, "qwen2", [](nlohmann::json& j) { j["tie_word_embeddings"] = false; });

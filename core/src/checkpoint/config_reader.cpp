@@ -41,6 +41,14 @@ int ConfigReader::positiveInt(const char* key) {
     return jsonutil::requirePositiveInt(j_, key, source_);
 }
 
+int ConfigReader::layerCount(const char* key) {
+    const int layers = positiveInt(key);
+    if (layers > kMaxLayers)
+        fail("\"" + std::string(key) + "\" is " + std::to_string(layers) + ", more layers than Headlight reads (at most " +
+             std::to_string(kMaxLayers) + ")");
+    return layers;
+}
+
 int ConfigReader::positiveInt(const char* key, int fallback) {
     return has(key) ? jsonutil::requirePositiveInt(j_, key, source_) : fallback;
 }

@@ -21,6 +21,11 @@ public:
     bool has(const char* key);
     int positiveInt(const char* key);
     int positiveInt(const char* key, int fallback);                 // when absent or null
+    // The number of layers: a positive integer up to kMaxLayers. Every layer costs memory before its tensors are
+    // looked up, so a count no file could hold (2^31 - 1) is refused here; a count the files fall short of names
+    // the first missing tensor when the model loads.
+    static constexpr int kMaxLayers = 65536;
+    int layerCount(const char* key);
     int integer(const char* key, int fallback);                     // any integer; fallback when absent or null
     double number(const char* key, double fallback);
     double positiveNumber(const char* key, double fallback);

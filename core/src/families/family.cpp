@@ -151,7 +151,7 @@ void readSizes(ConfigReader& r, ModelConfig& c, const char* epsKey, double epsDe
     c.vocabSize = r.positiveInt("vocab_size");
     c.nEmbd = r.positiveInt("hidden_size");
     c.intermediateSize = r.positiveInt("intermediate_size");
-    c.nLayer = r.positiveInt("num_hidden_layers");
+    c.nLayer = r.layerCount("num_hidden_layers");
     c.nHead = r.positiveInt("num_attention_heads");
     c.nPositions = r.positiveInt("max_position_embeddings");
     c.layerNormEpsilon = r.positiveNumber(epsKey, epsDefault);

@@ -81,7 +81,7 @@ private:
 
 void readGpt2(ConfigReader& r, ModelConfig& c) {
     c.vocabSize = r.positiveInt("vocab_size");
-    c.nLayer = r.positiveInt("n_layer");
+    c.nLayer = r.layerCount("n_layer");
     c.nHead = r.positiveInt("n_head");
     c.nEmbd = r.positiveInt("n_embd");
     c.nPositions = r.positiveInt("n_positions");
