@@ -2,6 +2,7 @@
 #include "headlight/safetensors.h"
 
 #include "io/atomic_file.h"
+#include "io/safetensors_read.h"
 #include "headlight/input_file.h"
 #include "io/json_util.h"
 #include "headlight/error.h"
@@ -134,30 +135,6 @@ struct SafetensorsFile::Mapping {
 };
 
 namespace {
-
-// Reads `size` bytes of `fd` from `offset` into `to`; false with errno set (0 when the file ended early: it
-// shrank after fstat).
-bool readFully(int fd, uint64_t offset, uint8_t* to, size_t size) {
-    size_t done = 0;
-    while (done < size) {
-        // Reads of at most 1 GiB: Linux caps one read near 2 GiB.
-        const ssize_t n = ::pread(fd, to + done, std::min<size_t>(size - done, size_t(1) << 30),
-                                  static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            if (n == 0) errno = 0;
-            return false;
-        }
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
-// What readFully's failure was, from errno.
-Error readError(const std::string& path) {
-    return errno == 0 ? Error(path, "shrank while being read (truncated by another program?)")
-                      : Error(path, std::string("cannot read (") + std::strerror(errno) + ")");
-}
 
 struct Descriptor {
     int fd;
