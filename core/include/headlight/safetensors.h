@@ -22,6 +22,8 @@ struct SafetensorsEntry {
     std::vector<int64_t> shape;
     uint64_t begin = 0;   // byte offsets relative to the data section
     uint64_t end = 0;
+    // NaN and infinite values among the tensor's values, counted as the file was read (0 for integer dtypes).
+    uint64_t nonFinite = 0;
     int64_t numel() const;
 };
 
@@ -29,7 +31,8 @@ class SafetensorsFile {
 public:
     // Reads the file into memory of its own (a file changed or truncated later cannot pull pages from under
     // the model) and validates the header: every offset in range, sizes matching shape x dtype,
-    // no two tensors overlapping. Throws headlight::Error naming the file.
+    // no two tensors overlapping. Counts each tensor's NaN and infinite values as it reads (entries()[i].nonFinite)
+    // but refuses none: that is the caller's to decide. Throws headlight::Error naming the file.
     static SafetensorsFile open(const std::string& path);
 
     const std::string& path() const { return path_; }

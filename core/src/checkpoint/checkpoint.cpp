@@ -12,6 +12,15 @@
 namespace headlight {
 
 NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device, const SkipTensor& skip) {
+    // NaN or infinity in a weight makes every output NaN, which views would draw as numbers: refused here, naming
+    // the tensor as the file does. SafetensorsFile::open counted them while reading (no second pass over 5 GB);
+    // skipped buffers may hold anything (a causal mask of -inf).
+    for (const auto& e : file.entries()) {
+        if (e.nonFinite == 0 || (skip && skip(e.name))) continue;
+        throw Error(file.path(), "tensor \"" + printableText(e.name, 80) + "\" holds " + std::to_string(e.nonFinite) +
+                                     " NaN or infinite value" + (e.nonFinite == 1 ? "" : "s") + " (of " +
+                                     std::to_string(e.numel()) + ")");
+    }
     NamedTensors out;
     for (const auto& e : file.entries()) {
         if (skip && skip(e.name)) continue;

@@ -230,7 +230,8 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
 
     // Then the bytes the tensors use (trailing bytes no tensor names are not read), into memory of our own,
     // at the same offsets as in the file: a tensor's alignment is what the file gives it, as with a mapping.
-    // Not beyond the machine's memory: these pages are the process's own (a mapping of the file could be
+    // Read in pieces on several threads, each piece's NaN and infinite values counted as it arrives: one pass
+    // over the bytes, not a second one to check the weights (readAndCountNonFinite). Not beyond the machine's memory: these pages are the process's own (a mapping of the file could be
     // dropped and read again under memory pressure; a copy cannot).
     uint64_t used = 0;
     for (const auto& e : file.entries_) used = std::max(used, e.end);
@@ -256,7 +257,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     const auto start = (reinterpret_cast<uintptr_t>(mapping->addr) + alignTo - 1) & ~uintptr_t(alignTo - 1);
     mapping->bytes = reinterpret_cast<uint8_t*>(start);
     if (alignTo == kHugePage) madvise(mapping->bytes, static_cast<size_t>(total), MADV_HUGEPAGE);
-    if (!readFully(fd, 0, mapping->bytes, static_cast<size_t>(total))) throw readError(path);
+    readAndCountNonFinite(fd, path, mapping->bytes, total, 8 + headerLen, file.entries_);
     file.mapping_ = mapping;
     file.data_ = mapping->bytes + 8 + headerLen;
     return file;
