@@ -45,12 +45,11 @@ public:
     FloatArray readFloat(const std::string& name) const;
     // The entry's raw little-endian bytes, valid while `owner()` (or this file) is alive.
     const void* rawData(const SafetensorsEntry& entry) const { return data_ + entry.begin; }
-    std::shared_ptr<const void> owner() const { return mapping_; }
+    std::shared_ptr<const void> owner() const { return pages_; }
 
 private:
-    struct Mapping;
     std::string path_;
-    std::shared_ptr<Mapping> mapping_;
+    std::shared_ptr<const void> pages_;   // the memory data_ points into
     const uint8_t* data_ = nullptr;   // start of the data section
     std::vector<SafetensorsEntry> entries_;
     std::map<std::string, std::string> metadata_;

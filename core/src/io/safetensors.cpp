@@ -2,6 +2,7 @@
 #include "headlight/safetensors.h"
 
 #include "io/atomic_file.h"
+#include "io/own_pages.h"
 #include "io/safetensors_read.h"
 #include "headlight/input_file.h"
 #include "io/json_util.h"
@@ -17,7 +18,6 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,18 +122,6 @@ uint16_t floatToBfloat16(float f) {
     return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
 }
 
-// The file's bytes in memory of this process's own: anonymous pages, not a mapping of the file. Float32
-// tensors alias them (no copy at load), so they must not change under the model: a shared view of the file
-// (mmap of it, even MAP_PRIVATE, whose pages come from the file until written) turns a file truncated in place
-// (`truncate`, a training script saving into the folder with open("wb")) into SIGBUS at the next forward pass,
-// and one rewritten in place into different weights. Read once, the model is immune to what happens to the file.
-struct SafetensorsFile::Mapping {
-    void* addr = nullptr;      // as mmap returned it
-    size_t size = 0;
-    uint8_t* bytes = nullptr;  // the file's first byte: addr rounded up to a huge page
-    ~Mapping() { if (addr && size) munmap(addr, size); }
-};
-
 namespace {
 
 struct Descriptor {
@@ -228,38 +216,22 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         if (sorted[i]->begin < sorted[i - 1]->end)
             throw Error(path, "tensors \"" + printableText(sorted[i - 1]->name, 80) + "\" and \"" + printableText(sorted[i]->name, 80) + "\" overlap");
 
-    // Then the bytes the tensors use (trailing bytes no tensor names are not read), into memory of our own,
-    // at the same offsets as in the file: a tensor's alignment is what the file gives it, as with a mapping.
-    // Read in pieces on several threads, each piece's NaN and infinite values counted as it arrives: one pass
-    // over the bytes, not a second one to check the weights (readAndCountNonFinite). Not beyond the machine's memory: these pages are the process's own (a mapping of the file could be
-    // dropped and read again under memory pressure; a copy cannot).
+    // Then the bytes the tensors use (trailing bytes no tensor names are not read), into memory of our own
+    // (io/own_pages.h says why not a mapping of the file), at the same offsets as in the file: a tensor's
+    // alignment is what the file gives it, as with a mapping. Read in pieces on several threads, each piece's NaN
+    // and infinite values counted as it arrives: one pass over the bytes, not a second one to check the weights
+    // (readAndCountNonFinite). Not beyond the machine's memory: these pages are the process's own (a mapping of
+    // the file could be dropped and read again under memory pressure; a copy cannot).
     uint64_t used = 0;
     for (const auto& e : file.entries_) used = std::max(used, e.end);
     const uint64_t total = 8 + headerLen + used;
     const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
     if (memory > 0 && static_cast<double>(total) > memory)
         throw Error(path, "needs " + gigabytes(static_cast<double>(total)) + " of memory to load; this machine has " + gigabytes(memory));
-    // Huge pages where the kernel gives them on request (MADV_HUGEPAGE, on a 2 MiB boundary): the read then
-    // takes hundreds of page faults instead of 120 000 for a 500 MB model, which halved the load's system time
-    // here (docs/robustness.md). Writable: training updates the tensors that alias these bytes in place.
-    // A file smaller than a huge page gets no slack: a checkpoint of 10,000 small shards reserves what they hold,
-    // not 10,000 x 2 MiB.
-    constexpr size_t kHugePage = size_t(2) << 20;
-    const size_t alignTo = total >= kHugePage ? kHugePage : 1;
-    auto mapping = std::make_shared<Mapping>();
-    mapping->size = static_cast<size_t>(total) + alignTo - 1;
-    mapping->addr = mmap(nullptr, mapping->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapping->addr == MAP_FAILED) {
-        const int err = errno;
-        mapping->addr = nullptr;
-        throw Error(path, "cannot load: no memory left for its " + std::to_string(total) + " bytes (" + std::strerror(err) + ")");
-    }
-    const auto start = (reinterpret_cast<uintptr_t>(mapping->addr) + alignTo - 1) & ~uintptr_t(alignTo - 1);
-    mapping->bytes = reinterpret_cast<uint8_t*>(start);
-    if (alignTo == kHugePage) madvise(mapping->bytes, static_cast<size_t>(total), MADV_HUGEPAGE);
-    readAndCountNonFinite(fd, path, mapping->bytes, total, 8 + headerLen, file.entries_);
-    file.mapping_ = mapping;
-    file.data_ = mapping->bytes + 8 + headerLen;
+    const auto pages = OwnPages::allocate(total, path);
+    readAndCountNonFinite(fd, path, pages->bytes(), total, 8 + headerLen, file.entries_);
+    file.pages_ = pages;
+    file.data_ = pages->bytes() + 8 + headerLen;
     return file;
 }
 
