@@ -1,11 +1,10 @@
 #include "io/safetensors_read.h"
 
+#include "io/parallel_for.h"
+
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <system_error>
-#include <thread>
 #include <unistd.h>
 
 namespace headlight {
@@ -122,38 +121,15 @@ void readAndCountNonFinite(int fd, const std::string& path, uint8_t* to, uint64_
                            std::vector<SafetensorsEntry>& entries) {
     std::vector<Piece> pieces = planPieces(entries, total, dataStart);
     // One read at a time cannot keep up with the page cache: copying into pages this process has never touched
-    // costs the page faults and the zeroing of each page too, which a second core halves.
-    std::atomic<size_t> next{0};
-    std::atomic<int> failure{-1};   // the first failed read's errno (0: the file ended early)
-    auto work = [&] {
-        for (size_t p; failure.load(std::memory_order_relaxed) < 0 && (p = next.fetch_add(1)) < pieces.size();) {
-            Piece& piece = pieces[p];
-            if (!readFully(fd, piece.from, to + piece.from, static_cast<size_t>(piece.to - piece.from))) {
-                int none = -1;
-                failure.compare_exchange_strong(none, errno);
-                return;
-            }
-            for (TensorSpan& s : piece.spans) {
-                const DType dtype = entries[s.entry].dtype;
-                s.nonFinite = countNonFinite(dtype, to + s.from, (s.to - s.from) / static_cast<uint64_t>(dtypeSize(dtype)));
-            }
+    // costs a page fault and the kernel's zeroing of each page besides the copy, work that threads share.
+    parallelFor(pieces.size(), [&](size_t p) {
+        Piece& piece = pieces[p];
+        if (!readFully(fd, piece.from, to + piece.from, static_cast<size_t>(piece.to - piece.from))) throw readError(path);
+        for (TensorSpan& s : piece.spans) {
+            const DType dtype = entries[s.entry].dtype;
+            s.nonFinite = countNonFinite(dtype, to + s.from, (s.to - s.from) / static_cast<uint64_t>(dtypeSize(dtype)));
         }
-    };
-    const unsigned hardware = std::max(2u, std::thread::hardware_concurrency());
-    std::vector<std::thread> helpers;
-    for (size_t i = 1; i < std::min<size_t>(hardware, pieces.size()); ++i) {
-        try {
-            helpers.emplace_back(work);
-        } catch (const std::system_error&) {
-            break;   // no thread to be had (a process at its limit): fewer threads read, none is needed
-        }
-    }
-    work();
-    for (auto& h : helpers) h.join();
-    if (failure >= 0) {
-        errno = failure;
-        throw readError(path);
-    }
+    });
     for (const Piece& piece : pieces)
         for (const TensorSpan& s : piece.spans) entries[s.entry].nonFinite += s.nonFinite;
 }

@@ -16,8 +16,8 @@ bool readFully(int fd, uint64_t offset, uint8_t* to, size_t size);
 // What readFully's failure was, from errno.
 Error readError(const std::string& path);
 
-// Reads bytes [0, total) of `fd` into `to` (each byte at its offset in the file) in pieces of a few MiB on as many
-// threads as the machine has, and counts each floating-point tensor's NaN and infinite values into its entry's
+// Reads bytes [0, total) of `fd` into `to` (each byte at its offset in the file) in pieces of 2 MiB on as many
+// threads as the machine has (parallelFor), and counts each floating-point tensor's NaN and infinite values into its entry's
 // nonFinite right after a piece is read, while its bytes are still in the cache. `dataStart` is the offset of
 // the data section, which entries' offsets count from; every entry lies within [dataStart, total).
 // Throws readError's Error (naming `path`) when a read fails or the file ends early.
