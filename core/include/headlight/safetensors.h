@@ -15,6 +15,7 @@ enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
 
 const char* dtypeName(DType d);
 int dtypeSize(DType d);
+bool isFloatingPoint(DType d);   // F64, F32, F16, BF16
 
 struct SafetensorsEntry {
     std::string name;
@@ -42,6 +43,9 @@ public:
 
     // Converts a floating-point tensor (F64, F32, F16, BF16) to float32 into `dst` (numel floats).
     void copyAsFloat(const SafetensorsEntry& entry, float* dst) const;
+    // The same for elements [first, first + count) only, into dst[0, count): pieces of a tensor converted on
+    // several threads (readTensors).
+    void copyAsFloat(const SafetensorsEntry& entry, float* dst, int64_t first, int64_t count) const;
     FloatArray readFloat(const std::string& name) const;
     // The entry's raw little-endian bytes, valid while `owner()` (or this file) is alive.
     const void* rawData(const SafetensorsEntry& entry) const { return data_ + entry.begin; }

@@ -60,6 +60,21 @@ bool parseDType(const std::string& s, DType& out) {
 uint32_t bitsOf(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
 float floatOf(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
 
+// halfToFloat as selections instead of branches, so that a loop of it becomes vector code; the same bits as
+// halfToFloat for each of the 65,536 halves (test_formats checks every one).
+inline float halfToFloatWithoutBranches(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    const uint32_t magnitude = static_cast<uint32_t>(h & 0x7FFFu) << 13;   // exponent and mantissa in place
+    const uint32_t exponent = magnitude & 0x0F800000u;
+    const uint32_t infinityOrNan = 0u - static_cast<uint32_t>(exponent == 0x0F800000u);   // all ones or zero
+    const uint32_t zeroOrSubnormal = 0u - static_cast<uint32_t>(exponent == 0);
+    // Normal: the exponent rebiased from 15 to 127; infinity and NaN: to 255, the mantissa (NaN payload) kept.
+    const uint32_t normal = magnitude + ((127u - 15u) << 23) + (infinityOrNan & ((128u - 16u) << 23));
+    // Zero and subnormal (m x 2^-24): (2^-14 + m x 2^-24) - 2^-14, exact in float32 and never subnormal itself.
+    const uint32_t subnormal = bitsOf(floatOf(magnitude + (113u << 23)) - floatOf(113u << 23));
+    return floatOf(sign | (zeroOrSubnormal & subnormal) | (~zeroOrSubnormal & normal));
+}
+
 } // namespace
 
 const char* dtypeName(DType d) {
@@ -70,6 +85,7 @@ int dtypeSize(DType d) {
     for (const auto& x : kDTypes) if (x.dtype == d) return x.size;
     return 0;
 }
+bool isFloatingPoint(DType d) { return d == DType::F64 || d == DType::F32 || d == DType::F16 || d == DType::BF16; }
 
 int64_t SafetensorsEntry::numel() const {
     int64_t n = 1;
@@ -240,22 +256,33 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
     return nullptr;
 }
 
-void SafetensorsFile::copyAsFloat(const SafetensorsEntry& e, float* dst) const {
-    const uint8_t* src = data_ + e.begin;
-    const int64_t n = e.numel();
+void SafetensorsFile::copyAsFloat(const SafetensorsEntry& e, float* dst) const { copyAsFloat(e, dst, 0, e.numel()); }
+
+void SafetensorsFile::copyAsFloat(const SafetensorsEntry& e, float* dst, int64_t first, int64_t count) const {
+    if (first < 0 || count < 0 || first > e.numel() - count)
+        throw Error(path_, "tensor \"" + e.name + "\" has no elements " + std::to_string(first) + " to " + std::to_string(first + count));
+    const int64_t n = count;
+    // Loops without a call or a branch on the value in them, which the compiler turns into vector code: the
+    // conversion of a 2.5 GB bfloat16 model is then as fast as memory, not 1.3 s on one core.
     switch (e.dtype) {
     case DType::F32:
-        if (n > 0) std::memcpy(dst, src, static_cast<size_t>(n) * 4);   // an empty tensor's dst may be null (UBSan)
+        if (n > 0) std::memcpy(dst, data_ + e.begin + 4 * first, static_cast<size_t>(n) * 4);   // an empty tensor's dst may be null (UBSan)
         return;
-    case DType::F64:
+    case DType::F64: {
+        const uint8_t* src = data_ + e.begin + 8 * first;
         for (int64_t i = 0; i < n; ++i) { double d; std::memcpy(&d, src + 8 * i, 8); dst[i] = static_cast<float>(d); }
         return;
-    case DType::F16:
-        for (int64_t i = 0; i < n; ++i) { uint16_t h; std::memcpy(&h, src + 2 * i, 2); dst[i] = halfToFloat(h); }
+    }
+    case DType::F16: {
+        const uint8_t* src = data_ + e.begin + 2 * first;
+        for (int64_t i = 0; i < n; ++i) { uint16_t h; std::memcpy(&h, src + 2 * i, 2); dst[i] = halfToFloatWithoutBranches(h); }
         return;
-    case DType::BF16:
-        for (int64_t i = 0; i < n; ++i) { uint16_t h; std::memcpy(&h, src + 2 * i, 2); dst[i] = bfloat16ToFloat(h); }
+    }
+    case DType::BF16: {
+        const uint8_t* src = data_ + e.begin + 2 * first;
+        for (int64_t i = 0; i < n; ++i) { uint16_t h; std::memcpy(&h, src + 2 * i, 2); dst[i] = floatOf(static_cast<uint32_t>(h) << 16); }
         return;
+    }
     default:
         throw Error(path_, "tensor \"" + e.name + "\" has dtype " + dtypeName(e.dtype) + ", expected a floating-point type");
     }

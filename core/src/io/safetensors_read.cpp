@@ -29,8 +29,6 @@ struct Piece {
     std::vector<TensorSpan> spans;
 };
 
-bool isFloat(DType d) { return d == DType::F32 || d == DType::F16 || d == DType::BF16 || d == DType::F64; }
-
 // Cuts [0, total) into pieces of kPieceBytes (the last one shorter, a piece that ends within a tensor a few bytes
 // shorter so as not to split an element). Bytes no tensor uses (the header, gaps) are read as they come.
 std::vector<Piece> planPieces(const std::vector<SafetensorsEntry>& entries, uint64_t total, uint64_t dataStart) {
@@ -59,7 +57,7 @@ std::vector<Piece> planPieces(const std::vector<SafetensorsEntry>& entries, uint
     for (const size_t i : order) {
         const SafetensorsEntry& e = entries[i];
         extend(dataStart + e.begin, 1, nullptr);
-        extend(dataStart + e.end, static_cast<uint64_t>(dtypeSize(e.dtype)), isFloat(e.dtype) ? &i : nullptr);
+        extend(dataStart + e.end, static_cast<uint64_t>(dtypeSize(e.dtype)), isFloatingPoint(e.dtype) ? &i : nullptr);
     }
     extend(total, 1, nullptr);
     if (current.to > current.from) pieces.push_back(std::move(current));
