@@ -12,6 +12,7 @@
 #include "headlight/tasks.h"
 #include "headlight/tokenizer.h"
 #include "headlight/training.h"
+#include "checkpoint/checkpoint.h"
 #include "io/json_util.h"
 #include "test_support.h"
 
@@ -329,6 +330,36 @@ private slots:
                 }
                 if (bitsOf(converted.data()[i]) != bitsOf(want)) QFAIL(qPrintable(QString("%1[%2] converted differently").arg(name).arg(i)));
             }
+        }
+    }
+
+    // Float16 and bfloat16 tensors are converted in pieces of 2 MiB of float32 on several threads, into pages of
+    // their own: every tensor holds exactly what one conversion of the whole tensor on one thread gives.
+    void convertedPiecesMatchOneConversion_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::newRow("F16") << int(DType::F16);
+        QTest::newRow("BF16") << int(DType::BF16);
+    }
+    void convertedPiecesMatchOneConversion() {
+        QFETCH(int, dtype);
+        std::mt19937 rng(3);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> big(3'000'005), small(2100);   // 5.7 pieces, and less than one
+        for (auto& x : big) x = normal(rng);
+        for (auto& x : small) x = normal(rng);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("w.safetensors").toStdString();
+        writeSafetensors(path, {{"big", FloatArray({3'000'005}, big)}, {"small", FloatArray({700, 3}, small)},
+                                {"empty", FloatArray({0, 3}, std::vector<float>{})}}, static_cast<DType>(dtype));
+        const SafetensorsFile f = SafetensorsFile::open(path);
+        const NamedTensors tensors = readTensors(f, torch::kCPU);
+        QCOMPARE(tensors.size(), size_t(3));
+        for (const SafetensorsEntry& e : f.entries()) {
+            const FloatArray once = f.readFloat(e.name);
+            const torch::Tensor& t = tensors.at(e.name);
+            QCOMPARE(t.sizes().vec(), e.shape);
+            QVERIFY(t.scalar_type() == torch::kFloat && t.is_contiguous());
+            if (once.size() > 0) QVERIFY(std::memcmp(t.data_ptr<float>(), once.data(), static_cast<size_t>(once.size()) * 4) == 0);
         }
     }
 
