@@ -210,7 +210,9 @@ private slots:
         std::vector<RawTensor> extra;
         for (const QString& b : buffers.split(',')) {
             const QStringList f = b.split(':');
-            extra.push_back({f[0].toStdString(), f[1].toStdString(), {2, 4}, std::string(size_t(8 * f[2].toInt()), '\x01')});
+            // Float buffers of all-ones bytes, NaN: a buffer is never read, so what it holds cannot stop the load.
+            const char fill = f[1] == "F32" || f[1] == "BF16" ? '\xff' : '\x01';
+            extra.push_back({f[0].toStdString(), f[1].toStdString(), {2, 4}, std::string(size_t(8 * f[2].toInt()), fill)});
         }
         appendTensors(dir + "/model.safetensors", extra);
         RunRequest r;
@@ -254,6 +256,23 @@ private slots:
         expectLoadError(dir, "model.safetensors", "tensor \"model.layers.2.input_layernorm.weight\" is missing");
         dir = editedCopy(tmpLayers, "gpt2", [](nlohmann::json& j) { j["n_layer"] = 2147483647; });
         expectLoadError(dir, "config.json", "\"n_layer\" is 2147483647, more layers than Headlight reads (at most 65536)");
+        // Issue 21: NaN in a shard is found as the shard is read, and named with the shard and the tensor as the
+        // shard names it.
+        QTemporaryDir tmpNan;
+        dir = editedCopy(tmpNan, "llama-sharded", [](nlohmann::json&) {});
+        const std::string shard = dir + "/model-00002-of-00004.safetensors";
+        const SafetensorsEntry target = *SafetensorsFile::open(shard).find("model.layers.0.mlp.up_proj.weight");
+        uint64_t headerLen = 0;
+        fs::permissions(shard, fs::perms::owner_read | fs::perms::owner_write);   // copied read-only from ../shared
+        std::fstream patch(shard, std::ios::in | std::ios::out | std::ios::binary);
+        patch.read(reinterpret_cast<char*>(&headerLen), 8);
+        const float nan = std::nanf("");
+        patch.seekp(static_cast<std::streamoff>(8 + headerLen + target.begin + 4 * 100));
+        patch.write(reinterpret_cast<const char*>(&nan), 4);
+        patch.close();
+        QVERIFY(patch);
+        expectLoadError(dir, "model-00002-of-00004.safetensors",
+                        "tensor \"model.layers.0.mlp.up_proj.weight\" holds 1 NaN or infinite value (of 6144)");
         // A tensor missing (untied output without lm_head).
         QTemporaryDir tmp3;
         dir = editedCopy(tmp3, "qwen2", [](nlohmann::json& j) { j["tie_word_embeddings"] = false; });

@@ -12,6 +12,7 @@
 #include "headlight/tasks.h"
 #include "headlight/tokenizer.h"
 #include "headlight/training.h"
+#include "checkpoint/checkpoint.h"
 #include "io/json_util.h"
 #include "test_support.h"
 
@@ -21,8 +22,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -223,6 +227,140 @@ private slots:
         QVERIFY2(e.contains("tensor \"h.1.attn.c_attn.weight\" holds 1 NaN or infinite value (of "), qPrintable(e));
         writeModelWith(dir.filePath("ok"), "h.1.attn.c_attn.weight", 1e30f);   // large but finite: loads
         QCOMPARE(Engine::load(dir.filePath("ok").toStdString()).config().nLayer, 2);
+    }
+
+    // Issue 21: loading reads a file in 2 MiB pieces on several threads and counts NaN and infinity in each piece as
+    // it arrives. A value in the middle of a tensor of many pieces (wpe: 262144 x 64, 64 MiB of float32, 32 MiB of
+    // float16 or bfloat16) is found and named as the file names the tensor.
+    void nonFiniteValuesDeepInALargeTensorAreNamed_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::addColumn<float>("value");
+        QTest::newRow("F32 NaN") << int(DType::F32) << std::numeric_limits<float>::quiet_NaN();
+        QTest::newRow("F16 -Inf") << int(DType::F16) << -std::numeric_limits<float>::infinity();
+        QTest::newRow("BF16 NaN") << int(DType::BF16) << std::numeric_limits<float>::quiet_NaN();
+    }
+    void nonFiniteValuesDeepInALargeTensorAreNamed() {
+        QFETCH(int, dtype);
+        QFETCH(float, value);
+        const ModelConfig c = tinyConfig({}, 1, 2, 64, 11, 262144);
+        auto weights = randomWeights(c, 5);
+        weights.at("wpe.weight") = withValue(weights.at("wpe.weight"), 8'388'609, value);
+        QTemporaryDir dir;
+        const std::string m = dir.filePath("m").toStdString();
+        writeModel(m, c, weights, static_cast<DType>(dtype));
+        QCOMPARE(errorOf([&] { Engine::load(m); }),
+                 QString::fromStdString(m) + "/model.safetensors: tensor \"wpe.weight\" holds 1 NaN or infinite value (of 16777216)");
+    }
+
+    // The pieces, one by one: the data section starts at an odd offset, so every piece boundary within a tensor
+    // cuts an element in two. Each non-finite value is counted once, by its dtype's exponent bits, wherever it
+    // lies (first, last, across a boundary); bytes between tensors and integer tensors are never counted; every
+    // byte lands where one plain read of the file puts it, and conversions see the same values.
+    void piecesCountEachValueOnceAndKeepEveryByte() {
+        struct Planned {
+            const char* name;
+            const char* dtype;
+            int width;
+            int64_t count;
+            uint64_t largestFinite, infinite, nan;   // bit patterns
+        };
+        const Planned planned[] = {
+            {"small", "F32", 4, 3, 0x7F7FFFFF, 0xFF800000, 0x7FC00000},
+            {"ints", "I32", 4, 5, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF},   // all ones: NaN were it a float
+            {"f32", "F32", 4, (9 << 20) / 4 + 3, 0x7F7FFFFF, 0x7F800000, 0xFFC00001},
+            {"f16", "F16", 2, (5 << 20) / 2 + 1, 0x7BFF, 0xFC00, 0x7E01},
+            {"bf16", "BF16", 2, (5 << 20) / 2 + 7, 0xFF7F, 0x7F80, 0xFFC1},
+            {"f64", "F64", 8, (9 << 20) / 8 + 1, 0x7FEFFFFFFFFFFFFF, 0xFFF0000000000000, 0x7FF8000000000001},
+            {"empty", "F32", 4, 0, 0, 0, 0}};
+        constexpr uint64_t kGap = 14;       // unused bytes of all ones after "ints" (even: the next tensor starts odd too)
+        constexpr uint64_t kPiece = 2 << 20;
+        nlohmann::json header = nlohmann::json::object();
+        uint64_t at = 0;
+        for (const Planned& t : planned) {
+            const uint64_t bytes = static_cast<uint64_t>(t.count) * static_cast<uint64_t>(t.width);
+            header[t.name] = {{"dtype", t.dtype}, {"shape", {t.count}}, {"data_offsets", {at, at + bytes}}};
+            at += bytes + (std::string(t.name) == "ints" ? kGap : 0);
+        }
+        std::string headerText = header.dump();
+        headerText.append((8 + 3 - (8 + headerText.size()) % 8) % 8, ' ');   // data from an offset of 3 modulo 8
+        const uint64_t dataStart = 8 + headerText.size();
+        QCOMPARE(dataStart % 8, uint64_t(3));
+        QByteArray file(static_cast<int>(dataStart + at), '\xff');
+        for (int i = 0; i < 8; ++i) file[i] = static_cast<char>(static_cast<uint64_t>(headerText.size()) >> (8 * i));
+        std::memcpy(file.data() + 8, headerText.data(), headerText.size());
+        std::map<std::string, uint64_t> expected;
+        for (const Planned& t : planned) {
+            const auto& offsets = header[t.name]["data_offsets"];
+            const uint64_t from = dataStart + offsets[0].get<uint64_t>(), to = dataStart + offsets[1].get<uint64_t>();
+            auto put = [&](int64_t i, uint64_t bits) { std::memcpy(file.data() + from + static_cast<uint64_t>(i) * t.width, &bits, t.width); };
+            for (int64_t i = 0; i < t.count; ++i) put(i, i % 3 ? t.largestFinite : t.largestFinite ^ (uint64_t(1) << 1));
+            std::set<int64_t> bad;   // the first, the middle, the last, and every element a piece boundary cuts
+            if (t.count > 0) bad = {0, t.count / 2, t.count - 1};
+            for (uint64_t boundary = (from / kPiece + 1) * kPiece; boundary < to; boundary += kPiece) {
+                QVERIFY((boundary - from) % t.width != 0);   // the boundary falls inside an element
+                bad.insert(static_cast<int64_t>((boundary - from) / t.width));
+            }
+            int n = 0;
+            for (const int64_t i : bad) put(i, n++ % 2 ? t.nan : t.infinite);
+            expected[t.name] = std::string(t.dtype) == "I32" ? 0 : bad.size();
+        }
+        for (const char* name : {"f32", "f16", "bf16", "f64"}) QVERIFY(expected[name] >= 3 + 2);   // two boundaries at least
+        QTemporaryDir dir;
+        const QString path = dir.filePath("pieces.safetensors");
+        writeFile(path, file);
+        const SafetensorsFile f = SafetensorsFile::open(path.toStdString());
+        for (const SafetensorsEntry& e : f.entries()) {
+            QVERIFY2(e.nonFinite == expected.at(e.name), qPrintable(QString::fromStdString(e.name) + ": " + QString::number(e.nonFinite)));
+            if (e.end > e.begin) QVERIFY(std::memcmp(f.rawData(e), file.constData() + dataStart + e.begin, e.end - e.begin) == 0);
+        }
+        for (const char* name : {"f16", "bf16", "f64"}) {
+            const SafetensorsEntry& e = *f.find(name);
+            const FloatArray converted = f.readFloat(name);
+            const char* raw = file.constData() + dataStart + e.begin;
+            for (int64_t i = 0; i < e.numel(); ++i) {
+                float want;
+                if (e.dtype == DType::F64) {
+                    double d;
+                    std::memcpy(&d, raw + 8 * i, 8);
+                    want = static_cast<float>(d);
+                } else {
+                    uint16_t h;
+                    std::memcpy(&h, raw + 2 * i, 2);
+                    want = e.dtype == DType::F16 ? halfToFloat(h) : bfloat16ToFloat(h);
+                }
+                if (bitsOf(converted.data()[i]) != bitsOf(want)) QFAIL(qPrintable(QString("%1[%2] converted differently").arg(name).arg(i)));
+            }
+        }
+    }
+
+    // Float16 and bfloat16 tensors are converted in pieces of 2 MiB of float32 on several threads, into pages of
+    // their own: every tensor holds exactly what one conversion of the whole tensor on one thread gives.
+    void convertedPiecesMatchOneConversion_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::newRow("F16") << int(DType::F16);
+        QTest::newRow("BF16") << int(DType::BF16);
+    }
+    void convertedPiecesMatchOneConversion() {
+        QFETCH(int, dtype);
+        std::mt19937 rng(3);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> big(3'000'005), small(2100);   // 5.7 pieces, and less than one
+        for (auto& x : big) x = normal(rng);
+        for (auto& x : small) x = normal(rng);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("w.safetensors").toStdString();
+        writeSafetensors(path, {{"big", FloatArray({3'000'005}, big)}, {"small", FloatArray({700, 3}, small)},
+                                {"empty", FloatArray({0, 3}, std::vector<float>{})}}, static_cast<DType>(dtype));
+        const SafetensorsFile f = SafetensorsFile::open(path);
+        const NamedTensors tensors = readTensors(f, torch::kCPU);
+        QCOMPARE(tensors.size(), size_t(3));
+        for (const SafetensorsEntry& e : f.entries()) {
+            const FloatArray once = f.readFloat(e.name);
+            const torch::Tensor& t = tensors.at(e.name);
+            QCOMPARE(t.sizes().vec(), e.shape);
+            QVERIFY(t.scalar_type() == torch::kFloat && t.is_contiguous());
+            if (once.size() > 0) QVERIFY(std::memcmp(t.data_ptr<float>(), once.data(), static_cast<size_t>(once.size()) * 4) == 0);
+        }
     }
 
     // Outputs: checked before any work, none an input or another output, none a device; all or nothing.

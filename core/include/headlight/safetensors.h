@@ -15,6 +15,7 @@ enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
 
 const char* dtypeName(DType d);
 int dtypeSize(DType d);
+bool isFloatingPoint(DType d);   // F64, F32, F16, BF16
 
 struct SafetensorsEntry {
     std::string name;
@@ -22,6 +23,8 @@ struct SafetensorsEntry {
     std::vector<int64_t> shape;
     uint64_t begin = 0;   // byte offsets relative to the data section
     uint64_t end = 0;
+    // NaN and infinite values among the tensor's values, counted as the file was read (0 for integer dtypes).
+    uint64_t nonFinite = 0;
     int64_t numel() const;
 };
 
@@ -29,7 +32,8 @@ class SafetensorsFile {
 public:
     // Reads the file into memory of its own (a file changed or truncated later cannot pull pages from under
     // the model) and validates the header: every offset in range, sizes matching shape x dtype,
-    // no two tensors overlapping. Throws headlight::Error naming the file.
+    // no two tensors overlapping. Counts each tensor's NaN and infinite values as it reads (entries()[i].nonFinite)
+    // but refuses none: that is the caller's to decide. Throws headlight::Error naming the file.
     static SafetensorsFile open(const std::string& path);
 
     const std::string& path() const { return path_; }
@@ -39,15 +43,17 @@ public:
 
     // Converts a floating-point tensor (F64, F32, F16, BF16) to float32 into `dst` (numel floats).
     void copyAsFloat(const SafetensorsEntry& entry, float* dst) const;
+    // The same for elements [first, first + count) only, into dst[0, count): pieces of a tensor converted on
+    // several threads (readTensors).
+    void copyAsFloat(const SafetensorsEntry& entry, float* dst, int64_t first, int64_t count) const;
     FloatArray readFloat(const std::string& name) const;
     // The entry's raw little-endian bytes, valid while `owner()` (or this file) is alive.
     const void* rawData(const SafetensorsEntry& entry) const { return data_ + entry.begin; }
-    std::shared_ptr<const void> owner() const { return mapping_; }
+    std::shared_ptr<const void> owner() const { return pages_; }
 
 private:
-    struct Mapping;
     std::string path_;
-    std::shared_ptr<Mapping> mapping_;
+    std::shared_ptr<const void> pages_;   // the memory data_ points into
     const uint8_t* data_ = nullptr;   // start of the data section
     std::vector<SafetensorsEntry> entries_;
     std::map<std::string, std::string> metadata_;

@@ -17,6 +17,8 @@ using SkipTensor = std::function<bool(const std::string& name)>;
 
 // Every tensor of one file but those `skip` names, names as stored, as float32 on `device`. Skipped tensors
 // are never converted, so a buffer of any dtype (int64 position ids, a bool mask) does not stop the load.
+// A tensor holding NaN or infinity is refused, naming the file and the tensor (counted as the file was read).
+// float16, bfloat16 and float64 are converted in pieces on every hardware thread.
 NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& device, const SkipTensor& skip = {});
 // The weights of a model folder. Throws headlight::Error naming the file and the problem (a missing shard, an
 // index naming a file that is not there, a tensor the index puts in another file, a tensor in two shards).

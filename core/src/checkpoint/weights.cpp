@@ -2,32 +2,9 @@
 
 #include "headlight/error.h"
 
-#include <algorithm>
 #include <cmath>
-#include <cstdint>
 
 namespace headlight {
-namespace {
-
-// True when every value is finite. float32 on the CPU (every tensor of a zero-copy load) is scanned in place
-// by exponent bits, without the bool tensor torch::isfinite would allocate; other tensors go through torch.
-bool allFinite(const torch::Tensor& t) {
-    if (!t.is_floating_point()) return true;
-    if (!(t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous()))
-        return torch::isfinite(t).all().item<bool>();
-    const auto* bits = reinterpret_cast<const uint32_t*>(t.data_ptr<float>());
-    const int64_t n = t.numel();
-    constexpr uint32_t kExponent = 0x7f800000u;   // all ones: infinity or NaN
-    for (int64_t start = 0; start < n; start += 4096) {
-        const int64_t end = std::min(n, start + 4096);
-        uint32_t bad = 0;
-        for (int64_t i = start; i < end; ++i) bad |= static_cast<uint32_t>((bits[i] & kExponent) == kExponent);
-        if (bad) return false;
-    }
-    return true;
-}
-
-} // namespace
 
 std::string shapeText(const std::vector<int64_t>& s) {
     std::string out = "[";
@@ -44,14 +21,6 @@ void WeightPicker::operator()(const TensorSlot& slot) {
     if (it->second.sizes().vec() != slot.shape)
         throw Error(source_, "tensor \"" + slot.name + "\" has shape " + shapeText(it->second.sizes().vec()) +
                                  ", expected " + shapeText(slot.shape));
-    // NaN or infinity in a weight makes every output NaN, which views would draw as numbers: refuse it here,
-    // naming the tensor. One pass over each tensor's values.
-    const torch::Tensor& t = it->second;
-    if (!allFinite(t)) {
-        const int64_t bad = t.numel() - torch::isfinite(t).sum().item<int64_t>();
-        throw Error(source_, "tensor \"" + slot.name + "\" holds " + std::to_string(bad) + " NaN or infinite value" +
-                                 (bad == 1 ? "" : "s") + " (of " + std::to_string(t.numel()) + ")");
-    }
     *slot.tensor = std::move(it->second);
     tensors_.erase(it);
 }

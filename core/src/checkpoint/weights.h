@@ -37,7 +37,9 @@ struct TensorSlot {
 using TensorVisitor = std::function<void(const TensorSlot&)>;
 
 // Fills every slot from `tensors`, checking names and shapes; tensors left over are an error naming the first.
-// Optional slots stay undefined when absent. Throws headlight::Error naming `source`.
+// Optional slots stay undefined when absent. Throws headlight::Error naming `source`. Values are not looked at:
+// readTensors refuses a file's NaN and infinite values, counted while the file was read; the other tensors a
+// model is built from are drawn by WeightInitializer or are a model's own (training).
 class WeightPicker {
 public:
     WeightPicker(NamedTensors tensors, std::string source) : tensors_(std::move(tensors)), source_(std::move(source)) {}
