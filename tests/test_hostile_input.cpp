@@ -363,6 +363,26 @@ private slots:
         }
     }
 
+    // A finite float64 beyond float32's range (1e300) becomes infinite when converted: refused by name too.
+    void float64BeyondFloat32IsRefused() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("f64.safetensors").toStdString();
+        const std::string header = R"({"w": {"dtype": "F64", "shape": [3], "data_offsets": [0, 24]}})";
+        const double values[3] = {1.0, 1e300, -2.0};
+        std::string bytes(8, '\0');
+        const uint64_t length = header.size();
+        std::memcpy(bytes.data(), &length, 8);
+        bytes += header;
+        bytes.append(reinterpret_cast<const char*>(values), sizeof values);
+        QFile out(QString::fromStdString(path));
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes.data(), static_cast<qint64>(bytes.size())) == static_cast<qint64>(bytes.size()));
+        out.close();
+        const SafetensorsFile f = SafetensorsFile::open(path);
+        QCOMPARE(f.entries().at(0).nonFinite, uint64_t(0));   // finite as stored
+        QCOMPARE(errorOf([&] { readTensors(f, torch::kCPU); }),
+                 QString::fromStdString(path) + ": tensor \"w\" holds 1 float64 value beyond float32's range");
+    }
+
     // Outputs: checked before any work, none an input or another output, none a device; all or nothing.
     void outputFilesAreCheckedAndCommittedTogether() {
         QTemporaryDir dir;

@@ -79,6 +79,14 @@ NamedTensors readTensors(const SafetensorsFile& file, const torch::Device& devic
     if (device.is_cpu()) convertInPieces(file, converted, device, out);
     else   // one tensor at a time: the host holds one float32 copy beside the file's bytes, not the whole model
         for (const SafetensorsEntry* e : converted) convertInPieces(file, {e}, device, out);
+    // A finite float64 beyond float32's range becomes infinite in the conversion, which the count above cannot see.
+    for (const SafetensorsEntry* e : converted) {
+        if (e->dtype != DType::F64) continue;
+        const torch::Tensor& t = out.at(e->name);
+        if (const int64_t bad = t.numel() - torch::isfinite(t).sum().item<int64_t>(); bad > 0)
+            throw Error(file.path(), "tensor \"" + printableText(e->name, 80) + "\" holds " + std::to_string(bad) +
+                                         " float64 value" + (bad == 1 ? "" : "s") + " beyond float32's range");
+    }
     return out;
 }
 
