@@ -1,7 +1,8 @@
 #pragma once
-// The HDF5 C API pieces both of our file formats use (traces: trace_hdf5.cpp, pruning results:
-// pruning_hdf5.cpp): RAII handles, UTF-8 string attributes, shapes, datasets written whole.
+// The HDF5 C API pieces both of our file formats use (traces: trace_hdf5.cpp, analysis results:
+// result_file.cpp): RAII handles, opening a file to read, UTF-8 string attributes, shapes, datasets written whole.
 #include "headlight/error.h"
+#include "headlight/input_file.h"
 #include "io/atomic_file.h"
 
 #include <hdf5.h>
@@ -46,6 +47,17 @@ inline Handle createInMemory(const AtomicFile& out) {
     // Named after the temporary (unique to this process), which it never touches.
     Handle file(H5Fcreate(out.tempPath().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
     if (!file.ok()) throw Error(out.path(), "cannot create the HDF5 file");
+    return file;
+}
+
+// An existing HDF5 file opened read-only; Error naming `path` when it is not a regular file (HDF5 would wait
+// forever on a FIFO), not an HDF5 file, or cannot be opened.
+inline Handle openForReading(const std::string& path) {
+    silence();
+    requireRegularFile(path);
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file");
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
     return file;
 }
 

@@ -49,11 +49,7 @@ void writeResultHdf5(const std::string& path, const ResultFile& f) {
 }
 
 ResultFile readResultHdf5(const std::string& path) {
-    h5::silence();
-    requireRegularFile(path);   // HDF5 would wait forever on a FIFO
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file");
-    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
+    Handle file = h5::openForReading(path);
     ResultFile out;
     // By index rather than H5Literate, whose callback type differs between HDF5 1.10 and 1.12.
     H5G_info_t info {};

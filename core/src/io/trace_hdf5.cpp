@@ -101,11 +101,7 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
 }
 
 LoadedTrace readTraceHdf5(const std::string& path) {
-    h5::silence();
-    requireRegularFile(path);   // HDF5 would wait forever on a FIFO
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file");
-    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (!file.ok()) throw Error(path, "cannot open the HDF5 file");
+    Handle file = h5::openForReading(path);
     const hid_t root = file.get();
     LoadedTrace out;
     Trace& t = out.trace;
