@@ -37,10 +37,14 @@ void Workspace::request(const QString& dir, const QString& text, bool reloadChan
     if (dir.isEmpty()) return;
     requestedDir_ = dir;
     requestedDevice_ = device_;
+    session_->request(runSpec(dir, device_, reloadChanged));
+}
+
+RunSpec Workspace::runSpec(const QString& dir, const QString& device, bool reloadChanged) const {
     RunSpec spec;
     spec.modelDir = dir;
-    spec.device = device_;
-    spec.text = text;
+    spec.device = device;
+    spec.text = text_;
     spec.focusLayer = selection_->current().layer;
     spec.focusHead = selection_->current().head;
     spec.reloadChanged = reloadChanged;
@@ -48,7 +52,7 @@ void Workspace::request(const QString& dir, const QString& text, bool reloadChan
         spec.contextBudget = contextBudget_;
         spec.headMask = headMask_;
     }
-    session_->request(spec);
+    return spec;
 }
 
 void Workspace::showRun(const RunSnapshot& run) {
@@ -82,15 +86,7 @@ void Workspace::focusCurrentHead() {
     const HeadRef h = selection_->current();
     const LayerTrace* lt = snapshot_.trace->layer(h.layer);
     if (lt && std::find(lt->heads.begin(), lt->heads.end(), h.head) != lt->heads.end()) return;
-    RunSpec spec;
-    spec.modelDir = modelDir_;
-    spec.device = modelDevice_;
-    spec.text = text_;
-    spec.headMask = headMask_;
-    spec.contextBudget = contextBudget_;
-    spec.focusLayer = h.layer;
-    spec.focusHead = h.head;
-    session_->focus(snapshot_, spec);
+    session_->focus(snapshot_, runSpec(modelDir_, modelDevice_, false));   // h is the selection's current head
 }
 
 void Workspace::setContextBudget(std::vector<int> budget) {

@@ -16,6 +16,7 @@ namespace headlight {
 
 class HeadSelection;
 class ModelSession;
+struct RunSpec;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -73,6 +74,9 @@ signals:
 
 private:
     void request(const QString& dir, const QString& text, bool reloadChanged);
+    // The document as a run of `dir` on `device`: the text, the focused head, and the head mask and context
+    // budget when `dir` is the model they were made for.
+    RunSpec runSpec(const QString& dir, const QString& device, bool reloadChanged) const;
     void showRun(const RunSnapshot& run);
     void showFailure(const QString& message, bool modelFailed);
     void showAnalysis(const AnalysisResult& result);
