@@ -1,18 +1,24 @@
 #include "families/llama_style.h"
 
 namespace headlight {
+namespace {
+
+// `name`.weight [out, in] initialised as `init`, then `name`.bias [out] (zeros) when `bias`: one nn.Linear.
+void declareLinear(const TensorVisitor& v, const std::string& name, torch::Tensor& weight, torch::Tensor& biasTensor,
+                   int64_t out, int64_t in, Init init, bool bias) {
+    v({&weight, name + ".weight", {out, in}, init});
+    if (bias) v({&biasTensor, name + ".bias", {out}, Init::zeros()});
+}
+
+} // namespace
 
 void declareLlamaAttention(const ModelConfig& c, const std::string& a, LlamaAttentionWeights& w, AttentionBiases biases,
                            const TensorVisitor& v) {
     const int64_t D = c.nEmbd, d = c.headDim(), Q = c.nHead * d, K = c.kvHeads() * d;
-    v({&w.qW, a + "q_proj.weight", {Q, D}, Init::normal()});
-    if (biases.qkv) v({&w.qB, a + "q_proj.bias", {Q}, Init::zeros()});
-    v({&w.kW, a + "k_proj.weight", {K, D}, Init::normal()});
-    if (biases.qkv) v({&w.kB, a + "k_proj.bias", {K}, Init::zeros()});
-    v({&w.vW, a + "v_proj.weight", {K, D}, Init::normal()});
-    if (biases.qkv) v({&w.vB, a + "v_proj.bias", {K}, Init::zeros()});
-    v({&w.oW, a + "o_proj.weight", {D, Q}, Init::residual()});
-    if (biases.output) v({&w.oB, a + "o_proj.bias", {D}, Init::zeros()});
+    declareLinear(v, a + "q_proj", w.qW, w.qB, Q, D, Init::normal(), biases.qkv);
+    declareLinear(v, a + "k_proj", w.kW, w.kB, K, D, Init::normal(), biases.qkv);
+    declareLinear(v, a + "v_proj", w.vW, w.vB, K, D, Init::normal(), biases.qkv);
+    declareLinear(v, a + "o_proj", w.oW, w.oB, D, Q, Init::residual(), biases.output);
     if (c.qkNorm) {
         v({&w.qNorm, a + "q_norm.weight", {d}, Init::ones()});
         v({&w.kNorm, a + "k_norm.weight", {d}, Init::ones()});
@@ -21,12 +27,9 @@ void declareLlamaAttention(const ModelConfig& c, const std::string& a, LlamaAtte
 
 void declareGatedMlp(const ModelConfig& c, const std::string& m, GatedMlpWeights& w, const TensorVisitor& v) {
     const int64_t D = c.nEmbd, F = c.mlpWidth();
-    v({&w.gateW, m + "gate_proj.weight", {F, D}, Init::normal()});
-    if (c.mlpBias) v({&w.gateB, m + "gate_proj.bias", {F}, Init::zeros()});
-    v({&w.upW, m + "up_proj.weight", {F, D}, Init::normal()});
-    if (c.mlpBias) v({&w.upB, m + "up_proj.bias", {F}, Init::zeros()});
-    v({&w.downW, m + "down_proj.weight", {D, F}, Init::residual()});
-    if (c.mlpBias) v({&w.downB, m + "down_proj.bias", {D}, Init::zeros()});
+    declareLinear(v, m + "gate_proj", w.gateW, w.gateB, F, D, Init::normal(), c.mlpBias);
+    declareLinear(v, m + "up_proj", w.upW, w.upB, F, D, Init::normal(), c.mlpBias);
+    declareLinear(v, m + "down_proj", w.downW, w.downB, D, F, Init::residual(), c.mlpBias);
 }
 
 torch::Tensor gatedMlp(const GatedMlpWeights& w, const torch::Tensor& x, const std::string& act) {
