@@ -12,9 +12,9 @@ void writeFloats(hid_t loc, const std::string& path, const std::string& name, co
 }
 
 void writeLayer(hid_t layers, const std::string& path, const LayerTrace& lt) {
-    const std::string name = std::to_string(lt.layer);
-    Handle g(H5Gcreate2(layers, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-    if (!g.ok()) throw Error(path, "HDF5 error while creating group /layers/" + name);
+    const std::string group = std::to_string(lt.layer);
+    Handle g(H5Gcreate2(layers, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (!g.ok()) throw Error(path, "HDF5 error while creating group /layers/" + group);
     std::vector<int32_t> heads(lt.heads.begin(), lt.heads.end());
     h5::writeDataset(g.get(), path, "heads", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(heads.size())}, heads.data());
     writeFloats(g.get(), path, "attention", lt.attention);
