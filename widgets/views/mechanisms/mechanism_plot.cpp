@@ -116,22 +116,6 @@ void addHorizontalLine(QCustomPlot* plot, QCPAxisRect* rect, double y, const QPe
     line->setPen(pen);
 }
 
-void showCollapsible(QCPLayoutElement* element, bool show) {
-    QList<QCPLayoutElement*> all{element};
-    if (auto* layout = qobject_cast<QCPLayout*>(element)) all << layout->elements(true);
-    for (QCPLayoutElement* e : all) {
-        if (!e) continue;
-        e->setVisible(show);
-        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
-        e->setMinimumSize(0, show ? 0 : 1);   // 0: the element's own minimum; 1 px: collapsed
-        e->setMaximumSize(QWIDGETSIZE_MAX, show ? QWIDGETSIZE_MAX : 0);
-        if (auto* rect = qobject_cast<QCPAxisRect*>(e)) {
-            rect->setAutoMargins(show ? QCP::msAll : QCP::msNone);
-            if (!show) rect->setMargins(QMargins());
-        }
-    }
-}
-
 void wrapLegendToFit(QCustomPlot* plot, QCPLegend* legend) {
     QObject::connect(plot, &QCustomPlot::afterLayout, legend, [plot, legend] {
         int widest = 1;

@@ -2,6 +2,7 @@
 // Small pieces the four mechanism views share: where heads sit on a "heads grouped by layer" axis, which
 // query token to show, which layers a run did not capture, token and head tick labels, clicks and hover text.
 #include "head_selection.h"
+#include "panel_layout.h"
 #include "plot_style.h"
 #include "run_snapshot.h"
 
@@ -65,9 +66,7 @@ QCPItemText* addLabel(QCustomPlot* plot, QCPAxisRect* rect, double x, double y, 
 void addVerticalLine(QCustomPlot* plot, QCPAxisRect* rect, double x, const QPen& pen);
 void addHorizontalLine(QCustomPlot* plot, QCPAxisRect* rect, double y, const QPen& pen);
 
-// Shows `element` (and everything inside it), or hides it and collapses its room to a pixel: a hidden layout
-// element otherwise keeps its room.
-void showCollapsible(QCPLayoutElement* element, bool show);
+using ::headlight::showCollapsible;   // panel_layout.h
 
 // After every layout, puts as many of `legend`'s entries in a row as fit the plot's width whole (at least one):
 // one row in a wide dock, several in a single-column figure, never an entry cut short.
