@@ -3,6 +3,7 @@
 // token list are there; each sample opens on its view preset and the status bar reports the loss its task
 // scores. Layout geometry and selection state, never pixels.
 #include "head_selection.h"
+#include "views/mechanisms/head_plot_view.h"
 #include "main_window.h"
 #include "settings.h"
 #include "test_support.h"
@@ -11,11 +12,13 @@
 
 #include <QDir>
 #include <QFile>
+#include <QAbstractButton>
 #include <QDockWidget>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <qcustomplot.h>
 
 using namespace headlight;
 
@@ -92,6 +95,63 @@ private slots:
             if (dock->isVisible() && !dock->visibleRegion().isEmpty())
                 QVERIFY2(window.rect().contains(QRect(dock->mapTo(&window, QPoint(0, 0)), dock->size())),
                          qPrintable(dock->windowTitle()));
+    }
+
+    // A mechanism dock too short for all of its panels shows one readable panel and a switch, never several
+    // squashed ones; a taller dock shows every panel and hides the switch.
+    void mechanismPanelsStayReadable_data() {
+        QTest::addColumn<QString>("sample");
+        QTest::addColumn<QString>("view");
+        QTest::newRow("spans") << "mixed-range-span" << "spans";
+        QTest::newRow("memory") << "lookup-memory" << "memory";
+    }
+    void mechanismPanelsStayReadable() {
+        QFETCH(QString, sample);
+        QFETCH(QString, view);
+        Settings settings(dir_.filePath(QStringLiteral("panels.ini")));
+        MainWindow window(settings);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(open(window, kSamples + QLatin1Char('/') + sample).valid());
+        QCoreApplication::processEvents();
+        auto* plotView = qobject_cast<HeadPlotView*>(window.view(view));
+        QVERIFY(plotView && plotView->isVisible() && plotView->panelSwitch());
+        auto shownRects = [&] {
+            QList<QCPAxisRect*> shown;
+            for (QCPAxisRect* rect : plotView->plot()->axisRects())
+                if (rect->visible() && rect->outerRect().height() > 1) shown << rect;
+            return shown;
+        };
+        // Every axis rect on screen has the room its ticks need.
+        auto checkReadable = [&] {
+            plotView->plot()->replot();
+            for (QCPAxisRect* rect : shownRects())
+                QVERIFY2(rect->height() >= 90, qPrintable(QString("axis rect %1 px tall").arg(rect->height())));
+        };
+        const int all = plotView->plot()->axisRects().size();
+        QVERIFY(all >= 2);
+        // The default bottom dock at 1280 x 800 is too short for two panels.
+        QVERIFY(plotView->panelSwitch()->isVisible());
+        {
+            QCOMPARE(shownRects().size(), 1);
+            checkReadable();
+            const QList<QAbstractButton*> buttons = plotView->panelSwitch()->findChildren<QAbstractButton*>();
+            QCOMPARE(buttons.size(), 2);
+            buttons.last()->click();
+            QCoreApplication::processEvents();
+            QCOMPARE(shownRects().size(), 1);
+            QVERIFY(shownRects().first() != plotView->plot()->axisRects().first());
+            checkReadable();
+        }
+        // A dock as tall as a big screen's shows every panel and no switch.
+        auto* dock = qobject_cast<QDockWidget*>(plotView->parentWidget());
+        dock->setFloating(true);
+        dock->resize(1000, 900);
+        QCoreApplication::processEvents();
+        QVERIFY(!plotView->panelSwitch()->isVisible());
+        QCOMPARE(shownRects().size(), all);
+        checkReadable();
     }
 
     void docksOfMissingMechanismsStayOutOfTheWay() {

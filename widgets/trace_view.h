@@ -70,6 +70,10 @@ protected:
     void exportStyled(const ExportOptions& options, const std::function<void()>& write);
     // Height / width of this view's figures at a column's width (0: the requested height as it is).
     virtual double figureHeightRatio() const { return 0; }
+    // The same for a figure at least kWideFigurePoints wide (a double column), where a view with several panels
+    // lays them side by side rather than stacking them taller than a page.
+    virtual double wideFigureHeightRatio() const { return figureHeightRatio(); }
+    static constexpr int kWideFigurePoints = 400;
     // `options` with its size made figurePoints(options.size).
     ExportOptions figureOptions(const ExportOptions& options) const;
     void changeEvent(QEvent* event) override;

@@ -15,6 +15,7 @@ public:
     QString title() const override;
     QString explanation() const override;
     double figureHeightRatio() const override { return 1.25; }   // the bars over a legend of whole entries
+    double wideFigureHeightRatio() const override { return 0.55; }   // one wide row of bars over its legend
 
     GatesController* controller() const;
 };

@@ -2,7 +2,11 @@
 
 #include "views/mechanisms/mechanism_plot.h"
 
+#include <QButtonGroup>
+#include <QEvent>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
@@ -18,6 +22,28 @@ HeadPlotView::HeadPlotView(HeadSelection* selection, QWidget* parent, const Make
     notice_ = new QLabel(content);
     notice_->setWordWrap(true);
     notice_->hide();
+    if (PanelLayout* panels = controller_->panels(); panels && panels->count() > 1) {
+        // One checkable button per panel, shown only while the dock is too short for every panel.
+        panelSwitch_ = new QWidget(content);
+        auto* row = new QHBoxLayout(panelSwitch_);
+        row->setContentsMargins(4, 2, 4, 0);
+        row->addWidget(new QLabel(tr("Dock too short for every panel; show:"), panelSwitch_));
+        panelButtons_ = new QButtonGroup(panelSwitch_);
+        for (int i = 0; i < panels->count(); ++i) {
+            auto* button = new QToolButton(panelSwitch_);
+            button->setText(panels->panel(i).name);
+            button->setCheckable(true);
+            button->setChecked(i == chosenPanel_);
+            button->setToolTip(tr("Make the dock taller to see every panel at once."));
+            panelButtons_->addButton(button, i);
+            row->addWidget(button);
+        }
+        row->addStretch(1);
+        connect(panelButtons_, &QButtonGroup::idClicked, this, &HeadPlotView::choosePanel);
+        panelSwitch_->hide();
+        layout->addWidget(panelSwitch_);
+        plot->installEventFilter(this);
+    }
     layout->addWidget(plot, 1);
     layout->addWidget(notice_);
     setContent(content);
@@ -38,6 +64,32 @@ QCustomPlot* HeadPlotView::plot() const { return controller_->plot(); }
 
 QString HeadPlotView::notice() const { return notice_->text(); }
 
+void HeadPlotView::choosePanel(int i) {
+    chosenPanel_ = i;
+    if (QAbstractButton* button = panelButtons_ ? panelButtons_->button(i) : nullptr) button->setChecked(true);
+    fitPanels();
+}
+
+bool HeadPlotView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == plot() && event->type() == QEvent::Resize) fitPanels();
+    return TraceView::eventFilter(watched, event);
+}
+
+void HeadPlotView::fitPanels() {
+    PanelLayout* panels = controller_->panels();
+    if (!panels || !panelSwitch_) return;
+    // The room the plot would have without the switch: showing the switch must not be what makes it needed.
+    const int room = plot()->height() + (panelSwitch_->isVisible() ? panelSwitch_->sizeHint().height() : 0);
+    const bool all = room >= panels->stackedMinimumHeight();
+    const int only = all ? -1 : chosenPanel_;
+    if (panels->shownPanel() == only && panels->arrangement() == PanelLayout::Arrangement::Stacked &&
+        panelSwitch_->isVisible() == !all)
+        return;
+    panelSwitch_->setVisible(!all);
+    panels->arrange(PanelLayout::Arrangement::Stacked, only);
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void HeadPlotView::refresh() {
     const QString reason = controller_->update(snapshot(), *selection(), style());
     if (!reason.isEmpty()) {
@@ -50,7 +102,23 @@ void HeadPlotView::refresh() {
 
 void HeadPlotView::exportFigure(const QString& path, const ExportOptions& requested) {
     const ExportOptions options = figureOptions(requested);
-    exportStyled(options, [&] { exportPlot(plot(), path, options); });
+    PanelLayout* panels = controller_->panels();
+    if (!panels) {
+        exportStyled(options, [&] { exportPlot(plot(), path, options); });
+        return;
+    }
+    // A figure shows every panel: stacked in a column's width, side by side across a page.
+    const int shown = panels->shownPanel();
+    const bool wide = options.size.width() >= kWideFigurePoints;
+    panels->arrange(wide ? PanelLayout::Arrangement::SideBySide : PanelLayout::Arrangement::Stacked);
+    try {
+        exportStyled(options, [&] { exportPlot(plot(), path, options); });
+    } catch (...) {
+        panels->arrange(PanelLayout::Arrangement::Stacked, shown);
+        throw;
+    }
+    panels->arrange(PanelLayout::Arrangement::Stacked, shown);
+    plot()->replot();
 }
 
 } // namespace headlight

@@ -1,6 +1,7 @@
 #pragma once
 // The shape the gates, spans and memory views share: one controller's plot with a notice line under it;
 // clicking a head selects it (Ctrl adds it), clicking a query row selects that token, hovering explains.
+#include "panel_layout.h"
 #include "trace_view.h"
 
 #include <QPoint>
@@ -8,8 +9,10 @@
 #include <memory>
 #include <optional>
 
+class QButtonGroup;
 class QCustomPlot;
 class QLabel;
+class QWidget;
 
 namespace headlight {
 
@@ -27,6 +30,8 @@ public:
     virtual std::optional<int> queryAtPixel(QPoint) const { return std::nullopt; }
     // Hover text for what is under `pixel`, empty for nothing.
     virtual QString describeAt(QPoint pixel) const = 0;
+    // The plot's panels when it has several (the view shows one at a time when the dock is too short), else null.
+    virtual PanelLayout* panels() const { return nullptr; }
 };
 
 class HeadPlotView : public TraceView {
@@ -38,16 +43,27 @@ public:
     QCustomPlot* plot() const;
     // The line under the plot (layers the run did not capture), empty when there is nothing to say.
     QString notice() const;
+    // The row of buttons that picks the one panel a short dock shows (hidden while every panel fits).
+    QWidget* panelSwitch() const { return panelSwitch_; }
+    // Shows panel `i` alone while the dock is too short for all of them (the switch's buttons do this).
+    void choosePanel(int i);
 
 protected:
     using MakeController = std::function<std::unique_ptr<HeadPlotController>(QCustomPlot* plot)>;
     HeadPlotView(HeadSelection* selection, QWidget* parent, const MakeController& makeController);
     void refresh() override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
     HeadPlotController* headPlotController() const { return controller_.get(); }
 
 private:
+    // Every panel stacked when the plot's room holds their minimum heights, else the chosen one alone.
+    void fitPanels();
+
     std::unique_ptr<HeadPlotController> controller_;
     QLabel* notice_;
+    QWidget* panelSwitch_ = nullptr;
+    QButtonGroup* panelButtons_ = nullptr;
+    int chosenPanel_ = 0;
 };
 
 } // namespace headlight

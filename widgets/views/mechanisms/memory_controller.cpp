@@ -34,15 +34,13 @@ MemoryController::MemoryController(QCustomPlot* plot) : plot_(plot) {
     mech::wrapLegendToFit(plot_, legend);
     auto* heatRow = new QCPLayoutGrid;
     auto* scale = new QCPColorScale(plot_);
-    layout->addElement(0, 0, shareTitle_);
-    layout->addElement(1, 0, shareRect_);
-    layout->addElement(2, 0, legend);
-    layout->addElement(3, 0, heatTitle_);
-    layout->addElement(4, 0, heatRow);
+    // Below these heights the bars' ticks and the heatmap's colour-bar title are cut.
+    panels_ = std::make_unique<PanelLayout>(
+        plot_, QList<Panel>{{QObject::tr("Memory shares"), {shareTitle_, shareRect_, legend}, {0.001, 1, 0.001}, 165},
+                            {QObject::tr("Queries x slots"), {heatTitle_, heatRow}, {0.001, 1}, 190}});
     heatRow->addElement(0, 0, heatRect_);
     heatRow->addElement(0, 1, scale);
     heatRow->setColumnStretchFactors({1, 0.001});
-    layout->setRowStretchFactors({0.001, 1, 0.001, 0.001, 1.3});
     plot_->legend = legend;   // applyStyle styles it
 
     QCPAxis* x = shareRect_->axis(QCPAxis::atBottom);

@@ -9,6 +9,7 @@
 
 #include <QPoint>
 #include <QString>
+#include <memory>
 #include <optional>
 
 class QCustomPlot;
@@ -41,6 +42,7 @@ public:
     static double memoryShare(const RunSnapshot& snapshot, HeadRef head);
 
     QString notice() const override { return notice_; }
+    PanelLayout* panels() const override { return panels_.get(); }
     std::optional<HeadRef> headAtPixel(QPoint pixel) const override;
     std::optional<int> queryAtPixel(QPoint pixel) const override;   // a heatmap row
     QString describeAt(QPoint pixel) const override;
@@ -52,6 +54,7 @@ private:
     QCustomPlot* plot_;
     QCPTextElement *shareTitle_, *heatTitle_;
     QCPAxisRect *shareRect_, *heatRect_;
+    std::unique_ptr<PanelLayout> panels_;
     QCPBars *memoryBars_, *contextBars_, *selected_;
     QCPColorMap* heatmap_;
     mech::HeadGrid grid_;

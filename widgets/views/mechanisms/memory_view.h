@@ -15,6 +15,7 @@ public:
     QString title() const override;
     QString explanation() const override;
     double figureHeightRatio() const override { return 1.5; }   // memory shares over the query heatmap
+    double wideFigureHeightRatio() const override { return 0.5; }   // side by side across a page
 
     MemoryController* controller() const;
 };

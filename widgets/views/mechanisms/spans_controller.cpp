@@ -25,12 +25,10 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     plot_->setAutoAddPlottableToLegend(false);
     maskLegend_ = new QCPLegend;
     spanLegend_ = new QCPLegend;
-    layout->addElement(0, 0, maskTitle_);
-    layout->addElement(1, 0, maskRect_);
-    layout->addElement(2, 0, maskLegend_);
-    layout->addElement(3, 0, spanTitle_);
-    layout->addElement(4, 0, spanRect_);
-    layout->addElement(5, 0, spanLegend_);
+    // Below ~110 px of plot the mask's y ticks and the log ticks run into each other.
+    panels_ = std::make_unique<PanelLayout>(
+        plot_, QList<Panel>{{QObject::tr("(a) Masks"), {maskTitle_, maskRect_, maskLegend_}, {0.001, 1, 0.001}, 175},
+                            {QObject::tr("(b) Spans"), {spanTitle_, spanRect_, spanLegend_}, {0.001, 1, 0.001}, 185}});
     for (QCPLegend* legend : {maskLegend_, spanLegend_}) {
         legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
         mech::wrapLegendToFit(plot_, legend);
@@ -38,7 +36,6 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
         legend->setRowSpacing(0);
         legend->setColumnSpacing(6);
     }
-    for (int row : {0, 2, 3, 5}) layout->setRowStretchFactor(row, 0.001);
     auto* margins = new QCPMarginGroup(plot_);
     maskRect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
     spanRect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);

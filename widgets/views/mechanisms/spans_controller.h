@@ -11,6 +11,7 @@
 #include <QPoint>
 #include <QString>
 #include <QStringList>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -50,6 +51,7 @@ public:
     QCPGraph* flooredMarks() const { return flooredMarks_; }
 
     QString notice() const override { return notice_; }
+    PanelLayout* panels() const override { return panels_.get(); }
     std::optional<HeadRef> headAtPixel(QPoint pixel) const override;
     QString describeAt(QPoint pixel) const override;
 
@@ -75,6 +77,7 @@ public:
 private:
     QCPAxisRect* maskRect_;
     QCPAxisRect* spanRect_;
+    std::unique_ptr<PanelLayout> panels_;
     std::vector<QCPGraph*> curves_;                 // per head of maskLayer_
     std::vector<QCPBars*> bars_;                    // per layer (nullptr when not captured)
     QCPBars* selectedOutline_;
