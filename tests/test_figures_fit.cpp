@@ -6,12 +6,14 @@
 #include "head_selection.h"
 #include "trace_view.h"
 #include "view_registry.h"
+#include "view_preset.h"
 #include "view_test_support.h"
 #include "test_support.h"
 
 #include "headlight/engine.h"
 #include "headlight/what_if.h"
 
+#include <QFile>
 #include <QFontMetrics>
 #include <QProcess>
 #include <QRegularExpression>
@@ -126,6 +128,38 @@ QStringList textProblems(QCustomPlot* plot) {
     return problems;
 }
 
+// A page's text block is about 9 in tall: no figure may be taller.
+constexpr int kPageTextPoints = 648;
+
+// The layout of `v`'s figure at `options` (its PNG written to `png`): the page's size, then every plot's text
+// laid out at the figure's pixels in the publication style (textProblems).
+QStringList exportedFigureProblems(TraceView& v, const ExportOptions& options, const QString& png) {
+    QStringList problems;
+    const QSize page = v.figurePoints(options.size);
+    const QImage image(png);
+    if (image.size() != QSize(qRound(page.width() * options.dpi / 72.0), qRound(page.height() * options.dpi / 72.0)))
+        problems << QStringLiteral("PNG %1 x %2 for a page of %3 x %4 pt").arg(image.width()).arg(image.height())
+                        .arg(page.width()).arg(page.height());
+    // Views that stack panels keep the column's width and take a taller page (never a wider one), at most the
+    // 9 in of a page's text.
+    if (page.width() != options.size.width()) problems << QStringLiteral("page %1 pt wide").arg(page.width());
+    if (page.height() < options.size.height() || page.height() > kPageTextPoints)
+        problems << QStringLiteral("page %1 pt tall").arg(page.height());
+    const QSize pixels = layoutPixelsFor(page);
+    ExportOptions arranged = options;
+    arranged.size = page;
+    v.withFigure(arranged, [&] {
+        for (QCustomPlot* plot : v.findChildren<QCustomPlot*>()) {
+            if (!plot->isVisibleTo(&v)) continue;
+            plot->setViewport(QRect(QPoint(0, 0), pixels));
+            void (QCustomPlot::*layout)() = &PlotAccess::updateLayout;
+            for (int pass = 0; pass < 2; ++pass) (plot->*layout)();   // token ticks fit the pass before
+            problems << textProblems(plot);
+        }
+    });
+    return problems;
+}
+
 } // namespace
 
 class TestFiguresFit : public QObject {
@@ -173,26 +207,71 @@ private slots:
             const QString problem = test::exportProblem(path, suffix, 200);
             QVERIFY2(problem.isEmpty(), qPrintable(problem));
         }
-        // The PNG is the page the layout below is checked at: the column's width, the view's height.
-        const QSize page = v->figurePoints(options.size);
-        const QImage png(dir.filePath(view + QStringLiteral(".png")));
-        QCOMPARE(png.size(), QSize(qRound(page.width() * options.dpi / 72.0), qRound(page.height() * options.dpi / 72.0)));
-        // The layout every format drew: the figure's plots at the figure's pixels, in the publication style.
-        QStringList problems;
-        // Views that stack panels keep the column's width and take a taller page (never a wider one).
-        QCOMPARE(page.width(), options.size.width());
-        QVERIFY(page.height() >= options.size.height() && page.height() <= 2 * options.size.width());
-        const QSize pixels = layoutPixelsFor(page);
-        v->withFigureStyle([&] {
-            for (QCustomPlot* plot : v->findChildren<QCustomPlot*>()) {
-                if (!plot->isVisibleTo(v.get())) continue;
-                plot->setViewport(QRect(QPoint(0, 0), pixels));
-                void (QCustomPlot::*layout)() = &PlotAccess::updateLayout;
-                for (int pass = 0; pass < 2; ++pass) (plot->*layout)();   // token ticks fit the pass before
-                problems << textProblems(plot);
-            }
-        });
+        QStringList problems = exportedFigureProblems(*v, options, dir.filePath(view + QStringLiteral(".png")));
         QVERIFY2(problems.isEmpty(), qPrintable(view + ":\n  " + problems.join("\n  ")));
+    }
+
+    // Each view on the sample that has its mechanism (its own example text, its preset head, the what-if with
+    // that head pruned), at a single and a double column: nothing overlaps or leaves the page, and the page is
+    // never taller than a page's text.
+    void everyViewFitsOnItsSample_data() {
+        QTest::addColumn<QString>("view");
+        QTest::addColumn<QString>("sample");
+        QTest::addColumn<QString>("width");
+        const QMap<QString, QString> own{{"gates", "induction-gates"}, {"spans", "mixed-range-span"},
+                                         {"selective", "assign-selective"}, {"memory", "lookup-memory"}};
+        for (const QString& id : viewIds())
+            for (const char* width : {"single", "double"}) {
+                const QString sample = own.value(id, QStringLiteral("induction-gates"));
+                QTest::newRow(qPrintable(id + QLatin1Char(' ') + width)) << id << sample << QString::fromLatin1(width);
+            }
+    }
+
+    void everyViewFitsOnItsSample() {
+        QFETCH(QString, view);
+        QFETCH(QString, sample);
+        QFETCH(QString, width);
+        const QString dir = QString::fromStdString(test::sourcePath("sample_models/" + sample.toStdString()));
+        const Engine engine = Engine::load(dir.toStdString());
+        QFile example(dir + QStringLiteral("/example.txt"));
+        QVERIFY(example.open(QIODevice::ReadOnly));
+        const std::string text = QString::fromUtf8(example.readLine()).trimmed().toStdString();
+        auto model = std::make_shared<ModelInfo>();
+        model->config = engine.config();
+        model->preset = readViewPreset(dir);
+        for (int64_t id = 0; id < engine.tokenizer()->vocabSize(); ++id) model->vocabulary.push_back(engine.tokenizer()->tokenText(id));
+        RunRequest request;
+        request.tokenIds = engine.encode(text);
+        RunSnapshot run;
+        run.model = model;
+        run.trace = std::make_shared<const Trace>(engine.run(request));
+        const HeadRef head{std::max(0, model->preset.layer), std::max(0, model->preset.head)};
+        if (view == QLatin1String("whatif")) {
+            request.headMask.assign(static_cast<size_t>(engine.config().nLayer * engine.config().nHead), 1.0f);
+            request.headMask[static_cast<size_t>(head.layer * engine.config().nHead + head.head)] = 0;
+            RunSnapshot pruned = run;
+            pruned.trace = std::make_shared<const Trace>(engine.run(request));
+            pruned.baseline = run.trace;
+            pruned.comparison = std::make_shared<const RunComparison>(compareRuns(*run.trace, *pruned.trace));
+            run = pruned;
+        }
+        HeadSelection selection;
+        selection.setCurrent(head);
+        const int fromEnd = model->preset.positionFromEnd;
+        selection.setPosition(fromEnd > 0 ? run.tokens() - fromEnd : run.tokens() - 1);
+        std::unique_ptr<TraceView> v(createView(view, &selection));
+        QVERIFY(v);
+        v->resize(900, 700);
+        v->setSnapshot(run);
+        QVERIFY2(v->unavailableReason().isEmpty(), qPrintable(v->unavailableReason()));
+        ExportOptions options;
+        options.size = figureSizeFor(width);
+        options.dpi = 72;
+        QTemporaryDir out;
+        const QString png = out.filePath(view + QStringLiteral(".png"));
+        v->exportFigure(png, options);
+        const QStringList problems = exportedFigureProblems(*v, options, png);
+        QVERIFY2(problems.isEmpty(), qPrintable(view + " on " + sample + ":\n  " + problems.join("\n  ")));
     }
 
     // `headlight-cli --help` names every view `figure --view` takes, and a figure is a single column by default.

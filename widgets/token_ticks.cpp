@@ -1,5 +1,6 @@
 #include "token_ticks.h"
 
+#include <QFont>
 #include <QFontMetrics>
 #include <qcustomplot.h>
 
@@ -27,14 +28,37 @@ public:
 protected:
     double getTickStep(const QCPRange& range) override {
         usedPixels = pixels();
-        const QFontMetrics fm(axis_->tickLabelFont());
-        int perLabel = fm.height() + 2;   // a line of text and a little air
-        if (axis_->orientation() == Qt::Horizontal) {
+        // The axis' own font: the style's, unless it is the one this ticker shrank it to.
+        if (axis_->tickLabelFont() != shrunk_) base_ = axis_->tickLabelFont();
+        QFont font = base_;
+        double rotation = 0;
+        const double perToken = static_cast<double>(usedPixels) / std::max(1.0, range.size());
+        const auto perLabel = [&](const QFont& f, double turned) {
+            const QFontMetrics fm(f);
+            if (axis_->orientation() == Qt::Vertical || turned != 0) return fm.height() + 1.0;   // a line of text and a little air
             int widest = fm.horizontalAdvance(QString::number(std::max<qsizetype>(0, labels_.size() - 1)));
             for (const QString& l : labels_) widest = std::max(widest, fm.horizontalAdvance(l));
-            perLabel = widest + 4;
+            return widest + 4.0;
+        };
+        // A short text (up to kEveryTokenUpTo tokens in view) names every token, as BertViz and CircuitsVis do:
+        // turned to read upwards where upright labels collide, then in a smaller font down to kSmallestPoints.
+        const bool few = range.size() <= kEveryTokenUpTo + 1 && !labels_.isEmpty();
+        if (few && perLabel(font, 0) > perToken && axis_->orientation() == Qt::Horizontal) rotation = -90;
+        if (few && perLabel(font, rotation) > perToken) {
+            const double smallest = std::max(kSmallestPoints, kSmallestShare * base_.pointSizeF());
+            for (double points = font.pointSizeF() - 0.5; points >= smallest; points -= 0.5) {
+                font.setPointSizeF(points);
+                if (perLabel(font, rotation) <= perToken) break;
+            }
+            if (perLabel(font, rotation) > perToken) {   // no size fits: thin out in the style's font instead
+                font = base_;
+                rotation = 0;
+            }
         }
-        const double fit = std::max(1.0, static_cast<double>(usedPixels) / perLabel);
+        shrunk_ = font;
+        if (axis_->tickLabelFont() != font) axis_->setTickLabelFont(font);
+        if (axis_->tickLabelRotation() != rotation) axis_->setTickLabelRotation(rotation);
+        const double fit = std::max(1.0, static_cast<double>(usedPixels) / perLabel(font, rotation));
         const double raw = std::max(1.0, range.size() / fit);
         for (double decade = 1; decade < 1e12; decade *= 10)
             for (double m : {1.0, 2.0, 5.0})
@@ -51,12 +75,18 @@ protected:
     QString getTickLabel(double tick, const QLocale&, QChar, int) override {
         const int i = static_cast<int>(std::lround(tick));
         if (i >= labels_.size()) return QString::number(i);
-        return tokenTickLabel(i, labels_[i], axis_->orientation());
+        // Turned labels read upwards in one line: "12 x", as down a vertical axis.
+        const bool turned = axis_->tickLabelRotation() != 0;
+        return tokenTickLabel(i, labels_[i], turned ? Qt::Vertical : axis_->orientation());
     }
 
 private:
+    static constexpr int kEveryTokenUpTo = 40;
+    static constexpr double kSmallestPoints = 4.5;   // the smallest text a printed figure stays readable in
+    static constexpr double kSmallestShare = 0.6;    // of the style's size: smaller reads as a different kind of text
     QCPAxis* axis_;
     QStringList labels_;
+    QFont base_, shrunk_;
 };
 
 // QCPAxis makes its ticks in a protected step; this names that step so it can run again after the layout.
@@ -72,7 +102,7 @@ QString tokenTickLabel(int position, const QString& token, Qt::Orientation orien
 }
 
 void setTokenTicks(QCPAxis* axis, const QStringList& labels) {
-    axis->setTickLabelRotation(0);   // upright: rotated "^" reads as "<", "=" as "||"
+    axis->setTickLabelRotation(0);   // upright while they fit: rotated "^" reads as "<", "=" as "||"
     axis->setTicker(QSharedPointer<QCPAxisTicker>(new TokenTicker(axis, labels)));
     const char* connected = "headlightTokenTicks";
     if (axis->property(connected).toBool()) return;   // one check per axis, however often the labels change

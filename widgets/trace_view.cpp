@@ -90,6 +90,12 @@ ExportOptions TraceView::figureOptions(const ExportOptions& options) const {
 }
 
 void TraceView::exportStyled(const ExportOptions& options, const std::function<void()>& write) {
+    // The figure's arrangement (panels side by side across a page), then the screen's again, also on failure.
+    arrangeFor(options.size);
+    struct Restore {
+        TraceView* view;
+        ~Restore() { view->arrangeFor(QSize()); }
+    } restore{this};
     if (!options.publication) {
         write();
         return;

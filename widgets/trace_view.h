@@ -41,6 +41,8 @@ public:
 
     // Runs `f` with the view drawn as its figures are (the publication style), then redraws it for the screen.
     void withFigureStyle(const std::function<void()>& f) { exportStyled(ExportOptions{}, f); }
+    // The same, arranged as a figure of `options.size` points is (panels side by side across a page).
+    void withFigure(const ExportOptions& options, const std::function<void()>& f) { exportStyled(options, f); }
 
     // For the Explain panel: the symbols this view's plot titles use now, explained (HTML; empty for none).
     QString symbolCaption() const;
@@ -74,6 +76,8 @@ protected:
     // lays them side by side rather than stacking them taller than a page.
     virtual double wideFigureHeightRatio() const { return figureHeightRatio(); }
     static constexpr int kWideFigurePoints = 400;
+    // Arranges the view for a figure `points` wide and tall (empty: back to the screen's arrangement).
+    virtual void arrangeFor(QSize /*points*/) {}
     // `options` with its size made figurePoints(options.size).
     ExportOptions figureOptions(const ExportOptions& options) const;
     void changeEvent(QEvent* event) override;

@@ -77,7 +77,7 @@ bool HeadPlotView::eventFilter(QObject* watched, QEvent* event) {
 
 void HeadPlotView::fitPanels() {
     PanelLayout* panels = controller_->panels();
-    if (!panels || !panelSwitch_) return;
+    if (!panels || !panelSwitch_ || figureLayout_) return;
     // The room the plot would have without the switch: showing the switch must not be what makes it needed.
     const int room = plot()->height() + (panelSwitch_->isVisible() ? panelSwitch_->sizeHint().height() : 0);
     const bool all = room >= panels->stackedMinimumHeight();
@@ -102,23 +102,22 @@ void HeadPlotView::refresh() {
 
 void HeadPlotView::exportFigure(const QString& path, const ExportOptions& requested) {
     const ExportOptions options = figureOptions(requested);
+    exportStyled(options, [&] { exportPlot(plot(), path, options); });
+}
+
+void HeadPlotView::arrangeFor(QSize points) {
     PanelLayout* panels = controller_->panels();
-    if (!panels) {
-        exportStyled(options, [&] { exportPlot(plot(), path, options); });
+    if (!panels) return;
+    figureLayout_ = !points.isEmpty();
+    if (points.isEmpty()) {   // the screen: as the dock's height decides
+        panels->arrange(PanelLayout::Arrangement::Stacked, screenPanel_);
+        fitPanels();
         return;
     }
     // A figure shows every panel: stacked in a column's width, side by side across a page.
-    const int shown = panels->shownPanel();
-    const bool wide = options.size.width() >= kWideFigurePoints;
-    panels->arrange(wide ? PanelLayout::Arrangement::SideBySide : PanelLayout::Arrangement::Stacked);
-    try {
-        exportStyled(options, [&] { exportPlot(plot(), path, options); });
-    } catch (...) {
-        panels->arrange(PanelLayout::Arrangement::Stacked, shown);
-        throw;
-    }
-    panels->arrange(PanelLayout::Arrangement::Stacked, shown);
-    plot()->replot();
+    screenPanel_ = panels->shownPanel();
+    panels->arrange(points.width() >= kWideFigurePoints ? PanelLayout::Arrangement::SideBySide
+                                                        : PanelLayout::Arrangement::Stacked);
 }
 
 } // namespace headlight

@@ -53,6 +53,7 @@ protected:
     HeadPlotView(HeadSelection* selection, QWidget* parent, const MakeController& makeController);
     void refresh() override;
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void arrangeFor(QSize points) override;
     HeadPlotController* headPlotController() const { return controller_.get(); }
 
 private:
@@ -64,6 +65,8 @@ private:
     QWidget* panelSwitch_ = nullptr;
     QButtonGroup* panelButtons_ = nullptr;
     int chosenPanel_ = 0;
+    int screenPanel_ = -1;        // the panel the dock showed before a figure's arrangement
+    bool figureLayout_ = false;   // arranged for a figure: the dock's height decides nothing
 };
 
 } // namespace headlight

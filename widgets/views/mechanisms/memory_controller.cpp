@@ -1,4 +1,6 @@
 #include "views/mechanisms/memory_controller.h"
+
+#include "token_ticks.h"
 #include "headlight/mechanisms/persistent_memory.h"
 
 #include <qcustomplot.h>
@@ -146,9 +148,7 @@ void MemoryController::drawHeatmap(const HeadSelection& selection, const PlotSty
     applyHeatGradient(heatmap_, style);
     heatRect_->axis(QCPAxis::atBottom)->setRange(-0.5, N - 0.5);
     heatRect_->axis(QCPAxis::atLeft)->setRange(-0.5, T - 0.5);
-    QSharedPointer<QCPAxisTickerText> slotTicks(new QCPAxisTickerText);
-    for (int n = 0; n < N; n += std::max(1, N / 16)) slotTicks->addTick(n, QString::number(n));
-    heatRect_->axis(QCPAxis::atBottom)->setTicker(slotTicks);
+    setTokenTicks(heatRect_->axis(QCPAxis::atBottom), {});   // slot numbers, as many as fit the axis
     mech::setTokenTicks(heatRect_->axis(QCPAxis::atLeft), snapshot_, 32);
 
     const float* p = headMemory(snapshot_.trace->layer(heatHead_.layer), heatHead_.head, T, N);

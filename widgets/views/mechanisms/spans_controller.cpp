@@ -236,12 +236,14 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
                                          .arg(z, 0, 'f', 1)
                                          .arg(ramp_, 0, 'g', 3),
                                      style);
-        // At the top edge of the panel, inside it at any height (a figure's panel can be short).
-        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        // In the top corner away from the span, inside the panel at any size (a figure's panel can be short and
+        // narrow): beside z it would run off the panel's edge.
+        const bool left = z > xmax / 2;
+        label->position->setType(QCPItemPosition::ptAxisRectRatio);
         label->position->setAxisRect(maskRect_);
-        label->position->setCoords(z, 0.0);
+        label->position->setCoords(left ? 0.0 : 1.0, 0.0);
         label->setPadding(QMargins(3, 1, 3, 0));
-        label->setPositionAlignment(z > xmax / 2 ? (Qt::AlignRight | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignTop));
+        label->setPositionAlignment((left ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignTop);
     }
     // The farthest any query looks back in this run: masks beyond it change nothing here.
     const int longest = snapshot_.tokens() - 1;
