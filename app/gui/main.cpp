@@ -68,6 +68,16 @@ int main(int argc, char** argv) {
     const QCommandLineOption &text = o.text, &screenshot = o.screenshot, &prune = o.prune, &select = o.head,
                              &show = o.show, &size = o.size;
     parser.process(app);
+    // --head, --layer, --position, --prune: checked as far as they can be now, applied once the first run is on
+    // screen (the model's size and the text's length are known then).
+    const headlight::StartupSelection startup{parser.value(select), parser.value(o.layer), parser.value(o.position),
+                                              parser.value(prune)};
+    try {
+        startup.checkSyntax();
+    } catch (const headlight::Error& e) {
+        std::fprintf(stderr, "headlight: %s\n", e.what());
+        return 2;
+    }
 
     headlight::Settings settings;
     headlight::applyTheme(app, settings.darkTheme());
@@ -91,8 +101,6 @@ int main(int argc, char** argv) {
         if (!dock) std::fprintf(stderr, "headlight: --show %s: no such docked view\n", qPrintable(parser.value(show)));
         else QObject::connect(&window, &headlight::MainWindow::snapshotShown, dock, [dock] { dock->show(); dock->raise(); }, Qt::SingleShotConnection);
     }
-    // --head, --prune: once the first run is on screen (the model's size is known then).
-    headlight::StartupSelection startup{parser.value(select), parser.value(prune)};
     bool startupApplied = startup.empty();
     QObject::connect(&window, &headlight::MainWindow::snapshotShown, &window, [&](const headlight::RunSnapshot& s) {
         if (startupApplied) return;
