@@ -22,6 +22,13 @@ QString shortest(T value) {
 
 QString line(const QStringList& fields) { return fields.join(QLatin1Char('\t')) + QLatin1Char('\n'); }
 
+// The heads a matrix shows, as --head writes them: "1.0", or "0.0+0.1" for a mean of heads.
+QString headsText(const AttentionMatrixController& matrix) {
+    QStringList heads;
+    for (const HeadRef& h : matrix.shownHeads()) heads << QStringLiteral("%1.%2").arg(h.layer).arg(h.head);
+    return heads.join(QLatin1Char('+'));
+}
+
 } // namespace
 
 QString exactNumber(float value) { return shortest(value); }
@@ -30,16 +37,16 @@ QString exactNumber(double value) { return shortest(value); }
 QString matrixCellText(const AttentionMatrixController& matrix, const RunSnapshot& run, MatrixCell cell) {
     // The weights are float32, and so are the matrix's means of heads (a long text's is rounded to float32 too).
     const double w = matrix.weight(cell.query, cell.key);
-    return line({QStringLiteral("head"), QStringLiteral("query"), QStringLiteral("query token"), QStringLiteral("key"),
+    return line({QStringLiteral("heads"), QStringLiteral("query"), QStringLiteral("query token"), QStringLiteral("key"),
                  QStringLiteral("key token"), QStringLiteral("weight")}) +
-           line({matrix.subject(), QString::number(cell.query), run.tokenLabel(cell.query), QString::number(cell.key),
+           line({headsText(matrix), QString::number(cell.query), run.tokenLabel(cell.query), QString::number(cell.key),
                  run.tokenLabel(cell.key), exactNumber(static_cast<float>(w))});
 }
 
 QString matrixRowText(const AttentionMatrixController& matrix, const RunSnapshot& run, int query) {
-    // The weight column names the row: "weight (layer 0, head 1, query 3)".
+    // The weight column names the row: "weight (heads 0.1, query 3)".
     QString text = line({QStringLiteral("key"), QStringLiteral("key token"),
-                         QStringLiteral("weight (%1, query %2)").arg(matrix.subject()).arg(query)});
+                         QStringLiteral("weight (heads %1, query %2)").arg(headsText(matrix)).arg(query)});
     for (int key = 0; key < matrix.tokens(); ++key)
         text += line({QString::number(key), run.tokenLabel(key), exactNumber(static_cast<float>(matrix.weight(query, key)))});
     return text;

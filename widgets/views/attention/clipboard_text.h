@@ -17,7 +17,8 @@ struct MatrixCell;
 QString exactNumber(float value);
 QString exactNumber(double value);
 
-// head, query, query token, key, key token, weight: the cell as the matrix shows it.
+// heads ("1.0", or "0.0+0.1" for a mean), query, query token, key, key token, weight: the cell as the matrix
+// shows it (the mean of those heads in the mean modes).
 QString matrixCellText(const AttentionMatrixController& matrix, const RunSnapshot& run, MatrixCell cell);
 // key, key token, weight: every key of query `query`'s row (keys after the query read 0 in a causal model).
 QString matrixRowText(const AttentionMatrixController& matrix, const RunSnapshot& run, int query);

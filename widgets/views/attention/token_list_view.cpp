@@ -135,7 +135,8 @@ QString TokenListView::findStatus() const {
     if (find_->text().isEmpty()) return {};
     if (matches_.isEmpty()) return tr("no match");
     const int at = static_cast<int>(matches_.indexOf(shownPosition(*selection(), snapshot().tokens())));
-    return at >= 0 ? tr("%1 of %2").arg(at + 1).arg(matches_.size()) : tr("%n match(es)", nullptr, static_cast<int>(matches_.size()));
+    if (at >= 0) return tr("%1 of %2").arg(at + 1).arg(matches_.size());
+    return matches_.size() == 1 ? tr("1 match") : tr("%1 matches").arg(matches_.size());
 }
 
 bool TokenListView::findNext(bool forward) {
