@@ -344,6 +344,15 @@ void TestAppEveryday::tokenizerLessModelRunsTypedIds() {
         QCOMPARE(window.snapshot().trace->tokenIds, (std::vector<int64_t>{3, 10, 5}));
         for (QMessageBox* box : window.findChildren<QMessageBox*>()) box->close();
     }
+
+    // Opened on ids that are not this model's: refused like typed ones (no starting ids in their place).
+    MainWindow second(settings);
+    QSignalSpy problems(&second, &MainWindow::problemShown);
+    second.openModel(dir.filePath("notok"), "5 150");
+    QVERIFY(problems.wait(20000));
+    QVERIFY2(problems.last().at(0).toString().contains("150 is out of range"), qPrintable(problems.last().at(0).toString()));
+    QVERIFY(!second.snapshot().valid());
+    for (QMessageBox* box : second.findChildren<QMessageBox*>()) box->close();
 }
 
 QTEST_MAIN(TestAppEveryday)

@@ -131,12 +131,13 @@ struct ModelSession::Loaded {
         QString text = spec.text;
         if (!info->canEncode) {
             // No tokenizer: the text box holds token ids. A model that just opened on a text written for another
-            // one (its example, the last text) opens on starting ids instead, which the window then shows.
+            // one (its example, the last text: words, not numbers) opens on starting ids instead, which the
+            // window then shows; numbers that are no ids of this model are refused as always.
             const int64_t vocab = info->config.vocabSize;
             try {
                 input.tokenIds = parseTypedTokenIds(spec.text, vocab);
             } catch (const Error&) {
-                if (runsSinceLoad > 0) throw;
+                if (runsSinceLoad > 0 || looksLikeTokenIds(spec.text)) throw;
                 input.tokenIds = startingTokenIds(vocab, info->config.nPositions);
                 text = typedTokenIds(input.tokenIds);
             }

@@ -38,6 +38,11 @@ std::vector<int64_t> parseTypedTokenIds(const QString& text, int64_t vocabSize) 
     return ids;
 }
 
+bool looksLikeTokenIds(const QString& text) {
+    static const QRegularExpression idsOnly(QStringLiteral("^[\\s,0-9+-]*[0-9][\\s,0-9+-]*$"));
+    return idsOnly.match(text).hasMatch();
+}
+
 QString typedTokenIds(const std::vector<int64_t>& ids) {
     QStringList items;
     items.reserve(static_cast<qsizetype>(ids.size()));

@@ -9,6 +9,8 @@ namespace headlight {
 // The ids in `text`, separated by spaces and/or commas. Throws headlight::Error (ErrorInput::TokenIds), one line
 // naming the first item that is not an id or the first id outside 0..vocabSize-1, and how to type ids.
 std::vector<int64_t> parseTypedTokenIds(const QString& text, int64_t vocabSize);
+// Whether `text` is meant as token ids (only digits, signs, spaces and commas), right or wrong.
+bool looksLikeTokenIds(const QString& text);
 // The ids as the text box shows them: "12 7 93".
 QString typedTokenIds(const std::vector<int64_t>& ids);
 // What a model without a tokenizer opens on when the text box holds no ids (a text written for another model):

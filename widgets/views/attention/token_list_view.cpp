@@ -24,7 +24,7 @@ TokenListView::TokenListView(HeadSelection* selection, QWidget* parent) : TraceV
     caption_->setObjectName(QStringLiteral("tokenCaption"));
     find_ = new QLineEdit(content);
     find_->setObjectName(QStringLiteral("tokenFind"));
-    find_->setPlaceholderText(tr("Find a token (Ctrl+F)"));
+    find_->setPlaceholderText(tr("Find (Ctrl+F)"));
     find_->setToolTip(tr("Highlights the tokens that contain this text; Enter or F3 selects the next one, "
                          "Shift+Enter or Shift+F3 the previous one"));
     find_->setClearButtonEnabled(true);
