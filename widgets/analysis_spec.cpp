@@ -1,8 +1,13 @@
 #include "analysis_spec.h"
 #include "headlight/mechanisms/selective_attention.h"
 
+#include "typed_token_ids.h"
+
+#include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/objective.h"
 #include "headlight/session.h"
+#include "headlight/tokenizer.h"
 
 #include <QFileInfo>
 
@@ -12,9 +17,25 @@ TaskParams modelTask(const QString& modelDir) { return trainedTask(modelDir.toSt
 
 namespace {
 
+// A model without a tokenizer runs the token ids typed in the text box: one example, every next token scored.
+ExampleSet typedIdExamples(const Engine& engine, const QString& text) {
+    const ModelConfig& c = engine.config();
+    std::vector<int64_t> ids = parseTypedTokenIds(text, c.vocabSize);
+    if (objectiveOf(c) != Objective::NextToken) throw Error("token ids", "a masked-token model needs a tokenizer to mask tokens with");
+    if (static_cast<int64_t>(ids.size()) > c.nPositions) ids.resize(static_cast<size_t>(c.nPositions));   // as the run cut them
+    if (ids.size() < 2) throw Error("token ids", "need at least two (one to predict from, one to predict)");
+    ExampleSet set;
+    const std::vector<uint8_t> everyPosition(ids.size() - 1, 1);
+    set.add(nextTokenExample(std::move(ids), everyPosition));
+    set.description = "token ids: " + text.toStdString();
+    return set;
+}
+
 ExampleSet examplesFor(const Engine& engine, const AnalysisSpec& spec) {
     switch (spec.source) {
-    case AnalysisSource::Text: return ExampleSet::fromText(engine, spec.text.toStdString());
+    case AnalysisSource::Text:
+        if (!engine.tokenizer() || !engine.tokenizer()->canEncode()) return typedIdExamples(engine, spec.text);
+        return ExampleSet::fromText(engine, spec.text.toStdString());
     case AnalysisSource::File: return ExampleSet::fromFile(engine, spec.file.toStdString());
     case AnalysisSource::Task: break;
     }

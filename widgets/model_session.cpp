@@ -1,5 +1,7 @@
 #include "model_session.h"
 
+#include "typed_token_ids.h"
+
 #include "headlight/engine.h"
 #include "headlight/error.h"
 #include "headlight/pruning.h"
@@ -52,6 +54,7 @@ struct ModelSession::Loaded {
     // undoing it) shows that run again, and its summaries with it.
     std::shared_ptr<const HeadSummaries> unprunedSummaries;
     const Trace* unprunedSummarized = nullptr;
+    int runsSinceLoad = 0;                   // 0: the next run is the first of this model
 
     // Loads the model of `spec` unless it is the one already here (and, for spec.reloadChanged, its files are
     // as they were when it loaded); returns the load time (0 when nothing was loaded). On failure the previous
@@ -72,6 +75,7 @@ struct ModelSession::Loaded {
         device = spec.device;
         unprunedSummaries.reset();
         unprunedSummarized = nullptr;
+        runsSinceLoad = 0;
         return session->engine().loadMs();
     }
 
@@ -99,7 +103,8 @@ struct ModelSession::Loaded {
 
     RunSnapshot snapshotOf(const SessionRun& run, const QString& text, JobContext& context) {
         RunSnapshot snapshot;
-        snapshot.text = run.droppedTokens > 0 ? QString::fromStdString(run.text) : text;
+        if (!info->canEncode) snapshot.text = run.droppedTokens > 0 ? typedTokenIds(run.trace->tokenIds) : text;
+        else snapshot.text = run.droppedTokens > 0 ? QString::fromStdString(run.text) : text;
         snapshot.droppedTokens = run.droppedTokens;
         snapshot.trace = run.trace;
         snapshot.baseline = run.baseline;
@@ -122,8 +127,24 @@ struct ModelSession::Loaded {
     RunSnapshot run(const RunSpec& spec, JobContext& context) {
         const QString running = tr("Running %1").arg(QFileInfo(dirKey).fileName());
         context.progress(-1, running);
-        const SessionRun run = session->run(inputOf(spec, context, running));
-        return snapshotOf(run, spec.text, context);
+        RunInput input = inputOf(spec, context, running);
+        QString text = spec.text;
+        if (!info->canEncode) {
+            // No tokenizer: the text box holds token ids. A model that just opened on a text written for another
+            // one (its example, the last text: words, not numbers) opens on starting ids instead, which the
+            // window then shows; numbers that are no ids of this model are refused as always.
+            const int64_t vocab = info->config.vocabSize;
+            try {
+                input.tokenIds = parseTypedTokenIds(spec.text, vocab);
+            } catch (const Error&) {
+                if (runsSinceLoad > 0 || looksLikeTokenIds(spec.text)) throw;
+                input.tokenIds = startingTokenIds(vocab, info->config.nPositions);
+                text = typedTokenIds(input.tokenIds);
+            }
+        }
+        ++runsSinceLoad;
+        const SessionRun run = session->run(input);
+        return snapshotOf(run, text, context);
     }
 };
 

@@ -64,6 +64,8 @@ void Workspace::showRun(const RunSnapshot& run) {
         headMask_.clear();
         pendingPreset_.reset();
     }
+    // A model without a tokenizer may open on starting token ids instead of the text asked for: they are the text now.
+    if (newModel && !run.model->canEncode) text_ = run.text;
     snapshot_ = run;
     snapshot_.scores = scores_;
     modelDir_ = snapshot_.model->dir;

@@ -17,6 +17,11 @@ AppOptions::AppOptions(QCommandLineParser& parser)
             QStringLiteral("L.H,...")),
       head(QStringLiteral("head"), QStringLiteral("The head to select after the first run, e.g. 1.0."),
            QStringLiteral("L.H")),
+      layer(QStringLiteral("layer"), QStringLiteral("The layer to select after the first run (the head number kept), e.g. 1."),
+            QStringLiteral("L")),
+      position(QStringLiteral("position"),
+               QStringLiteral("The token position (query) to select after the first run, 0 = the first token."),
+               QStringLiteral("P")),
       show(QStringLiteral("show"), QStringLiteral("Bring a view's dock to the front, e.g. analysis."),
            QStringLiteral("VIEW")),
       size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1600x1000."), QStringLiteral("WxH")) {
@@ -25,7 +30,7 @@ AppOptions::AppOptions(QCommandLineParser& parser)
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"),
                                  QStringLiteral("A model folder to open (default: the last one, or a sample)."));
-    for (const QCommandLineOption* o : {&text, &screenshot, &prune, &head, &show, &size}) parser.addOption(*o);
+    for (const QCommandLineOption* o : {&text, &screenshot, &prune, &head, &layer, &position, &show, &size}) parser.addOption(*o);
 }
 
 QIcon appIcon() {

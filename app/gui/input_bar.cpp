@@ -13,9 +13,11 @@ namespace headlight {
 
 InputBar::InputBar(QWidget* parent)
     : QWidget(parent), edit_(new QLineEdit(this)), device_(new QComboBox(this)), count_(new QLabel(this)),
-      problem_(new QLabel(this)), hint_(new QLabel(this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
+      problem_(new QLabel(this)), hint_(new QLabel(this)), idsLabel_(new QLabel(tr("Token ids:"), this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
       debounce_(new QTimer(this)) {
     edit_->setPlaceholderText(tr("Type a text: the views follow as you type"));
+    idsLabel_->setObjectName(QStringLiteral("tokenIdsLabel"));
+    idsLabel_->hide();
     edit_->setClearButtonEnabled(true);
     edit_->setObjectName(QStringLiteral("textInput"));
     device_->setToolTip(tr("Where the model runs"));
@@ -33,6 +35,7 @@ InputBar::InputBar(QWidget* parent)
     count_->setMinimumWidth(90);
 
     auto* row = new QHBoxLayout;
+    row->addWidget(idsLabel_);
     row->addWidget(edit_, 1);
     row->addWidget(hint_);
     row->addWidget(count_);
@@ -87,6 +90,35 @@ void InputBar::setDevices(const QStringList& devices, const QString& current) {
 }
 
 QString InputBar::device() const { return device_->currentText(); }
+
+void InputBar::setTokenIdsOnly(bool idsOnly, int64_t vocabSize) {
+    idsLabel_->setVisible(idsOnly);
+    if (!idsOnly) {
+        edit_->setPlaceholderText(tr("Type a text: the views follow as you type"));
+        edit_->setToolTip({});
+        return;
+    }
+    const QString range = QStringLiteral("0..%1").arg(vocabSize - 1);
+    edit_->setPlaceholderText(tr("Token ids %1, e.g. 12 7 93 or 12,7,93").arg(range));
+    idsLabel_->setToolTip(tr("This model has no tokenizer files: type its token ids (%1), separated by spaces or commas").arg(range));
+    edit_->setToolTip(idsLabel_->toolTip());
+}
+
+void InputBar::showInputKind(const RunSnapshot& run, bool newModel) {
+    const bool idsOnly = !run.model->canEncode;
+    const int64_t vocabSize = run.model->config.vocabSize;
+    setTokenIdsOnly(idsOnly, vocabSize);
+    if (newModel && idsOnly && text() != run.text) {
+        setText(run.text);
+        showProblem(tr("This model has no tokenizer files: it opened on token ids %1. Type others (0..%2).")
+                        .arg(run.text)
+                        .arg(vocabSize - 1));
+    }
+}
+
+bool InputBar::tokenIdsOnly() const { return !idsLabel_->isHidden(); }
+
+QString InputBar::placeholder() const { return edit_->placeholderText(); }
 
 void InputBar::showRun(int tokens, int maxTokens, int droppedTokens) {
     count_->setText(tr("%n token(s)", nullptr, tokens));

@@ -2,9 +2,12 @@
 // The text box and its controls: runs as you type (debounced) and on Enter, shows the token count and
 // warnings, picks the device, cancels long work. A text longer than kLiveRunChars runs on Enter (or Run) only:
 // a long run takes seconds, and rerunning it on every key would keep the worker busy with texts nobody reads.
+#include "run_snapshot.h"
+
 #include <QString>
 #include <QStringList>
 #include <QWidget>
+#include <cstdint>
 
 class QComboBox;
 class QLabel;
@@ -24,6 +27,14 @@ public:
     void setText(const QString& text);
     void setDevices(const QStringList& devices, const QString& current);
     QString device() const;
+    // A model without tokenizer files takes token ids: the box says so (placeholder, a "Token ids" label) and
+    // which ids are valid (0..vocabSize-1). Off: text, as usual.
+    void setTokenIdsOnly(bool idsOnly, int64_t vocabSize = 0);
+    bool tokenIdsOnly() const;
+    // After a run: text or token ids, as `run`'s model takes; a new model without a tokenizer that opened on
+    // starting ids (not the text asked for) shows them, and says so.
+    void showInputKind(const RunSnapshot& run, bool newModel);
+    QString placeholder() const;
 
     // After a run: "42 tokens", with a warning when the text was cut to the model's maximum.
     void showRun(int tokens, int maxTokens, int droppedTokens);
@@ -49,6 +60,7 @@ private:
     QLabel* count_;
     QLabel* problem_;
     QLabel* hint_;
+    QLabel* idsLabel_;   // "Token ids:" before the box, for a model without a tokenizer
     QPushButton* run_;
     QPushButton* cancel_;
     QTimer* debounce_;

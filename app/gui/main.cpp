@@ -4,10 +4,10 @@
 #include "main_window.h"
 #include "trace_view.h"
 #include "settings.h"
+#include "startup_selection.h"
 #include "theme.h"
 #include "workspace.h"
 
-#include "headlight/engine.h"
 #include "headlight/error.h"
 #include "headlight/runtime.h"
 
@@ -16,7 +16,6 @@
 #include <QCommandLineParser>
 #include <QDockWidget>
 #include <QTimer>
-#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -69,6 +68,16 @@ int main(int argc, char** argv) {
     const QCommandLineOption &text = o.text, &screenshot = o.screenshot, &prune = o.prune, &select = o.head,
                              &show = o.show, &size = o.size;
     parser.process(app);
+    // --head, --layer, --position, --prune: checked as far as they can be now, applied once the first run is on
+    // screen (the model's size and the text's length are known then).
+    const headlight::StartupSelection startup{parser.value(select), parser.value(o.layer), parser.value(o.position),
+                                              parser.value(prune)};
+    try {
+        startup.checkSyntax();
+    } catch (const headlight::Error& e) {
+        std::fprintf(stderr, "headlight: %s\n", e.what());
+        return 2;
+    }
 
     headlight::Settings settings;
     headlight::applyTheme(app, settings.darkTheme());
@@ -92,20 +101,12 @@ int main(int argc, char** argv) {
         if (!dock) std::fprintf(stderr, "headlight: --show %s: no such docked view\n", qPrintable(parser.value(show)));
         else QObject::connect(&window, &headlight::MainWindow::snapshotShown, dock, [dock] { dock->show(); dock->raise(); }, Qt::SingleShotConnection);
     }
-    // --prune: once the first run is on screen (the model's size is known then), prune those heads.
-    // --head: select a head the same way (parsed like --prune, one head).
-    bool pruneApplied = !parser.isSet(prune) && !parser.isSet(select);
+    bool startupApplied = startup.empty();
     QObject::connect(&window, &headlight::MainWindow::snapshotShown, &window, [&](const headlight::RunSnapshot& s) {
-        if (pruneApplied) return;
-        pruneApplied = true;
+        if (startupApplied) return;
+        startupApplied = true;
         try {
-            if (parser.isSet(select)) {
-                const auto m = headlight::parsePruneList(parser.value(select).toStdString(), s.model->config, "--head");
-                const auto at = static_cast<int>(std::find(m.begin(), m.end(), 0.0f) - m.begin());
-                window.selection()->setCurrent({at / s.heads(), at % s.heads()});
-            }
-            if (parser.isSet(prune))
-                window.workspace()->setHeadMask(headlight::parsePruneList(parser.value(prune).toStdString(), s.model->config, "--prune"));
+            startup.apply(s, *window.selection(), *window.workspace());
         } catch (const headlight::Error& e) {
             std::fprintf(stderr, "headlight: %s\n", e.what());
             QApplication::exit(1);

@@ -266,6 +266,7 @@ void MainWindow::showRun(const RunSnapshot& snapshot, bool newModel) {
 
     const auto& c = snapshot.model->config;
     input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
+    input_->showInputKind(snapshot, newModel);
     statusModel_->setText(tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
                               .arg(c.nHead).arg(snapshot.model->device));
     QString runText = tr("%n token(s)  |  forward %1 ms  |  %2", nullptr, snapshot.tokens())

@@ -1,10 +1,14 @@
 #include "views/attention/attention_matrix_view.h"
 
+#include "views/attention/clipboard_text.h"
 #include "views/attention/view_support.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QContextMenuEvent>
 #include <QHBoxLayout>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QSignalBlocker>
 #include <QToolButton>
@@ -62,7 +66,50 @@ AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* pare
     connect(plot_, &QCustomPlot::mouseDoubleClick, this, resetZoom);
     onPlotClick(plot_, [this](QMouseEvent* event) { clicked(event); });
     connect(plot_, &QCustomPlot::mouseMove, this, &AttentionMatrixView::hovered);
+    plot_->installEventFilter(this);   // the context menu knows its cell; leaving forgets the hovered one
+    plot_->setFocusPolicy(Qt::ClickFocus);   // Ctrl+C after a click on the matrix
+
+    copyValue_ = new QAction(tr("Copy value"), content);
+    copyValue_->setShortcut(QKeySequence::Copy);
+    copyValue_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    copyValue_->setToolTip(tr("The weight under the mouse with its query and key tokens (else the selected row)"));
+    connect(copyValue_, &QAction::triggered, this, [this] {
+        if (const auto cell = menuCell_ ? menuCell_ : hovered_) copyCell(*cell);
+        else copyRow();
+    });
+    copyRow_ = new QAction(tr("Copy row"), content);
+    copyRow_->setToolTip(tr("The selected query's row: one line per key, with its token and weight"));
+    connect(copyRow_, &QAction::triggered, this, &AttentionMatrixView::copyRow);
+    auto* separator = new QAction(content);
+    separator->setSeparator(true);
+    content->addActions({copyValue_, copyRow_, separator});   // before "Export figure..."
     setContent(content);
+}
+
+void AttentionMatrixView::copyCell(MatrixCell cell) const {
+    if (!snapshot().valid() || !unavailableReason().isEmpty()) return;
+    copyToClipboard(matrixCellText(*controller_, snapshot(), cell));
+}
+
+void AttentionMatrixView::copyRow() const {
+    if (!snapshot().valid() || !unavailableReason().isEmpty()) return;
+    copyToClipboard(matrixRowText(*controller_, snapshot(), shownPosition(*selection(), controller_->tokens())));
+}
+
+bool AttentionMatrixView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == plot_ && event->type() == QEvent::Leave) hovered_.reset();
+    if (watched == plot_ && event->type() == QEvent::ContextMenu && snapshot().valid()) {
+        // The menu of the content widget, opened here so that Copy value knows the cell it was opened on.
+        auto* menuEvent = static_cast<QContextMenuEvent*>(event);
+        menuCell_ = controller_->cellAt(menuEvent->pos());
+        copyValue_->setEnabled(menuCell_.has_value());
+        copyRow_->setText(tr("Copy row (query %1)").arg(shownPosition(*selection(), controller_->tokens())));
+        QMenu::exec(plot_->parentWidget()->actions(), menuEvent->globalPos(), nullptr, plot_);
+        menuCell_.reset();
+        copyValue_->setEnabled(true);
+        return true;
+    }
+    return TraceView::eventFilter(watched, event);
 }
 
 AttentionMatrixView::~AttentionMatrixView() = default;
@@ -127,6 +174,7 @@ void AttentionMatrixView::clicked(QMouseEvent* event) {
 void AttentionMatrixView::hovered(QMouseEvent* event) {
     if (event->buttons() != Qt::NoButton) return;   // panning
     const auto cell = controller_->cellAt(event->position());
+    hovered_ = cell;
     if (!cell) {
         QToolTip::hideText();
         return;

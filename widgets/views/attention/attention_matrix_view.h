@@ -1,11 +1,14 @@
 #pragma once
 // The attention matrix: one head's (or a mean of heads') T x T weights as a heatmap, zoomable, with tokens on
-// both axes; hover a cell for its exact weight, click a row to select that query position.
+// both axes; hover a cell for its exact weight, click a row to select that query position. Ctrl+C and the context
+// menu copy a cell or the selected row as tab-separated text.
 #include "trace_view.h"
 #include "views/attention/attention_matrix_controller.h"
 
 #include <memory>
+#include <optional>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
@@ -33,10 +36,18 @@ public:
     MatrixPooling pooling() const { return pooling_; }
 
     AttentionMatrixController* controller() const { return controller_.get(); }
+    // Copy: the cell under the mouse (its weight with both tokens), else the selected query's row; Copy row:
+    // the selected query's row (clipboard_text.h has the formats).
+    QAction* copyValueAction() const { return copyValue_; }
+    QAction* copyRowAction() const { return copyRow_; }
+    std::optional<MatrixCell> hoveredCell() const { return hovered_; }
+    void copyCell(MatrixCell cell) const;
+    void copyRow() const;
     QCustomPlot* plot() const { return plot_; }
 
 protected:
     void refresh() override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void clicked(QMouseEvent* event);
@@ -50,6 +61,10 @@ private:
     MatrixScale scale_ = MatrixScale::Linear;
     MatrixPooling pooling_ = MatrixPooling::Max;
     QComboBox* poolBox_;
+    QAction* copyValue_;
+    QAction* copyRow_;
+    std::optional<MatrixCell> hovered_;    // the cell under the mouse
+    std::optional<MatrixCell> menuCell_;   // the cell the context menu opened on, while it is open
 };
 
 } // namespace headlight

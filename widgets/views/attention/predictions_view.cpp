@@ -1,7 +1,9 @@
 #include "views/attention/predictions_view.h"
 
+#include "views/attention/clipboard_text.h"
 #include "views/attention/view_support.h"
 
+#include <QAction>
 #include <QMouseEvent>
 #include <QToolTip>
 #include <qcustomplot.h>
@@ -15,7 +17,21 @@ PredictionsView::PredictionsView(HeadSelection* selection, QWidget* parent) : Tr
     controller_ = std::make_unique<PredictionsController>(plot_);
     onPlotClick(plot_, [this](QMouseEvent* event) { clicked(event); });
     connect(plot_, &QCustomPlot::mouseMove, this, &PredictionsView::hovered);
+    plot_->setFocusPolicy(Qt::ClickFocus);   // Ctrl+C after a click on the plot
+    copyList_ = new QAction(tr("Copy list"), plot_);
+    copyList_->setShortcut(QKeySequence::Copy);
+    copyList_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    copyList_->setToolTip(tr("The top-10 list: rank, token, id and probability, tab-separated"));
+    connect(copyList_, &QAction::triggered, this, &PredictionsView::copyList);
+    auto* separator = new QAction(plot_);
+    separator->setSeparator(true);
+    plot_->addActions({copyList_, separator});   // before "Export figure..."
     setContent(plot_);
+}
+
+void PredictionsView::copyList() const {
+    if (!snapshot().valid() || !unavailableReason().isEmpty()) return;
+    copyToClipboard(predictionsText(*controller_));
 }
 
 PredictionsView::~PredictionsView() = default;

@@ -1,11 +1,12 @@
 #pragma once
 // Predictions: the ten likeliest next tokens at the selected position, and the next-token loss along the text
-// (click the loss graph to move the position).
+// (click the loss graph to move the position). Ctrl+C and the context menu copy the top-10 list.
 #include "trace_view.h"
 #include "views/attention/predictions_controller.h"
 
 #include <memory>
 
+class QAction;
 class QCustomPlot;
 class QMouseEvent;
 
@@ -25,6 +26,9 @@ public:
 
     PredictionsController* controller() const { return controller_.get(); }
     QCustomPlot* plot() const { return plot_; }
+    // Copy list: rank, token, id and probability of the top list, tab-separated (clipboard_text.h).
+    QAction* copyListAction() const { return copyList_; }
+    void copyList() const;
 
 protected:
     void refresh() override;
@@ -35,6 +39,7 @@ private:
 
     QCustomPlot* plot_;
     std::unique_ptr<PredictionsController> controller_;
+    QAction* copyList_;
 };
 
 } // namespace headlight
