@@ -25,6 +25,7 @@ ViewPreset readViewPreset(const QString& modelDir) {
     if (!scored.isEmpty()) preset.scored = scored;
     preset.scoredLabel = o.value(QStringLiteral("scored_label")).toString();
     preset.note = o.value(QStringLiteral("note")).toString();
+    preset.caption = o.value(QStringLiteral("caption")).toString();
     return preset;
 }
 

@@ -17,6 +17,7 @@ struct ViewPreset {
     QString scored = QStringLiteral("all");
     QString scoredLabel;       // in words, for the status bar: "the answer after ?x="
     QString note;              // one sentence for the status bar when the model opens
+    QString caption;           // what to look at, shown under the text box while the model is open
 
     bool hasHead() const { return layer >= 0 && head >= 0; }
 };

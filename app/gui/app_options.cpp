@@ -55,4 +55,21 @@ QMessageBox* createAboutBox(QWidget* parent) {
     return box;
 }
 
+QString helpPageText(const QString& name) {
+    initResources();
+    QFile f(QStringLiteral(":/headlight/") + name + QStringLiteral(".html"));
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+}
+
+QMessageBox* createHelpBox(QWidget* parent, const QString& title, const QString& name) {
+    auto* box = new QMessageBox(parent);
+    box->setWindowTitle(title);
+    box->setTextFormat(Qt::RichText);
+    box->setText(helpPageText(name));
+    box->setIconPixmap(appIcon().pixmap(48, 48));
+    box->setWindowModality(Qt::NonModal);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    return box;
+}
+
 } // namespace headlight

@@ -23,5 +23,8 @@ QIcon appIcon();
 QString aboutText();
 // The About box, with the app's icon; the caller shows it.
 QMessageBox* createAboutBox(QWidget* parent);
+// Help's pages (resources/tour.html, resources/shortcuts.html) as a box over `parent` that deletes itself.
+QString helpPageText(const QString& name);
+QMessageBox* createHelpBox(QWidget* parent, const QString& title, const QString& name);
 
 } // namespace headlight

@@ -13,7 +13,8 @@ namespace headlight {
 
 InputBar::InputBar(QWidget* parent)
     : QWidget(parent), edit_(new QLineEdit(this)), device_(new QComboBox(this)), count_(new QLabel(this)),
-      problem_(new QLabel(this)), hint_(new QLabel(this)), idsLabel_(new QLabel(tr("Token ids:"), this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
+      problem_(new QLabel(this)), hint_(new QLabel(this)), idsLabel_(new QLabel(tr("Token ids:"), this)),
+      caption_(new QLabel(this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
       debounce_(new QTimer(this)) {
     edit_->setPlaceholderText(tr("Type a text: the views follow as you type"));
     idsLabel_->setObjectName(QStringLiteral("tokenIdsLabel"));
@@ -23,6 +24,10 @@ InputBar::InputBar(QWidget* parent)
     device_->setToolTip(tr("Where the model runs"));
     device_->setObjectName(QStringLiteral("deviceSelector"));
     cancel_->setEnabled(false);
+    caption_->setObjectName(QStringLiteral("modelCaption"));
+    caption_->setWordWrap(true);
+    caption_->setTextFormat(Qt::PlainText);
+    caption_->hide();
     problem_->setObjectName(QStringLiteral("textProblem"));
     problem_->setStyleSheet(QStringLiteral("color: #d62728;"));
     problem_->setWordWrap(true);
@@ -45,6 +50,7 @@ InputBar::InputBar(QWidget* parent)
     auto* column = new QVBoxLayout(this);
     column->setContentsMargins(6, 6, 6, 2);
     column->addLayout(row);
+    column->addWidget(caption_);
     column->addWidget(problem_);
 
     debounce_->setSingleShot(true);
@@ -115,6 +121,13 @@ void InputBar::showInputKind(const RunSnapshot& run, bool newModel) {
                         .arg(vocabSize - 1));
     }
 }
+
+void InputBar::showCaption(const QString& caption) {
+    caption_->setText(caption.isEmpty() ? QString() : tr("What to look at: %1").arg(caption));
+    caption_->setVisible(!caption.isEmpty());
+}
+
+QString InputBar::caption() const { return caption_->text(); }
 
 bool InputBar::tokenIdsOnly() const { return !idsLabel_->isHidden(); }
 

@@ -34,6 +34,9 @@ public:
     // After a run: text or token ids, as `run`'s model takes; a new model without a tokenizer that opened on
     // starting ids (not the text asked for) shows them, and says so.
     void showInputKind(const RunSnapshot& run, bool newModel);
+    // The model's caption (what to look at, from its view.json) under the text box, hidden when empty.
+    void showCaption(const QString& caption);
+    QString caption() const;
     QString placeholder() const;
 
     // After a run: "42 tokens", with a warning when the text was cut to the model's maximum.
@@ -61,6 +64,7 @@ private:
     QLabel* problem_;
     QLabel* hint_;
     QLabel* idsLabel_;   // "Token ids:" before the box, for a model without a tokenizer
+    QLabel* caption_;    // what to look at in this model (its view.json's caption)
     QPushButton* run_;
     QPushButton* cancel_;
     QTimer* debounce_;

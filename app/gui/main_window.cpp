@@ -28,10 +28,12 @@
 #include <QToolBar>
 #include <QLabel>
 #include <QMessageBox>
+#include <QScreen>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QScreen>
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -126,13 +128,21 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     });
     connect(start_, &StartPage::openRequested, this, [this](const QString& dir) { openModel(dir); });
     connect(start_, &StartPage::openFolderRequested, this, &MainWindow::askOpenFolder);
+    connect(start_, &StartPage::backRequested, this, [this] { center_->setCurrentIndex(1); });
     start_->setRecentModels(settings_.recentModels());
 
-    if (!restoreGeometry(settings_.windowGeometry())) resize(1500, 940);
+    if (!restoreGeometry(settings_.windowGeometry())) resize(firstWindowSize(screen() ? screen()->availableGeometry().size() : QSize()));
     restoredLayout_ = restoreState(settings_.windowState());
 }
 
 MainWindow::~MainWindow() = default;
+
+QSize MainWindow::firstWindowSize(QSize available) {
+    const QSize preferred(1500, 940);
+    if (available.isEmpty()) return preferred;
+    // Room for the window's frame and title bar: on a 1280 x 800 laptop Run and the status bar stay on screen.
+    return preferred.boundedTo(available - QSize(16, 48));
+}
 
 ModelSession* MainWindow::session() const { return workspace_->session(); }
 const RunSnapshot& MainWindow::snapshot() const { return workspace_->snapshot(); }
@@ -267,6 +277,7 @@ void MainWindow::showRun(const RunSnapshot& snapshot, bool newModel) {
     const auto& c = snapshot.model->config;
     input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
     input_->showInputKind(snapshot, newModel);
+    if (newModel) input_->showCaption(snapshot.model->preset.caption);
     statusModel_->setText(tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
                               .arg(c.nHead).arg(snapshot.model->device));
     QString runText = tr("%n token(s)  |  forward %1 ms  |  %2", nullptr, snapshot.tokens())

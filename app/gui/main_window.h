@@ -85,6 +85,8 @@ private:
 public:
     // The status bar's loss: over the predictions the model's task scores (its view.json), else all.
     static QString scoredLossText(const RunSnapshot& snapshot);
+    // The size of a first window (no saved geometry) on a screen with `available` room (empty: unknown).
+    static QSize firstWindowSize(QSize available);
 private:
     void showProblemBox(const QString& title, const QString& message);
     void askExport(TraceView* view);        // main_window_menus.cpp

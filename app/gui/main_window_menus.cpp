@@ -40,6 +40,7 @@ void MainWindow::buildMenus() {
     }
     file->addAction(tr("Start &page"), this, [this] {
         start_->setRecentModels(settings_.recentModels());
+        start_->setOpenModel(snapshot().valid() ? snapshot().model->name : QString());
         center_->setCurrentWidget(start_);
     });
     file->addSeparator();
@@ -63,6 +64,10 @@ void MainWindow::buildMenus() {
     connect(dark, &QAction::toggled, this, &MainWindow::setDark);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("Quick &tour"), this, [this] { createHelpBox(this, tr("A short tour"), QStringLiteral("tour"))->show(); });
+    help->addAction(tr("&Shortcuts"), QKeySequence::HelpContents, this,
+                    [this] { createHelpBox(this, tr("Shortcuts"), QStringLiteral("shortcuts"))->show(); });
+    help->addSeparator();
     help->addAction(tr("&About Headlight"), this, [this] { createAboutBox(this)->open(); });
 }
 

@@ -6,8 +6,14 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 
+#include "view_preset.h"
+
+#include <algorithm>
+
 namespace headlight {
 namespace {
+
+constexpr const char* kDefaultSample = "induction-gates";   // the one that teaches most at a glance
 
 QString readText(const QString& path) {
     QFile f(path);
@@ -22,6 +28,8 @@ QString firstParagraph(const QString& markdown) {
         const QString b = block.trimmed();
         if (b.isEmpty() || b.startsWith(QLatin1Char('#')) || b.startsWith(QLatin1Char('|'))) continue;
         QString plain = b;
+        // Markdown links read as their text: "[assign-selective](../assign-selective)" -> "assign-selective".
+        plain.replace(QRegularExpression(QStringLiteral("\\[([^\\]]*)\\]\\([^)]*\\)")), QStringLiteral("\\1"));
         plain.remove(QRegularExpression(QStringLiteral("[*`]")));
         return plain.simplified();
     }
@@ -52,13 +60,20 @@ QList<SampleModel> sampleModels() {
         samples << SampleModel{name, path, firstParagraph(readText(path + QStringLiteral("/README.md"))),
                                exampleTextFor(path)};
     }
+    // The order that teaches: the default sample first, then those that open on a mechanism's view (view.json
+    // names one), then the rest (a baseline, the untrained model), each group by name.
+    const auto rank = [](const SampleModel& s) {
+        if (s.name == QLatin1String(kDefaultSample)) return 0;
+        return readViewPreset(s.dir).view.isEmpty() ? 2 : 1;
+    };
+    std::stable_sort(samples.begin(), samples.end(), [&](const SampleModel& a, const SampleModel& b) { return rank(a) < rank(b); });
     return samples;
 }
 
 SampleModel defaultSample() {
     const QList<SampleModel> samples = sampleModels();
     for (const SampleModel& s : samples)
-        if (s.name == QLatin1String("induction-gates")) return s;
+        if (s.name == QLatin1String(kDefaultSample)) return s;
     return samples.value(0);
 }
 

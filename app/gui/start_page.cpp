@@ -9,10 +9,14 @@
 
 namespace headlight {
 
-StartPage::StartPage(QWidget* parent) : QWidget(parent), recent_(new QVBoxLayout) {
+StartPage::StartPage(QWidget* parent) : QWidget(parent), recent_(new QVBoxLayout), back_(new QPushButton) {
     auto* inner = new QWidget;
     auto* layout = new QVBoxLayout(inner);
     layout->setContentsMargins(32, 24, 32, 24);
+    back_->setObjectName(QStringLiteral("backToModel"));
+    back_->hide();
+    connect(back_, &QPushButton::clicked, this, &StartPage::backRequested);
+    layout->addWidget(back_, 0, Qt::AlignLeft);
     auto* title = new QLabel(tr("<h2>Headlight</h2><p>Open a model, type a text, and see what every attention "
                                 "head does: its attention, its gate, its span, what it forgets and what it reads "
                                 "from memory.</p>"));
@@ -40,6 +44,11 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent), recent_(new QVBoxLayout
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);
+}
+
+void StartPage::setOpenModel(const QString& name) {
+    back_->setText(tr("\u2190 Back to %1").arg(name));
+    back_->setVisible(!name.isEmpty());
 }
 
 void StartPage::setRecentModels(const QStringList& dirs) {

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QPushButton;
 class QVBoxLayout;
 
 namespace headlight {
@@ -13,13 +14,17 @@ class StartPage : public QWidget {
 public:
     explicit StartPage(QWidget* parent = nullptr);
     void setRecentModels(const QStringList& dirs);
+    // "Back to <model>" at the top while a model is open (empty: none open, the button hidden).
+    void setOpenModel(const QString& name);
 
 signals:
     void openRequested(const QString& modelDir);
     void openFolderRequested();
+    void backRequested();
 
 private:
     QVBoxLayout* recent_;
+    QPushButton* back_;
 };
 
 } // namespace headlight
