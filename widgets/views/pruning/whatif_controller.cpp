@@ -16,35 +16,16 @@ namespace {
 constexpr double kValueRoom = 1.3;     // probability axis end: room for the value labels right of the bars
 constexpr double kInsideAbove = 0.75;  // longer bars carry their value inside
 
-// A titled section of the figure: the title above `rect` (and `scale` beside it, if any).
-void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxisRect* rect,
-                QCPColorScale* scale = nullptr) {
-    auto* grid = new QCPLayoutGrid;
-    parent->addElement(0, column, grid);   // in the plot first, so the children find their plot
-    grid->addElement(0, 0, title);
-    grid->addElement(1, 0, rect);
-    if (scale) {
-        grid->addElement(1, 1, scale);
-        grid->setColumnStretchFactors({1, 0.001});
-    }
-    grid->setRowStretchFactor(0, 0.001);
-    grid->setRowSpacing(0);
-}
-
 // Narrower figures than this (pixels; a single column is 320) stack the KL plot over the two top-10 lists and
 // leave the heatmaps out: three attention matrices side by side need a double column.
 constexpr int kNarrowWidth = 600;
 
-QCPAxisRect* newRect(QCustomPlot* plot) {
-    auto* rect = new QCPAxisRect(plot);
-    rect->axis(QCPAxis::atTop)->setVisible(false);
-    rect->axis(QCPAxis::atRight)->setVisible(false);
-    return rect;
-}
-
 QString quoted(const QString& s) { return QStringLiteral("\u201c%1\u201d").arg(s); }
 
 } // namespace
+
+using whatif::addSection;
+using whatif::newRect;
 
 WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     QCPLayoutGrid* layout = plot_->plotLayout();
@@ -299,77 +280,6 @@ void WhatIfController::drawTop(const RunSnapshot& snapshot, const PlotStyle& sty
     const int k = static_cast<int>(topLabels_[0].size());
     titles_[1]->setText(QObject::tr("Top %1 next tokens\nafter %2: before").arg(k).arg(quoted(snapshot.tokenLabel(position_))));
     titles_[2]->setText(QObject::tr("\nafter pruning"));
-}
-
-void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection& selection) {
-    const int T = tokens_;
-    const HeadRef head{std::clamp(selection.current().layer, 0, std::max(0, snapshot.layers() - 1)),
-                       std::clamp(selection.current().head, 0, std::max(0, snapshot.heads() - 1))};
-    const FloatArray& mask = snapshot.trace->headMask;   // [L,H]
-    const bool pruned = mask.rank() == 2 && head.layer < mask.dim(0) && head.head < mask.dim(1) &&
-                        mask.at({head.layer, head.head}) == 0.0f;
-    const QString name = QObject::tr("layer %1, head %2").arg(head.layer).arg(head.head);
-    if (drawnHead_ && *drawnHead_ == head && drawnBefore_ == snapshot.baseline && drawnAfter_ == snapshot.trace)
-        return;   // a new position only moves the row markers
-    head_ = head;
-    drawnHead_ = head;
-    drawnBefore_ = snapshot.baseline;
-    drawnAfter_ = snapshot.trace;
-
-    const float* before = headAttention(*snapshot.baseline, head, T);
-    const float* after = headAttention(*snapshot.trace, head, T);
-    headShown_ = before && after;
-    if (!headShown_) {
-        for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
-        titles_[3]->setText(QObject::tr("Attention of %1\nnot captured in this run").arg(name));
-        titles_[4]->setText(QString());
-        titles_[5]->setText(QString());
-        return;
-    }
-    for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) {
-        resizeGrid(map, T, T);
-        map->data()->fill(0);   // then only non-zero cells are set (with a causal mask, all above the diagonal is 0)
-    }
-    QCPColorMapData* b = beforeMap_->data();
-    QCPColorMapData* a = afterMap_->data();
-    QCPColorMapData* d = differenceMap_->data();
-    const int cells = std::max(2, T);
-    double maxWeight = 0, maxDifference = 0;
-    for (int ci = 0; ci < cells; ++ci) {
-        const int i = std::min(ci, T - 1);   // query row (half cells repeat the single token)
-        for (int cj = 0; cj < cells; ++cj) {
-            const int j = std::min(cj, T - 1);
-            const size_t at = static_cast<size_t>(i) * static_cast<size_t>(T) + static_cast<size_t>(j);
-            const double wb = before[at], wa = after[at], diff = wa - wb;
-            if (wb != 0) b->setCell(cj, ci, wb);
-            if (wa != 0) a->setCell(cj, ci, wa);
-            if (diff != 0) d->setCell(cj, ci, diff);
-            maxWeight = std::max({maxWeight, wb, wa});
-            maxDifference = std::max(maxDifference, std::abs(diff));
-        }
-    }
-    weightScale_->setDataRange(QCPRange(0, maxWeight > 0 ? maxWeight : 1.0));
-    // Symmetric around 0, so "no change" is the neutral middle colour (and all of it when nothing changed).
-    const double m = maxDifference > 0 ? maxDifference : 1.0;
-    differenceScale_->setDataRange(QCPRange(-m, m));
-    titles_[3]->setText(QObject::tr("Attention before\n%1").arg(name));
-    // A pruned head's attention is still computed (only its output is multiplied by 0), so it is shown.
-    titles_[4]->setText(pruned ? QObject::tr("After\n%1 (pruned)").arg(name) : QObject::tr("After\n%1").arg(name));
-    titles_[5]->setText(QObject::tr("After \u2212 before\nmax |\u0394| = %1").arg(maxDifference, 0, 'g', 3));
-    const QStringList labels = tokenLabels(snapshot);
-    for (QCPAxisRect* rect : mapRects_) {
-        setTokenTicks(rect->axis(QCPAxis::atBottom), labels);
-        setTokenTicks(rect->axis(QCPAxis::atLeft), labels);
-        rect->axis(QCPAxis::atBottom)->setRange(-0.5, T - 0.5);
-        rect->axis(QCPAxis::atLeft)->setRange(-0.5, T - 0.5);
-    }
-}
-
-void WhatIfController::styleMaps(const PlotStyle& style) {
-    applyHeatGradient(beforeMap_, style);
-    applyHeatGradient(afterMap_, style);
-    differenceMap_->setGradient(whatif::divergingGradient(style));
-    differenceMap_->setInterpolate(false);
 }
 
 std::optional<int> WhatIfController::positionAt(QPoint pixel) const {
