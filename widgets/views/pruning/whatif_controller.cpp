@@ -1,6 +1,8 @@
 #include "views/pruning/whatif_controller.h"
 
+#include "views/attention/alike_ticker.h"
 #include "views/attention/view_support.h"
+#include "views/pruning/whatif_downstream.h"
 #include "views/pruning/whatif_plot_support.h"
 
 #include "title_text.h"
@@ -15,6 +17,7 @@ namespace {
 
 constexpr double kValueRoom = 1.3;     // probability axis end: room for the value labels right of the bars
 constexpr double kInsideAbove = 0.75;  // longer bars carry their value inside
+constexpr double kValueGap = 0.04;     // between a bar's end and its value, in probability
 
 // Narrower figures than this (pixels; a single column is 320) stack the KL plot over the two top-10 lists and
 // leave the heatmaps out: three attention matrices side by side need a double column.
@@ -52,6 +55,7 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     for (QCPBars* bars : {klBars_, highlight_}) bars->setWidth(0.8);
     klRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("KL (nats)"));
     klRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("position (predicting the next token)"));
+    useAlikeTickLabels(klRect_->axis(QCPAxis::atLeft));
     klRect_->setRangeDrag(Qt::Horizontal);
     klRect_->setRangeZoom(Qt::Horizontal);
 
@@ -65,9 +69,13 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
         topBars_[side]->setWidth(0.7);
         rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // the likeliest on top
         rect->axis(QCPAxis::atLeft)->grid()->setVisible(false);
+        // No tick marks beside the bars: a tick just left of a small bar's value read as a minus sign.
+        rect->axis(QCPAxis::atLeft)->setTickLength(0, 0);
+        rect->axis(QCPAxis::atLeft)->setSubTickLength(0, 0);
         rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("probability"));
         rect->axis(QCPAxis::atBottom)->setRange(0, kValueRoom);
         rect->axis(QCPAxis::atBottom)->ticker()->setTickCount(3);
+        useAlikeTickLabels(rect->axis(QCPAxis::atBottom));
         rect->setRangeDrag({});
         rect->setRangeZoom({});
     }
@@ -76,13 +84,15 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     // Heatmaps, each a section: before; after with the weight scale both share; difference with its scale.
     weightScale_ = new QCPColorScale(plot_);
     differenceScale_ = new QCPColorScale(plot_);
-    plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
-    QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
     auto* tops = new QCPMarginGroup(plot_);   // the heatmaps and scales line up
     auto* sides = new QCPMarginGroup(plot_);  // and the heatmaps are equally wide
+    plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
+    // First where pruning moved attention, per head; then the selected head's before, after and difference.
+    downstream_ = std::make_unique<WhatIfDownstream>(plot_, lower, 0, tops);
     for (int m = 0; m < 3; ++m) {
         QCPAxisRect* rect = newRect(plot_);
-        addSection(lower, m, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
+        addSection(lower, m + 1, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
         mapRects_[m] = rect;
         rect->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
@@ -100,12 +110,15 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     }
     // Stacked when narrow (a single-column figure), side by side when wide: decided after every layout.
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        if (downstream_->fitTickLabels()) plot_->replot(QCustomPlot::rpQueuedReplot);
         if (!setNarrow(plot_->viewport().width() < kNarrowWidth)) return;
         for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
             plot_->plotLayout()->update(phase);
     });
+    lower->setColumnStretchFactors({0.8, 1, 1, 1});
     mapRects_[0]->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query (attending)"));
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) scale->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
+    for (QCPColorScale* scale : {weightScale_, differenceScale_}) useAlikeTickLabels(scale->axis());
     weightScale_->axis()->setLabel(QObject::tr("attention weight"));
     differenceScale_->axis()->setLabel(QObject::tr("after \u2212 before"));
     beforeMap_ = new QCPColorMap(mapRects_[0]->axis(QCPAxis::atBottom), mapRects_[0]->axis(QCPAxis::atLeft));
@@ -117,6 +130,8 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     clear();
 }
+
+WhatIfController::~WhatIfController() = default;
 
 bool WhatIfController::setNarrow(bool narrow) {
     if (narrow == narrow_) return false;
@@ -155,7 +170,7 @@ double WhatIfController::cell(QCPColorMap* map, int key, int query) { return map
 QStringList WhatIfController::titles() const {
     QStringList out;
     for (const QCPTextElement* title : titles_) out << unwrappedTitle(title);
-    return out;
+    return out << downstream_->title();
 }
 
 void WhatIfController::clearTopItems() {
@@ -172,6 +187,7 @@ void WhatIfController::clear() {
     }
     clearTopItems();
     for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
+    downstream_->clear();
     for (QCPItemRect* marker : rowMarkers_) marker->setVisible(false);
     for (QCPTextElement* title : titles_) title->setText(QString());
     titles_[0]->setText(QObject::tr("Nothing is pruned:\nno comparison to show"));
@@ -197,6 +213,7 @@ void WhatIfController::update(const RunSnapshot& snapshot, const HeadSelection& 
             setTokenTicks(klRect_->axis(QCPAxis::atBottom), tokenLabels(snapshot));
             klRect_->axis(QCPAxis::atBottom)->setRange(-0.6, T - 0.4);
         }
+        downstream_->update(snapshot, style);
         drawMaps(snapshot, selection);
         for (QCPItemRect* marker : rowMarkers_) {
             marker->setVisible(headShown_);
@@ -235,9 +252,13 @@ void WhatIfController::drawKl(const RunSnapshot& snapshot) {
     highlight_->data()->clear();
     if (position_ < n) highlight_->addData(position_, values[position_]);
     klRect_->axis(QCPAxis::atLeft)->setRange(0, maximum > 0 ? maximum * 1.12 : 1.0);
-    const QString at = position_ < n ? QString::number(values[position_], 'g', 3) : QStringLiteral("-");
+    // The mean and the selected value with the same decimals: 3 significant digits of the larger.
+    const double mean = n > 0 ? sum / n : 0.0, shown = position_ < n ? values[position_] : 0.0;
+    const double larger = std::max(mean, shown);
+    const int decimals = larger > 0 ? std::clamp(2 - static_cast<int>(std::floor(std::log10(larger))), 0, 6) : 0;
+    const QString at = position_ < n ? QString::number(shown, 'f', decimals) : QStringLiteral("-");
     titles_[0]->setText(QObject::tr("KL(before \u2016 after) per position\nmean %1 nats; at %2 (position %3): %4 nats")
-                            .arg(n > 0 ? sum / n : 0.0, 0, 'g', 3)
+                            .arg(mean, 0, 'f', decimals)
                             .arg(quoted(snapshot.tokenLabel(position_)))
                             .arg(position_)
                             .arg(at));
@@ -266,7 +287,7 @@ void WhatIfController::drawTop(const RunSnapshot& snapshot, const PlotStyle& sty
             value->setClipAxisRect(rect);
             // Beside the bar, or inside its end when the bar leaves no room to its right.
             const bool inside = p > kInsideAbove;
-            value->position->setCoords(inside ? p - 0.02 : p + 0.02, static_cast<double>(rank));
+            value->position->setCoords(inside ? p - kValueGap : p + kValueGap, static_cast<double>(rank));
             value->setPositionAlignment((inside ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
             value->setText(QString::number(p, 'f', 3));
             value->setColor(inside ? Qt::white : style.foreground);
@@ -280,6 +301,10 @@ void WhatIfController::drawTop(const RunSnapshot& snapshot, const PlotStyle& sty
     const int k = static_cast<int>(topLabels_[0].size());
     titles_[1]->setText(QObject::tr("Top %1 next tokens\nafter %2: before").arg(k).arg(quoted(snapshot.tokenLabel(position_))));
     titles_[2]->setText(QObject::tr("\nafter pruning"));
+}
+
+std::optional<HeadRef> WhatIfController::headAt(QPoint pixel) const {
+    return tokens_ > 0 && !narrow_ ? downstream_->headAt(pixel) : std::nullopt;
 }
 
 std::optional<int> WhatIfController::positionAt(QPoint pixel) const {

@@ -66,7 +66,10 @@ void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection
     titles_[3]->setText(QObject::tr("Attention before\n%1").arg(name));
     // A pruned head's attention is still computed (only its output is multiplied by 0), so it is shown.
     titles_[4]->setText(pruned ? QObject::tr("After\n%1 (pruned)").arg(name) : QObject::tr("After\n%1").arg(name));
-    titles_[5]->setText(QObject::tr("After \u2212 before\nmax |\u0394| = %1").arg(maxDifference, 0, 'g', 3));
+    // A pruned head's own pattern moves only through heads pruned before it: point to where the change went.
+    titles_[5]->setText(maxDifference == 0 && pruned
+                            ? QObject::tr("After \u2212 before\nall 0: see later heads")
+                            : QObject::tr("After \u2212 before\nmax |\u0394| = %1").arg(maxDifference, 0, 'f', 3));
     const QStringList labels = tokenLabels(snapshot);
     for (QCPAxisRect* rect : mapRects_) {
         setTokenTicks(rect->axis(QCPAxis::atBottom), labels);
