@@ -9,7 +9,10 @@
 #include "views/attention/overview_controller.h"
 #include "views/attention/overview_view.h"
 #include "views/pruning/analysis_view.h"
+#include "views/pruning/whatif_controller.h"
+#include "views/pruning/whatif_downstream.h"
 #include "views/pruning/whatif_view.h"
+#include "view_preset.h"
 
 #include "headlight/engine.h"
 #include "headlight/pruning.h"
@@ -21,6 +24,7 @@
 #include <QTabWidget>
 #include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -31,6 +35,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 using namespace headlight;
 
@@ -154,6 +159,42 @@ private slots:
         const RunSnapshot restored = waitForRun([&] { window_->applyPreset(WhatIfPreset::RestoreAll, 1); });
         QVERIFY(restored.valid());
         QVERIFY(!restored.pruned());
+    }
+
+    // Pruning a layer-0 head of induction-gates (one with an open gate): the What if headline leads with the loss on the repeated half
+    // (view.json) and gives the mean over all predictions second; the per-head section plots core's attention
+    // change, which is 0 in layer 0 (nothing before it changed) and not everywhere 0 in layer 1.
+    void theHeadlineAndThePerHeadChangeFollowTheTask() {
+        const RunSnapshot s = waitForRun([&] { emit overview()->pruneToggled(0, 0); });   // an open gate
+        // Restored however the checks end: the tests after this one start from the unpruned model.
+        struct Restore {
+            std::function<void()> undo;
+            ~Restore() { undo(); }
+        } restore{[&] { waitForRun([&] { window_->applyPreset(WhatIfPreset::RestoreAll, 1); }); }};
+        QVERIFY(s.pruned());
+        auto* whatIf = qobject_cast<WhatIfView*>(window_->view(QStringLiteral("whatif")));
+        QVERIFY(whatIf);
+        const QStringList lines = whatIf->summaryLabel()->text().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 2);
+        const std::vector<int> scored = scoredPredictions(QStringLiteral("second_half"), int(s.trace->loss.size()));
+        const double before = meanLossOver(*s.baseline, scored), after = meanLossOver(*s.trace, scored);
+        QVERIFY2(lines[0].startsWith(QStringLiteral("Loss on the repeated half: %1 -> %2")
+                                         .arg(before, 0, 'f', 3).arg(after, 0, 'f', 3)),
+                 qPrintable(lines[0]));
+        QVERIFY2(lines[1].startsWith(QStringLiteral("Mean over all %1 predictions: %2 -> ")
+                                         .arg(s.trace->loss.size()).arg(s.comparison->lossBefore, 0, 'f', 3)),
+                 qPrintable(lines[1]));
+        const WhatIfDownstream* d = whatIf->controller()->downstream();
+        const FloatArray& change = s.comparison->attentionChange;
+        double layer1 = 0;
+        for (int l = 0; l < s.layers(); ++l)
+            for (int h = 0; h < s.heads(); ++h) {
+                QCOMPARE(d->value(l, h), double(change.at({l, h})));
+                if (l == 0) QCOMPARE(change.at({l, h}), 0.0f);
+                else layer1 = std::max(layer1, double(change.at({l, h})));
+            }
+        QVERIFY2(layer1 > 1e-4, qPrintable(QString::number(layer1)));
+        QCOMPARE(d->prunedMarks(), (QList<HeadRef>{{0, 0}}));
     }
 
     void importancePresetsComputeImportanceFirst() {

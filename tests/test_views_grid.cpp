@@ -20,6 +20,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace headlight;
 using headlight::test::showExposed;
@@ -68,7 +69,42 @@ private slots:
     void tokenLabelsUprightWithPositions();
     void tokenListFollowsSelection();
     void nonCausalRunShowsEveryKey();
+    void gridMarksPrunedApartFromClosed();
+    void gridLabelsStayWhole_data();
+    void gridLabelsStayWhole();
+    void overviewAndGridShareTheColourRange();
+    void overviewTickLabelsKeepApart_data();
+    void overviewTickLabelsKeepApart();
+    void overviewValuesPrintAlike();
 };
+
+namespace {
+
+// The boxes of an axis' drawn (non-empty) tick labels, in widget pixels: centred on their ticks.
+QList<QRectF> tickLabelRects(QCPAxis* axis) {
+    QList<QRectF> out;
+    const QFontMetricsF fm(axis->tickLabelFont());
+    const QVector<double> ticks = axis->tickVector();
+    const QVector<QString> labels = axis->tickVectorLabels();
+    for (int i = 0; i < ticks.size() && i < labels.size(); ++i) {
+        if (labels[i].isEmpty()) continue;
+        const double at = axis->coordToPixel(ticks[i]);
+        const QSizeF size(fm.horizontalAdvance(labels[i]), fm.height());
+        out << (axis->orientation() == Qt::Horizontal ? QRectF(at - size.width() / 2, 0, size.width(), size.height())
+                                                       : QRectF(0, at - size.height() / 2, size.width(), size.height()));
+    }
+    return out;
+}
+
+bool anyOverlap(const QList<QRectF>& rects) {
+    for (int i = 0; i < rects.size(); ++i)
+        for (int j = i + 1; j < rects.size(); ++j)
+            if (rects[i].intersects(rects[j])) return true;
+    return false;
+}
+
+} // namespace
+
 
 void TestViewsGrid::gridThumbnailsShowEachPattern() {
     HeadGridController c;
@@ -238,6 +274,153 @@ void TestViewsGrid::nonCausalRunShowsEveryKey() {
     selection.setCurrent({1, 0});
     QCOMPARE(matrix.controller()->weight(0, 3), 0.0);
     QVERIFY(matrix.controller()->toolTip(0, 3).contains("causal"));
+}
+
+// A gate-closed head is crossed out, a pruned one struck through once with a dashed line: the drawn marks and the
+// painted pixels differ (hand snapshot: head 0.1 closed, head 1.1 pruned).
+void TestViewsGrid::gridMarksPrunedApartFromClosed() {
+    HeadSelection selection;
+    HeadGridView view(&selection);
+    view.setSnapshot(test::hand::handSnapshot());
+    QVERIFY(showExposed(view, QSize(320, 360)));
+    HeadGridController* c = view.controller();
+    const auto closed = c->markOf({0, 1}), pruned = c->markOf({1, 1}), plain = c->markOf({0, 0});
+    QCOMPARE(closed.solid.size(), 2);
+    QVERIFY(closed.dashed.isEmpty());
+    QVERIFY(pruned.solid.isEmpty());
+    QCOMPARE(pruned.dashed.size(), 1);
+    QVERIFY(closed.dimmed && pruned.dimmed && !plain.dimmed && plain.solid.isEmpty() && plain.dashed.isEmpty());
+    // Painted: the closed head's top-left to bottom-right stroke is there, the pruned head has none.
+    const QImage image = view.canvas()->grab().toImage();
+    const QColor masked = view.style().masked;
+    auto onFallingDiagonal = [&](HeadRef head) {
+        const QRect r = c->cellRect(head);
+        const int k = r.width() / 4;
+        return QColor(image.pixel(r.topLeft() + QPoint(k, k))) == masked;
+    };
+    QVERIFY(onFallingDiagonal({0, 1}));
+    QVERIFY(!onFallingDiagonal({1, 1}));
+}
+
+void TestViewsGrid::gridLabelsStayWhole_data() {
+    QTest::addColumn<int>("layers");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("12x12") << 12 << 12 << QSize(400, 460);
+    QTest::newRow("48x32") << 48 << 32 << QSize(300, 500);
+}
+
+// Every drawn label is inside the canvas in a box a font height tall (the "L" was cut to a 7 px cell row), and
+// no two labels overlap.
+void TestViewsGrid::gridLabelsStayWhole() {
+    QFETCH(int, layers);
+    QFETCH(int, heads);
+    QFETCH(QSize, size);
+    HeadSelection selection;
+    HeadGridView view(&selection);
+    view.setSnapshot(gridRun(layers, heads, 6));
+    QVERIFY(showExposed(view, size));
+    HeadGridController* c = view.controller();
+    const QFontMetrics fm(view.style().font);
+    const QRect canvas = view.canvas()->rect();
+    QList<QRectF> rows, columns;
+    for (int l = 0; l < layers; l += c->rowLabelStep()) {
+        const QRect r = c->rowLabelRect(l);
+        const QString text = QStringLiteral("L%1").arg(l);
+        QVERIFY2(canvas.contains(r), qPrintable(text));
+        QVERIFY(r.height() >= fm.height() && r.width() >= fm.horizontalAdvance(text));
+        QVERIFY(r.right() < c->cellRect({l, 0}).left());
+        rows << QRectF(r);
+    }
+    for (int h = 0; h < heads; h += c->columnLabelStep()) {
+        const QRect r = c->columnLabelRect(h);
+        QVERIFY(canvas.contains(r) && r.width() >= fm.horizontalAdvance(QStringLiteral("H%1").arg(h)));
+        QVERIFY(r.bottom() < c->cellRect({0, h}).top());
+        columns << QRectF(r);
+    }
+    QVERIFY(!anyOverlap(rows));
+    QVERIFY(!anyOverlap(columns));
+    QVERIFY(!anyOverlap(rows + columns));
+}
+
+// The overview's colour scale and the grid's frames span the same range for the same metric: the run's
+// smallest to largest entropy (not 0..ln T), [0, 1] for a probability.
+void TestViewsGrid::overviewAndGridShareTheColourRange() {
+    HeadSelection selection;
+    OverviewView overview(&selection);
+    HeadGridView grid(&selection);
+    grid.setMetricSource(overview.model());
+    const RunSnapshot run = test::hand::handSnapshot();
+    overview.setSnapshot(run);
+    grid.setSnapshot(run);
+    for (const char* metric : {"entropy", "max_weight", "mean_distance"}) {
+        overview.setMetric(QString::fromLatin1(metric));
+        const QCPRange shown = overview.controller()->map()->dataRange();
+        const auto [low, high] = grid.controller()->frameRange();
+        QCOMPARE(shown.lower, low);
+        QCOMPARE(shown.upper, high);
+        if (QLatin1String(metric) == QLatin1String("max_weight")) {
+            QCOMPARE(low, 0.0);
+            QCOMPARE(high, 1.0);
+        } else {
+            QCOMPARE(low, overview.model()->minimum());
+            QCOMPARE(high, overview.model()->maximum());
+            QVERIFY(high > low);
+        }
+    }
+}
+
+void TestViewsGrid::overviewTickLabelsKeepApart_data() {
+    QTest::addColumn<int>("layers");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<bool>("everyLabel");
+    QTest::newRow("48x32 in a dock") << 48 << 32 << QSize(420, 380) << false;
+    QTest::newRow("12x12 wide") << 12 << 12 << QSize(720, 560) << true;
+}
+
+// Thinned tick labels: every step-th head and layer numbered, no two labels' boxes overlapping.
+void TestViewsGrid::overviewTickLabelsKeepApart() {
+    QFETCH(int, layers);
+    QFETCH(int, heads);
+    QFETCH(QSize, size);
+    QFETCH(bool, everyLabel);
+    HeadSelection selection;
+    OverviewView view(&selection);
+    view.setSnapshot(gridRun(layers, heads, 6));
+    QVERIFY(showExposed(view, size));
+    view.plot()->replot();
+    QCoreApplication::processEvents();
+    view.plot()->replot();
+    for (QCPAxis* axis : {view.plot()->xAxis, view.plot()->yAxis}) {
+        const QList<QRectF> rects = tickLabelRects(axis);
+        QVERIFY2(!anyOverlap(rects), qPrintable(QString::number(rects.size())));
+        const int count = axis == view.plot()->xAxis ? heads : layers;
+        QVERIFY(!rects.isEmpty());
+        if (everyLabel) QCOMPARE(int(rects.size()), count);
+        else QVERIFY(rects.size() < count);
+        QCOMPARE(axis->tickVectorLabels().front(), QStringLiteral("0"));   // the first index is always numbered
+    }
+}
+
+// The cell values print with one number of decimals ("1.00", "1.50", never "1", "1.5").
+void TestViewsGrid::overviewValuesPrintAlike() {
+    HeadSelection selection;
+    OverviewView view(&selection);
+    view.setSnapshot(test::hand::handSnapshot());
+    view.setMetric(QStringLiteral("mean_distance"));
+    HeadOverviewModel* m = view.model();
+    QSet<int> decimals;
+    for (int l = 0; l < m->rowCount(); ++l)
+        for (int h = 0; h < m->columnCount(); ++h) {
+            const QString text = m->index(l, h).data().toString();
+            const double v = m->value(l, h);
+            if (!std::isfinite(v)) continue;
+            decimals << int(text.size() - text.indexOf(QLatin1Char('.')) - 1);
+            QVERIFY2(std::abs(text.toDouble() - v) <= 0.5 * std::pow(10.0, -m->cellDecimals()), qPrintable(text));
+        }
+    QCOMPARE(decimals.size(), 1);
+    QCOMPARE(HeadOverviewModel(nullptr).formatCell(std::nan("")), QStringLiteral("n/a"));
 }
 
 QTEST_MAIN(TestViewsGrid)

@@ -6,6 +6,7 @@
 #include "headlight/engine.h"
 #include "headlight/what_if.h"
 #include "views/pruning/whatif_controller.h"
+#include "views/pruning/whatif_downstream.h"
 #include "views/pruning/whatif_summary.h"
 #include "views/pruning/whatif_view.h"
 
@@ -48,6 +49,7 @@ Trace handTrace(const std::vector<float>& head11, std::vector<float> mask, const
         t.tokens.push_back(std::string(1, static_cast<char>('a' + i)));
     }
     t.headMask = values({2, 2}, std::move(mask));
+    t.logits = values({kT, 5}, std::vector<float>(size_t(kT) * 5, 0.0f));   // for compareRuns' attention change
     for (int l = 0; l < 2; ++l) {
         LayerTrace layer;
         layer.layer = l;
@@ -97,6 +99,7 @@ RunSnapshot handSnapshot(bool gated, std::vector<float> mask = {1, 0, 1, 0}, Run
     s.model = info;
     s.trace = std::make_shared<const Trace>(handTrace(kAfter11, std::move(mask), gates));
     s.baseline = std::make_shared<const Trace>(handTrace(kBefore11, {1, 1, 1, 1}, gates));
+    c.attentionChange = compareRuns(*s.baseline, *s.trace).attentionChange;   // core's numbers
     s.comparison = std::make_shared<const RunComparison>(std::move(c));
     return s;
 }
@@ -183,6 +186,10 @@ private slots:
     void largeRunsUseMapsNotItems();
     void exportsEveryFormat();
     void inductionGatesClosedPruningChangesNothing();
+    void headlineLeadsWithTheScoredLoss();
+    void perHeadPanelPlotsCoreNumbers();
+    void smallBarsKeepTheirValuesApart();
+    void presetButtonsFitADock();
 };
 
 void TestViewsPruning::summaryLines_data() {
@@ -488,6 +495,8 @@ void TestViewsPruning::exportsEveryFormat() {
     for (int m = 0; m < 3; ++m) QVERIFY(c->mapRect(m)->visible() && c->mapRect(m)->rect().height() > 50);
     QVERIFY(c->mapRect(2)->rect().left() > c->mapRect(1)->rect().right());
     QCOMPARE(c->mapRect(2)->rect().top(), c->mapRect(0)->rect().top());
+    QCOMPARE(c->downstream()->rect()->rect().top(), c->mapRect(0)->rect().top());
+    QVERIFY(c->mapRect(0)->rect().left() > c->downstream()->rect()->rect().right());   // the per-head section first
 }
 
 void TestViewsPruning::inductionGatesClosedPruningChangesNothing() {
@@ -527,6 +536,113 @@ void TestViewsPruning::inductionGatesClosedPruningChangesNothing() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     verifyExports(view, dir.path());
+}
+
+// view.json scores the repeated half: the headline is the loss there first, the mean over all positions second,
+// each line's numbers with the same decimals.
+void TestViewsPruning::headlineLeadsWithTheScoredLoss() {
+    RunSnapshot s = handSnapshot(false, {1, 0, 1, 0}, handComparison(3.0, 3.5, 20.0855, 33.1155));
+    auto info = std::make_shared<ModelInfo>(*s.model);
+    info->preset.scored = QStringLiteral("second_half");   // 3 predictions: the last one (index 2) scored
+    info->preset.scoredLabel = QStringLiteral("the repeated half");
+    s.model = info;
+    Trace before = *s.baseline, after = *s.trace;
+    before.loss = values({kT - 1}, {4.5f, 4.496f, 0.004f});
+    after.loss = values({kT - 1}, {4.0f, 4.016f, 2.484f});
+    s.baseline = std::make_shared<const Trace>(before);
+    s.trace = std::make_shared<const Trace>(after);
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(s);
+    const QStringList lines = view.summaryLabel()->text().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 2);
+    QCOMPARE(lines[0], QStringLiteral("Loss on the repeated half: 0.004 -> 2.484 (+2.480 nats), 1 of 3 predictions scored"));
+    QCOMPARE(lines[1], QStringLiteral("Mean over all 3 predictions: 3.000 -> 3.500 (+0.500 nats)  Perplexity 20.09 -> 33.12"));
+    // A scored loss that would print 0.000 gets more decimals, and so do the other numbers of its line.
+    before.loss = values({kT - 1}, {4.5f, 4.496f, 0.00012f});
+    s.baseline = std::make_shared<const Trace>(before);
+    view.setSnapshot(s);
+    QVERIFY2(view.summaryLabel()->text().startsWith(QStringLiteral("Loss on the repeated half: 0.00012 -> 2.48400 (+2.48388 nats)")),
+             qPrintable(view.summaryLabel()->text()));
+    // A task that scores every prediction: one line, as before.
+    info->preset.scored = QStringLiteral("all");
+    view.setSnapshot(s);
+    QCOMPARE(view.summaryLabel()->text(), QStringLiteral("Loss 3.000 -> 3.500 (+0.500 nats)  Perplexity 20.09 -> 33.12"));
+}
+
+// The per-head section plots core's RunComparison::attentionChange (0.25 for head 1.1, worked out by hand below),
+// strikes the pruned heads through, names the most changed head, and a click on a head selects it.
+void TestViewsPruning::perHeadPanelPlotsCoreNumbers() {
+    HeadSelection selection;
+    selection.setCurrent({0, 1});   // pruned, and its own attention did not move
+    WhatIfView view(&selection);
+    const RunSnapshot s = handSnapshot(false);
+    view.setSnapshot(s);
+    showView(view);
+    const WhatIfDownstream* d = view.controller()->downstream();
+    const FloatArray& change = s.comparison->attentionChange;
+    QCOMPARE(change.shape(), (std::vector<int64_t>{2, 2}));
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 2; ++h) QCOMPARE(d->value(l, h), double(change.at({l, h})));
+    // Head 1.1's rows move 0, 0.4, 0.4 and 0.2 of their weight: mean 0.25. The uniform heads do not move.
+    QVERIFY(std::abs(d->value(1, 1) - 0.25) < 1e-6);
+    QCOMPARE(d->value(0, 0), 0.0);
+    QCOMPARE(d->largest(), std::optional<HeadRef>(HeadRef{1, 1}));
+    QCOMPARE(d->prunedMarks(), (QList<HeadRef>{{0, 1}, {1, 1}}));
+    QCOMPARE(d->map()->dataRange(), QCPRange(0, double(change.at({1, 1}))));
+    QVERIFY2(d->title().contains(QStringLiteral("most: L1 H1, 0.250")), qPrintable(d->title()));
+    // The selected head is pruned and unchanged: its difference title points to the per-head section.
+    QVERIFY2(view.controller()->titles()[5].contains(QStringLiteral("all 0: see later heads")), qPrintable(view.controller()->titles()[5]));
+    QCOMPARE(view.controller()->titles().size(), 7);
+    QCPAxisRect* rect = d->rect();
+    const QPoint cell(qRound(rect->axis(QCPAxis::atBottom)->coordToPixel(1)), qRound(rect->axis(QCPAxis::atLeft)->coordToPixel(1)));
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, cell);
+    QCOMPARE(selection.current(), (HeadRef{1, 1}));
+    QVERIFY2(view.controller()->titles()[5].contains(QStringLiteral("0.400")), qPrintable(view.controller()->titles()[5]));
+}
+
+// A tiny probability's value sits clear of its bar, with no tick mark before it that reads as a minus sign.
+void TestViewsPruning::smallBarsKeepTheirValuesApart() {
+    RunComparison c = handComparison();
+    for (auto& top : c.topBefore) top.back().probability = 0.006f;
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(false, {1, 0, 1, 0}, c));
+    showView(view);
+    for (WhatIfSide side : {WhatIfSide::Before, WhatIfSide::After}) {
+        QCPAxis* ranks = view.controller()->topRect(side)->axis(QCPAxis::atLeft);
+        QCOMPARE(ranks->tickLengthIn() + ranks->tickLengthOut() + ranks->subTickLengthIn() + ranks->subTickLengthOut(), 0);
+    }
+    QCPAxisRect* rect = view.controller()->topRect(WhatIfSide::Before);
+    bool found = false;
+    for (int i = 0; i < view.plot()->itemCount(); ++i) {
+        auto* text = qobject_cast<QCPItemText*>(view.plot()->item(i));
+        if (!text || text->text() != QStringLiteral("0.006")) continue;
+        found = true;
+        const double barEnd = rect->axis(QCPAxis::atBottom)->coordToPixel(0.006);
+        QVERIFY2(text->position->pixelPosition().x() - barEnd >= 4, qPrintable(QString::number(text->position->pixelPosition().x() - barEnd)));
+        QCOMPARE(text->positionAlignment() & Qt::AlignLeft, Qt::AlignLeft);
+    }
+    QVERIFY(found);
+}
+
+// The preset rows fit the What if dock of a 1280 x 800 window (about 310 pixels wide) without cutting a button.
+void TestViewsPruning::presetButtonsFitADock() {
+    HeadSelection selection;
+    WhatIfView view(&selection);
+    view.setSnapshot(handSnapshot(true));
+    view.resize(310, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QCoreApplication::processEvents();
+    for (WhatIfPreset p : {WhatIfPreset::PruneClosedGates, WhatIfPreset::PruneLeastImportant, WhatIfPreset::KeepMostImportant,
+                           WhatIfPreset::RestoreAll}) {
+        QPushButton* b = view.presetButton(p);
+        QVERIFY2(b->width() >= b->sizeHint().width(), qPrintable(b->text()));
+        const QRect onView(b->mapTo(&view, QPoint(0, 0)), b->size());
+        QVERIFY2(view.rect().contains(onView), qPrintable(b->text()));   // not scrolled out of sight
+    }
+    QVERIFY(view.prunedLabel()->wordWrap());
 }
 
 QTEST_MAIN(TestViewsPruning)

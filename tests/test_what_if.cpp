@@ -297,6 +297,47 @@ private slots:
         QCOMPARE(same.lossAfter, same.lossBefore);
     }
 
+    // attentionChange [L,H]: the mean over queries of 1/2 sum_j |after - before|, worked out here by hand for a
+    // 2-token, 1-layer, 2-head run; NaN for a head only one run captured.
+    void attentionChangeByHand() {
+        Trace before = handTrace({1, 2, 3, 0, 0, 0}, 0.5f), after = handTrace({1, 2, 1, 0.5f, 0, -0.5f}, 1.25f);
+        before.headMask = after.headMask = test::values({2, 2}, {1, 1, 0, 1});
+        LayerTrace b0, a0;
+        b0.layer = a0.layer = 0;
+        b0.heads = a0.heads = {0, 1};
+        // head 0: rows (1, 0), (0.5, 0.5) -> (1, 0), (0.9, 0.1); head 1 unchanged.
+        b0.attention = test::values({2, 2, 2}, {1, 0, 0.5f, 0.5f, 1, 0, 0.2f, 0.8f});
+        a0.attention = test::values({2, 2, 2}, {1, 0, 0.9f, 0.1f, 1, 0, 0.2f, 0.8f});
+        LayerTrace b1 = b0, a1 = a0;
+        b1.layer = a1.layer = 1;
+        b1.heads = {1};   // layer 1: only head 1 captured in the unpruned run
+        b1.attention = test::values({1, 2, 2}, {1, 0, 0.3f, 0.7f});
+        a1.attention = test::values({2, 2, 2}, {1, 0, 1, 0, 1, 0, 0.6f, 0.4f});
+        before.layers = {b0, b1};
+        after.layers = {a0, a1};
+        const RunComparison cmp = compareRuns(before, after);
+        QCOMPARE(cmp.attentionChange.shape(), (std::vector<int64_t>{2, 2}));
+        // (0 + 1/2 (0.4 + 0.4)) / 2 queries = 0.2; layer 1 head 1: (0 + 1/2 (0.3 + 0.3)) / 2 = 0.15.
+        QVERIFY(std::fabs(cmp.attentionChange.at({0, 0}) - 0.2) < 1e-6);
+        QCOMPARE(cmp.attentionChange.at({0, 1}), 0.0f);
+        QVERIFY(std::isnan(cmp.attentionChange.at({1, 0})));
+        QVERIFY(std::fabs(cmp.attentionChange.at({1, 1}) - 0.15) < 1e-6);
+        // Runs that captured no layers and carry no mask: no heads, an empty array.
+        const Trace bare = handTrace({1, 2, 3, 0, 0, 0}, 0.5f);
+        QCOMPARE(compareRuns(bare, bare).attentionChange.size(), int64_t(0));
+    }
+
+    // meanLossOver: the mean of the listed predictions' losses; out-of-range indices ignored, NaN for none.
+    void meanLossOverScoredPredictions() {
+        Trace t;
+        t.loss = test::values({4}, {1.0f, 2.0f, 4.0f, 8.0f});
+        QCOMPARE(meanLossOver(t, {1, 3}), 5.0);
+        QCOMPARE(meanLossOver(t, {0, 1, 2, 3}), t.meanLoss());
+        QCOMPARE(meanLossOver(t, {3, 9, -1}), 8.0);
+        QVERIFY(std::isnan(meanLossOver(t, {})));
+        QVERIFY(std::isnan(meanLossOver(Trace{}, {0})));
+    }
+
     void compareRunsRejectsMismatches() {
         const Trace a = handTrace({1, 2, 3, 0, 0, 0}, 0.5f);
         Trace otherTokens = a;

@@ -22,11 +22,20 @@ struct RunComparison {
     std::vector<std::vector<TopPrediction>> topBefore;  // [T][k], most probable first
     std::vector<std::vector<TopPrediction>> topAfter;   // [T][k]
     double maxAbsLogitChange = 0;                       // max over positions and vocabulary of |logit after - before|
+    // [L,H] how much pruning moved each head's attention: the mean over queries i of the total variation
+    // 1/2 sum_j |a_after(i,j) - a_before(i,j)|, in [0, 1] (0: unchanged, 1: moved to other keys entirely). A pruned
+    // head's own attention changes only through earlier pruned layers: the change shows downstream. NaN where
+    // either run did not capture the head's [T,T] attention.
+    FloatArray attentionChange;
 };
 
 // Compares two runs of the same tokens. Throws headlight::Error("run comparison", ...) when the token ids
 // differ or either run kept no logits. `topK` is clamped to the vocabulary size.
 RunComparison compareRuns(const Trace& before, const Trace& after, int topK = 5);
+
+// The mean of `trace.loss` [T-1] over the predictions `predictions` (indices into it, e.g. the positions a task
+// scores; out-of-range ones are ignored). NaN when none is in range or the run has no loss (a masked-token model).
+double meanLossOver(const Trace& trace, const std::vector<int>& predictions);
 
 // Head-mask presets: L*H row-major keep masks (1 = keep, 0 = pruned). Ties go to the lower (layer, head).
 // Every head whose gate is exactly 0 pruned (gates: [L,H]); all ones for an empty array.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <torch/types.h>
 #include <torch/utils.h>
@@ -63,7 +64,57 @@ std::vector<size_t> orderByScore(const FloatArray& scores, bool ascending) {
     return order;
 }
 
+// The [L,H] shape of a run's heads: its head mask's, else the largest captured layer and head.
+std::pair<int64_t, int64_t> headShape(const Trace& t) {
+    if (t.headMask.rank() == 2) return {t.headMask.dim(0), t.headMask.dim(1)};
+    int64_t layers = 0, heads = 0;
+    for (const LayerTrace& lt : t.layers) {
+        layers = std::max<int64_t>(layers, lt.layer + 1);
+        for (int h : lt.heads) heads = std::max<int64_t>(heads, h + 1);
+    }
+    return {layers, heads};
+}
+
+// Head h's [T,T] attention in a captured layer, null when not captured at that size.
+const float* capturedAttention(const LayerTrace* lt, int head, int64_t T) {
+    if (!lt) return nullptr;
+    const auto at = std::find(lt->heads.begin(), lt->heads.end(), head);
+    const FloatArray& a = lt->attention;   // [h,T,T]
+    if (at == lt->heads.end() || a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt->heads.size()) ||
+        a.dim(1) != T || a.dim(2) != T)
+        return nullptr;
+    return a.data() + static_cast<int64_t>(at - lt->heads.begin()) * T * T;
+}
+
+// RunComparison::attentionChange: mean over queries of the total variation between the two runs' rows.
+FloatArray attentionChangeOf(const Trace& before, const Trace& after) {
+    const auto [L, H] = headShape(after);
+    const int64_t T = static_cast<int64_t>(after.tokenIds.size());
+    std::vector<float> change(static_cast<size_t>(L * H), std::numeric_limits<float>::quiet_NaN());
+    for (int64_t l = 0; l < L && T > 0; ++l)
+        for (int64_t h = 0; h < H; ++h) {
+            const float* a = capturedAttention(before.layer(static_cast<int>(l)), static_cast<int>(h), T);
+            const float* b = capturedAttention(after.layer(static_cast<int>(l)), static_cast<int>(h), T);
+            if (!a || !b) continue;
+            double sum = 0;   // double: 4M cells at 2048 tokens
+            for (int64_t k = 0; k < T * T; ++k) sum += std::abs(static_cast<double>(b[k]) - a[k]);
+            change[static_cast<size_t>(l * H + h)] = static_cast<float>(0.5 * sum / static_cast<double>(T));
+        }
+    return FloatArray({L, H}, std::move(change));
+}
+
 } // namespace
+
+double meanLossOver(const Trace& trace, const std::vector<int>& predictions) {
+    double sum = 0;
+    int64_t n = 0;
+    for (int i : predictions) {
+        if (i < 0 || i >= trace.loss.size()) continue;
+        sum += trace.loss.data()[i];
+        ++n;
+    }
+    return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
 
 RunComparison compareRuns(const Trace& before, const Trace& after, int topK) {
     if (before.tokenIds != after.tokenIds) throw Error("run comparison", "the two runs have different tokens");
@@ -94,6 +145,7 @@ RunComparison compareRuns(const Trace& before, const Trace& after, int topK) {
         appendTop(lpBefore, k, out.topBefore);
         appendTop(lpAfter, k, out.topAfter);
     }
+    out.attentionChange = attentionChangeOf(before, after);
     return out;
 }
 

@@ -99,7 +99,7 @@ QSize HeadGridController::minimumSize(const QFont& font) const {
     const QFontMetrics fm(font);
     const int labelW = fm.horizontalAdvance(QStringLiteral("L00")) + 6;
     const int labelH = fm.height() + 2;
-    return {labelW + heads_ * (kMinCell + 1) + 4, labelH + layers_ * (kMinCell + 1) + 2 * fm.height() + 8};
+    return {labelW + heads_ * (kMinCell + 1) + 4, labelH + fm.height() / 2 + layers_ * (kMinCell + 1) + 3 * fm.height() + 12};
 }
 
 void HeadGridController::layout(QSize size, const QFont& font) {
@@ -107,7 +107,7 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     const QFontMetrics fm(font);
     labelWidth_ = fm.horizontalAdvance(QStringLiteral("L%1").arg(std::max(0, layers_ - 1))) + 6;
     labelHeight_ = fm.height() + 2;
-    legendHeight_ = metric_ ? 2 * fm.height() + 6 : 0;
+    legendHeight_ = metric_ ? 3 * fm.height() + 8 : 0;   // frame name, colour strip, marks
     if (layers_ <= 0 || heads_ <= 0) {
         cell_ = 0;
         return;
@@ -119,14 +119,16 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     cell_ = pitch - gap_;
     // Centred horizontally, top-aligned.
     const int used = heads_ * pitch;
-    origin_ = QPoint(labelWidth_ + std::max(0, (width - used) / 2), labelHeight_ + 2);
+    // A row label is a font height tall, centred on its row: the first keeps clear of the column labels.
+    origin_ = QPoint(labelWidth_ + std::max(0, (width - used) / 2), labelHeight_ + std::max(2, (fm.height() - cell_) / 2 + 1));
     // Labels every head when they fit the pitch, else every 2nd, 5th, 10th...
     auto stepFor = [pitch](int textSize) {
         for (int s : {1, 2, 5, 10, 20, 50})
             if (s * pitch >= textSize + 2) return s;
         return 100;
     };
-    columnStep_ = stepFor(fm.horizontalAdvance(QStringLiteral("H%1").arg(std::max(0, heads_ - 1))));
+    labelColumnWidth_ = fm.horizontalAdvance(QStringLiteral("H%1").arg(std::max(0, heads_ - 1)));
+    columnStep_ = stepFor(labelColumnWidth_);
     rowStep_ = stepFor(fm.height());
 }
 
@@ -142,6 +144,31 @@ std::optional<HeadRef> HeadGridController::headAt(QPoint pixel) const {
     if (l >= layers_ || h >= heads_) return std::nullopt;
     return HeadRef{l, h};
 }
+
+QRect HeadGridController::rowLabelRect(int layer) const {
+    const QRect cell = cellRect(HeadRef{layer, 0});
+    const int h = labelHeight_ - 2;   // the font's height
+    return {0, cell.center().y() - h / 2, labelWidth_ - 4, h};
+}
+
+QRect HeadGridController::columnLabelRect(int head) const {
+    const QRect cell = cellRect(HeadRef{0, head});
+    const int width = labelColumnWidth_ + 2;   // "H<last head>", the widest
+    return {cell.center().x() - width / 2, 0, width, labelHeight_};
+}
+
+HeadGridController::HeadMark HeadGridController::markOf(HeadRef head) const {
+    HeadMark mark;
+    if (!metric_) return mark;
+    const QRect r = cellRect(head);
+    const bool pruned = metric_->isPruned(head.layer, head.head), closed = metric_->isClosed(head.layer, head.head);
+    if (closed) mark.solid = {QLine(r.topLeft(), r.bottomRight()), QLine(r.bottomLeft(), r.topRight())};
+    if (pruned) mark.dashed = {QLine(r.bottomLeft(), r.topRight())};
+    mark.dimmed = pruned || closed;
+    return mark;
+}
+
+std::pair<double, double> HeadGridController::frameRange() const { return metric_ ? metric_->colorRange() : std::pair{0.0, 1.0}; }
 
 QString HeadGridController::toolTip(HeadRef head) const {
     if (head.layer < 0 || head.head < 0 || head.layer >= layers_ || head.head >= heads_ || !model_) return {};
@@ -165,13 +192,12 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
     p.setPen(style.foreground);
     const QFontMetrics fm(style.font);
     const int pitch = cell_ + gap_;
+    // Labels in their whole boxes, never clipped to a thin cell row (which would cut the "L" in half).
     for (int h = 0; h < heads_; h += columnStep_)
-        p.drawText(QRect(origin_.x() + h * pitch - pitch, 0, 3 * pitch, labelHeight_), Qt::AlignHCenter | Qt::AlignBottom,
-                   QStringLiteral("H%1").arg(h));
+        p.drawText(columnLabelRect(h), Qt::AlignHCenter | Qt::AlignBottom | Qt::TextDontClip, QStringLiteral("H%1").arg(h));
     for (int l = 0; l < layers_; l += rowStep_)
-        p.drawText(QRect(0, origin_.y() + l * pitch, labelWidth_ - 4, cell_), Qt::AlignRight | Qt::AlignVCenter,
-                   QStringLiteral("L%1").arg(l));
-    const double low = metric_ ? metric_->minimum() : 0, high = metric_ ? metric_->maximum() : 1;
+        p.drawText(rowLabelRect(l), Qt::AlignRight | Qt::AlignVCenter | Qt::TextDontClip, QStringLiteral("L%1").arg(l));
+    const auto [low, high] = frameRange();
     const int frame = cell_ >= 24 ? 3 : cell_ >= 12 ? 2 : 1;
     for (int l = 0; l < layers_; ++l)
         for (int h = 0; h < heads_; ++h) {
@@ -181,12 +207,12 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
             const QRect inner = metric_ ? r.adjusted(frame, frame, -frame, -frame) : r;
             if (thumb.isNull()) p.fillRect(inner, style.grid);
             else p.drawImage(inner, thumb);
-            const bool pruned = metric_ && metric_->isPruned(l, h), closed = metric_ && metric_->isClosed(l, h);
-            if (pruned || closed) {
-                p.fillRect(inner, QColor(128, 128, 128, 170));
-                p.setPen(QPen(style.masked, 1));
-                p.drawLine(inner.bottomLeft(), inner.topRight());
-            }
+            const HeadMark mark = markOf(HeadRef{l, h});
+            if (mark.dimmed) p.fillRect(inner, QColor(128, 128, 128, 170));
+            p.setPen(QPen(style.masked, frame));
+            for (const QLine& line : mark.solid) p.drawLine(line);
+            p.setPen(QPen(style.masked, frame, Qt::DashLine));
+            for (const QLine& line : mark.dashed) p.drawLine(line);
         }
     for (int k = 0; k < selected.size(); ++k) {
         const HeadRef s = selected[k];
@@ -199,7 +225,7 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
     // The frame legend: "frame: <metric>", a strip from the lowest to the highest value.
     const int y = origin_.y() + layers_ * pitch + 4;
     p.setPen(style.foreground);
-    const QString lowText = HeadOverviewModel::format(low), highText = HeadOverviewModel::format(high);
+    const QString lowText = metric_->formatCell(low), highText = metric_->formatCell(high);
     const QString name = QObject::tr("Frame: %1").arg(metric_->metricName());
     p.drawText(QRect(origin_.x(), y, size_.width() - origin_.x(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter, name);
     const int y2 = y + fm.height() + 2;
@@ -210,6 +236,19 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
         p.fillRect(QRect(origin_.x() + lowW + x, y2 + 2, 1, fm.height() - 4), frameColor(x, 0, stripW - 1));
     p.drawText(QRect(origin_.x() + lowW + stripW + 4, y2, fm.horizontalAdvance(highText) + 4, fm.height()),
                Qt::AlignLeft | Qt::AlignVCenter, highText);
+    // The marks' key, as the overview's legend words them.
+    QStringList marks;
+    bool closed = false, pruned = false;
+    for (int l = 0; l < layers_; ++l)
+        for (int h = 0; h < heads_; ++h) {
+            closed = closed || metric_->isClosed(l, h);
+            pruned = pruned || metric_->isPruned(l, h);
+        }
+    if (closed) marks << QObject::tr("\u2715 gate closed");
+    if (pruned) marks << QObject::tr("\u2571 pruned in this run (dashed)");
+    p.setPen(style.masked);
+    p.drawText(QRect(origin_.x(), y2 + fm.height() + 2, size_.width() - origin_.x(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+               marks.join(QStringLiteral("   ")));
 }
 
 } // namespace headlight

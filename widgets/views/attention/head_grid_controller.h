@@ -7,10 +7,12 @@
 #include "run_snapshot.h"
 
 #include <QImage>
+#include <QLine>
 #include <QList>
 #include <QRect>
 #include <QSize>
 #include <optional>
+#include <utility>
 #include <vector>
 
 class QPainter;
@@ -48,6 +50,18 @@ public:
     // Which column labels are drawn (every head when they fit, else every 2nd, 5th, ...).
     int columnLabelStep() const { return columnStep_; }
     int rowLabelStep() const { return rowStep_; }
+    // Where the labels are drawn: the text's whole box (font height tall), centred on its cell.
+    QRect rowLabelRect(int layer) const;
+    QRect columnLabelRect(int head) const;
+    // The marks over a head's thumbnail: a closed gate is crossed out (two solid lines, as in the overview), a
+    // head pruned for this run struck through once with a dashed line; either is dimmed.
+    struct HeadMark {
+        QList<QLine> solid, dashed;
+        bool dimmed = false;
+    };
+    HeadMark markOf(HeadRef head) const;
+    // The frame colour range: the overview's (HeadOverviewModel::colorRange); [0, 1] without a metric.
+    std::pair<double, double> frameRange() const;
     // Hover text: "L3 H5 (KV head 1 of 2)", the metric's value, gate and pruning.
     QString toolTip(HeadRef head) const;
 
@@ -69,6 +83,7 @@ private:
     QPoint origin_;          // top-left of cell (0, 0)
     int labelWidth_ = 0;     // row labels
     int labelHeight_ = 0;    // column labels
+    int labelColumnWidth_ = 0;   // the widest column label
     int legendHeight_ = 0;   // the frame colour legend under the grid
     int columnStep_ = 1;
     int rowStep_ = 1;

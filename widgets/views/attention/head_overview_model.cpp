@@ -2,6 +2,7 @@
 
 #include "views/attention/view_support.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -112,6 +113,37 @@ double HeadOverviewModel::minimum() const {
     return best;
 }
 
+std::pair<double, double> HeadOverviewModel::colorRange() const {
+    const double low = minimum(), high = maximum();
+    if (!std::isfinite(low) || !std::isfinite(high)) return {0.0, 1.0};
+    // Headlight's metrics without a unit are probabilities and fractions in [0, 1]; the scores are not.
+    const bool fraction = metricUnit().isEmpty() && !scoreArray(requested_);
+    if (fraction && low >= 0.0 && high <= 1.0) return {0.0, 1.0};
+    if (high > low) return {low, high};
+    const double pad = std::max(0.5 * std::abs(high), 1e-6);   // one value: it sits mid-scale
+    return {low - pad, high + pad};
+}
+
+int HeadOverviewModel::cellDecimals() const {
+    double largest = 0;
+    for (float v : values_)
+        if (std::isfinite(v)) largest = std::max(largest, std::abs(static_cast<double>(v)));
+    if (largest == 0) return 2;
+    int decimals = 2 - static_cast<int>(std::floor(std::log10(largest)));   // 3 significant digits of the largest
+    // Close values (a random model's entropies, 5.3497 to 5.3513) keep two digits of their spread apart.
+    const double spread = maximum() - minimum();
+    if (spread > 0) decimals = std::max(decimals, 1 - static_cast<int>(std::floor(std::log10(spread))));
+    return std::clamp(decimals, 0, 4);
+}
+
+QString HeadOverviewModel::formatCell(double value) const {
+    if (!std::isfinite(value)) return tr("n/a");
+    const int decimals = cellDecimals();
+    // A value that rounds to zero prints "0.00", never "-0.00".
+    if (std::abs(value) < 0.5 * std::pow(10.0, -decimals)) value = 0.0;
+    return QString::number(value, 'f', decimals);
+}
+
 QString HeadOverviewModel::format(double value) {
     if (!std::isfinite(value)) return tr("n/a");
     return QString::number(value, 'g', 3);
@@ -130,7 +162,7 @@ QVariant HeadOverviewModel::data(const QModelIndex& index, int role) const {
     const int layer = index.row(), head = index.column();
     const double v = value(layer, head);
     switch (role) {
-    case Qt::DisplayRole: return format(v);
+    case Qt::DisplayRole: return formatCell(v);
     case ValueRole: return v;
     case ClosedRole: return isClosed(layer, head);
     case PrunedRole: return isPruned(layer, head);

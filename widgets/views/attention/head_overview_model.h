@@ -6,6 +6,7 @@
 
 #include <QAbstractTableModel>
 #include <QStringList>
+#include <utility>
 
 namespace headlight {
 
@@ -39,8 +40,18 @@ public:
     // The largest finite value (NaN when none): the colour scale's upper end for unbounded metrics.
     double maximum() const;
     double minimum() const;   // the smallest finite value (NaN when none)
-    // How a value is shown in cells: 3 significant digits, "n/a" for NaN.
+    // The colour scale's [low, high], shared by the overview and the head grid's frames: [0, 1] for the
+    // probabilities and fractions (gate, largest weight, ...), so runs compare; the smallest to the largest value
+    // of this run for the rest (entropy, distance, span, importance), so the heads' differences show. Widened
+    // around a single value; [0, 1] when nothing is finite.
+    std::pair<double, double> colorRange() const;
+    // How a value is shown in hover texts: 3 significant digits, "n/a" for NaN.
     static QString format(double value);
+    // How a value is shown in the cells and the grid's legend: every value with the same decimals, enough for 3
+    // significant digits of the largest magnitude and 2 of the spread between the smallest and the largest, at
+    // most 4 ("1.00", "1.20", "1.22", never "1", "1.2", "1.22").
+    QString formatCell(double value) const;
+    int cellDecimals() const;
 
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     int columnCount(const QModelIndex& parent = QModelIndex()) const override;

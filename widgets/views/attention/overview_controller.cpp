@@ -1,5 +1,6 @@
 #include "overview_controller.h"
 
+#include "alike_ticker.h"
 #include "head_overview_model.h"
 #include "view_support.h"
 
@@ -17,6 +18,7 @@ OverviewController::OverviewController(QCustomPlot* plot) : plot_(plot) {
     scale_ = new QCPColorScale(plot_);
     plot_->plotLayout()->addElement(0, 1, scale_);
     scale_->setType(QCPAxis::atRight);
+    useAlikeTickLabels(scale_->axis());   // "2.00, 2.05, 2.10", not "2, 2.05, 2.1"
     map_->setColorScale(scale_);
     auto* group = new QCPMarginGroup(plot_);   // the scale's height follows the grid's
     plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -29,19 +31,58 @@ OverviewController::OverviewController(QCustomPlot* plot) : plot_(plot) {
     plot_->xAxis->grid()->setVisible(false);
     plot_->yAxis->grid()->setVisible(false);
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
-        if (fitValueLabels()) plot_->replot(QCustomPlot::rpQueuedReplot);
+        const bool ticks = fitTickLabels();
+        if (fitValueLabels() || ticks) plot_->replot(QCustomPlot::rpQueuedReplot);
     });
+}
+
+int OverviewController::labelStep(int count, double pitch, int extent) {
+    for (int step : {1, 2, 5, 10, 20, 50, 100})
+        if (step >= count || step * pitch >= extent + 4) return step;   // 4 px between neighbours
+    return 100;
+}
+
+bool OverviewController::fitTickLabels() {
+    if (heads_ <= 0 || layers_ <= 0) return false;
+    const QRect r = plot_->axisRect()->rect();
+    const QFontMetrics fx(plot_->xAxis->tickLabelFont()), fy(plot_->yAxis->tickLabelFont());
+    // Before the first layout the rect is empty: every label until the layout says otherwise.
+    const double headPitch = r.width() > 0 ? double(r.width()) / heads_ : 1e9;
+    const double layerPitch = r.height() > 0 ? double(r.height()) / layers_ : 1e9;
+    const std::pair<int, int> steps{labelStep(heads_, headPitch, fx.horizontalAdvance(QString::number(heads_ - 1))),
+                                    labelStep(layers_, layerPitch, fy.height())};
+    if (steps == labelSteps_) return false;
+    labelSteps_ = steps;
+    // Every index keeps its tick; only every step-th one is numbered.
+    auto labels = [](int count, int step) {
+        QStringList out;
+        for (int i = 0; i < count; ++i) out << (i % step == 0 ? QString::number(i) : QString());
+        return out;
+    };
+    setIndexTicks(plot_->xAxis, labels(heads_, steps.first));
+    setIndexTicks(plot_->yAxis, labels(layers_, steps.second));
+    return true;
 }
 
 bool OverviewController::fitValueLabels() {
     if (valueTexts_.isEmpty() || heads_ <= 0 || layers_ <= 0) return false;
     const QRect r = plot_->axisRect()->rect();
-    const QFontMetrics fm(valueTexts_.front()->font());
-    int widest = 0;
-    for (QCPItemText* t : valueTexts_) widest = std::max(widest, fm.horizontalAdvance(t->text()));
-    const bool fits = r.width() / heads_ >= widest + 4 && r.height() / layers_ >= fm.height() + 2;
-    const bool changed = fits != valueTexts_.front()->visible();
-    for (QCPItemText* t : valueTexts_) t->setVisible(fits);
+    // The style's font, else down to 80% of it (a 12 x 12 model in a dock), else none (every value on hover).
+    QFont font = valueFont_;
+    bool fits = false;
+    for (double scale : {1.0, 0.9, 0.8}) {
+        font.setPointSizeF(valueFont_.pointSizeF() * scale);
+        const QFontMetrics fm(font);
+        int widest = 0;
+        for (QCPItemText* t : valueTexts_) widest = std::max(widest, fm.horizontalAdvance(t->text()));
+        fits = r.width() / heads_ >= widest + 4 && r.height() / layers_ >= fm.height();
+        if (fits) break;
+    }
+    const bool changed = fits != valueTexts_.front()->visible() || (fits && font != valueTexts_.front()->font());
+    for (QCPItemText* t : valueTexts_) {
+        t->setVisible(fits);
+        if (fits) t->setFont(font);
+    }
     return changed;
 }
 
@@ -69,7 +110,7 @@ void OverviewController::addLine(QPointF from, QPointF to, const QPen& pen) {
     marks_ << line;
 }
 
-void OverviewController::update(const HeadOverviewModel& model, const QList<HeadRef>& selected, int tokens,
+void OverviewController::update(const HeadOverviewModel& model, const QList<HeadRef>& selected,
                                 const PlotStyle& style) {
     clearMarks();
     layers_ = model.rowCount();
@@ -84,29 +125,14 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     for (int l = 0; l < layers_; ++l)
         for (int h = 0; h < heads_; ++h) setGridValue(map_, h, l, model.value(l, h));
 
-    // Bounded metrics keep a fixed scale so runs compare; entropy can reach ln T, span and
-    // distance their largest value.
-    double upper = 1.0;
-    const double maximum = model.maximum();
-    if (model.metric() == QLatin1String("entropy"))
-        upper = std::max(std::log(std::max(1, tokens)), std::isfinite(maximum) ? maximum : 0.0);
-    else if (model.metric() == QLatin1String("span") || model.metric() == QLatin1String("mean_distance"))
-        upper = std::isfinite(maximum) ? std::max(maximum, 1.0) : 1.0;
-    else if (model.metric() == QLatin1String("importance") || model.metric() == QLatin1String("ablation"))
-        upper = std::isfinite(maximum) && maximum > 0 ? maximum : 1e-6;
-    if (!(upper > 0)) upper = 1.0;
-    // Ablation deltas can be negative (pruning the head helped): the scale then starts below 0.
-    const double minimum = model.minimum();
-    const double lower = model.metric() == QLatin1String("ablation") && std::isfinite(minimum) ? std::min(0.0, minimum) : 0.0;
+    // The range the head grid's frames use too (HeadOverviewModel::colorRange).
+    const auto [lower, upper] = model.colorRange();
     map_->setDataRange(QCPRange(lower, upper));
     const QString unit = model.metricUnit();
     scale_->axis()->setLabel(unit.isEmpty() ? model.metricName() : QStringLiteral("%1 (%2)").arg(model.metricName(), unit));
 
-    QStringList headLabels, layerLabels;
-    for (int h = 0; h < heads_; ++h) headLabels << QString::number(h);
-    for (int l = 0; l < layers_; ++l) layerLabels << QString::number(l);
-    setIndexTicks(plot_->xAxis, headLabels);
-    setIndexTicks(plot_->yAxis, layerLabels);
+    labelSteps_ = {0, 0};   // the tick labels are thinned to fit after the layout (fitTickLabels)
+    fitTickLabels();
     plot_->xAxis->setRange(-0.5, std::max(1, heads_) - 0.5);
     plot_->yAxis->setRange(-0.5, std::max(1, layers_) - 0.5);
 
@@ -132,13 +158,14 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     // Values in the cells, drawn over the marks; shown only while a cell is large enough for its number
     // (fitValueLabels after every layout), every value is on hover. Past 400 heads none are made.
     valueTexts_.clear();
+    valueFont_ = style.font;
     const bool labelCells = layers_ * heads_ <= 400;
     for (int l = 0; l < layers_ && labelCells; ++l)
         for (int h = 0; h < heads_; ++h) {
             const double v = model.value(l, h);
             auto* text = new QCPItemText(plot_);
             text->position->setCoords(h, l);
-            text->setText(HeadOverviewModel::format(v));
+            text->setText(model.formatCell(v));
             text->setFont(style.font);
             // Dark cells (low end of the gradient) get light text.
             const bool dark = std::isfinite(v) && v < lower + 0.6 * (upper - lower);

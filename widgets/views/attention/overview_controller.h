@@ -5,9 +5,11 @@
 #include "plot_style.h"
 
 #include <QList>
+#include <QFont>
 #include <QPointF>
 #include <QString>
 #include <optional>
+#include <utility>
 
 class QCustomPlot;
 class QCPAbstractItem;
@@ -28,8 +30,9 @@ public:
     QCPColorMap* map() const { return map_; }
     QCPColorScale* colorScale() const { return scale_; }
 
-    // Redraws from `model` and outlines `selected` (the current head first). `tokens` bounds entropy's scale.
-    void update(const HeadOverviewModel& model, const QList<HeadRef>& selected, int tokens, const PlotStyle& style);
+    // Redraws from `model` and outlines `selected` (the current head first); the colours span
+    // model.colorRange(), as the head grid's frames do.
+    void update(const HeadOverviewModel& model, const QList<HeadRef>& selected, const PlotStyle& style);
 
     // The head whose cell contains the widget pixel `pos`, if any (valid after a replot).
     std::optional<HeadRef> headAt(const QPointF& pos) const;
@@ -43,8 +46,14 @@ public:
     QString legendText() const;
     // How many cells show their value now (only those where the number fits; the rest on hover).
     int shownValueCount() const;
-    // Shows the values when the laid-out cells are large enough for them; true when that changed.
+    // Shows the values when the laid-out cells are large enough for them (in a smaller font if need be); true
+    // when that changed.
     bool fitValueLabels();
+    // Numbers every step-th head and layer so that neighbouring tick labels keep apart; true when that changed.
+    bool fitTickLabels();
+    // The smallest of 1, 2, 5, 10, ... whose labels `extent` pixels long fit `count` indices `pitch` apart.
+    static int labelStep(int count, double pitch, int extent);
+    std::pair<int, int> tickLabelSteps() const { return labelSteps_; }   // (heads, layers)
 
 private:
     void clearMarks();
@@ -59,6 +68,8 @@ private:
     QList<HeadRef> outlined_, closed_, pruned_;
     int layers_ = 0;
     int heads_ = 0;
+    std::pair<int, int> labelSteps_{0, 0};
+    QFont valueFont_;   // the style's font: the value labels shrink from it
 };
 
 } // namespace headlight

@@ -109,7 +109,7 @@ void OverviewView::refresh() {
         setUnavailable(tr("This run kept no head internals (capture was off), so there is nothing to compare."));
         return;
     }
-    controller_->update(*model_, selection()->heads(), run.tokens(), style());
+    controller_->update(*model_, selection()->heads(), style());
     plot_->replot();
 }
 

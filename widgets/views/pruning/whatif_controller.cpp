@@ -1,6 +1,8 @@
 #include "views/pruning/whatif_controller.h"
 
+#include "views/attention/alike_ticker.h"
 #include "views/attention/view_support.h"
+#include "views/pruning/whatif_downstream.h"
 #include "views/pruning/whatif_plot_support.h"
 
 #include "title_text.h"
@@ -15,36 +17,18 @@ namespace {
 
 constexpr double kValueRoom = 1.3;     // probability axis end: room for the value labels right of the bars
 constexpr double kInsideAbove = 0.75;  // longer bars carry their value inside
-
-// A titled section of the figure: the title above `rect` (and `scale` beside it, if any).
-void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxisRect* rect,
-                QCPColorScale* scale = nullptr) {
-    auto* grid = new QCPLayoutGrid;
-    parent->addElement(0, column, grid);   // in the plot first, so the children find their plot
-    grid->addElement(0, 0, title);
-    grid->addElement(1, 0, rect);
-    if (scale) {
-        grid->addElement(1, 1, scale);
-        grid->setColumnStretchFactors({1, 0.001});
-    }
-    grid->setRowStretchFactor(0, 0.001);
-    grid->setRowSpacing(0);
-}
+constexpr double kValueGap = 0.04;     // between a bar's end and its value, in probability
 
 // Narrower figures than this (pixels; a single column is 320) stack the KL plot over the two top-10 lists and
 // leave the heatmaps out: three attention matrices side by side need a double column.
 constexpr int kNarrowWidth = 600;
 
-QCPAxisRect* newRect(QCustomPlot* plot) {
-    auto* rect = new QCPAxisRect(plot);
-    rect->axis(QCPAxis::atTop)->setVisible(false);
-    rect->axis(QCPAxis::atRight)->setVisible(false);
-    return rect;
-}
-
 QString quoted(const QString& s) { return QStringLiteral("\u201c%1\u201d").arg(s); }
 
 } // namespace
+
+using whatif::addSection;
+using whatif::newRect;
 
 WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     QCPLayoutGrid* layout = plot_->plotLayout();
@@ -71,6 +55,7 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     for (QCPBars* bars : {klBars_, highlight_}) bars->setWidth(0.8);
     klRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("KL (nats)"));
     klRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("position (predicting the next token)"));
+    useAlikeTickLabels(klRect_->axis(QCPAxis::atLeft));
     klRect_->setRangeDrag(Qt::Horizontal);
     klRect_->setRangeZoom(Qt::Horizontal);
 
@@ -84,9 +69,13 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
         topBars_[side]->setWidth(0.7);
         rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // the likeliest on top
         rect->axis(QCPAxis::atLeft)->grid()->setVisible(false);
+        // No tick marks beside the bars: a tick just left of a small bar's value read as a minus sign.
+        rect->axis(QCPAxis::atLeft)->setTickLength(0, 0);
+        rect->axis(QCPAxis::atLeft)->setSubTickLength(0, 0);
         rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("probability"));
         rect->axis(QCPAxis::atBottom)->setRange(0, kValueRoom);
         rect->axis(QCPAxis::atBottom)->ticker()->setTickCount(3);
+        useAlikeTickLabels(rect->axis(QCPAxis::atBottom));
         rect->setRangeDrag({});
         rect->setRangeZoom({});
     }
@@ -95,13 +84,15 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     // Heatmaps, each a section: before; after with the weight scale both share; difference with its scale.
     weightScale_ = new QCPColorScale(plot_);
     differenceScale_ = new QCPColorScale(plot_);
-    plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
-    QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
     auto* tops = new QCPMarginGroup(plot_);   // the heatmaps and scales line up
     auto* sides = new QCPMarginGroup(plot_);  // and the heatmaps are equally wide
+    plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
+    // First where pruning moved attention, per head; then the selected head's before, after and difference.
+    downstream_ = std::make_unique<WhatIfDownstream>(plot_, lower, 0, tops);
     for (int m = 0; m < 3; ++m) {
         QCPAxisRect* rect = newRect(plot_);
-        addSection(lower, m, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
+        addSection(lower, m + 1, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
         mapRects_[m] = rect;
         rect->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
@@ -119,12 +110,15 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     }
     // Stacked when narrow (a single-column figure), side by side when wide: decided after every layout.
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
+        if (downstream_->fitTickLabels()) plot_->replot(QCustomPlot::rpQueuedReplot);
         if (!setNarrow(plot_->viewport().width() < kNarrowWidth)) return;
         for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
             plot_->plotLayout()->update(phase);
     });
+    lower->setColumnStretchFactors({0.8, 1, 1, 1});
     mapRects_[0]->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query (attending)"));
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) scale->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
+    for (QCPColorScale* scale : {weightScale_, differenceScale_}) useAlikeTickLabels(scale->axis());
     weightScale_->axis()->setLabel(QObject::tr("attention weight"));
     differenceScale_->axis()->setLabel(QObject::tr("after \u2212 before"));
     beforeMap_ = new QCPColorMap(mapRects_[0]->axis(QCPAxis::atBottom), mapRects_[0]->axis(QCPAxis::atLeft));
@@ -136,6 +130,8 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     clear();
 }
+
+WhatIfController::~WhatIfController() = default;
 
 bool WhatIfController::setNarrow(bool narrow) {
     if (narrow == narrow_) return false;
@@ -174,7 +170,7 @@ double WhatIfController::cell(QCPColorMap* map, int key, int query) { return map
 QStringList WhatIfController::titles() const {
     QStringList out;
     for (const QCPTextElement* title : titles_) out << unwrappedTitle(title);
-    return out;
+    return out << downstream_->title();
 }
 
 void WhatIfController::clearTopItems() {
@@ -191,6 +187,7 @@ void WhatIfController::clear() {
     }
     clearTopItems();
     for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
+    downstream_->clear();
     for (QCPItemRect* marker : rowMarkers_) marker->setVisible(false);
     for (QCPTextElement* title : titles_) title->setText(QString());
     titles_[0]->setText(QObject::tr("Nothing is pruned:\nno comparison to show"));
@@ -216,6 +213,7 @@ void WhatIfController::update(const RunSnapshot& snapshot, const HeadSelection& 
             setTokenTicks(klRect_->axis(QCPAxis::atBottom), tokenLabels(snapshot));
             klRect_->axis(QCPAxis::atBottom)->setRange(-0.6, T - 0.4);
         }
+        downstream_->update(snapshot, style);
         drawMaps(snapshot, selection);
         for (QCPItemRect* marker : rowMarkers_) {
             marker->setVisible(headShown_);
@@ -254,9 +252,13 @@ void WhatIfController::drawKl(const RunSnapshot& snapshot) {
     highlight_->data()->clear();
     if (position_ < n) highlight_->addData(position_, values[position_]);
     klRect_->axis(QCPAxis::atLeft)->setRange(0, maximum > 0 ? maximum * 1.12 : 1.0);
-    const QString at = position_ < n ? QString::number(values[position_], 'g', 3) : QStringLiteral("-");
+    // The mean and the selected value with the same decimals: 3 significant digits of the larger.
+    const double mean = n > 0 ? sum / n : 0.0, shown = position_ < n ? values[position_] : 0.0;
+    const double larger = std::max(mean, shown);
+    const int decimals = larger > 0 ? std::clamp(2 - static_cast<int>(std::floor(std::log10(larger))), 0, 6) : 0;
+    const QString at = position_ < n ? QString::number(shown, 'f', decimals) : QStringLiteral("-");
     titles_[0]->setText(QObject::tr("KL(before \u2016 after) per position\nmean %1 nats; at %2 (position %3): %4 nats")
-                            .arg(n > 0 ? sum / n : 0.0, 0, 'g', 3)
+                            .arg(mean, 0, 'f', decimals)
                             .arg(quoted(snapshot.tokenLabel(position_)))
                             .arg(position_)
                             .arg(at));
@@ -285,7 +287,7 @@ void WhatIfController::drawTop(const RunSnapshot& snapshot, const PlotStyle& sty
             value->setClipAxisRect(rect);
             // Beside the bar, or inside its end when the bar leaves no room to its right.
             const bool inside = p > kInsideAbove;
-            value->position->setCoords(inside ? p - 0.02 : p + 0.02, static_cast<double>(rank));
+            value->position->setCoords(inside ? p - kValueGap : p + kValueGap, static_cast<double>(rank));
             value->setPositionAlignment((inside ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
             value->setText(QString::number(p, 'f', 3));
             value->setColor(inside ? Qt::white : style.foreground);
@@ -301,75 +303,8 @@ void WhatIfController::drawTop(const RunSnapshot& snapshot, const PlotStyle& sty
     titles_[2]->setText(QObject::tr("\nafter pruning"));
 }
 
-void WhatIfController::drawMaps(const RunSnapshot& snapshot, const HeadSelection& selection) {
-    const int T = tokens_;
-    const HeadRef head{std::clamp(selection.current().layer, 0, std::max(0, snapshot.layers() - 1)),
-                       std::clamp(selection.current().head, 0, std::max(0, snapshot.heads() - 1))};
-    const FloatArray& mask = snapshot.trace->headMask;   // [L,H]
-    const bool pruned = mask.rank() == 2 && head.layer < mask.dim(0) && head.head < mask.dim(1) &&
-                        mask.at({head.layer, head.head}) == 0.0f;
-    const QString name = QObject::tr("layer %1, head %2").arg(head.layer).arg(head.head);
-    if (drawnHead_ && *drawnHead_ == head && drawnBefore_ == snapshot.baseline && drawnAfter_ == snapshot.trace)
-        return;   // a new position only moves the row markers
-    head_ = head;
-    drawnHead_ = head;
-    drawnBefore_ = snapshot.baseline;
-    drawnAfter_ = snapshot.trace;
-
-    const float* before = headAttention(*snapshot.baseline, head, T);
-    const float* after = headAttention(*snapshot.trace, head, T);
-    headShown_ = before && after;
-    if (!headShown_) {
-        for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) map->data()->clear();
-        titles_[3]->setText(QObject::tr("Attention of %1\nnot captured in this run").arg(name));
-        titles_[4]->setText(QString());
-        titles_[5]->setText(QString());
-        return;
-    }
-    for (QCPColorMap* map : {beforeMap_, afterMap_, differenceMap_}) {
-        resizeGrid(map, T, T);
-        map->data()->fill(0);   // then only non-zero cells are set (with a causal mask, all above the diagonal is 0)
-    }
-    QCPColorMapData* b = beforeMap_->data();
-    QCPColorMapData* a = afterMap_->data();
-    QCPColorMapData* d = differenceMap_->data();
-    const int cells = std::max(2, T);
-    double maxWeight = 0, maxDifference = 0;
-    for (int ci = 0; ci < cells; ++ci) {
-        const int i = std::min(ci, T - 1);   // query row (half cells repeat the single token)
-        for (int cj = 0; cj < cells; ++cj) {
-            const int j = std::min(cj, T - 1);
-            const size_t at = static_cast<size_t>(i) * static_cast<size_t>(T) + static_cast<size_t>(j);
-            const double wb = before[at], wa = after[at], diff = wa - wb;
-            if (wb != 0) b->setCell(cj, ci, wb);
-            if (wa != 0) a->setCell(cj, ci, wa);
-            if (diff != 0) d->setCell(cj, ci, diff);
-            maxWeight = std::max({maxWeight, wb, wa});
-            maxDifference = std::max(maxDifference, std::abs(diff));
-        }
-    }
-    weightScale_->setDataRange(QCPRange(0, maxWeight > 0 ? maxWeight : 1.0));
-    // Symmetric around 0, so "no change" is the neutral middle colour (and all of it when nothing changed).
-    const double m = maxDifference > 0 ? maxDifference : 1.0;
-    differenceScale_->setDataRange(QCPRange(-m, m));
-    titles_[3]->setText(QObject::tr("Attention before\n%1").arg(name));
-    // A pruned head's attention is still computed (only its output is multiplied by 0), so it is shown.
-    titles_[4]->setText(pruned ? QObject::tr("After\n%1 (pruned)").arg(name) : QObject::tr("After\n%1").arg(name));
-    titles_[5]->setText(QObject::tr("After \u2212 before\nmax |\u0394| = %1").arg(maxDifference, 0, 'g', 3));
-    const QStringList labels = tokenLabels(snapshot);
-    for (QCPAxisRect* rect : mapRects_) {
-        setTokenTicks(rect->axis(QCPAxis::atBottom), labels);
-        setTokenTicks(rect->axis(QCPAxis::atLeft), labels);
-        rect->axis(QCPAxis::atBottom)->setRange(-0.5, T - 0.5);
-        rect->axis(QCPAxis::atLeft)->setRange(-0.5, T - 0.5);
-    }
-}
-
-void WhatIfController::styleMaps(const PlotStyle& style) {
-    applyHeatGradient(beforeMap_, style);
-    applyHeatGradient(afterMap_, style);
-    differenceMap_->setGradient(whatif::divergingGradient(style));
-    differenceMap_->setInterpolate(false);
+std::optional<HeadRef> WhatIfController::headAt(QPoint pixel) const {
+    return tokens_ > 0 && !narrow_ ? downstream_->headAt(pixel) : std::nullopt;
 }
 
 std::optional<int> WhatIfController::positionAt(QPoint pixel) const {

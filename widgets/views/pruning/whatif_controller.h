@@ -1,7 +1,8 @@
 #pragma once
 // Turns a pruned run and its unpruned baseline into the what-if figure, one QCustomPlot with several axis rects:
 // KL(before || after) per position as bars (the selected position highlighted), the top-5 predictions at that
-// position before and after, and the current head's attention before, after, and after - before as heatmaps.
+// position before and after, how much pruning moved each head's attention (WhatIfDownstream), and the current
+// head's attention before, after, and after - before as heatmaps.
 #include "head_selection.h"
 #include "plot_style.h"
 #include "run_snapshot.h"
@@ -27,11 +28,14 @@ class QCPTextElement;
 
 namespace headlight {
 
+class WhatIfDownstream;
+
 enum class WhatIfSide { Before, After };
 
 class WhatIfController {
 public:
     explicit WhatIfController(QCustomPlot* plot);
+    ~WhatIfController();
 
     // Draws the comparison of snapshot.baseline (before) with snapshot.trace (after); clears every plot when the
     // snapshot has no comparison (nothing pruned).
@@ -65,11 +69,16 @@ public:
     // The value drawn at cell (key, query) of `map`.
     static double cell(QCPColorMap* map, int key, int query);
 
-    // Titles of the sections, in order: KL, top before, top after, map before, map after, difference.
+    // (d) how much pruning moved each head's attention, [L,H].
+    WhatIfDownstream* downstream() const { return downstream_.get(); }
+
+    // Titles of the sections, in order: KL, top before, top after, map before, map after, difference, per head.
     QStringList titles() const;
 
     // The position under a widget pixel: a KL bar, or a heatmap row (query). Valid after a replot.
     std::optional<int> positionAt(QPoint pixel) const;
+    // The head under a widget pixel in the per-head section.
+    std::optional<HeadRef> headAt(QPoint pixel) const;
 
 private:
     void clear();
@@ -101,6 +110,7 @@ private:
     QCPColorScale* differenceScale_;
     QCPItemRect* rowMarkers_[3];
     QCPTextElement* titles_[6];
+    std::unique_ptr<WhatIfDownstream> downstream_;
 
     int position_ = -1;
     int tokens_ = 0;

@@ -16,4 +16,24 @@ QCPColorGradient divergingGradient(const PlotStyle& style) {
     return g;
 }
 
+void addSection(QCPLayoutGrid* parent, int column, QCPTextElement* title, QCPAxisRect* rect, QCPColorScale* scale) {
+    auto* grid = new QCPLayoutGrid;
+    parent->addElement(0, column, grid);   // in the plot first, so the children find their plot
+    grid->addElement(0, 0, title);
+    grid->addElement(1, 0, rect);
+    if (scale) {
+        grid->addElement(1, 1, scale);
+        grid->setColumnStretchFactors({1, 0.001});
+    }
+    grid->setRowStretchFactor(0, 0.001);
+    grid->setRowSpacing(0);
+}
+
+QCPAxisRect* newRect(QCustomPlot* plot) {
+    auto* rect = new QCPAxisRect(plot);
+    rect->axis(QCPAxis::atTop)->setVisible(false);
+    rect->axis(QCPAxis::atRight)->setVisible(false);
+    return rect;
+}
+
 } // namespace headlight::whatif

@@ -4,6 +4,8 @@
 #include <QObject>
 #include <QStringList>
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace headlight {
@@ -13,6 +15,27 @@ namespace {
 QString signedNumber(double v, int decimals) {
     if (std::abs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;
     return (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', decimals);
+}
+
+// Decimals that print every loss of one line alike: 3, or more while a non-zero one would print as 0.000
+// (two significant digits of the smallest, at most 6).
+int lossDecimals(std::initializer_list<double> values) {
+    int decimals = 3;
+    for (double v : values)
+        if (std::isfinite(v) && v != 0.0 && std::abs(v) < 0.0005)
+            decimals = std::max(decimals, std::min(6, 1 - static_cast<int>(std::floor(std::log10(std::abs(v))))));
+    return decimals;
+}
+
+// "0.004 -> 2.484 (+2.480 nats)": both losses and the change with the same decimals.
+QString lossChange(double before, double after) {
+    const int d = lossDecimals({before, after});
+    return QObject::tr("%1 -> %2 (%3 nats)")
+        .arg(QString::number(before, 'f', d), QString::number(after, 'f', d), signedNumber(after - before, d));
+}
+
+QString perplexityChange(const RunComparison& c) {
+    return QObject::tr("Perplexity %1 -> %2").arg(QString::number(c.perplexityBefore, 'f', 2), QString::number(c.perplexityAfter, 'f', 2));
 }
 
 // "0" for an exact zero (the expected value), else three significant digits.
@@ -48,10 +71,24 @@ QString lossSummaryText(const RunComparison& c) {
         return QObject::tr("No loss to compare (a masked-token model, or one token): the KL per position and the "
                            "top predictions show what changed (largest logit change %1)")
             .arg(QString::number(c.maxAbsLogitChange, 'g', 3));
-    return QObject::tr("Loss %1 -> %2 (%3 nats)  Perplexity %4 -> %5")
-        .arg(QString::number(c.lossBefore, 'f', 3), QString::number(c.lossAfter, 'f', 3),
-             signedNumber(c.lossAfter - c.lossBefore, 3), QString::number(c.perplexityBefore, 'f', 2),
-             QString::number(c.perplexityAfter, 'f', 2));
+    return QObject::tr("Loss %1  %2").arg(lossChange(c.lossBefore, c.lossAfter), perplexityChange(c));
+}
+
+QString lossSummaryText(const RunSnapshot& s) {
+    const RunComparison& c = *s.comparison;
+    const int predictions = static_cast<int>(s.trace->loss.size());
+    const ViewPreset& preset = s.model->preset;
+    const std::vector<int> scored = scoredPredictions(preset.scored, predictions);
+    const double before = meanLossOver(*s.baseline, scored), after = meanLossOver(*s.trace, scored);
+    if (static_cast<int>(scored.size()) == predictions || std::isnan(before) || std::isnan(after) ||
+        std::isnan(c.lossBefore) || std::isnan(c.lossAfter))
+        return lossSummaryText(c);
+    const QString where = preset.scoredLabel.isEmpty() ? QObject::tr("the scored predictions") : preset.scoredLabel;
+    return QObject::tr("Loss on %1: %2, %3 of %4 predictions scored\nMean over all %4 predictions: %5  %6")
+        .arg(where, lossChange(before, after))
+        .arg(scored.size())
+        .arg(predictions)
+        .arg(lossChange(c.lossBefore, c.lossAfter), perplexityChange(c));
 }
 
 QString howToPruneText() {

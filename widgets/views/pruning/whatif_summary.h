@@ -18,8 +18,14 @@ constexpr double kUnchangedLogitTolerance = 1e-5;
 QList<HeadRef> prunedHeads(const RunSnapshot& snapshot);
 // "Pruned 3 of 8 heads: 0.1, 1.2, 1.3", or "Nothing pruned".
 QString prunedHeadsText(const RunSnapshot& snapshot);
-// "Loss 0.103 -> 0.870 (+0.767 nats)  Perplexity 1.11 -> 2.39".
+// "Loss 0.103 -> 0.870 (+0.767 nats)  Perplexity 1.11 -> 2.39": the mean over every prediction.
 QString lossSummaryText(const RunComparison& comparison);
+// The headline: the loss over the predictions the model's task scores (view.json "scored") first, then the mean
+// over every prediction, e.g.
+//   "Loss on the repeated half: 0.004 -> 2.484 (+2.480 nats), 19 of 40 predictions scored"
+//   "Mean over all 40 predictions: 4.197 -> 3.588 (-0.610 nats)  Perplexity 66.47 -> 36.17"
+// One line (lossSummaryText(comparison)) when the task scores every prediction or the runs carry no loss.
+QString lossSummaryText(const RunSnapshot& snapshot);
 // What to do when nothing is pruned (how to prune a head, or use a preset).
 QString howToPruneText();
 

@@ -4,7 +4,7 @@
 #include "views/attention/view_support.h"
 #include "views/pruning/whatif_controller.h"
 
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPushButton>
@@ -22,27 +22,31 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     auto* layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 4, 4, 0);
 
+    // Two short rows (the tooltips say the rest): they fit the dock of a 1280 x 800 window without cutting a
+    // button: the importance presets with their k, then the closed-gate preset and restoring.
     auto* controlBox = new QWidget;
-    auto* controls = new QHBoxLayout(controlBox);
+    auto* controls = new QGridLayout(controlBox);
     controls->setContentsMargins(0, 0, 0, 0);
-    pruned_ = new QLabel(content);
-    pruned_->setTextFormat(Qt::PlainText);
-    controls->addWidget(pruned_, 1);
-    const QString names[4] = {tr("Prune closed gates"), tr("Prune least important"), tr("Keep most important"),
-                              tr("Restore all")};
+    controls->setVerticalSpacing(2);
+    const QString names[4] = {tr("Prune closed"), tr("Prune k least"), tr("Keep k most"), tr("Restore all")};
     for (int p = 0; p < 4; ++p) buttons_[p] = new QPushButton(names[p], content);
     count_ = new QSpinBox(content);
     count_->setRange(1, 1);
     count_->setPrefix(tr("k = "));
-    count_->setToolTip(tr("How many heads \u201cPrune least important\u201d prunes and \u201cKeep most "
-                          "important\u201d keeps."));
+    count_->setToolTip(tr("How many heads \u201cPrune k least\u201d prunes and \u201cKeep k most\u201d keeps "
+                          "(by head importance)."));
     buttons_[int(WhatIfPreset::RestoreAll)]->setToolTip(tr("Un-prune every head: run the whole model again."));
-    controls->addWidget(buttons_[int(WhatIfPreset::PruneClosedGates)]);
-    controls->addWidget(buttons_[int(WhatIfPreset::PruneLeastImportant)]);
-    controls->addWidget(buttons_[int(WhatIfPreset::KeepMostImportant)]);
-    controls->addWidget(count_);
-    controls->addWidget(buttons_[int(WhatIfPreset::RestoreAll)]);
+    controls->addWidget(buttons_[int(WhatIfPreset::PruneLeastImportant)], 0, 0);
+    controls->addWidget(buttons_[int(WhatIfPreset::KeepMostImportant)], 0, 1);
+    controls->addWidget(count_, 0, 2);
+    controls->addWidget(buttons_[int(WhatIfPreset::PruneClosedGates)], 1, 0);
+    controls->addWidget(buttons_[int(WhatIfPreset::RestoreAll)], 1, 1);
+    controls->setColumnStretch(3, 1);
     layout->addWidget(scrollSideways(controlBox));
+    pruned_ = new QLabel(content);   // its own line: many pruned heads wrap instead of pushing the buttons off
+    pruned_->setTextFormat(Qt::PlainText);
+    pruned_->setWordWrap(true);
+    layout->addWidget(pruned_);
     for (int p = 0; p < 4; ++p)
         connect(buttons_[p], &QPushButton::clicked, this,
                 [this, p] { emit presetRequested(static_cast<WhatIfPreset>(p), count_->value()); });
@@ -68,9 +72,11 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     layout->addWidget(scroll, 1);
     setContent(content);
 
-    // A click (not a drag, which pans) on a KL bar or a heatmap row selects that position.
+    // A click (not a drag, which pans) on a KL bar or a heatmap row selects that position; on a head of the
+    // per-head section, that head (its before and after are then drawn beside it).
     onPlotClick(plot, [this](QMouseEvent* e) {
-        if (const auto position = controller_->positionAt(e->pos())) this->selection()->setPosition(*position);
+        if (const auto head = controller_->headAt(e->pos())) this->selection()->setCurrent(*head);
+        else if (const auto position = controller_->positionAt(e->pos())) this->selection()->setPosition(*position);
     });
     updateControls();
 }
@@ -124,7 +130,7 @@ void WhatIfView::refresh() {
     updateControls();
     pruned_->setText(prunedHeadsText(s));
     if (s.pruned())
-        summary_->setText(lossSummaryText(*s.comparison));
+        summary_->setText(lossSummaryText(s));
     else if (prunedHeads(s).isEmpty())
         summary_->setText(howToPruneText());
     else
@@ -149,7 +155,7 @@ void WhatIfView::exportFigure(const QString& path, const ExportOptions& requeste
         }
         QStringList caption{s.model->name.isEmpty() ? prunedHeadsText(s)
                                                     : s.model->name + QStringLiteral(": ") + prunedHeadsText(s)};
-        if (s.pruned()) caption << lossSummaryText(*s.comparison);
+        if (s.pruned()) caption << lossSummaryText(s);
         if (!gateCheck_.text.isEmpty()) caption << gateCheck_.text;
         controller_->withCaption(caption.join(QLatin1Char('\n')), style(), [&] { exportPlot(plot(), path, options); });
     });
