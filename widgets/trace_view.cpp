@@ -78,8 +78,9 @@ void TraceView::showCurrent() {
 }
 
 QSize TraceView::figurePoints(QSize requested) const {
-    if (requested.isEmpty() || figureHeightRatio() <= 0) return requested;
-    return {requested.width(), std::max(requested.height(), qRound(requested.width() * figureHeightRatio()))};
+    const double ratio = requested.isEmpty() ? 0 : figureHeightRatioAt(requested.width());
+    if (ratio <= 0) return requested;
+    return {requested.width(), std::max(requested.height(), qRound(requested.width() * ratio))};
 }
 
 ExportOptions TraceView::figureOptions(const ExportOptions& options) const {

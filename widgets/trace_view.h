@@ -70,6 +70,12 @@ protected:
     void exportStyled(const ExportOptions& options, const std::function<void()>& write);
     // Height / width of this view's figures at a column's width (0: the requested height as it is).
     virtual double figureHeightRatio() const { return 0; }
+    // The same at a figure `widthPoints` wide, for views that lay their panels out side by side when there is
+    // room (a double column) and stack them in a single column. figureHeightRatio() unless overridden.
+    virtual double figureHeightRatioAt(int widthPoints) const {
+        (void)widthPoints;
+        return figureHeightRatio();
+    }
     // `options` with its size made figurePoints(options.size).
     ExportOptions figureOptions(const ExportOptions& options) const;
     void changeEvent(QEvent* event) override;
