@@ -48,6 +48,7 @@ RunSnapshot selectiveSnapshot(std::vector<float> evicted0 = {}) {
     return snapshotOf(tinyConfig({"selective"}, 2, 2), t);
 }
 
+
 } // namespace
 
 class TestViewsSelectiveMemory : public QObject {
@@ -91,9 +92,9 @@ void TestViewsSelectiveMemory::selectiveArcsFollowF() {
     QMap<int, double> drawn;
     QMap<int, int> lines;
     for (QCPCurve* curve : c->maskCurves())
-        for (auto [from, to] : arcsOf(curve)) {   // arcs run left to right: key, then its (later) masker
-            drawn[qRound(from)] = curve->pen().color().alphaF();
-            lines[qRound(from)] = qRound(to);
+        for (auto [from, to] : arcsOf(curve)) {   // each arc starts at its masker and ends at the key it masks
+            drawn[c->arcs().tokenAt(to).value_or(-2)] = curve->pen().color().alphaF();
+            lines[c->arcs().tokenAt(to).value_or(-2)] = c->arcs().tokenAt(from).value_or(-2);
         }
     QCOMPARE(drawn.keys(), opacity.keys());
     for (int j : opacity.keys())
@@ -144,7 +145,7 @@ void TestViewsSelectiveMemory::selectiveHeatmapsHoldSAndF() {
     QVERIFY(c->matricesShown());
     QVERIFY(!c->matricesStacked());
     QVERIFY(c->cumulativeRect()->rect().left() > c->selectionRect()->rect().right());
-    click(view.plot(), view.controller()->tokenRect(), 2, 0);
+    click(view.plot(), view.controller()->tokenRect(), view.controller()->arcs().xOf(2), 0);
     QCOMPARE(selection.position(), 2);
 }
 
@@ -166,12 +167,12 @@ void TestViewsSelectiveMemory::evictionPictureAtAStep() {
         for (int j = 0; j < 6; ++j)
             QVERIFY2(c->evictionMap()->data()->cell(j, l) == expected[l][j], qPrintable(QString("layer %1 token %2").arg(l).arg(j)));
     QCOMPARE(S::keptAt(selectiveSnapshot({-1, 3, 5, 4, -1, -1}).trace->layer(0), 6, 5), (std::vector<int>{0, 4, 5}));
-    // The query (5) no longer sees the evicted 'b', 'c', 'd'.
-    QList<double> crossed;
-    for (const QCPGraph* g : c->tokenRect()->graphs())
-        if (g->scatterStyle().shape() == QCPScatterStyle::ssCross)
-            for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) crossed << it->key;
-    QCOMPARE(crossed, (QList<double>{1, 2, 3}));
+    // The query (5) no longer sees the evicted 'b', 'c', 'd': their texts are struck out, no other.
+    QList<int> struck;
+    for (size_t s = 0; s < c->arcs().texts().size(); ++s)
+        if (c->arcs().texts()[s]->font().strikeOut()) struck << c->arcs().slotTokens()[s];
+    QCOMPARE(struck, (QList<int>{1, 2, 3}));
+    QVERIFY(c->arcs().isEvicted(2) && !c->arcs().isEvicted(4));
     // The budget boxes show the budgets the run used (its trace records them).
     QCOMPARE(view.budgetBoxes()[0]->value(), 3);
     QCOMPARE(view.budgetBoxes()[1]->value(), 0);

@@ -78,8 +78,8 @@ void TraceView::showCurrent() {
 }
 
 QSize TraceView::figurePoints(QSize requested) const {
-    const double ratio = requested.width() >= kWideFigurePoints ? wideFigureHeightRatio() : figureHeightRatio();
-    if (requested.isEmpty() || ratio <= 0) return requested;
+    const double ratio = requested.isEmpty() ? 0 : figureHeightRatioAt(requested.width());
+    if (ratio <= 0) return requested;
     return {requested.width(), std::max(requested.height(), qRound(requested.width() * ratio))};
 }
 

@@ -72,9 +72,13 @@ protected:
     void exportStyled(const ExportOptions& options, const std::function<void()>& write);
     // Height / width of this view's figures at a column's width (0: the requested height as it is).
     virtual double figureHeightRatio() const { return 0; }
-    // The same for a figure at least kWideFigurePoints wide (a double column), where a view with several panels
-    // lays them side by side rather than stacking them taller than a page.
-    virtual double wideFigureHeightRatio() const { return figureHeightRatio(); }
+    // The same at a figure `widthPoints` wide, for views that lay their panels out side by side when there is
+    // room (a double column) and stack them in a single column. figureHeightRatio() unless overridden.
+    virtual double figureHeightRatioAt(int widthPoints) const {
+        (void)widthPoints;
+        return figureHeightRatio();
+    }
+    // Figures at least this wide (a double column) lay a view's panels side by side.
     static constexpr int kWideFigurePoints = 400;
     // Arranges the view for a figure `points` wide and tall (empty: back to the screen's arrangement).
     virtual void arrangeFor(QSize /*points*/) {}

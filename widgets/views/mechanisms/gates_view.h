@@ -15,7 +15,9 @@ public:
     QString title() const override;
     QString explanation() const override;
     double figureHeightRatio() const override { return 1.25; }   // the bars over a legend of whole entries
-    double wideFigureHeightRatio() const override { return 0.55; }   // one wide row of bars over its legend
+    double figureHeightRatioAt(int widthPoints) const override {   // side by side across a page
+        return widthPoints >= kWideFigurePoints ? 0.55 : figureHeightRatio();
+    }
 
     GatesController* controller() const;
 };

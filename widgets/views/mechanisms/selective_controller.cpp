@@ -6,32 +6,18 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <tuple>
 
 namespace headlight {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kArcPoints = 24;
 constexpr int kNarrowWidth = 600;     // pixels: narrower plots stack S over F
 constexpr int kMatricesHeight = 380;  // pixels: shorter plots leave S and F out
-// Arcs drawn for one query: the most masked keys first. Dozens of arcs into one query merge into a red band.
-constexpr int kMaxArcs = 16;
 
 bool hasSelection(const LayerTrace* layer, int tokens) {
     const std::vector<int64_t> square{tokens, tokens};
     return layer && (*layer)[selective_attention::kSelection].shape() == square && (*layer)[selective_attention::kSelectionCumulative].shape() == square;
-}
-
-// Half an ellipse from token a to token b, `height` above (or, negative, below) the token line, then a gap.
-void addArc(QCPCurve* curve, double a, double b, double height) {
-    const double centre = (a + b) / 2, radius = (b - a) / 2;
-    for (int n = 0; n <= kArcPoints; ++n) {
-        const double theta = M_PI * (1.0 - static_cast<double>(n) / kArcPoints);   // from a (pi) to b (0)
-        curve->addData(centre + radius * std::cos(theta), height * std::sin(theta));
-    }
-    curve->addData(kNaN, kNaN);
 }
 
 QCPColorMap* makeMap(QCPAxisRect* rect, QCPColorScale* scale, const QString& label) {
@@ -107,12 +93,12 @@ void SelectiveController::buildLayout() {
             for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
                 plot_->plotLayout()->update(phase);
         }
-        const bool narrow = plot_->viewport().width() < kNarrowWidth;
+        const bool narrow = stacksMatrices(plot_->viewport().width());
         if (narrow == (matrices_->wrap() == 1)) return;
         matrices_->setWrap(narrow ? 1 : 0);
         matrices_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
         // Stacked, S and F need twice the height: the token line gives some of its own.
-        plot_->plotLayout()->setRowStretchFactors({0.001, narrow ? 0.7 : 1.0, narrow ? 3.4 : 2.2, 0.001, 0.6});
+        plot_->plotLayout()->setRowStretchFactors({0.001, narrow ? 0.5 : 1.0, narrow ? 3.4 : 2.2, 0.001, narrow ? 0.35 : 0.6});
         for (QCPAxisRect* rect : {sRect_, fRect_})
             for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)})
                 axis->ticker()->setTickCount(narrow ? 4 : 5);
@@ -147,25 +133,12 @@ void SelectiveController::buildLayout() {
         swatches_[s]->addToLegend(legend);
     }
 
-    tokenRect_->axis(QCPAxis::atLeft)->setVisible(false);
-    tokenRect_->axis(QCPAxis::atLeft)->setRange(-0.65, 1.15);
-    tokenDots_ = new QCPGraph(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
-    evictedDots_ = new QCPGraph(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
-    queryMark_ = new QCPGraph(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
-    contributors_ = new QCPCurve(tokenRect_->axis(QCPAxis::atBottom), tokenRect_->axis(QCPAxis::atLeft));
-    for (QCPGraph* g : {tokenDots_, evictedDots_, queryMark_}) {
-        g->setLineStyle(QCPGraph::lsNone);
-        g->setLayer(mech::highlightLayer(plot_));   // over the arcs, which are created per query
-    }
+    arcs_ = std::make_unique<SelectiveArcs>(plot_, tokenRect_, tokenTitle_);
 }
 
 void SelectiveController::clearQuery() {
-    for (QCPCurve* c : maskCurves_) plot_->removePlottable(c);
-    maskCurves_.clear();
-    arrows_.clear();
+    arcs_->clear();   // its items first: clearItems() below deletes them
     masked_.clear();
-    for (QCPGraph* g : {tokenDots_, evictedDots_, queryMark_}) g->data()->clear();
-    contributors_->data()->clear();
     plot_->clearItems();
     notice_.clear();
 }
@@ -195,6 +168,8 @@ QString SelectiveController::update(const RunSnapshot& snapshot, const HeadSelec
         drawTokens(*layer, style);
     } else {
         tokenTitle_->setText(QObject::tr("Layer %1").arg(layer_));
+        tokenRect_->axis(QCPAxis::atBottom)->setRange(-0.6, T - 0.4);
+        tokenRect_->axis(QCPAxis::atLeft)->setRange(0, 1);
         mech::addLabel(plot_, tokenRect_, (T - 1) / 2.0, 0.5,
                        QObject::tr("Layer %1 was not captured in this run.").arg(layer_), style);
     }
@@ -231,7 +206,6 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
     const float* S = layer[selective_attention::kSelection].data();
     const float* F = layer[selective_attention::kSelectionCumulative].data();
     auto at = [T](const float* m, int row, int col) { return static_cast<double>(m[static_cast<size_t>(row) * T + col]); };
-
     for (int j = 0; j < i; ++j) {
         const double f = at(F, i, j);
         if (!(f > 0)) continue;
@@ -247,90 +221,27 @@ void SelectiveController::drawTokens(const LayerTrace& layer, const PlotStyle& s
         m.maskedBy = m.topRow - 1;
         masked_.push_back(m);
     }
-
-    // One curve per distinct pen alpha: as exact as the pen can draw, and at most 255 plottables for any T.
-    std::map<int, QCPCurve*> byAlpha;
-    QCPAxis* x = tokenRect_->axis(QCPAxis::atBottom);
-    QCPAxis* y = tokenRect_->axis(QCPAxis::atLeft);
-    const double reach = std::max(1, i);
-    std::vector<const MaskedKey*> drawn;
-    for (const MaskedKey& m : masked_) drawn.push_back(&m);
-    std::stable_sort(drawn.begin(), drawn.end(),
-                     [](const MaskedKey* a, const MaskedKey* b) { return a->cumulative > b->cumulative; });
-    if (drawn.size() > static_cast<size_t>(kMaxArcs)) drawn.resize(kMaxArcs);
-    // As in Leviathan et al. 2024: a red line from each masking token to the token it masks, for this query.
-    // The weakest are created first, so the strongest lie on top; the curves are created in that order too.
-    std::reverse(drawn.begin(), drawn.end());
-    for (const MaskedKey* arc : drawn) {
-        const MaskedKey& m = *arc;
-        const int alpha = static_cast<int>(std::lround(std::max(m.opacity, 0.25) * 255));   // faint, still visible
-        const int from = m.maskedBy >= 0 ? m.maskedBy : i;   // no single masker: the query itself
-        if (from == m.key) continue;
-        QCPCurve*& curve = byAlpha[alpha];
-        if (!curve) {
-            curve = new QCPCurve(x, y);
-            QColor color = style.masked;
-            color.setAlpha(alpha);
-            curve->setPen(QPen(color, 1.5));   // at most kMaxArcs of them: legible, and few enough to stroke fast
-            maskCurves_.push_back(curve);
-        }
-        addArc(curve, std::min(m.key, from), std::max(m.key, from), std::abs(from - m.key) / reach);
-        arrows_.push_back({from, m.key});
-    }
-    // The query's own line: which tokens it can no longer see, drawn under the tokens.
-    QColor thin = style.foreground;
-    thin.setAlpha(90);
-    contributors_->setPen(QPen(thin, 0.8, Qt::DotLine));
-
-    for (int j = 0; j < T; ++j) tokenDots_->addData(j, 0);
-    tokenDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, style.foreground, style.foreground, 4));
-    queryMark_->addData(i, 0);
-    queryMark_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(style.accent, 2), Qt::NoBrush, 11));
-    if (layer[selective_attention::kEvictedAt].size() == T)   // keys a memory budget evicted before this query could see them
+    std::vector<int> evicted;   // keys a memory budget evicted before this query could see them
+    if (layer[selective_attention::kEvictedAt].size() == T)
         for (int j = 0; j < i; ++j) {
-            const float evicted = layer[selective_attention::kEvictedAt].data()[j];
-            if (evicted >= 0 && evicted <= i) evictedDots_->addData(j, 0);
+            const float step = layer[selective_attention::kEvictedAt].data()[j];
+            if (step >= 0 && step <= i) evicted.push_back(j);
         }
-    evictedDots_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(style.masked, 2), Qt::NoBrush, 9));
-
-    x->setRange(-0.7, T - 0.3);
-    mech::setTokenTicks(x, snapshot_);
-    // Name the most masked key and the token that masked it most.
-    auto strongest = std::max_element(masked_.begin(), masked_.end(), [](const MaskedKey& a, const MaskedKey& b) {
-        return a.cumulative < b.cumulative;
-    });
     const auto fully = std::count_if(masked_.begin(), masked_.end(), [](const MaskedKey& m) { return m.cumulative >= 1; });
-    const QString summary = QObject::tr("Layer %1, query %2 '%3': %4 of %5 earlier tokens masked, %6 fully (F \u2265 1)")
-                                .arg(layer_)
-                                .arg(i)
-                                .arg(snapshot_.tokenLabel(i))
-                                .arg(masked_.size())
-                                .arg(i)
-                                .arg(fully);
-    if (strongest != masked_.end() && strongest->maskedBy >= 0) {
-        auto* label = mech::addLabel(plot_, tokenRect_, strongest->key, -0.6,
-                                     QObject::tr("'%1' masked by '%2'")
-                                         .arg(snapshot_.tokenLabel(strongest->key), snapshot_.tokenLabel(strongest->maskedBy)),
-                                     style);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setColor(style.masked);
-    }
-    // What the marks mean, under the summary rather than over the arcs.
-    // Short enough for one line in a wide dock: the details are in the Explain panel and on hover.
-    QString keyText = QObject::tr("Red: from the token that masked it most to each token the query no longer sees "
-                                  "(darker = more masked)");
-    if (masked_.size() > static_cast<size_t>(kMaxArcs)) keyText += QObject::tr(", the %1 strongest").arg(kMaxArcs);
-    if (!evictedDots_->data()->isEmpty()) keyText += QObject::tr("; \u00D7: evicted by the budget");
-    tokenTitle_->setText(summary + QLatin1Char('\n') + keyText);
+    // Two parts the title may put on one line or two, as its width allows.
+    const QString summary = QObject::tr("Layer %1, query %2 '%3'").arg(layer_).arg(i).arg(snapshot_.tokenLabel(i)) + QLatin1Char('\n') +
+                            QObject::tr("%1 of %2 earlier tokens masked, %3 fully (F \u2265 1)").arg(masked_.size()).arg(i).arg(fully);
+    arcs_->show(snapshot_, i, masked_, evicted, summary, style);
 }
+
+bool SelectiveController::stacksMatrices(int widthPixels) { return widthPixels < kNarrowWidth; }
 
 std::optional<int> SelectiveController::tokenAtPixel(QPoint pixel) const {
     const int T = snapshot_.tokens();
     if (T == 0) return std::nullopt;
+    if (tokenRect_->rect().contains(pixel)) return arcs_->tokenAtPixel(pixel);
     double coord = kNaN;
-    if (tokenRect_->rect().contains(pixel))
-        coord = tokenRect_->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x());
-    else if (sRect_->rect().contains(pixel))
+    if (sRect_->rect().contains(pixel))
         coord = sRect_->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y());
     else if (fRect_->rect().contains(pixel))
         coord = fRect_->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y());
@@ -357,7 +268,7 @@ QString SelectiveController::describeAt(QPoint pixel) const {
     }
     if (!tokenRect_->rect().contains(pixel)) return {};
     const auto token = tokenAtPixel(pixel);
-    if (!token) return {};
+    if (!token) return arcs_->describeGapAt(pixel);
     QString text = QObject::tr("token %1 '%2'").arg(*token).arg(snapshot_.tokenLabel(*token));
     for (const MaskedKey& m : masked_) {
         if (m.key != *token) continue;

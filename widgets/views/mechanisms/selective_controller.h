@@ -6,9 +6,11 @@
 #include "plot_style.h"
 #include "run_snapshot.h"
 #include "views/mechanisms/mechanism_plot.h"
+#include "views/mechanisms/selective_arcs.h"
 
 #include <QPoint>
 #include <QString>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -18,21 +20,10 @@ class QCPAxisRect;
 class QCPBars;
 class QCPColorMap;
 class QCPCurve;
-class QCPGraph;
 class QCPLayoutGrid;
 class QCPTextElement;
 
 namespace headlight {
-
-// One earlier token j that query i masks: F_ij > 0.
-struct MaskedKey {
-    int key = 0;                 // j
-    double cumulative = 0;       // F_ij, subtracted from every head's logit for (i, j)
-    double opacity = 0;          // min(F_ij, 1): how much of the key is masked away
-    int topRow = -1;             // k <= i with the largest S_kj (earliest on ties)
-    int maskedBy = -1;           // the token that contributed S_kj: k - 1 (S is shifted down one row)
-    double topContribution = 0;  // S_kj of that row
-};
 
 class SelectiveController {
 public:
@@ -56,13 +47,10 @@ public:
     int step() const { return step_; }
     const std::vector<MaskedKey>& maskedKeys() const { return masked_; }
 
-    // The red arcs: one curve per opacity (8-bit alpha), arcs from the token that masked each key most to the key
-    // (Leviathan et al. 2024), separated by NaN; at most the 16 most masked keys, the strongest drawn last.
-    const std::vector<QCPCurve*>& maskCurves() const { return maskCurves_; }
-    // The arcs drawn, as (masking token, masked key), in drawing order (the strongest last).
-    const std::vector<std::pair<int, int>>& maskLines() const { return arrows_; }
-    // Unused since the red lines start at the masking tokens (kept empty for the layout).
-    QCPCurve* contributorCurve() const { return contributors_; }
+    // The text and its arcs (the window of a long text, the arcs it shows): see SelectiveArcs.
+    const SelectiveArcs& arcs() const { return *arcs_; }
+    const std::vector<QCPCurve*>& maskCurves() const { return arcs_->curves(); }
+    const std::vector<std::pair<int, int>>& maskLines() const { return arcs_->lines(); }
     QCPColorMap* selectionMap() const { return sMap_; }         // S [T,T], key = j, value = i
     QCPColorMap* cumulativeMap() const { return fMap_; }        // F [T,T]
     QCPColorMap* evictionMap() const { return evictMap_; }      // [L,T] EvictionState, NaN = not captured
@@ -76,6 +64,8 @@ public:
     bool matricesStacked() const;
     // Whether the budget picture takes room now (only when some layer ran with a budget).
     bool evictionPictureShown() const;
+    // Whether a plot `widthPixels` wide stacks S over F (a single column) rather than putting them side by side.
+    static bool stacksMatrices(int widthPixels);
 
     QString notice() const { return notice_; }
     // The token under `pixel` in the token line, or the query row of a heatmap.
@@ -88,6 +78,7 @@ private:
     void buildLayout();
     void clearQuery();
     void drawMatrices(const LayerTrace* layer, const PlotStyle& style);
+    // The keys the query masks (F > 0) and who masked each most, then the text and arcs for them.
     void drawTokens(const LayerTrace& layer, const PlotStyle& style);
     void drawEvictions(const PlotStyle& style);
     // Shows the budget picture, or collapses its row to nothing (its title then says there was no budget).
@@ -96,15 +87,12 @@ private:
     QCustomPlot* plot_;
     QCPTextElement *tokenTitle_, *sTitle_, *fTitle_, *evictTitle_;
     QCPAxisRect *tokenRect_, *sRect_, *fRect_, *evictRect_;
-    QCPLayoutGrid* matrices_;
-    QCPTextElement* matricesNote_;   // shown instead of S and F in a plot too short for them   // the S and F sections: side by side, or stacked in a narrow figure
+    QCPLayoutGrid* matrices_;        // the S and F sections: side by side, or stacked in a narrow figure
+    QCPTextElement* matricesNote_;   // shown instead of S and F in a plot too short for them
     QCPLayoutGrid* evictRow_;   // the budget picture and its legend; collapsed when no layer had a budget
     QCPColorMap *sMap_, *fMap_, *evictMap_;
-    QCPGraph *tokenDots_, *queryMark_, *evictedDots_;
-    QCPCurve* contributors_;
     QCPBars* swatches_[3];               // legend colours, by EvictionState
-    std::vector<QCPCurve*> maskCurves_;
-    std::vector<std::pair<int, int>> arrows_;
+    std::unique_ptr<SelectiveArcs> arcs_;
     std::vector<MaskedKey> masked_;
     RunSnapshot snapshot_;
     const void* matricesOf_ = nullptr;   // the layer trace the heatmaps hold, so a new query does not refill them

@@ -65,12 +65,13 @@ void SelectiveController::drawEvictions(const PlotStyle& style) {
     const QColor swatchColors[] = {unread, style.masked, style.accent};   // by EvictionState
     for (int s = 0; s < 3; ++s) swatches_[s]->setBrush(swatchColors[s]);
     showEvictionPicture(anyBudget);
+    // A paper's figure says nothing about a budget its run did not use (no closing sentence); the app does.
+    mech::showCollapsible(evictTitle_, anyBudget || !style.print);
     evictTitle_->setText(anyBudget ? QObject::tr("Memory budget: what each layer keeps at step %1 (kept: %2)")
                                          .arg(step_)
                                          .arg(keptCounts.join(QStringLiteral(", ")))
-                                   : style.print ? QObject::tr("No memory budget: every layer keeps every token")
-                                                 : QObject::tr("No memory budget in this run: every layer keeps every token "
-                                                               "(set budgets below to prune)"));
+                                   : QObject::tr("No memory budget in this run: every layer keeps every token "
+                                                 "(set budgets below to prune)"));
 }
 
 void SelectiveController::showEvictionPicture(bool show) { mech::showCollapsible(evictRow_, show); }

@@ -1,5 +1,6 @@
 #include "views/mechanisms/selective_view.h"
 
+#include "figure_export.h"
 #include "views/mechanisms/selective_controller.h"
 
 #include <QHBoxLayout>
@@ -84,9 +85,12 @@ QString SelectiveView::explanation() const {
               "amounts add up over the following queries and are subtracted from every head's logits:</p>"
               "<p align=center>F<sub>ij</sub> = &Sigma;<sub>k&le;i</sub> S<sub>kj</sub>, &nbsp; "
               "logit'<sub>ij</sub> = logit<sub>ij</sub> &minus; F<sub>ij</sub></p>"
-              "<p>As in Leviathan et al. 2024, red lines join each earlier token the selected query no longer "
-              "sees to the token that masked it most (fully red: F &ge; 1; the 16 most masked, the strongest on "
-              "top; hover a token for its F and who masked it). With a memory budget the tokens with "
+              "<p>As in Leviathan et al. 2024 the text is written out token by token, and for the selected query "
+              "an arc above it runs from the token that masked each earlier token most (in bold red) to that "
+              "token: darker means more masked (fully red: F &ge; 1), longer arcs are higher, at most the 16 "
+              "strongest are drawn. A text too long for the panel shows a window: the tokens before the query "
+              "and both ends of its strongest arcs, with &hellip; for each stretch left out; the title says how "
+              "many arcs and tokens are shown. Hover a token for its F and who masked it. With a memory budget the tokens with "
               "the largest F are dropped for good: the bottom picture shows what each layer keeps at a step. "
               "Click a token to make it the query.</p>");
 }
@@ -191,6 +195,12 @@ void SelectiveView::redrawStep() {
     const QSignalBlocker a(stepSlider_), b(stepBox_);
     stepSlider_->setValue(controller_->step());
     stepBox_->setValue(controller_->step());
+}
+
+double SelectiveView::figureHeightRatioAt(int widthPoints) const {
+    const bool budget = controller_->evictionPictureShown();
+    if (SelectiveController::stacksMatrices(layoutPixelsFor(QSize(widthPoints, widthPoints)).width())) return budget ? 2.0 : 1.9;
+    return budget ? 0.74 : 0.68;
 }
 
 void SelectiveView::exportFigure(const QString& path, const ExportOptions& requested) {

@@ -27,7 +27,9 @@ public:
     QString title() const override;
     QString explanation() const override;
     void exportFigure(const QString& path, const ExportOptions& options) override;
-    double figureHeightRatio() const override { return 2.0; }   // the token line, S over F, the budget picture
+    // A single column stacks the text, S over F and the budget picture; a double column puts S and F side by side
+    // and stays under three quarters of its width, so the figure and its caption fit a page.
+    double figureHeightRatioAt(int widthPoints) const override;
 
     QCustomPlot* plot() const;
     SelectiveController* controller() const { return controller_.get(); }

@@ -15,7 +15,9 @@ public:
     QString title() const override;
     QString explanation() const override;
     double figureHeightRatio() const override { return 1.7; }   // the soft masks over the sorted spans, two legends
-    double wideFigureHeightRatio() const override { return 0.5; }   // side by side across a page
+    double figureHeightRatioAt(int widthPoints) const override {   // side by side across a page
+        return widthPoints >= kWideFigurePoints ? 0.5 : figureHeightRatio();
+    }
 
     SpansController* controller() const;
 };
