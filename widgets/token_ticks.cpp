@@ -42,15 +42,18 @@ protected:
         };
         // A short text (up to kEveryTokenUpTo tokens in view) names every token, as BertViz and CircuitsVis do:
         // turned to read upwards where upright labels collide, then in a smaller font down to kSmallestPoints.
+        // A font chosen to fit exactly would overlap after the next layout shrinks the axis by a few pixels
+        // (only a change of more than 8 makes new ticks): it must fit with kSlack to spare.
+        const double room = perToken * kSlack;
         const bool few = range.size() <= kEveryTokenUpTo + 1 && !labels_.isEmpty();
         if (few && perLabel(font, 0) > perToken && axis_->orientation() == Qt::Horizontal) rotation = -90;
         if (few && perLabel(font, rotation) > perToken) {
             const double smallest = std::max(kSmallestPoints, kSmallestShare * base_.pointSizeF());
             for (double points = font.pointSizeF() - 0.5; points >= smallest; points -= 0.5) {
                 font.setPointSizeF(points);
-                if (perLabel(font, rotation) <= perToken) break;
+                if (perLabel(font, rotation) <= room) break;
             }
-            if (perLabel(font, rotation) > perToken) {   // no size fits: thin out in the style's font instead
+            if (perLabel(font, rotation) > room) {   // no size fits: thin out in the style's font instead
                 font = base_;
                 rotation = 0;
             }
@@ -83,6 +86,7 @@ protected:
 private:
     static constexpr int kEveryTokenUpTo = 40;
     static constexpr double kSmallestPoints = 4.5;   // the smallest text a printed figure stays readable in
+    static constexpr double kSlack = 0.85;
     static constexpr double kSmallestShare = 0.6;    // of the style's size: smaller reads as a different kind of text
     QCPAxis* axis_;
     QStringList labels_;

@@ -27,6 +27,10 @@ InputBar::InputBar(QWidget* parent)
     caption_->setObjectName(QStringLiteral("modelCaption"));
     caption_->setWordWrap(true);
     caption_->setTextFormat(Qt::PlainText);
+    // Two lines at most (the whole text on hover), so the caption never makes the window taller than a laptop's
+    // screen allows.
+    caption_->setFixedHeight(2 * caption_->fontMetrics().lineSpacing() + 2);
+    caption_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     caption_->hide();
     problem_->setObjectName(QStringLiteral("textProblem"));
     problem_->setStyleSheet(QStringLiteral("color: #d62728;"));
@@ -124,6 +128,7 @@ void InputBar::showInputKind(const RunSnapshot& run, bool newModel) {
 
 void InputBar::showCaption(const QString& caption) {
     caption_->setText(caption.isEmpty() ? QString() : tr("What to look at: %1").arg(caption));
+    caption_->setToolTip(caption_->text());
     caption_->setVisible(!caption.isEmpty());
 }
 

@@ -35,6 +35,7 @@ PredictionsController::PredictionsController(QCustomPlot* plot) : plot_(plot) {
     lossRect_->setRangeDrag(Qt::Horizontal);
     lossRect_->setRangeZoom(Qt::Horizontal);
     lossRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("loss (nats)"));
+    lossRect_->axis(QCPAxis::atLeft)->ticker()->setTickCount(4);   // a short panel in a single-column figure
     loss_ = new QCPGraph(lossRect_->axis(QCPAxis::atBottom), lossRect_->axis(QCPAxis::atLeft));
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 

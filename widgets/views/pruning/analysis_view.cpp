@@ -44,7 +44,7 @@ AnalysisView::AnalysisView(HeadSelection* selection, QWidget* parent) : TraceVie
     tabs_ = new QTabWidget(content);
     curves_ = new PruningCurvePlot;
     memory_ = new PruningCurvePlot;
-    curves_->setMinimumSize(200, 140);
+    curves_->setMinimumSize(200, 120);   // one readable axis; less and its ticks collide
     tabs_->addTab(curves_, tr("Pruning curves"));
     tabs_->addTab(memory_, tr("Loss vs memory"));
     layout->addWidget(tabs_, 1);

@@ -54,7 +54,7 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     highlight_ = new QCPBars(klRect_->axis(QCPAxis::atBottom), klRect_->axis(QCPAxis::atLeft));
     for (QCPBars* bars : {klBars_, highlight_}) bars->setWidth(0.8);
     klRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("KL (nats)"));
-    klRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("position (predicting the next token)"));
+    klRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("position (predicts the next)"));
     useAlikeTickLabels(klRect_->axis(QCPAxis::atLeft));
     klRect_->setRangeDrag(Qt::Horizontal);
     klRect_->setRangeZoom(Qt::Horizontal);
@@ -88,16 +88,17 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     auto* sides = new QCPMarginGroup(plot_);  // and the heatmaps are equally wide
     plot_->addLayer(QStringLiteral("whatif-marks"), plot_->layer(QStringLiteral("main")), QCustomPlot::limAbove);
     QCPLayer* marks = plot_->layer(QStringLiteral("whatif-marks"));
-    // First where pruning moved attention, per head; then the selected head's before, after and difference.
-    downstream_ = std::make_unique<WhatIfDownstream>(plot_, lower, 0, tops);
+    // Where pruning moved attention, per head, beside the top-10 lists (a fourth panel in the heatmaps' row
+    // would leave each heatmap too narrow for its tokens); below, the selected head's before, after, difference.
+    downstream_ = std::make_unique<WhatIfDownstream>(plot_, upper, 2, nullptr);
     for (int m = 0; m < 3; ++m) {
         QCPAxisRect* rect = newRect(plot_);
-        addSection(lower, m + 1, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
+        addSection(lower, m, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
         mapRects_[m] = rect;
         rect->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
         rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // query 0 on top
-        rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("key (attended to)"));
+        rect->axis(QCPAxis::atBottom)->setLabel(m == 0 ? QObject::tr("key (attended to)") : QObject::tr("key"));
         for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)}) axis->grid()->setVisible(false);
         auto* marker = new QCPItemRect(plot_);   // the selected position's row, above the heatmap
         marker->setLayer(marks);
@@ -115,7 +116,7 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
         for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
             plot_->plotLayout()->update(phase);
     });
-    lower->setColumnStretchFactors({0.8, 1, 1, 1});
+    lower->setColumnStretchFactors({1, 1, 1});
     mapRects_[0]->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query (attending)"));
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) scale->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) useAlikeTickLabels(scale->axis());
@@ -141,14 +142,16 @@ bool WhatIfController::setNarrow(bool narrow) {
     upper_->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
     if (narrow) {
         upper_->setColumnStretchFactors({1});
-        upper_->setRowStretchFactors({1, 1.4});
+        upper_->setRowStretchFactors({1, 1.4, 0.001});
     } else {
-        upper_->setColumnStretchFactors({1.2, 1});
+        upper_->setColumnStretchFactors({1.2, 1, 0.9});
         upper_->setRowStretchFactors({1});
     }
-    // An invisible layout element keeps its room: the heatmaps' row is collapsed to nothing as well.
+    // An invisible layout element keeps its room: the heatmaps' row and the per-head panel are collapsed to
+    // nothing as well.
     QList<QCPLayoutElement*> heatmaps = lower_->elements(true);
     heatmaps << lower_;
+    if (QCPLayoutElement* section = downstream_->rect()->layout()) heatmaps << section << section->elements(true);
     for (QCPLayoutElement* e : heatmaps) {
         if (!e) continue;
         e->setVisible(!narrow);

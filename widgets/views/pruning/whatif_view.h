@@ -31,6 +31,9 @@ public:
     QString explanation() const override;
     void exportFigure(const QString& path, const ExportOptions& options) override;
     double figureHeightRatio() const override { return 1.6; }   // two rows of panels under a caption
+    double figureHeightRatioAt(int widthPoints) const override {   // the rows side by side across a page
+        return widthPoints >= kWideFigurePoints ? 1.05 : figureHeightRatio();
+    }
 
     QCustomPlot* plot() const;
     WhatIfController* controller() const { return controller_.get(); }
