@@ -320,25 +320,8 @@ private slots:
         for (const LayerDigest& d : full.digests) {
             QCOMPARE(d.bin, bin);
             QCOMPARE(d.pooledMax.shape(), (std::vector<int64_t>{3, C, C}));
-            const LayerTrace& lt = *full.layer(d.layer);
-            for (int64_t h = 0; h < 3; ++h) {
-                std::vector<double> sum(static_cast<size_t>(C * C), 0.0), top(static_cast<size_t>(C * C), 0.0);
-                std::vector<int> count(static_cast<size_t>(C * C), 0);
-                for (int64_t i = 0; i < T; ++i)
-                    for (int64_t j = 0; j < T; ++j) {
-                        const size_t cell = static_cast<size_t>((i / bin) * C + j / bin);
-                        const double p = lt.attention.at({h, i, j});
-                        sum[cell] += p;
-                        top[cell] = std::max(top[cell], p);
-                        ++count[cell];
-                    }
-                for (int64_t r = 0; r < C; ++r)
-                    for (int64_t k = 0; k < C; ++k) {
-                        const size_t cell = static_cast<size_t>(r * C + k);
-                        HL_SAME_FLOAT(d.pooledMax.at({h, r, k}), static_cast<float>(top[cell]));
-                        QVERIFY(std::fabs(d.pooledMean.at({h, r, k}) - sum[cell] / count[cell]) < 1e-6);
-                    }
-            }
+            const QString diff = test::pooledDiff(d, *full.layer(d.layer));
+            QVERIFY2(diff.isEmpty(), qPrintable(diff));
         }
     }
 
