@@ -1,6 +1,7 @@
 // Long inputs: the blocked attention against the explicit one, the views of a captured head against the
 // full matrix, streamed HDF5 traces against whole ones, and the FLOP count against the hand count.
 #include "attention/attention.h"
+#include "attention/attention_digest.h"
 #include "headlight/attention_view.h"
 #include "headlight/engine.h"
 #include "headlight/flops.h"
@@ -156,6 +157,47 @@ private slots:
         QVERIFY2(maxDiff(got.capture.statSums, ref.capture.statSums) < 1e-4, qPrintable(QString::number(maxDiff(got.capture.statSums, ref.capture.statSums))));
         QVERIFY(maxDiff(got.capture.pooledMax, ref.capture.pooledMax) < 1e-6);
         QVERIFY(maxDiff(got.capture.pooledMean, ref.capture.pooledMean) < 1e-6);
+    }
+
+    // The CPU's one pass over each block against the tensor operations used elsewhere, on the same blocks: rows of
+    // 7, keys from the window's start to the last row (some blocks start past key 0).
+    void digestOnePassMatchesTensors_data() {
+        QTest::addColumn<int>("pooled");
+        QTest::addColumn<int>("window");
+        QTest::newRow("cells of 5 tokens, the last of 4") << 6 << 0;
+        QTest::newRow("cells of 5, window 9") << 6 << 9;
+        QTest::newRow("one-token cells") << 32 << 0;
+        QTest::newRow("statistics only, window 4") << 0 << 4;
+    }
+    void digestOnePassMatchesTensors() {
+        QFETCH(int, pooled);
+        QFETCH(int, window);
+        torch::NoGradGuard noGrad;
+        const int64_t H = 3, T = 29, rows = 7;
+        torch::manual_seed(5);
+        auto logits = torch::randn({H, T, T}) * 3;
+        auto hidden = torch::ones({T, T}, torch::kBool).triu(1);
+        if (window > 0) hidden = hidden | torch::ones({T, T}, torch::kBool).tril(-window);
+        const auto probs = torch::softmax(logits.masked_fill(hidden, -INFINITY), -1);
+        KeepAttention keep = KeepAttention::none();
+        keep.stats = true;
+        keep.pooledSize = pooled;
+        AttentionDigest onePass(keep, H, T, torch::kCPU, AttentionDigest::Path::OnePass);
+        AttentionDigest tensors(keep, H, T, torch::kCPU, AttentionDigest::Path::Tensors);
+        for (int64_t i0 = 0; i0 < T; i0 += rows) {
+            const int64_t n = std::min(rows, T - i0), col0 = window > 0 ? std::max<int64_t>(0, i0 - window + 1) : 0;
+            const auto block = probs.narrow(1, i0, n).narrow(2, col0, i0 + n - col0);
+            onePass.add(block, i0, col0);
+            tensors.add(block, i0, col0);
+        }
+        LayerCapture got, want;
+        onePass.finish(got);
+        tensors.finish(want);
+        QVERIFY2(maxDiff(got.statSums, want.statSums) < 1e-4, qPrintable(QString::number(maxDiff(got.statSums, want.statSums))));
+        QCOMPARE(got.pooledBin, want.pooledBin);
+        if (pooled == 0) return;
+        QVERIFY(torch::equal(got.pooledMax, want.pooledMax));
+        QVERIFY(maxDiff(got.pooledMean, want.pooledMean) < 1e-6);
     }
 
     // The blocked path is taken only where it is exact and nothing needs the full tensors.

@@ -9,8 +9,8 @@
 
 namespace headlight {
 
-AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device)
-    : stats_(keep.stats), H_(heads), T_(tokens) {
+AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device, Path path)
+    : path_(path), stats_(keep.stats), H_(heads), T_(tokens) {
     const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(device);
     if (stats_) sums_ = torch::zeros({H_, 4}, f64);
     if (keep.pooledSize > 0) {
@@ -22,6 +22,12 @@ AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64
 }
 
 void AttentionDigest::add(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+    const bool onePass = path_ == Path::OnePass ||
+                         (path_ == Path::Auto && probs.device().is_cpu() && probs.scalar_type() == torch::kFloat);
+    if (onePass) {
+        addOnePass(probs.to(torch::kCPU, torch::kFloat).contiguous(), row0, col0);
+        return;
+    }
     torch::Tensor rowMax;   // [H,n]: from the pooled columns when there are any (one pass over probs fewer)
     if (bin_ > 0) rowMax = addPooled(probs, row0, col0);
     if (stats_) addStats(probs, row0, col0, rowMax.defined() ? rowMax : probs.amax(-1));
