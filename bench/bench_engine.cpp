@@ -1,7 +1,10 @@
 // Times model load, a forward pass without capture, with one head captured, with one head captured and every
-// head digested (the app's long runs: the four statistics and max/mean pictures of 512 cells a side) and with
-// full capture, for one model and length, and the peak resident memory of each (Linux: VmHWM, reset between
-// phases).
+// head digested (the app's long runs: the four statistics and max/mean pictures of pooledCells(model) cells a
+// side, headlight/session.h: 128 up to 256 MiB of pictures) and with full capture, for one model and length,
+// and the peak resident memory of each (Linux: VmHWM, reset between phases). Per length it prints the pictures'
+// cells and bin ("pooled") and the digests' peak against the plain pass's ("one_head_digests_peak_rss_ratio").
+// The digests' cost: bench/gpt2-48x32.json (48 x 32 heads, `headlight-cli init --config ... --seed 1`) with
+// --tokens 512,2048 --no-full-capture.
 //   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
 //                [--no-full-capture] [--memory-only]
 // Prints JSON: per length, min and median milliseconds of each phase, the capture overhead ratio, and each
