@@ -1,7 +1,10 @@
 // Times model load, a forward pass without capture, with one head captured, with one head captured and every
-// head digested (the app's long runs: the four statistics and max/mean pictures of 512 cells a side) and with
-// full capture, for one model and length, and the peak resident memory of each (Linux: VmHWM, reset between
-// phases).
+// head digested (the app's long runs: the four statistics and max/mean pictures of pooledCells(model) cells a
+// side, headlight/session.h: 128 up to 256 MiB of pictures) and with full capture, for one model and length,
+// and the peak resident memory of each (Linux: VmHWM, reset between phases). Per length it prints the pictures'
+// cells and bin ("pooled") and the digests' peak against the plain pass's ("one_head_digests_peak_rss_ratio").
+// The digests' cost: bench/gpt2-48x32.json (48 x 32 heads, `headlight-cli init --config ... --seed 1`) with
+// --tokens 512,2048 --no-full-capture.
 //   bench_engine MODEL_DIR [--tokens N[,N...]] [--repeat R] [--device cpu|cuda] [--no-allocator-tuning] [--what-if]
 //                [--no-full-capture] [--memory-only]
 // Prints JSON: per length, min and median milliseconds of each phase, the capture overhead ratio, and each
@@ -16,6 +19,7 @@
 #include "headlight/flops.h"
 #include "headlight/pruning.h"
 #include "headlight/runtime.h"
+#include "headlight/session.h"
 #include "headlight/what_if.h"
 
 #include <algorithm>
@@ -197,9 +201,11 @@ int main(int argc, char** argv) {
             oneHead.capture.logits = false;
             RunRequest digested = oneHead;  // what the app's long runs ask: that head and every head digested
             digested.capture.headStats = true;
-            digested.capture.pooledSize = 512;
+            digested.capture.pooledSize = pooledCells(c);
 
             // Peak memory of each kind of run on its own, then times interleaved so drift affects all alike.
+            const int64_t bin = pooledBin(T, digested.capture.pooledSize);
+            const nlohmann::json pooled = {{"cells", (T + bin - 1) / bin}, {"bin", bin}};
             nlohmann::json peak;
             std::vector<std::pair<const char*, const RunRequest*>> kinds = {{"no_capture", &plain}, {"one_head", &oneHead}, {"one_head_digests", &digested}};
             if (fullCapture) kinds.emplace_back("full_capture", &full);
@@ -208,8 +214,11 @@ int main(int argc, char** argv) {
                 timeRun(engine, *req);
                 peak[name] = peakRssMiB();
             }
+            const nlohmann::json peakRatio = peak["no_capture"].get<double>() > 0
+                ? peak["one_head_digests"].get<double>() / peak["no_capture"].get<double>() : 0.0;
             if (memoryOnly) {
-                out["lengths"].push_back({{"tokens", T}, {"peak_rss_mib", peak}});
+                out["lengths"].push_back({{"tokens", T}, {"pooled", pooled}, {"peak_rss_mib", peak},
+                                          {"one_head_digests_peak_rss_ratio", peakRatio}});
                 continue;
             }
             // The FLOP limit now, so that load from elsewhere on the machine weighs on both sides alike.
@@ -229,7 +238,9 @@ int main(int argc, char** argv) {
                                      {"one_head_ratio_median", sh.median / sa.median},
                                      {"forward_one_head_digests_ms", {{"min", sg.min}, {"median", sg.median}}},
                                      {"one_head_digests_ratio_median", sg.median / sa.median},
-                                     {"peak_rss_mib", peak}};
+                                     {"pooled", pooled},
+                                     {"peak_rss_mib", peak},
+                                     {"one_head_digests_peak_rss_ratio", peakRatio}};
             if (fullCapture) {
                 const Stats sb = stats(b);
                 length["forward_full_capture_ms"] = {{"min", sb.min}, {"median", sb.median}};

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -139,6 +140,35 @@ QString bitDiff(const FloatArray& a, const FloatArray& b) {
     if (a.shape() != b.shape())
         return QString("shape %1 vs %2").arg(QString::fromStdString(a.shapeString()), QString::fromStdString(b.shapeString()));
     if (a.size() && std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * 4) != 0) return "values differ";
+    return {};
+}
+
+QString pooledDiff(const LayerDigest& d, const LayerTrace& captured) {
+    const int64_t T = captured.attention.dim(1), bin = d.bin, C = (T + bin - 1) / bin;
+    if (d.pooledMax.shape() != std::vector<int64_t>{d.pooledMax.dim(0), C, C} || d.pooledMean.shape() != d.pooledMax.shape())
+        return QString("pictures %1, %2 for %3 cells a side").arg(QString::fromStdString(d.pooledMax.shapeString()),
+                                                                   QString::fromStdString(d.pooledMean.shapeString())).arg(C);
+    for (size_t k = 0; k < captured.heads.size(); ++k) {
+        const int64_t h = captured.heads[k];
+        std::vector<double> sum(static_cast<size_t>(C * C), 0.0), top(static_cast<size_t>(C * C), 0.0);
+        std::vector<int> count(static_cast<size_t>(C * C), 0);
+        for (int64_t i = 0; i < T; ++i)
+            for (int64_t j = 0; j < T; ++j) {
+                const size_t cell = static_cast<size_t>((i / bin) * C + j / bin);
+                const double p = captured.attention.at({static_cast<int64_t>(k), i, j});
+                sum[cell] += p;
+                top[cell] = std::max(top[cell], p);
+                ++count[cell];
+            }
+        for (int64_t r = 0; r < C; ++r)
+            for (int64_t c = 0; c < C; ++c) {
+                const size_t cell = static_cast<size_t>(r * C + c);
+                const float max = d.pooledMax.at({h, r, c}), mean = d.pooledMean.at({h, r, c});
+                if (bitsOf(max) != bitsOf(static_cast<float>(top[cell])) || std::fabs(mean - sum[cell] / count[cell]) >= 1e-6)
+                    return QString("head %1 cell (%2, %3): max %4 mean %5, by hand %6 and %7")
+                        .arg(h).arg(r).arg(c).arg(double(max)).arg(double(mean)).arg(top[cell]).arg(sum[cell] / count[cell]);
+            }
+    }
     return {};
 }
 

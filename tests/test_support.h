@@ -8,6 +8,7 @@
 #include "headlight/mechanisms/selective_attention.h"
 #include "headlight/model_config.h"
 #include "headlight/safetensors.h"
+#include "headlight/trace.h"
 
 #include <QString>
 #include <QStringList>
@@ -50,6 +51,10 @@ QString describe(const FloatArray& a);
 uint32_t bitsOf(float f);
 // Bit-exact comparison (NaN, -0 and shape included); empty when equal.
 QString bitDiff(const FloatArray& a, const FloatArray& b);
+// `digest`'s pictures of the heads `captured` holds against those heads' [T,T] matrices pooled by hand in cells
+// of digest.bin tokens: the max with the same bits, the mean within 1e-6. Empty when they agree, else the first
+// cell that does not.
+QString pooledDiff(const LayerDigest& digest, const LayerTrace& captured);
 // Writes `data` to `path` (aborts the test run when it cannot).
 void writeFile(const QString& path, const QByteArray& data);
 // Temporary files (*.tmp-*) an atomic write left in `dir`.

@@ -16,7 +16,7 @@ struct CaptureBytes {
                                // [T,T], the eviction steps [T] and gates and spans [H]
     double logits = 0;         // [T,V] when CaptureSpec::logits
     double hiddenStates = 0;   // L + 1 arrays [T,D] when CaptureSpec::hiddenStates
-    double digests = 0;        // per layer when headStats or pooledSize: four statistics [H], two pooled images [H,C,C]
+    double digests = 0;        // per layer when headStats or pooledSize: four statistics [H], two pooled images [H,C,C] (one when C = T)
     int capturedLayers = 0;
     int capturedHeads = 0;     // h
 

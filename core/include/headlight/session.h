@@ -19,13 +19,22 @@ namespace headlight {
 // What a run may keep of every head's [T,T] matrices before it keeps only one head exactly and digests the others
 // (statistics and pooled pictures computed in the same pass, Trace::digests).
 constexpr int64_t kFullCaptureBytes = int64_t(512) << 20;
-// Digests' pooled pictures have at most this many cells a side (a screen shows no more).
-constexpr int kPooledCells = 512;
+// Digests' pooled pictures are sized to what the views draw from them: the head grid's thumbnails (48 cells a
+// side) and, for the moment until the worker recaptures its layer exactly, the attention matrix of a head the
+// run only digested. kPooledCells a side at most (a quarter of the matrix's 512 cells: 4 x 4 of its pixels per
+// cell), fewer where every head's two pictures would pass kDigestBytes, never fewer than kThumbnailCells.
+constexpr int kPooledCells = 128;
+constexpr int kThumbnailCells = 48;
+constexpr int64_t kDigestBytes = int64_t(256) << 20;
 
 // Whether a run of `tokens` tokens keeps every head of `config` within `budgetBytes`.
 bool capturesEveryHead(const ModelConfig& config, int64_t tokens, int64_t budgetBytes = kFullCaptureBytes);
+// The cells a side of the pooled pictures planCapture asks for (CaptureSpec::pooledSize): the most, up to
+// kPooledCells, whose float32 max and mean pictures of every head of every layer fit in kDigestBytes, and at
+// least kThumbnailCells. A run of T tokens pools cells of ceil(T / that) tokens (pooledBin).
+int pooledCells(const ModelConfig& config);
 // The capture of a run that asks for none in particular: every layer and head (logits included) while they fit
-// in `budgetBytes`, else the focused head alone with every head digested.
+// in `budgetBytes`, else the focused head alone with every head digested (pictures of pooledCells a side).
 CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead,
                         int64_t budgetBytes = kFullCaptureBytes);
 

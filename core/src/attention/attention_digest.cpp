@@ -9,19 +9,25 @@
 
 namespace headlight {
 
-AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device)
-    : stats_(keep.stats), H_(heads), T_(tokens) {
+AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device, Path path)
+    : path_(path), stats_(keep.stats), H_(heads), T_(tokens) {
     const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(device);
     if (stats_) sums_ = torch::zeros({H_, 4}, f64);
     if (keep.pooledSize > 0) {
         bin_ = pooledBin(T_, keep.pooledSize);
         cells_ = (T_ + bin_ - 1) / bin_;
         max_ = torch::zeros({H_, cells_, cells_}, torch::TensorOptions().dtype(torch::kFloat).device(device));
-        sum_ = torch::zeros({H_, cells_, cells_}, f64);
+        if (bin_ > 1) sum_ = torch::zeros({H_, cells_, cells_}, f64);   // cells of one token: the mean is the max
     }
 }
 
 void AttentionDigest::add(const torch::Tensor& probs, int64_t row0, int64_t col0) {
+    const bool onePass = path_ == Path::OnePass ||
+                         (path_ == Path::Auto && probs.device().is_cpu() && probs.scalar_type() == torch::kFloat);
+    if (onePass) {
+        addOnePass(probs.to(torch::kCPU, torch::kFloat).contiguous(), row0, col0);
+        return;
+    }
     torch::Tensor rowMax;   // [H,n]: from the pooled columns when there are any (one pass over probs fewer)
     if (bin_ > 0) rowMax = addPooled(probs, row0, col0);
     if (stats_) addStats(probs, row0, col0, rowMax.defined() ? rowMax : probs.amax(-1));
@@ -57,7 +63,6 @@ torch::Tensor AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row
     const int64_t n = probs.size(1), keys = probs.size(2);
     if (bin_ == 1) {   // nothing to pool: every cell is one probability, visited once
         max_.narrow(1, row0, n).narrow(2, col0, keys).copy_(probs);
-        sum_.narrow(1, row0, n).narrow(2, col0, keys).copy_(probs);
         return {};
     }
     // Columns: pad the block's keys out to whole cells (the padding is hidden keys, 0), then reduce each cell.
@@ -86,12 +91,16 @@ torch::Tensor AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row
 void AttentionDigest::finish(LayerCapture& out) {
     if (stats_) out.statSums = sums_;
     if (bin_ == 0) return;
+    out.pooledBin = bin_;
+    out.pooledMax = max_;
+    if (bin_ == 1) {   // one picture, both names: a cell's max and mean are its one weight
+        out.pooledMean = max_;
+        return;
+    }
     // Cells in the last row or column cover fewer tokens when bin does not divide T.
     const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(sum_.device());
     const auto width = torch::clamp_max(T_ - torch::arange(cells_, f64) * static_cast<double>(bin_), static_cast<double>(bin_));
-    out.pooledMax = max_;
     out.pooledMean = (sum_ / (width.unsqueeze(1) * width.unsqueeze(0))).to(torch::kFloat);
-    out.pooledBin = bin_;
 }
 
 } // namespace headlight

@@ -11,7 +11,10 @@ namespace headlight {
 
 class AttentionDigest {
 public:
-    AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device);
+    // How add() reads a block: Auto takes one pass per block over float32 probabilities on the CPU (OnePass) and
+    // tensor operations elsewhere (Tensors); the two are forced only to compare them.
+    enum class Path { Auto, OnePass, Tensors };
+    AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device, Path path = Path::Auto);
 
     // probs: [H,n,keys], the final probabilities of query rows row0..row0+n-1 over keys col0..col0+keys-1
     // (keys outside that range have probability 0 for these rows).
@@ -20,10 +23,14 @@ public:
     void finish(LayerCapture& out);
 
 private:
+    // Every statistic and cell of the block in one pass over its probabilities (and their logarithms, taken
+    // by one vectorised LibTorch call): each value is read once, with no [H,n,keys] temporaries but the log.
+    void addOnePass(const torch::Tensor& probs, int64_t row0, int64_t col0);
     void addStats(const torch::Tensor& probs, int64_t row0, int64_t col0, const torch::Tensor& maxWeight);
     // Returns each row's largest weight [H,n] when it pooled columns (undefined when cells are single tokens).
     torch::Tensor addPooled(const torch::Tensor& probs, int64_t row0, int64_t col0);
 
+    Path path_;
     bool stats_;
     int64_t H_, T_, bin_ = 0, cells_ = 0;
     torch::Tensor sums_;            // [H,4] float64

@@ -59,8 +59,9 @@ CaptureBytes captureBytes(const ModelConfig& c, int64_t tokens, const CaptureSpe
     if (spec.headStats || spec.pooledSize > 0) {
         double digest = 4 * H * kFloat;
         if (spec.pooledSize > 0) {
-            const double cells = std::ceil(T / static_cast<double>(pooledBin(tokens, spec.pooledSize)));
-            digest += 2 * H * cells * cells * kFloat;
+            const int64_t bin = pooledBin(tokens, spec.pooledSize);
+            const double cells = std::ceil(T / static_cast<double>(bin));
+            digest += (bin == 1 ? 1 : 2) * H * cells * cells * kFloat;   // cells of one token: max and mean share one
         }
         b.digests = L * digest;
     }

@@ -6,11 +6,18 @@
 #include "headlight/error.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace headlight {
 
 bool capturesEveryHead(const ModelConfig& config, int64_t tokens, int64_t budgetBytes) {
     return captureBytes(config, tokens, CaptureSpec{}).attention <= static_cast<double>(budgetBytes);   // every [T,T]
+}
+
+int pooledCells(const ModelConfig& config) {
+    const double heads = std::max(1.0, static_cast<double>(config.nLayer) * config.nHead);
+    const auto fits = static_cast<int>(std::sqrt(static_cast<double>(kDigestBytes) / (heads * 2 * sizeof(float))));
+    return std::clamp(fits, kThumbnailCells, kPooledCells);
 }
 
 CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead, int64_t budgetBytes) {
@@ -19,7 +26,7 @@ CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLaye
     capture.layers = {std::clamp(focusLayer, 0, config.nLayer - 1)};
     capture.heads = {std::clamp(focusHead, 0, config.nHead - 1)};
     capture.headStats = true;
-    capture.pooledSize = kPooledCells;
+    capture.pooledSize = pooledCells(config);
     return capture;
 }
 

@@ -1,7 +1,8 @@
 // The attention matrix of a long text: the visible window in at most kMaxCells x kMaxCells cells, each the max
 // or the mean of the weights it covers. A captured head is pooled from its exact matrix (so zooming in to a
 // window of kMaxCells tokens or fewer shows the exact weights); a head the run only digested shows the pooled
-// picture the engine made in the forward pass (its cells of `bin` tokens are the finest it has).
+// picture the engine made in the forward pass (its cells of `bin` tokens are the finest it has: a coarser
+// picture than an exact head's, shown until the worker sends the head's exact matrix).
 #include "attention_matrix_controller.h"
 
 #include "view_support.h"
@@ -52,8 +53,10 @@ void AttentionMatrixController::fillPooled() {
     const Window w = visibleWindow(plot_, T);
     const bool max = drawnPooling_ == MatrixPooling::Max && heads_.size() == 1;   // the mean of maxima is no max
     const Pooling pooling = max ? Pooling::Max : Pooling::Mean;
-    // Exact heads pool their own matrices, except over the whole matrix, where the run's digest (made in the
-    // forward pass) is the same picture without reading T x T weights on this thread.
+    // Exact heads pool their own matrices, except over the whole matrix when the run's digest (made in the
+    // forward pass) has as many cells as that pooling would: the same picture without reading T x T weights on
+    // this thread. Digests are sized for the head grid and a head's first moments (session.h, pooledCells), so
+    // a long text's whole matrix usually has finer cells here than its digest.
     bool exact = true, digested = true;
     for (const HeadRef& h : heads_) {
         exact = exact && headAttention(*trace_, h, T);
@@ -61,8 +64,9 @@ void AttentionMatrixController::fillPooled() {
         digested = digested && d && d->bin > 0 && d->pooledMax.rank() == 3 && h.head < d->pooledMax.dim(0);
     }
     const bool whole = w.rows == T && w.cols == T;
+    const bool digestAsFine = digested && trace_->digest(heads_.front().layer)->pooledMax.dim(1) >= std::min(T, kMaxCells);
     cells_.clear();
-    if (exact && !(whole && digested)) {
+    if (exact && !(whole && digestAsFine)) {
         const int R = std::min(w.rows, kMaxCells), C = std::min(w.cols, kMaxCells);
         rowEdges_ = floorEdges(w.row0, w.rows, R);
         colEdges_ = floorEdges(w.col0, w.cols, C);
