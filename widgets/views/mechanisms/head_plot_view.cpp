@@ -2,11 +2,8 @@
 
 #include "views/mechanisms/mechanism_plot.h"
 
-#include <QButtonGroup>
 #include <QEvent>
-#include <QHBoxLayout>
 #include <QLabel>
-#include <QToolButton>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
@@ -23,23 +20,11 @@ HeadPlotView::HeadPlotView(HeadSelection* selection, QWidget* parent, const Make
     notice_->setWordWrap(true);
     notice_->hide();
     if (PanelLayout* panels = controller_->panels(); panels && panels->count() > 1) {
-        // One checkable button per panel, shown only while the dock is too short for every panel.
-        panelSwitch_ = new QWidget(content);
-        auto* row = new QHBoxLayout(panelSwitch_);
-        row->setContentsMargins(4, 2, 4, 0);
-        row->addWidget(new QLabel(tr("Dock too short for every panel; show:"), panelSwitch_));
-        panelButtons_ = new QButtonGroup(panelSwitch_);
-        for (int i = 0; i < panels->count(); ++i) {
-            auto* button = new QToolButton(panelSwitch_);
-            button->setText(panels->panel(i).name);
-            button->setCheckable(true);
-            button->setChecked(i == chosenPanel_);
-            button->setToolTip(tr("Make the dock taller to see every panel at once."));
-            panelButtons_->addButton(button, i);
-            row->addWidget(button);
-        }
-        row->addStretch(1);
-        connect(panelButtons_, &QButtonGroup::idClicked, this, &HeadPlotView::choosePanel);
+        // One button per panel, shown only while the dock is too short for every panel.
+        QStringList names;
+        for (int i = 0; i < panels->count(); ++i) names << panels->panel(i).name;
+        panelSwitch_ = new PanelSwitch(names, content);
+        connect(panelSwitch_, &PanelSwitch::chosenChanged, this, &HeadPlotView::choosePanel);
         panelSwitch_->hide();
         layout->addWidget(panelSwitch_);
         plot->installEventFilter(this);
@@ -66,7 +51,7 @@ QString HeadPlotView::notice() const { return notice_->text(); }
 
 void HeadPlotView::choosePanel(int i) {
     chosenPanel_ = i;
-    if (QAbstractButton* button = panelButtons_ ? panelButtons_->button(i) : nullptr) button->setChecked(true);
+    if (panelSwitch_) panelSwitch_->choose(i);
     fitPanels();
 }
 

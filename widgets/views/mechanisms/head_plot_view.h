@@ -2,6 +2,7 @@
 // The shape the gates, spans and memory views share: one controller's plot with a notice line under it;
 // clicking a head selects it (Ctrl adds it), clicking a query row selects that token, hovering explains.
 #include "panel_layout.h"
+#include "panel_switch.h"
 #include "trace_view.h"
 
 #include <QPoint>
@@ -9,7 +10,6 @@
 #include <memory>
 #include <optional>
 
-class QButtonGroup;
 class QCustomPlot;
 class QLabel;
 class QWidget;
@@ -44,7 +44,7 @@ public:
     // The line under the plot (layers the run did not capture), empty when there is nothing to say.
     QString notice() const;
     // The row of buttons that picks the one panel a short dock shows (hidden while every panel fits).
-    QWidget* panelSwitch() const { return panelSwitch_; }
+    PanelSwitch* panelSwitch() const { return panelSwitch_; }
     // Shows panel `i` alone while the dock is too short for all of them (the switch's buttons do this).
     void choosePanel(int i);
 
@@ -62,8 +62,7 @@ private:
 
     std::unique_ptr<HeadPlotController> controller_;
     QLabel* notice_;
-    QWidget* panelSwitch_ = nullptr;
-    QButtonGroup* panelButtons_ = nullptr;
+    PanelSwitch* panelSwitch_ = nullptr;
     int chosenPanel_ = 0;
     int screenPanel_ = -1;        // the panel the dock showed before a figure's arrangement
     bool figureLayout_ = false;   // arranged for a figure: the dock's height decides nothing
