@@ -136,11 +136,17 @@ void TestViewsSelectiveMemory::selectiveHeatmapsHoldSAndF() {
     QVERIFY(c->matricesStacked());
     QVERIFY(c->cumulativeRect()->rect().top() > c->selectionRect()->rect().bottom());
     QVERIFY(c->selectionRect()->rect().height() >= 80);
-    // A low dock (1280 x 800 with every panel open): the token line alone, S and F left out with a note.
+    // A low dock (1280 x 800 with every panel open): the token line alone, S and F one click away.
     view.plot()->toPixmap(1200, 300);
-    QVERIFY(!c->matricesShown());
+    QVERIFY(!c->matricesShown() && !c->everyPanelFits());
     QVERIFY(c->selectionRect()->outerRect().height() <= 1 && c->cumulativeRect()->outerRect().height() <= 1);
     QVERIFY(c->tokenRect()->rect().height() >= 100);
+    c->choosePanel(SelectiveController::kMatricesPanel);   // the switch's "S and F"
+    view.plot()->toPixmap(1200, 300);
+    QVERIFY(c->matricesShown());
+    QVERIFY(c->tokenRect()->outerRect().height() <= 1);
+    QVERIFY2(c->selectionRect()->rect().height() >= 100, qPrintable(QString::number(c->selectionRect()->rect().height())));
+    c->choosePanel(SelectiveController::kTextPanel);
     view.plot()->toPixmap(1200, 700);
     QVERIFY(c->matricesShown());
     QVERIFY(!c->matricesStacked());

@@ -265,7 +265,7 @@ void TestViewsSelectiveText::figureFitsAPageAtBothWidths() {
         if (!single || tokens <= 6) QCOMPARE(int(c->arcs().slotTokens().size()), tokens);
         // The panels side by side in a double column, each with room: S and F at least a third of the text panel's width.
         if (!single) QVERIFY(c->cumulativeRect()->rect().left() > c->selectionRect()->rect().right());
-        QVERIFY(c->tokenRect()->rect().height() >= 72);
+        QVERIFY2(c->tokenRect()->rect().height() >= 72, qPrintable(QString("text %1, min %2, visible %3, viewport %4").arg(c->tokenRect()->rect().height()).arg(c->tokenRect()->minimumSize().height()).arg(c->tokenRect()->visible()).arg(view.plot()->viewport().height())));
         // A single column with a budget picture stacks four panels in twice its width: S and F get an inch each.
         QVERIFY2(c->selectionRect()->rect().height() >= (single && budget ? 64 : 80), qPrintable(QString("S %1, text %2, page %3").arg(c->selectionRect()->rect().height()).arg(c->tokenRect()->rect().height()).arg(view.plot()->viewport().height())));
         // No closing sentence: a figure without a budget ends with S and F, not with a word about the budget.

@@ -8,10 +8,11 @@
 
 namespace headlight {
 
-PanelSwitch::PanelSwitch(const QStringList& panelNames, QWidget* parent) : QWidget(parent), buttons_(new QButtonGroup(this)) {
+PanelSwitch::PanelSwitch(const QStringList& panelNames, QWidget* parent, const QString& prompt)
+    : QWidget(parent), buttons_(new QButtonGroup(this)) {
     auto* row = new QHBoxLayout(this);
     row->setContentsMargins(4, 2, 4, 0);
-    row->addWidget(new QLabel(tr("Dock too short for every panel; show:"), this));
+    row->addWidget(new QLabel(prompt.isEmpty() ? tr("Dock too short for every panel; show:") : prompt, this));
     for (int i = 0; i < panelNames.size(); ++i) {
         auto* button = new QToolButton(this);
         button->setText(panelNames[i]);

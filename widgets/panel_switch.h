@@ -11,7 +11,8 @@ namespace headlight {
 class PanelSwitch : public QWidget {
     Q_OBJECT
 public:
-    PanelSwitch(const QStringList& panelNames, QWidget* parent = nullptr);
+    // `prompt` before the buttons (empty: "Dock too short for every panel; show:").
+    PanelSwitch(const QStringList& panelNames, QWidget* parent = nullptr, const QString& prompt = QString());
     int chosen() const { return chosen_; }
     // Checks panel i's button (no signal).
     void choose(int i);

@@ -57,14 +57,7 @@ void SelectiveController::buildLayout() {
     layout->addElement(1, 0, tokenRect_);
 
     matrices_ = new QCPLayoutGrid;   // S | F, each a titled section with its colour scale
-    auto* middle = new QCPLayoutGrid;   // S and F, or the line saying there is no room for them
-    layout->addElement(2, 0, middle);
-    middle->addElement(0, 0, matrices_);
-    matricesNote_ = new QCPTextElement(plot_, QObject::tr("Make this panel taller to see S and F."));
-    middle->addElement(1, 0, matricesNote_);
-    middle->setRowStretchFactors({1, 0.001});
-    matricesNote_->setVisible(false);
-    matricesNote_->setMaximumSize(QWIDGETSIZE_MAX, 0);
+    layout->addElement(2, 0, matrices_);
     sTitle_ = new QCPTextElement(plot_, QObject::tr("Masking asked by each token, S (shifted down a row)"));
     fTitle_ = new QCPTextElement(plot_, QObject::tr("Masking so far, F (sum of S down to row i)"));
     sRect_ = mech::makeAxisRect(plot_);
@@ -84,12 +77,14 @@ void SelectiveController::buildLayout() {
     }
     // S over F in a narrow figure (a single column), side by side when wide: decided after every layout.
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
-        // Too short a plot for S and F (a low dock): the token line alone, legible, and a word where they were.
-        const bool roomy = plot_->viewport().height() >= kMatricesHeight;
-        if (roomy != matrices_->visible()) {
-            mech::showCollapsible(matrices_, roomy);
-            matricesNote_->setVisible(!roomy);
-            matricesNote_->setMaximumSize(QWIDGETSIZE_MAX, roomy ? 0 : QWIDGETSIZE_MAX);
+        // Too short a plot for S and F (a low dock): one of the two panels, legible, as the view's switch chose.
+        roomy_ = plot_->viewport().height() >= kMatricesHeight;
+        const int shown = roomy_ ? -1 : panelChoice_;
+        if (shown != shownPanel_) {
+            shownPanel_ = shown;
+            mech::showCollapsible(matrices_, shown != kTextPanel);
+            for (QCPLayoutElement* e : {static_cast<QCPLayoutElement*>(tokenTitle_), static_cast<QCPLayoutElement*>(tokenRect_)})
+                mech::showCollapsible(e, shown != kMatricesPanel);
             for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
                 plot_->plotLayout()->update(phase);
         }
@@ -134,6 +129,11 @@ void SelectiveController::buildLayout() {
     }
 
     arcs_ = std::make_unique<SelectiveArcs>(plot_, tokenRect_, tokenTitle_);
+}
+
+void SelectiveController::choosePanel(int panel) {
+    panelChoice_ = panel == kMatricesPanel ? kMatricesPanel : kTextPanel;
+    plot_->replot();   // the next layout shows it while the plot is short
 }
 
 void SelectiveController::clearQuery() {

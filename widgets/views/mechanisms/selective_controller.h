@@ -58,8 +58,13 @@ public:
     // Tokens layer l keeps at step s: j <= s not evicted by then (evictedAt[j] == -1 or > s); every j <= s
     // without a budget. Empty when the layer was not captured.
     static std::vector<int> keptAt(const LayerTrace* layer, int tokens, int step);
-    // Whether S and F are shown (the plot was last laid out tall enough for them).
+    // Whether S and F are shown (the plot was last laid out tall enough for them, or they were chosen).
     bool matricesShown() const;
+    // The two panels a plot too short for both shows one at a time: the text with its arcs, or S and F.
+    static constexpr int kTextPanel = 0, kMatricesPanel = 1;
+    void choosePanel(int panel);
+    // Whether the plot was last laid out tall enough for every panel (else only the chosen one shows).
+    bool everyPanelFits() const { return roomy_; }
     // Whether S and F are stacked (the plot was last laid out narrow, as a single-column figure is).
     bool matricesStacked() const;
     // Whether the budget picture takes room now (only when some layer ran with a budget).
@@ -88,7 +93,6 @@ private:
     QCPTextElement *tokenTitle_, *sTitle_, *fTitle_, *evictTitle_;
     QCPAxisRect *tokenRect_, *sRect_, *fRect_, *evictRect_;
     QCPLayoutGrid* matrices_;        // the S and F sections: side by side, or stacked in a narrow figure
-    QCPTextElement* matricesNote_;   // shown instead of S and F in a plot too short for them
     QCPLayoutGrid* evictRow_;   // the budget picture and its legend; collapsed when no layer had a budget
     QCPColorMap *sMap_, *fMap_, *evictMap_;
     QCPBars* swatches_[3];               // legend colours, by EvictionState
@@ -97,6 +101,9 @@ private:
     RunSnapshot snapshot_;
     const void* matricesOf_ = nullptr;   // the layer trace the heatmaps hold, so a new query does not refill them
     int layer_ = 0, query_ = -1, step_ = -1;
+    int panelChoice_ = kTextPanel;
+    int shownPanel_ = -1;   // -1: every panel
+    bool roomy_ = true;
     QString notice_;
 };
 

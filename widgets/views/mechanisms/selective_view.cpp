@@ -59,6 +59,16 @@ SelectiveView::SelectiveView(HeadSelection* selection, QWidget* parent) : TraceV
         emit budgetRequested(budgets());
     });
 
+    // A plot too short for the text and S and F shows one of them, chosen here: in the step row, so that showing
+    // the switch never makes the dock taller.
+    panelSwitch_ = new PanelSwitch({tr("Text and arcs"), tr("S and F")}, content, tr("Too short for both; show:"));
+    panelSwitch_->hide();
+    connect(panelSwitch_, &PanelSwitch::chosenChanged, this, [this](int panel) { controller_->choosePanel(panel); });
+    connect(plot, &QCustomPlot::afterReplot, this, [this, plot] {
+        if (plot->viewport() != plot->rect()) return;   // a figure drawn at its own size says nothing of the dock
+        panelSwitch_->setVisible(!controller_->everyPanelFits());
+    });
+    stepRow->insertWidget(0, panelSwitch_);
     layout->addWidget(plot, 1);
     layout->addWidget(notice_);
     layout->addLayout(stepRow);

@@ -1,6 +1,7 @@
 #pragma once
 // Selective attention (Leviathan et al. 2024): which earlier tokens a query no longer sees, who masked them,
 // and, under a memory budget, which tokens each layer keeps.
+#include "panel_switch.h"
 #include "trace_view.h"
 
 #include <memory>
@@ -51,6 +52,9 @@ signals:
 protected:
     void refresh() override;
 
+    // The row of buttons that picks the text or S and F while the plot is too short for both.
+    PanelSwitch* panelSwitch() const { return panelSwitch_; }
+
 private:
     void syncControls();
     void setStep(int step);
@@ -58,6 +62,7 @@ private:
 
     std::unique_ptr<SelectiveController> controller_;
     QLabel* notice_;
+    PanelSwitch* panelSwitch_;   // shown while the plot is too short for the text and S and F together
     QSlider* stepSlider_;
     QSpinBox* stepBox_;
     QHBoxLayout* budgetRow_;
