@@ -78,6 +78,9 @@ protected:
         (void)widthPoints;
         return figureHeightRatio();
     }
+    // True for a view whose content has one shape (a grid of square cells): figureHeightRatioAt() then sets the
+    // figure's height exactly, below the requested one too, as any other height would leave a blank band.
+    virtual bool figureHeightFollowsWidth() const { return false; }
     // Figures at least this wide (a double column) lay a view's panels side by side.
     static constexpr int kWideFigurePoints = 400;
     // Arranges the view for a figure `points` wide and tall (empty: back to the screen's arrangement).
