@@ -141,9 +141,10 @@ QStringList exportedFigureProblems(TraceView& v, const ExportOptions& options, c
         problems << QStringLiteral("PNG %1 x %2 for a page of %3 x %4 pt").arg(image.width()).arg(image.height())
                         .arg(page.width()).arg(page.height());
     // Views that stack panels keep the column's width and take a taller page (never a wider one), at most the
-    // 9 in of a page's text.
+    // 9 in of a page's text; a view of one shape (the head grid) takes the height its width gives it.
     if (page.width() != options.size.width()) problems << QStringLiteral("page %1 pt wide").arg(page.width());
-    if (page.height() < options.size.height() || page.height() > kPageTextPoints)
+    const bool shorter = page.height() < options.size.height() && !v.figureHeightFollowsWidth();
+    if (shorter || page.height() > kPageTextPoints)
         problems << QStringLiteral("page %1 pt tall").arg(page.height());
     const QSize pixels = layoutPixelsFor(page);
     ExportOptions arranged = options;

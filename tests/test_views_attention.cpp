@@ -9,6 +9,7 @@
 #include "views/attention/predictions_view.h"
 #include "views/attention/token_lines_canvas.h"
 #include "views/attention/token_lines_view.h"
+#include "views/attention/token_lines_window.h"
 
 #include <QComboBox>
 #include <QImage>
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -42,6 +44,27 @@ std::set<Line> lineSet(const QVector<TokenLine>& lines) {
     return out;
 }
 
+// One head over n tokens whose query i puts weight(i, j) on key j (only j <= i when causal).
+RunSnapshot oneHeadRun(int n, bool causal, const std::function<float(int, int)>& weight) {
+    std::vector<float> a(static_cast<size_t>(n) * n, 0.0f);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0, last = causal ? i : n - 1; j <= last; ++j) a[size_t(i) * n + j] = weight(i, j);
+    Trace t;
+    for (int i = 0; i < n; ++i) {
+        t.tokenIds.push_back(i % 11);
+        t.tokens.push_back(std::string(1, char('a' + i % 11)));
+    }
+    t.loss = test::constant({n - 1}, 1.0f);
+    t.logits = test::constant({n, 11}, 0.5f);
+    LayerTrace l;
+    l.heads = {0};
+    l.attention = values({1, n, n}, a);
+    t.layers = {l};
+    ModelConfig c = test::tinyConfig({}, 1, 1, 8, 11, n);
+    c.causal = causal;
+    return snapshotOf(c, t);
+}
+
 std::unique_ptr<TraceView> makeView(const QString& id, HeadSelection* selection) {
     if (id == "overview") return std::make_unique<OverviewView>(selection);
     if (id == "attention") return std::make_unique<AttentionMatrixView>(selection);
@@ -61,6 +84,8 @@ private slots:
     void matrixUnavailable();
     void tokenLinesHover();
     void tokenLinesSeveralHeads();
+    void tokenLinesWindowStubsAndMarkers();
+    void tokenLinesSayWhyNothingIsDrawn();
     void predictionsTopTenAndLoss();
     void predictionsPositionAndClick();
     void predictionsWithoutLogits();
@@ -227,6 +252,98 @@ void TestViewsAttention::tokenLinesSeveralHeads() {
     QVERIFY(TokenLinesController::seriesColorOf(0) != TokenLinesController::seriesColorOf(1));
     selection.toggle({5, 5});   // out of the model: the nearest head (1.1) is already shown
     QCOMPARE(c->heads().size(), 2);
+}
+
+void TestViewsAttention::tokenLinesWindowStubsAndMarkers() {
+    // 400 tokens, each query on the first token (0.6) and itself (0.4): a window far down the text sees every
+    // query's line to token 0 leave by its top edge.
+    const int n = 400;
+    HeadSelection selection;
+    selection.setPosition(300);
+    TokenLinesView view(&selection);
+    QVERIFY(showExposed(view, test::kAttentionViewSize));
+    view.setSnapshot(oneHeadRun(n, true, [](int i, int j) { return i == 0 ? 1.0f : j == 0 ? 0.6f : j == i ? 0.4f : 0.0f; }));
+    TokenLinesCanvas* canvas = view.canvas();
+    const int first = canvas->firstRow(), rows = canvas->rowCount(), last = first + rows - 1;
+    QVERIFY(canvas->windowed() && first > 0 && first <= 300 && 300 <= last);
+    TokenLinesWindow w = canvas->window();
+    // Drawn whole: only lines with both ends in view (the diagonal), none run to the window's edge.
+    std::set<Line> diagonal;
+    for (int i = first; i <= last; ++i) diagonal.insert({i, i, 0});
+    QCOMPARE(lineSet(w.inside), diagonal);
+    // Each query's line to token 0 is a stub pointing up, as opaque as its weight; the marker counts them all.
+    QCOMPARE(w.stubs.size(), rows);
+    for (const LineStub& stub : w.stubs) {
+        QVERIFY(stub.token.side == TokenSide::Query && stub.token.index >= first && stub.token.index <= last);
+        QVERIFY(stub.up);
+        QCOMPARE(stub.count, 1);
+        QCOMPARE(stub.opacity, double(0.6f));
+    }
+    QCOMPARE(w.above.count, rows);
+    QCOMPARE(w.above.strongest.key, 0);
+    QCOMPARE(w.above.strongest.weight, 0.6f);
+    QCOMPARE(w.below.count, 0);
+    QVERIFY2(canvas->markerText(true).contains(QString("%1 lines to tokens above").arg(rows)), qPrintable(canvas->markerText(true)));
+    QVERIFY(canvas->markerText(true).contains("0.60"));
+    QVERIFY(canvas->markerText(false).isEmpty());
+    QVERIFY(canvas->notes().isEmpty());
+    // The markers sit in bands of their own, outside the rows.
+    QVERIFY(canvas->markerRect(true).bottom() <= canvas->rowCenter(first) - canvas->rowHeight() / 2 + 0.5);
+    QVERIFY(canvas->markerRect(false).top() >= canvas->rowCenter(last) + canvas->rowHeight() / 2 - 0.5);
+    QVERIFY(canvas->markerRect(false).bottom() <= canvas->height());
+    view.grab();
+
+    // Clicking the top marker turns the window a page up.
+    QTest::mouseClick(canvas, Qt::LeftButton, Qt::NoModifier, canvas->markerRect(true).center().toPoint());
+    QCOMPARE(canvas->firstRow(), std::max(0, first - (rows - 1)));
+
+    // At the top token 0 is in view: its lines from queries below become one stub (their count, the strongest's
+    // opacity) on the key side, and the lower marker counts them.
+    canvas->scrollRows(-n);
+    QCOMPARE(canvas->firstRow(), 0);
+    w = canvas->window();
+    QCOMPARE(w.stubs.size(), 1);
+    QVERIFY(w.stubs[0].token == (TokenRef{TokenSide::Key, 0}) && !w.stubs[0].up);
+    QCOMPARE(w.stubs[0].count, n - rows);
+    QCOMPARE(w.stubs[0].opacity, double(0.6f));
+    QCOMPARE(w.below.count, n - rows);
+    QCOMPARE(w.above.count, 0);
+    QCOMPARE(w.inside.size(), 2 * rows - 1);   // (0, 0) once, then a line to token 0 and one to itself a row
+    view.grab();
+}
+
+void TestViewsAttention::tokenLinesSayWhyNothingIsDrawn() {
+    // Bidirectional, 120 tokens, every weight 1/120 < 0.01: no line anywhere, and a note says why.
+    HeadSelection selection;
+    TokenLinesView view(&selection);
+    QVERIFY(showExposed(view, QSize(720, 1000)));   // the whole text fits
+    const int n = 120;
+    view.setSnapshot(oneHeadRun(n, false, [](int, int) { return 1.0f / 120; }));
+    TokenLinesCanvas* canvas = view.canvas();
+    QVERIFY(view.unavailableReason().isEmpty());
+    QVERIFY(!canvas->windowed());
+    QVERIFY(view.controller()->allLines().isEmpty());
+    QCOMPARE(canvas->notes(), QStringList{QString("No weight of layer 0, head 0 reaches 0.01: its attention is spread over "
+                                                  "up to %1 keys (largest weight %2).").arg(n).arg(QString::number(1.0f / n, 'g', 2))});
+    QVERIFY(canvas->notes().front().contains("0.0083"));
+    view.grab();
+
+    // Causal and uniform over 300 tokens: only the first 100 queries have lines, so a window at the end shows
+    // none and names its tokens; at the top the lines are there and no note.
+    selection.setPosition(299);
+    view.resize(test::kAttentionViewSize);
+    view.setSnapshot(oneHeadRun(300, true, [](int i, int) { return 1.0f / float(i + 1); }));
+    QCoreApplication::processEvents();
+    const int first = canvas->firstRow(), last = first + canvas->rowCount() - 1;
+    QVERIFY(canvas->windowed() && first > 100);
+    QVERIFY(canvas->window().inside.isEmpty() && canvas->window().stubs.isEmpty());
+    const QStringList notes = canvas->notes();
+    QCOMPARE(notes.size(), 1);
+    QVERIFY2(notes.front().contains(QString("tokens %1\u2013%2 reaches 0.01").arg(first).arg(last)), qPrintable(notes.front()));
+    QVERIFY(notes.front().contains(QString("up to %1 keys (largest weight %2)").arg(last + 1).arg(QString::number(1.0f / float(first + 1), 'g', 2))));
+    view.grab();
+    canvas->scrollRows(-300);
+    QVERIFY(canvas->notes().isEmpty());
 }
 
 void TestViewsAttention::predictionsTopTenAndLoss() {

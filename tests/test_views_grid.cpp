@@ -63,6 +63,8 @@ private slots:
     void gridThumbnailsShowEachPattern();
     void gridLayoutFits_data();
     void gridLayoutFits();
+    void gridFigureFillsThePage_data();
+    void gridFigureFillsThePage();
     void gridClickSelectsShiftClickPrunes();
     void gridAndOverviewNameTheKvHead();
     void overviewShowsValuesOnlyWhereTheyFit();
@@ -167,6 +169,61 @@ void TestViewsGrid::gridLayoutFits() {
     QVERIFY(c->rowLabelStep() * (c->cellSize() + 1) >= fm.height());
     // 48 x 32 stays usable in a narrow dock: the canvas scrolls rather than shrinking cells below kMinCell.
     QVERIFY(view.canvas()->minimumWidth() <= 32 * (HeadGridController::kMinCell + 1) + 60);
+}
+
+void TestViewsGrid::gridFigureFillsThePage_data() {
+    QTest::addColumn<int>("layers");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<QString>("size");
+    QTest::addColumn<double>("share");   // the least share of the page the thumbnails cover
+    // A single column loses most to the labels, the legend and the gaps between cells.
+    QTest::newRow("2x4 single") << 2 << 4 << "single" << 0.6;
+    QTest::newRow("2x4 double") << 2 << 4 << "double" << 0.7;
+    QTest::newRow("12x12 single") << 12 << 12 << "single" << 0.55;
+    QTest::newRow("12x12 double") << 12 << 12 << "double" << 0.7;
+}
+
+void TestViewsGrid::gridFigureFillsThePage() {
+    QFETCH(int, layers);
+    QFETCH(int, heads);
+    QFETCH(QString, size);
+    QFETCH(double, share);
+    HeadSelection selection;
+    HeadGridView view(&selection);
+    view.setSnapshot(gridRun(layers, heads, 6));
+    const QSize preset = figureSizeFor(size);
+    const QSize points = view.figurePoints(preset);
+    QCOMPARE(points.width(), preset.width());
+    // Laid out as the figure's canvas is: its pixels, the figures' font.
+    const QSize page = layoutPixelsFor(points);
+    const QFont font = PlotStyle::publication().font;
+    HeadGridController* c = view.controller();
+    c->layout(page, font);
+    double thumbs = 0;
+    int right = 0, bottom = 0;
+    for (int l = 0; l < layers; ++l)
+        for (int h = 0; h < heads; ++h) {
+            const QRect r = c->cellRect({l, h});
+            QVERIFY2(QRect(QPoint(0, 0), page).contains(r), qPrintable(QString("%1.%2").arg(l).arg(h)));
+            thumbs += double(r.width()) * r.height();
+            right = std::max(right, r.right());
+            bottom = std::max(bottom, r.bottom());
+        }
+    const HeadGridController::Legend& legend = c->legend();
+    const int gridBottom = bottom;
+    for (const QRect& r : {legend.name, legend.scale, legend.marks}) {
+        if (r.isNull()) continue;
+        QVERIFY2(QRect(QPoint(0, 0), page).contains(r), qPrintable(QString("legend %1,%2 %3x%4").arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+        QVERIFY(r.top() > gridBottom);   // under the grid
+        bottom = std::max(bottom, r.bottom());
+    }
+    // No blank band: the cells reach the right edge and the legend the bottom (a margin, and what is left of
+    // dividing the width into whole pixels per head).
+    QVERIFY2(page.width() - right <= 4 + heads + 3, qPrintable(QString("%1 of %2").arg(right).arg(page.width())));
+    QVERIFY2(page.height() - bottom <= 12, qPrintable(QString("%1 of %2").arg(bottom).arg(page.height())));
+    const double covered = thumbs / (double(page.width()) * page.height());
+    QVERIFY2(covered >= share, qPrintable(QString("thumbnails cover %1 of %2 x %3").arg(covered).arg(page.width()).arg(page.height())));
+    qInfo("%s: page %d x %d pt, thumbnails cover %.2f", QTest::currentDataTag(), points.width(), points.height(), covered);
 }
 
 void TestViewsGrid::gridClickSelectsShiftClickPrunes() {

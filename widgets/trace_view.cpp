@@ -80,7 +80,8 @@ void TraceView::showCurrent() {
 QSize TraceView::figurePoints(QSize requested) const {
     const double ratio = requested.isEmpty() ? 0 : figureHeightRatioAt(requested.width());
     if (ratio <= 0) return requested;
-    return {requested.width(), std::max(requested.height(), qRound(requested.width() * ratio))};
+    const int height = qRound(requested.width() * ratio);
+    return {requested.width(), figureHeightFollowsWidth() ? height : std::max(requested.height(), height)};
 }
 
 ExportOptions TraceView::figureOptions(const ExportOptions& options) const {

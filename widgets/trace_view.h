@@ -34,6 +34,9 @@ public:
     // views that stack several panels keep that width and take the height their panels need (at least
     // figureHeightRatio() x the width). An empty size (the view as on screen) stays empty.
     QSize figurePoints(QSize requested) const;
+    // True for a view whose content has one shape (a grid of square cells): figureHeightRatioAt() then sets the
+    // figure's height exactly, below the requested one too, as any other height would leave a blank band.
+    virtual bool figureHeightFollowsWidth() const { return false; }
 
     // `controls` (a row of buttons and boxes) in a frame that scrolls sideways when the dock is narrower, so that
     // no row of controls sets the window's smallest width.

@@ -102,12 +102,75 @@ QSize HeadGridController::minimumSize(const QFont& font) const {
     return {labelW + heads_ * (kMinCell + 1) + 4, labelH + fm.height() / 2 + layers_ * (kMinCell + 1) + 3 * fm.height() + 12};
 }
 
+int HeadGridController::heightFor(int width, const QFont& font) const {
+    if (layers_ <= 0 || heads_ <= 0) return 0;
+    const QFontMetrics fm(font);
+    const int labelW = fm.horizontalAdvance(QStringLiteral("L%1").arg(std::max(0, layers_ - 1))) + 6;
+    const int pitch = std::max(kMinCell + 1, (width - labelW - 4) / heads_);
+    const int cell = pitch - (pitch >= 24 ? 3 : pitch >= 12 ? 2 : 1);
+    const int top = std::max(4, (fm.height() - cell) / 2 + 3);   // as layout() places the first row, and a margin
+    // + 2: the figure's height goes through whole points and back to pixels, and one pixel short costs every
+    // row a pixel of pitch.
+    return fm.height() + 2 + top + layers_ * pitch + legendFor(width - labelW - 4, fm).height + 2;
+}
+
+QString HeadGridController::legendName() const { return QObject::tr("Frame: %1").arg(metric_->metricName()); }
+
+std::pair<QString, QString> HeadGridController::scaleTexts() const {
+    const auto [low, high] = frameRange();
+    return {metric_->formatCell(low), metric_->formatCell(high)};
+}
+
+int HeadGridController::scaleWidth(int width, const QFontMetrics& fm) const {
+    const auto [low, high] = scaleTexts();
+    const int lowW = fm.horizontalAdvance(low) + 4, highW = fm.horizontalAdvance(high) + 4;
+    return lowW + std::clamp(width - lowW - highW - 8, 20, 120) + 4 + highW;
+}
+
+QString HeadGridController::marksText() const {
+    bool closed = false, pruned = false;
+    for (int l = 0; l < layers_; ++l)
+        for (int h = 0; h < heads_; ++h) {
+            closed = closed || metric_->isClosed(l, h);
+            pruned = pruned || metric_->isPruned(l, h);
+        }
+    QStringList marks;   // as the overview's legend words them
+    if (closed) marks << QObject::tr("\u2715 gate closed");
+    if (pruned) marks << QObject::tr("\u2571 pruned in this run (dashed)");
+    return marks.join(QStringLiteral("   "));
+}
+
+HeadGridController::Legend HeadGridController::legendFor(int width, const QFontMetrics& fm) const {
+    Legend legend;
+    if (!metric_) return legend;
+    // Name, colour scale and marks side by side while they fit: a legend of three full lines took a third of
+    // a two-layer grid's figure.
+    const QString marks = marksText();
+    const int widths[3] = {fm.horizontalAdvance(legendName()), scaleWidth(width, fm),
+                           marks.isEmpty() ? 0 : fm.horizontalAdvance(marks)};
+    QRect* boxes[3] = {&legend.name, &legend.scale, &legend.marks};
+    const int space = fm.horizontalAdvance(QStringLiteral("   ")), line = fm.height() + 2;
+    int x = 0, y = 0;
+    for (int k = 0; k < 3; ++k) {
+        if (widths[k] == 0) continue;
+        if (x > 0 && x + widths[k] > width) {
+            x = 0;
+            y += line;
+        }
+        *boxes[k] = QRect(x, y, widths[k], fm.height());
+        x += widths[k] + space;
+    }
+    legend.height = y + line + 4;   // and the gap above it
+    return legend;
+}
+
 void HeadGridController::layout(QSize size, const QFont& font) {
     size_ = size;
     const QFontMetrics fm(font);
     labelWidth_ = fm.horizontalAdvance(QStringLiteral("L%1").arg(std::max(0, layers_ - 1))) + 6;
     labelHeight_ = fm.height() + 2;
-    legendHeight_ = metric_ ? 3 * fm.height() + 8 : 0;   // frame name, colour strip, marks
+    legend_ = legendFor(size.width() - labelWidth_ - 4, fm);
+    legendHeight_ = legend_.height;
     if (layers_ <= 0 || heads_ <= 0) {
         cell_ = 0;
         return;
@@ -130,6 +193,13 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     labelColumnWidth_ = fm.horizontalAdvance(QStringLiteral("H%1").arg(std::max(0, heads_ - 1)));
     columnStep_ = stepFor(labelColumnWidth_);
     rowStep_ = stepFor(fm.height());
+    // The legend under the grid, from its left edge (or the labels' when the grid is centred in a wide page).
+    int extent = 0;
+    for (const QRect& r : {legend_.name, legend_.scale, legend_.marks}) extent = std::max(extent, r.right() + 1);
+    const int left = origin_.x() + extent <= size.width() ? origin_.x() : labelWidth_;
+    const QPoint at(left, origin_.y() + layers_ * pitch + 4);
+    for (QRect* r : {&legend_.name, &legend_.scale, &legend_.marks})
+        if (!r->isNull()) r->translate(at);
 }
 
 QRect HeadGridController::cellRect(HeadRef head) const {
@@ -191,7 +261,6 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
     p.setFont(style.font);
     p.setPen(style.foreground);
     const QFontMetrics fm(style.font);
-    const int pitch = cell_ + gap_;
     // Labels in their whole boxes, never clipped to a thin cell row (which would cut the "L" in half).
     for (int h = 0; h < heads_; h += columnStep_)
         p.drawText(columnLabelRect(h), Qt::AlignHCenter | Qt::AlignBottom | Qt::TextDontClip, QStringLiteral("H%1").arg(h));
@@ -222,33 +291,19 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
         p.drawRect(cellRect(s).adjusted(-1, -1, 0, 0));
     }
     if (!metric_) return;
-    // The frame legend: "frame: <metric>", a strip from the lowest to the highest value.
-    const int y = origin_.y() + layers_ * pitch + 4;
+    // The frame legend: "Frame: <metric>", a strip from the lowest to the highest value, the marks' key.
     p.setPen(style.foreground);
-    const QString lowText = metric_->formatCell(low), highText = metric_->formatCell(high);
-    const QString name = QObject::tr("Frame: %1").arg(metric_->metricName());
-    p.drawText(QRect(origin_.x(), y, size_.width() - origin_.x(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter, name);
-    const int y2 = y + fm.height() + 2;
-    const int lowW = fm.horizontalAdvance(lowText) + 4;
-    const int stripW = std::max(20, std::min(160, size_.width() - origin_.x() - lowW - fm.horizontalAdvance(highText) - 8));
-    p.drawText(QRect(origin_.x(), y2, lowW, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, lowText);
+    p.drawText(legend_.name, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip, legendName());
+    const auto [lowText, highText] = scaleTexts();
+    const QRect scale = legend_.scale;
+    const int lowW = fm.horizontalAdvance(lowText) + 4, highW = fm.horizontalAdvance(highText) + 4;
+    const int stripW = scale.width() - lowW - highW - 4;
+    p.drawText(QRect(scale.left(), scale.top(), lowW, scale.height()), Qt::AlignLeft | Qt::AlignVCenter, lowText);
     for (int x = 0; x < stripW; ++x)
-        p.fillRect(QRect(origin_.x() + lowW + x, y2 + 2, 1, fm.height() - 4), frameColor(x, 0, stripW - 1));
-    p.drawText(QRect(origin_.x() + lowW + stripW + 4, y2, fm.horizontalAdvance(highText) + 4, fm.height()),
-               Qt::AlignLeft | Qt::AlignVCenter, highText);
-    // The marks' key, as the overview's legend words them.
-    QStringList marks;
-    bool closed = false, pruned = false;
-    for (int l = 0; l < layers_; ++l)
-        for (int h = 0; h < heads_; ++h) {
-            closed = closed || metric_->isClosed(l, h);
-            pruned = pruned || metric_->isPruned(l, h);
-        }
-    if (closed) marks << QObject::tr("\u2715 gate closed");
-    if (pruned) marks << QObject::tr("\u2571 pruned in this run (dashed)");
+        p.fillRect(QRect(scale.left() + lowW + x, scale.top() + 2, 1, scale.height() - 4), frameColor(x, 0, stripW - 1));
+    p.drawText(QRect(scale.right() + 1 - highW, scale.top(), highW, scale.height()), Qt::AlignLeft | Qt::AlignVCenter, highText);
     p.setPen(style.masked);
-    p.drawText(QRect(origin_.x(), y2 + fm.height() + 2, size_.width() - origin_.x(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-               marks.join(QStringLiteral("   ")));
+    if (!legend_.marks.isNull()) p.drawText(legend_.marks, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip, marksText());
 }
 
 } // namespace headlight

@@ -44,6 +44,16 @@ public:
     void layout(QSize size, const QFont& font);
     // The smallest widget that shows every cell at kMinCell pixels with its labels.
     QSize minimumSize(const QFont& font) const;
+    // The height a widget `width` pixels wide needs to show the cells as large as that width allows, with the
+    // labels and the legend: a figure's height follows from its width, so the thumbnails fill the page.
+    int heightFor(int width, const QFont& font) const;
+    // The frame legend's pieces as laid out: "Frame: <metric>", the colour scale, the marks' key (empty rects
+    // when absent). They flow onto as few lines as the width allows.
+    struct Legend {
+        QRect name, scale, marks;
+        int height = 0;
+    };
+    const Legend& legend() const { return legend_; }
     int cellSize() const { return cell_; }
     QRect cellRect(HeadRef head) const;
     std::optional<HeadRef> headAt(QPoint pixel) const;
@@ -71,6 +81,12 @@ public:
     static QColor frameColor(double v, double low, double high);
 
 private:
+    // The legend flowed into `width` pixels from (0, 0); the texts it shows.
+    Legend legendFor(int width, const QFontMetrics& fm) const;
+    QString legendName() const;
+    QString marksText() const;
+    std::pair<QString, QString> scaleTexts() const;
+    int scaleWidth(int width, const QFontMetrics& fm) const;
     std::shared_ptr<const Trace> trace_;
     std::shared_ptr<const ModelInfo> model_;
     int layers_ = 0;
@@ -85,6 +101,7 @@ private:
     int labelHeight_ = 0;    // column labels
     int labelColumnWidth_ = 0;   // the widest column label
     int legendHeight_ = 0;   // the frame colour legend under the grid
+    Legend legend_;
     int columnStep_ = 1;
     int rowStep_ = 1;
     QSize size_;

@@ -13,6 +13,9 @@
 #include <functional>
 
 namespace headlight {
+namespace {
+constexpr double kMostFigureRatio = 2.5;   // a grid of many more layers than heads: narrower cells, not a strip
+}
 
 // Paints the controller's grid and turns clicks into selection and pruning.
 class HeadGridCanvas : public QWidget {
@@ -117,8 +120,23 @@ void HeadGridView::refresh() {
     canvas_->relayout();
 }
 
-void HeadGridView::exportFigure(const QString& path, const ExportOptions& options) {
-    exportStyled(options, [&] { exportWidget(canvas_, path, options); });
+double HeadGridView::figureHeightRatioAt(int widthPoints) const {
+    // Measured as the figure is laid out: its width in layout pixels, the figures' font.
+    const int width = layoutPixelsFor(QSize(widthPoints, widthPoints)).width();
+    if (width <= 0 || controller_->layers() <= 0) return 0;
+    return std::min(kMostFigureRatio, controller_->heightFor(width, PlotStyle::publication().font) / double(width));
+}
+
+void HeadGridView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
+    exportStyled(options, [&] {
+        // A canvas of its own: the on-screen one is sized by its scroll area, which would undo the figure's size.
+        HeadGridCanvas figure(controller_.get(), [this] { return style(); }, nullptr);
+        figure.selected = canvas_->selected;
+        figure.resize(canvas_->size());   // the view as on screen when no size is asked for
+        exportWidget(&figure, path, options);
+    });
+    canvas_->relayout();   // the shared layout back to the screen's canvas
 }
 
 } // namespace headlight

@@ -23,6 +23,8 @@ public:
     QString title() const override { return tr("Head grid"); }
     QString explanation() const override;
     void exportFigure(const QString& path, const ExportOptions& options) override;
+    // A grid of square thumbnails: the page's height follows its width (see figureHeightRatioAt).
+    bool figureHeightFollowsWidth() const override { return true; }
 
     // Frames follow this table (the overview's, so both show one metric); without one the view keeps its own.
     void setMetricSource(HeadOverviewModel* model);
@@ -35,6 +37,8 @@ signals:
 
 protected:
     void refresh() override;
+    // The page's height follows the grid: layers x heads square thumbnails as wide as the figure allows.
+    double figureHeightRatioAt(int widthPoints) const override;
 
 private:
     std::unique_ptr<HeadGridController> controller_;

@@ -19,6 +19,7 @@ constexpr int kMargin = 8;
 constexpr int kOpacityLevels = 64;
 constexpr int kManyLines = 300;   // more lines in view are drawn thin and without antialiasing: Qt hands every
                                    // wide antialiased stroke to its thread pool, ~0.1 ms each (measured)
+constexpr double kLeastStubOpacity = 0.15;   // a stub of lines at 0.01 must still be seen
 }
 
 TokenLinesCanvas::TokenLinesCanvas(TokenLinesController* controller, QWidget* parent)
@@ -43,7 +44,7 @@ int TokenLinesCanvas::rowCount() const {
     const int T = controller_->tokens();
     const double available = height() - headerHeight() - kMargin;
     if (T <= 0 || available / T >= kMinFitRow) return std::max(0, T);
-    return std::clamp(static_cast<int>(available / preferredRowHeight()), 1, T);
+    return std::clamp(static_cast<int>((available - 2 * markerHeight()) / preferredRowHeight()), 1, T);
 }
 
 int TokenLinesCanvas::firstRow() const {
@@ -78,17 +79,21 @@ int TokenLinesCanvas::headerHeight() const {
     return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height() * 1.8)) + kMargin;
 }
 
+int TokenLinesCanvas::markerHeight() const { return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height())) + 2; }
+
+double TokenLinesCanvas::rowsTop() const { return headerHeight() + (windowed() ? markerHeight() : 0); }
+
 // Label columns: wide enough for short tokens, leaving the rest of a wide widget to the lines.
 double TokenLinesCanvas::textWidth() const { return std::clamp((width() - 2.0 * kMargin) * 0.3, 40.0, 160.0); }
 
 double TokenLinesCanvas::rowHeight() const {
     const int rows = std::max(1, rowCount());
-    const double available = (height() - headerHeight() - kMargin) / static_cast<double>(rows);
+    const double available = (height() - rowsTop() - kMargin - (windowed() ? markerHeight() : 0)) / static_cast<double>(rows);
     return std::clamp(available, 0.5, preferredRowHeight() * 1.5);
 }
 
 double TokenLinesCanvas::rowCenter(int index) const {
-    return headerHeight() + (index - firstRow() + 0.5) * rowHeight();
+    return rowsTop() + (index - firstRow() + 0.5) * rowHeight();
 }
 
 QPointF TokenLinesCanvas::tokenAnchor(TokenRef token) const {
@@ -99,7 +104,7 @@ QPointF TokenLinesCanvas::tokenAnchor(TokenRef token) const {
 std::optional<TokenRef> TokenLinesCanvas::tokenAt(const QPointF& pos) const {
     const int T = controller_->tokens();
     if (T <= 0) return std::nullopt;
-    const int row = static_cast<int>(std::floor((pos.y() - headerHeight()) / rowHeight()));
+    const int row = static_cast<int>(std::floor((pos.y() - rowsTop()) / rowHeight()));
     if (row < 0 || row >= rowCount()) return std::nullopt;
     const int index = firstRow() + row;
     if (index < 0 || index >= T) return std::nullopt;
@@ -136,7 +141,7 @@ void TokenLinesCanvas::paintLegend(QPainter& painter) {
     QString key = tr("query \u2192 key, opacity = weight (\u2265 %1)").arg(TokenLinesController::kMinWeight);
     const int T = controller_->tokens(), first = firstRow(), rows = rowCount();
     if (rows < T)   // a window of a long text: which part, and that lines to the rest run to its edges
-        key += tr("; tokens %1\u2013%2 of %3 (wheel: move)").arg(first).arg(first + rows - 1).arg(T);
+        key += tr("; tokens %1\u2013%2 of %3 (wheel or click \u2191 \u2193: move)").arg(first).arg(first + rows - 1).arg(T);
     painter.drawText(QPointF(kMargin, y + metrics.height()), metrics.elidedText(key, Qt::ElideRight, width() - 2 * kMargin));
 }
 
@@ -149,15 +154,15 @@ void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
     const int position = controller_->position();
     const double text = textWidth();
     const int window = firstRow();
-    const int first = std::max(window, window + static_cast<int>((exposed.top() - headerHeight()) / row) - 1);
-    const int last = std::min({T - 1, window + rowCount() - 1,
-                               window + static_cast<int>((exposed.bottom() - headerHeight()) / row) + 1});
+    const double top = rowsTop();
+    const int first = std::max(window, window + static_cast<int>((exposed.top() - top) / row) - 1);
+    const int last = std::min({T - 1, window + rowCount() - 1, window + static_cast<int>((exposed.bottom() - top) / row) + 1});
     for (int i = first; i <= last; ++i) {
         for (TokenSide side : {TokenSide::Query, TokenSide::Key}) {
             const bool isHovered = hovered && hovered->side == side && hovered->index == i;
             const bool isPosition = side == TokenSide::Query && i == position;
             const QRectF box(side == TokenSide::Query ? kMargin : width() - kMargin - text,
-                             headerHeight() + (i - window) * row, text, row);
+                             top + (i - window) * row, text, row);
             if (isHovered || isPosition) painter.fillRect(box, faded(style_.accent, isHovered ? 110 : 60));
             if (i % stride != 0 && !isHovered && !isPosition) continue;
             QFont font = style_.font;
@@ -172,26 +177,61 @@ void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
     }
 }
 
+QString TokenLinesCanvas::edgeText(const EdgeMarker& marker, bool above) const {
+    if (marker.count == 0) return {};
+    const TokenLine& s = marker.strongest;
+    const QStringList& labels = controller_->labels();
+    const auto token = [&](int i) { return QStringLiteral("%1 \u2018%2\u2019").arg(i).arg(labels.value(i)); };
+    return tr("%1 %2 %3 to tokens %4 \u00b7 strongest %5: %6 \u2192 %7")
+        .arg(above ? QStringLiteral("\u2191") : QStringLiteral("\u2193"))
+        .arg(marker.count)
+        .arg(marker.count == 1 ? tr("line") : tr("lines"))
+        .arg(above ? tr("above") : tr("below"))
+        .arg(QString::number(s.weight, 'f', 2), token(s.query), token(s.key));
+}
+
+QString TokenLinesCanvas::markerText(bool above) const {
+    if (!windowed()) return {};
+    const TokenLinesWindow lines = window();
+    return edgeText(above ? lines.above : lines.below, above);
+}
+
+QRectF TokenLinesCanvas::markerRect(bool above) const {
+    const double y = above ? headerHeight() : rowsTop() + rowCount() * rowHeight();
+    return {static_cast<double>(kMargin), y, width() - 2.0 * kMargin, static_cast<double>(markerHeight())};
+}
+
+QStringList TokenLinesCanvas::notes() const {
+    // Every line of the text, not only the hovered token's: a head without a line here is what needs saying.
+    const int first = firstRow(), last = first + rowCount() - 1, series = controller_->heads().size();
+    std::vector<bool> touches(static_cast<size_t>(series), false);
+    for (const TokenLine& line : controller_->allLines())
+        if ((line.query >= first && line.query <= last) || (line.key >= first && line.key <= last))
+            touches[static_cast<size_t>(line.series)] = true;
+    QStringList out;
+    for (int k = 0; k < series; ++k)
+        if (!touches[static_cast<size_t>(k)]) out << controller_->faintNote(controller_->spreadOf(k, first, last), first, last);
+    return out;
+}
+
 void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
     QPainter painter(this);
     const QRect exposed = event->rect();
     painter.fillRect(exposed, style_.background);
     painter.setFont(style_.font);
     if (exposed.top() < headerHeight()) paintLegend(painter);
+    const TokenLinesWindow lines = window();
+    paintInside(painter, lines.inside, exposed);
+    paintStubs(painter, lines);
+    paintLabels(painter, exposed);
+    paintNotes(painter);
+}
 
-    // The lines crossing the exposed rows (with a causal mask the key end is the upper one; without, either).
-    QVector<TokenLine> visible;
-    const double shownTop = std::max<double>(exposed.top(), headerHeight());
-    const double shownBottom = std::min<double>(exposed.bottom(), headerHeight() + rowCount() * rowHeight());
-    for (const TokenLine& line : controller_->lines()) {
-        const double a = rowCenter(line.query), b = rowCenter(line.key);
-        if (std::max(a, b) >= shownTop && std::min(a, b) <= shownBottom) visible << line;
-    }
+void TokenLinesCanvas::paintInside(QPainter& painter, const QVector<TokenLine>& inside, const QRect& exposed) {
     const double left = tokenAnchor({TokenSide::Query, 0}).x(), right = tokenAnchor({TokenSide::Key, 0}).x();
-    // Within the window's rows: a line to a token outside it ends at the window's edge, pointing its way.
-    const double rowsTop = headerHeight(), rowsBottom = headerHeight() + rowCount() * rowHeight();
-    const double top = std::max<double>(exposed.top() - 2.0, rowsTop);
-    const double bottom = std::min<double>(exposed.bottom() + 2.0, rowsBottom);
+    // Only the exposed rows (with a causal mask the key end is the upper one; without, either).
+    const double top = std::max<double>(exposed.top() - 2.0, rowsTop());
+    const double bottom = std::min<double>(exposed.bottom() + 2.0, rowsTop() + rowCount() * rowHeight());
     // Segments landing on the same pixels (distant queries drawn to one key) merge into one line of their
     // combined opacity 1 - prod(1 - weight): what drawing them over each other shows, at a fraction of the cost.
     struct Merged {
@@ -199,8 +239,9 @@ void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
         double transparency = 1.0;
     };
     std::map<std::array<long, 5>, Merged> merged;   // (series, pixel ends) -> line
-    for (const TokenLine& line : visible) {
+    for (const TokenLine& line : inside) {
         const double yQuery = rowCenter(line.query), yKey = rowCenter(line.key);
+        if (std::max(yQuery, yKey) < top || std::min(yQuery, yKey) > bottom) continue;
         // Only the exposed part: a line across thousands of rows costs QPainter its full length otherwise.
         const auto at = [&](double y) { return QPointF(left + (right - left) * (y - yQuery) / (yKey - yQuery), y); };
         // An end outside the exposed rows is moved onto its edge (yQuery != yKey then: no 0/0).
@@ -227,7 +268,66 @@ void TokenLinesCanvas::paintEvent(QPaintEvent* event) {
         painter.drawLines(segments);
     }
     painter.setRenderHint(QPainter::Antialiasing, false);
-    paintLabels(painter, exposed);
+}
+
+void TokenLinesCanvas::paintStubs(QPainter& painter, const TokenLinesWindow& lines) {
+    if (lines.stubs.isEmpty()) return;
+    const double left = tokenAnchor({TokenSide::Query, 0}).x(), right = tokenAnchor({TokenSide::Key, 0}).x();
+    const double length = std::clamp((right - left) * 0.2, 12.0, 48.0);
+    QFont small = style_.font;
+    if (small.pointSizeF() > 0) small.setPointSizeF(small.pointSizeF() * 0.8);
+    const QFontMetricsF metrics(small);
+    const bool counts = rowHeight() >= metrics.height() * 0.9;   // room for a count beside each stub
+    painter.save();   // stubs (and their counts) stay within the rows: the edge bands hold the markers
+    painter.setClipRect(QRectF(0, rowsTop(), width(), rowCount() * rowHeight()));
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setFont(small);
+    for (const LineStub& stub : lines.stubs) {
+        // Towards the other column and the edge its lines leave by, fading out: "more lines, that way".
+        const QPointF start = tokenAnchor(stub.token);
+        const double dx = stub.token.side == TokenSide::Query ? length : -length;
+        const QPointF end = start + QPointF(dx, stub.up ? -length * 0.5 : length * 0.5);
+        QColor color = TokenLinesController::seriesColorOf(stub.series);
+        color.setAlphaF(static_cast<float>(std::max(stub.opacity, kLeastStubOpacity)));
+        // Faded in three steps rather than a gradient pen: PDF writers drop a gradient's transparency.
+        for (int step = 0; step < 3; ++step) {
+            QColor piece = color;
+            piece.setAlphaF(color.alphaF() * (1.0f - step / 3.0f));
+            painter.setPen(QPen(piece, 2.0, Qt::SolidLine, Qt::FlatCap));
+            painter.drawLine(start + (end - start) * (step / 3.0), start + (end - start) * ((step + 1) / 3.0));
+        }
+        if (!counts || stub.count < 2) continue;
+        const QString count = QString::number(stub.count);
+        const double w = metrics.horizontalAdvance(count);
+        const QPointF at(stub.token.side == TokenSide::Query ? end.x() + 2 : end.x() - 2 - w, end.y() + metrics.ascent() / 2);
+        painter.setPen(faded(TokenLinesController::seriesColorOf(stub.series), 220));
+        painter.drawText(at, count);
+    }
+    painter.restore();
+    const QFontMetricsF font(style_.font);
+    painter.setPen(faded(style_.foreground, 200));
+    for (bool above : {true, false}) {
+        const QString text = edgeText(above ? lines.above : lines.below, above);
+        const QRectF box = markerRect(above);
+        painter.drawText(box, Qt::AlignCenter, font.elidedText(text, Qt::ElideRight, box.width()));
+    }
+}
+
+void TokenLinesCanvas::paintNotes(QPainter& painter) {
+    const QStringList lines = notes();
+    if (lines.isEmpty()) return;
+    // Between the columns, over any lines of the other heads: the reason an expected line is missing.
+    const double left = tokenAnchor({TokenSide::Query, 0}).x() + 4, right = tokenAnchor({TokenSide::Key, 0}).x() - 4;
+    const QString text = lines.join(QLatin1Char('\n'));
+    const QFontMetricsF metrics(style_.font);
+    const int flags = Qt::AlignCenter | Qt::TextWordWrap;
+    const QRectF needed = metrics.boundingRect(QRectF(0, 0, right - left, 1e6), flags, text);
+    const double rowsBottom = rowsTop() + rowCount() * rowHeight();
+    const double y = std::max(rowsTop(), (rowsTop() + rowsBottom - needed.height()) / 2);
+    const QRectF box(left, y, right - left, needed.height());
+    painter.fillRect(box.adjusted(-2, -2, 2, 2), faded(style_.background, 230));
+    painter.setPen(style_.foreground);
+    painter.drawText(box, flags, text);
 }
 
 void TokenLinesCanvas::mouseMoveEvent(QMouseEvent* event) {
@@ -240,8 +340,11 @@ void TokenLinesCanvas::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void TokenLinesCanvas::mousePressEvent(QMouseEvent* event) {
-    if (event->button() == Qt::LeftButton)
+    if (event->button() == Qt::LeftButton) {
         if (const std::optional<TokenRef> token = tokenAt(event->position())) emit tokenClicked(token->index);
+        for (bool above : {true, false})   // an edge marker turns the window a page its way
+            if (windowed() && markerRect(above).contains(event->position())) scrollRows((above ? -1 : 1) * std::max(1, rowCount() - 1));
+    }
     QWidget::mousePressEvent(event);
 }
 

@@ -2,9 +2,11 @@
 // Paints the token-lines figure: queries in the left column, keys in the right, a line per weight >= 0.01.
 // The figure always fits the widget, never scrolls: rows shrink to fit the whole text (labels thin out when
 // they would overlap) while they stay at least kMinFitRow pixels; a longer text shows a window of readable rows
-// around the selected position (the wheel moves it), and lines to tokens outside it run to its edge.
+// around the selected position (the wheel moves it). Lines to tokens outside the window become short faded
+// stubs with their count, summed up in a marker at the window's edge (see token_lines_window.h).
 #include "plot_style.h"
 #include "views/attention/token_lines_controller.h"
+#include "views/attention/token_lines_window.h"
 
 #include <QWidget>
 #include <optional>
@@ -32,6 +34,15 @@ public:
     // The tokens shown: [firstRow(), firstRow() + rowCount()); every token when the text fits.
     int firstRow() const;
     int rowCount() const;
+    bool windowed() const { return rowCount() < controller_->tokens(); }
+    // The window's lines: those drawn whole, the stubs and the edge markers.
+    TokenLinesWindow window() const { return splitForWindow(controller_->lines(), firstRow(), rowCount()); }
+    // The edge markers' text ("" for an edge no line leaves by) and where it is drawn.
+    QString markerText(bool above) const;
+    QRectF markerRect(bool above) const;
+    // Why a selected head draws nothing: a note for each head without a line to or from a token in view (no
+    // weight reaches kMinWeight there), centred between the columns.
+    QStringList notes() const;
     // Moves the window by `rows` (clamped to the text).
     void scrollRows(int rows);
     // The token label under a widget position, if any.
@@ -51,9 +62,15 @@ protected:
 
 private:
     int headerHeight() const;
+    QString edgeText(const EdgeMarker& marker, bool above) const;
+    int markerHeight() const;   // the band above and below a window's rows that holds its edge marker
+    double rowsTop() const;
     double textWidth() const;
     void paintLegend(QPainter& painter);
     void paintLabels(QPainter& painter, const QRect& exposed);
+    void paintInside(QPainter& painter, const QVector<TokenLine>& inside, const QRect& exposed);
+    void paintStubs(QPainter& painter, const TokenLinesWindow& window);
+    void paintNotes(QPainter& painter);
 
     TokenLinesController* controller_;
     PlotStyle style_;

@@ -11,6 +11,7 @@ QString TokenLinesController::update(const RunSnapshot& run, const HeadSelection
     labels_.clear();
     heads_.clear();
     lines_.clear();
+    rowLargest_.clear();
     const int T = run.tokens();
     if (T <= 0) return QObject::tr("This run has no tokens.");
     if (run.trace->layers.empty()) return QObject::tr("This run kept no attention weights (capture was off).");
@@ -23,15 +24,20 @@ QString TokenLinesController::update(const RunSnapshot& run, const HeadSelection
     }
     labels_ = tokenLabels(run);
     position_ = shownPosition(selection, T);
+    causal_ = run.causal();
     if (hovered_ && hovered_->index >= T) hovered_.reset();
 
     for (int series = 0; series < heads_.size(); ++series) {
         const float* a = headAttention(*run.trace, heads_[series], T);   // [T,T]
-        for (int i = 0; i < T; ++i)
+        for (int i = 0; i < T; ++i) {
+            float largest = 0;
             for (int j = 0, last = run.causal() ? i : T - 1; j <= last; ++j) {   // causal: no later keys
                 const float w = a[static_cast<size_t>(i) * T + j];
+                largest = std::max(largest, w);
                 if (w >= kMinWeight) lines_.push_back(TokenLine{i, j, w, series});
             }
+            rowLargest_.push_back(largest);
+        }
     }
     return {};
 }
@@ -51,6 +57,29 @@ QVector<TokenLine> TokenLinesController::lines() const {
 
 double TokenLinesController::opacity(const TokenLine& line) {
     return std::clamp(static_cast<double>(line.weight), 0.0, 1.0);
+}
+
+HeadSpread TokenLinesController::spreadOf(int series, int first, int last) const {
+    HeadSpread spread{series, 0.0f, 0};
+    const int T = tokens();
+    first = std::max(first, 0);
+    last = std::min(last, T - 1);
+    if (series < 0 || series >= heads_.size() || first > last) return spread;
+    for (int i = first; i <= last; ++i)
+        spread.largest = std::max(spread.largest, rowLargest_[static_cast<size_t>(series) * T + i]);
+    spread.keys = causal_ ? last + 1 : T;   // the last query sees the most keys
+    return spread;
+}
+
+QString TokenLinesController::faintNote(const HeadSpread& spread, int first, int last) const {
+    const QString name = headName(heads_.value(spread.series));
+    const QString largest = QString::number(spread.largest, 'g', 2);
+    if (first <= 0 && last >= tokens() - 1)
+        return QObject::tr("No weight of %1 reaches %2: its attention is spread over up to %3 keys (largest weight %4).")
+            .arg(name).arg(kMinWeight).arg(spread.keys).arg(largest);
+    return QObject::tr("No weight of %1 from or to tokens %2\u2013%3 reaches %4: their attention is spread over up to "
+                       "%5 keys (largest weight %6).")
+        .arg(name).arg(first).arg(last).arg(kMinWeight).arg(spread.keys).arg(largest);
 }
 
 QColor TokenLinesController::seriesColorOf(int series) { return seriesColor(series); }

@@ -10,6 +10,7 @@
 #include <QStringList>
 #include <QVector>
 #include <optional>
+#include <vector>
 
 namespace headlight {
 
@@ -27,6 +28,14 @@ struct TokenLine {
     int key = 0;
     float weight = 0;   // the attention weight p[query, key] of this head
     int series = 0;     // index into heads(): which head (and colour) the line belongs to
+};
+
+// How a head spreads the attention of a range of queries: when no weight reaches kMinWeight they have no line,
+// and the view says why instead of showing an empty canvas.
+struct HeadSpread {
+    int series = 0;
+    float largest = 0;   // the largest weight of any of the queries
+    int keys = 0;        // the most keys one of them sees
 };
 
 class TokenLinesController {
@@ -48,6 +57,10 @@ public:
     const QStringList& labels() const { return labels_; }
     QList<HeadRef> heads() const { return heads_; }
     static QColor seriesColorOf(int series);
+    // Head `series`' spread over queries [first, last], and the sentence shown when it has no line there
+    // (the whole text: first 0 and last tokens() - 1).
+    HeadSpread spreadOf(int series, int first, int last) const;
+    QString faintNote(const HeadSpread& spread, int first, int last) const;
     // The selected query position shown highlighted (the last token when none is selected).
     int position() const { return position_; }
 
@@ -55,6 +68,8 @@ private:
     QStringList labels_;
     QList<HeadRef> heads_;
     QVector<TokenLine> lines_;   // ordered by series, then query, then key
+    std::vector<float> rowLargest_;   // [series][query]: each query's largest weight
+    bool causal_ = true;
     std::optional<TokenRef> hovered_;
     int position_ = -1;
 };
