@@ -102,6 +102,7 @@ void PruningCurvePlot::showPlotOrPlaceholder() {
 void PruningCurvePlot::draw(const PlotStyle& style) {
     plot_->clearPlottables();
     plot_->plotLayout()->clear();   // rebuilt below: title, metric, loss, legend
+    legendColumn_ = nullptr;        // cleared with the rest
     title_ = new QCPTextElement(plot_, titleText_.isEmpty() ? tr("Pruning curves") : titleText_);
     plot_->plotLayout()->addElement(0, 0, title_);
     metricRect_ = new QCPAxisRect(plot_);
@@ -184,12 +185,25 @@ void PruningCurvePlot::arrangePanels(int only) {
     if (!legend_) return;
     // One panel: the legend beside it, an entry a row, so the panel keeps the height legend rows would take.
     QCPLayoutGrid* grid = plot_->plotLayout();
-    grid->take(legend_);
+    if (legendColumn_) {   // back from beside a panel: the column goes, with its spacer
+        legendColumn_->take(legend_);
+        grid->take(legendColumn_);
+        delete legendColumn_;
+        legendColumn_ = nullptr;
+    } else {
+        grid->take(legend_);
+    }
     grid->simplify();   // drops the legend's emptied row or column
     legendBeside_ = only != BothPanels;
     if (legendBeside_) {
-        grid->addElement(metric ? 1 : 2, 1, legend_);
+        // At the top of a column of its own; the spacer under it takes the rest of the panel's height.
+        legendColumn_ = new QCPLayoutGrid;
+        grid->addElement(metric ? 1 : 2, 1, legendColumn_);
         grid->setColumnStretchFactor(1, 0.001);
+        legendColumn_->setMargins(QMargins(0, 6, 4, 0));
+        legendColumn_->addElement(0, 0, legend_);
+        legendColumn_->addElement(1, 0, new QCPLayoutElement(plot_));
+        legendColumn_->setRowStretchFactor(0, 0.001);
         legend_->setWrap(1);
     } else {
         grid->addElement(3, 0, legend_);

@@ -12,6 +12,7 @@
 
 class QButtonGroup;
 class QCPAxisRect;
+class QCPLayoutGrid;
 class QCPLegend;
 class QCPTextElement;
 class QCustomPlot;
@@ -82,6 +83,7 @@ private:
     QCPAxisRect* metricRect_ = nullptr;
     QCPAxisRect* lossRect_ = nullptr;
     QCPLegend* legend_ = nullptr;
+    QCPLayoutGrid* legendColumn_ = nullptr;   // holds the legend beside one panel
     std::vector<CurveSeries> curves_;
     QString titleText_;
     QString xLabel_;
