@@ -6,6 +6,7 @@
 
 #include <QButtonGroup>
 #include <QEvent>
+#include <QFontMetrics>
 #include <QFontMetricsF>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -113,6 +114,9 @@ void PruningCurvePlot::draw(const PlotStyle& style) {
     auto* margins = new QCPMarginGroup(plot_);
     for (QCPAxisRect* r : {metricRect_, lossRect_}) {
         r->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+        // Room on the right for half of the last x label ("1.0"), which is centred on the axis' end.
+        const int overhang = QFontMetrics(style.font).horizontalAdvance(QStringLiteral("1.00")) / 2 + 2;
+        r->setMinimumMargins(QMargins(0, 0, overhang, 0));
         r->axis(QCPAxis::atBottom)->setRange(0, 1);
         for (QCPAxis* axis : {r->axis(QCPAxis::atBottom), r->axis(QCPAxis::atLeft)}) {
             useAlikeTickLabels(axis);   // "0.0 0.5 1.0", not "0 0.5 1"
@@ -133,7 +137,7 @@ void PruningCurvePlot::draw(const PlotStyle& style) {
         legend_->setIconSize(16, 8);
         legend_->setRowSpacing(0);
         legend_->setColumnSpacing(10);
-        legend_->setMargins(QMargins(4, 1, 4, 1));
+        legend_->setMargins(QMargins(4, 2, 4, 3));
         plot_->plotLayout()->setRowStretchFactor(3, 0.01);
     }
     plot_->plotLayout()->setRowStretchFactor(0, 0.01);
