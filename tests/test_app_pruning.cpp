@@ -3,6 +3,7 @@
 #include "head_selection.h"
 #include "main_window.h"
 #include "model_session.h"
+#include "pruning_curve_plot.h"
 #include "settings.h"
 #include "trace_view.h"
 #include "views/attention/head_overview_model.h"
@@ -18,6 +19,7 @@
 #include "headlight/pruning.h"
 #include "headlight/what_if.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QDockWidget>
@@ -30,6 +32,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -83,13 +86,11 @@ private slots:
         const RunSnapshot s = waitForRun([&] { window_->openModel(kGates); });
         QVERIFY(s.valid());
         QVERIFY(!s.pruned());
-        // The Analysis panel before any analysis: its empty plots still span the panel (an empty legend once
-        // squeezed them to its own width).
+        // The Analysis panel before any analysis: a line saying which button draws the curves, not empty axes.
         qobject_cast<QDockWidget*>(analysis()->parentWidget())->raise();
         QTest::qWait(50);
-        QCustomPlot* empty = analysis()->curvePlot()->plot();
-        QVERIFY2(empty->axisRects().front()->width() > empty->width() / 2,
-                 qPrintable(QStringLiteral("%1 of %2").arg(empty->axisRects().front()->width()).arg(empty->width())));
+        QTRY_VERIFY(analysis()->curvePlot()->placeholder()->isVisible());
+        QVERIFY(!analysis()->curvePlot()->plot()->isVisible());
     }
 
     void shiftClickPrunesAndRestoresAHead() {
@@ -241,7 +242,7 @@ private slots:
     }
 
     void curvesOfSeveralOrdersArePlottedAndExported() {
-        analysis()->orderBox(PruneOrder::Gate)->setChecked(true);
+        analysis()->orderAction(PruneOrder::Gate)->setChecked(true);
         analysis()->stepBox()->setValue(25);
         const AnalysisResult r = waitForAnalysis([&] { analysis()->button(AnalysisKind::Curves)->click(); });
         QCOMPARE(int(r.curves.size()), 3);   // importance, gate, random
@@ -255,6 +256,22 @@ private slots:
         QCOMPARE(gate.name, QStringLiteral("gate"));
         QVERIFY(std::abs(gate.loss[2] - gate.loss[0]) < 1e-5);
         QCOMPARE(analysis()->curvePlot()->plot()->graphCount(), 6);   // accuracy and loss per order
+        QVERIFY(!analysis()->curvePlot()->placeholder()->isVisible());
+        QVERIFY(analysis()->curvePlot()->plot()->isVisible());
+        // View > Dark theme: the curves take the dark palette (they once stayed white), and back.
+        QAction* dark = nullptr;
+        for (QAction* a : window_->findChildren<QAction*>())
+            if (a->text() == QStringLiteral("&Dark theme")) dark = a;
+        QVERIFY(dark);
+        for (const bool on : {true, false}) {
+            dark->setChecked(on);
+            QCoreApplication::processEvents();
+            const QPalette palette = analysis()->curvePlot()->palette();
+            QCPAxisRect* rect = analysis()->curvePlot()->accuracyRect();
+            QCOMPARE(rect->backgroundBrush().color(), palette.color(QPalette::Base));
+            QCOMPARE(rect->axis(QCPAxis::atLeft)->basePen().color(), palette.color(QPalette::Text));
+            QCOMPARE(palette.color(QPalette::Base).lightness() < 128, on);
+        }
         QTemporaryDir out;
         for (const QString& suffix : exportSuffixes()) {
             const QString path = out.filePath(QStringLiteral("curves.") + suffix);
@@ -268,7 +285,7 @@ private slots:
         QSignalSpy cancelled(window_->session()->analysisJobs(), &JobTracker::cancelled);
         analysis()->sourceBox()->setCurrentIndex(analysis()->sourceBox()->findData(int(AnalysisSource::Task)));
         analysis()->examplesBox()->setValue(4000);
-        analysis()->orderBox(PruneOrder::Importance)->setChecked(true);
+        analysis()->orderAction(PruneOrder::Importance)->setChecked(true);
         analysis()->button(AnalysisKind::Curves)->click();
         QVERIFY(analysis()->cancelButton()->isEnabled());
         analysis()->cancelButton()->click();

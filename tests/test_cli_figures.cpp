@@ -10,6 +10,9 @@
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 using namespace headlight;
 using namespace headlight::cli_test;
 using nlohmann::json;
@@ -99,9 +102,15 @@ private slots:
                 checkFigure(figure);
                 if (QTest::currentTestFailed()) return;
                 if (suffix != "svg") continue;
-                // Each cell's value is text in the vector figure, to 3 significant digits (head 0.1 here).
-                const double v = s[command == "importance" ? "importance" : "delta_loss"][0][1].get<double>();
-                const QString cell = ">" + QString::number(v, 'g', 3) + "<";
+                // Each cell's value is text in the vector figure (head 0.1 here), every cell with the decimals that
+                // give the largest value 3 significant digits.
+                const json& scores = s[command == "importance" ? "importance" : "delta_loss"];
+                double largest = 0;
+                for (const json& row : scores)
+                    for (const json& x : row) largest = std::max(largest, std::abs(x.get<double>()));
+                const int decimals = largest > 0 ? std::clamp(2 - int(std::floor(std::log10(largest))), 0, 6) : 1;
+                const double v = scores[0][1].get<double>();
+                const QString cell = ">" + QString::number(std::abs(v) < 0.5 * std::pow(10.0, -decimals) ? 0.0 : v, 'f', decimals) + "<";
                 QVERIFY2(readAll(figure).contains(cell.toUtf8()), qPrintable(cell + " not in " + figure));
             }
         // 200 x 150 points at 144 dpi = 400 x 300 pixels.

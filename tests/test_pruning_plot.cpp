@@ -4,6 +4,8 @@
 #include "pruning_curve_plot.h"
 
 #include <QFile>
+#include <QFontMetricsF>
+#include <QLabel>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QtTest>
@@ -14,6 +16,22 @@
 #include <stdexcept>
 
 namespace {
+
+// The decimals of a printed number ("1.25" -> 2, "3" -> 0).
+int decimalsOf(const QString& number) {
+    const int point = number.indexOf(QLocale().decimalPoint());
+    return point < 0 ? 0 : int(number.size()) - point - 1;
+}
+
+// Pixels between neighbouring major ticks of `axis` as last drawn (0 when it has fewer than two).
+double tickSpacing(QCPAxis* axis) {
+    const QVector<double> ticks = axis->tickVector();
+    return ticks.size() < 2 ? 0 : std::abs(axis->coordToPixel(ticks[1]) - axis->coordToPixel(ticks[0]));
+}
+
+const headlight::CurveSeries kImportance{"importance", {0, 0.25, 0.5, 0.75, 1}, {0.97, 0.9, 0.6, 0.3, 0.1}, {0.1, 0.2, 1.2, 2.4, 3.1}};
+const headlight::CurveSeries kRandom{"random", {0, 0.25, 0.5, 0.75, 1}, {0.97, 0.7, 0.5, 0.2, 0.1}, {0.1, 0.9, 1.5, 2.8, 3.3}};
+const headlight::CurveSeries kGate{"gate", {0, 0.25, 0.5, 0.75, 1}, {0.97, 0.97, 0.8, 0.3, 0.1}, {0.1, 0.1, 0.7, 2.2, 3.3}};
 
 template <typename Item>
 QList<Item*> itemsOf(QCustomPlot* plot) {
@@ -61,6 +79,121 @@ private slots:
         QVERIFY(p->graph(3)->valueAxis()->range().upper >= 2.5);
     }
 
+    // Every axis prints its ticks with one number of decimals: "0.0 0.5 1.0", never "0 0.5 1".
+    void curveTicksUseAlikeDecimals() {
+        PruningCurvePlot plot;
+        plot.resize(480, 520);
+        plot.setCurves({kImportance, kRandom});
+        plot.plot()->replot();
+        for (QCPAxisRect* rect : {plot.accuracyRect(), plot.lossRect()})
+            for (QCPAxis* axis : {rect->axis(QCPAxis::atLeft), rect->axis(QCPAxis::atBottom)}) {
+                const QVector<QString> labels = axis->tickVectorLabels();
+                QVERIFY(labels.size() >= 2);
+                for (const QString& label : labels)
+                    QVERIFY2(decimalsOf(label) == decimalsOf(labels.front()), qPrintable(QStringList(labels.toList()).join(' ')));
+            }
+        QVERIFY(plot.accuracyRect()->axis(QCPAxis::atLeft)->tickVectorLabels().contains("1.0"));
+    }
+
+    // Stacked while each panel gets its readable height; shorter, one panel with a switch, its ticks still apart
+    // and its legend whole; a figure always shows both.
+    void aShortPlotShowsOnePanelWithASwitch() {
+        PruningCurvePlot plot;
+        plot.resize(320, 700);
+        plot.setCurves({kImportance, kRandom, kGate}, "induction-gates: pruning curves on this text");
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.plot()->replot();
+        QCOMPARE(plot.shownPanel(), int(PruningCurvePlot::BothPanels));
+        QVERIFY(!plot.panelSwitch()->isVisible());
+        const auto checkReadable = [&](QCPAxisRect* rect) {
+            QVERIFY2(rect->height() >= plot.panelMinimumHeight(), qPrintable(QString::number(rect->height())));
+            QCPAxis* y = rect->axis(QCPAxis::atLeft);
+            const double labelHeight = QFontMetricsF(y->tickLabelFont()).height();
+            QVERIFY2(tickSpacing(y) >= labelHeight, qPrintable(QString("%1 < %2").arg(tickSpacing(y)).arg(labelHeight)));
+            // The legend fits the plot's width: no entry is cut.
+            const QRect legend = plot.legend()->outerRect();
+            QVERIFY2(plot.plot()->viewport().adjusted(0, 0, 1, 1).contains(legend),   // QCustomPlot rounds a pixel over
+                     qPrintable(QString("legend at y %1, %2 high").arg(legend.y()).arg(legend.height())));
+            const QCPLayoutElement* entries = plot.legend();
+            QVERIFY(entries->minimumOuterSizeHint().width() <= plot.plot()->viewport().width());
+        };
+        checkReadable(plot.accuracyRect());
+        checkReadable(plot.lossRect());
+
+        plot.resize(320, 200);
+        QTRY_COMPARE(plot.shownPanel(), int(PruningCurvePlot::AccuracyPanel));
+        QVERIFY(plot.panelSwitch()->isVisible());
+        plot.plot()->replot();
+        QVERIFY(plot.lossRect()->outerRect().height() <= 1);
+        checkReadable(plot.accuracyRect());
+        QCOMPARE(plot.accuracyRect()->axis(QCPAxis::atBottom)->label(), QString("fraction of heads pruned"));
+        // The legend beside the one panel, an entry a row; the title beside the switch.
+        QVERIFY(plot.legend()->outerRect().left() >= plot.accuracyRect()->outerRect().right());
+        QVERIFY(plot.panelSwitch()->findChild<QLabel*>()->text().contains("pruning curves on this text"));
+        plot.choosePanel(PruningCurvePlot::LossPanel);
+        plot.plot()->replot();
+        QVERIFY(plot.accuracyRect()->outerRect().height() <= 1);
+        checkReadable(plot.lossRect());
+
+        // The figure has both panels; the dock's one panel comes back after it.
+        QTemporaryDir dir;
+        ExportOptions options;
+        options.size = QSize(240, 300);
+        QList<int> heights;
+        connect(plot.plot(), &QCustomPlot::afterReplot, this,
+                [&] { heights << plot.accuracyRect()->height() << plot.lossRect()->height(); });
+        plot.exportFigure(dir.filePath("curves.png"), options);
+        QVERIFY(heights.size() >= 2);
+        QVERIFY2(heights[0] > 1 && heights[1] > 1, qPrintable(QString("%1 %2").arg(heights[0]).arg(heights[1])));
+        QCOMPARE(plot.shownPanel(), int(PruningCurvePlot::LossPanel));
+        plot.plot()->replot();
+        QVERIFY(plot.accuracyRect()->outerRect().height() <= 1);
+
+        plot.resize(320, 700);
+        QTRY_COMPARE(plot.shownPanel(), int(PruningCurvePlot::BothPanels));
+        QVERIFY(!plot.panelSwitch()->isVisible());
+    }
+
+    // The dark theme: background, axes, tick labels and legend take the palette's colours, and back.
+    void curvesFollowThePalette() {
+        PruningCurvePlot plot;
+        plot.setCurves({kImportance});
+        QPalette dark = plot.palette();
+        dark.setColor(QPalette::Base, QColor(27, 29, 32));
+        dark.setColor(QPalette::Text, QColor(220, 222, 226));
+        const QPalette light = plot.palette();
+        for (const QPalette& palette : {dark, light}) {
+            plot.setPalette(palette);
+            const QColor base = palette.color(QPalette::Base), text = palette.color(QPalette::Text);
+            // The plot's own background, at a corner no axis, title or legend reaches.
+            QCOMPARE(QColor(plot.plot()->toPixmap(320, 400).toImage().pixel(1, 1)), base);
+            for (QCPAxisRect* rect : {plot.accuracyRect(), plot.lossRect()}) {
+                QCOMPARE(rect->backgroundBrush().color(), base);
+                QCOMPARE(rect->axis(QCPAxis::atLeft)->basePen().color(), text);
+                QCOMPARE(rect->axis(QCPAxis::atBottom)->tickLabelColor(), text);
+            }
+            QCOMPARE(plot.legend()->brush().color(), base);
+            QCOMPARE(plot.legend()->textColor(), text);
+        }
+    }
+
+    // Before any curves, a line saying what will appear replaces empty axes.
+    void aPlaceholderStandsInForEmptyAxes() {
+        PruningCurvePlot plot;
+        plot.resize(320, 300);
+        plot.setPlaceholder("Press 'Curves'");
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        QVERIFY(plot.placeholder()->isVisible());
+        QVERIFY(!plot.plot()->isVisible());
+        plot.setCurves({kImportance});
+        QVERIFY(!plot.placeholder()->isVisible());
+        QVERIFY(plot.plot()->isVisible());
+        plot.setCurves({});
+        QVERIFY(plot.placeholder()->isVisible());
+    }
+
     void exportsAndRejectsMismatchedSeries() {
         PruningCurvePlot plot;
         plot.setCurves({{"gate", {0, 1}, {1, 0}, {0, 3}}});
@@ -102,7 +235,7 @@ private slots:
         QCOMPARE(map->dataRange().upper, double(12.3456f));
         QCOMPARE(plot.colorScale()->axis()->label(), QString("importance I_h"));
 
-        // The cell texts, 3 significant digits, centred on their cells.
+        // The cell texts, centred on their cells, all with the decimals that give the largest 3 significant digits.
         const QList<QCPItemText*> labels = itemsOf<QCPItemText>(plot.plot());
         QCOMPARE(labels.size(), 12);
         QStringList texts;
@@ -111,7 +244,7 @@ private slots:
             QCOMPARE(t->position->coords(), QPointF(h, l));
             texts << QString("%1.%2=%3").arg(l).arg(h).arg(t->text());
         }
-        for (const char* expected : {"0.0=0.123", "0.1=1", "0.3=2.72", "1.0=12.3", "1.1=0.000123", "2.1=0.999", "2.2=0.0456"})
+        for (const char* expected : {"0.0=0.1", "0.1=1.0", "0.2=0.0", "0.3=2.7", "1.0=12.3", "1.1=0.0", "2.1=1.0", "2.2=0.0", "2.3=7.0"})
             QVERIFY2(texts.contains(expected), qPrintable(expected + QString(" not in ") + texts.join(' ')));
         QVERIFY(itemsOf<QCPItemRect>(plot.plot()).isEmpty());   // nothing pruned, nothing greyed
 

@@ -1,5 +1,8 @@
 #include "head_score_plot.h"
 
+#include "alike_ticker.h"
+
+#include <QEvent>
 #include <QFontMetricsF>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
@@ -26,7 +29,19 @@ QCPColorGradient divergingGradient() {
 // The coordinate range that puts cell i of n at coordinate i (a single cell needs an explicit width).
 QCPRange cellCentres(int n) { return n > 1 ? QCPRange(0, n - 1) : QCPRange(-0.5, 0.5); }
 
-QString cellText(float v) { return QString::number(static_cast<double>(v), 'g', 3); }
+// One number of decimals for every cell, three significant digits of the largest value: "0.2", "1.0" and
+// "12.3" side by side, never "0.2", "1" and "12.3" (the colour shows the small values' size).
+int cellDecimals(const FloatArray& values) {
+    double largest = 0;
+    for (int64_t i = 0; i < values.size(); ++i) largest = std::max(largest, std::abs(static_cast<double>(values.data()[i])));
+    if (!(largest > 0) || !std::isfinite(largest)) return 1;
+    return std::clamp(2 - static_cast<int>(std::floor(std::log10(largest))), 0, 6);
+}
+
+QString cellText(float v, int decimals) {
+    const double rounded = std::abs(v) < 0.5 * std::pow(10.0, -decimals) ? 0.0 : static_cast<double>(v);   // no "-0.00"
+    return QString::number(rounded, 'f', decimals);
+}
 
 } // namespace
 
@@ -52,6 +67,7 @@ HeadScorePlot::HeadScorePlot(QWidget* parent)
     rect->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     scale_->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     scale_->setBarWidth(10);
+    useAlikeTickLabels(scale_->axis());
 
     QCPAxis* x = rect->axis(QCPAxis::atBottom);
     QCPAxis* y = rect->axis(QCPAxis::atLeft);
@@ -127,6 +143,7 @@ void HeadScorePlot::draw(const PlotStyle& style) {
     labelFont_ = style.font;
     labelFont_.setPointSizeF(std::max(6.0, style.font.pointSizeF() - 1));
     QCPColorGradient gradient = map_->gradient();
+    const int decimals = cellDecimals(values_);
     const QColor prunedFill = style.dark ? QColor(85, 85, 85) : QColor(210, 210, 210);
     for (int l = 0; l < L; ++l)
         for (int h = 0; h < H; ++h) {
@@ -146,7 +163,7 @@ void HeadScorePlot::draw(const PlotStyle& style) {
             label->position->setAxes(x, y);
             label->position->setCoords(h, l);
             label->setPositionAlignment(Qt::AlignCenter);
-            label->setText(cellText(values_.at({l, h})));
+            label->setText(cellText(values_.at({l, h}), decimals));
             label->setFont(labelFont_);
             const QColor cell = pruned ? prunedFill : QColor(gradient.color(values_.at({l, h}), range));
             label->setColor(cell.lightness() < 128 ? Qt::white : Qt::black);
@@ -178,6 +195,12 @@ void HeadScorePlot::fitCellLabels() {
     for (const QCPItemText* label : labels_) widest = std::max(widest, metrics.horizontalAdvance(label->text()));
     labelsShown_ = widest + 4 <= cellWidth && metrics.height() + 2 <= cellHeight;
     for (QCPItemText* label : labels_) label->setVisible(labelsShown_);
+}
+
+void HeadScorePlot::changeEvent(QEvent* event) {
+    // The dark theme and back: the plot takes the palette's colours like the rest of the window.
+    if (event->type() == QEvent::PaletteChange && !values_.empty()) draw(PlotStyle::fromPalette(palette()));
+    QWidget::changeEvent(event);
 }
 
 void HeadScorePlot::exportFigure(const QString& path, const ExportOptions& options) {

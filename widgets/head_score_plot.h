@@ -46,6 +46,9 @@ public:
     // Writes the figure (publication style unless options.publication is false). Throws headlight::Error.
     void exportFigure(const QString& path, const ExportOptions& options);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void draw(const PlotStyle& style);
     void fitCellLabels();   // after every layout: show the values only when they fit their cells

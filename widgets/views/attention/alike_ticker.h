@@ -1,14 +1,4 @@
 #pragma once
-// Axis numbers printed alike: every tick label of an axis with the decimals its tick step needs ("0.0", "0.5",
-// "1.0", never "0", "0.5", "1"), and no "-0.0".
-class QCPAxis;
-
-namespace headlight {
-
-// Gives `axis` a ticker that prints its labels with one number of decimals (its other settings are kept).
-void useAlikeTickLabels(QCPAxis* axis);
-
-// The decimals that print `step` exactly (0.25 -> 2, 0.5 -> 1, 2 -> 0), at most 6.
-int stepDecimals(double step);
-
-} // namespace headlight
+// Alike tick labels moved to the widgets' base (widgets/alike_ticker.h) so that the stand-alone plots there use
+// them too; the views that include them by this path keep working.
+#include "../../alike_ticker.h"

@@ -9,13 +9,14 @@
 #include <map>
 #include <memory>
 
-class QCheckBox;
+class QAction;
 class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
+class QToolButton;
 
 namespace headlight {
 
@@ -46,11 +47,13 @@ public:
     // For tests.
     QComboBox* sourceBox() const { return source_; }
     QSpinBox* examplesBox() const { return examples_; }
-    QSpinBox* stepBox() const { return step_; }
-    QCheckBox* orderBox(PruneOrder order) const { return orders_.at(order); }
-    QPushButton* button(AnalysisKind kind) const { return buttons_.at(kind); }
+    QSpinBox* stepBox() const { return step_; }   // in the orders' menu
+    QAction* orderAction(PruneOrder order) const { return orders_.at(order); }
+    QToolButton* ordersButton() const { return ordersButton_; }   // its menu checks the orders
+    QToolButton* button(AnalysisKind kind) const { return buttons_.at(kind); }
     QPushButton* cancelButton() const { return cancel_; }
     QProgressBar* progressBar() const { return progress_; }
+    QWidget* controls() const { return controls_; }   // the rows above the plots
     QLabel* statusLabel() const { return status_; }
     PruningCurvePlot* curvePlot() const { return curves_; }
     PruningCurvePlot* memoryPlot() const { return memory_; }
@@ -67,6 +70,8 @@ protected:
 
 private:
     QWidget* buildControls();
+    void buildOrdersMenu();
+    void setStatus(const QString& text);   // hidden while empty
     void request(AnalysisKind kind);
     void syncEnabled();
 
@@ -76,9 +81,12 @@ private:
     QLabel* fileLabel_;
     QString file_;
     QSpinBox* step_;
-    std::map<PruneOrder, QCheckBox*> orders_;
-    std::map<AnalysisKind, QPushButton*> buttons_;
+    std::map<PruneOrder, QAction*> orders_;
+    QToolButton* ordersButton_;
+    std::map<AnalysisKind, QToolButton*> buttons_;
     QPushButton* cancel_;
+    QWidget* controls_;
+    QWidget* progressRow_;   // shown while an analysis runs
     QProgressBar* progress_;
     QLabel* status_;
     QTabWidget* tabs_;

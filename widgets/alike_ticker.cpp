@@ -1,4 +1,4 @@
-#include "views/attention/alike_ticker.h"
+#include "alike_ticker.h"
 
 #include <qcustomplot.h>
 
