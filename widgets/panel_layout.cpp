@@ -12,21 +12,8 @@ void showCollapsible(QCPLayoutElement* element, bool show) {
     for (QCPLayoutElement* e : all) {
         if (!e) continue;
         e->setVisible(show);
-        // Collapsed: its outer rect 1 px at most; shown: the minimum (and the rect it constrains) the element had
-        // before it was first collapsed.
-        const char* kOwnMinimum = "headlightOwnMinimum";
-        const char* kOwnConstraint = "headlightOwnConstraint";
-        if (!show && !e->property(kOwnMinimum).isValid()) {
-            e->setProperty(kOwnMinimum, e->minimumSize());
-            e->setProperty(kOwnConstraint, static_cast<int>(e->sizeConstraintRect()));
-        }
-        if (!show) {
-            e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
-            e->setMinimumSize(0, 1);
-        } else if (e->property(kOwnMinimum).isValid()) {   // never collapsed: nothing to restore
-            e->setSizeConstraintRect(static_cast<QCPLayoutElement::SizeConstraintRect>(e->property(kOwnConstraint).toInt()));
-            e->setMinimumSize(e->property(kOwnMinimum).toSize());
-        }
+        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
+        e->setMinimumSize(0, show ? 0 : 1);   // 0: the element's own minimum; 1 px: collapsed
         e->setMaximumSize(QWIDGETSIZE_MAX, show ? QWIDGETSIZE_MAX : 0);
         if (auto* rect = qobject_cast<QCPAxisRect*>(e)) {
             rect->setAutoMargins(show ? QCP::msAll : QCP::msNone);

@@ -102,7 +102,7 @@ std::vector<int> tokenWindow(const std::vector<double>& widths, double ellipsis,
 SelectiveArcs::SelectiveArcs(QCustomPlot* plot, QCPAxisRect* rect, QCPTextElement* title)
     : plot_(plot), rect_(rect), title_(title) {
     for (QCPAxis* axis : rect_->axes()) axis->setVisible(false);   // the tokens themselves are the labels
-    rect_->setMinimumSize(0, 72);   // a text row and arcs high enough to tell apart
+    rect_->setMinimumSize(0, kMinimumHeight);
     // The window follows the panel's width (a resize, a figure's size); the text row its height.
     QObject::connect(plot_, &QCustomPlot::afterLayout, rect_, [this] {
         if (query_ < 0) return;

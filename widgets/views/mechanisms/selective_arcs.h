@@ -48,6 +48,7 @@ std::vector<int> tokenWindow(const std::vector<double>& widths, double ellipsis,
 
 class SelectiveArcs {
 public:
+    static constexpr int kMinimumHeight = 72;   // pixels: a text row and arcs high enough to tell apart
     // Draws into `rect` (its axes hidden: the tokens are the labels) and writes its key into `title`.
     SelectiveArcs(QCustomPlot* plot, QCPAxisRect* rect, QCPTextElement* title);
 

@@ -85,6 +85,10 @@ void SelectiveController::buildLayout() {
             mech::showCollapsible(matrices_, shown != kTextPanel);
             for (QCPLayoutElement* e : {static_cast<QCPLayoutElement*>(tokenTitle_), static_cast<QCPLayoutElement*>(tokenRect_)})
                 mech::showCollapsible(e, shown != kMatricesPanel);
+            if (shown != kMatricesPanel) {   // shown again: the text's own minimum height, inside its axes
+                tokenRect_->setSizeConstraintRect(QCPLayoutElement::scrInnerRect);
+                tokenRect_->setMinimumSize(0, SelectiveArcs::kMinimumHeight);
+            }
             for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
                 plot_->plotLayout()->update(phase);
         }
