@@ -2,6 +2,7 @@
 // full matrix, streamed HDF5 traces against whole ones, and the FLOP count against the hand count.
 #include "attention/attention.h"
 #include "attention/attention_digest.h"
+#include "attention/fast_log.h"
 #include "headlight/attention_view.h"
 #include "headlight/engine.h"
 #include "headlight/flops.h"
@@ -15,6 +16,7 @@
 #include <QtTest>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using namespace headlight;
 
@@ -164,29 +166,32 @@ private slots:
     void digestOnePassMatchesTensors_data() {
         QTest::addColumn<int>("pooled");
         QTest::addColumn<int>("window");
-        QTest::newRow("cells of 5 tokens, the last of 4") << 6 << 0;
-        QTest::newRow("cells of 5, window 9") << 6 << 9;
-        QTest::newRow("one-token cells") << 32 << 0;
-        QTest::newRow("statistics only, window 4") << 0 << 4;
+        QTest::addColumn<bool>("causal");   // the one pass stops at each row's query
+        QTest::newRow("cells of 5 tokens, the last of 4") << 6 << 0 << true;
+        QTest::newRow("cells of 5, window 9") << 6 << 9 << true;
+        QTest::newRow("one-token cells") << 32 << 0 << true;
+        QTest::newRow("statistics only, window 4") << 0 << 4 << true;
+        QTest::newRow("bidirectional, cells of 5") << 6 << 0 << false;
     }
     void digestOnePassMatchesTensors() {
         QFETCH(int, pooled);
         QFETCH(int, window);
+        QFETCH(bool, causal);
         torch::NoGradGuard noGrad;
         const int64_t H = 3, T = 29, rows = 7;
         torch::manual_seed(5);
         auto logits = torch::randn({H, T, T}) * 3;
-        auto hidden = torch::ones({T, T}, torch::kBool).triu(1);
+        auto hidden = causal ? torch::ones({T, T}, torch::kBool).triu(1) : torch::zeros({T, T}, torch::kBool);
         if (window > 0) hidden = hidden | torch::ones({T, T}, torch::kBool).tril(-window);
         const auto probs = torch::softmax(logits.masked_fill(hidden, -INFINITY), -1);
         KeepAttention keep = KeepAttention::none();
         keep.stats = true;
         keep.pooledSize = pooled;
-        AttentionDigest onePass(keep, H, T, torch::kCPU, AttentionDigest::Path::OnePass);
+        AttentionDigest onePass(keep, H, T, torch::kCPU, AttentionDigest::Path::OnePass, causal);
         AttentionDigest tensors(keep, H, T, torch::kCPU, AttentionDigest::Path::Tensors);
         for (int64_t i0 = 0; i0 < T; i0 += rows) {
             const int64_t n = std::min(rows, T - i0), col0 = window > 0 ? std::max<int64_t>(0, i0 - window + 1) : 0;
-            const auto block = probs.narrow(1, i0, n).narrow(2, col0, i0 + n - col0);
+            const auto block = probs.narrow(1, i0, n).narrow(2, col0, (causal ? i0 + n : T) - col0);
             onePass.add(block, i0, col0);
             tensors.add(block, i0, col0);
         }
@@ -198,6 +203,28 @@ private slots:
         if (pooled == 0) return;
         QVERIFY(torch::equal(got.pooledMax, want.pooledMax));
         QVERIFY(maxDiff(got.pooledMean, want.pooledMean) < 1e-6);
+    }
+
+    // The one pass's inline logarithm against std::log over every binade of normal floats, a few thousand
+    // values each: within one unit in the last place of the correctly rounded result, and exact at 1.
+    void inlineLogMatchesStdLog() {
+        double worstUlps = 0;
+        float worstAt = 0;
+        for (uint32_t bits = 0x00800000u; bits < 0x7f800000u; bits += 4099u) {
+            float x;
+            std::memcpy(&x, &bits, sizeof x);
+            const double want = std::log(static_cast<double>(x));
+            const float rounded = static_cast<float>(want);
+            const double ulp = std::nextafter(std::fabs(rounded), INFINITY) - std::fabs(rounded);
+            const double ulps = std::fabs(static_cast<double>(logPositive(x)) - want) / ulp;
+            if (ulps > worstUlps) {
+                worstUlps = ulps;
+                worstAt = x;
+            }
+        }
+        QVERIFY2(worstUlps <= 1.0, qPrintable(QString("%1 ulp at %2").arg(worstUlps).arg(double(worstAt), 0, 'g', 9)));
+        QCOMPARE(logPositive(1.0f), 0.0f);
+        HL_SAME_FLOAT(logPositive(0.5f), -0.693147181f);
     }
 
     // The blocked path is taken only where it is exact and nothing needs the full tensors.

@@ -104,7 +104,7 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
                                                    : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
     if (keep.digests()) {
         if (B != 1) throw Error("capture", "head digests need a batch of one sequence");
-        AttentionDigest digest(keep, H, T, q.device());
+        AttentionDigest digest(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
         digest.add(step.probs.select(0, 0), 0, 0);
         digest.finish(out.capture);
     }

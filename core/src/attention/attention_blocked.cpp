@@ -59,7 +59,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     }
     if (keep.digests() && B != 1) throw Error("capture", "head digests need a batch of one sequence");
     std::optional<AttentionDigest> digest;
-    if (keep.digests()) digest.emplace(keep, H, T, q.device());
+    if (keep.digests()) digest.emplace(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
     // Written block by block in [B,T,H,d], the layout the model merges heads from: the final view is free.
     auto merged = torch::empty({B, T, H, d}, q.options());
     torch::Tensor extraProbs;                 // [B,H,T,N] assembled block by block, when a mechanism added keys

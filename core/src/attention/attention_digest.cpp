@@ -9,15 +9,18 @@
 
 namespace headlight {
 
-AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device, Path path)
-    : path_(path), stats_(keep.stats), H_(heads), T_(tokens) {
+AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64_t tokens, const torch::Device& device, Path path,
+                                 bool causal)
+    : path_(path), causal_(causal), stats_(keep.stats), H_(heads), T_(tokens) {
     const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(device);
     if (stats_) sums_ = torch::zeros({H_, 4}, f64);
     if (keep.pooledSize > 0) {
         bin_ = pooledBin(T_, keep.pooledSize);
         cells_ = (T_ + bin_ - 1) / bin_;
         max_ = torch::zeros({H_, cells_, cells_}, torch::TensorOptions().dtype(torch::kFloat).device(device));
-        if (bin_ > 1) sum_ = torch::zeros({H_, cells_, cells_}, f64);   // cells of one token: the mean is the max
+        // Cells of one token: the mean is the max. A cell's sum is of at most bin^2 weights, each in [0, 1]: float
+        // keeps it to within a few units in the 7th digit, and the sums become the means in place.
+        if (bin_ > 1) sum_ = torch::zeros({H_, cells_, cells_}, torch::TensorOptions().dtype(torch::kFloat).device(device));
     }
 }
 
@@ -71,7 +74,7 @@ torch::Tensor AttentionDigest::addPooled(const torch::Tensor& probs, int64_t row
     const auto padded = left > 0 || right > 0 ? torch::constant_pad_nd(probs, {left, right}, 0) : probs;
     const auto cellsOfRow = padded.reshape({H_, n, nc, bin_});
     const auto colMax = cellsOfRow.amax(-1);                                       // [H,n,nc]
-    const auto colSum = cellsOfRow.sum(-1).to(torch::kDouble);
+    const auto colSum = cellsOfRow.sum(-1);
     // Rows: whole cells at once when the block starts and ends on cell edges, else cell by cell.
     if (row0 % bin_ == 0 && n % bin_ == 0) {
         auto dstMax = max_.narrow(1, row0 / bin_, n / bin_).narrow(2, c0, nc);
@@ -98,9 +101,9 @@ void AttentionDigest::finish(LayerCapture& out) {
         return;
     }
     // Cells in the last row or column cover fewer tokens when bin does not divide T.
-    const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(sum_.device());
-    const auto width = torch::clamp_max(T_ - torch::arange(cells_, f64) * static_cast<double>(bin_), static_cast<double>(bin_));
-    out.pooledMean = (sum_ / (width.unsqueeze(1) * width.unsqueeze(0))).to(torch::kFloat);
+    const auto f32 = torch::TensorOptions().dtype(torch::kFloat).device(sum_.device());
+    const auto width = torch::clamp_max(T_ - torch::arange(cells_, f32) * static_cast<float>(bin_), static_cast<float>(bin_));
+    out.pooledMean = sum_.div_(width.unsqueeze(1) * width.unsqueeze(0));   // in place: no second [H,C,C]
 }
 
 } // namespace headlight
