@@ -41,7 +41,7 @@ struct RowSums {
 template <bool kStats, bool kPooled>
 [[gnu::always_inline]] inline RowSums rowPass(const float* row, const float* keyPos, float query, int64_t keys, float* colMax, float* colSum) {
     float mx[kLanes] = {}, ent[kLanes] = {}, dist[kLanes] = {};
-    const auto lane = [&](int k, int64_t j) [[gnu::always_inline]] {
+    const auto lane = [&](int k, int64_t j) __attribute__((always_inline)) {
         const float p = row[j];
         mx[k] = maxNonNegative(mx[k], p);
         if constexpr (kStats) {
