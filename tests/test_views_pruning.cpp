@@ -5,12 +5,15 @@
 
 #include "headlight/engine.h"
 #include "headlight/what_if.h"
+#include "panel_switch.h"
 #include "views/pruning/whatif_controller.h"
 #include "views/pruning/whatif_downstream.h"
 #include "views/pruning/whatif_summary.h"
 #include "views/pruning/whatif_view.h"
 
+#include <QAbstractButton>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -146,17 +149,72 @@ void verifyExports(TraceView& view, const QString& dir) {
 class TestViewsPruning : public QObject {
     Q_OBJECT
 private slots:
-    // A short dock scrolls the plot instead of crushing the KL bars into the top-k lists.
-    void aShortDockScrollsThePlot() {
+    // Under the lines, a room for every panel shows them all; less room, one panel at a time with a switch
+    // (never the KL bars crushed into the top-k lists), each at least kMinimumPanelHeight with its ticks apart
+    // (the dock scrolls below that); narrow (KL, top 10) and wide (predictions, attention) alike.
+    void aShortDockShowsOnePanelAtATime_data() {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<QStringList>("names");
+        QTest::newRow("narrow") << 320 << QStringList{"KL per position", "Top 10"};
+        QTest::newRow("wide") << 900 << QStringList{"Predictions", "Attention of the head"};
+    }
+    void aShortDockShowsOnePanelAtATime() {
+        QFETCH(int, width);
+        QFETCH(QStringList, names);
         HeadSelection selection;
         WhatIfView view(&selection);
         view.setSnapshot(handSnapshot(false));
-        view.resize(420, 260);
+        view.resize(width, 1000);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QCoreApplication::processEvents();
-        QVERIFY2(view.plot()->height() >= WhatIfView::kMinimumPlotHeight, qPrintable(QString::number(view.plot()->height())));
-        QVERIFY(view.minimumSizeHint().height() < 260);   // the dock itself may stay short
+        WhatIfController* c = view.controller();
+        auto shownRects = [&] {
+            QList<QCPAxisRect*> shown;
+            for (QCPAxisRect* rect : view.plot()->axisRects())
+                if (rect->visible() && rect->outerRect().height() > 1) shown << rect;
+            return shown;
+        };
+        // Tall: every panel, no switch.
+        view.plot()->replot();
+        QVERIFY(!view.panelSwitch()->isVisible());
+        QCOMPARE(c->shownPanel(), -1);
+        QVERIFY(shownRects().contains(c->klRect()) && shownRects().contains(c->topRect(WhatIfSide::Before)));
+        QCOMPARE(shownRects().contains(c->mapRect(0)), width > 600);
+        QVERIFY(view.plot()->height() >= WhatIfView::kMinimumPlotHeight);
+
+        view.resize(width, 300);
+        QTRY_VERIFY(view.panelSwitch()->isVisible());
+        QCOMPARE(view.panelSwitch()->findChildren<QAbstractButton*>().size(), 2);
+        for (int i = 0; i < 2; ++i) QCOMPARE(view.panelSwitch()->findChildren<QAbstractButton*>()[i]->text(), names[i]);
+        QVERIFY(view.plot()->height() >= WhatIfView::kMinimumPanelHeight);
+        QCOMPARE(c->shownPanel(), 0);
+        view.plot()->replot();
+        QVERIFY(shownRects().contains(c->klRect()));
+        QCOMPARE(shownRects().contains(c->topRect(WhatIfSide::Before)), width > 600);   // narrow: KL alone
+        QVERIFY(!shownRects().contains(c->mapRect(0)));
+        QVERIFY(!view.plot()->legend->visible());   // collapsing and showing again leaves it hidden
+        for (QCPAxisRect* rect : shownRects()) QVERIFY2(rect->height() >= 80, qPrintable(QString::number(rect->height())));
+
+        view.panelSwitch()->findChildren<QAbstractButton*>()[1]->click();
+        QCoreApplication::processEvents();
+        QCOMPARE(c->shownPanel(), 1);
+        view.plot()->replot();
+        QVERIFY(!shownRects().contains(c->klRect()));
+        QVERIFY(shownRects().contains(width > 600 ? c->mapRect(0) : c->topRect(WhatIfSide::Before)));
+        for (QCPAxisRect* rect : shownRects()) QVERIFY2(rect->height() >= 80, qPrintable(QString::number(rect->height())));
+        if (width < 600) {   // the top-10 list alone: its rank labels keep apart
+            QCPAxis* ranks = c->topRect(WhatIfSide::Before)->axis(QCPAxis::atLeft);
+            const double perRank = c->topRect(WhatIfSide::Before)->height() / ranks->range().size();
+            QVERIFY2(perRank >= QFontMetricsF(ranks->tickLabelFont()).height() * 0.9, qPrintable(QString::number(perRank)));
+        }
+
+        // A figure has every panel, and the dock's one panel comes back after it.
+        QTemporaryDir dir;
+        view.exportFigure(dir.filePath("w.svg"), ExportOptions{});
+        QCOMPARE(c->shownPanel(), 1);
+        QVERIFY(QFileInfo(dir.filePath("w.svg")).size() > 0);
+        QVERIFY(view.minimumSizeHint().height() < 300);   // the dock itself may stay short
     }
 
     // BERT's runs carry no loss: the summary says so instead of printing nan.

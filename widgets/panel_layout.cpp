@@ -9,11 +9,22 @@ namespace headlight {
 void showCollapsible(QCPLayoutElement* element, bool show) {
     QList<QCPLayoutElement*> all{element};
     if (auto* layout = qobject_cast<QCPLayout*>(element)) all << layout->elements(true);
+    // Showing again shows what hiding hid (and `element` itself), not what was hidden before: a plot's legend
+    // left hidden in its axis rect's inset stays hidden.
+    constexpr const char* kCollapsed = "headlightCollapsed";
     for (QCPLayoutElement* e : all) {
         if (!e) continue;
-        e->setVisible(show);
+        if (!show && e->visible()) {
+            e->setProperty(kCollapsed, true);
+            e->setVisible(false);
+        } else if (show && (e == element || e->property(kCollapsed).toBool())) {
+            e->setProperty(kCollapsed, QVariant());
+            e->setVisible(true);
+        }
         e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
-        e->setMinimumSize(0, show ? 0 : 1);   // 0: the element's own minimum; 1 px: collapsed
+        // Height 0: the element's own minimum; 1 px: collapsed. The width it was given stays (a title's 1 px
+        // lets a long title be clipped rather than widen its column).
+        e->setMinimumSize(e->minimumSize().width(), show ? 0 : 1);
         e->setMaximumSize(QWIDGETSIZE_MAX, show ? QWIDGETSIZE_MAX : 0);
         if (auto* rect = qobject_cast<QCPAxisRect*>(e)) {
             rect->setAutoMargins(show ? QCP::msAll : QCP::msNone);

@@ -34,4 +34,9 @@ void PanelSwitch::choose(int i) {
     if (QAbstractButton* button = buttons_->button(i)) button->setChecked(true);
 }
 
+void PanelSwitch::setPanelNames(const QStringList& panelNames) {
+    for (int i = 0; i < panelNames.size(); ++i)
+        if (QAbstractButton* button = buttons_->button(i)) button->setText(panelNames[i]);
+}
+
 } // namespace headlight

@@ -16,6 +16,8 @@ public:
     int chosen() const { return chosen_; }
     // Checks panel i's button (no signal).
     void choose(int i);
+    // Renames the buttons (a plot whose panels change with its width); extra names are ignored.
+    void setPanelNames(const QStringList& panelNames);
 
 signals:
     void chosenChanged(int panel);

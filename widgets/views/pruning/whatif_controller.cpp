@@ -1,5 +1,7 @@
 #include "views/pruning/whatif_controller.h"
 
+#include "panel_layout.h"
+
 #include "views/attention/alike_ticker.h"
 #include "views/attention/view_support.h"
 #include "views/pruning/whatif_downstream.h"
@@ -61,6 +63,7 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
 
     auto* topLists = new QCPLayoutGrid;   // the two top-10 lists side by side, one section of `upper`
     upper->addElement(0, 1, topLists);
+    topLists_ = topLists;
     for (int side = 0; side < 2; ++side) {
         QCPAxisRect* rect = newRect(plot_);
         addSection(topLists, side, titles_[1 + side], rect);
@@ -147,20 +150,32 @@ bool WhatIfController::setNarrow(bool narrow) {
         upper_->setColumnStretchFactors({1.2, 1, 0.9});
         upper_->setRowStretchFactors({1});
     }
-    // An invisible layout element keeps its room: the heatmaps' row and the per-head panel are collapsed to
-    // nothing as well.
-    QList<QCPLayoutElement*> heatmaps = lower_->elements(true);
-    heatmaps << lower_;
-    if (QCPLayoutElement* section = downstream_->rect()->layout()) heatmaps << section << section->elements(true);
-    for (QCPLayoutElement* e : heatmaps) {
-        if (!e) continue;
-        e->setVisible(!narrow);
-        e->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
-        e->setMinimumSize(0, narrow ? 1 : 0);   // 1 px: collapsed (0 means the element's own minimum)
-        e->setMaximumSize(QWIDGETSIZE_MAX, narrow ? 0 : QWIDGETSIZE_MAX);
-    }
+    applyPanels();
     klRect_->axis(QCPAxis::atLeft)->ticker()->setTickCount(narrow ? 3 : 5);
     return true;
+}
+
+QStringList WhatIfController::panelNames() const {
+    if (narrow_) return {QObject::tr("KL per position"), QObject::tr("Top 10")};
+    return {QObject::tr("Predictions"), QObject::tr("Attention of the head")};
+}
+
+void WhatIfController::showPanel(int only) {
+    if (only == only_) return;
+    only_ = only;
+    applyPanels();
+}
+
+void WhatIfController::applyPanels() {
+    // An invisible layout element keeps its room: what is not shown is collapsed to nothing as well. Narrow,
+    // the heatmaps' row and the per-head panel are left out (three matrices side by side need a double column).
+    const bool first = only_ != 1, second = only_ != 0;
+    showCollapsible(upper_, narrow_ || first);   // resets every section inside it
+    showCollapsible(lower_, !narrow_ && second);
+    if (!narrow_) return;
+    showCollapsible(klRect_->layout(), first);
+    showCollapsible(topLists_, second);
+    if (QCPLayoutElement* section = downstream_->rect()->layout()) showCollapsible(section, false);
 }
 
 QCPAxisRect* WhatIfController::topRect(WhatIfSide side) const { return topRects_[side == WhatIfSide::After]; }

@@ -69,6 +69,14 @@ public:
     // The value drawn at cell (key, query) of `map`.
     static double cell(QCPColorMap* map, int key, int query);
 
+    // The figure's panels as a short dock shows them, one at a time: narrow, the KL bars and the top-10 lists;
+    // wide, the predictions (KL, top-10 lists, per head) and the current head's attention.
+    QStringList panelNames() const;
+    // Shows panel `only` of panelNames() alone (the others collapsed to nothing), -1 every panel; kept across
+    // narrow and wide layouts.
+    void showPanel(int only);
+    int shownPanel() const { return only_; }
+
     // (d) how much pruning moved each head's attention, [L,H].
     WhatIfDownstream* downstream() const { return downstream_.get(); }
 
@@ -91,10 +99,14 @@ private:
     QCustomPlot* plot_;
     // Stacks the sections (true) or puts them side by side; true when that changed.
     bool setNarrow(bool narrow);
+    // Shows and collapses the sections for narrow_ and only_.
+    void applyPanels();
 
     QCPLayoutGrid* upper_;   // KL | the two top-10 lists
     QCPLayoutGrid* lower_;   // before | after | difference
+    QCPLayoutGrid* topLists_;
     bool narrow_ = false;
+    int only_ = -1;
     QCPAxisRect* klRect_;
     QCPBars* klBars_;
     QCPBars* highlight_;

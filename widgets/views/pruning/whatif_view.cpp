@@ -4,6 +4,9 @@
 #include "views/attention/view_support.h"
 #include "views/pruning/whatif_controller.h"
 
+#include "panel_switch.h"
+
+#include <QEvent>
 #include <QGridLayout>
 #include <QLabel>
 #include <QMouseEvent>
@@ -43,33 +46,45 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
     controls->addWidget(buttons_[int(WhatIfPreset::RestoreAll)], 1, 1);
     controls->setColumnStretch(3, 1);
     layout->addWidget(scrollSideways(controlBox));
-    pruned_ = new QLabel(content);   // its own line: many pruned heads wrap instead of pushing the buttons off
+    // Below the presets the lines, the panel switch and the plot scroll together: in a short dock the plot is
+    // never squeezed into what the lines leave.
+    auto* body = new QWidget;
+    auto* bodyLayout = new QVBoxLayout(body);
+    bodyLayout->setContentsMargins(0, 0, 0, 0);
+    pruned_ = new QLabel(body);   // its own line: many pruned heads wrap instead of pushing the buttons off
     pruned_->setTextFormat(Qt::PlainText);
     pruned_->setWordWrap(true);
-    layout->addWidget(pruned_);
+    bodyLayout->addWidget(pruned_);
     for (int p = 0; p < 4; ++p)
         connect(buttons_[p], &QPushButton::clicked, this,
                 [this, p] { emit presetRequested(static_cast<WhatIfPreset>(p), count_->value()); });
 
-    summary_ = new QLabel(content);
+    summary_ = new QLabel(body);
     summary_->setTextFormat(Qt::PlainText);
     summary_->setWordWrap(true);
-    check_ = new QLabel(content);
+    check_ = new QLabel(body);
     check_->setTextFormat(Qt::RichText);
     check_->setWordWrap(true);
-    layout->addWidget(summary_);
-    layout->addWidget(check_);
+    bodyLayout->addWidget(summary_);
+    bodyLayout->addWidget(check_);
 
-    // Below this height the KL bars and the top-k lists overlap: a short dock scrolls the plot instead.
-    auto* plot = new QCustomPlot;
+    // Below kMinimumPlotHeight the KL bars and the top-k lists overlap: a shorter room shows one panel at a time.
+    auto* plot = new QCustomPlot(body);
     plot->setMinimumHeight(kMinimumPlotHeight);
-    auto* scroll = new QScrollArea(content);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setWidget(plot);
     controller_ = std::make_unique<WhatIfController>(plot);
-    layout->addWidget(scroll, 1);
+    panelSwitch_ = new PanelSwitch(controller_->panelNames(), body, tr("Show:"));   // short: the dock is narrow
+    panelSwitch_->hide();
+    connect(panelSwitch_, &PanelSwitch::chosenChanged, this, [this] { fitPanels(); });
+    bodyLayout->addWidget(panelSwitch_);
+    bodyLayout->addWidget(plot, 1);
+    scroll_ = new QScrollArea(content);
+    scroll_->setWidgetResizable(true);
+    scroll_->setFrameShape(QFrame::NoFrame);
+    scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll_->setWidget(body);
+    scroll_->viewport()->installEventFilter(this);
+    plot->installEventFilter(this);   // a narrow plot has other panels
+    layout->addWidget(scroll_, 1);
     setContent(content);
 
     // A click (not a drag, which pans) on a KL bar or a heatmap row selects that position; on a head of the
@@ -82,6 +97,25 @@ WhatIfView::WhatIfView(HeadSelection* selection, QWidget* parent) : TraceView(se
 }
 
 WhatIfView::~WhatIfView() = default;
+
+bool WhatIfView::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::Resize && (watched == scroll_->viewport() || watched == plot())) fitPanels();
+    return TraceView::eventFilter(watched, event);
+}
+
+void WhatIfView::fitPanels() {
+    // The room the plot would have under the lines without the switch: showing the switch must not be what
+    // makes it needed.
+    const int above = plot()->y() - (panelSwitch_->isVisible() ? panelSwitch_->height() : 0);
+    const bool all = !plot()->isVisible() || scroll_->viewport()->height() - above >= kMinimumPlotHeight;
+    panelSwitch_->setPanelNames(controller_->panelNames());
+    panelSwitch_->setVisible(!all);
+    const int only = all ? -1 : panelSwitch_->chosen();
+    plot()->setMinimumHeight(all ? kMinimumPlotHeight : kMinimumPanelHeight);
+    if (controller_->shownPanel() == only) return;
+    controller_->showPanel(only);
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
 
 QCustomPlot* WhatIfView::plot() const { return controller_->plot(); }
 
@@ -142,6 +176,7 @@ void WhatIfView::refresh() {
     controller_->update(s, *selection(), style());
     // Nothing pruned: the line saying how to prune, not five empty plots with made-up ranges.
     plot()->setVisible(s.pruned());
+    fitPanels();
 }
 
 void WhatIfView::exportFigure(const QString& path, const ExportOptions& requested) {
@@ -157,7 +192,11 @@ void WhatIfView::exportFigure(const QString& path, const ExportOptions& requeste
                                                     : s.model->name + QStringLiteral(": ") + prunedHeadsText(s)};
         if (s.pruned()) caption << lossSummaryText(s);
         if (!gateCheck_.text.isEmpty()) caption << gateCheck_.text;
+        // A figure has every panel, whatever the dock shows.
+        const int shown = controller_->shownPanel();
+        controller_->showPanel(-1);
         controller_->withCaption(caption.join(QLatin1Char('\n')), style(), [&] { exportPlot(plot(), path, options); });
+        controller_->showPanel(shown);
     });
 }
 

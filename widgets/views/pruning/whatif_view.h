@@ -12,10 +12,12 @@
 class QCustomPlot;
 class QLabel;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 
 namespace headlight {
 
+class PanelSwitch;
 class WhatIfController;
 
 class WhatIfView : public TraceView {
@@ -23,8 +25,11 @@ class WhatIfView : public TraceView {
 public:
     explicit WhatIfView(HeadSelection* selection, QWidget* parent = nullptr);
     ~WhatIfView() override;
-    // The plot's least height on screen (the KL bars over the top-k lists); a shorter dock scrolls it.
+    // The plot's least height on screen with every panel (the KL bars over the top-k lists); a dock with less
+    // room under the lines shows one panel at a time (panelSwitch()), each at least kMinimumPanelHeight, and
+    // scrolls below that.
     static constexpr int kMinimumPlotHeight = 380;
+    static constexpr int kMinimumPanelHeight = 220;
 
     QString id() const override { return QStringLiteral("whatif"); }
     QString title() const override;
@@ -44,6 +49,7 @@ public:
     const GateCheck& gateCheck() const { return gateCheck_; }
     QPushButton* presetButton(WhatIfPreset preset) const;
     QSpinBox* countBox() const { return count_; }
+    PanelSwitch* panelSwitch() const { return panelSwitch_; }
 
 signals:
     // A preset button was pressed; `k` is the spin box's value (the window applies the preset).
@@ -52,8 +58,12 @@ signals:
 protected:
     void refresh() override;
 
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void updateControls();
+    // Every panel when the room under the lines allows, else the switch and the chosen panel alone.
+    void fitPanels();
 
     std::unique_ptr<WhatIfController> controller_;
     QLabel* pruned_;
@@ -61,6 +71,8 @@ private:
     QLabel* check_;
     QPushButton* buttons_[4];   // indexed by WhatIfPreset
     QSpinBox* count_;
+    QScrollArea* scroll_;
+    PanelSwitch* panelSwitch_;
     GateCheck gateCheck_;
 };
 
