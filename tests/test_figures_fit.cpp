@@ -41,9 +41,37 @@ QRectF textRect(const QFont& font, const QString& text) {
     return QFontMetrics(font).boundingRect(QRect(0, 0, 0, 0), Qt::TextDontClip | Qt::AlignCenter, text);
 }
 
+// The tick labels of a linear axis that are all numbers print with one number of decimals ("0.0", "0.5",
+// "1.0"; never "0" beside "0.75"): an empty string when they do, else the labels.
+QString unlikeNumbers(QCPAxis* axis) {
+    if (!axis->visible() || !axis->tickLabels() || axis->scaleType() != QCPAxis::stLinear) return {};
+    int decimals = -1;
+    bool alike = true;
+    QStringList shown;
+    const QVector<double> ticks = axis->tickVector();
+    const QVector<QString> labels = axis->tickVectorLabels();
+    for (int k = 0; k < ticks.size() && k < labels.size(); ++k) {
+        if (!axis->range().contains(ticks[k]) || labels[k].isEmpty()) continue;
+        QString label = labels[k];
+        label.replace(QChar(0x2212), QLatin1Char('-'));
+        bool number = false;
+        label.toDouble(&number);
+        if (!number) return {};   // token or head names
+        const int d = label.contains(QLatin1Char('.')) ? int(label.size() - label.indexOf(QLatin1Char('.')) - 1) : 0;
+        alike = alike && (decimals < 0 || d == decimals);
+        decimals = d;
+        shown << labels[k];
+    }
+    return alike ? QString() : shown.join(QStringLiteral(", "));
+}
+
 // Problems with the text of `plot` as laid out now (its viewport is the page).
 QStringList textProblems(QCustomPlot* plot) {
     QStringList problems;
+    for (QCPLayoutElement* element : plot->plotLayout()->elements(true))
+        if (auto* scale = qobject_cast<QCPColorScale*>(element); scale && scale->visible())
+            if (const QString unlike = unlikeNumbers(scale->axis()); !unlike.isEmpty())
+                problems << QStringLiteral("colour scale numbers print unlike: %1").arg(unlike);
     const QRectF page = plot->viewport();
     auto outside = [&](const QRectF& r, const QRectF& bounds) { return !bounds.adjusted(-1, -1, 1, 1).contains(r); };
     for (QCPAxisRect* rect : plot->axisRects()) {
@@ -61,6 +89,8 @@ QStringList textProblems(QCustomPlot* plot) {
                                                        .arg(axis->label()).arg(length).arg(along);
             }
             if (!axis->tickLabels()) continue;
+            if (const QString unlike = unlikeNumbers(axis); !unlike.isEmpty())
+                problems << QStringLiteral("axis numbers print unlike: %1").arg(unlike);
             const QVector<double> ticks = axis->tickVector();
             const QVector<QString> labels = axis->tickVectorLabels();
             const bool rotated = std::abs(axis->tickLabelRotation()) > 45;

@@ -1,4 +1,5 @@
 #include "attention_matrix_controller.h"
+#include "alike_ticker.h"
 
 #include "view_support.h"
 
@@ -188,6 +189,7 @@ void AttentionMatrixController::applyColourRange(double maximum, MatrixScale sca
     } else {
         scale_->axis()->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
         scale_->axis()->setNumberFormat(QStringLiteral("gb"));
+        useAlikeTickLabels(scale_->axis());   // "0.0" ... "1.0", not "0" beside "0.8"
         map_->setDataRange(QCPRange(0, maximum > 0 ? maximum : 1.0));
     }
 }

@@ -4,6 +4,8 @@
 
 #include "view_support.h"
 
+#include "alike_ticker.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -25,6 +27,7 @@ PredictionsController::PredictionsController(QCustomPlot* plot) : plot_(plot) {
     top->axis(QCPAxis::atLeft)->setRangeReversed(true);
     top->axis(QCPAxis::atLeft)->grid()->setVisible(false);
     top->axis(QCPAxis::atBottom)->setLabel(QObject::tr("probability of the next token"));
+    useAlikeTickLabels(top->axis(QCPAxis::atBottom));
     top->setRangeDrag(Qt::Orientations());
     top->setRangeZoom(Qt::Orientations());
 
@@ -36,6 +39,7 @@ PredictionsController::PredictionsController(QCustomPlot* plot) : plot_(plot) {
     lossRect_->setRangeZoom(Qt::Horizontal);
     lossRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("loss (nats)"));
     lossRect_->axis(QCPAxis::atLeft)->ticker()->setTickCount(4);   // a short panel in a single-column figure
+    useAlikeTickLabels(lossRect_->axis(QCPAxis::atLeft));
     loss_ = new QCPGraph(lossRect_->axis(QCPAxis::atBottom), lossRect_->axis(QCPAxis::atLeft));
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 

@@ -1,4 +1,5 @@
 #include "views/mechanisms/gates_controller.h"
+#include "alike_ticker.h"
 #include "headlight/mechanisms/head_gates.h"
 
 #include <qcustomplot.h>
@@ -56,6 +57,7 @@ GatesController::GatesController(QCustomPlot* plot) : plot_(plot) {
 
     rect->axis(QCPAxis::atLeft)->setLabel(QObject::tr("gate value / probability"));
     rect->axis(QCPAxis::atLeft)->setRange(0, 1.16);
+    useAlikeTickLabels(rect->axis(QCPAxis::atLeft));   // "0.00" ... "1.00", not "0" beside "0.75"
     rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("head"));
 }
 

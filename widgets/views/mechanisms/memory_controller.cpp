@@ -1,4 +1,5 @@
 #include "views/mechanisms/memory_controller.h"
+#include "alike_ticker.h"
 
 #include "token_ticks.h"
 #include "headlight/mechanisms/persistent_memory.h"
@@ -62,10 +63,12 @@ MemoryController::MemoryController(QCustomPlot* plot) : plot_(plot) {
     x->setLabel(QObject::tr("head"));
     y->setLabel(QObject::tr("share of attention"));   // "mean over queries": in the title, not a long axis title
     y->setRange(0, 1.12);
+    useAlikeTickLabels(y);
 
     heatmap_ = new QCPColorMap(heatRect_->axis(QCPAxis::atBottom), heatRect_->axis(QCPAxis::atLeft));
     heatmap_->setColorScale(scale);
     scale->axis()->setLabel(QObject::tr("attention on slot"));
+    useAlikeTickLabels(scale->axis());
     heatRect_->axis(QCPAxis::atLeft)->setRangeReversed(true);   // query 0 at the top
     heatRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query"));
     heatRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("memory slot"));

@@ -1,4 +1,5 @@
 #include "views/mechanisms/selective_controller.h"
+#include "alike_ticker.h"
 #include "headlight/mechanisms/selective_attention.h"
 
 #include <qcustomplot.h>
@@ -64,6 +65,7 @@ void SelectiveController::buildLayout() {
     fRect_ = mech::makeAxisRect(plot_);
     auto* sScale = new QCPColorScale(plot_);
     auto* fScale = new QCPColorScale(plot_);
+    for (QCPColorScale* scale : {sScale, fScale}) useAlikeTickLabels(scale->axis());
     int column = 0;
     for (auto [title, rect, scale] : {std::tuple{sTitle_, sRect_, sScale}, std::tuple{fTitle_, fRect_, fScale}}) {
         auto* section = new QCPLayoutGrid;

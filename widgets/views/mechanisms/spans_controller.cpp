@@ -1,4 +1,5 @@
 #include "views/mechanisms/spans_controller.h"
+#include "alike_ticker.h"
 #include "headlight/mechanisms/adaptive_span.h"
 
 #include "title_text.h"
@@ -43,6 +44,7 @@ SpansController::SpansController(QCustomPlot* plot) : plot_(plot) {
     maskRect_->axis(QCPAxis::atBottom)->setLabel(QObject::tr("distance x = i \u2212 j (tokens)"));
     maskRect_->axis(QCPAxis::atLeft)->setLabel(QObject::tr("mask m_z(x)"));
     maskRect_->axis(QCPAxis::atLeft)->setRange(-0.03, 1.3);   // room above m = 1 for the current head's label
+    useAlikeTickLabels(maskRect_->axis(QCPAxis::atLeft));
 
     QCPAxis* spanAxis = spanRect_->axis(QCPAxis::atLeft);
     spanAxis->setScaleType(QCPAxis::stLogarithmic);
