@@ -340,6 +340,18 @@ private slots:
         QVERIFY2(QString::fromUtf8(figure.readAllStandardOutput()).simplified().contains(
                      QString("\"size_points\": [ %1, %2 ]").arg(page.width()).arg(page.height())),
                  qPrintable(QString("page %1 x %2").arg(page.width()).arg(page.height())));
+        // A height asked for is the height written, for a stacked view and for the grid (which otherwise takes
+        // the height its width gives the grid).
+        for (const char* view : {"spans", "grid"}) {
+            const QString file = dir.filePath(QString::fromLatin1(view) + ".png");
+            figure.start(HEADLIGHT_CLI, {"figure", QString::fromStdString(test::sourcePath("sample_models/mixed-range-span")),
+                                         "--text", "^abcabcabc", "--view", view, "--dpi", "72", "--width", "300",
+                                         "--height", "260", "--out", file});
+            QVERIFY(figure.waitForFinished(60000));
+            QVERIFY2(figure.exitCode() == 0, qPrintable(figure.readAllStandardError()));
+            QCOMPARE(QImage(file).size(), QSize(300, 260));
+            QVERIFY(QString::fromUtf8(figure.readAllStandardOutput()).simplified().contains("\"size_points\": [ 300, 260 ]"));
+        }
     }
 };
 

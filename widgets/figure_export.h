@@ -18,6 +18,7 @@ struct ExportOptions {
     int dpi = 150;                 // PNG only: pixels = size in points * dpi / 72
     bool publication = true;       // white background, black text, readable fonts, no UI chrome
     QSize size{};                  // in points (1/72 in); empty = the widget's current size
+    bool exactHeight = false;      // size's height was asked for (a free size, --height): views keep it as is
 };
 
 // Figure sizes for papers: a journal's single column (about 3.3 in) and double column (about 6.9 in).

@@ -77,16 +77,16 @@ void TraceView::showCurrent() {
     stack_->setCurrentWidget(message_);
 }
 
-QSize TraceView::figurePoints(QSize requested) const {
+QSize TraceView::figurePoints(QSize requested, bool exactHeight) const {
     const double ratio = requested.isEmpty() ? 0 : figureHeightRatioAt(requested.width());
-    if (ratio <= 0) return requested;
+    if (ratio <= 0 || exactHeight) return requested;
     const int height = qRound(requested.width() * ratio);
     return {requested.width(), figureHeightFollowsWidth() ? height : std::max(requested.height(), height)};
 }
 
 ExportOptions TraceView::figureOptions(const ExportOptions& options) const {
     ExportOptions o = options;
-    o.size = figurePoints(options.size);
+    o.size = figurePoints(options.size, options.exactHeight);
     return o;
 }
 

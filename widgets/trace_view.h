@@ -32,8 +32,9 @@ public:
 
     // The size in points the figure is written at for `requested`: a size preset fixes a journal column's width;
     // views that stack several panels keep that width and take the height their panels need (at least
-    // figureHeightRatio() x the width). An empty size (the view as on screen) stays empty.
-    QSize figurePoints(QSize requested) const;
+    // figureHeightRatio() x the width). An empty size (the view as on screen) stays empty, and so does a height
+    // asked for (exactHeight: a free size, the CLI's --height).
+    QSize figurePoints(QSize requested, bool exactHeight = false) const;
     // True for a view whose content has one shape (a grid of square cells): figureHeightRatioAt() then sets the
     // figure's height exactly, below the requested one too, as any other height would leave a blank band.
     virtual bool figureHeightFollowsWidth() const { return false; }

@@ -87,6 +87,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     if (options.dpi < 36 || options.dpi > 2400) throw Error("--dpi", "must be between 36 and 2400");
     options.publication = !a.has("--screen-style");
     options.size = QSize(width, height);
+    options.exactHeight = a.has("--height");   // else a stacked view takes the height its panels need
     outputs.write(out, [&](const std::string& temp) { view->exportFigure(QString::fromStdString(temp), options); });
     outputs.commit();
 
@@ -96,7 +97,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     s["layer"] = selection.current().layer;
     s["head"] = selection.current().head;
     s["tokens"] = snapshot.tokens();
-    const QSize written = view->figurePoints(options.size);   // stacked views take the height their panels need
+    const QSize written = view->figurePoints(options.size, options.exactHeight);
     s["size_points"] = {written.width(), written.height()};
     std::cout << jsonText(s) << "\n";
     return 0;

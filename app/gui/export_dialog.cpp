@@ -71,7 +71,10 @@ ExportOptions ExportDialog::options() const {
     o.dpi = dpi_->value();
     o.publication = publication_->isChecked();
     const QString size = size_->currentData().toString();
-    if (size == QLatin1String("free")) o.size = QSize(width_->value(), height_->value());
+    if (size == QLatin1String("free")) {
+        o.size = QSize(width_->value(), height_->value());
+        o.exactHeight = true;
+    }
     else if (size != QLatin1String("screen")) o.size = figureSizeFor(size);
     return o;
 }

@@ -31,7 +31,10 @@ QString TokenLinesView::explanation() const {
               "solid lines show where this head takes its information from. Hover a token to see only its lines; "
               "select several heads (Ctrl+click in the overview) to compare them in different colours.</p>"
               "<p>Line opacity = <i>p<sub>ij</sub></i> = softmax<sub>j&le;i</sub>(q<sub>i</sub>&middot;k<sub>j</sub> "
-              "/ &radic;d); weights under 0.01 are not drawn.</p>");
+              "/ &radic;d); weights under 0.01 are not drawn (a head with none says so).</p>"
+              "<p>A long text shows a window of tokens that follows the selected one: lines to tokens outside it "
+              "end in short faded stubs at the edge, and the bands above and below count them and name the "
+              "strongest; click a band to move the window a page.</p>");
 }
 
 void TokenLinesView::refresh() {
