@@ -86,6 +86,24 @@ void TestViewsGatesSpans::gateBarsEqualTheTrace() {
     QVERIFY(title);
     QVERIFY(titleToolTipAt(view.plot(), title->outerRect().center()).contains("L-zero"));
     QVERIFY(titleToolTipAt(view.plot(), c->plot()->axisRect()->rect().center()).isEmpty());
+    // Each layer's Σ P(open) line stays above the bars' largest value (1), in a short panel too.
+    for (int height : {360, 170}) {
+        view.resize(test::kMechanismViewSize.width(), height);
+        QCoreApplication::processEvents();
+        view.plot()->replot();
+        view.plot()->replot();   // the range follows the layout it was drawn in
+        QCPAxis* y = c->plot()->axisRect()->axis(QCPAxis::atLeft);
+        int sums = 0;
+        for (int i = 0; i < view.plot()->itemCount(); ++i) {
+            auto* text = qobject_cast<QCPItemText*>(view.plot()->item(i));
+            if (!text || !text->text().contains(QStringLiteral("P(open)"))) continue;
+            ++sums;
+            const double bottom = text->bottom->pixelPosition().y();
+            QVERIFY2(bottom <= y->coordToPixel(1.0) + 1,
+                     qPrintable(QString("%1 px tall: the line ends at %2, 1 is at %3").arg(height).arg(bottom).arg(y->coordToPixel(1.0))));
+        }
+        QCOMPARE(sums, 2);
+    }
 }
 
 void TestViewsGatesSpans::gateClicksSelectHeads() {

@@ -10,8 +10,6 @@
 namespace headlight {
 namespace {
 
-// Height of the per-layer L0 labels above the bars (gate values and probabilities end at 1).
-constexpr double kLabelHeight = 1.08;
 
 QString format(double v) { return QString::number(v, 'f', 3); }
 
@@ -58,6 +56,17 @@ GatesController::GatesController(QCustomPlot* plot) : plot_(plot) {
     rect->axis(QCPAxis::atLeft)->setLabel(QObject::tr("gate value / probability"));
     rect->axis(QCPAxis::atLeft)->setRange(0, 1.16);
     useAlikeTickLabels(rect->axis(QCPAxis::atLeft));   // "0.00" ... "1.00", not "0" beside "0.75"
+    // Gates and probabilities end at 1; the layers' Σ P(open) lines sit at the top of the rect, and the range
+    // reaches high enough that 1 stays a line of text below them, whatever the panel's height.
+    QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this, rect] {
+        const double height = rect->height(), room = labelLine_ + 4;
+        if (height <= 2 * room) return;
+        const double upper = std::max(1.08, height / (height - room));
+        QCPAxis* y = rect->axis(QCPAxis::atLeft);
+        if (std::abs(y->range().upper - upper) < 1e-3) return;
+        y->setRange(0, upper);
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    });
     rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("head"));
 }
 
@@ -110,8 +119,14 @@ QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection
         }
         expectedPerLayer_[static_cast<size_t>(l)] = expected;
         expectedTotal_ += expected;
-        mech::addLabel(plot_, rect, grid_.layerCenter(l), kLabelHeight,
-                       QObject::tr("\u03A3 P(open) = %1").arg(expected, 0, 'f', 2), style);
+        QCPItemText* sum = mech::addLabel(plot_, rect, grid_.layerCenter(l), 0,
+                                          QObject::tr("\u03A3 P(open) = %1").arg(expected, 0, 'f', 2), style);
+        sum->position->setTypeY(QCPItemPosition::ptAxisRectRatio);   // at the top of the rect, above the bars
+        sum->position->setAxisRect(rect);
+        sum->position->setCoords(grid_.layerCenter(l), 0);
+        sum->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
+        sum->setPadding(QMargins(0, 2, 0, 0));
+        labelLine_ = QFontMetricsF(style.font).height();
     }
     if (captured == 0) return mech::missingLayersNote(missing) + QObject::tr(" Capture a layer to see its gates.");
     notice_ = mech::missingLayersNote(missing);

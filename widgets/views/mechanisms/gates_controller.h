@@ -58,6 +58,7 @@ private:
     QList<HeadRef> closed_;
     QString notice_;
     RunSnapshot snapshot_;   // for hover text
+    double labelLine_ = 16;  // pixels: the height of a layer's Σ P(open) line, kept free above the bars
 };
 
 } // namespace headlight
