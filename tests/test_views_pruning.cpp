@@ -373,6 +373,19 @@ void TestViewsPruning::heatmapsAreBeforeAfterAndDifference() {
             QCOMPARE(WhatIfController::cell(c->differenceMap(), j, i), 0.0);
         }
     QCOMPARE(c->differenceMap()->dataRange().lower, -c->differenceMap()->dataRange().upper);
+
+    // Laid out wide, the three matrices are equally wide (each colour scale in a column of its own); the first
+    // key axis says what a key is where it has the room.
+    view.resize(1400, 900);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.plot()->replot();
+    view.plot()->replot();
+    QVERIFY(!c->stacked());
+    for (int m = 1; m < 3; ++m)
+        QVERIFY2(std::abs(c->mapRect(m)->width() - c->mapRect(0)->width()) <= 1,
+                 qPrintable(QString("%1 vs %2 px").arg(c->mapRect(m)->width()).arg(c->mapRect(0)->width())));
+    QCOMPARE(c->mapRect(0)->axis(QCPAxis::atBottom)->label(), QStringLiteral("key (attended to)"));
 }
 
 void TestViewsPruning::gateCheckLine_data() {

@@ -94,14 +94,18 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     // Where pruning moved attention, per head, beside the top-10 lists (a fourth panel in the heatmaps' row
     // would leave each heatmap too narrow for its tokens); below, the selected head's before, after, difference.
     downstream_ = std::make_unique<WhatIfDownstream>(plot_, upper, 2, nullptr);
+    // Titles above, matrices below; each colour scale in a column of its own (before | after | weights |
+    // difference | change), so the three matrices get equal widths.
     for (int m = 0; m < 3; ++m) {
         QCPAxisRect* rect = newRect(plot_);
-        addSection(lower, m, titles_[3 + m], rect, m == 1 ? weightScale_ : m == 2 ? differenceScale_ : nullptr);
+        const int column = m == 2 ? 3 : m;
+        lower->addElement(0, column, titles_[3 + m]);
+        lower->addElement(1, column, rect);
         mapRects_[m] = rect;
         rect->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, sides);
         rect->axis(QCPAxis::atLeft)->setRangeReversed(true);   // query 0 on top
-        rect->axis(QCPAxis::atBottom)->setLabel(m == 0 ? QObject::tr("key (attended to)") : QObject::tr("key"));
+        rect->axis(QCPAxis::atBottom)->setLabel(QObject::tr("key"));
         for (QCPAxis* axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)}) axis->grid()->setVisible(false);
         auto* marker = new QCPItemRect(plot_);   // the selected position's row, above the heatmap
         marker->setLayer(marks);
@@ -115,11 +119,23 @@ WhatIfController::WhatIfController(QCustomPlot* plot) : plot_(plot) {
     // Stacked when narrow (a single-column figure), side by side when wide: decided after every layout.
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this] {
         if (downstream_->fitTickLabels()) plot_->replot(QCustomPlot::rpQueuedReplot);
+        // The first matrix says what a key is where its axis has the room (three matrices share a page's width).
+        QCPAxis* keys = mapRects_[0]->axis(QCPAxis::atBottom);
+        const QString explained = QObject::tr("key (attended to)");
+        const QString key = QFontMetrics(keys->labelFont()).horizontalAdvance(explained) <= mapRects_[0]->width() ? explained : QObject::tr("key");
+        if (keys->label() != key) {
+            keys->setLabel(key);
+            plot_->replot(QCustomPlot::rpQueuedReplot);
+        }
         if (!setNarrow(plot_->viewport().width() < kNarrowWidth)) return;
         for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
             plot_->plotLayout()->update(phase);
     });
-    lower->setColumnStretchFactors({1, 1, 1});
+    lower->addElement(1, 2, weightScale_);
+    lower->addElement(1, 4, differenceScale_);
+    lower->setColumnStretchFactors({1, 1, 0.001, 1, 0.001});
+    lower->setRowStretchFactors({0.001, 1});
+    lower->setRowSpacing(0);
     mapRects_[0]->axis(QCPAxis::atLeft)->setLabel(QObject::tr("query (attending)"));
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) scale->setMarginGroup(QCP::msTop | QCP::msBottom, tops);
     for (QCPColorScale* scale : {weightScale_, differenceScale_}) useAlikeTickLabels(scale->axis());
