@@ -233,29 +233,39 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
         ramp->setBrush(shade);
         mech::addVerticalLine(plot_, maskRect_, z, QPen(style.accent, 1.5, Qt::DashLine));
         auto* label = mech::addLabel(plot_, maskRect_, z, 0,
-                                     QObject::tr("head %1: z = %2, ramp R = %3")
+                                     QObject::tr("L%1 H%2: z = %3, R = %4")   // short: it fits beside a long span
+                                         .arg(current.layer)
                                          .arg(current.head)
                                          .arg(z, 0, 'f', 1)
                                          .arg(ramp_, 0, 'g', 3),
                                      style);
         // In the top corner away from the span, inside the panel at any size (a figure's panel can be short and
         // narrow): beside z it would run off the panel's edge.
+        // A long span: the label ends at its dashed line; a short one: at the right edge, or at the dotted line
+        // of the longest distance (below) where that lies right of the middle.
         const bool left = z > xmax / 2;
+        const int longest = snapshot_.tokens() - 1;
+        const bool atLongest = !left && longest < xmax && longest > xmax / 2;
         label->position->setType(QCPItemPosition::ptAxisRectRatio);
         label->position->setAxisRect(maskRect_);
-        label->position->setCoords(left ? 0.0 : 1.0, 0.0);
+        label->position->setCoords(1.0, 0.0);
+        if (left || atLongest) {
+            label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+            label->position->setAxes(x, y);
+            label->position->setCoords(left ? z : longest, 0.0);
+        }
         label->setPadding(QMargins(3, 1, 3, 0));
-        label->setPositionAlignment((left ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignTop);
+        label->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
     }
     // The farthest any query looks back in this run: masks beyond it change nothing here.
     const int longest = snapshot_.tokens() - 1;
     if (longest < xmax) {
         mech::addVerticalLine(plot_, maskRect_, longest, QPen(style.foreground, 1, Qt::DotLine));
-        // On the side with room, so the label is never cut by the axis rect.
-        const bool right = longest < xmax / 2;
-        auto* label = mech::addLabel(plot_, maskRect_, longest, 0.5,
-                                     right ? QObject::tr(" longest distance here") : QObject::tr("longest distance here "), style);
-        label->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
+        // Along the line, reading upwards: across the panel it would cross the curves.
+        auto* label = mech::addLabel(plot_, maskRect_, longest, 0.5, QObject::tr("end of text"), style);   // no query looks farther
+        label->setRotation(-90);
+        label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+        label->setPadding(QMargins(0, 0, 0, 2));
     }
     maskTitle_->setText(QObject::tr("(a) Soft masks m_z(x) = clamp((R + z \u2212 x) / R, 0, 1) of layer %1 "
                                     "(max span S = %2)")
