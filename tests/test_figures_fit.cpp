@@ -340,6 +340,17 @@ private slots:
         QVERIFY2(QString::fromUtf8(figure.readAllStandardOutput()).simplified().contains(
                      QString("\"size_points\": [ %1, %2 ]").arg(page.width()).arg(page.height())),
                  qPrintable(QString("page %1 x %2").arg(page.width()).arg(page.height())));
+        // Without --layer and --head, the head the sample's view.json names (assign-selective: layer 1, head 0);
+        // --layer picks another.
+        for (const QStringList& extra : {QStringList{}, QStringList{"--layer", "0"}}) {
+            figure.start(HEADLIGHT_CLI, QStringList{"figure", QString::fromStdString(test::sourcePath("sample_models/assign-selective")),
+                                                    "--text", "^a=1;b=2;a=3;?a=", "--view", "selective", "--out",
+                                                    dir.filePath("selective.png")} + extra);
+            QVERIFY(figure.waitForFinished(60000));
+            QVERIFY2(figure.exitCode() == 0, qPrintable(figure.readAllStandardError()));
+            const QString json = QString::fromUtf8(figure.readAllStandardOutput()).simplified();
+            QVERIFY2(json.contains(extra.isEmpty() ? "\"layer\": 1" : "\"layer\": 0") && json.contains("\"head\": 0"), qPrintable(json));
+        }
         // A height asked for is the height written, for a stacked view and for the grid (which otherwise takes
         // the height its width gives the grid).
         for (const char* view : {"spans", "grid"}) {

@@ -7,6 +7,7 @@
 #include "run_input.h"
 #include "run_snapshot.h"
 #include "trace_view.h"
+#include "view_preset.h"
 #include "figure_export.h"
 #include "view_registry.h"
 
@@ -56,8 +57,12 @@ int figureCommand(const std::vector<std::string>& argv) {
     const Engine& engine = session.engine();
     RunArguments args = runArguments(a, session, false);
     const ModelConfig& config = engine.config();
-    args.input.focusLayer = indexOption(a, "--layer", config.nLayer, "layer");
-    args.input.focusHead = indexOption(a, "--head", config.nHead, "head");
+    // Without --layer and --head, the head the model's view.json points at (as the app opens it).
+    const ViewPreset look = readViewPreset(QString::fromStdString(a.positional()[0]));
+    const bool lookHead = !a.has("--layer") && !a.has("--head") && look.hasHead() && look.layer < config.nLayer &&
+                          look.head < config.nHead;
+    args.input.focusLayer = lookHead ? look.layer : indexOption(a, "--layer", config.nLayer, "layer");
+    args.input.focusHead = lookHead ? look.head : indexOption(a, "--head", config.nHead, "head");
     const SessionRun run = namingArguments(args.names, [&] { return session.run(args.input); });
 
     RunSnapshot snapshot;
@@ -69,7 +74,10 @@ int figureCommand(const std::vector<std::string>& argv) {
     snapshot.comparison = run.comparison;
     HeadSelection selection;
     selection.setCurrent({args.input.focusLayer, args.input.focusHead});
-    selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position") : -1);
+    const bool lookPosition = !a.has("--position") && look.positionFromEnd > 0 && look.positionFromEnd <= snapshot.tokens();
+    selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position")
+                          : lookPosition     ? snapshot.tokens() - look.positionFromEnd
+                                             : -1);
 
     std::unique_ptr<TraceView> view(createView(QString::fromStdString(viewId), &selection));
     // A journal column by default (--size single|double); --width/--height for a free size.

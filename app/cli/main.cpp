@@ -49,6 +49,7 @@ const char* kUsage =
     "      [--dpi N] [--screen-style]   size: a journal column, single (3.3 in, the default) or double (6.9 in)\n"
     "                      render a view of the app headless; VIEW: overview, grid, attention, lines,\n"
     "                      gates, spans, selective, memory, predictions, whatif\n"
+    "                      (no --layer/--head/--position: the head and position view.json names)\n"
     "  tokenize DIR (--text TEXT | --jsonl FILE) [--no-special]\n"
     "                      a folder's tokenizer (tokenizer.json, vocab.json + merges.txt, vocab.txt or\n"
     "                      vocab.json) on a text, or on {\"text\": ...} lines; prints {\"ids\", \"tokens\",\n"
