@@ -2,6 +2,7 @@
 // here by hand, the gate check, the preset buttons, the nothing-pruned state, clicks, export, and a real run of
 // sample_models/induction-gates with its closed gates pruned.
 #include "test_support.h"
+#include "whatif_hand_runs.h"
 
 #include "headlight/engine.h"
 #include "headlight/what_if.h"
@@ -30,193 +31,12 @@
 using namespace headlight;
 using headlight::test::tinyConfig;
 using headlight::test::values;
+using namespace headlight::test::whatif;
 
-namespace {
-
-constexpr int kT = 4;   // tokens of the hand-made runs; L = 2, H = 2, V = 5
-
-// Layer 1, head 1's attention [T,T] before and after pruning (rows sum to 1, causal).
-const std::vector<float> kBefore11 = {1.0f, 0.0f, 0.0f, 0.0f,  0.5f, 0.5f, 0.0f, 0.0f,
-                                      0.2f, 0.3f, 0.5f, 0.0f,  0.1f, 0.2f, 0.3f, 0.4f};
-const std::vector<float> kAfter11 = {1.0f, 0.0f, 0.0f, 0.0f,   0.9f, 0.1f, 0.0f, 0.0f,
-                                     0.6f, 0.3f, 0.1f, 0.0f,   0.25f, 0.25f, 0.25f, 0.25f};
-const std::vector<float> kUniform = {1.0f, 0.0f, 0.0f, 0.0f,  0.5f, 0.5f, 0.0f, 0.0f,
-                                     1 / 3.0f, 1 / 3.0f, 1 / 3.0f, 0.0f,  0.25f, 0.25f, 0.25f, 0.25f};
-const std::vector<float> kKl = {0.0f, 0.25f, 0.5f, 1.25f};
-
-// Every head uniform except layer 1, head 1 = `head11`; gates [H] per layer when `gates` is non-empty.
-Trace handTrace(const std::vector<float>& head11, std::vector<float> mask, const std::vector<std::vector<float>>& gates) {
-    Trace t;
-    for (int i = 0; i < kT; ++i) {
-        t.tokenIds.push_back(i);
-        t.tokens.push_back(std::string(1, static_cast<char>('a' + i)));
-    }
-    t.headMask = values({2, 2}, std::move(mask));
-    t.logits = values({kT, 5}, std::vector<float>(size_t(kT) * 5, 0.0f));   // for compareRuns' attention change
-    for (int l = 0; l < 2; ++l) {
-        LayerTrace layer;
-        layer.layer = l;
-        layer.heads = {0, 1};
-        std::vector<float> a = kUniform;                                      // head 0
-        a.insert(a.end(), (l == 1 ? head11 : kUniform).begin(), (l == 1 ? head11 : kUniform).end());   // head 1
-        layer.attention = values({2, kT, kT}, a);
-        if (!gates.empty()) layer["gate"] = values({2}, gates[static_cast<size_t>(l)]);
-        t.layers.push_back(layer);
-    }
-    return t;
-}
-
-RunComparison handComparison(double lossBefore = 0.103, double lossAfter = 0.870, double pplBefore = 1.1085,
-                             double pplAfter = 2.3869, double maxAbsLogitChange = 0.75) {
-    RunComparison c;
-    c.lossBefore = lossBefore;
-    c.lossAfter = lossAfter;
-    c.perplexityBefore = pplBefore;
-    c.perplexityAfter = pplAfter;
-    c.kl = kKl;
-    c.maxAbsLogitChange = maxAbsLogitChange;
-    const float pBefore[5] = {0.5f, 0.2f, 0.15f, 0.1f, 0.05f}, pAfter[5] = {0.4f, 0.3f, 0.12f, 0.1f, 0.08f};
-    for (int p = 0; p < kT; ++p) {
-        const int afterIds[5] = {(p + 2) % 5, p, (p + 1) % 5, (p + 3) % 5, (p + 4) % 5};
-        std::vector<TopPrediction> before, after;
-        for (int r = 0; r < 5; ++r) {
-            before.push_back({(p + r) % 5, pBefore[r]});
-            after.push_back({afterIds[r], pAfter[r]});
-        }
-        c.topBefore.push_back(before);
-        c.topAfter.push_back(after);
-    }
-    return c;
-}
-
-// Closed gates: 0.0 and 1.0; open: 0.1 (0.7) and 1.1 (1.0).
-const std::vector<std::vector<float>> kGates = {{0.0f, 0.7f}, {0.0f, 1.0f}};
-
-RunSnapshot handSnapshot(bool gated, std::vector<float> mask = {1, 0, 1, 0}, RunComparison c = handComparison()) {
-    auto info = std::make_shared<ModelInfo>();
-    info->config = gated ? tinyConfig({"gates"}, 2, 2, 8, 5) : tinyConfig({}, 2, 2, 8, 5);
-    info->name = QStringLiteral("hand-made");
-    info->vocabulary = {"a", "b", "c", "d", "e"};
-    const auto& gates = gated ? kGates : std::vector<std::vector<float>>{};
-    RunSnapshot s;
-    s.model = info;
-    s.trace = std::make_shared<const Trace>(handTrace(kAfter11, std::move(mask), gates));
-    s.baseline = std::make_shared<const Trace>(handTrace(kBefore11, {1, 1, 1, 1}, gates));
-    c.attentionChange = compareRuns(*s.baseline, *s.trace).attentionChange;   // core's numbers
-    s.comparison = std::make_shared<const RunComparison>(std::move(c));
-    return s;
-}
-
-std::vector<std::pair<double, double>> barsOf(QCPBars* bars) {
-    std::vector<std::pair<double, double>> out;
-    for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it) out.push_back({it->key, it->value});
-    return out;
-}
-
-void showView(WhatIfView& view) {
-    view.resize(1100, 900);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
-    view.plot()->replot();
-}
-
-void verifyExports(TraceView& view, const QString& dir) {
-    ExportOptions options;
-    options.size = QSize(720, 560);
-    options.dpi = 72;
-    for (const QString suffix : {"png", "svg", "pdf"}) {
-        const QString path = dir + "/" + view.id() + "." + suffix;
-        view.exportFigure(path, options);
-        QFile file(path);
-        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(path));
-        const QByteArray bytes = file.readAll();
-        QVERIFY2(bytes.size() > 200, qPrintable(path));
-        if (suffix == QLatin1String("png")) QVERIFY(bytes.startsWith("\x89PNG"));
-        if (suffix == QLatin1String("pdf")) QVERIFY(bytes.startsWith("%PDF"));
-        if (suffix == QLatin1String("svg")) {
-            QXmlStreamReader xml(bytes);
-            bool sawSvg = false;
-            while (!xml.atEnd())
-                if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("svg")) sawSvg = true;
-            QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
-            QVERIFY(sawSvg);
-        }
-    }
-}
-
-} // namespace
 
 class TestViewsPruning : public QObject {
     Q_OBJECT
 private slots:
-    // Under the lines, a room for every panel shows them all; less room, one panel at a time with a switch
-    // (never the KL bars crushed into the top-k lists), each at least kMinimumPanelHeight with its ticks apart
-    // (the dock scrolls below that); narrow (KL, top 10) and wide (predictions, attention) alike.
-    void aShortDockShowsOnePanelAtATime_data() {
-        QTest::addColumn<int>("width");
-        QTest::addColumn<QStringList>("names");
-        QTest::newRow("narrow") << 320 << QStringList{"KL per position", "Top 10"};
-        QTest::newRow("wide") << 900 << QStringList{"Predictions", "Attention of the head"};
-    }
-    void aShortDockShowsOnePanelAtATime() {
-        QFETCH(int, width);
-        QFETCH(QStringList, names);
-        HeadSelection selection;
-        WhatIfView view(&selection);
-        view.setSnapshot(handSnapshot(false));
-        view.resize(width, 1000);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
-        QCoreApplication::processEvents();
-        WhatIfController* c = view.controller();
-        auto shownRects = [&] {
-            QList<QCPAxisRect*> shown;
-            for (QCPAxisRect* rect : view.plot()->axisRects())
-                if (rect->visible() && rect->outerRect().height() > 1) shown << rect;
-            return shown;
-        };
-        // Tall: every panel, no switch.
-        view.plot()->replot();
-        QVERIFY(!view.panelSwitch()->isVisible());
-        QCOMPARE(c->shownPanel(), -1);
-        QVERIFY(shownRects().contains(c->klRect()) && shownRects().contains(c->topRect(WhatIfSide::Before)));
-        QCOMPARE(shownRects().contains(c->mapRect(0)), width > 600);
-        QVERIFY(view.plot()->height() >= WhatIfView::kMinimumPlotHeight);
-
-        view.resize(width, 300);
-        QTRY_VERIFY(view.panelSwitch()->isVisible());
-        QCOMPARE(view.panelSwitch()->findChildren<QAbstractButton*>().size(), 2);
-        for (int i = 0; i < 2; ++i) QCOMPARE(view.panelSwitch()->findChildren<QAbstractButton*>()[i]->text(), names[i]);
-        QVERIFY(view.plot()->height() >= WhatIfView::kMinimumPanelHeight);
-        QCOMPARE(c->shownPanel(), 0);
-        view.plot()->replot();
-        QVERIFY(shownRects().contains(c->klRect()));
-        QCOMPARE(shownRects().contains(c->topRect(WhatIfSide::Before)), width > 600);   // narrow: KL alone
-        QVERIFY(!shownRects().contains(c->mapRect(0)));
-        QVERIFY(!view.plot()->legend->visible());   // collapsing and showing again leaves it hidden
-        for (QCPAxisRect* rect : shownRects()) QVERIFY2(rect->height() >= 80, qPrintable(QString::number(rect->height())));
-
-        view.panelSwitch()->findChildren<QAbstractButton*>()[1]->click();
-        QCoreApplication::processEvents();
-        QCOMPARE(c->shownPanel(), 1);
-        view.plot()->replot();
-        QVERIFY(!shownRects().contains(c->klRect()));
-        QVERIFY(shownRects().contains(width > 600 ? c->mapRect(0) : c->topRect(WhatIfSide::Before)));
-        for (QCPAxisRect* rect : shownRects()) QVERIFY2(rect->height() >= 80, qPrintable(QString::number(rect->height())));
-        if (width < 600) {   // the top-10 list alone: its rank labels keep apart
-            QCPAxis* ranks = c->topRect(WhatIfSide::Before)->axis(QCPAxis::atLeft);
-            const double perRank = c->topRect(WhatIfSide::Before)->height() / ranks->range().size();
-            QVERIFY2(perRank >= QFontMetricsF(ranks->tickLabelFont()).height() * 0.9, qPrintable(QString::number(perRank)));
-        }
-
-        // A figure has every panel, and the dock's one panel comes back after it.
-        QTemporaryDir dir;
-        view.exportFigure(dir.filePath("w.svg"), ExportOptions{});
-        QCOMPARE(c->shownPanel(), 1);
-        QVERIFY(QFileInfo(dir.filePath("w.svg")).size() > 0);
-        QVERIFY(view.minimumSizeHint().height() < 300);   // the dock itself may stay short
-    }
-
     // BERT's runs carry no loss: the summary says so instead of printing nan.
     void summaryWithoutALoss() {
         RunComparison c;
@@ -241,13 +61,10 @@ private slots:
     void presetsEmitTheSpinBoxValue();
     void nothingPrunedClearsThePlots();
     void clicksSelectPositions();
-    void largeRunsUseMapsNotItems();
     void exportsEveryFormat();
     void inductionGatesClosedPruningChangesNothing();
     void headlineLeadsWithTheScoredLoss();
     void perHeadPanelPlotsCoreNumbers();
-    void smallBarsKeepTheirValuesApart();
-    void presetButtonsFitADock();
 };
 
 void TestViewsPruning::summaryLines_data() {
@@ -507,42 +324,6 @@ void TestViewsPruning::clicksSelectPositions() {
     QCOMPARE(selection.position(), 2);
 }
 
-void TestViewsPruning::largeRunsUseMapsNotItems() {
-    // T = 100 should redraw well within the 50 ms target; 2048 tokens must still work (colour maps only).
-    for (int T : {100, 2048}) {
-        Trace t;
-        for (int i = 0; i < T; ++i) t.tokenIds.push_back(i % 5);
-        t.headMask = values({1, 1}, {0.0f});
-        LayerTrace layer;
-        layer.heads = {0};
-        std::vector<float> causal(size_t(T) * size_t(T), 0.0f);   // [1,T,T] row i uniform over keys 0..i
-        for (int i = 0; i < T; ++i)
-            std::fill_n(causal.begin() + std::ptrdiff_t(i) * T, i + 1, 1.0f / float(i + 1));
-        layer.attention = values({1, T, T}, std::move(causal));
-        t.layers.push_back(layer);
-        Trace base = t;
-        base.headMask = values({1, 1}, {1.0f});
-        auto info = std::make_shared<ModelInfo>();
-        info->config = tinyConfig({}, 1, 1, 8, 5, T);
-        RunComparison comparison;
-        comparison.kl.assign(size_t(T), 0.01f);
-        RunSnapshot s;
-        s.model = info;
-        s.trace = std::make_shared<const Trace>(t);
-        s.baseline = std::make_shared<const Trace>(base);
-        s.comparison = std::make_shared<const RunComparison>(comparison);
-        HeadSelection selection;
-        WhatIfView view(&selection);
-        view.resize(1000, 800);
-        view.setSnapshot(s);
-        QCOMPARE(view.controller()->differenceMap()->data()->keySize(), T);
-        QCOMPARE(int(view.controller()->klBars()->data()->size()), T);
-        QVERIFY(view.plot()->itemCount() <= 3);   // no per-cell or per-token items
-        selection.setPosition(T / 2);   // moves the highlight and row markers; the maps are not refilled
-        QCOMPARE(view.controller()->position(), T / 2);
-    }
-}
-
 void TestViewsPruning::exportsEveryFormat() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
@@ -676,48 +457,6 @@ void TestViewsPruning::perHeadPanelPlotsCoreNumbers() {
 }
 
 // A tiny probability's value sits clear of its bar, with no tick mark before it that reads as a minus sign.
-void TestViewsPruning::smallBarsKeepTheirValuesApart() {
-    RunComparison c = handComparison();
-    for (auto& top : c.topBefore) top.back().probability = 0.006f;
-    HeadSelection selection;
-    WhatIfView view(&selection);
-    view.setSnapshot(handSnapshot(false, {1, 0, 1, 0}, c));
-    showView(view);
-    for (WhatIfSide side : {WhatIfSide::Before, WhatIfSide::After}) {
-        QCPAxis* ranks = view.controller()->topRect(side)->axis(QCPAxis::atLeft);
-        QCOMPARE(ranks->tickLengthIn() + ranks->tickLengthOut() + ranks->subTickLengthIn() + ranks->subTickLengthOut(), 0);
-    }
-    QCPAxisRect* rect = view.controller()->topRect(WhatIfSide::Before);
-    bool found = false;
-    for (int i = 0; i < view.plot()->itemCount(); ++i) {
-        auto* text = qobject_cast<QCPItemText*>(view.plot()->item(i));
-        if (!text || text->text() != QStringLiteral("0.006")) continue;
-        found = true;
-        const double barEnd = rect->axis(QCPAxis::atBottom)->coordToPixel(0.006);
-        QVERIFY2(text->position->pixelPosition().x() - barEnd >= 4, qPrintable(QString::number(text->position->pixelPosition().x() - barEnd)));
-        QCOMPARE(text->positionAlignment() & Qt::AlignLeft, Qt::AlignLeft);
-    }
-    QVERIFY(found);
-}
-
 // The preset rows fit the What if dock of a 1280 x 800 window (about 310 pixels wide) without cutting a button.
-void TestViewsPruning::presetButtonsFitADock() {
-    HeadSelection selection;
-    WhatIfView view(&selection);
-    view.setSnapshot(handSnapshot(true));
-    view.resize(310, 500);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
-    QCoreApplication::processEvents();
-    for (WhatIfPreset p : {WhatIfPreset::PruneClosedGates, WhatIfPreset::PruneLeastImportant, WhatIfPreset::KeepMostImportant,
-                           WhatIfPreset::RestoreAll}) {
-        QPushButton* b = view.presetButton(p);
-        QVERIFY2(b->width() >= b->sizeHint().width(), qPrintable(b->text()));
-        const QRect onView(b->mapTo(&view, QPoint(0, 0)), b->size());
-        QVERIFY2(view.rect().contains(onView), qPrintable(b->text()));   // not scrolled out of sight
-    }
-    QVERIFY(view.prunedLabel()->wordWrap());
-}
-
 QTEST_MAIN(TestViewsPruning)
 #include "test_views_pruning.moc"
