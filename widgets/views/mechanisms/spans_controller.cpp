@@ -220,6 +220,8 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
     // (hover names any curve).
     for (int h = 0; h < grid_.heads; ++h)
         if (grid_.heads <= 8 || HeadRef{maskLayer_, h} == current) curves_[static_cast<size_t>(h)]->addToLegend(maskLegend_);
+    // The farthest any query looks back in this run: masks beyond it change nothing here.
+    const int longest = snapshot_.tokens() - 1;
     if (current.layer == maskLayer_ && current.head < grid_.heads) {
         const double z = layer[adaptive_span::kSpan].data()[current.head];
         QColor shade = style.accent;
@@ -239,12 +241,10 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
                                          .arg(z, 0, 'f', 1)
                                          .arg(ramp_, 0, 'g', 3),
                                      style);
-        // In the top corner away from the span, inside the panel at any size (a figure's panel can be short and
-        // narrow): beside z it would run off the panel's edge.
-        // A long span: the label ends at its dashed line; a short one: at the right edge, or at the dotted line
-        // of the longest distance (below) where that lies right of the middle.
+        // At the top, inside the panel at any size, ending where nothing is drawn under it: a long span's label
+        // ends at its dashed line; a short one's at the right edge, or at the dotted line of the longest distance
+        // (below) where that lies right of the middle.
         const bool left = z > xmax / 2;
-        const int longest = snapshot_.tokens() - 1;
         const bool atLongest = !left && longest < xmax && longest > xmax / 2;
         label->position->setType(QCPItemPosition::ptAxisRectRatio);
         label->position->setAxisRect(maskRect_);
@@ -257,8 +257,6 @@ void SpansController::drawMasks(const LayerTrace& layer, const HeadSelection& se
         label->setPadding(QMargins(3, 1, 3, 0));
         label->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
     }
-    // The farthest any query looks back in this run: masks beyond it change nothing here.
-    const int longest = snapshot_.tokens() - 1;
     if (longest < xmax) {
         mech::addVerticalLine(plot_, maskRect_, longest, QPen(style.foreground, 1, Qt::DotLine));
         // Along the line, reading upwards: across the panel it would cross the curves.
