@@ -91,6 +91,9 @@ private slots:
         view.exportFigure(dir.filePath("w.svg"), ExportOptions{});
         QCOMPARE(c->shownPanel(), 1);
         QVERIFY(QFileInfo(dir.filePath("w.svg")).size() > 0);
+        // Also after a figure that could not be written.
+        QVERIFY(!headlight::test::errorOf([&] { view.exportFigure(dir.filePath("missing/w.svg"), ExportOptions{}); }).isEmpty());
+        QCOMPARE(c->shownPanel(), 1);
         QVERIFY(view.minimumSizeHint().height() < 300);   // the dock itself may stay short
     }
 

@@ -89,6 +89,7 @@ double GatesController::expectedOpen(int layer) const {
 QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection& selection, const PlotStyle& style) {
     clear();
     snapshot_ = snapshot;
+    labelLine_ = QFontMetricsF(style.font).height();
     if (!snapshot.model->config.mechanism<HeadGatesConfig>()) return QObject::tr("This model has no head gates.");
     grid_ = {snapshot.layers(), snapshot.heads()};
     const int H = grid_.heads;
@@ -126,7 +127,6 @@ QString GatesController::update(const RunSnapshot& snapshot, const HeadSelection
         sum->position->setCoords(grid_.layerCenter(l), 0);
         sum->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
         sum->setPadding(QMargins(0, 2, 0, 0));
-        labelLine_ = QFontMetricsF(style.font).height();
     }
     if (captured == 0) return mech::missingLayersNote(missing) + QObject::tr(" Capture a layer to see its gates.");
     notice_ = mech::missingLayersNote(missing);

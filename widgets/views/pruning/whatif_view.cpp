@@ -103,7 +103,19 @@ bool WhatIfView::eventFilter(QObject* watched, QEvent* event) {
     return TraceView::eventFilter(watched, event);
 }
 
+void WhatIfView::arrangeFor(QSize points) {
+    figureLayout_ = !points.isEmpty();
+    if (!figureLayout_) {   // the screen: as the room under the lines decides
+        controller_->showPanel(screenPanel_);
+        fitPanels();
+        return;
+    }
+    screenPanel_ = controller_->shownPanel();   // a figure has every panel, whatever the dock shows
+    controller_->showPanel(-1);
+}
+
 void WhatIfView::fitPanels() {
+    if (figureLayout_) return;
     // The room the plot would have under the lines without the switch: showing the switch must not be what
     // makes it needed.
     const int above = plot()->y() - (panelSwitch_->isVisible() ? panelSwitch_->height() : 0);
@@ -192,11 +204,7 @@ void WhatIfView::exportFigure(const QString& path, const ExportOptions& requeste
                                                     : s.model->name + QStringLiteral(": ") + prunedHeadsText(s)};
         if (s.pruned()) caption << lossSummaryText(s);
         if (!gateCheck_.text.isEmpty()) caption << gateCheck_.text;
-        // A figure has every panel, whatever the dock shows.
-        const int shown = controller_->shownPanel();
-        controller_->showPanel(-1);
         controller_->withCaption(caption.join(QLatin1Char('\n')), style(), [&] { exportPlot(plot(), path, options); });
-        controller_->showPanel(shown);
     });
 }
 

@@ -59,6 +59,8 @@ protected:
     void refresh() override;
 
     bool eventFilter(QObject* watched, QEvent* event) override;
+    // A figure shows every panel; the screen again the one the room allows (TraceView::exportStyled).
+    void arrangeFor(QSize points) override;
 
 private:
     void updateControls();
@@ -73,6 +75,8 @@ private:
     QSpinBox* count_;
     QScrollArea* scroll_;
     PanelSwitch* panelSwitch_;
+    bool figureLayout_ = false;   // arranged for a figure: the dock's room does not decide
+    int screenPanel_ = -1;        // the panel the dock showed before a figure
     GateCheck gateCheck_;
 };
 
