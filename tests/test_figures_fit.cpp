@@ -8,6 +8,8 @@
 #include "view_registry.h"
 #include "view_preset.h"
 #include "view_test_support.h"
+#include "views/attention/token_lines_canvas.h"
+#include "views/attention/token_lines_view.h"
 #include "test_support.h"
 
 #include "headlight/engine.h"
@@ -21,6 +23,7 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include <functional>
 #include <memory>
 
 using namespace headlight;
@@ -163,7 +166,9 @@ constexpr int kPageTextPoints = 648;
 
 // The layout of `v`'s figure at `options` (its PNG written to `png`): the page's size, then every plot's text
 // laid out at the figure's pixels in the publication style (textProblems).
-QStringList exportedFigureProblems(TraceView& v, const ExportOptions& options, const QString& png) {
+// `inspect`, when given, sees each plot laid out so.
+QStringList exportedFigureProblems(TraceView& v, const ExportOptions& options, const QString& png,
+                                   const std::function<void(QCustomPlot*)>& inspect = {}) {
     QStringList problems;
     const QSize page = v.figurePoints(options.size);
     const QImage image(png);
@@ -186,6 +191,7 @@ QStringList exportedFigureProblems(TraceView& v, const ExportOptions& options, c
             void (QCustomPlot::*layout)() = &PlotAccess::updateLayout;
             for (int pass = 0; pass < 2; ++pass) (plot->*layout)();   // token ticks fit the pass before
             problems << textProblems(plot);
+            if (inspect) inspect(plot);
         }
     });
     return problems;
@@ -301,8 +307,29 @@ private slots:
         QTemporaryDir out;
         const QString png = out.filePath(view + QStringLiteral(".png"));
         v->exportFigure(png, options);
-        const QStringList problems = exportedFigureProblems(*v, options, png);
+        // The attention matrix names every token of a short text on both axes (BertViz and CircuitsVis do): at a
+        // single column with its colour scale above, key labels turned and smaller.
+        QStringList unlabelled;
+        const std::function<void(QCustomPlot*)> everyToken = [&](QCustomPlot* plot) {
+            for (QCPAxis* axis : {plot->xAxis, plot->yAxis})
+                if (axis->tickVector().size() != run.tokens())
+                    unlabelled << QStringLiteral("%1 of %2 tokens labelled on \"%3\"")
+                                      .arg(axis->tickVector().size()).arg(run.tokens()).arg(axis->label());
+        };
+        const bool attention = view == QLatin1String("attention");
+        const QStringList problems = exportedFigureProblems(*v, options, png, attention ? everyToken : std::function<void(QCustomPlot*)>());
         QVERIFY2(problems.isEmpty(), qPrintable(view + " on " + sample + ":\n  " + problems.join("\n  ")));
+        if (attention) QVERIFY(run.tokens() >= 25);
+        QVERIFY2(unlabelled.isEmpty(), qPrintable(unlabelled.join("; ")));
+        // Token lines: a page tall enough for a labelled row per token (no window, no thinned labels).
+        if (auto* lines = qobject_cast<TokenLinesView*>(v.get())) {
+            TokenLinesCanvas page(lines->controller());
+            page.setPlotStyle(PlotStyle::publication());
+            page.resize(layoutPixelsFor(v->figurePoints(options.size)));
+            QCOMPARE(page.rowCount(), run.tokens());
+            QVERIFY2(page.rowHeight() >= QFontMetricsF(PlotStyle::publication().font).height(),
+                     qPrintable(QString::number(page.rowHeight())));
+        }
     }
 
     // `headlight-cli --help` names every view `figure --view` takes, and a figure is a single column by default.
@@ -327,8 +354,12 @@ private slots:
         const QString printed = QString::fromUtf8(figure.readAllStandardOutput());
         QVERIFY2(figure.exitCode() == 0, qPrintable(figure.readAllStandardError()));
         const QSize single = figureSizeFor("single");
-        QVERIFY2(printed.simplified().contains(QString("\"size_points\": [ %1, %2 ]").arg(single.width()).arg(single.height())),
-                 qPrintable(printed));
+        // A column wide; taller than the preset, as the matrix spans the column under its colour scale.
+        const QRegularExpression size("\"size_points\": \\[ (\\d+), (\\d+) \\]");
+        const QRegularExpressionMatch printedSize = size.match(printed.simplified());
+        QVERIFY2(printedSize.hasMatch(), qPrintable(printed));
+        QCOMPARE(printedSize.captured(1).toInt(), single.width());
+        QVERIFY2(printedSize.captured(2).toInt() > single.height(), qPrintable(printed));
         // A stacked view takes the height its panels need: the size printed is the page written (72 dpi: 1 px a point).
         const QString spans = dir.filePath("spans.png");
         figure.start(HEADLIGHT_CLI, {"figure", QString::fromStdString(test::sourcePath("sample_models/mixed-range-span")),

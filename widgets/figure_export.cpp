@@ -140,6 +140,8 @@ QSize layoutPixelsFor(QSize points) {
     return {qRound(points.width() * f), qRound(points.height() * f)};
 }
 
+double layoutPointsFor(double pixels) { return pixels * 72.0 / layoutDpi(); }
+
 QStringList exportSuffixes() { return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")}; }
 
 void exportPlot(QCustomPlot* plot, const QString& path, const ExportOptions& options) {

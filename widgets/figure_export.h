@@ -34,6 +34,8 @@ QSize figureSizeFor(const QString& id);
 // Figures are laid out in screen pixels (text measured as the screen measures it) and written at their size in
 // points, so PNG, SVG and PDF look alike: the pixels a figure of `points` is laid out in.
 QSize layoutPixelsFor(QSize points);
+// Points for `pixels` of that layout (the inverse of layoutPixelsFor, one length).
+double layoutPointsFor(double pixels);
 
 // The formats by file suffix: "png", "svg", "pdf".
 QStringList exportSuffixes();

@@ -87,7 +87,7 @@ private:
     static constexpr int kEveryTokenUpTo = 40;
     static constexpr double kSmallestPoints = 4.5;   // the smallest text a printed figure stays readable in
     static constexpr double kSlack = 0.85;
-    static constexpr double kSmallestShare = 0.6;    // of the style's size: smaller reads as a different kind of text
+    static constexpr double kSmallestShare = 0.55;   // of the style's size: smaller reads as a different kind of text
     QCPAxis* axis_;
     QStringList labels_;
     QFont base_, shrunk_;

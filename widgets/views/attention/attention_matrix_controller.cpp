@@ -18,9 +18,9 @@ AttentionMatrixController::AttentionMatrixController(QCustomPlot* plot) : plot_(
     scale_->setType(QCPAxis::atRight);
     plot_->plotLayout()->addElement(0, 1, scale_);
     map_->setColorScale(scale_);
-    auto* group = new QCPMarginGroup(plot_);   // the scale's height follows the matrix
-    plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-    scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    group_ = new QCPMarginGroup(plot_);   // the scale's length follows the matrix
+    plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group_);
+    scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group_);
     plot_->plotLayout()->insertRow(0);
     title_ = new QCPTextElement(plot_, QString());
     plot_->plotLayout()->addElement(0, 0, title_);
@@ -50,6 +50,35 @@ AttentionMatrixController::AttentionMatrixController(QCustomPlot* plot) : plot_(
     };
     QObject::connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot_, schedule);
     QObject::connect(plot_->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot_, schedule);
+}
+
+void AttentionMatrixController::setScaleAbove(bool above) {
+    if (above == scaleAbove_) return;
+    scaleAbove_ = above;
+    // The grid is title / matrix in column 0; the scale goes into a row between them or into column 1.
+    QCPLayoutGrid* grid = plot_->plotLayout();
+    grid->take(scale_);
+    grid->simplify();
+    const QCP::MarginSides along = above ? QCP::msLeft | QCP::msRight : QCP::msBottom | QCP::msTop;
+    const QCP::MarginSides across = above ? QCP::msBottom | QCP::msTop : QCP::msLeft | QCP::msRight;
+    for (QCPLayoutElement* e : {static_cast<QCPLayoutElement*>(plot_->axisRect()), static_cast<QCPLayoutElement*>(scale_)}) {
+        e->setMarginGroup(across, nullptr);
+        e->setMarginGroup(along, group_);
+    }
+    // A layout element's automatic margins only ever grow (QCPLayoutElement::calculateAutoMargin): the scale
+    // would keep the matrix's tick-label margins it shared before.
+    scale_->setMargins(QMargins());
+    // QCPAxisRect keeps 15 px on every side; under the bar that reads as a gap between the scale and its matrix.
+    plot_->axisRect()->setMinimumMargins(QMargins(15, above ? 2 : 15, 15, 15));
+    if (above) {
+        grid->insertRow(1);
+        grid->addElement(1, 0, scale_);
+        grid->setRowStretchFactor(1, 0.01);   // the bar's own thickness; the matrix takes the rest
+        scale_->setType(QCPAxis::atTop);
+    } else {
+        grid->addElement(1, 1, scale_);
+        scale_->setType(QCPAxis::atRight);
+    }
 }
 
 namespace {

@@ -15,6 +15,7 @@ class QCustomPlot;
 class QCPColorMap;
 class QCPColorScale;
 class QCPItemRect;
+class QCPMarginGroup;
 class QCPTextElement;
 
 namespace headlight {
@@ -70,6 +71,10 @@ public:
     QPointF cellCenter(MatrixCell cell) const;
     // Shows every token again after zooming or panning.
     void resetZoom();
+    // The colour scale as a bar above the matrix (a single-column figure: the matrix then spans the column, so
+    // every token of a short text gets its label) or beside it on the right (the screen, a double column).
+    void setScaleAbove(bool above);
+    bool scaleAbove() const { return scaleAbove_; }
 
     // Pooled display (long texts, or heads known only from the run's digests): what the cells show.
     bool pooled() const { return pooled_; }
@@ -95,6 +100,7 @@ private:
     QCustomPlot* plot_;
     QCPColorMap* map_;
     QCPColorScale* scale_;
+    QCPMarginGroup* group_;   // matrix and scale share the edges the scale runs along
     QCPTextElement* title_;
     QCPItemRect* rowMarker_;
     std::vector<float> matrix_;   // [T,T] row = query, column = key
@@ -113,6 +119,7 @@ private:
     bool pooled_ = false;
     bool exactCells_ = true;
     bool repooling_ = false;
+    bool scaleAbove_ = false;
     std::shared_ptr<const Trace> trace_;     // the run the cells come from
     std::vector<float> cells_;
     std::vector<int> rowEdges_, colEdges_;   // rows + 1 and cols + 1 token positions

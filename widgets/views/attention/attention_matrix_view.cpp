@@ -182,7 +182,12 @@ void AttentionMatrixView::hovered(QMouseEvent* event) {
     QToolTip::showText(event->globalPosition().toPoint(), controller_->toolTip(cell->query, cell->key), plot_);
 }
 
-void AttentionMatrixView::exportFigure(const QString& path, const ExportOptions& options) {
+void AttentionMatrixView::arrangeFor(QSize points) {
+    controller_->setScaleAbove(!points.isEmpty() && points.width() < kWideFigurePoints);
+}
+
+void AttentionMatrixView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] { exportPlot(plot_, path, options); });
 }
 

@@ -25,7 +25,7 @@ public:
     QString id() const override { return QStringLiteral("attention"); }
     QString title() const override { return tr("Attention matrix"); }
     QString explanation() const override;
-    void exportFigure(const QString& path, const ExportOptions& options) override;
+    void exportFigure(const QString& path, const ExportOptions& requested) override;
 
     void setMode(MatrixMode mode);
     MatrixMode mode() const { return mode_; }
@@ -47,9 +47,16 @@ public:
 
 protected:
     void refresh() override;
+    // A single column puts the colour scale above a matrix as wide as the column and takes the height that keeps
+    // it about square; a double column keeps the scale beside it at the requested height.
+    double figureHeightRatioAt(int widthPoints) const override {
+        return widthPoints < kWideFigurePoints ? kColumnHeightRatio : 0;
+    }
+    void arrangeFor(QSize points) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    static constexpr double kColumnHeightRatio = 1.35;
     void clicked(QMouseEvent* event);
     void hovered(QMouseEvent* event);
 

@@ -76,7 +76,8 @@ int TokenLinesCanvas::preferredRowHeight() const {
 }
 
 int TokenLinesCanvas::headerHeight() const {
-    return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height() * 1.8)) + kMargin;
+    // The legend's two lines (paintLegend) and 2 px, so its second line never touches the first row's labels.
+    return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height() * 2)) + kMargin + 2;
 }
 
 int TokenLinesCanvas::markerHeight() const { return static_cast<int>(std::ceil(QFontMetricsF(style_.font).height())) + 2; }

@@ -44,7 +44,16 @@ void TokenLinesView::refresh() {
     if (!problem.isEmpty()) setUnavailable(problem);
 }
 
-void TokenLinesView::exportFigure(const QString& path, const ExportOptions& options) {
+double TokenLinesView::figureHeightRatioAt(int widthPoints) const {
+    const int T = controller_->tokens();
+    if (T <= 0 || T > kEveryRowUpTo || widthPoints <= 0) return 0;
+    TokenLinesCanvas probe(controller_.get());   // measured in the figure's style, whatever the screen shows
+    probe.setPlotStyle(PlotStyle::publication());
+    return layoutPointsFor(probe.sizeHint().height()) / widthPoints;
+}
+
+void TokenLinesView::exportFigure(const QString& path, const ExportOptions& requested) {
+    const ExportOptions options = figureOptions(requested);
     exportStyled(options, [&] {
         // A canvas of its own: the on-screen one is sized by its scroll area, which would undo the export's size.
         TokenLinesCanvas figure(controller_.get());

@@ -21,15 +21,19 @@ public:
     QString id() const override { return QStringLiteral("lines"); }
     QString title() const override { return tr("Token lines"); }
     QString explanation() const override;
-    void exportFigure(const QString& path, const ExportOptions& options) override;
+    void exportFigure(const QString& path, const ExportOptions& requested) override;
 
     TokenLinesController* controller() const { return controller_.get(); }
     TokenLinesCanvas* canvas() const { return canvas_; }
 
 protected:
     void refresh() override;
+    // A short text (up to kEveryRowUpTo tokens) takes the height that gives every token its own labelled row at
+    // the figure's font, as BertViz does; a longer one keeps the requested height and shows a window of rows.
+    double figureHeightRatioAt(int widthPoints) const override;
 
 private:
+    static constexpr int kEveryRowUpTo = 40;
     std::unique_ptr<TokenLinesController> controller_;
     QScrollArea* scroll_;
     TokenLinesCanvas* canvas_;
