@@ -1,6 +1,7 @@
 // Digests sized to what the views draw from them (headlight/session.h, pooledCells): the cells a plan asks for
 // against the byte budget, the bytes captureBytes counts, and a planned long run's pictures against its full
-// matrices pooled by hand.
+// matrices pooled by hand; the pictures' buffers recycled from run to run without one run's cells reaching another.
+#include "attention/recycled_pictures.h"
 #include "headlight/capture_size.h"
 #include "headlight/engine.h"
 #include "headlight/session.h"
@@ -8,6 +9,8 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
 
 using namespace headlight;
 
@@ -112,6 +115,65 @@ private slots:
             QVERIFY2(diff.isEmpty(), qPrintable(diff));
         }
         QCOMPARE(captureBytes(c, 20, req.capture).digests, 2.0 * (4 * 3 * 4 + 3 * 20 * 20 * 4));
+    }
+
+    // A picture freed with its trace comes back zeroed to the next run, never to one whose trace still holds it:
+    // a run while another's pictures live, then a run of the first text again, give that text's pictures exactly.
+    void recycledPicturesCarryNothingOver() {
+        QTemporaryDir dir;
+        const ModelConfig c = test::tinyConfig({}, 2, 3, 12, 11, 640);
+        test::writeModel(dir.path().toStdString() + "/m", c, test::randomWeights(c, 7));
+        const Engine e = Engine::load(dir.path().toStdString() + "/m");
+        auto digested = [&](int seed) {
+            RunRequest req;
+            for (int64_t t = 0; t < 300; ++t) req.tokenIds.push_back((t * seed + t / 7) % 11);
+            req.capture = CaptureSpec::none();
+            req.capture.headStats = true;
+            req.capture.pooledSize = 64;
+            req.reuseActivations = false;
+            return e.run(req);
+        };
+        const auto copyOf = [](const FloatArray& a) { return FloatArray(a.shape(), std::vector<float>(a.data(), a.data() + a.size())); };
+        const Trace first = digested(3);
+        QCOMPARE(first.digests.size(), size_t(2));
+        QVERIFY(first.digests[0].bin > 1);
+        const FloatArray firstMax = copyOf(first.digests[1].pooledMax), firstMean = copyOf(first.digests[1].pooledMean);
+        {
+            const Trace other = digested(5);   // while the first run's pictures are alive
+            QVERIFY(!test::bitDiff(other.digests[1].pooledMax, firstMax).isEmpty());
+        }
+        QVERIFY(recycledPictureBytes() > 0);   // the other run's pictures went back to the pool
+        const Trace again = digested(3);       // takes them: zeroed, it pools exactly as the first time
+        QVERIFY(test::bitDiff(again.digests[1].pooledMax, firstMax).isEmpty());
+        QVERIFY(test::bitDiff(again.digests[1].pooledMean, firstMean).isEmpty());
+        QVERIFY(test::bitDiff(first.digests[1].pooledMax, firstMax).isEmpty());   // untouched by either run
+    }
+
+    // The pool gives a freed buffer of the same size back, zeroed, and keeps at most kRecycledBytes.
+    void thePoolReusesAndIsBounded() {
+        const size_t before = recycledPictureBytes();
+        void* address = nullptr;
+        {
+            torch::Tensor p = zeroedPicture(3, 40, torch::kCPU);
+            QCOMPARE(p.sizes().vec(), (std::vector<int64_t>{3, 40, 40}));
+            p.fill_(7.0f);
+            address = p.data_ptr();
+        }
+        QCOMPARE(recycledPictureBytes(), before + 3 * 40 * 40 * sizeof(float));
+        torch::Tensor again = zeroedPicture(3, 40, torch::kCPU);
+        QCOMPARE(again.data_ptr(), address);
+        QCOMPARE(again.abs().max().item<float>(), 0.0f);
+        QCOMPARE(recycledPictureBytes(), before);
+        // Two buffers of 60% of the bound: the second one freed goes back to the system, not to the pool.
+        const int64_t side = static_cast<int64_t>(std::sqrt(0.6 * kRecycledBytes / sizeof(float)));
+        const size_t big = static_cast<size_t>(side * side) * sizeof(float);
+        {
+            torch::Tensor a = zeroedPicture(1, side, torch::kCPU), b = zeroedPicture(1, side, torch::kCPU);
+        }
+        QVERIFY(recycledPictureBytes() <= kRecycledBytes);
+        QCOMPARE(recycledPictureBytes(), before + big);
+        const torch::Tensor taken = zeroedPicture(1, side, torch::kCPU);   // takes it back out
+        QCOMPARE(recycledPictureBytes(), before);
     }
 };
 

@@ -1,6 +1,7 @@
 // Every head digested block by block: the four statistics as sums over query rows (divided by T when the
 // layer is exported) and the pooled images as running maxima and sums over square cells of `bin` tokens.
 #include "attention/attention_digest.h"
+#include "attention/recycled_pictures.h"
 
 #include "headlight/error.h"
 #include "headlight/trace.h"
@@ -17,10 +18,10 @@ AttentionDigest::AttentionDigest(const KeepAttention& keep, int64_t heads, int64
     if (keep.pooledSize > 0) {
         bin_ = pooledBin(T_, keep.pooledSize);
         cells_ = (T_ + bin_ - 1) / bin_;
-        max_ = torch::zeros({H_, cells_, cells_}, torch::TensorOptions().dtype(torch::kFloat).device(device));
+        max_ = zeroedPicture(H_, cells_, device);
         // Cells of one token: the mean is the max. A cell's sum is of at most bin^2 weights, each in [0, 1]: float
         // keeps it to within a few units in the 7th digit, and the sums become the means in place.
-        if (bin_ > 1) sum_ = torch::zeros({H_, cells_, cells_}, torch::TensorOptions().dtype(torch::kFloat).device(device));
+        if (bin_ > 1) sum_ = zeroedPicture(H_, cells_, device);
     }
 }
 
