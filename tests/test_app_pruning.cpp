@@ -112,6 +112,21 @@ private slots:
         QVERIFY(std::abs(s.comparison->lossAfter - s.trace->meanLoss()) < 1e-9);
         QVERIFY(std::abs(s.comparison->lossBefore - s.baseline->meanLoss()) < 1e-9);
         QCOMPARE(window_->view(QStringLiteral("whatif"))->snapshot().comparison, s.comparison);
+        // On a 1280 x 800 laptop screen the What if dock shows its plot whole under its lines, without scrolling
+        // (the right-hand column runs down past the mechanism dock).
+        {
+            auto* whatIf = qobject_cast<WhatIfView*>(window_->view(QStringLiteral("whatif")));
+            qobject_cast<QDockWidget*>(whatIf->parentWidget())->raise();
+            window_->resize(1280, 800);
+            QTest::qWait(50);
+            QCOMPARE(window_->size(), QSize(1280, 800));
+            QCustomPlot* shown = whatIf->plot();
+            const int bottom = shown->mapTo(whatIf, QPoint(0, shown->height())).y();
+            QVERIFY2(shown->isVisible() && shown->height() >= WhatIfView::kMinimumPanelHeight && bottom <= whatIf->height(),
+                     qPrintable(QString("plot %1 px tall, ending at %2 of %3").arg(shown->height()).arg(bottom).arg(whatIf->height())));
+            window_->resize(1400, 900);
+            QTest::qWait(50);
+        }
         // The incremental run equals a full forward pass with the same mask, to the bit.
         Engine engine = Engine::load(kGates.toStdString());
         engine.setReuseActivations(false);

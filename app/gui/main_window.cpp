@@ -162,6 +162,9 @@ void MainWindow::buildDocks() {
                             {"whatif", Qt::RightDockWidgetArea},     {"analysis", Qt::RightDockWidgetArea},
                             {"gates", Qt::BottomDockWidgetArea},     {"spans", Qt::BottomDockWidgetArea},
                             {"selective", Qt::BottomDockWidgetArea}, {"memory", Qt::BottomDockWidgetArea}};
+    // The right-hand column runs down to the status bar: on a laptop screen a mechanism view below would leave
+    // the what-if's plots under its buttons and summary no room at all.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     QDockWidget* first[3] = {nullptr, nullptr, nullptr};   // left, right, bottom
     QDockWidget* tokensDock = nullptr;
     for (const Place& place : places) {
@@ -356,8 +359,9 @@ void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
         if (auto* dock = qobject_cast<QDockWidget*>(v->parentWidget())) {
             dock->show();
             dock->raise();
-            // A mechanism view that teaches this model gets half the height (its panels need it).
-            if (dockWidgetArea(dock) == Qt::BottomDockWidgetArea) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
+            // A mechanism view that teaches this model gets a third of the height (its panels need it), the
+            // matrix above it keeps half (the right-hand column no longer caps the bottom dock: setCorner).
+            if (dockWidgetArea(dock) == Qt::BottomDockWidgetArea) resizeDocks({dock}, {height() / 3}, Qt::Vertical);
         }
         explain_->explain(v);
     }
