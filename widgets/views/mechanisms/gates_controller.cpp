@@ -59,7 +59,7 @@ GatesController::GatesController(QCustomPlot* plot) : plot_(plot) {
     // Gates and probabilities end at 1; the layers' Σ P(open) lines sit at the top of the rect, and the range
     // reaches high enough that 1 stays a line of text below them, whatever the panel's height.
     QObject::connect(plot_, &QCustomPlot::afterLayout, plot_, [this, rect] {
-        const double height = rect->height(), room = labelLine_ + 4;
+        const double height = rect->height(), room = labelLine_ + 8;   // the line, its 2 px padding and air
         if (height <= 2 * room) return;
         const double upper = std::max(1.08, height / (height - room));
         QCPAxis* y = rect->axis(QCPAxis::atLeft);
