@@ -37,7 +37,7 @@ public:
     void exportFigure(const QString& path, const ExportOptions& options) override;
     double figureHeightRatio() const override { return 1.6; }   // two rows of panels under a caption
     double figureHeightRatioAt(int widthPoints) const override {   // the rows side by side across a page
-        return widthPoints >= kWideFigurePoints ? 1.05 : figureHeightRatio();
+        return widthPoints >= kWideFigurePoints ? 0.9 : figureHeightRatio();
     }
 
     QCustomPlot* plot() const;
