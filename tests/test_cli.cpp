@@ -68,6 +68,7 @@ bool mutate(const QString& what, const QString& m) {
     if (what == "headlight colour") return config([](json& j) { j["headlight"]["colour"] = 1; });
     if (what == "ramp 0") return config([](json& j) { j["headlight"]["adaptive_span"]["ramp"] = 0; });
     if (what == "selector 2") return config([](json& j) { j["headlight"]["selective_attention"]["selector_head"] = 2; });
+    if (what == "no selective") return config([](json& j) { j["headlight"].erase("selective_attention"); });
     if (what == "gamma 0") return config([](json& j) { j["headlight"]["head_gates"]["gamma"] = 0.0; });
     if (what == "cut data") return writeAll(st, b.left(static_cast<int>(dataStart + (b.size() - dataStart) / 2)));
     if (what == "7 bytes") return writeAll(st, b.left(7));
@@ -290,6 +291,23 @@ private slots:
         QVERIFY2(scored.err.contains("--text") && scored.err.contains("at most 16"), qPrintable(scored.err));
     }
 
+    // --selective adds selective attention to a model trained without it: run, evaluate and figure take it, and
+    // it changes the loss (tests/test_families.cpp holds it to a model configured with it, on every family).
+    void zeroShotSelective() {
+        QTemporaryDir dir;
+        const QString model = dir.filePath("m");
+        QVERIFY(QDir().mkpath(model));
+        for (const char* f : {"config.json", "model.safetensors", "vocab.json"}) QVERIFY(QFile::copy(model_ + "/" + f, model + "/" + f));
+        QVERIFY(mutate("no selective", model));
+        const QStringList evaluate = {"evaluate", model, "--text", "abcabcabca"};
+        const json plain = runOk(evaluate), selective = runOk(evaluate + QStringList{"--selective", "--selector-head", "1"});
+        QVERIFY(std::isfinite(selective["loss"].get<double>()));
+        QVERIFY(std::abs(selective["loss"].get<double>() - plain["loss"].get<double>()) > 1e-7);
+        const QString out = dir.filePath("run.h5");
+        runOk({"run", model, "--text", "abcabc", "--selective", "--out", out});
+        QVERIFY(QFileInfo(out).size() > 0);
+    }
+
     void badInput_data() {
         // In args: MODEL = a copy of the valid model broken by `mutation`, OUT = DIR/out.h5 (must not appear),
         // CONFIG = a valid config.json outside the model, DIR/ = the test's temporary folder (DIR/file is a file).
@@ -316,6 +334,12 @@ private slots:
         row("unknown headlight key", run, "headlight colour", 1, "config.json", "unknown key \"colour\"");
         row("ramp zero", run, "ramp 0", 1, "config.json", "ramp\" must be > 0");
         row("selector out of range", run, "selector 2", 1, "config.json", "selector_head\" = 2 is not a head");
+        const QStringList zeroShot = {"run", "MODEL", "--text", "abc", "--selective", "--out", "OUT"};
+        row("zero-shot selective on a selective model", zeroShot, "", 1, "--selective", "already has selective attention");
+        row("zero-shot selector out of range", zeroShot + QStringList{"--selector-head", "2"}, "no selective", 1,
+            "--selector-head", "2 is not a head of this model (n_head = 2)");
+        row("selector head without --selective", {"run", "MODEL", "--text", "abc", "--selector-head", "1", "--out", "OUT"}, "",
+            2, "--selector-head", "applies with --selective only");
         row("gamma not negative", run, "gamma 0", 1, "config.json", "gamma\" must be < 0");
         row("safetensors truncated", run, "cut data", 1, "model.safetensors", "outside the data section");
         row("safetensors under 8 bytes", run, "7 bytes", 1, "model.safetensors", "shorter than the 8-byte header length");

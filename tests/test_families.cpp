@@ -3,6 +3,7 @@
 // families' bad inputs, and the mechanisms on a family other than GPT-2.
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/mechanisms/selective_attention.h"
 #include "headlight/model_init.h"
 #include "headlight/pruning.h"
 #include "headlight/safetensors.h"
@@ -377,6 +378,84 @@ private slots:
         QCOMPARE(a.at({0, 15, 5}), 0.0f);
         QVERIFY(a.at({0, 15, 7}) > 0.0f);
         QVERIFY(std::isfinite(full.meanLoss()));
+    }
+
+    // Zero-shot selective attention (LoadOptions::selectorHead) on every causal family: the same model as the
+    // folder with selective attention in its config.json, bit for bit; F the running sum of S down the queries;
+    // and in layer 0 (whose input the selection cannot change) every head's attention is the plain run's,
+    // multiplied by exp(-F) and renormalised: F is subtracted from every head's logits.
+    void zeroShotSelectiveOnEveryFamily_data() {
+        QTest::addColumn<QString>("model");
+        for (const char* m : {"gpt2", "llama", "mistral", "qwen2", "qwen3", "gemma2", "gpt_neox"}) QTest::newRow(m) << m;
+    }
+    void zeroShotSelectiveOnEveryFamily() {
+        QFETCH(QString, model);
+        const std::string dir = kModels + model.toStdString();
+        QTemporaryDir tmp;
+        const std::string configured = editedCopy(tmp, model.toStdString(), [](nlohmann::json& j) {
+            j["headlight"] = {{"selective_attention", {{"selector_head", 1}}}};
+        });
+        LoadOptions options;
+        options.selectorHead = 1;
+        const Engine zeroShot = Engine::load(dir, options), plain = Engine::load(dir), trained = Engine::load(configured);
+        QVERIFY(zeroShot.config().mechanism<SelectiveAttentionConfig>());
+        QCOMPARE(zeroShot.config().mechanism<SelectiveAttentionConfig>()->selectorHead, 1);
+        RunRequest r;
+        for (int t = 0; t < 14; ++t) r.tokenIds.push_back((t * 37 + 5) % zeroShot.config().vocabSize);
+        const Trace z = zeroShot.run(r), p = plain.run(r), c = trained.run(r);
+        QVERIFY(test::bitDiff(z.logits, c.logits).isEmpty());
+        QVERIFY(maxAbsError(z.logits, p.logits) > 1e-4);   // the selection changed the predictions
+        const int64_t T = static_cast<int64_t>(r.tokenIds.size());
+        for (size_t l = 0; l < z.layers.size(); ++l) {
+            const LayerTrace& zl = z.layers[l];
+            const auto mine = zl.named(), theirs = c.layers[l].named();
+            QCOMPARE(mine.size(), theirs.size());
+            for (size_t k = 0; k < mine.size(); ++k) {
+                QCOMPARE(mine[k].first, theirs[k].first);
+                QVERIFY2(test::bitDiff(*mine[k].second, *theirs[k].second).isEmpty(), mine[k].first.c_str());
+            }
+            const FloatArray &S = zl["selection"], &F = zl["selection_cumulative"];
+            QCOMPARE(F.shape(), (std::vector<int64_t>{T, T}));
+            for (int64_t j = 0; j < T; ++j) {
+                double sum = 0;
+                for (int64_t i = 0; i < T; ++i) {
+                    sum += S.at({i, j});
+                    QVERIFY(std::abs(F.at({i, j}) - sum) <= 1e-5 * std::max(1.0, sum));
+                    if (j >= i || j == 0) QCOMPARE(F.at({i, j}), 0.0f);   // only earlier tokens, never the first
+                }
+            }
+        }
+        const FloatArray& F0 = z.layers[0]["selection_cumulative"];
+        double largest = 0;
+        for (int64_t k = 0; k < F0.size(); ++k) largest = std::max(largest, double(F0.data()[k]));
+        QVERIFY(largest > 0.01);
+        const FloatArray &zp = z.layers[0].attention, &pp = p.layers[0].attention;
+        for (int64_t h = 0; h < zp.dim(0); ++h)
+            for (int64_t i = 0; i < T; ++i) {
+                double norm = 0;
+                for (int64_t j = 0; j < T; ++j) norm += pp.at({h, i, j}) * std::exp(-double(F0.at({i, j})));
+                for (int64_t j = 0; j < T; ++j)
+                    QVERIFY(std::abs(zp.at({h, i, j}) - pp.at({h, i, j}) * std::exp(-double(F0.at({i, j}))) / norm) < 2e-5);
+            }
+    }
+
+    // What zero-shot selection cannot be added to: a bidirectional model, a model that has it, a head it lacks.
+    void zeroShotSelectiveRefuses() {
+        LoadOptions options;
+        options.selectorHead = 0;
+        const auto expectError = [&](const std::string& dir, const std::string& where, const std::string& fragment) {
+            try {
+                Engine::load(dir, options);
+                QFAIL(("loaded " + dir).c_str());
+            } catch (const Error& e) {
+                QCOMPARE(e.where(), where);
+                QVERIFY2(e.problem().find(fragment) != std::string::npos, e.what());
+            }
+        };
+        expectError(kModels + "bert", "--selective", "needs a causal model");
+        expectError(test::sourcePath("sample_models/assign-selective"), "--selective", "already has selective attention");
+        options.selectorHead = 4;
+        expectError(kModels + "gpt2", "--selector-head", "4 is not a head of this model (n_head = 4)");
     }
 };
 

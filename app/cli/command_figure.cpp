@@ -37,9 +37,9 @@ int indexOption(const Args& a, const std::string& option, int count, const std::
 } // namespace
 
 int figureCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--text", "--view", "--layer", "--head", "--position", "--prune", "--budget", "--device",
-                        "--size", "--width", "--height", "--dpi", "--out"},
-                 {"--screen-style"});
+    const Args a(argv, withLoadOptions({"--text", "--view", "--layer", "--head", "--position", "--prune", "--budget",
+                                        "--size", "--width", "--height", "--dpi", "--out"}, kLoadValued),
+                 withLoadOptions({"--screen-style"}, kLoadFlags));
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     const std::string out = a.required("--out");
     const std::string viewId = a.required("--view");
@@ -53,7 +53,7 @@ int figureCommand(const std::vector<std::string>& argv) {
 
     // The run as the app makes it (headlight/session.h): cut to the model's length, every head captured while
     // they fit (else the --layer/--head one and every head's digest), a pruned run beside the unpruned one.
-    Session session(a.positional()[0], a.value("--device", "cpu"));
+    Session session(a.positional()[0], loadOptions(a));
     const Engine& engine = session.engine();
     RunArguments args = runArguments(a, session, false);
     const ModelConfig& config = engine.config();

@@ -4,6 +4,7 @@
 #include "commands.h"
 #ifdef HEADLIGHT_HAS_FIGURE
 #include "figure_support.h"
+#include "run_input.h"
 #endif
 
 #include <filesystem>
@@ -27,8 +28,8 @@
 namespace headlight::cli {
 namespace {
 
-const std::set<std::string> kDataOptions = {"--text", "--data", "--task", "--n", "--seed", "--prune", "--device", "--dtype", "--out", "--csv",
-                                            "--figure", "--width", "--height", "--dpi"};
+const std::set<std::string> kDataOptions = withLoadOptions({"--text", "--data", "--task", "--n", "--seed", "--prune", "--out", "--csv",
+                                                             "--figure", "--width", "--height", "--dpi"}, kLoadValued);
 
 std::set<std::string> withOptions(std::set<std::string> extra) {
     extra.insert(kDataOptions.begin(), kDataOptions.end());
@@ -65,7 +66,7 @@ Setup setUp(const Args& a, const Engine& engine) {
 
 // Usage checks, then the output paths, so that a bad --out fails before any work.
 Args parse(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags) {
-    Args a(argv, valued, flags);
+    Args a(argv, valued, withLoadOptions(flags, kLoadFlags));
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") + a.has("--data") + a.has("--task") != 1) throw UsageError{"give exactly one of --text, --data or --task"};
     if (a.has("--n") && !a.has("--task")) throw UsageError{"--n: applies to --task only"};
@@ -178,7 +179,7 @@ int importanceCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {"--normalize-by-layer"});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const auto outputs = outputsOf(a);
-    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], loadOptions(a));
     const Engine& engine = session.engine();
     const Setup s = setUp(a, engine);
     const bool normalize = a.has("--normalize-by-layer");
@@ -210,7 +211,7 @@ int ablateCommand(const std::vector<std::string>& argv) {
     const Args a = parse(argv, kDataOptions, {});
     [[maybe_unused]] const Figure figure = figureOptions(a);   // fail before the work, not after
     const auto outputs = outputsOf(a);
-    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], loadOptions(a));
     const Engine& engine = session.engine();
     const Setup s = setUp(a, engine);
     const auto t0 = std::chrono::steady_clock::now();
@@ -327,7 +328,7 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
     const long long seed = a.integer("--seed", 1000003);
     o.seed = static_cast<uint64_t>(seed < 0 ? 0 : seed);
     o.normalizeByLayer = !a.has("--no-normalize");
-    const Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(a.positional()[0], loadOptions(a));
     const Engine& engine = session.engine();
     const Setup s = setUp(a, engine);
     o.headMask = s.mask;

@@ -36,8 +36,8 @@ std::string absolutePath(const std::string& p) {
 } // namespace
 
 int runCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--text", "--ids", "--prune", "--device", "--dtype", "--out", "--layers", "--heads", "--budget"},
-                 {"--no-capture", "--no-logits"});
+    const Args a(argv, withLoadOptions({"--text", "--ids", "--prune", "--out", "--layers", "--heads", "--budget"}, kLoadValued),
+                 withLoadOptions({"--no-capture", "--no-logits"}, kLoadFlags));
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
     // Checked before the work: not empty ("--out \"\"" is a mistake, not "no output"), not the model's own files.
@@ -46,7 +46,7 @@ int runCommand(const std::vector<std::string>& argv) {
     if (a.has("--out")) outputs = std::make_unique<OutputFiles>(std::vector<std::pair<std::string, std::string>>{{"--out", out}},
                                                                   filesInFolder(a.positional()[0]));
 
-    Session session(a.positional()[0], a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    Session session(a.positional()[0], loadOptions(a));
     const RunArguments args = runArguments(a, session, true);
     // Activations are kept only for a pruned run to start from the first pruned layer of the unpruned one.
     const bool pruning = !args.input.headMask.empty() && prunedHeadCount(args.input.headMask) > 0;

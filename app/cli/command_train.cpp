@@ -1,6 +1,7 @@
 // `headlight-cli train` and `headlight-cli evaluate`.
 #include "cli_args.h"
 #include "commands.h"
+#include "run_input.h"
 #include "headlight/error.h"
 #include "headlight/input_file.h"
 #include "headlight/mechanism_report.h"
@@ -72,7 +73,7 @@ int trainCommand(const std::vector<std::string>& argv) {
 
 // `evaluate --text/--data`: the model's own objective on given text (BERT: every token masked once).
 int evaluateText(const Args& a, const std::string& dir) {
-    const Session session(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(dir, loadOptions(a));
     const Engine& engine = session.engine();
     const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
                                             : ExampleSet::fromFile(engine, a.value("--data"));
@@ -88,14 +89,14 @@ int evaluateText(const Args& a, const std::string& dir) {
 }
 
 int evaluateCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--task", "--text", "--data", "--n", "--seed", "--device", "--dtype"}, {});
+    const Args a(argv, withLoadOptions({"--task", "--text", "--data", "--n", "--seed"}, kLoadValued), kLoadFlags);
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     const std::string dir = a.positional()[0];
     if (a.has("--task") + a.has("--text") + a.has("--data") > 1) throw UsageError{"give at most one of --task, --text or --data"};
     if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
     const long long n = a.integerIn("--n", 1000, 1, kMaxExamples), seed = a.integer("--seed", 1000003);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
-    const Session session(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(dir, loadOptions(a));
     const Engine& engine = session.engine();
     const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
     const auto task = makeTask(params);
@@ -111,7 +112,7 @@ int evaluateCommand(const std::vector<std::string>& argv) {
 }
 
 int contextPruneCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, {"--task", "--text", "--n", "--seed", "--tolerance", "--device", "--dtype"}, {});
+    const Args a(argv, withLoadOptions({"--task", "--text", "--n", "--seed", "--tolerance"}, kLoadValued), kLoadFlags);
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--task") && a.has("--text")) throw UsageError{"give at most one of --task or --text"};
     const std::string dir = a.positional()[0];
@@ -123,7 +124,7 @@ int contextPruneCommand(const std::vector<std::string>& argv) {
         if (!(tolerance >= 0)) throw UsageError{"--tolerance: must be a number >= 0 (accuracy, e.g. 0.005)"};
     }
     if (n < 1 || seed < 0) throw UsageError{"--n must be >= 1 and --seed >= 0"};
-    const Session session(dir, a.value("--device", "cpu"), a.value("--dtype", "float32"));
+    const Session session(dir, loadOptions(a));
     const Engine& engine = session.engine();
     std::unique_ptr<Task> task;
     if (a.has("--text")) {

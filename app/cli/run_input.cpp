@@ -7,6 +7,21 @@
 #include <cmath>
 
 namespace headlight::cli {
+
+std::set<std::string> withLoadOptions(std::set<std::string> options, const std::set<std::string>& load) {
+    options.insert(load.begin(), load.end());
+    return options;
+}
+
+LoadOptions loadOptions(const Args& a) {
+    LoadOptions options;
+    options.device = a.value("--device", "cpu");
+    options.dtype = a.value("--dtype", "float32");
+    if (a.has("--selector-head") && !a.has("--selective")) throw UsageError{"--selector-head: applies with --selective only"};
+    if (a.has("--selective")) options.selectorHead = static_cast<int>(a.integerIn("--selector-head", 0, 0, 1 << 20));
+    return options;
+}
+
 namespace {
 
 std::set<int> indexSet(const Args& a, const std::string& option) {

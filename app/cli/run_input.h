@@ -5,7 +5,18 @@
 
 #include "headlight/session.h"
 
+#include <set>
+#include <string>
+
 namespace headlight::cli {
+
+// The options of every command that loads a model to run it: --device, --dtype and zero-shot selective attention
+// (--selective [--selector-head H], H = 0 by default; docs/model-format.md).
+inline const std::set<std::string> kLoadValued = {"--device", "--dtype", "--selector-head"};
+inline const std::set<std::string> kLoadFlags = {"--selective"};
+std::set<std::string> withLoadOptions(std::set<std::string> options, const std::set<std::string>& load);
+// UsageError for --selector-head without --selective or not an integer.
+LoadOptions loadOptions(const Args& a);
 
 struct RunArguments {
     RunInput input;

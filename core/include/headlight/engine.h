@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +15,17 @@
 namespace headlight {
 
 struct LoadedModel;
+
+// How to load a model: its device and storage dtype (Engine::load), and mechanisms to add that the folder's
+// model was not trained with.
+struct LoadOptions {
+    std::string device = "cpu";
+    std::string dtype = "float32";
+    // Zero-shot selective attention (Leviathan et al. 2024) with this selector head in every layer: the
+    // selection has no parameters, so any causal model can run with it (docs/model-format.md, "Selective
+    // attention on any model"). Absent: the model as its config.json has it.
+    std::optional<int> selectorHead;
+};
 
 struct RunRequest {
     std::vector<int64_t> tokenIds;
@@ -38,6 +50,9 @@ public:
     // norms, softmax, the loss and every value a Trace returns stay float32 (docs/model-format.md, Precision).
     // float16 needs CUDA or a LibTorch with float16 CPU kernels; an unusable dtype is an Error naming --dtype.
     static Engine load(const std::string& modelDir, const std::string& device = "cpu", const std::string& dtype = "float32");
+    // The same with mechanisms added (LoadOptions::selectorHead). Errors name the option: "--selector-head" for
+    // a head the model does not have, "--selective" for a model that is not causal or already selective.
+    static Engine load(const std::string& modelDir, const LoadOptions& options);
 
     Engine(Engine&&) noexcept;
     Engine& operator=(Engine&&) noexcept;

@@ -88,6 +88,8 @@ class Session {
 public:
     // Loads the model (Engine::load's errors) and stamps its folder's files.
     Session(const std::string& modelDir, const std::string& device = "cpu", const std::string& dtype = "float32");
+    // The same with mechanisms added at load (zero-shot selective attention: LoadOptions).
+    Session(const std::string& modelDir, const LoadOptions& options);
 
     const Engine& engine() const { return engine_; }
     Engine& engine() { return engine_; }

@@ -10,6 +10,7 @@
 #include "engine/trace_export.h"
 #include "headlight/error.h"
 #include "headlight/input_file.h"
+#include "headlight/mechanisms/selective_attention.h"
 #include "nn/torch_bridge.h"
 
 #include <ATen/Context.h>
@@ -58,6 +59,33 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 Engine Engine::load(const std::string& modelDir, const std::string& device, const std::string& dtype) {
+    LoadOptions options;
+    options.device = device;
+    options.dtype = dtype;
+    return load(modelDir, options);
+}
+
+namespace {
+
+// Selective attention added to a model trained without it: the same mechanism as a model whose config.json
+// enables it (it adds no tensors), checked here so that errors name the options that asked for it.
+void addZeroShotSelective(ModelConfig& config, int selectorHead) {
+    if (const auto* trained = config.mechanism<SelectiveAttentionConfig>())
+        throw Error("--selective", "the model already has selective attention (selector head " +
+                                       std::to_string(trained->selectorHead) + ", trained with it)");
+    if (!config.causal)
+        throw Error("--selective", "needs a causal model (" + config.modelType + " attends to later tokens too)");
+    if (selectorHead < 0 || selectorHead >= config.nHead)
+        throw Error("--selector-head", std::to_string(selectorHead) + " is not a head of this model (n_head = " +
+                                           std::to_string(config.nHead) + ")");
+    config.mechanisms.set(SelectiveAttentionConfig{selectorHead});
+}
+
+} // namespace
+
+Engine Engine::load(const std::string& modelDir, const LoadOptions& options) {
+    const std::string& device = options.device;
+    const std::string& dtype = options.dtype;
     const auto t0 = Clock::now();
     if (const FileKind kind = fileKind(modelDir); kind != FileKind::Folder)
         throw Error(modelDir, kind == FileKind::Missing ? "model folder not found" : "is a file, expected a model folder");
@@ -76,6 +104,7 @@ Engine Engine::load(const std::string& modelDir, const std::string& device, cons
     const torch::ScalarType storage = parseDtype(dtype, impl->loaded.device);
     impl->dtypeName = dtypeName(storage);
     auto config = ModelConfig::fromFile(modelDir + "/config.json");
+    if (options.selectorHead) addZeroShotSelective(config, *options.selectorHead);
     impl->tokenizer = loadTokenizer(modelDir);   // nullptr: the folder has no tokenizer files
     if (impl->tokenizer && impl->tokenizer->kind() == "char" && impl->tokenizer->vocabSize() != config.vocabSize)
         throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +

@@ -33,6 +33,9 @@ CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLaye
 Session::Session(const std::string& modelDir, const std::string& device, const std::string& dtype)
     : stamp_(FolderStamp::of(modelDir)), engine_(Engine::load(modelDir, device, dtype)) {}
 
+Session::Session(const std::string& modelDir, const LoadOptions& options)
+    : stamp_(FolderStamp::of(modelDir)), engine_(Engine::load(modelDir, options)) {}
+
 SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     const ModelConfig& c = engine_.config();
     SessionRun out;
