@@ -1,5 +1,6 @@
 // Everyday things: copying a cell, a row, the top-10 list and the tokens (the exact text on the clipboard),
-// finding a token, --layer/--position, and a model folder without tokenizer files run from typed token ids.
+// finding a token, --layer/--position, a model folder without tokenizer files run from typed token ids, and
+// selective attention switched on zero-shot for a model trained without it.
 #include "input_bar.h"
 #include "main_window.h"
 #include "settings.h"
@@ -13,6 +14,7 @@
 #include "workspace.h"
 
 #include "headlight/error.h"
+#include "headlight/mechanisms/selective_attention.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -76,6 +78,7 @@ private slots:
     void badLayerOrPositionRefused();
     void appRefusesBadOptions();
     void tokenizerLessModelRunsTypedIds();
+    void zeroShotSelectiveFromTheViewMenu();
 };
 
 void TestAppEveryday::copyMatrixCellAndRow() {
@@ -353,6 +356,45 @@ void TestAppEveryday::tokenizerLessModelRunsTypedIds() {
     QVERIFY2(problems.last().at(0).toString().contains("150 is out of range"), qPrintable(problems.last().at(0).toString()));
     QVERIFY(!second.snapshot().valid());
     for (QMessageBox* box : second.findChildren<QMessageBox*>()) box->close();
+}
+
+// View > Selective attention, zero-shot: the model reloads with the current head selecting in every layer (its
+// selective view comes up, the loss on its task rises), and back; refused where the model is trained with it.
+void TestAppEveryday::zeroShotSelectiveFromTheViewMenu() {
+    QTemporaryDir dir;
+    Settings settings(dir.filePath("settings.ini"));
+    MainWindow window(settings);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto waitForRun = [&](const std::function<void()>& action) {
+        QSignalSpy shown(&window, &MainWindow::snapshotShown);
+        action();
+        return shown.wait(30000) ? shown.last().at(0).value<RunSnapshot>() : RunSnapshot{};
+    };
+    const QString gates = QStringLiteral(HEADLIGHT_SOURCE_DIR "/sample_models/induction-gates");
+    const RunSnapshot plain = waitForRun([&] { window.openModel(gates); });
+    QVERIFY(plain.valid());
+    QAction* zeroShot = window.zeroShotSelectiveAction();
+    QVERIFY(zeroShot->isEnabled() && !zeroShot->isChecked());
+    QVERIFY(!plain.model->config.mechanism<SelectiveAttentionConfig>());
+    window.selection()->setCurrent({1, 1});
+    const RunSnapshot selective = waitForRun([&] { zeroShot->trigger(); });
+    QVERIFY(selective.valid());
+    QVERIFY(selective.model->config.mechanism<SelectiveAttentionConfig>());
+    QCOMPARE(selective.model->config.mechanism<SelectiveAttentionConfig>()->selectorHead, 1);
+    QVERIFY(zeroShot->isChecked());
+    QVERIFY(zeroShot->text().contains("head 1 selects"));
+    QVERIFY(window.view(QStringLiteral("selective"))->unavailableReason().isEmpty());
+    QVERIFY(selective.trace->meanLoss() > plain.trace->meanLoss() + 0.5);   // a model that never learned to use it
+    const RunSnapshot back = waitForRun([&] { zeroShot->trigger(); });
+    QVERIFY(!back.model->config.mechanism<SelectiveAttentionConfig>());
+    QVERIFY(!zeroShot->isChecked());
+    QCOMPARE(back.trace->meanLoss(), plain.trace->meanLoss());
+    // A model trained with selective attention has it already: the switch stays off and disabled.
+    const RunSnapshot trained = waitForRun([&] { window.openModel(QStringLiteral(HEADLIGHT_SOURCE_DIR "/sample_models/assign-selective")); });
+    QVERIFY(trained.valid());
+    QVERIFY(!zeroShot->isEnabled() && !zeroShot->isChecked());
 }
 
 QTEST_MAIN(TestAppEveryday)

@@ -30,6 +30,7 @@ struct AnalysisSpec {
     std::vector<float> headMask;        // heads already pruned stay pruned; empty = none
     std::vector<PruneOrder> orders;     // AnalysisKind::Curves: one curve each
     double stepPercent = 10;            // AnalysisKind::Curves
+    int selectorHead = -1;              // >= 0: the model with zero-shot selective attention (RunSpec)
 };
 
 struct AnalysisResult {

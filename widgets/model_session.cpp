@@ -43,6 +43,14 @@ std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QStri
     return info;
 }
 
+// How the window's model loads: on `device`, with zero-shot selective attention when `selectorHead` >= 0.
+static LoadOptions loadOptions(const QString& device, int selectorHead) {
+    LoadOptions options;
+    options.device = device.toStdString();
+    if (selectorHead >= 0) options.selectorHead = selectorHead;
+    return options;
+}
+
 // The loaded model; created and replaced on the run worker. Analyses borrow its engine under `mutex`.
 struct ModelSession::Loaded {
     std::mutex mutex;                        // guards session, dirKey and device against the analysis worker
@@ -50,6 +58,7 @@ struct ModelSession::Loaded {
     std::shared_ptr<const ModelInfo> info;   // shared by every snapshot of this model
     QString dirKey;                          // absolute, cleaned folder path: "same model" whatever the spelling
     QString device;                          // as requested ("cpu", "cuda")
+    int selectorHead = -1;                   // zero-shot selective attention's selector head, -1 without
     // The head summaries of the newest unpruned run, kept with it: a what-if that only changes the mask (and
     // undoing it) shows that run again, and its summaries with it.
     std::shared_ptr<const HeadSummaries> unprunedSummaries;
@@ -62,10 +71,11 @@ struct ModelSession::Loaded {
     double ensureLoaded(const RunSpec& spec, JobContext& context) {
         if (spec.modelDir.isEmpty()) throw Error("", "no model folder is open");
         const QString key = folderKey(spec.modelDir);
-        if (session && dirKey == key && device == spec.device && !(spec.reloadChanged && !session->filesChanged().empty()))
+        if (session && dirKey == key && device == spec.device && selectorHead == spec.selectorHead &&
+            !(spec.reloadChanged && !session->filesChanged().empty()))
             return 0;
         context.progress(-1, tr("Loading %1 on %2").arg(QFileInfo(key).fileName(), spec.device));
-        auto loaded = std::make_shared<Session>(spec.modelDir.toStdString(), spec.device.toStdString());
+        auto loaded = std::make_shared<Session>(spec.modelDir.toStdString(), loadOptions(spec.device, spec.selectorHead));
         auto loadedInfo = describeModel(loaded->engine(), spec.modelDir);
         // Replaced only now that the new model loaded completely.
         std::lock_guard<std::mutex> lock(mutex);
@@ -73,6 +83,7 @@ struct ModelSession::Loaded {
         info = std::move(loadedInfo);
         dirKey = key;
         device = spec.device;
+        selectorHead = spec.selectorHead;
         unprunedSummaries.reset();
         unprunedSummarized = nullptr;
         runsSinceLoad = 0;
@@ -80,9 +91,9 @@ struct ModelSession::Loaded {
     }
 
     // The loaded engine when it is `dir` on `dev`, else null (any thread). Shares the session's lifetime.
-    std::shared_ptr<const Engine> engineFor(const QString& dir, const QString& dev) {
+    std::shared_ptr<const Engine> engineFor(const QString& dir, const QString& dev, int selector) {
         std::lock_guard<std::mutex> lock(mutex);
-        if (!session || dirKey != folderKey(dir) || device != dev) return nullptr;
+        if (!session || dirKey != folderKey(dir) || device != dev || selectorHead != selector) return nullptr;
         return std::shared_ptr<const Engine>(session, &session->engine());
     }
 
@@ -229,10 +240,10 @@ void ModelSession::focus(const RunSnapshot& shown, const RunSpec& spec) {
 
 void ModelSession::analyze(const AnalysisSpec& spec) {
     auto work = [loaded = loaded_, spec](JobContext& context) -> QVariant {
-        std::shared_ptr<const Engine> engine = loaded->engineFor(spec.modelDir, spec.device);
+        std::shared_ptr<const Engine> engine = loaded->engineFor(spec.modelDir, spec.device, spec.selectorHead);
         if (!engine) {
             context.progress(-1, tr("Loading %1").arg(QFileInfo(QDir::cleanPath(spec.modelDir)).fileName()));
-            engine = std::make_shared<const Engine>(Engine::load(spec.modelDir.toStdString(), spec.device.toStdString()));
+            engine = std::make_shared<const Engine>(Engine::load(spec.modelDir.toStdString(), loadOptions(spec.device, spec.selectorHead)));
         }
         context.progress(0.0);
         try {

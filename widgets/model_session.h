@@ -27,6 +27,8 @@ struct RunSpec {
     // Reload the model when it is the loaded one but its files changed since it loaded (opening a folder
     // again); otherwise runs keep the loaded copy and report the change (modelFilesChanged).
     bool reloadChanged = false;
+    // >= 0: the model with zero-shot selective attention, this selector head in every layer (LoadOptions).
+    int selectorHead = -1;
 };
 
 class Engine;

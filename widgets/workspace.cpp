@@ -27,6 +27,7 @@ Workspace::Workspace(HeadSelection* selection, QObject* parent)
 void Workspace::open(const QString& dir, const QString& text) {
     contextBudget_.clear();
     headMask_.clear();
+    if (!modelDir_.isEmpty() && QDir(dir).absolutePath() != modelDir_) selectorHead_ = -1;   // it was for that model
     request(QDir(dir).absolutePath(), text, true);   // the model on screen again: reloaded if its files changed
 }
 
@@ -37,6 +38,7 @@ void Workspace::request(const QString& dir, const QString& text, bool reloadChan
     if (dir.isEmpty()) return;
     requestedDir_ = dir;
     requestedDevice_ = device_;
+    requestedSelectorHead_ = selectorHead_;
     session_->request(runSpec(dir, device_, reloadChanged));
 }
 
@@ -48,6 +50,7 @@ RunSpec Workspace::runSpec(const QString& dir, const QString& device, bool reloa
     spec.focusLayer = selection_->current().layer;
     spec.focusHead = selection_->current().head;
     spec.reloadChanged = reloadChanged;
+    spec.selectorHead = selectorHead_;
     if (dir == modelDir_) {   // a mask and a budget belong to the model they were made for
         spec.contextBudget = contextBudget_;
         spec.headMask = headMask_;
@@ -59,6 +62,7 @@ void Workspace::showRun(const RunSnapshot& run) {
     // A folder opened again after its files changed loads anew: scores and presets of the old copy go too.
     const bool newModel = run.model->dir != modelDir_ || run.model != snapshot_.model;
     modelDevice_ = requestedDevice_;   // only the newest request delivers
+    modelSelectorHead_ = requestedSelectorHead_;
     if (newModel) {
         scores_.reset();
         headMask_.clear();
@@ -79,6 +83,7 @@ void Workspace::showFailure(const QString& message, bool modelFailed) {
         // would try (and fail) to load again.
         requestedDir_ = modelDir_;
         if (!modelDevice_.isEmpty()) device_ = modelDevice_;
+        selectorHead_ = modelSelectorHead_;
     }
     emit runFailed(message, modelFailed);
 }
@@ -136,6 +141,7 @@ void Workspace::applyPreset(WhatIfPreset preset, int k) {
         spec.text = snapshot_.text;
         spec.modelDir = modelDir_;
         spec.device = device_;
+        spec.selectorHead = selectorHead_;
         session_->analyze(spec);
         emit computingImportance();
         return;
@@ -148,6 +154,7 @@ void Workspace::startAnalysis(AnalysisSpec spec) {
     if (!snapshot_.valid()) return;
     spec.modelDir = modelDir_;
     spec.device = device_;
+    spec.selectorHead = selectorHead_;
     spec.headMask = headMask_;
     pendingPreset_.reset();   // the user asked for something else
     session_->analyze(spec);

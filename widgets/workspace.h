@@ -38,6 +38,11 @@ public:
 
     // The device runs ask for; runs nothing by itself.
     void setDevice(const QString& device) { device_ = device; }
+    // Zero-shot selective attention (LoadOptions::selectorHead) for the runs asked for next, with this selector
+    // head in every layer; -1 turns it off. Runs nothing by itself; the model reloads at the next run. Opening
+    // another model turns it off; a load that fails puts back the one on screen.
+    void setZeroShotSelective(int selectorHead) { selectorHead_ = selectorHead; }
+    int zeroShotSelective() const { return selectorHead_; }
 
     // Opens a model folder and runs `text` on it (head mask and budget cleared; files that changed since it
     // loaded are read again).
@@ -86,6 +91,7 @@ private:
     RunSnapshot snapshot_;
     QString modelDir_, requestedDir_, requestedDevice_, modelDevice_;
     QString text_, device_ = QStringLiteral("cpu");
+    int selectorHead_ = -1, requestedSelectorHead_ = -1, modelSelectorHead_ = -1;   // as device_ and its two
     std::vector<float> headMask_;
     std::vector<int> contextBudget_;
     std::shared_ptr<const HeadScores> scores_;

@@ -24,13 +24,18 @@ AppOptions::AppOptions(QCommandLineParser& parser)
                QStringLiteral("P")),
       show(QStringLiteral("show"), QStringLiteral("Bring a view's dock to the front, e.g. analysis."),
            QStringLiteral("VIEW")),
-      size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1600x1000."), QStringLiteral("WxH")) {
+      size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1600x1000."), QStringLiteral("WxH")),
+      selective(QStringLiteral("selective"),
+                QStringLiteral("Run the model with selective attention, zero-shot (a causal model trained without it).")),
+      selectorHead(QStringLiteral("selector-head"), QStringLiteral("With --selective: the head that selects in every layer (default 0)."),
+                   QStringLiteral("H")) {
     parser.setApplicationDescription(QStringLiteral("Headlight: see what every attention head does."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"),
                                  QStringLiteral("A model folder to open (default: the last one, or a sample)."));
-    for (const QCommandLineOption* o : {&text, &screenshot, &prune, &head, &layer, &position, &show, &size}) parser.addOption(*o);
+    for (const QCommandLineOption* o : {&text, &screenshot, &prune, &head, &layer, &position, &show, &size, &selective, &selectorHead})
+        parser.addOption(*o);
 }
 
 QIcon appIcon() {

@@ -79,6 +79,21 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    int selectorHead = -1;   // --selective: checked against the model when it loads
+    if (parser.isSet(o.selectorHead) && !parser.isSet(o.selective)) {
+        std::fprintf(stderr, "headlight: --selector-head: applies with --selective only\n");
+        return 2;
+    }
+    if (parser.isSet(o.selective)) {
+        bool ok = !parser.isSet(o.selectorHead);
+        selectorHead = ok ? 0 : parser.value(o.selectorHead).toInt(&ok);
+        if (!ok || selectorHead < 0) {
+            std::fprintf(stderr, "headlight: --selector-head %s: expected a head number, 0 or more\n",
+                         headlight::printableText(parser.value(o.selectorHead).toStdString(), 40).c_str());
+            return 2;
+        }
+    }
+
     headlight::Settings settings;
     headlight::applyTheme(app, settings.darkTheme());
     headlight::MainWindow window(settings);
@@ -128,6 +143,7 @@ int main(int argc, char** argv) {
             QApplication::exit(1);
         });
     }
+    if (selectorHead >= 0) window.setZeroShotSelective(selectorHead);
     const QStringList models = parser.positionalArguments();
     if (!models.isEmpty()) window.openModel(models.front(), parser.value(text));
     else window.openInitialModel();

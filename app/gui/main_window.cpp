@@ -281,8 +281,11 @@ void MainWindow::showRun(const RunSnapshot& snapshot, bool newModel) {
     input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
     input_->showInputKind(snapshot, newModel);
     if (newModel) input_->showCaption(snapshot.model->preset.caption);
-    statusModel_->setText(tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
-                              .arg(c.nHead).arg(snapshot.model->device));
+    QString modelText = tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
+                            .arg(c.nHead).arg(snapshot.model->device);
+    if (workspace_->zeroShotSelective() >= 0)
+        modelText += tr("  |  selective attention, zero-shot (head %1 selects)").arg(workspace_->zeroShotSelective());
+    statusModel_->setText(modelText);
     QString runText = tr("%n token(s)  |  forward %1 ms  |  %2", nullptr, snapshot.tokens())
                           .arg(snapshot.trace->timings.forwardMs, 0, 'f', 1)
                           .arg(scoredLossText(snapshot));
@@ -291,6 +294,7 @@ void MainWindow::showRun(const RunSnapshot& snapshot, bool newModel) {
                           prunedHeadCount(std::vector<float>(snapshot.trace->headMask.begin(), snapshot.trace->headMask.end())))
                        .arg(snapshot.trace->timings.firstLayerRun);
     statusRun_->setText(runText);
+    updateZeroShotAction();
     const QString modelDir = snapshot.model->dir;
     if (newModel) {
         raiseFirstAvailableMechanism();
@@ -368,6 +372,7 @@ void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
 }
 
 void MainWindow::showFailure(const QString& message, bool modelFailed) {
+    updateZeroShotAction();   // a failed load puts back the model on screen, with or without the selection
     // After a failed load the workspace keeps the model on screen on its own device: the box follows it.
     if (modelFailed && input_->device() != workspace_->device()) {
         input_->setDevices(ModelSession::availableDevices(), workspace_->device());

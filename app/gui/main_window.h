@@ -59,6 +59,10 @@ public:
     // (L*H, 1 = keep; empty = nothing pruned) belongs to the model on screen; every change reruns the text.
     const std::vector<float>& headMask() const;
     void applyPreset(WhatIfPreset preset, int k);
+    // Zero-shot selective attention (View menu): the model reloaded with `selectorHead` selecting in every layer,
+    // -1 without; runs the text again when a model is open (else the next model opened gets it).
+    void setZeroShotSelective(int selectorHead);
+    QAction* zeroShotSelectiveAction() const { return zeroShot_; }
 
 signals:
     // An analysis finished and its results are on screen.
@@ -108,6 +112,8 @@ private:
     ExplainPanel* explain_;
     std::vector<TraceView*> views_;
     QMenu* recentMenu_ = nullptr;
+    QAction* zeroShot_ = nullptr;   // View > Selective attention, zero-shot
+    void updateZeroShotAction();    // main_window_menus.cpp
     QLabel* statusModel_;
     QLabel* statusRun_;
     QLabel* diskNotice_;           // the model's files changed or went away since it loaded

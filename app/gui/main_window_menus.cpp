@@ -13,6 +13,7 @@
 #include "workspace.h"
 
 #include "headlight/error.h"
+#include "headlight/mechanisms/selective_attention.h"
 #include "headlight/trace_hdf5.h"
 
 #include <QAction>
@@ -23,6 +24,7 @@
 #include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStatusBar>
 
@@ -62,6 +64,13 @@ void MainWindow::buildMenus() {
     dark->setCheckable(true);
     dark->setChecked(settings_.darkTheme());
     connect(dark, &QAction::toggled, this, &MainWindow::setDark);
+    viewMenu->addSeparator();
+    zeroShot_ = viewMenu->addAction(tr("&Selective attention, zero-shot"));
+    zeroShot_->setCheckable(true);
+    zeroShot_->setEnabled(false);
+    zeroShot_->setToolTip(tr("Run this model with selective attention (Leviathan et al. 2024), which has no "
+                             "parameters: the selected head's number selects in every layer"));
+    connect(zeroShot_, &QAction::triggered, this, [this](bool on) { setZeroShotSelective(on ? selection_->current().head : -1); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("Quick &tour"), this, [this] { createHelpBox(this, tr("A short tour"), QStringLiteral("tour"))->show(); });
@@ -169,6 +178,24 @@ void MainWindow::exportRun(const QString& path, std::function<void(const QString
             return QVariant();
         },
         [done](const QVariant&) { done({}); }, [done](const QString& error) { done(error); });
+}
+
+void MainWindow::setZeroShotSelective(int selectorHead) {
+    workspace_->setZeroShotSelective(selectorHead);
+    updateZeroShotAction();
+    if (workspace_->snapshot().valid()) workspace_->rerun();
+}
+
+void MainWindow::updateZeroShotAction() {
+    // For causal models that were not trained with it; checked while the model on screen runs with it.
+    const int selector = workspace_->zeroShotSelective();
+    const RunSnapshot& shown = workspace_->snapshot();
+    const bool trained = shown.valid() && shown.model->config.mechanism<SelectiveAttentionConfig>() && selector < 0;
+    zeroShot_->setEnabled(shown.valid() && shown.model->config.causal && !trained);
+    const QSignalBlocker block(zeroShot_);
+    zeroShot_->setChecked(selector >= 0);
+    zeroShot_->setText(selector >= 0 ? tr("&Selective attention, zero-shot (head %1 selects)").arg(selector)
+                                     : tr("&Selective attention, zero-shot"));
 }
 
 } // namespace headlight
