@@ -386,6 +386,8 @@ void TestAppEveryday::zeroShotSelectiveFromTheViewMenu() {
     QVERIFY(zeroShot->isChecked());
     QVERIFY(zeroShot->text().contains("head 1 selects"));
     QVERIFY(window.view(QStringLiteral("selective"))->unavailableReason().isEmpty());
+    QCOMPARE(selective.model->zeroShotSelectorHead, 1);
+    QVERIFY(window.view(QStringLiteral("selective"))->explanation().contains("Zero-shot"));   // not what it learned
     QVERIFY(selective.trace->meanLoss() > plain.trace->meanLoss() + 0.5);   // a model that never learned to use it
     const RunSnapshot back = waitForRun([&] { zeroShot->trigger(); });
     QVERIFY(!back.model->config.mechanism<SelectiveAttentionConfig>());
@@ -395,6 +397,8 @@ void TestAppEveryday::zeroShotSelectiveFromTheViewMenu() {
     const RunSnapshot trained = waitForRun([&] { window.openModel(QStringLiteral(HEADLIGHT_SOURCE_DIR "/sample_models/assign-selective")); });
     QVERIFY(trained.valid());
     QVERIFY(!zeroShot->isEnabled() && !zeroShot->isChecked());
+    QCOMPARE(trained.model->zeroShotSelectorHead, -1);
+    QVERIFY(!window.view(QStringLiteral("selective"))->explanation().contains("Zero-shot"));
 }
 
 QTEST_MAIN(TestAppEveryday)

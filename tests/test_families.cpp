@@ -400,6 +400,9 @@ private slots:
         const Engine zeroShot = Engine::load(dir, options), plain = Engine::load(dir), trained = Engine::load(configured);
         QVERIFY(zeroShot.config().mechanism<SelectiveAttentionConfig>());
         QCOMPARE(zeroShot.config().mechanism<SelectiveAttentionConfig>()->selectorHead, 1);
+        QCOMPARE(zeroShot.zeroShotSelectorHead(), 1);   // trained with it or without: -1
+        QCOMPARE(trained.zeroShotSelectorHead(), -1);
+        QCOMPARE(plain.zeroShotSelectorHead(), -1);
         RunRequest r;
         for (int t = 0; t < 14; ++t) r.tokenIds.push_back((t * 37 + 5) % zeroShot.config().vocabSize);
         const Trace z = zeroShot.run(r), p = plain.run(r), c = trained.run(r);

@@ -40,6 +40,7 @@ std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QStri
     info->preset = readViewPreset(dir);   // a small file, read here on the worker with the model
     info->parameters = engine.parameterCount();
     info->device = QString::fromStdString(engine.device());
+    info->zeroShotSelectorHead = engine.zeroShotSelectorHead();
     return info;
 }
 

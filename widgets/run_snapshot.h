@@ -24,6 +24,7 @@ struct ModelInfo {
     QString device;                       // "cpu", "cuda:0"
     bool canEncode = true;                // false: no tokenizer (the model takes token ids only), text cannot be typed
     ViewPreset preset;                    // view.json: where the model's mechanism shows, what its task scores
+    int zeroShotSelectorHead = -1;        // >= 0: selective attention added at load, not trained (Engine)
 };
 
 // Per-head scores from the newest analysis of this model (computed on request, in the background).

@@ -65,6 +65,9 @@ public:
     // Null when the folder has no tokenizer files (ids only); loadTokenizer() lists the formats.
     const Tokenizer* tokenizer() const;
     double loadMs() const;
+    // The selector head zero-shot selective attention was added with at load (LoadOptions::selectorHead), -1 when
+    // the model runs as its folder has it.
+    int zeroShotSelectorHead() const;
 
     // Encodes with the model's tokenizer; throws headlight::Error for empty text or unknown characters.
     // Every command and the app encode text this way: with the tokenizer's own special tokens (BOS for

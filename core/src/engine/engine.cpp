@@ -36,6 +36,7 @@ struct Engine::Impl {
     LoadedModel loaded;
     std::unique_ptr<Tokenizer> tokenizer;
     double loadMs = 0;
+    int zeroShotSelectorHead = -1;
     RunCache cache;   // the newest run's layer inputs and captures, and its input's unpruned run
 
     const Transformer& model() const { return *loaded.model; }
@@ -104,7 +105,10 @@ Engine Engine::load(const std::string& modelDir, const LoadOptions& options) {
     const torch::ScalarType storage = parseDtype(dtype, impl->loaded.device);
     impl->dtypeName = dtypeName(storage);
     auto config = ModelConfig::fromFile(modelDir + "/config.json");
-    if (options.selectorHead) addZeroShotSelective(config, *options.selectorHead);
+    if (options.selectorHead) {
+        addZeroShotSelective(config, *options.selectorHead);
+        impl->zeroShotSelectorHead = *options.selectorHead;
+    }
     impl->tokenizer = loadTokenizer(modelDir);   // nullptr: the folder has no tokenizer files
     if (impl->tokenizer && impl->tokenizer->kind() == "char" && impl->tokenizer->vocabSize() != config.vocabSize)
         throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
@@ -127,6 +131,7 @@ const std::string& Engine::device() const { return impl_->deviceName; }
 const std::string& Engine::dtype() const { return impl_->dtypeName; }
 const Tokenizer* Engine::tokenizer() const { return impl_->tokenizer.get(); }
 double Engine::loadMs() const { return impl_->loadMs; }
+int Engine::zeroShotSelectorHead() const { return impl_->zeroShotSelectorHead; }
 
 void Engine::setReuseActivations(bool reuse) { impl_->cache.setEnabled(reuse); }
 bool Engine::reuseActivations() const { return impl_->cache.enabled(); }

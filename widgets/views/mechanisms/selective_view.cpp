@@ -90,7 +90,12 @@ SelectiveView::~SelectiveView() = default;
 QString SelectiveView::title() const { return tr("Selective attention"); }
 
 QString SelectiveView::explanation() const {
-    return tr("<p>With selective attention (Leviathan et al. 2024) a token can decide that an earlier token is no "
+    const int zeroShot = snapshot().valid() ? snapshot().model->zeroShotSelectorHead : -1;
+    const QString untrained = zeroShot < 0 ? QString()
+        : tr("<p><b>Zero-shot:</b> this model was not trained with selective attention; head %1's logits select in "
+             "every layer (View &gt; Selective attention, zero-shot). The arcs show what that selection masks, "
+             "not what the model learned to forget, and its loss usually rises.</p>").arg(zeroShot);
+    return untrained + tr("<p>With selective attention (Leviathan et al. 2024) a token can decide that an earlier token is no "
               "longer needed. One head's positive logits S<sub>kj</sub> say how much token k masks token j; the "
               "amounts add up over the following queries and are subtracted from every head's logits:</p>"
               "<p align=center>F<sub>ij</sub> = &Sigma;<sub>k&le;i</sub> S<sub>kj</sub>, &nbsp; "
