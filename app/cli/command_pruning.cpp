@@ -2,9 +2,9 @@
 // (and optionally CSV), with a short JSON summary on stdout.
 #include "cli_args.h"
 #include "commands.h"
+#include "run_input.h"
 #ifdef HEADLIGHT_HAS_FIGURE
 #include "figure_support.h"
-#include "run_input.h"
 #endif
 
 #include <filesystem>
