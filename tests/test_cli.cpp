@@ -303,6 +303,10 @@ private slots:
         const json plain = runOk(evaluate), selective = runOk(evaluate + QStringList{"--selective", "--selector-head", "1"});
         QVERIFY(std::isfinite(selective["loss"].get<double>()));
         QVERIFY(std::abs(selective["loss"].get<double>() - plain["loss"].get<double>()) > 1e-7);
+        // Beside it, the model as its folder has it, evaluated after: what the selection costs.
+        QCOMPARE(selective["without_selection"]["loss"].get<double>(), plain["loss"].get<double>());
+        QCOMPARE(selective["without_selection"]["accuracy"].get<double>(), plain["accuracy"].get<double>());
+        QVERIFY(!plain.contains("without_selection"));
         const QString out = dir.filePath("run.h5");
         runOk({"run", model, "--text", "abcabc", "--selective", "--out", out});
         QVERIFY(QFileInfo(out).size() > 0);

@@ -2,6 +2,8 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "run_input.h"
+
+#include <functional>
 #include "headlight/error.h"
 #include "headlight/input_file.h"
 #include "headlight/mechanism_report.h"
@@ -71,19 +73,38 @@ int trainCommand(const std::vector<std::string>& argv) {
     return result.interrupted ? 130 : 0;
 }
 
+// With --selective: `score` of the model as its folder has it, loaded after the selective one was scored and
+// freed (one model in memory at a time), so the summary shows what the selection costs.
+nlohmann::json withoutSelection(const Args& a, const std::string& dir,
+                                const std::function<nlohmann::json(const Engine&)>& score) {
+    LoadOptions plain = loadOptions(a);
+    plain.selectorHead.reset();
+    const Session session(dir, plain);
+    return score(session.engine());
+}
+
 // `evaluate --text/--data`: the model's own objective on given text (BERT: every token masked once).
 int evaluateText(const Args& a, const std::string& dir) {
-    const Session session(dir, loadOptions(a));
-    const Engine& engine = session.engine();
-    const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
-                                            : ExampleSet::fromFile(engine, a.value("--data"));
-    const MaskedScore score = scoreWithMask(engine, data);
-    int64_t scored = 0;
-    for (const auto& targets : data.targets)
-        for (int64_t t : targets) scored += t >= 0;
-    const nlohmann::json s = {{"model", dir}, {"data", data.description}, {"objective", objectiveName(objectiveOf(engine.config()))},
+    const auto scoreOf = [&](const Engine& engine) {
+        const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
+                                                : ExampleSet::fromFile(engine, a.value("--data"));
+        const MaskedScore score = scoreWithMask(engine, data);
+        int64_t scored = 0;
+        for (const auto& targets : data.targets)
+            for (int64_t t : targets) scored += t >= 0;
+        return nlohmann::json{{"data", data.description}, {"objective", objectiveName(objectiveOf(engine.config()))},
                               {"examples", data.size()}, {"scored_positions", scored}, {"accuracy", score.metric},
                               {"loss", score.loss}};
+    };
+    nlohmann::json s = {{"model", dir}};
+    {
+        const Session session(dir, loadOptions(a));
+        s.update(scoreOf(session.engine()));
+    }
+    if (a.has("--selective")) {
+        const nlohmann::json plain = withoutSelection(a, dir, scoreOf);
+        s["without_selection"] = {{"accuracy", plain["accuracy"]}, {"loss", plain["loss"]}};
+    }
     std::cout << s.dump(2) << std::endl;
     return 0;
 }
@@ -96,17 +117,25 @@ int evaluateCommand(const std::vector<std::string>& argv) {
     if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
     const long long n = a.integerIn("--n", 1000, 1, kMaxExamples), seed = a.integer("--seed", 1000003);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
-    const Session session(dir, loadOptions(a));
-    const Engine& engine = session.engine();
     const TaskParams params = taskFromArgOrModel(a.value("--task"), dir);
     const auto task = makeTask(params);
-    const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
-    nlohmann::json s = {{"model", dir}, {"task", nlohmann::json::parse(params.toJson())}, {"examples", e.examples}, {"seed", seed},
-                        {"scored_positions", e.scored}, {"accuracy", e.accuracy}, {"loss", e.loss},
-                        {"example_accuracy", e.exampleAccuracy}};
-    const ModelConfig& c = engine.config();
-    if (!c.mechanisms.empty())
-        s["mechanisms"] = nlohmann::json::parse(reportMechanisms(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed)));
+    nlohmann::json s;
+    {
+        const Session session(dir, loadOptions(a));
+        const Engine& engine = session.engine();
+        const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
+        s = {{"model", dir}, {"task", nlohmann::json::parse(params.toJson())}, {"examples", e.examples}, {"seed", seed},
+             {"scored_positions", e.scored}, {"accuracy", e.accuracy}, {"loss", e.loss},
+             {"example_accuracy", e.exampleAccuracy}};
+        const ModelConfig& c = engine.config();
+        if (!c.mechanisms.empty())
+            s["mechanisms"] = nlohmann::json::parse(reportMechanisms(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed)));
+    }
+    if (a.has("--selective"))
+        s["without_selection"] = withoutSelection(a, dir, [&](const Engine& engine) {
+            const Evaluation e = evaluate(engine, *task, static_cast<int>(n), static_cast<uint64_t>(seed));
+            return nlohmann::json{{"accuracy", e.accuracy}, {"loss", e.loss}, {"example_accuracy", e.exampleAccuracy}};
+        });
     std::cout << jsonText(s) << std::endl;
     return 0;
 }
