@@ -20,6 +20,10 @@ struct ViewPreset {
     QString caption;           // what to look at, shown under the text box while the model is open
 
     bool hasHead() const { return layer >= 0 && head >= 0; }
+    // The head applies to a model of `layers` x `heads` (view.json may belong to another size of model).
+    bool hasHeadIn(int layers, int heads) const { return hasHead() && layer < layers && head < heads; }
+    // The position it selects in a text of `tokens` tokens, -1 when it selects none there.
+    int positionIn(int tokens) const { return positionFromEnd > 0 && positionFromEnd <= tokens ? tokens - positionFromEnd : -1; }
 };
 
 // Reads `modelDir`/view.json (see docs/app.md); a default preset when there is none.

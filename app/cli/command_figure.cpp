@@ -59,8 +59,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     const ModelConfig& config = engine.config();
     // Without --layer and --head, the head the model's view.json points at (as the app opens it).
     const ViewPreset look = readViewPreset(QString::fromStdString(a.positional()[0]));
-    const bool lookHead = !a.has("--layer") && !a.has("--head") && look.hasHead() && look.layer < config.nLayer &&
-                          look.head < config.nHead;
+    const bool lookHead = !a.has("--layer") && !a.has("--head") && look.hasHeadIn(config.nLayer, config.nHead);
     args.input.focusLayer = lookHead ? look.layer : indexOption(a, "--layer", config.nLayer, "layer");
     args.input.focusHead = lookHead ? look.head : indexOption(a, "--head", config.nHead, "head");
     const SessionRun run = namingArguments(args.names, [&] { return session.run(args.input); });
@@ -74,10 +73,8 @@ int figureCommand(const std::vector<std::string>& argv) {
     snapshot.comparison = run.comparison;
     HeadSelection selection;
     selection.setCurrent({args.input.focusLayer, args.input.focusHead});
-    const bool lookPosition = !a.has("--position") && look.positionFromEnd > 0 && look.positionFromEnd <= snapshot.tokens();
     selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position")
-                          : lookPosition     ? snapshot.tokens() - look.positionFromEnd
-                                             : -1);
+                                              : look.positionIn(snapshot.tokens()));
 
     std::unique_ptr<TraceView> view(createView(QString::fromStdString(viewId), &selection));
     // A journal column by default (--size single|double); --width/--height for a free size.

@@ -355,10 +355,8 @@ QString MainWindow::scoredLossText(const RunSnapshot& snapshot) {
 void MainWindow::applyViewPreset(const RunSnapshot& snapshot) {
     // Where the model's mechanism shows (view.json): the position, the head and the view in front.
     const ViewPreset& preset = snapshot.model->preset;
-    if (preset.hasHead() && preset.layer < snapshot.layers() && preset.head < snapshot.heads())
-        selection_->setCurrent({preset.layer, preset.head});
-    if (preset.positionFromEnd > 0 && preset.positionFromEnd <= snapshot.tokens())
-        selection_->setPosition(snapshot.tokens() - preset.positionFromEnd);
+    if (preset.hasHeadIn(snapshot.layers(), snapshot.heads())) selection_->setCurrent({preset.layer, preset.head});
+    if (const int position = preset.positionIn(snapshot.tokens()); position >= 0) selection_->setPosition(position);
     if (TraceView* v = preset.view.isEmpty() ? nullptr : view(preset.view)) {
         if (auto* dock = qobject_cast<QDockWidget*>(v->parentWidget())) {
             dock->show();
