@@ -2,6 +2,7 @@
 // Training and evaluation on the synthetic tasks (docs/training.md). Torch-free API over core/src/trainer.cpp.
 #include "headlight/engine.h"
 #include "headlight/tasks.h"
+#include "headlight/timeline.h"
 
 #include <atomic>
 #include <functional>
@@ -16,10 +17,27 @@ struct TrainConfig {
     std::string modelJson;            // the model's config.json object; vocab_size and n_positions may be left out
     std::string initFrom;             // or: fine-tune this model folder (modelJson may then add mechanisms)
     TaskParams task;
+    // Or (with initFrom): windows of `context` tokens of this text, encoded by initFrom's tokenizer, the last
+    // tenth held out (headlight-cli fit --text-file; docs/fitting.md). Masked-token models (BERT) learn BERT's
+    // masked-token objective on them.
+    std::string textFile;
+    int context = 128;
+    // The start values of mechanism tensors that initFrom lacks, by tensor name suffix (e.g. "span_fraction":
+    // 0), instead of their initialisation (docs/fitting.md says why spans start small).
+    std::map<std::string, double> mechanismStart;
+    // Adaptive spans fitted to a trained model: each head's start searched on a probe batch before the first
+    // step (training/span_start.h; docs/fitting.md). Only for a run that adds spans to an init_from model.
+    bool spanStartSearch = false;
+    // Frozen matrices stored and multiplied in "bfloat16" or "float16" (Transformer::storeMatricesAs); only with
+    // train_only, so every matrix is frozen. Saved models keep the float32 weights they started from.
+    std::string dtype = "float32";
     int steps = 1000;
     int batchSize = 32;
     int warmupSteps = 100;
     double learningRate = 1e-3;
+    // > 0: the mechanisms' own tensors learn at this rate (same schedule) while the other weights learn at
+    // learningRate (fitting a mechanism with every weight: docs/fitting.md); 0: everything at learningRate.
+    double mechanismLearningRate = 0;
     double minLearningRate = 1e-4;    // cosine decay ends here
     double weightDecay = 0.01;        // on matrices only
     double gradClip = 1.0;            // max global gradient norm; 0 = off
@@ -52,6 +70,9 @@ struct TrainProgress {
     double learningRate = 0;
     double tokensPerSecond = 0;
     double etaSeconds = 0;
+    double lambda = 0;                // the regulariser's coefficient (Timeline::lambdaKey)
+    // Each head's mechanism state after the step, [L,H] by trace name (TimelineStep::heads).
+    std::map<std::string, FloatArray> heads;
 };
 
 struct TrainResult {
@@ -61,7 +82,8 @@ struct TrainResult {
     TrainProgress last;
 };
 
-// Trains a model into `outDir` (a model folder, rewritten at every checkpoint, plus outDir/checkpoint/).
+// Trains a model into `outDir` (a model folder, rewritten at every checkpoint, plus outDir/checkpoint/ and
+// outDir/timeline.h5, which holds every reported step).
 // With `resume`, continues from outDir/checkpoint exactly where it stopped. `stop` is polled once per step:
 // when set, the current step finishes, a checkpoint is written and train() returns. Deterministic per device for
 // a seed (on CUDA, LibTorch's deterministic algorithms are switched on; docs/training.md says what differs

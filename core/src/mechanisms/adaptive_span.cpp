@@ -44,9 +44,30 @@ double pairFlops(int64_t T, int64_t window, int64_t headDim) {
     return 4.0 * static_cast<double>(headDim) * pairs;
 }
 
-// Spans are parameters: any one run has them. Per layer, keys at distance >= window = ceil(largest z + R) (at
-// most T) have m_z = 0 for every head, so they can be trimmed: the attention FLOPs at the task's longest
-// example, with and without the trim.
+} // namespace
+
+SpanTrim spanTrim(const ModelConfig& c, const std::vector<float>& spans, int64_t length) {
+    SpanTrim t;
+    const size_t LH = static_cast<size_t>(c.nLayer * c.nHead);
+    if (spans.size() != LH) return t;
+    double sum = 0;
+    for (float z : spans) sum += z;
+    t.meanSpan = sum / static_cast<double>(LH);
+    for (int l = 0; l < c.nLayer; ++l) {
+        const auto first = spans.begin() + l * c.nHead;
+        const double widest = *std::max_element(first, first + c.nHead) + c.mechanism<AdaptiveSpanConfig>()->ramp;
+        const int window = static_cast<int>(std::min<double>(std::ceil(widest), static_cast<double>(length)));
+        t.windows.push_back(window);
+        t.attentionFlops += c.nHead * pairFlops(length, length, c.headDim());
+        t.trimmedFlops += c.nHead * pairFlops(length, window, c.headDim());
+    }
+    t.flopsSaved = t.attentionFlops > 0 ? 1.0 - t.trimmedFlops / t.attentionFlops : 0.0;
+    return t;
+}
+
+namespace {
+
+// Spans are parameters: any one run has them. The trim at the task's longest example (spanTrim).
 class SpanReport final : public MechanismReportSection {
 public:
     SpanReport(const ModelConfig& c, const ReportTask& task) : c_(c), length_(task.maxLength) {}
@@ -55,22 +76,11 @@ public:
         for (const auto& layer : t.layers) spans_.insert(spans_.end(), layer[kSpan].begin(), layer[kSpan].end());
     }
     nlohmann::json result() const override {
-        const size_t LH = static_cast<size_t>(c_.nLayer * c_.nHead);
-        if (spans_.size() != LH) return nlohmann::json::object();
-        double sum = 0, flops = 0, trimmed = 0;
-        for (float z : spans_) sum += z;
-        std::vector<int> windows;
-        for (int l = 0; l < c_.nLayer; ++l) {
-            const auto first = spans_.begin() + l * c_.nHead;
-            const double widest = *std::max_element(first, first + c_.nHead) + c_.mechanism<AdaptiveSpanConfig>()->ramp;
-            const int window = static_cast<int>(std::min<double>(std::ceil(widest), static_cast<double>(length_)));
-            windows.push_back(window);
-            flops += c_.nHead * pairFlops(length_, length_, c_.headDim());
-            trimmed += c_.nHead * pairFlops(length_, window, c_.headDim());
-        }
-        return {{"spans", spans_}, {"average_span", sum / static_cast<double>(LH)}, {"trim_window", windows},
-                {"flops_length", length_}, {"attention_flops", flops}, {"trimmed_attention_flops", trimmed},
-                {"flops_saved", flops > 0 ? 1.0 - trimmed / flops : 0.0}};
+        if (spans_.size() != static_cast<size_t>(c_.nLayer * c_.nHead)) return nlohmann::json::object();
+        const SpanTrim trim = spanTrim(c_, spans_, length_);
+        return {{"spans", spans_}, {"average_span", trim.meanSpan}, {"trim_window", trim.windows},
+                {"flops_length", length_}, {"attention_flops", trim.attentionFlops},
+                {"trimmed_attention_flops", trim.trimmedFlops}, {"flops_saved", trim.flopsSaved}};
     }
 
 private:
@@ -124,6 +134,11 @@ public:
     void projectParameters(MechanismHost& m) const override {
         torch::NoGradGuard noGrad;
         for (int l = 0; l < m.config().nLayer; ++l) m.mechanisms(l).slot(kFraction).clamp_(0.0, 1.0);
+    }
+
+    void timelineHeads(const MechanismHost& m, std::map<std::string, FloatArray>& out) const override {
+        const double maxSpan = m.config().mechanism<AdaptiveSpanConfig>()->maxSpan;
+        out[kSpan] = layerGrid(m, [&](const MechanismTensors& t) { return t[kFraction] * maxSpan; });
     }
 
     double capturedBytesPerLayer(const ModelConfig& c, int64_t) const override { return 1.0 * c.nHead * sizeof(float); }

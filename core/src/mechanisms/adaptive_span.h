@@ -16,4 +16,15 @@ torch::Tensor spanMask(const AdaptiveSpanConfig& a, const torch::Tensor& spanFra
 // The regulariser: max_span * sum over layers of the mean over heads of span_fraction.
 torch::Tensor spanPenalty(const MechanismHost& model);
 
+// What spans save at `length` tokens: per layer, keys at distance >= window = ceil(largest z + R) (at most
+// `length`) have m_z = 0 for every head and can be trimmed; attention FLOPs (q.k and p.v over causal pairs)
+// with and without the trim.
+struct SpanTrim {
+    std::vector<int> windows;      // per layer
+    double meanSpan = 0;
+    double attentionFlops = 0, trimmedFlops = 0;
+    double flopsSaved = 0;         // 1 - trimmed / full
+};
+SpanTrim spanTrim(const ModelConfig& c, const std::vector<float>& spans /* L*H, tokens */, int64_t length);
+
 } // namespace headlight

@@ -99,6 +99,13 @@ public:
         return weight * l0Penalty(m);
     }
 
+    void timelineHeads(const MechanismHost& m, std::map<std::string, FloatArray>& out) const override {
+        const HeadGatesConfig& g = *m.config().mechanism<HeadGatesConfig>();
+        out[kLogAlpha] = layerGrid(m, [](const MechanismTensors& t) { return t[kLogAlpha]; });
+        out[kOpenProbability] = layerGrid(m, [&](const MechanismTensors& t) { return gateOpenProbability(g, t[kLogAlpha]); });
+        out[kGate] = layerGrid(m, [&](const MechanismTensors& t) { return gateValues(g, t[kLogAlpha]); });
+    }
+
     double capturedBytesPerLayer(const ModelConfig& c, int64_t) const override { return 2.0 * c.nHead * sizeof(float); }
     void exportLayer(const ModelConfig& c, const MechanismTensors& t, const LayerCapture&, LayerTrace& lt) const override {
         const HeadGatesConfig& g = *c.mechanism<HeadGatesConfig>();

@@ -162,6 +162,8 @@ public:
     virtual bool needsGateNoise() const { return false; }
     // After an optimiser step: keep its parameters in range.
     virtual void projectParameters(MechanismHost&) const {}
+    // Each head's state for a run's timeline (headlight/timeline.h), [L,H] arrays by their trace names.
+    virtual void timelineHeads(const MechanismHost&, std::map<std::string, FloatArray>& /*out*/) const {}
 
     // The float32 bytes exportLayer adds to one captured layer of a run of `tokens` tokens (headlight/capture_size.h).
     virtual double capturedBytesPerLayer(const ModelConfig&, int64_t /*tokens*/) const { return 0; }
@@ -191,6 +193,9 @@ nlohmann::json mechanismsJson(const ModelConfig& c);
 // For readConfig: fails naming the first key of `section` not in `known`.
 void requireKnownKeys(ConfigReader& r, const nlohmann::json& section, const char* mechanism,
                       std::initializer_list<const char*> known);
+
+// [L,H] on the CPU: `perLayer` ([H] of one layer's tensors) for every layer, detached.
+FloatArray layerGrid(const MechanismHost& m, const std::function<torch::Tensor(const MechanismTensors&)>& perLayer);
 
 // This call's gate values of a layer: the product of what every mechanism of `c` gates with (undefined: none).
 torch::Tensor layerGates(const ModelConfig& c, const MechanismTensors& t, torch::Generator* noise);

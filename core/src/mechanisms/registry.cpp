@@ -8,12 +8,24 @@
 #include "mechanisms/persistent_memory.h"
 #include "mechanisms/selective_attention.h"
 #include "checkpoint/config_reader.h"
+#include "nn/torch_bridge.h"
 
 #include <nlohmann/json.hpp>
 
 namespace headlight {
 
 nlohmann::json Mechanism::describe(const MechanismHost& m) const { return configJson(m.config()); }
+
+FloatArray layerGrid(const MechanismHost& m, const std::function<torch::Tensor(const MechanismTensors&)>& perLayer) {
+    torch::NoGradGuard noGrad;
+    const ModelConfig& c = m.config();
+    std::vector<float> values;
+    for (int l = 0; l < c.nLayer; ++l) {
+        const FloatArray row = toArray(perLayer(m.mechanisms(l)).detach().to(torch::kFloat));
+        values.insert(values.end(), row.begin(), row.end());
+    }
+    return FloatArray({c.nLayer, c.nHead}, std::move(values));
+}
 
 const std::vector<const Mechanism*>& allMechanisms() {
     // The order views and menus list them in. attend() runs its hooks phase by phase (every mechanism's

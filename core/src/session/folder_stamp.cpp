@@ -72,7 +72,13 @@ std::string FolderStamp::changes() const {
 
 TaskParams trainedTask(const std::string& modelDir) {
     const std::string record = modelDir + "/training.json", config = modelDir + "/train.json";
-    if (regularFileProblem(record) != "file not found") return TrainConfig::fromTrainingRecord(record).task;
+    if (regularFileProblem(record) != "file not found") {
+        const TrainConfig trained = TrainConfig::fromTrainingRecord(record);
+        if (!trained.textFile.empty())
+            throw Error(modelDir, "learned from the text file " + printableText(trained.textFile, 80) +
+                                      ", not from a task (give a task, a text or a file)");
+        return trained.task;
+    }
     if (regularFileProblem(config) != "file not found") return TrainConfig::fromFile(config).task;
     throw Error(modelDir, "has no training.json or train.json, so the task it was trained on is unknown (give a task, a text or a file)");
 }

@@ -19,9 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void saveWeights(const Transformer& model, const std::string& path) {
+void saveWeights(const Transformer& model, const NamedTensors* originals, const std::string& path) {
     std::vector<NamedArray> arrays;
-    for (const auto& [name, t] : model.named()) arrays.push_back({name, toArray(t.detach())});
+    for (const auto& [name, t] : model.named()) {
+        const auto original = originals ? originals->find(name) : NamedTensors::const_iterator{};
+        arrays.push_back({name, toArray((originals && original != originals->end() ? original->second : t).detach())});
+    }
     writeSafetensors(path, arrays);
 }
 
@@ -88,7 +91,7 @@ void writeCheckpointFiles(const std::string& dir, const CheckpointContents& c) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw Error(dir, "cannot create the checkpoint folder (" + ec.message() + ")");
-    saveWeights(*c.model, dir + "/model.safetensors");
+    saveWeights(*c.model, c.originals, dir + "/model.safetensors");
     // Serialised in memory, then written as any of our files: LibTorch writing a file itself ends the process
     // when the disk fills (its zip writer throws from a destructor), and it checks no write.
     std::ostringstream optimizerBytes;
@@ -170,7 +173,7 @@ void writeCheckpoint(const std::string& outDir, const CheckpointContents& c, con
     // The folder itself stays a usable model at every checkpoint.
     if (tokenizer && !tokenizer->copyFrom.empty()) copyTokenizerFiles(tokenizer->copyFrom, outDir);
     if (tokenizer && !tokenizer->characters.empty()) writeCharacterVocabulary(outDir + "/vocab.json", tokenizer->characters);
-    saveWeights(*c.model, outDir + "/model.safetensors");
+    saveWeights(*c.model, c.originals, outDir + "/model.safetensors");
     writeFileAtomically(outDir + "/config.json", c.model->config().toJson() + "\n");
     const nlohmann::json record = {{"train_config", nlohmann::json::parse(c.config->toJson())}, {"steps_done", c.step},
                                    {"seconds", c.seconds}};

@@ -43,6 +43,9 @@ struct CheckpointContents {
     torch::Generator* gateNoise = nullptr;
     int step = 0;
     double seconds = 0;
+    // Tensors saved in place of the model's own, by name: the float32 weights of matrices the run stores in a
+    // lower precision (TrainConfig::dtype).
+    const NamedTensors* originals = nullptr;
 };
 
 // Writes checkpoint/ into a fresh checkpoint-new/ and swaps it in, so that an interrupted or failed write leaves

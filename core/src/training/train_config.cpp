@@ -4,6 +4,7 @@
 #include "io/json_util.h"
 #include "mechanisms/mechanism.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <map>
 #include <set>
@@ -34,7 +35,8 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
     if (!j.is_object()) throw Error(source, "expected a JSON object at the top level");
     std::set<std::string> known = {"model", "init_from", "task", "steps", "batch_size", "warmup_steps",
                                    "learning_rate", "min_learning_rate", "weight_decay", "grad_clip", "seed",
-                                   "train_only", "checkpoint_every", "log_every", "device"};
+                                   "train_only", "checkpoint_every", "log_every", "device", "text_file", "context",
+                                   "mechanism_start", "dtype", "mechanism_learning_rate", "span_start_search"};
     for (const Mechanism* m : allMechanisms())   // each mechanism's regulariser coefficient: "l0_lambda", ...
         if (m->regulariserKey()) known.insert(m->regulariserKey());
     for (const auto& item : j.items())
@@ -47,8 +49,34 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
     }
     if (j.contains("init_from")) c.initFrom = jsonutil::requireString(j, "init_from", source);
     if (c.modelJson.empty() && c.initFrom.empty()) throw Error(source, "needs \"model\" (a new model) or \"init_from\" (a model folder)");
-    if (!j.contains("task") || !j.at("task").is_object()) throw Error(source, "needs a \"task\" object, e.g. {\"name\": \"assign\"}");
-    c.task = TaskParams::fromJson(j.at("task").dump(), source);
+    if (j.contains("text_file")) {
+        c.textFile = jsonutil::requireString(j, "text_file", source);
+        if (c.initFrom.empty()) throw Error(source, "\"text_file\" needs \"init_from\" (a model with its own tokenizer)");
+        if (j.contains("task")) throw Error(source, "give \"task\" or \"text_file\", not both");
+        if (j.contains("context")) c.context = jsonutil::requirePositiveInt(j, "context", source);
+    } else {
+        if (j.contains("context")) throw Error(source, "\"context\" applies to \"text_file\" only");
+        if (!j.contains("task") || !j.at("task").is_object()) throw Error(source, "needs a \"task\" object, e.g. {\"name\": \"assign\"}");
+        c.task = TaskParams::fromJson(j.at("task").dump(), source);
+    }
+    if (j.contains("mechanism_start")) {
+        const auto& start = j.at("mechanism_start");
+        if (!start.is_object()) throw Error(source, "\"mechanism_start\" must be an object of tensor name suffixes and numbers");
+        for (const auto& item : start.items()) {
+            if (!item.value().is_number() || !std::isfinite(item.value().get<double>()))
+                throw Error(source, "\"mechanism_start." + item.key() + "\" must be a finite number");
+            c.mechanismStart[item.key()] = item.value().get<double>();
+        }
+    }
+    if (j.contains("span_start_search")) {
+        if (!j.at("span_start_search").is_boolean()) throw Error(source, "\"span_start_search\" must be true or false");
+        c.spanStartSearch = j.at("span_start_search").get<bool>();
+    }
+    if (j.contains("dtype")) {
+        c.dtype = jsonutil::requireString(j, "dtype", source);
+        if (c.dtype != "float32" && c.dtype != "bfloat16" && c.dtype != "float16")
+            throw Error(source, "\"dtype\" = \"" + printableText(c.dtype, 40) + "\" is not float32, bfloat16 or float16");
+    }
 
     auto positive = [&](const char* key, int& field) { if (j.contains(key)) field = jsonutil::requirePositiveInt(j, key, source); };
     auto number = [&](const char* key, double& field, double lowest) {
@@ -66,6 +94,9 @@ TrainConfig TrainConfig::fromJson(const std::string& jsonText, const std::string
     }
     number("learning_rate", c.learningRate, 0.0);
     number("min_learning_rate", c.minLearningRate, 0.0);
+    number("mechanism_learning_rate", c.mechanismLearningRate, 0.0);
+    if (c.mechanismLearningRate > kMaxLearningRate)
+        throw Error(source, "\"mechanism_learning_rate\" must be at most " + std::to_string(static_cast<int>(kMaxLearningRate)));
     number("weight_decay", c.weightDecay, 0.0);
     number("grad_clip", c.gradClip, 0.0);
     for (const Mechanism* m : allMechanisms()) {
@@ -116,12 +147,20 @@ std::string TrainConfig::toJson() const {
     nlohmann::json j;
     if (!modelJson.empty()) j["model"] = nlohmann::json::parse(modelJson);
     if (!initFrom.empty()) j["init_from"] = initFrom;
-    j["task"] = nlohmann::json::parse(task.toJson());
+    if (textFile.empty()) j["task"] = nlohmann::json::parse(task.toJson());
+    else {
+        j["text_file"] = textFile;
+        j["context"] = context;
+    }
+    if (!mechanismStart.empty()) j["mechanism_start"] = mechanismStart;
+    if (dtype != "float32") j["dtype"] = dtype;
+    if (spanStartSearch) j["span_start_search"] = true;
     j["steps"] = steps;
     j["batch_size"] = batchSize;
     j["warmup_steps"] = warmupSteps;
     j["learning_rate"] = learningRate;
     j["min_learning_rate"] = minLearningRate;
+    if (mechanismLearningRate > 0) j["mechanism_learning_rate"] = mechanismLearningRate;
     j["weight_decay"] = weightDecay;
     j["grad_clip"] = gradClip;
     j["seed"] = seed;

@@ -4,6 +4,7 @@
 // checkpoint takes the folder away again.
 #include "checkpoint/checkpoint.h"
 #include "headlight/input_file.h"
+#include "headlight/mechanisms/adaptive_span.h"
 #include "model/initial_model.h"
 #include "model/transformer.h"
 #include "headlight/error.h"
@@ -13,6 +14,8 @@
 #include "nn/torch_bridge.h"
 #include "training/example_encoder.h"
 #include "training/run_folder.h"
+#include "training/span_start.h"
+#include "training/token_windows.h"
 #include "training/training_losses.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -20,6 +23,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
@@ -49,14 +54,24 @@ struct Batch {
     int64_t tokens = 0;
 };
 
-Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const ExampleEncoder& encoder) {
+// Where a run's examples come from: a task's generator through the example encoder, or windows of a text file.
+struct ExampleSource {
+    std::unique_ptr<Task> task;
+    std::unique_ptr<ExampleEncoder> encoder;
+    std::unique_ptr<TokenWindows> windows;
+
+    ScoredExample draw(std::mt19937_64& rng) const { return windows ? windows->sample(rng) : encoder->encode(task->sample(rng)); }
+    int64_t padId() const { return windows ? windows->padId() : encoder->padId(); }
+};
+
+Batch makeBatch(const ExampleSource& source, std::mt19937_64& rng, int size) {
     std::vector<ScoredExample> examples;
     size_t T = 0;
     for (int b = 0; b < size; ++b) {
-        examples.push_back(encoder.encode(task.sample(rng)));
+        examples.push_back(source.draw(rng));
         T = std::max(T, examples.back().ids.size());
     }
-    auto ids = torch::full({size, static_cast<int64_t>(T)}, encoder.padId(), torch::kLong);
+    auto ids = torch::full({size, static_cast<int64_t>(T)}, source.padId(), torch::kLong);
     auto targets = torch::full({size, static_cast<int64_t>(T)}, -1, torch::kLong);
     auto idAcc = ids.accessor<int64_t, 2>();
     auto targetAcc = targets.accessor<int64_t, 2>();
@@ -77,7 +92,7 @@ Batch makeBatch(const Task& task, std::mt19937_64& rng, int size, const ExampleE
 // The model config: the TRAIN.json "model" object (any family) with vocab_size and the positions filled from
 // the task, or
 // the init_from model's config with the mechanisms "model" adds.
-ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::string& source) {
+ModelConfig resolveConfig(const TrainConfig& tc, const Task* task, const std::string& source) {
     nlohmann::json j;
     if (!tc.initFrom.empty()) {
         const ModelConfig start = ModelConfig::fromFile(tc.initFrom + "/config.json");
@@ -93,14 +108,14 @@ ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::st
         }
     } else {
         j = jsonutil::parse(tc.modelJson, source, "model");
-        const int alphabet = static_cast<int>(splitUtf8(task.alphabet(), "task").size());
+        const int alphabet = static_cast<int>(splitUtf8(task->alphabet(), "task").size());
         if (!j.contains("vocab_size")) j["vocab_size"] = alphabet;
         // Without a model_type, Headlight's own layout: GPT-2's, saved as "headlight" when it has mechanisms.
         const Family& own = gpt2Family();
         if (!j.contains("model_type")) j["model_type"] = j.contains("headlight") ? own.traits.typeWithMechanisms : own.modelTypes.front();
         const Family* family = j["model_type"].is_string() ? findFamily(j["model_type"].get<std::string>()) : nullptr;
         const char* positions = family ? family->traits.positionsKey : own.traits.positionsKey;   // unknown: fromJson says so
-        if (!j.contains(positions)) j[positions] = task.maxLength();
+        if (!j.contains(positions)) j[positions] = task->maxLength();
         if (j["vocab_size"] != alphabet)
             throw Error(source, "\"model.vocab_size\" must equal the task's alphabet size " + std::to_string(alphabet) + " (or be left out)");
     }
@@ -108,9 +123,9 @@ ModelConfig resolveConfig(const TrainConfig& tc, const Task& task, const std::st
     // Character models read one position per character; other tokenizers are checked per passage.
     const auto startTokenizer = tc.initFrom.empty() ? nullptr : loadTokenizer(tc.initFrom);
     const bool characters = !startTokenizer || startTokenizer->kind() == "char";
-    if (characters && c.nPositions < task.maxLength())
+    if (task && characters && c.nPositions < task->maxLength())
         throw Error(source, "n_positions " + std::to_string(c.nPositions) + " is shorter than the task's longest example (" +
-                                std::to_string(task.maxLength()) + ")");
+                                std::to_string(task->maxLength()) + ")");
     return c;
 }
 
@@ -140,8 +155,17 @@ NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, b
     } else if (tc.initFrom.empty()) {
         for (const auto& [name, t] : initialModel(config, tc.seed).named()) take(name, t);
     } else {
-        const Transformer start(config, readModelWeights(config, tc.initFrom, torch::kCPU), tc.initFrom, &tc.seed);
-        for (const auto& [name, t] : start.named()) take(name, t);
+        NamedTensors file = readModelWeights(config, tc.initFrom, torch::kCPU);
+        std::set<std::string> inFile;
+        for (const auto& item : file) inFile.insert(item.first);
+        const Transformer start(config, std::move(file), tc.initFrom, &tc.seed);
+        for (const auto& [name, t] : start.named()) {
+            take(name, t);
+            if (inFile.count(name)) continue;
+            for (const auto& [suffix, value] : tc.mechanismStart)   // a mechanism the start model lacked
+                if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+                    tensors[name].fill_(value);
+        }
     }
     return tensors;
 }
@@ -150,8 +174,8 @@ NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, b
 // positions and vocabulary. So every example the run will draw is drawn and encoded once before anything is
 // written, from a copy of the data generator (training then draws the same ones); an error names the task or
 // the tokenizer. The cost is one more encoding of the run's text, small beside its forward and backward passes.
-void checkEveryExample(const Task& task, std::mt19937_64 rng, int64_t examples, const ExampleEncoder& encoder) {
-    for (int64_t i = 0; i < examples; ++i) encoder.encode(task.sample(rng));
+void checkEveryExample(const ExampleSource& source, std::mt19937_64 rng, int64_t examples) {
+    for (int64_t i = 0; i < examples; ++i) source.draw(rng);
 }
 
 // A new run needs a new or empty folder, which may not be, hold or lie inside the model it starts from; a resumed
@@ -180,32 +204,57 @@ std::unique_ptr<ExampleEncoder> exampleEncoder(const TrainConfig& tc, const Task
     return std::make_unique<ExampleEncoder>(tokenizer.characters, task, config);
 }
 
-// AdamW over the parameters train_only selects: weight decay on matrices, none on vectors.
+// AdamW over the parameters train_only selects: weight decay on matrices, none on vectors; with
+// mechanism_learning_rate, the mechanisms' tensors in a group of their own at that rate (no decay).
 struct Optimizer {
-    std::vector<torch::Tensor> decay, noDecay;
+    std::vector<torch::Tensor> decay, noDecay, mechanism;
     std::unique_ptr<torch::optim::AdamW> adamw;
+    std::vector<double> rateScale;   // per group: its learning rate over learning_rate's
 
     std::vector<torch::Tensor> all() const {
         std::vector<torch::Tensor> out = decay;
         out.insert(out.end(), noDecay.begin(), noDecay.end());
+        out.insert(out.end(), mechanism.begin(), mechanism.end());
         return out;
     }
 };
 
+// The tensors the mechanisms add (by their storage), so the optimizer can give them their own rate.
+std::set<const void*> mechanismTensors(const Transformer& model) {
+    std::set<const void*> out;
+    for (int l = 0; l < model.config().nLayer; ++l)
+        for (const auto& item : model.mechanisms(l).byName)
+            if (item.second.defined()) out.insert(item.second.unsafeGetTensorImpl());
+    return out;
+}
+
 Optimizer makeOptimizer(const TrainConfig& tc, Transformer& model) {
     Optimizer o;
+    const std::set<const void*> ownRate = tc.mechanismLearningRate > 0 ? mechanismTensors(model) : std::set<const void*>{};
     for (auto& [name, t] : model.named()) {
         const bool learns = trains(tc, name);
         t.set_requires_grad(learns);
-        if (learns) (t.dim() >= 2 ? o.decay : o.noDecay).push_back(t);
+        if (!learns) continue;
+        if (ownRate.count(t.unsafeGetTensorImpl())) o.mechanism.push_back(t);
+        else (t.dim() >= 2 ? o.decay : o.noDecay).push_back(t);
     }
-    if (o.decay.empty() && o.noDecay.empty()) throw Error("TRAIN.json", "\"train_only\" matches no parameter");
+    if (o.all().empty()) throw Error("TRAIN.json", "\"train_only\" matches no parameter");
     auto options = [&](double weightDecay) {
         return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(tc.learningRate).betas({0.9, 0.95}).weight_decay(weightDecay));
     };
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    if (!o.decay.empty()) groups.emplace_back(o.decay, options(tc.weightDecay));
-    if (!o.noDecay.empty()) groups.emplace_back(o.noDecay, options(0.0));
+    if (!o.decay.empty()) {
+        groups.emplace_back(o.decay, options(tc.weightDecay));
+        o.rateScale.push_back(1.0);
+    }
+    if (!o.noDecay.empty()) {
+        groups.emplace_back(o.noDecay, options(0.0));
+        o.rateScale.push_back(1.0);
+    }
+    if (!o.mechanism.empty()) {
+        groups.emplace_back(o.mechanism, options(0.0));
+        o.rateScale.push_back(tc.mechanismLearningRate / tc.learningRate);
+    }
     o.adamw = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(tc.learningRate));
     return o;
 }
@@ -240,7 +289,9 @@ struct StepOutcome {
 
 StepOutcome trainStep(const TrainConfig& tc, Transformer& model, Optimizer& optimizer, const Regularisers& reg,
                       const Batch& batch, torch::Generator& gateNoise, const torch::Device& device, double lr) {
-    for (auto& g : optimizer.adamw->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    auto& groups = optimizer.adamw->param_groups();
+    for (size_t i = 0; i < groups.size(); ++i)
+        static_cast<torch::optim::AdamWOptions&>(groups[i].options()).lr(lr * optimizer.rateScale[i]);
     StepOutcome s;
     const auto ids = batch.ids.to(device);
     s.targets = batch.targets.to(device);
@@ -261,6 +312,56 @@ StepOutcome trainStep(const TrainConfig& tc, Transformer& model, Optimizer& opti
     return s;
 }
 
+// The probe batch a span start search is judged on: drawn from a generator of its own, so the run's batches are
+// those it would draw without the search.
+// Small models (at most kSmallModelHeads heads, where each head is searched) get 32 examples, larger ones a
+// batch's worth: the search then costs about a second per layer and grid value.
+constexpr int kSpanProbeExamples = 32;
+constexpr int kSmallModelHeads = 80;
+Batch spanProbe(const TrainConfig& tc, const ExampleSource& examples, const ModelConfig& config, const torch::Device& device) {
+    std::mt19937_64 rng(tc.seed * 6364136223846793005ULL + 11);
+    const bool small = config.nLayer * config.nHead <= kSmallModelHeads;
+    Batch probe = makeBatch(examples, rng, small ? std::max(tc.batchSize, kSpanProbeExamples) : tc.batchSize);
+    probe.ids = probe.ids.to(device);
+    probe.targets = probe.targets.to(device);
+    return probe;
+}
+
+void searchSpanStarts(Transformer& model, const Batch& probe, const Regularisers& regularisers) {
+    if (!model.config().mechanisms.has(AdaptiveSpanConfig::kKey)) throw Error("TRAIN.json", "\"span_start_search\" needs adaptive_span");
+    double lambda = 0;
+    for (const auto& [m, weight] : regularisers.weighted)
+        if (m->key() == std::string(AdaptiveSpanConfig::kKey)) lambda = weight;
+    searchSpanStarts(model, probe.ids, probe.targets, lambda);
+}
+
+// With a dtype other than float32, the frozen matrices are stored and multiplied in it; the float32 tensors they
+// were are kept for saving, so a saved model holds the weights it started from, bit for bit.
+NamedTensors storeFrozenMatrices(const TrainConfig& tc, Transformer& model) {
+    NamedTensors originals;
+    if (tc.dtype == "float32") return originals;
+    if (tc.trainOnly.empty()) throw Error("TRAIN.json", "\"dtype\" " + tc.dtype + " needs frozen weights (\"train_only\")");
+    for (const auto& [name, t] : model.named()) {
+        if (t.dim() >= 2 && t.requires_grad())
+            throw Error("TRAIN.json", "\"dtype\" " + tc.dtype + " needs every matrix frozen, but " + name + " learns");
+        if (t.dim() >= 2) originals[name] = t;
+    }
+    model.storeMatricesAs(tc.dtype == "bfloat16" ? torch::kBFloat16 : torch::kHalf);
+    return originals;
+}
+
+// The timeline a run continues: its folder's, up to the checkpoint it resumes from (none: a new one).
+Timeline startingTimeline(const std::string& outDir, bool resume, int step, const Regularisers& regularisers) {
+    Timeline t;
+    const std::string path = outDir + "/timeline.h5";
+    if (resume && pathExists(path)) {
+        t = Timeline::read(path);
+        t.truncateAfter(step);
+    }
+    t.lambdaKey = regularisers.weighted.empty() ? "" : regularisers.weighted.front().first->regulariserKey();
+    return t;
+}
+
 } // namespace
 
 TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
@@ -268,19 +369,29 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     // 1. Everything checked before the folder exists: output folder, device, task, model, tokenizer, examples.
     checkOutputFolder(tc, outDir, resume);
     const torch::Device device = trainingDevice(tc);
-    const auto task = makeTask(tc.task);
-    const ModelConfig config = resolveConfig(tc, *task, "TRAIN.json");
-    if (!config.causal)
-        throw Error("TRAIN.json", "training scores next-token predictions; " + config.modelType + " is a masked-token model");
+    ExampleSource examples;
+    if (tc.textFile.empty()) examples.task = makeTask(tc.task);
+    const ModelConfig config = resolveConfig(tc, examples.task.get(), "TRAIN.json");
+    if (!config.causal && examples.task)
+        throw Error("TRAIN.json", "a task scores next-token predictions; " + config.modelType +
+                                      " is a masked-token model (fit it on a text file: \"text_file\")");
     const std::string ckpt = outDir + "/checkpoint";
     RunTokenizer tokenizer;   // what the first checkpoint writes beside a new model
-    const auto encoder = exampleEncoder(tc, *task, config, outDir, resume, tokenizer);
+    if (examples.task) {
+        examples.encoder = exampleEncoder(tc, *examples.task, config, outDir, resume, tokenizer);
+    } else {
+        examples.windows = std::make_unique<TokenWindows>(resume ? outDir : tc.initFrom, tc.textFile, tc.context, config);
+        if (!resume) tokenizer.copyFrom = tc.initFrom;
+    }
 
     // 2. The model, its optimizer and the random streams, from the checkpoint when resuming.
     torch::manual_seed(tc.seed);
     Transformer model(config, startingWeights(tc, config, resume, ckpt, device),
                       resume ? ckpt + "/model.safetensors" : tc.initFrom.empty() ? "the new model" : tc.initFrom);
+    const Regularisers regularisers = regularisersOf(config, tc);
+    if (tc.spanStartSearch && !resume) searchSpanStarts(model, spanProbe(tc, examples, config, device), regularisers);
     Optimizer optimizer = makeOptimizer(tc, model);
+    const NamedTensors originals = storeFrozenMatrices(tc, model);
     std::mt19937_64 dataRng(tc.seed * 2654435761ULL + 1);
     torch::Generator gateNoise = at::make_generator<at::CPUGeneratorImpl>(tc.seed + 1);
     int step = 0;
@@ -290,8 +401,24 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         step = state.step;
         elapsedBefore = state.seconds;
     }
-    if (encoder->lengthKnownOnlyByEncoding())
-        checkEveryExample(*task, dataRng, static_cast<int64_t>(tc.steps - step) * tc.batchSize, *encoder);
+    if (examples.encoder && examples.encoder->lengthKnownOnlyByEncoding())
+        checkEveryExample(examples, dataRng, static_cast<int64_t>(tc.steps - step) * tc.batchSize);
+    Timeline timeline = startingTimeline(outDir, resume, step, regularisers);
+    auto record = [&](int doneSteps, double loss, double taskLoss, double lr) {
+        TimelineStep t;
+        t.step = doneSteps;
+        t.loss = loss;
+        t.taskLoss = taskLoss;
+        t.lambda = regularisers.weighted.empty() ? 0.0 : regularisers.weighted.front().second;
+        t.learningRate = lr;
+        for (const Mechanism* m : mechanismsOf(config)) m->timelineHeads(model.mechanismHost(), t.heads);
+        timeline.steps.push_back(t);
+        return t;
+    };
+    if (timeline.steps.empty()) {   // where a new run starts
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        record(step, nan, nan, learningRate(tc, step));
+    }
 
     // 3. The folder, created by the first checkpoint and taken away again should the run fail before that
     //    checkpoint is whole.
@@ -308,12 +435,14 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         contents.gateNoise = &gateNoise;
         contents.step = doneSteps;
         contents.seconds = seconds;
+        contents.originals = originals.empty() ? nullptr : &originals;
         writeCheckpoint(outDir, contents, first && !resume ? &tokenizer : nullptr);
+        timeline.write(outDir + "/timeline.h5");
         folder.keep();   // a usable model from here on: a later failure leaves this checkpoint
     };
 
-    // 4. The steps, reported every log_every and checkpointed every checkpoint_every (and when stopped).
-    const Regularisers regularisers = regularisersOf(config, tc);
+    // 4. The steps, reported (and put on the timeline) every log_every, checkpointed every checkpoint_every
+    //    (and when stopped).
     TrainResult result;
     const auto start = Clock::now();
     auto secondsSinceStart = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -321,7 +450,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     const int firstStep = step;
     for (; step < tc.steps; ++step) {
         const double lr = learningRate(tc, step);
-        const Batch batch = makeBatch(*task, dataRng, tc.batchSize, *encoder);   // drawn on the CPU, the same on every device
+        const Batch batch = makeBatch(examples, dataRng, tc.batchSize);   // drawn on the CPU, the same on every device
         const StepOutcome s = trainStep(tc, model, optimizer, regularisers, batch, gateNoise, device, lr);
         tokens += batch.tokens;
 
@@ -337,6 +466,14 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             p.learningRate = lr;
             p.tokensPerSecond = seconds > 0 ? tokens / seconds : 0;
             p.etaSeconds = seconds / (step + 1 - firstStep) * (tc.steps - step - 1);
+            // The timeline keeps the steps an uninterrupted run logs, and the one a stop checkpoints at (a resumed
+            // run's first report is not on it).
+            const bool onTimeline = (step + 1) % tc.logEvery == 0 || last || step == 0 || (stop && stop->load());
+            TimelineStep t = onTimeline ? record(p.step, p.loss, p.taskLoss, lr) : TimelineStep{};
+            if (!onTimeline)
+                for (const Mechanism* m : mechanismsOf(config)) m->timelineHeads(model.mechanismHost(), t.heads);
+            p.lambda = regularisers.weighted.empty() ? 0.0 : regularisers.weighted.front().second;
+            p.heads = t.heads;
             result.last = p;
             if (progress) progress(p);
         }
