@@ -9,6 +9,7 @@ int runCommand(const std::vector<std::string>& args);
 int infoCommand(const std::vector<std::string>& args);
 int initCommand(const std::vector<std::string>& args);
 int trainCommand(const std::vector<std::string>& args);
+int fitCommand(const std::vector<std::string>& args);
 int evaluateCommand(const std::vector<std::string>& args);
 int contextPruneCommand(const std::vector<std::string>& args);
 int figureCommand(const std::vector<std::string>& args);

@@ -26,6 +26,13 @@ const char* kUsage =
     "                      write a randomly initialised model folder\n"
     "  train --config TRAIN.json --out DIR [--resume] [--device cpu|cuda]\n"
     "                      train a model on a task (docs/training.md); Ctrl-C stops at a checkpoint\n"
+    "  fit MODEL_DIR --mechanism head_gates|adaptive_span|selective_attention [--task NAME|JSON |\n"
+    "      --text-file FILE [--context 128]] --out DIR [--lambda X | --lambda-sweep X,Y,...] [--steps N]\n"
+    "      [--batch-size 8] [--learning-rate X] [--seed S] [--device D] [--dtype D] [--train-all\n"
+    "      [--weight-learning-rate 1e-4]] [--resume]\n"
+    "                      add a mechanism to a copy of a trained model and learn it with the weights\n"
+    "                      frozen (docs/fitting.md); default data: the task it was trained on;\n"
+    "                      --lambda-sweep: one fit per lambda, sweep.csv/h5/png\n"
     "  evaluate MODEL_DIR [--task NAME|JSON | --text T | --data FILE] [--n 1000] [--seed S]\n"
     "      [--device cpu|cuda] [--dtype D]\n"
     "                      accuracy and loss on fresh examples (default: the task it was trained on)\n"
@@ -77,6 +84,7 @@ int main(int argc, char** argv) {
         {"info", headlight::cli::infoCommand},
         {"init", headlight::cli::initCommand},
         {"train", headlight::cli::trainCommand},
+        {"fit", headlight::cli::fitCommand},
         {"evaluate", headlight::cli::evaluateCommand},
         {"context-prune", headlight::cli::contextPruneCommand},
 #ifdef HEADLIGHT_HAS_FIGURE
