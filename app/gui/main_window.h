@@ -19,6 +19,8 @@ class QStackedWidget;
 namespace headlight {
 
 class ExplainPanel;
+class FitWindow;
+struct FitConfig;
 class HeadSelection;
 class InputBar;
 class JobTracker;
@@ -63,6 +65,11 @@ public:
     // -1 without; runs the text again when a model is open (else the next model opened gets it).
     void setZeroShotSelective(int selectorHead);
     QAction* zeroShotSelectiveAction() const { return zeroShot_; }
+    // Analysis > Fit a mechanism (main_window_fit.cpp): the dialog, then the fit in its own window, which can open
+    // the result or prune the heads its gates closed from the model on screen.
+    void askFit();
+    FitWindow* startFit(const FitConfig& config, const QString& outDir);
+    FitWindow* fitWindow() const { return fitWindow_; }
 
 signals:
     // An analysis finished and its results are on screen.
@@ -113,6 +120,7 @@ private:
     std::vector<TraceView*> views_;
     QMenu* recentMenu_ = nullptr;
     QAction* zeroShot_ = nullptr;   // View > Selective attention, zero-shot
+    FitWindow* fitWindow_ = nullptr;
     void updateZeroShotAction();    // main_window_menus.cpp
     QLabel* statusModel_;
     QLabel* statusRun_;

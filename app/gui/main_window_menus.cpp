@@ -72,6 +72,10 @@ void MainWindow::buildMenus() {
                              "parameters: the selected head's number selects in every layer"));
     connect(zeroShot_, &QAction::triggered, this, [this](bool on) { setZeroShotSelective(on ? selection_->current().head : -1); });
 
+    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+    QAction* fitAction = analysis->addAction(tr("&Fit a mechanism..."), this, &MainWindow::askFit);
+    fitAction->setToolTip(tr("Learn head gates or spans for this model with its weights frozen (docs/fitting.md)"));
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("Quick &tour"), this, [this] { createHelpBox(this, tr("A short tour"), QStringLiteral("tour"))->show(); });
     help->addAction(tr("&Shortcuts"), QKeySequence::HelpContents, this,

@@ -1,0 +1,47 @@
+#pragma once
+// A fit (headlight/fitting.h) running in the background for the window: one at a time, its logged steps sent
+// to the GUI thread as they happen (the gates and spans views replay them live), and Cancel that stops at the
+// next step with a checkpoint, so the model fitted so far can still be opened.
+#include "headlight/fitting.h"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+namespace headlight {
+
+class JobTracker;
+
+class FitJob : public QObject {
+    Q_OBJECT
+public:
+    explicit FitJob(QObject* parent = nullptr);
+    ~FitJob() override;   // stops a running fit and waits for it
+
+    // Starts `config` into `outDir` (refused while a fit runs: returns false). Every error (a bad setting, a
+    // folder that exists) arrives through failed().
+    bool start(const FitConfig& config, const QString& outDir);
+    // Asks the running fit to stop after its current step; it writes a checkpoint and reports finished().
+    void stop();
+    bool running() const { return running_; }
+
+signals:
+    void stepLogged(const headlight::TrainProgress& progress);
+    // `stopped`: Cancel ended it early (the folder holds the model at that step); `summary`: one line of results.
+    void finished(const QString& outDir, bool stopped, const QString& summary);
+    void failed(const QString& message);
+
+private:
+    std::unique_ptr<JobTracker> jobs_;
+    std::shared_ptr<std::atomic<bool>> stop_;
+    bool running_ = false;
+};
+
+// One line for a finished fit: heads kept or mean span, held-out loss against the original's.
+QString fitSummary(const FitResult& result);
+
+} // namespace headlight
+
+Q_DECLARE_METATYPE(headlight::TrainProgress)
