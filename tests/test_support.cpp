@@ -172,6 +172,27 @@ QString pooledDiff(const LayerDigest& d, const LayerTrace& captured) {
     return {};
 }
 
+std::string withoutMechanism(const std::string& from, const std::string& to, const std::string& mechanism,
+                             const std::string& tensorName) {
+    QDir().mkpath(QString::fromStdString(to));
+    QFile in(QString::fromStdString(from + "/config.json"));
+    in.open(QIODevice::ReadOnly);
+    nlohmann::json config = nlohmann::json::parse(in.readAll().toStdString());
+    config["headlight"].erase(mechanism);
+    if (config["headlight"].empty()) {
+        config.erase("headlight");
+        config["model_type"] = "gpt2";
+    }
+    writeFile(QString::fromStdString(to + "/config.json"), QByteArray::fromStdString(config.dump(2)));
+    const auto file = SafetensorsFile::open(from + "/model.safetensors");
+    std::vector<NamedArray> kept;
+    for (const auto& e : file.entries())
+        if (e.name.find(tensorName) == std::string::npos) kept.push_back({e.name, file.readFloat(e.name)});
+    writeSafetensors(to + "/model.safetensors", kept);
+    QFile::copy(QString::fromStdString(from + "/vocab.json"), QString::fromStdString(to + "/vocab.json"));
+    return to;
+}
+
 void writeFile(const QString& path, const QByteArray& data) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) qFatal("cannot write %s", qPrintable(path));

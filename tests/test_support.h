@@ -35,6 +35,12 @@ std::map<std::string, FloatArray> randomWeights(const ModelConfig& config, uint6
 void writeModel(const std::string& dir, const ModelConfig& config, const std::map<std::string, FloatArray>& weights,
                 DType storeAs = DType::F32);
 
+// A copy of model folder `from` in `to` without one mechanism (a sample trained with it, as a model that never
+// had it): config.json without its object ("gpt2" when none is left), model.safetensors without the tensors
+// whose names contain `tensorName`, and vocab.json. Returns `to`.
+std::string withoutMechanism(const std::string& from, const std::string& to, const std::string& mechanism,
+                             const std::string& tensorName);
+
 // An int64 tensor of a reference file (token ids), by name; throws headlight::Error when absent or not int64.
 std::vector<int64_t> readIds(const SafetensorsFile& file, const std::string& name);
 
