@@ -158,6 +158,36 @@ private slots:
         QVERIFY(std::isfinite(t.steps.back().loss) && t.steps.back().loss > t.steps.back().taskLoss);
     }
 
+    // Frozen matrices stored in bfloat16 during the fit: the saved model still holds the float32 originals.
+    void lowerPrecisionFitSavesTheOriginals() {
+        const std::string out = tmp_.filePath("bf16").toStdString();
+        FitConfig f = taskFit(inductionBase_, "head_gates", kInduction, 5);
+        f.dtype = "bfloat16";
+        fit(f, out, false);
+        const auto before = SafetensorsFile::open(inductionBase_ + "/model.safetensors");
+        const auto after = SafetensorsFile::open(out + "/model.safetensors");
+        for (const auto& e : before.entries()) QCOMPARE(test::bitDiff(after.readFloat(e.name), before.readFloat(e.name)), QString());
+        f.trainAll = true;
+        QVERIFY(test::errorOf([&] { f.trainConfig(); }).contains("--dtype"));
+    }
+
+    // Selective attention fine-tuned into a model trained without it (--train-all; the paper's future work): the
+    // weights learn, the result has the mechanism and runs; without --train-all it is refused by name.
+    void selectiveAttentionFineTunes() {
+        const std::string out = tmp_.filePath("selective").toStdString();
+        FitConfig f = taskFit(inductionBase_, "selective_attention", kInduction, 20);
+        QVERIFY(test::errorOf([&] { f.trainConfig(); }).contains("--train-all"));
+        f.trainAll = true;
+        const FitResult r = fit(f, out, false);
+        QVERIFY(std::isfinite(r.score.fitted.loss));
+        const Engine e = Engine::load(out);
+        QVERIFY(e.config().mechanisms.has("selective_attention"));
+        const auto before = SafetensorsFile::open(inductionBase_ + "/model.safetensors");
+        const auto after = SafetensorsFile::open(out + "/model.safetensors");
+        QVERIFY(!test::bitDiff(after.readFloat("h.0.attn.c_attn.weight"), before.readFloat("h.0.attn.c_attn.weight")).isEmpty());
+        QCOMPARE(Timeline::read(out + "/timeline.h5").lambdaKey, std::string("selective_epsilon"));
+    }
+
     // Gates fitted at a small lambda on the frozen induction model keep its accuracy with heads closed; the
     // heads it keeps are those whose ablation alone costs the most.
     void gatesRecoverTheHeadsThatMatter() {

@@ -187,10 +187,26 @@ int fitCommand(const std::vector<std::string>& argv) {
     }
 
     const FitResult r = namingArguments(names, [&] { return fit(config, out, resume, [](const TrainProgress& p) { report(p, ""); }, &g_stop); });
+#ifdef HEADLIGHT_HAS_FIGURE
+    // The fitted heads as the gates or spans view draws them (spans: Sukhbaatar et al.'s Fig. 4).
+    std::string figurePath;
+    if (!r.training.interrupted && config.mechanism != "selective_attention") {
+        const bool gates = config.mechanism == "head_gates";
+        figurePath = out + (gates ? "/gates.png" : "/spans.png");
+        FigureRequest figure;
+        figure.path = figurePath;
+        figure.dpi = 200;
+        const Timeline timeline = Timeline::read(out + "/timeline.h5");
+        writeHeadStateFigure(figure, "fit", gates ? "gates" : "spans", config.fittedConfig(), out, timeline.steps.back().heads);
+    }
+#endif
     nlohmann::json s = {{"out", out}, {"mechanism", config.mechanism}, {"lambda", config.lambdaUsed()},
                         {"steps", r.training.steps}, {"seconds", r.training.seconds}, {"interrupted", r.training.interrupted},
                         {"timeline", out + "/timeline.h5"}};
     if (!r.training.interrupted) s["held_out"] = scoreJson(r.score);
+#ifdef HEADLIGHT_HAS_FIGURE
+    if (!figurePath.empty()) s["figure"] = figurePath;
+#endif
     std::cout << jsonText(s) << std::endl;
     return r.training.interrupted ? 130 : 0;
 }

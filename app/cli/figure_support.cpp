@@ -2,6 +2,10 @@
 
 #include "figure_export.h"
 #include "head_score_plot.h"
+#include "head_selection.h"
+#include "trace_view.h"
+#include "view_registry.h"
+#include "views/mechanisms/fit_view.h"
 #include "plot_style.h"
 #include "pruning_curve_plot.h"
 
@@ -115,6 +119,24 @@ void writeHeadScoreFigure(const FigureRequest& figure, const char* command, cons
     plot.setScores(values, ablation ? HeadScoreKind::AblationDeltaLoss : HeadScoreKind::Importance, pruned,
                    fitTitle(title, options.size.width()));
     plot.exportFigure(QString::fromStdString(figure.path), options);
+}
+
+void writeHeadStateFigure(const FigureRequest& figure, const char* command, const char* viewId, const ModelConfig& config,
+                          const std::string& modelName, const std::map<std::string, FloatArray>& heads) {
+    ensureFigureApplication(command);
+    auto info = std::make_shared<ModelInfo>();
+    info->config = config;
+    info->name = QString::fromStdString(modelName);
+    HeadSelection selection;
+    std::unique_ptr<TraceView> view(createView(QString::fromLatin1(viewId), &selection));
+    const QSize size = figureSizeFor(QStringLiteral("single"));
+    ExportOptions options;
+    options.dpi = figure.dpi;
+    options.size = QSize(figure.width > 0 ? figure.width : size.width(), figure.height > 0 ? figure.height : size.height());
+    view->resize(options.size);
+    view->setSnapshot(headStateSnapshot(info, heads));
+    if (!view->unavailableReason().isEmpty()) throw Error(figure.path, view->unavailableReason().toStdString());
+    view->exportFigure(QString::fromStdString(figure.path), options);
 }
 
 } // namespace headlight::cli

@@ -4,6 +4,9 @@
 #include "cli_args.h"
 
 #include "headlight/array.h"
+#include "headlight/model_config.h"
+
+#include <map>
 
 #include <string>
 #include <vector>
@@ -40,5 +43,10 @@ void writePruningCurveFigure(const FigureRequest& figure, const std::string& tit
 // `ablation`), `headMask` L*H (0 = pruned; empty = none pruned). The default size grows with L and H.
 void writeHeadScoreFigure(const FigureRequest& figure, const char* command, const FloatArray& values, bool ablation,
                           const std::vector<float>& headMask, const std::string& title);
+
+// The gates or spans view (`viewId`) of a fitted model's heads (`heads`: [L,H] by trace name) as a single-column
+// figure: the gates per layer, or every head's span sorted within its layer (Sukhbaatar et al.'s Fig. 4).
+void writeHeadStateFigure(const FigureRequest& figure, const char* command, const char* viewId, const ModelConfig& config,
+                          const std::string& modelName, const std::map<std::string, FloatArray>& heads);
 
 } // namespace headlight::cli

@@ -6,6 +6,7 @@
 // from every span full (the model as it was), whole layers and single heads moved to the value from a grid of
 // fractions of max_span that lowers it most, in rounds (span_start.cpp).
 #include "model/transformer.h"
+#include "training/batches.h"
 
 #include <torch/types.h>
 
@@ -19,5 +20,10 @@ struct SpanSearch {
 // Sets every layer's span_fraction of `model` (which has adaptive spans) to the chosen starts. `ids` [B,T] and
 // `targets` [B,T] (-1 unscored) are the probe batch, on the model's device; `lambda` the span_lambda.
 SpanSearch searchSpanStarts(Transformer& model, const torch::Tensor& ids, const torch::Tensor& targets, double lambda);
+// The same on a probe batch drawn from `examples` with a generator of its own (seeded from `seed`), so the run's
+// batches are those it would draw without the search: 32 examples for a model of at most 80 heads (each head is
+// searched), `batchSize` for a larger one (whole layers only: about a second per layer and grid value).
+SpanSearch searchSpanStarts(Transformer& model, const ExampleSource& examples, uint64_t seed, int batchSize, double lambda,
+                            const torch::Device& device);
 
 } // namespace headlight

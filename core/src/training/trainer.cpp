@@ -12,10 +12,10 @@
 #include "headlight/training.h"
 #include "io/json_util.h"
 #include "nn/torch_bridge.h"
+#include "training/batches.h"
 #include "training/example_encoder.h"
 #include "training/run_folder.h"
 #include "training/span_start.h"
-#include "training/token_windows.h"
 #include "training/training_losses.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -46,47 +46,6 @@ torch::Device trainingDevice(const TrainConfig& tc) {
         at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
     }
     return device;
-}
-
-struct Batch {
-    torch::Tensor ids;       // [B,T] padded with the encoder's pad id
-    torch::Tensor targets;   // [B,T] what each position predicts, -1 unscored (and on padding)
-    int64_t tokens = 0;
-};
-
-// Where a run's examples come from: a task's generator through the example encoder, or windows of a text file.
-struct ExampleSource {
-    std::unique_ptr<Task> task;
-    std::unique_ptr<ExampleEncoder> encoder;
-    std::unique_ptr<TokenWindows> windows;
-
-    ScoredExample draw(std::mt19937_64& rng) const { return windows ? windows->sample(rng) : encoder->encode(task->sample(rng)); }
-    int64_t padId() const { return windows ? windows->padId() : encoder->padId(); }
-};
-
-Batch makeBatch(const ExampleSource& source, std::mt19937_64& rng, int size) {
-    std::vector<ScoredExample> examples;
-    size_t T = 0;
-    for (int b = 0; b < size; ++b) {
-        examples.push_back(source.draw(rng));
-        T = std::max(T, examples.back().ids.size());
-    }
-    auto ids = torch::full({size, static_cast<int64_t>(T)}, source.padId(), torch::kLong);
-    auto targets = torch::full({size, static_cast<int64_t>(T)}, -1, torch::kLong);
-    auto idAcc = ids.accessor<int64_t, 2>();
-    auto targetAcc = targets.accessor<int64_t, 2>();
-    Batch batch;
-    for (int b = 0; b < size; ++b) {
-        const auto& ex = examples[static_cast<size_t>(b)];
-        for (size_t t = 0; t < ex.ids.size(); ++t) {
-            idAcc[b][static_cast<int64_t>(t)] = ex.ids[t];
-            targetAcc[b][static_cast<int64_t>(t)] = ex.targets[t];
-        }
-        batch.tokens += static_cast<int64_t>(ex.ids.size());
-    }
-    batch.ids = ids;
-    batch.targets = targets;
-    return batch;
 }
 
 // The model config: the TRAIN.json "model" object (any family) with vocab_size and the positions filled from
@@ -168,14 +127,6 @@ NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, b
         }
     }
     return tensors;
-}
-
-// With a tokenizer whose tokens are not characters, only encoding a passage tells whether it fits the model's
-// positions and vocabulary. So every example the run will draw is drawn and encoded once before anything is
-// written, from a copy of the data generator (training then draws the same ones); an error names the task or
-// the tokenizer. The cost is one more encoding of the run's text, small beside its forward and backward passes.
-void checkEveryExample(const ExampleSource& source, std::mt19937_64 rng, int64_t examples) {
-    for (int64_t i = 0; i < examples; ++i) source.draw(rng);
 }
 
 // A new run needs a new or empty folder, which may not be, hold or lie inside the model it starts from; a resumed
@@ -312,27 +263,14 @@ StepOutcome trainStep(const TrainConfig& tc, Transformer& model, Optimizer& opti
     return s;
 }
 
-// The probe batch a span start search is judged on: drawn from a generator of its own, so the run's batches are
-// those it would draw without the search.
-// Small models (at most kSmallModelHeads heads, where each head is searched) get 32 examples, larger ones a
-// batch's worth: the search then costs about a second per layer and grid value.
-constexpr int kSpanProbeExamples = 32;
-constexpr int kSmallModelHeads = 80;
-Batch spanProbe(const TrainConfig& tc, const ExampleSource& examples, const ModelConfig& config, const torch::Device& device) {
-    std::mt19937_64 rng(tc.seed * 6364136223846793005ULL + 11);
-    const bool small = config.nLayer * config.nHead <= kSmallModelHeads;
-    Batch probe = makeBatch(examples, rng, small ? std::max(tc.batchSize, kSpanProbeExamples) : tc.batchSize);
-    probe.ids = probe.ids.to(device);
-    probe.targets = probe.targets.to(device);
-    return probe;
-}
-
-void searchSpanStarts(Transformer& model, const Batch& probe, const Regularisers& regularisers) {
+// A span fit's start (training/span_start.h), with the span_lambda the run uses.
+void searchSpanStarts(const TrainConfig& tc, Transformer& model, const ExampleSource& examples, const Regularisers& regularisers,
+                      const torch::Device& device) {
     if (!model.config().mechanisms.has(AdaptiveSpanConfig::kKey)) throw Error("TRAIN.json", "\"span_start_search\" needs adaptive_span");
     double lambda = 0;
     for (const auto& [m, weight] : regularisers.weighted)
         if (m->key() == std::string(AdaptiveSpanConfig::kKey)) lambda = weight;
-    searchSpanStarts(model, probe.ids, probe.targets, lambda);
+    searchSpanStarts(model, examples, tc.seed, tc.batchSize, lambda, device);
 }
 
 // With a dtype other than float32, the frozen matrices are stored and multiplied in it; the float32 tensors they
@@ -389,7 +327,7 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     Transformer model(config, startingWeights(tc, config, resume, ckpt, device),
                       resume ? ckpt + "/model.safetensors" : tc.initFrom.empty() ? "the new model" : tc.initFrom);
     const Regularisers regularisers = regularisersOf(config, tc);
-    if (tc.spanStartSearch && !resume) searchSpanStarts(model, spanProbe(tc, examples, config, device), regularisers);
+    if (tc.spanStartSearch && !resume) searchSpanStarts(tc, model, examples, regularisers, device);
     Optimizer optimizer = makeOptimizer(tc, model);
     const NamedTensors originals = storeFrozenMatrices(tc, model);
     std::mt19937_64 dataRng(tc.seed * 2654435761ULL + 1);

@@ -14,6 +14,25 @@
 
 namespace headlight {
 
+RunSnapshot headStateSnapshot(std::shared_ptr<const ModelInfo> model, const std::map<std::string, FloatArray>& heads) {
+    auto trace = std::make_shared<Trace>();
+    trace->tokenIds = {0};
+    trace->tokens = {""};
+    const ModelConfig& c = model->config;
+    for (int l = 0; l < c.nLayer; ++l) {
+        LayerTrace layer;
+        layer.layer = l;
+        for (int h = 0; h < c.nHead; ++h) layer.heads.push_back(h);
+        for (const auto& [name, grid] : heads)
+            layer[name] = FloatArray({c.nHead}, std::vector<float>(grid.data() + l * c.nHead, grid.data() + (l + 1) * c.nHead));
+        trace->layers.push_back(std::move(layer));
+    }
+    RunSnapshot s;
+    s.model = std::move(model);
+    s.trace = trace;
+    return s;
+}
+
 FitView::FitView(HeadSelection* selection, QWidget* parent) : QWidget(parent), selection_(selection) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -62,23 +81,7 @@ void FitView::addStep(const TrainProgress& p) {
     stepLabel_->setText(tr("Step %1 of %2: loss %3, task loss %4, accuracy on the batch %5")
                             .arg(p.step).arg(p.steps).arg(p.loss, 0, 'f', 4).arg(p.taskLoss, 0, 'f', 4).arg(p.metric, 0, 'f', 3));
     if (!mechanism_) return;
-    // The heads' state as a run of the fitted model would carry it: one [H] array per layer and name.
-    auto trace = std::make_shared<Trace>();
-    trace->tokenIds = {0};
-    trace->tokens = {""};
-    const ModelConfig& c = model_->config;
-    for (int l = 0; l < c.nLayer; ++l) {
-        LayerTrace layer;
-        layer.layer = l;
-        for (int h = 0; h < c.nHead; ++h) layer.heads.push_back(h);
-        for (const auto& [name, grid] : p.heads)
-            layer[name] = FloatArray({c.nHead}, std::vector<float>(grid.data() + l * c.nHead, grid.data() + (l + 1) * c.nHead));
-        trace->layers.push_back(std::move(layer));
-    }
-    RunSnapshot s;
-    s.model = model_;
-    s.trace = trace;
-    mechanism_->setSnapshot(s);
+    mechanism_->setSnapshot(headStateSnapshot(model_, p.heads));
 }
 
 } // namespace headlight

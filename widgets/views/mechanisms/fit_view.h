@@ -18,6 +18,10 @@ namespace headlight {
 class HeadSelection;
 class TraceView;
 
+// A snapshot that carries only the heads' mechanism state ([L,H] arrays by trace name: "gate", "span", ...), as
+// one layer trace per layer: what the gates and spans views draw, for a fit's steps and its figures.
+RunSnapshot headStateSnapshot(std::shared_ptr<const ModelInfo> model, const std::map<std::string, FloatArray>& heads);
+
 class FitView : public QWidget {
     Q_OBJECT
 public:
