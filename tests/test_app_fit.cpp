@@ -6,6 +6,7 @@
 #include "fit_job.h"
 #include "fit_window.h"
 #include "main_window.h"
+#include "pruning_curve_plot.h"
 #include "settings.h"
 #include "test_support.h"
 #include "views/mechanisms/fit_view.h"
@@ -109,6 +110,25 @@ private slots:
         QCOMPARE(finished.last().at(1).toBool(), true);
         QVERIFY(fw->openButton()->isEnabled());
         QVERIFY(Engine::load(out.toStdString()).config().mechanisms.has("head_gates"));
+    }
+
+    // A list of lambdas is a sweep: each fit's steps shown in turn, then its curve beside pruning by importance.
+    void sweepFromTheWindow() {
+        Settings settings(tmp_.filePath("settings4.ini"));
+        MainWindow window(settings);
+        const QString out = tmp_.filePath("sweep");
+        FitWindow* fw = window.startFit(gatesFit(30), out, {0.01, 3.0});
+        QSignalSpy points(fw->job(), &FitJob::sweepPointStarted), finished(fw, &FitWindow::finished);
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(points.size(), 2);
+        QCOMPARE(points.last().at(1).toDouble(), 3.0);
+        QVERIFY(fw->sweepPlot()->isVisible() || !fw->isVisible());
+        QCPAxisRect* loss = fw->sweepPlot()->lossRect();
+        QVERIFY(loss && loss->graphs().size() >= 2);
+        QCOMPARE(loss->graphs().at(0)->dataCount(), 2);   // one point per lambda
+        QCOMPARE(loss->graphs().at(1)->dataCount(), 9);   // 0..8 heads pruned
+        QVERIFY(QFileInfo::exists(out + "/sweep.csv") && QFileInfo::exists(out + "/lambda-3/model.safetensors"));
+        QVERIFY(fw->openButton()->isEnabled());
     }
 
     void badSettingsShowAsAMessage() {

@@ -3,6 +3,7 @@
 #include "commands.h"
 #ifdef HEADLIGHT_HAS_FIGURE
 #include "figure_support.h"
+#include "fit_job.h"
 #endif
 
 #include "headlight/error.h"
@@ -110,20 +111,15 @@ void report(const TrainProgress& p, const std::string& prefix) {
 // The sweep beside the pruning curve on one figure: fitted gates (one point per lambda) and heads pruned in
 // importance order, both against the fraction of heads removed.
 void writeSweepFigure(const std::string& path, const FitSweep& sweep, const FitConfig& f) {
-    const int heads = sweep.points.empty() ? 0 : sweep.points.front().score.heads;
-    if (heads == 0) return;
-    CurveData fitted{"L0 gates fitted (one per lambda)", {}, {}, {}}, pruned{"pruned by importance", {}, {}, {}};
-    std::vector<SweepPoint> points = sweep.points;
-    std::sort(points.begin(), points.end(), [](const SweepPoint& a, const SweepPoint& b) { return a.score.headsKept > b.score.headsKept; });
-    for (const SweepPoint& p : points) {
-        fitted.fraction.push_back(1.0f - static_cast<float>(p.score.headsKept) / heads);
-        fitted.metric.push_back(static_cast<float>(p.score.fitted.metric));
-        fitted.loss.push_back(static_cast<float>(p.score.fitted.loss));
-    }
-    for (const CurveStep& s : sweep.pruning.steps) {
-        pruned.fraction.push_back(static_cast<float>(s.fractionPruned));
-        pruned.metric.push_back(static_cast<float>(s.score.metric));
-        pruned.loss.push_back(static_cast<float>(s.score.loss));
+    std::vector<CurveData> curves;
+    for (const CurveSeries& c : sweepCurves(sweep)) {
+        CurveData d{c.name.toStdString(), {}, {}, {}};
+        for (size_t i = 0; i < c.fractionPruned.size(); ++i) {
+            d.fraction.push_back(static_cast<float>(c.fractionPruned[i]));
+            d.metric.push_back(static_cast<float>(c.metric[i]));
+            d.loss.push_back(static_cast<float>(c.loss[i]));
+        }
+        curves.push_back(d);
     }
     FigureRequest figure;
     figure.path = path;
@@ -132,7 +128,7 @@ void writeSweepFigure(const std::string& path, const FitSweep& sweep, const FitC
     while (model.size() > 1 && model.back() == '/') model.pop_back();
     model = model.substr(model.find_last_of('/') == std::string::npos ? 0 : model.find_last_of('/') + 1);
     writePruningCurveFigure(figure, model + ": head gates fitted vs heads pruned by importance\nheld-out " +
-                                        (f.textFile.empty() ? "task examples" : "text: " + f.textFile), {fitted, pruned});
+                                        (f.textFile.empty() ? "task examples" : "text: " + f.textFile), curves);
 }
 #endif
 
@@ -186,6 +182,8 @@ int fitCommand(const std::vector<std::string>& argv) {
         return sweep.interrupted ? 130 : 0;
     }
 
+    if (config.mechanism == "adaptive_span" && !resume)
+        std::fprintf(stderr, "searching each head's starting span on a probe batch before the first step (docs/fitting.md)\n");
     const FitResult r = namingArguments(names, [&] { return fit(config, out, resume, [](const TrainProgress& p) { report(p, ""); }, &g_stop); });
 #ifdef HEADLIGHT_HAS_FIGURE
     // The fitted heads as the gates or spans view draws them (spans: Sukhbaatar et al.'s Fig. 4).

@@ -74,7 +74,8 @@ FitDialog::FitDialog(const QString& modelDir, const ModelConfig& config, QWidget
     form->addRow(QString(), textRow);
 
     lambda_ = new QLineEdit(this);
-    lambda_->setToolTip(tr("The penalty's weight: larger closes more heads or shortens spans (docs/fitting.md)"));
+    lambda_->setToolTip(tr("The penalty's weight: larger closes more heads or shortens spans. A list (0.01, 0.1, 1) "
+                           "fits one model per lambda and draws them beside pruning by importance (docs/fitting.md)"));
     form->addRow(tr("Lambda"), lambda_);
     steps_ = new QSpinBox(this);
     steps_->setRange(1, 1000000);
@@ -117,9 +118,10 @@ FitConfig FitDialog::config() const {
         f.textFile = textFile_->text().toStdString();
         f.context = context_->value();
     }
+    const std::vector<double> sweep = sweepLambdas();
     bool ok = false;
-    const double lambda = lambda_->text().toDouble(&ok);
-    f.lambda = ok ? lambda : -1.0;   // not a number: refused by name when the fit starts
+    const double lambda = sweep.empty() ? lambda_->text().toDouble(&ok) : sweep.front();
+    f.lambda = ok || !sweep.empty() ? lambda : -1.0;   // not a number: refused by name when the fit starts
     f.steps = steps_->value();
     f.device = device_->currentText().toStdString();
     f.trainAll = trainAll_->isChecked();
@@ -127,5 +129,17 @@ FitConfig FitDialog::config() const {
 }
 
 QString FitDialog::outDir() const { return out_->text(); }
+
+std::vector<double> FitDialog::sweepLambdas() const {
+    const QStringList parts = lambda_->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (parts.size() < 2) return {};
+    std::vector<double> out;
+    for (const QString& part : parts) {
+        bool ok = false;
+        const double v = part.trimmed().toDouble(&ok);
+        out.push_back(ok ? v : -1.0);   // refused by name when the sweep starts
+    }
+    return out;
+}
 
 } // namespace headlight

@@ -4,6 +4,7 @@
 #include "headlight/fitting.h"
 
 #include <QDialog>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -21,6 +22,8 @@ public:
 
     FitConfig config() const;
     QString outDir() const;
+    // The lambdas typed as a list ("0.01, 0.1, 1"): a sweep, one fit each; empty for a single lambda.
+    std::vector<double> sweepLambdas() const;
 
     QComboBox* mechanismBox() const { return mechanism_; }
     QRadioButton* taskChoice() const { return useTask_; }

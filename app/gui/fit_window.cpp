@@ -2,6 +2,7 @@
 
 #include "fit_job.h"
 #include "head_selection.h"
+#include "pruning_curve_plot.h"
 #include "views/mechanisms/fit_view.h"
 
 #include "headlight/mechanisms/head_gates.h"
@@ -31,6 +32,10 @@ FitWindow::FitWindow(QWidget* parent) : QDialog(parent), selection_(new HeadSele
     layout->addWidget(progress_);
     view_ = new FitView(selection_, this);
     layout->addWidget(view_, 1);
+    sweepPlot_ = new PruningCurvePlot(this);
+    sweepPlot_->setMinimumHeight(260);
+    sweepPlot_->hide();
+    layout->addWidget(sweepPlot_, 1);
     auto* buttons = new QHBoxLayout;
     stop_ = new QPushButton(tr("Stop"), this);
     stop_->setToolTip(tr("Stop after the current step; the model fitted so far is kept"));
@@ -66,6 +71,18 @@ FitWindow::FitWindow(QWidget* parent) : QDialog(parent), selection_(new HeadSele
         }
     });
     connect(job_, &FitJob::finished, this, &FitWindow::done);
+    connect(job_, &FitJob::sweepPointStarted, this, [this](int point, double lambda) {
+        FitConfig one = config_;
+        one.lambda = lambda;
+        view_->begin(one.fittedConfig(), QStringLiteral("lambda %1").arg(lambda));
+        outDir_ = sweepRoot_ + QLatin1Char('/') + QString::fromStdString(sweepFolderName(lambda));
+        status_->setText(tr("Fit %1 of the sweep: lambda %2").arg(point + 1).arg(lambda));
+    });
+    connect(job_, &FitJob::sweepFinished, this, [this](const QString&, const std::shared_ptr<const FitSweep>& sweep) {
+        sweepPlot_->setCurves(sweepCurves(*sweep), tr("Held-out score: gates fitted per lambda vs heads pruned by importance"),
+                              tr("fraction of heads removed"));
+        sweepPlot_->show();
+    });
     connect(job_, &FitJob::failed, this, [this](const QString& message) {
         status_->setText(tr("The fit failed: %1").arg(message));
         stop_->setEnabled(false);
@@ -75,8 +92,11 @@ FitWindow::FitWindow(QWidget* parent) : QDialog(parent), selection_(new HeadSele
 
 FitWindow::~FitWindow() = default;
 
-void FitWindow::start(const FitConfig& config, const QString& outDir) {
+void FitWindow::start(const FitConfig& config, const QString& outDir, const std::vector<double>& sweep) {
     outDir_ = outDir;
+    sweepRoot_ = outDir;
+    config_ = config;
+    sweepPlot_->hide();
     closedMask_.clear();
     open_->setEnabled(false);
     prune_->setEnabled(false);
@@ -91,7 +111,8 @@ void FitWindow::start(const FitConfig& config, const QString& outDir) {
         return;
     }
     status_->setText(tr("Fitting into %1 (weights %2)...").arg(outDir, config.trainAll ? tr("learning too") : tr("frozen")));
-    job_->start(config, outDir);
+    if (sweep.size() >= 2) job_->startSweep(config, sweep, outDir);
+    else job_->start(config, outDir);
 }
 
 void FitWindow::done(const QString& outDir, bool stopped, const QString& summary) {

@@ -14,6 +14,7 @@ class QPushButton;
 namespace headlight {
 
 class FitJob;
+class PruningCurvePlot;
 class FitView;
 class HeadSelection;
 
@@ -24,7 +25,10 @@ public:
     ~FitWindow() override;
 
     // Starts the fit (any error arrives as a message in this window and through failed()).
-    void start(const FitConfig& config, const QString& outDir);
+    // `sweep` (two or more lambdas): one fit per lambda into outDir/lambda-X/, then their curve beside pruning by
+    // importance (sweepPlot()); Open and Prune then use the last lambda's model.
+    void start(const FitConfig& config, const QString& outDir, const std::vector<double>& sweep = {});
+    PruningCurvePlot* sweepPlot() const { return sweepPlot_; }
 
     FitView* view() const { return view_; }
     FitJob* job() const { return job_; }
@@ -54,7 +58,10 @@ private:
     QPushButton* stop_;
     QPushButton* open_;
     QPushButton* prune_;
-    QString outDir_;
+    PruningCurvePlot* sweepPlot_;
+    QString outDir_;      // the model Open and Prune use (a sweep: its newest fit's)
+    QString sweepRoot_;
+    FitConfig config_;
     std::vector<float> closedMask_;
 };
 

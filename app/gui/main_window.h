@@ -68,7 +68,8 @@ public:
     // Analysis > Fit a mechanism (main_window_fit.cpp): the dialog, then the fit in its own window, which can open
     // the result or prune the heads its gates closed from the model on screen.
     void askFit();
-    FitWindow* startFit(const FitConfig& config, const QString& outDir);
+    // `sweep`: two or more lambdas fit one model each (FitWindow::start).
+    FitWindow* startFit(const FitConfig& config, const QString& outDir, const std::vector<double>& sweep = {});
     FitWindow* fitWindow() const { return fitWindow_; }
 
 signals:

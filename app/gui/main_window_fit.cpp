@@ -26,10 +26,10 @@ void MainWindow::askFit() {
         return;
     }
     if (dialog.exec() != QDialog::Accepted) return;
-    startFit(dialog.config(), dialog.outDir());
+    startFit(dialog.config(), dialog.outDir(), dialog.sweepLambdas());
 }
 
-FitWindow* MainWindow::startFit(const FitConfig& config, const QString& outDir) {
+FitWindow* MainWindow::startFit(const FitConfig& config, const QString& outDir, const std::vector<double>& sweep) {
     if (!fitWindow_) {
         fitWindow_ = new FitWindow(this);
         // The fitted model opens on the text on screen, so the two read side by side.
@@ -41,7 +41,7 @@ FitWindow* MainWindow::startFit(const FitConfig& config, const QString& outDir) 
         connect(fitWindow_, &FitWindow::failed, this, [this](const QString& message) { emit problemShown(message); });
     }
     fitWindow_->show();
-    fitWindow_->start(config, outDir);
+    fitWindow_->start(config, outDir, sweep);
     return fitWindow_;
 }
 
