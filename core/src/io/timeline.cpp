@@ -62,7 +62,8 @@ Timeline Timeline::read(const std::string& path) {
         if (i > 0 && t.steps[static_cast<size_t>(i)].step <= t.steps[static_cast<size_t>(i - 1)].step)
             throw Error(path, "/step is not ascending at entry " + std::to_string(i));
     }
-    for (const auto& [name, a] : f.floats) {
+    for (const auto& [key, a] : f.floats) {
+        const std::string name = key;   // a structured binding cannot be captured (C++17)
         const bool scalar = std::find_if(std::begin(kScalars), std::end(kScalars), [&](const char* s) { return name == s; }) != std::end(kScalars);
         if (scalar) {
             if (a.rank() != 1 || a.dim(0) != n) throw Error(path, "/" + name + " does not have one value per step");
