@@ -67,7 +67,10 @@ void FitView::begin(const ModelConfig& fitted, const QString& name) {
     if (fitted.mechanism<HeadGatesConfig>()) mechanism_ = new GatesView(selection_, this);
     else if (fitted.mechanism<AdaptiveSpanConfig>()) mechanism_ = new SpansView(selection_, this);
     if (mechanism_) static_cast<QVBoxLayout*>(layout())->addWidget(mechanism_, 2);
-    stepLabel_->setText(tr("Waiting for the first step..."));
+    // A span fit searches each head's start first (docs/fitting.md): seconds on a small model, minutes on a large.
+    stepLabel_->setText(fitted.mechanism<AdaptiveSpanConfig>()
+                            ? tr("Searching each head's starting span before the first step (minutes on a large model)...")
+                            : tr("Waiting for the first step..."));
 }
 
 void FitView::addStep(const TrainProgress& p) {
