@@ -17,6 +17,7 @@
 #include "mechanisms/head_gates.h"
 #include "model/transformer.h"
 #include "nn/torch_bridge.h"
+#include "gradient_check.h"
 #include "test_support.h"
 #include "training/token_windows.h"
 #include "training/training_losses.h"
@@ -48,24 +49,6 @@ FitConfig taskFit(const std::string& model, const std::string& mechanism, const 
     f.logEvery = 5;
     f.checkpointEvery = 1000;
     return f;
-}
-
-// Largest |autograd - central difference| over every element of `x` for scalar function f.
-double gradientError(const std::function<torch::Tensor()>& f, torch::Tensor x) {
-    auto grad = torch::autograd::grad({f()}, {x})[0].clone();
-    double worst = 0;
-    torch::NoGradGuard noGrad;
-    auto flat = x.view(-1);
-    for (int64_t i = 0; i < flat.numel(); ++i) {
-        const double h = 1e-6, keep = flat[i].item<double>();
-        flat[i] = keep + h;
-        const double up = f().item<double>();
-        flat[i] = keep - h;
-        const double down = f().item<double>();
-        flat[i] = keep;
-        worst = std::max(worst, std::fabs((up - down) / (2 * h) - grad.view(-1)[i].item<double>()));
-    }
-    return worst;
 }
 
 struct CliResult {
@@ -121,7 +104,7 @@ private slots:
             return scoredCrossEntropy(out.logits, targets) + 0.3 * l0Penalty(model.mechanismHost()) +
                    0.01 * spanPenalty(model.mechanismHost());
         };
-        const double gateError = gradientError(loss, logAlpha), spanError = gradientError(loss, fraction);
+        const double gateError = test::gradientError(loss, logAlpha), spanError = test::gradientError(loss, fraction);
         QVERIFY2(gateError < 1e-6, qPrintable(QString::number(gateError)));
         QVERIFY2(spanError < 1e-6, qPrintable(QString::number(spanError)));
         const auto grads = torch::autograd::grad({loss()}, {logAlpha, fraction});

@@ -17,6 +17,7 @@
 #include "headlight/engine.h"
 #include "headlight/model_init.h"
 #include "headlight/tokenizer.h"
+#include "gradient_check.h"
 #include "test_support.h"
 #include "nn/torch_bridge.h"
 #include "training/training_losses.h"
@@ -38,25 +39,6 @@ Transformer tinyModel(const std::vector<std::string>& mechanisms) {
     NamedTensors t;
     for (const auto& [name, a] : test::randomWeights(c, 21)) t[name] = toTensor(a).to(torch::kDouble).set_requires_grad(true);
     return Transformer(c, t, "tiny");
-}
-
-// Largest |autograd - central difference| over every element of `x` for scalar function f.
-double gradientError(const std::function<torch::Tensor()>& f, torch::Tensor x) {
-    auto y = f();
-    auto grad = torch::autograd::grad({y}, {x})[0].clone();
-    double worst = 0;
-    torch::NoGradGuard noGrad;
-    auto flat = x.view(-1);
-    for (int64_t i = 0; i < flat.numel(); ++i) {
-        const double h = 1e-6, keep = flat[i].item<double>();
-        flat[i] = keep + h;
-        const double up = f().item<double>();
-        flat[i] = keep - h;
-        const double down = f().item<double>();
-        flat[i] = keep;
-        worst = std::max(worst, std::fabs((up - down) / (2 * h) - grad.view(-1)[i].item<double>()));
-    }
-    return worst;
 }
 
 TrainConfig tinyTraining(int steps) {
@@ -132,7 +114,7 @@ private slots:
     void l0PenaltyGradient() {
         Transformer m = tinyModel({"gates"});
         auto la = m.mechanisms(1)["gate_log_alpha"];
-        QVERIFY(gradientError([&] { return l0Penalty(m.mechanismHost()); }, la) < 1e-7);
+        QVERIFY(test::gradientError([&] { return l0Penalty(m.mechanismHost()); }, la) < 1e-7);
         // d/d log_alpha of (1/L) sigmoid(a - t ln(-gamma/zeta)) = (1/L) s (1 - s)
         auto y = l0Penalty(m.mechanismHost());
         auto g = torch::autograd::grad({y}, {la})[0];
@@ -146,14 +128,14 @@ private slots:
         auto z = m.mechanisms(0)["span_fraction"];
         auto g = torch::autograd::grad({spanPenalty(m.mechanismHost())}, {z})[0];
         for (int h = 0; h < 3; ++h) QVERIFY(std::fabs(g[h].item<double>() - 6.0 / 3.0) < 1e-12);   // max_span / H
-        QVERIFY(gradientError([&] { return spanPenalty(m.mechanismHost()); }, z) < 1e-7);
+        QVERIFY(test::gradientError([&] { return spanPenalty(m.mechanismHost()); }, z) < 1e-7);
     }
 
     void selectiveMemoryLossGradient() {
         // F away from the kinks (tau = 1, and ties in the max) so central differences are exact enough.
         auto f = (torch::rand({2, 5, 5}, torch::TensorOptions().dtype(torch::kDouble)) * 0.8 + 0.05).set_requires_grad(true);
         auto g = torch::rand({2, 5, 5}, torch::TensorOptions().dtype(torch::kDouble)) * 0.8 + 0.05;
-        QVERIFY(gradientError([&] { return selectiveMemoryLoss({f, g}, 2); }, f) < 1e-7);
+        QVERIFY(test::gradientError([&] { return selectiveMemoryLoss({f, g}, 2); }, f) < 1e-7);
         // Hand value: F = 0 keeps every visible token: max_i M_i = T, so the loss is (1 / (L T)) * L * T = 1.
         auto zero = torch::zeros({1, 4, 4}, torch::kDouble);
         QCOMPARE(selectiveMemoryLoss({zero, zero}, 2).item<double>(), 1.0);
@@ -167,7 +149,7 @@ private slots:
         auto logits = torch::randn({2, 4, 5}, torch::kDouble).set_requires_grad(true);
         // Next-token targets of ids {0,3,1,4}, {2,2,0,1} with scored flags {1,0,1}, {0,1,1}; -1 = not scored.
         auto targets = torch::tensor({3, -1, 4, -1, -1, 0, 1, -1}, torch::kLong).view({2, 4});
-        QVERIFY(gradientError([&] { return scoredCrossEntropy(logits, targets); }, logits) < 1e-7);
+        QVERIFY(test::gradientError([&] { return scoredCrossEntropy(logits, targets); }, logits) < 1e-7);
         QVERIFY(torch::autograd::grad({scoredCrossEntropy(logits, targets)}, {logits})[0].select(1, 1).select(0, 0).abs().sum().item<double>() == 0);
         double expected = 0;   // by hand: the mean over the four scored positions of logsumexp(row) - row[target]
         for (auto [b, t, y] : {std::tuple{0, 0, 3}, std::tuple{0, 2, 4}, std::tuple{1, 1, 0}, std::tuple{1, 2, 1}}) {

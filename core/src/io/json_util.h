@@ -26,6 +26,9 @@ std::string excerpt(const nlohmann::json& v);
 // A user file read whole (regular files only, see headlight/input_file.h), at most `maxBytes`.
 constexpr uint64_t kMaxJsonFileBytes = 512ull << 20;
 std::string readTextFile(const std::string& path, uint64_t maxBytes = kMaxJsonFileBytes);
+// A text a training run learns from (the text task, fit --text-file): held whole in memory, as one string per
+// character (about 32 bytes each) or as token ids.
+constexpr uint64_t kMaxTextFileBytes = 32ull << 20;
 std::string shortParseError(const nlohmann::json::parse_error& e);
 
 // `section` prefixes the key in messages ("headlight.adaptive_span.ramp").

@@ -117,10 +117,10 @@ FitSweep fitSweep(const FitConfig& f, const std::vector<double>& lambdas, const 
         SweepPoint p;
         p.lambda = lambdas[i];
         p.modelDir = outDir + "/" + sweepFolderName(lambdas[i]);
-        const int steps = one.trainConfig().steps;
-        if (!(resume && finishedFit(p.modelDir, steps))) {
+        const TrainConfig run = one.trainConfig();
+        if (!(resume && finishedFit(p.modelDir, run.steps))) {
             const bool continuing = resume && pathExists(p.modelDir + "/checkpoint/state.json");
-            const TrainResult r = train(one.trainConfig(), p.modelDir, continuing,
+            const TrainResult r = train(run, p.modelDir, continuing,
                                         [&](const TrainProgress& t) { if (progress) progress(i, t); }, stop);
             folder.keep();   // a fit's checkpoint is worth keeping from here on
             if (r.interrupted) {

@@ -20,8 +20,6 @@ const std::string kLetters = "abcdefghijklmnopqrstuvwxyz";
 // The longest example any task may make, in characters: far beyond any model's n_positions, and small
 // enough that lengths computed from the parameters (4 * assignments + 5) cannot overflow an int.
 constexpr int kMaxTaskLength = 1 << 20;
-// A text task's file is held as one string per character (about 32 bytes each).
-constexpr uint64_t kMaxTextFileBytes = 32ull << 20;
 
 char randomLetter(std::mt19937_64& rng, int count = 26) {
     return kLetters[static_cast<size_t>(std::uniform_int_distribution<int>(0, count - 1)(rng))];
@@ -146,7 +144,7 @@ private:
 class TextTask final : public Task {
 public:
     TextTask(const std::string& path, int context) : context_(context) {
-        chars_ = splitUtf8(jsonutil::readTextFile(path, kMaxTextFileBytes), path);
+        chars_ = splitUtf8(jsonutil::readTextFile(path, jsonutil::kMaxTextFileBytes), path);
         if (static_cast<int>(chars_.size()) < context_ + 1)
             throw Error(path, "has " + std::to_string(chars_.size()) + " characters, fewer than context + 1 = " + std::to_string(context_ + 1));
         std::set<std::string> unique(chars_.begin(), chars_.end());

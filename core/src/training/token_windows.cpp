@@ -6,12 +6,6 @@
 #include <algorithm>
 
 namespace headlight {
-namespace {
-
-constexpr uint64_t kMaxTextFileBytes = 32ull << 20;
-
-} // namespace
-
 TokenWindows::TokenWindows(const std::string& modelDir, const std::string& textFile, int context, const ModelConfig& config)
     : tokenizer_(loadTokenizer(modelDir)), masked_(!config.causal), vocabSize_(config.vocabSize) {
     if (!tokenizer_) throw Error(modelDir, "has no tokenizer files to encode --text-file with (vocab.json, tokenizer.json or vocab.txt)");
@@ -37,7 +31,7 @@ TokenWindows::TokenWindows(const std::string& modelDir, const std::string& textF
         throw Error("--context", "must be at least " + std::to_string(around + 1) + " tokens (the tokenizer's own marks and one of the text)");
     body_ = static_cast<size_t>(context - around + (masked_ ? 0 : 1));
 
-    const std::string text = jsonutil::readTextFile(textFile, kMaxTextFileBytes);
+    const std::string text = jsonutil::readTextFile(textFile, jsonutil::kMaxTextFileBytes);
     ids_ = tokenizer_->encode(text, false);
     for (int64_t id : ids_)
         if (id < 0 || id >= vocabSize_)

@@ -94,10 +94,15 @@ double learningRate(const TrainConfig& c, int step) {
     return c.minLearningRate + 0.5 * (c.learningRate - c.minLearningRate) * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
 }
 
+// train_only and mechanism_start name tensors by the end of their names ("gate_log_alpha").
+bool endsWith(const std::string& name, const std::string& suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 bool trains(const TrainConfig& c, const std::string& name) {
     if (c.trainOnly.empty()) return true;
     for (const auto& suffix : c.trainOnly)
-        if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+        if (endsWith(name, suffix)) return true;
     return false;
 }
 
@@ -122,8 +127,7 @@ NamedTensors startingWeights(const TrainConfig& tc, const ModelConfig& config, b
             take(name, t);
             if (inFile.count(name)) continue;
             for (const auto& [suffix, value] : tc.mechanismStart)   // a mechanism the start model lacked
-                if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
-                    tensors[name].fill_(value);
+                if (endsWith(name, suffix)) tensors[name].fill_(value);
         }
     }
     return tensors;
@@ -342,7 +346,8 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
     if (examples.encoder && examples.encoder->lengthKnownOnlyByEncoding())
         checkEveryExample(examples, dataRng, static_cast<int64_t>(tc.steps - step) * tc.batchSize);
     Timeline timeline = startingTimeline(outDir, resume, step, regularisers);
-    auto record = [&](int doneSteps, double loss, double taskLoss, double lr) {
+    // The run after `doneSteps` steps: its losses, the regulariser's coefficient and every head's state.
+    auto stateAt = [&](int doneSteps, double loss, double taskLoss, double lr) {
         TimelineStep t;
         t.step = doneSteps;
         t.loss = loss;
@@ -350,12 +355,11 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
         t.lambda = regularisers.weighted.empty() ? 0.0 : regularisers.weighted.front().second;
         t.learningRate = lr;
         for (const Mechanism* m : mechanismsOf(config)) m->timelineHeads(model.mechanismHost(), t.heads);
-        timeline.steps.push_back(t);
         return t;
     };
     if (timeline.steps.empty()) {   // where a new run starts
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        record(step, nan, nan, learningRate(tc, step));
+        timeline.steps.push_back(stateAt(step, nan, nan, learningRate(tc, step)));
     }
 
     // 3. The folder, created by the first checkpoint and taken away again should the run fail before that
@@ -406,11 +410,9 @@ TrainResult train(const TrainConfig& tc, const std::string& outDir, bool resume,
             p.etaSeconds = seconds / (step + 1 - firstStep) * (tc.steps - step - 1);
             // The timeline keeps the steps an uninterrupted run logs, and the one a stop checkpoints at (a resumed
             // run's first report is not on it).
-            const bool onTimeline = (step + 1) % tc.logEvery == 0 || last || step == 0 || (stop && stop->load());
-            TimelineStep t = onTimeline ? record(p.step, p.loss, p.taskLoss, lr) : TimelineStep{};
-            if (!onTimeline)
-                for (const Mechanism* m : mechanismsOf(config)) m->timelineHeads(model.mechanismHost(), t.heads);
-            p.lambda = regularisers.weighted.empty() ? 0.0 : regularisers.weighted.front().second;
+            const TimelineStep t = stateAt(p.step, p.loss, p.taskLoss, lr);
+            if ((step + 1) % tc.logEvery == 0 || last || step == 0 || (stop && stop->load())) timeline.steps.push_back(t);
+            p.lambda = t.lambda;
             p.heads = t.heads;
             result.last = p;
             if (progress) progress(p);
