@@ -2,6 +2,7 @@
 // position + token-type embeddings (every input is type 0), and the masked-LM head when the file has it.
 #include "families/family.h"
 #include "checkpoint/config_reader.h"
+#include "headlight/error.h"
 
 namespace headlight {
 namespace {
@@ -82,9 +83,10 @@ public:
         const double eps = c_.layerNormEpsilon;
         auto q = splitHeads(dense(x, w.qW, w.qB), c_.nHead), k = splitHeads(dense(x, w.kW, w.kB), c_.nHead),
              v = splitHeads(dense(x, w.vW, w.vB), c_.nHead);                           // [B,H,T,d]
-        auto h = layerNorm(x + dense(ctx.attend(q, k, v), w.oW, w.oB), w.attnNormW, w.attnNormB, eps);
-        auto m = dense(activation(dense(h, w.upW, w.upB), c_.activationFunction), w.downW, w.downB);
-        return layerNorm(h + m, w.outNormW, w.outNormB, eps);
+        auto project = [&](const torch::Tensor& merged) { return dense(merged, w.oW, w.oB); };
+        auto h = ctx.residualNorm(Norm::layer(w.attnNormW, w.attnNormB, eps), x + ctx.attentionWrite(ctx.attend(q, k, v), c_.nHead, project));
+        auto m = ctx.mlpWrite(dense(activation(dense(h, w.upW, w.upB), c_.activationFunction), w.downW, w.downB));
+        return ctx.residualNorm(Norm::layer(w.outNormW, w.outNormB, eps), h + m);
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return x; }   // post-LN: the last layer normalizes
@@ -95,6 +97,16 @@ public:
         if (!headW_.defined()) return {};
         auto t = layerNorm(activation(dense(h, headW_, headB_), c_.activationFunction), headNormW_, headNormB_, c_.layerNormEpsilon);
         return product(t, word_.t()) + outBias_;                                     // [B,T,V]
+    }
+    // The masked-LM head followed part by part: its dense layer, its activation frozen as a gain at the position
+    // (as the norms are), its LayerNorm, then the decoder row and bias of `target`.
+    std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const override {
+        if (!headW_.defined()) throw Error("attribute", "the model has no masked-LM head, so no logits to attribute");
+        const auto z = dense(x, headW_, headB_);                                     // [1,T,D]
+        ledger.affine(headW_, headB_);
+        ledger.frozenActivation(z.select(0, 0).select(0, ledger.position()), c_.activationFunction);
+        ledger.residualNorm(Norm::layer(headNormW_, headNormB_, c_.layerNormEpsilon), activation(z, c_.activationFunction));
+        return ledger.dot(word_.select(0, target), outBias_[target].item<double>());
     }
     std::string outputLayer() const override {
         return headW_.defined() ? "masked-LM head, decoder tied to bert.embeddings.word_embeddings" : "none (no masked-LM head)";

@@ -6,6 +6,7 @@
 #include "attention/attention.h"
 #include "headlight/model_config.h"
 #include "checkpoint/weights.h"
+#include "nn/residual_ledger.h"
 #include "nn/layers.h"
 
 #include <functional>
@@ -26,6 +27,30 @@ struct LayerContext {
     // q [B,H,T,d], k and v [B,Hkv,T,d] -> the heads' outputs merged, [B,T,H*d] (gates, masks and capture
     // applied).
     std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)> attend;
+    // Direct logit attribution follows one position through the layer (nn/residual_ledger.h); null otherwise.
+    ResidualLedger* ledger = nullptr;
+
+    // A layer names what it writes into the residual stream through these, so that a ledger can split it: the
+    // attention's write is `project` (the output projection with its bias; affine) of the merged heads
+    // [B,T,H*d], the MLP's its output, and a norm applied to a write (Gemma 2's sandwich) or to the stream
+    // itself (BERT's post-norm) goes through branchNorm / residualNorm. Without a ledger they only compute.
+    using Projection = std::function<torch::Tensor(const torch::Tensor&)>;
+    torch::Tensor attentionWrite(const torch::Tensor& merged, int64_t heads, const Projection& project) const {
+        if (ledger) ledger->heads(merged, heads, project);
+        return project(merged);
+    }
+    torch::Tensor mlpWrite(const torch::Tensor& out) const {
+        if (ledger) ledger->mlp(out);
+        return out;
+    }
+    torch::Tensor branchNorm(const Norm& norm, const torch::Tensor& write) const {
+        if (ledger) ledger->branchNorm(norm, write);
+        return norm(write);
+    }
+    torch::Tensor residualNorm(const Norm& norm, const torch::Tensor& stream) const {
+        if (ledger) ledger->residualNorm(norm, stream);
+        return norm(stream);
+    }
 };
 
 class Architecture : public MechanismHost {
@@ -43,6 +68,11 @@ public:
     virtual torch::Tensor logits(const torch::Tensor& hidden) const = 0;                     // [B,T,V]
     // Which tensor produces the logits ("lm_head.weight", "tied to model.embed_tokens.weight", ...).
     virtual std::string outputLayer() const = 0;
+    // Direct logit attribution: the final norm and the output layer applied to `ledger` (scales frozen at its
+    // position), x [1,T,D] the final norm's input; each part's share of logit `target`, before any soft-cap.
+    virtual std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const = 0;
+    // The logits before any final soft-cap (Gemma 2): what attributeLogit's shares add up to.
+    virtual torch::Tensor logitsBeforeCap(const torch::Tensor& hidden) const { return logits(hidden); }
 
     MechanismTensors& mechanisms(int l) override { return mech_.at(static_cast<size_t>(l)); }
     const MechanismTensors& mechanisms(int l) const override { return mech_.at(static_cast<size_t>(l)); }

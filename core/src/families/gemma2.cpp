@@ -51,12 +51,17 @@ public:
         auto q = applyRotary(splitHeads(dense(h, a.qW), c_.nHead), *ctx.rotary);
         auto k = applyRotary(splitHeads(dense(h, a.kW), c_.kvHeads()), *ctx.rotary);
         auto v = splitHeads(dense(h, a.vW), c_.kvHeads());
-        auto out = x + rmsNorm(dense(ctx.attend(q, k, v), a.oW), w.postAttnNorm, eps, 1.0);
-        auto m = gatedMlp(w.mlp, rmsNorm(out, w.preMlpNorm, eps, 1.0), c_.activationFunction);
-        return out + rmsNorm(m, w.postMlpNorm, eps, 1.0);
+        auto project = [&](const torch::Tensor& merged) { return dense(merged, a.oW); };
+        auto out = x + ctx.branchNorm(Norm::rms(w.postAttnNorm, eps, 1.0), ctx.attentionWrite(ctx.attend(q, k, v), c_.nHead, project));
+        auto m = ctx.mlpWrite(gatedMlp(w.mlp, rmsNorm(out, w.preMlpNorm, eps, 1.0), c_.activationFunction));
+        return out + ctx.branchNorm(Norm::rms(w.postMlpNorm, eps, 1.0), m);
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return rmsNorm(x, norm_, c_.layerNormEpsilon, 1.0); }
+    std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const override {
+        return attributeThroughNorm(ledger, Norm::rms(norm_, c_.layerNormEpsilon, 1.0), x, target);
+    }
+    torch::Tensor logitsBeforeCap(const torch::Tensor& h) const override { return LlamaStyle::logits(h); }
     torch::Tensor logits(const torch::Tensor& h) const override {
         auto z = LlamaStyle::logits(h);                                          // [B,T,V]
         const double cap = c_.finalLogitSoftcap;

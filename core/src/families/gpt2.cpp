@@ -62,10 +62,11 @@ public:
         const int64_t D = c_.nEmbd;
         auto qkv = conv1d(layerNorm(x, w.ln1W, w.ln1B, c_.layerNormEpsilon), w.qkvW, w.qkvB);   // [B,T,3D]
         auto part = [&](int i) { return splitHeads(qkv.narrow(-1, i * D, D), c_.nHead); };   // [B,H,T,d]
-        auto out = x + conv1d(ctx.attend(part(0), part(1), part(2)), w.projW, w.projB);
+        auto project = [&](const torch::Tensor& merged) { return conv1d(merged, w.projW, w.projB); };
+        auto out = x + ctx.attentionWrite(ctx.attend(part(0), part(1), part(2)), c_.nHead, project);
         if (!c_.hasMlp()) return out;                                               // all-attention layer
         auto m = activation(conv1d(layerNorm(out, w.ln2W, w.ln2B, c_.layerNormEpsilon), w.fcW, w.fcB), c_.activationFunction);
-        return out + conv1d(m, w.outW, w.outB);
+        return out + ctx.mlpWrite(conv1d(m, w.outW, w.outB));
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return layerNorm(x, lnfW_, lnfB_, c_.layerNormEpsilon); }
@@ -73,6 +74,10 @@ public:
         return product(h, (lmHead_.defined() ? lmHead_ : wte_).t());          // [B,T,V]
     }
     std::string outputLayer() const override { return lmHead_.defined() ? "lm_head" : "tied to wte"; }
+    std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const override {
+        ledger.residualNorm(Norm::layer(lnfW_, lnfB_, c_.layerNormEpsilon), x);
+        return ledger.dot((lmHead_.defined() ? lmHead_ : wte_).select(0, target));
+    }
 
 private:
     torch::Tensor wte_, wpe_, lnfW_, lnfB_, lmHead_;

@@ -59,9 +59,10 @@ public:
         auto qkv = dense(layerNorm(x, w.ln1W, w.ln1B, eps), w.qkvW, w.qkvB).view({B, T, H, 3 * d}).transpose(1, 2);   // [B,H,T,3d]
         auto q = applyRotary(qkv.narrow(-1, 0, d), *ctx.rotary);
         auto k = applyRotary(qkv.narrow(-1, d, d), *ctx.rotary);
-        auto attn = dense(ctx.attend(q, k, qkv.narrow(-1, 2 * d, d)), w.oW, w.oB);
+        auto project = [&](const torch::Tensor& merged) { return dense(merged, w.oW, w.oB); };
+        auto attn = ctx.attentionWrite(ctx.attend(q, k, qkv.narrow(-1, 2 * d, d)), H, project);
         auto mlp = [&](const torch::Tensor& h) {
-            return dense(activation(dense(layerNorm(h, w.ln2W, w.ln2B, eps), w.upW, w.upB), c_.activationFunction), w.downW, w.downB);
+            return ctx.mlpWrite(dense(activation(dense(layerNorm(h, w.ln2W, w.ln2B, eps), w.upW, w.upB), c_.activationFunction), w.downW, w.downB));
         };
         if (c_.parallelResidual) return x + attn + mlp(x);                         // x + attn(ln1 x) + mlp(ln2 x)
         auto h = x + attn;
@@ -71,6 +72,10 @@ public:
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return layerNorm(x, normW_, normB_, c_.layerNormEpsilon); }
     torch::Tensor logits(const torch::Tensor& h) const override { return product(h, (out_.defined() ? out_ : embed_).t()); }
     std::string outputLayer() const override { return out_.defined() ? "embed_out" : "tied to gpt_neox.embed_in"; }
+    std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const override {
+        ledger.residualNorm(Norm::layer(normW_, normB_, c_.layerNormEpsilon), x);
+        return ledger.dot((out_.defined() ? out_ : embed_).select(0, target));
+    }
 
 private:
     torch::Tensor embed_, normW_, normB_, out_;

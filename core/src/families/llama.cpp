@@ -50,11 +50,15 @@ public:
         }
         q = applyRotary(q, *ctx.rotary);
         k = applyRotary(k, *ctx.rotary);
-        auto out = x + dense(ctx.attend(q, k, v), a.oW, a.oB);
-        return out + gatedMlp(w.mlp, rmsNorm(out, w.postNorm, eps), c_.activationFunction);
+        auto project = [&](const torch::Tensor& merged) { return dense(merged, a.oW, a.oB); };
+        auto out = x + ctx.attentionWrite(ctx.attend(q, k, v), c_.nHead, project);
+        return out + ctx.mlpWrite(gatedMlp(w.mlp, rmsNorm(out, w.postNorm, eps), c_.activationFunction));
     }
 
     torch::Tensor finalNorm(const torch::Tensor& x) const override { return rmsNorm(x, norm_, c_.layerNormEpsilon); }
+    std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const override {
+        return attributeThroughNorm(ledger, Norm::rms(norm_, c_.layerNormEpsilon), x, target);
+    }
 
 private:
     std::vector<LlamaLayer> layers_;

@@ -47,6 +47,11 @@ public:
     std::string outputLayer() const override { return lmHead_.defined() ? "lm_head" : "tied to model.embed_tokens"; }
 
 protected:
+    // The final norm `norm` and the output row of `target` applied to the ledger (Architecture::attributeLogit).
+    std::vector<double> attributeThroughNorm(ResidualLedger& ledger, const Norm& norm, const torch::Tensor& x, int64_t target) const {
+        ledger.residualNorm(norm, x);
+        return ledger.dot((lmHead_.defined() ? lmHead_ : embed_).select(0, target));
+    }
     static std::string layerPrefix(int l) { return "model.layers." + std::to_string(l) + "."; }
     void declareEmbedding(const TensorVisitor& v);
     // model.norm (initialised as `normInit`: ones, or zeros where the norm scales by 1 + w) and lm_head.
