@@ -1,6 +1,7 @@
 // The bundled sample models: each loads, stays small, has a model card, and its card's metrics
 // (metrics.json, written by `headlight-cli evaluate` on 1000 examples) reproduce on a small fresh sample.
 #include "headlight/engine.h"
+#include "headlight/head_roles.h"
 #include "headlight/mechanism_report.h"
 #include "headlight/training.h"
 #include "test_support.h"
@@ -12,6 +13,7 @@
 #include <QJsonObject>
 #include <QtTest>
 #include <cmath>
+#include <random>
 
 using namespace headlight;
 
@@ -101,6 +103,29 @@ private slots:
         if (cardMech.contains("persistent_memory"))
             QVERIFY(std::abs(fresh["persistent_memory"]["memory_share"].toDouble() -
                              cardMech["persistent_memory"]["memory_share"].toDouble()) < 0.03);
+    }
+
+    // induction-gates' card: one duplicate-token head (L0.H0) and no induction head, on texts of its own task.
+    void inductionGatesCopiesWithoutAnInductionHead() {
+        const Engine engine = Engine::load((kSamples + "/induction-gates").toStdString());
+        std::mt19937_64 rng(1000003);   // texts the training never saw
+        std::uniform_int_distribution<int> length(8, 32), letter(0, 25);
+        std::vector<HeadRoles> runs;
+        for (int k = 0; k < 60; ++k) {
+            std::string half;
+            for (int i = length(rng); i > 0; --i) half += static_cast<char>('a' + letter(rng));
+            RunRequest run;
+            run.tokenIds = engine.encode(half + half);
+            run.capture = CaptureSpec::none();
+            run.capture.roles = true;
+            runs.push_back(headRoles(engine.run(run), engine.config()));
+        }
+        const HeadRoles roles = averageRoles(runs);
+        QVERIFY2(roles.score("duplicate_token", 0, 0) >= 0.5, qPrintable(QString::number(roles.score("duplicate_token", 0, 0))));
+        QCOMPARE(roles.label(0, 0), std::string("duplicate_token"));
+        for (int l = 0; l < roles.layers; ++l)
+            for (int h = 0; h < roles.heads; ++h)
+                QVERIFY2(roles.score("induction", l, h) < 0.25, qPrintable(QString("L%1.H%2: %3").arg(l).arg(h).arg(roles.score("induction", l, h))));
     }
 
     // What the issue promises of each model, read from its card's 1000-example metrics.

@@ -546,7 +546,7 @@ void TestViewsAttention::sampleModelEndToEnd() {
 
     OverviewView overview(&selection);
     overview.setSnapshot(run);
-    QCOMPARE(overview.metricBox()->count(), 9);   // the sample has every mechanism
+    QCOMPARE(overview.metricBox()->count(), 16);   // the sample has every mechanism; and the seven role scores
     double entropy = 0;   // head 1.2, from the captured weights
     for (int i = 0; i < n; ++i)
         for (int j = 0; j <= i; ++j)

@@ -136,8 +136,10 @@ void TestViewsOverview::metricsMechanismsAndStates() {
 void TestViewsOverview::metricsUnavailableAndUncaptured() {
     const ModelConfig plain = test::tinyConfig({}, 2, 2);
     Trace t = handTrace();
-    QCOMPARE(static_cast<int>(availableHeadMetrics(plain).size()), 4);   // entropy, max weight, distance, first
-    QCOMPARE(static_cast<int>(availableHeadMetrics(handConfig()).size()), 9);
+    // Entropy, max weight, distance, first token, and the seven role scores (NaN until a run measures them).
+    QCOMPARE(static_cast<int>(availableHeadMetrics(plain).size()), 4 + 7);
+    QCOMPARE(static_cast<int>(availableHeadMetrics(handConfig()).size()), 9 + 7);
+    QVERIFY(std::isnan(computeHeadMetric(HeadMetric{"role_induction"}, t, plain).at({0, 0})));   // not measured
     for (HeadMetric m : {HeadMetric{"gate"}, HeadMetric{"p_open"}, HeadMetric{"span"}, HeadMetric{"masking"},
                          HeadMetric{"memory_share"}}) {
         const FloatArray a = computeHeadMetric(m, t, plain);
@@ -201,7 +203,7 @@ void TestViewsOverview::overviewPlotsMetricAndMarks() {
     OverviewView view(&selection);
     view.setSnapshot(handSnapshot());
     QVERIFY(view.unavailableReason().isEmpty());
-    QCOMPARE(view.metricBox()->count(), 9);   // four attention metrics, five of the mechanisms
+    QCOMPARE(view.metricBox()->count(), 16);   // four attention metrics, seven role scores, five of the mechanisms
     view.setMetric("max_weight");
     QCOMPARE(view.metricBox()->currentData().toString(), QString("max_weight"));
     QCPColorMap* map = view.controller()->map();
@@ -219,7 +221,7 @@ void TestViewsOverview::overviewPlotsMetricAndMarks() {
     QCOMPARE(map->data()->data(1, 1), 4.0);
     // A model without gates offers only the always-available metrics; the request is kept for later.
     view.setSnapshot(snapshotOf(test::tinyConfig({}, 2, 2), handTrace()));
-    QCOMPARE(view.metricBox()->count(), 4);
+    QCOMPARE(view.metricBox()->count(), 4 + 7);   // the attention metrics and the role scores
     QCOMPARE(view.model()->metric(), QString("entropy"));
     QCOMPARE(view.metric(), QString("span"));
     QVERIFY(view.controller()->closedMarks().isEmpty());

@@ -18,5 +18,8 @@ int importanceCommand(const std::vector<std::string>& args);
 int ablateCommand(const std::vector<std::string>& args);
 int pruneCurveCommand(const std::vector<std::string>& args);
 int tokenizeCommand(const std::vector<std::string>& args);
+int rolesCommand(const std::vector<std::string>& args);
+int lensCommand(const std::vector<std::string>& args);
+int attributeCommand(const std::vector<std::string>& args);
 
 } // namespace headlight::cli

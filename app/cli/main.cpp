@@ -55,8 +55,16 @@ const char* kUsage =
     "      [--position I] [--prune L.H,...] [--budget K0,...] [--size single|double] [--width PT] [--height PT]\n"
     "      [--dpi N] [--screen-style]   size: a journal column, single (3.3 in, the default) or double (6.9 in)\n"
     "                      render a view of the app headless; VIEW: overview, grid, attention, lines,\n"
-    "                      gates, spans, selective, memory, predictions, whatif\n"
+    "                      gates, spans, selective, memory, predictions, whatif, lens, attribution\n"
     "                      (no --layer/--head/--position: the head and position view.json names)\n"
+    "  roles MODEL_DIR (--text T | --ids I,J,... | --data FILE | --repeated-random N [--seed S])\n"
+    "      [--frequencies FILE.json] [--threshold 0.4] [--device D] [--dtype D]\n"
+    "                      every head's role scores (previous/next token, positional, first token,\n"
+    "                      duplicate token, induction, rare token) and its label, JSON (docs/head-roles.md)\n"
+    "  lens MODEL_DIR (--text T | --ids I,J,...) --out FILE.h5 [--top 5] [--prune L.H,...] [--no-rollout]\n"
+    "                      the logit lens after the embeddings and every layer, and attention rollout\n"
+    "  attribute MODEL_DIR (--text T | --ids I,J,...) --position I [--target ID] [--prune L.H,...]\n"
+    "                      direct logit attribution: the logit split into embeddings, heads, MLPs, biases\n"
     "  run, figure, evaluate, context-prune, importance, ablate, prune-curve also take\n"
     "      --selective [--selector-head H]\n"
     "                      zero-shot selective attention (Leviathan et al. 2024) on a causal model trained\n"
@@ -94,7 +102,10 @@ int main(int argc, char** argv) {
         {"ablate", headlight::cli::ablateCommand},
         {"prune-curve", headlight::cli::pruneCurveCommand},
         {"examples", headlight::cli::examplesCommand},
-        {"tokenize", headlight::cli::tokenizeCommand}};
+        {"tokenize", headlight::cli::tokenizeCommand},
+        {"roles", headlight::cli::rolesCommand},
+        {"lens", headlight::cli::lensCommand},
+        {"attribute", headlight::cli::attributeCommand}};
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "headlight-cli: unknown command \"%s\"\n%s", headlight::printableText(args[0], 60).c_str(), kUsage);

@@ -2,6 +2,7 @@
 // One number per head, for the layers x heads overview: how each head attends in one run, and what its
 // mechanisms (gates, spans, selective masking, persistent memory) did. Qt-free; works on any Trace.
 #include "headlight/array.h"
+#include "headlight/head_roles.h"
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
 
@@ -12,7 +13,8 @@
 namespace headlight {
 
 // A per-head number of one run, by its stable id (settings, the CLI). The four attention metrics every model
-// has are below; each mechanism adds its own ("gate", "p_open", "span", "masking", "memory_share").
+// has are below, then the role scores ("role_" + a role of headlight/head_roles.h, NaN unless the run measured
+// them); each mechanism adds its own ("gate", "p_open", "span", "masking", "memory_share").
 struct HeadMetric {
     std::string id;
     bool operator==(const HeadMetric& o) const { return id == o.id; }
@@ -67,6 +69,8 @@ struct HeadSummaries {
     int heads = 0;
     std::vector<std::pair<HeadMetric, FloatArray>> metrics;   // [L,H] per available metric, in display order
     HeadStates states;
+    // Every head's role scores and label, when the run measured them (CaptureSpec::roles).
+    std::optional<HeadRoles> roles;
 
     // The metric's [L,H] values, or null when the model lacks it.
     const FloatArray* find(const HeadMetric& metric) const;

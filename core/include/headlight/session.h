@@ -34,7 +34,8 @@ bool capturesEveryHead(const ModelConfig& config, int64_t tokens, int64_t budget
 // least kThumbnailCells. A run of T tokens pools cells of ceil(T / that) tokens (pooledBin).
 int pooledCells(const ModelConfig& config);
 // The capture of a run that asks for none in particular: every layer and head (logits included) while they fit
-// in `budgetBytes`, else the focused head alone with every head digested (pictures of pooledCells a side).
+// in `budgetBytes`, else the focused head alone with every head digested (pictures of pooledCells a side); and
+// every head's role scores either way (CaptureSpec::roles).
 CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead,
                         int64_t budgetBytes = kFullCaptureBytes);
 

@@ -24,6 +24,10 @@ struct CaptureSpec {
     // say: a long input shows all heads' statistics and pictures while keeping one head's [T,T] at most.
     bool headStats = false;   // the four attention statistics (LayerDigest::entropy ... firstToken)
     int pooledSize = 0;       // > 0: each head's matrix pooled to at most this many cells a side (LayerDigest)
+    // Every head's role scores (headlight/head_roles.h) measured in the same pass, block by block, into
+    // Trace::roleScores. `rareKeys`: per query, the key the rare_token role reads (rareTokenKeys), empty: none.
+    bool roles = false;
+    std::vector<int64_t> rareKeys;
 
     static CaptureSpec none() { CaptureSpec c; c.enabled = false; c.logits = false; return c; }
     bool wantsLayer(int l) const { return enabled && (layers.empty() || layers.count(l)); }
@@ -105,6 +109,9 @@ struct Trace {
     // the residual stream entering layer l (entry 0: the embeddings), entry L the output of the final norm.
     std::vector<FloatArray> hiddenStates;
     std::vector<LayerDigest> digests;  // CaptureSpec::headStats or pooledSize: one per layer, ascending
+    // CaptureSpec::roles: one [R,H] per layer, ascending, R the measured roles in kMeasuredRoles order
+    // (headlight/head_roles.h); NaN where no query qualifies for the role.
+    std::vector<FloatArray> roleScores;
     std::string device;
     Timings timings;
 

@@ -1,6 +1,7 @@
 #include "headlight/head_metrics.h"
 
 #include "mechanisms/mechanism.h"
+#include "headlight/head_roles.h"
 #include "mechanisms/metric_grid.h"
 
 #include <algorithm>
@@ -64,6 +65,29 @@ AttentionStats attentionStats(const Trace& trace, const ModelConfig& config) {
 
 FloatArray unavailable(const ModelConfig& config) { return MetricGrid(config).array(); }
 
+// A role's scores as the run measured them (CaptureSpec::roles), NaN when it did not.
+std::function<FloatArray(const Trace&, const ModelConfig&)> roleScore(const std::string& role) {
+    return [role](const Trace& trace, const ModelConfig& config) {
+        if (static_cast<int>(trace.roleScores.size()) != config.nLayer) return unavailable(config);
+        return *headRoles(trace, config).find(role);
+    };
+}
+
+// The role metrics' ids: "role_" and the role ("role_induction"), stable names for settings and the CLI.
+struct RoleMetricNames {
+    std::vector<std::string> ids, names;
+    RoleMetricNames() {
+        for (const std::string& role : roleIds()) {
+            ids.push_back("role_" + role);
+            names.push_back("Role score: " + roleName(role));
+        }
+    }
+};
+const RoleMetricNames& roleMetricNames() {
+    static const RoleMetricNames names;
+    return names;
+}
+
 // A metric's description and how to compute it; the attention metrics come from attentionStats.
 struct MetricEntry {
     HeadMetricInfo info;
@@ -78,6 +102,16 @@ const std::vector<MetricEntry>& entries() {
             {{HeadMetric::maxWeight(), "max_weight", "Largest attention weight", ""}, nullptr, maxAttentionWeight},
             {{HeadMetric::meanDistance(), "mean_distance", "Mean attention distance", "tokens"}, nullptr, meanAttentionDistance},
             {{HeadMetric::firstToken(), "first_token", "Attention on the first token", ""}, nullptr, firstTokenShare}};
+        const RoleMetricNames& roles = roleMetricNames();
+        for (size_t r = 0; r < roleIds().size(); ++r) {
+            MetricEntry& role = e.emplace_back();
+            role.info.metric.id = roles.ids[r];
+            role.info.id = roles.ids[r].c_str();
+            role.info.name = roles.names[r].c_str();
+            role.info.unit = "";
+            role.mechanism = nullptr;
+            role.compute = roleScore(roleIds()[r]);
+        }
         for (const Mechanism* m : allMechanisms())
             for (const MechanismMetric& metric : m->metrics())
                 e.push_back({{HeadMetric{metric.id}, metric.id, metric.name, metric.unit}, m, metric.compute});
@@ -196,6 +230,7 @@ HeadSummaries summarizeHeads(const Trace& trace, const ModelConfig& config) {
         else s.metrics.emplace_back(metric, computeHeadMetric(metric, trace, config));
     }
     s.states = headStates(trace, config);
+    if (static_cast<int>(trace.roleScores.size()) == config.nLayer) s.roles = headRoles(trace, config);
     return s;
 }
 

@@ -2,6 +2,7 @@
 // through attend(), and every mechanism through its hooks (mechanisms/mechanism.h), in one fixed order.
 #include "attention/attention.h"
 #include "attention/attention_digest.h"
+#include "attention/role_digest.h"
 #include "headlight/error.h"
 
 #include "nn/layers.h"
@@ -104,9 +105,16 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
                                                    : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
     if (keep.digests()) {
         if (B != 1) throw Error("capture", "head digests need a batch of one sequence");
-        AttentionDigest digest(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
-        digest.add(step.probs.select(0, 0), 0, 0);
-        digest.finish(out.capture);
+        if (keep.attentionDigests()) {
+            AttentionDigest digest(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
+            digest.add(step.probs.select(0, 0), 0, 0);
+            digest.finish(out.capture);
+        }
+        if (keep.roles) {
+            RoleDigest roles(*keep.roles, H);
+            roles.add(step.probs.select(0, 0), 0, 0);
+            roles.finish(out.capture);
+        }
     }
     if (step.extraProbs.defined()) {
         auto extra = step.extraProbs.contiguous();

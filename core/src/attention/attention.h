@@ -12,6 +12,8 @@
 
 namespace headlight {
 
+struct RoleProbe;
+
 // One layer's attention: the heads' outputs, and what it captured (the heads' probabilities asked for, the
 // mechanisms' captures by name, the digests).
 struct AttentionOutput {
@@ -39,7 +41,9 @@ struct KeepAttention {
     // Every head digested in the same pass, whether kept or not (CaptureSpec::headStats, pooledSize).
     bool stats = false;
     int64_t pooledSize = 0;
-    bool digests() const { return stats || pooledSize > 0; }
+    const RoleProbe* roles = nullptr;   // every head's role scores (attention/role_digest.h)
+    bool digests() const { return stats || pooledSize > 0 || roles; }
+    bool attentionDigests() const { return stats || pooledSize > 0; }
     static KeepAttention none() { KeepAttention k; k.keep = false; return k; }
 };
 

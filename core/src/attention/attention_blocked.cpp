@@ -6,6 +6,7 @@
 // key contributes exp(-inf) = 0 there and is absent here.
 #include "attention/attention.h"
 #include "attention/attention_digest.h"
+#include "attention/role_digest.h"
 #include "headlight/error.h"
 
 #include "nn/layers.h"
@@ -59,7 +60,9 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     }
     if (keep.digests() && B != 1) throw Error("capture", "head digests need a batch of one sequence");
     std::optional<AttentionDigest> digest;
-    if (keep.digests()) digest.emplace(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
+    if (keep.attentionDigests()) digest.emplace(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
+    std::optional<RoleDigest> roles;
+    if (keep.roles) roles.emplace(*keep.roles, H);
     // Written block by block in [B,T,H,d], the layout the model merges heads from: the final view is free.
     auto merged = torch::empty({B, T, H, d}, q.options());
     torch::Tensor extraProbs;                 // [B,H,T,N] assembled block by block, when a mechanism added keys
@@ -96,6 +99,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         // Hooks that work in row blocks capture nothing of the whole matrix (Mechanism::worksInRowBlocks).
         if (!step.captures.empty()) throw Error("attention", "a mechanism captured a whole matrix in row blocks");
         if (digest) digest->add(step.probs.select(0, 0), i0, keyStart);
+        if (roles) roles->add(step.probs.select(0, 0), i0, keyStart);
         auto blockOutput = torch::matmul(inProductType(step.probs, pt), v.narrow(2, keyStart, keys)).to(q.scalar_type());   // [B,H,n,d]
         if (step.extraProbs.defined()) {
             if (!extraProbs.defined()) extraProbs = torch::empty({B, H, T, step.extraProbs.size(-1)}, q.options());
@@ -111,6 +115,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     }
 
     if (digest) digest->finish(out.capture);
+    if (roles) roles->finish(out.capture);
     if (extraProbs.defined() && extraKeysName) out.capture.named[extraKeysName] = extraProbs;
     AttentionStep step(config, tensors);
     step.gates = gates;

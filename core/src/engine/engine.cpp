@@ -8,6 +8,7 @@
 #include "engine/run_cache.h"
 #include "engine/run_memory.h"
 #include "engine/trace_export.h"
+#include "attention/role_digest.h"
 #include "headlight/error.h"
 #include "headlight/input_file.h"
 #include "headlight/mechanisms/selective_attention.h"
@@ -188,6 +189,9 @@ void Engine::Impl::exportOutputs(const RunRequest& req, const ForwardResult& res
     for (int l = 0; l < c.nLayer && digests; ++l)
         trace.digests.push_back(l < start.firstLayer ? start.previous->digests[static_cast<size_t>(l)]
                                                      : exportDigest(l, result.layers[static_cast<size_t>(l)], T));
+    for (int l = 0; l < c.nLayer && req.capture.roles; ++l)
+        trace.roleScores.push_back(l < start.firstLayer ? start.previous->roleScores[static_cast<size_t>(l)]
+                                                        : toArray(result.layers[static_cast<size_t>(l)].roleScores.t()));
     for (int l = 0; l < c.nLayer; ++l) {
         if (!req.capture.wantsLayer(l)) continue;
         // The same capture spec: the kept arrays are exactly what this run would export.
@@ -208,6 +212,7 @@ void Engine::Impl::keep(const RunRequest& req, std::vector<float> mask, std::vec
     kept->layers.resize(static_cast<size_t>(model().config().nLayer));
     for (const auto& lt : trace.layers) kept->layers[static_cast<size_t>(lt.layer)] = lt;
     kept->digests = trace.digests;
+    kept->roleScores = trace.roleScores;
     kept->maskTensor = maskTensor;
     if (std::all_of(kept->mask.begin(), kept->mask.end(), [](float m) { return m == 1.0f; }))
         kept->unpruned = std::make_shared<const Trace>(trace);   // arrays are shared, not copied
@@ -247,12 +252,18 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const try {
     options.capture = req.capture;
     options.contextBudget.assign(req.contextBudget.begin(), req.contextBudget.end());
     if (req.progress) options.afterLayer = [&](int l) { req.progress(l + 1, c.nLayer); };
+    RoleProbe roleProbe;
+    if (req.capture.roles) {
+        roleProbe = RoleProbe::make(req.tokenIds, req.capture.rareKeys, dev);
+        options.roles = &roleProbe;
+    }
     const bool digests = req.capture.headStats || req.capture.pooledSize > 0;
     const std::vector<int> heads = capturedHeads(req.capture, c.nHead);
     if (sink)
         options.onCapture = [&](int l, LayerCapture&& cap) {
             const auto e0 = Clock::now();
             if (digests) trace.digests.push_back(exportDigest(l, cap, T));
+            if (req.capture.roles) trace.roleScores.push_back(toArray(cap.roleScores.t()));
             if (cap.captured) sink(exportLayer(impl_->model(), l, heads, cap));   // the capture is freed on return
             trace.timings.exportMs += msSince(e0);
         };

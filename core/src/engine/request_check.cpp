@@ -56,6 +56,13 @@ void checkRequest(const ModelConfig& c, const RunRequest& req) {
     for (int l : req.capture.layers) checkCaptureLayer(c, l);
     checkCaptureHeads(c, req.capture.heads);
     if (req.capture.pooledSize < 0) throw Error("capture", "pooled size must be >= 0");
+    const auto T = static_cast<int64_t>(req.tokenIds.size());
+    if (!req.capture.rareKeys.empty()) {
+        if (static_cast<int64_t>(req.capture.rareKeys.size()) != T)
+            throw Error("capture", "rare-token keys: " + std::to_string(req.capture.rareKeys.size()) + " for " + std::to_string(T) + " tokens");
+        for (int64_t k : req.capture.rareKeys)
+            if (k < -1 || k >= T) throw Error("capture", "rare-token key " + std::to_string(k) + " is not a position of the input");
+    }
 }
 
 } // namespace headlight

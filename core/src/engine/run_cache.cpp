@@ -7,7 +7,7 @@ namespace {
 
 bool sameCapture(const CaptureSpec& a, const CaptureSpec& b) {
     return a.enabled == b.enabled && a.layers == b.layers && a.heads == b.heads && a.logits == b.logits &&
-           a.headStats == b.headStats && a.pooledSize == b.pooledSize;
+           a.headStats == b.headStats && a.pooledSize == b.pooledSize && a.roles == b.roles && a.rareKeys == b.rareKeys;
 }
 
 } // namespace

@@ -22,6 +22,7 @@ struct KeptRun {
     std::vector<torch::Tensor> residuals;   // L+1 of [1,T,D] on the device: the input of layer l; [L] feeds the final norm
     std::vector<LayerTrace> layers;         // per layer, its exported capture (shares storage with that trace)
     std::vector<LayerDigest> digests;       // per layer when the capture digests heads, else empty
+    std::vector<FloatArray> roleScores;     // per layer when the capture measures head roles, else empty
     torch::Tensor maskTensor;               // the run's head mask as it was passed (undefined: none)
     // The newest run of this input with no head pruned (this run, or one before it that differed only in its
     // mask); null when none was made since the input last changed.

@@ -6,6 +6,7 @@
 #include "io/trace_hdf5_layout.h"
 #include "headlight/input_file.h"
 #include "headlight/error.h"
+#include "headlight/head_roles.h"
 
 #include <algorithm>
 #include <functional>
@@ -149,6 +150,13 @@ LoadedTrace readTraceHdf5(const std::string& path) {
             t.digests.push_back(std::move(d));
         }
         std::sort(t.digests.begin(), t.digests.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    }
+    if (exists(root, "roles")) {
+        Handle roles(H5Gopen2(root, "roles", H5P_DEFAULT), H5Gclose);
+        if (!roles.ok()) throw Error(path, "/roles is not a group");
+        std::vector<FloatArray> byRole;
+        for (int r = 0; r < kMeasuredRoles; ++r) byRole.push_back(readFloats(roles.get(), measuredRoleId(r), path));
+        t.roleScores = h5layout::splitRoles(byRole, path);
     }
     out.provenance = h5::readStringAttributes(root);
     if (out.provenance.count("device")) t.device = out.provenance["device"];

@@ -1,5 +1,6 @@
 #include "io/trace_hdf5_layout.h"
 
+#include "headlight/head_roles.h"
 #include "io/hdf5_util.h"
 
 namespace headlight::h5layout {
@@ -28,6 +29,36 @@ void writeLayer(hid_t layers, const std::string& path, const LayerTrace& lt) {
     }
 }
 
+void writeRoles(hid_t root, const std::string& path, const std::vector<FloatArray>& perLayer) {
+    if (perLayer.empty()) return;
+    Handle g(H5Gcreate2(root, "roles", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (!g.ok()) throw Error(path, "HDF5 error while creating group /roles");
+    const auto L = static_cast<int64_t>(perLayer.size()), H = perLayer.front().dim(1);
+    for (int r = 0; r < kMeasuredRoles; ++r) {
+        std::vector<float> v;   // [L,H]: the role's row of every layer
+        for (const FloatArray& a : perLayer) v.insert(v.end(), a.data() + r * H, a.data() + (r + 1) * H);
+        writeFloats(g.get(), path, measuredRoleId(r), FloatArray({L, H}, std::move(v)));
+    }
+}
+
+std::vector<FloatArray> splitRoles(const std::vector<FloatArray>& byRole, const std::string& path) {
+    const FloatArray& first = byRole.front();
+    if (first.rank() != 2) throw Error(path, "/roles/" + std::string(measuredRoleId(0)) + " is not [layers, heads]");
+    const int64_t L = first.dim(0), H = first.dim(1);
+    std::vector<FloatArray> out;
+    for (int64_t l = 0; l < L; ++l) {
+        std::vector<float> v;
+        for (int r = 0; r < kMeasuredRoles; ++r) {
+            if (byRole[static_cast<size_t>(r)].shape() != first.shape())
+                throw Error(path, "/roles/" + std::string(measuredRoleId(r)) + " has shape " + byRole[static_cast<size_t>(r)].shapeString() +
+                                      ", not " + first.shapeString());
+            v.insert(v.end(), byRole[static_cast<size_t>(r)].data() + l * H, byRole[static_cast<size_t>(r)].data() + (l + 1) * H);
+        }
+        out.emplace_back(std::vector<int64_t>{kMeasuredRoles, H}, std::move(v));
+    }
+    return out;
+}
+
 void writeRun(hid_t root, const std::string& path, const Trace& trace) {
     h5::writeDataset(root, path, "token_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(trace.tokenIds.size())},
                      trace.tokenIds.data());
@@ -45,6 +76,7 @@ void writeRun(hid_t root, const std::string& path, const Trace& trace) {
         std::vector<int32_t> budget(trace.contextBudget.begin(), trace.contextBudget.end());
         h5::writeDataset(root, path, "context_budget", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(budget.size())}, budget.data());
     }
+    writeRoles(root, path, trace.roleScores);
     if (trace.digests.empty()) return;
     Handle digests(H5Gcreate2(root, "digests", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
     if (!digests.ok()) throw Error(path, "HDF5 error while creating group /digests");

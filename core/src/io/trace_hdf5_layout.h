@@ -5,6 +5,7 @@
 
 #include <hdf5.h>
 #include <string>
+#include <vector>
 
 namespace headlight::h5layout {
 
@@ -15,5 +16,8 @@ void writeLayer(hid_t layers, const std::string& path, const LayerTrace& lt);
 // The per-run datasets at the root: token ids and texts, logits, loss, head mask, context budget, and the
 // digests of every head under /digests/<l> (long inputs).
 void writeRun(hid_t root, const std::string& path, const Trace& trace);
+// /roles/<role> [L,H] for each measured role (Trace::roleScores, per layer [R,H]), and back.
+void writeRoles(hid_t root, const std::string& path, const std::vector<FloatArray>& perLayer);
+std::vector<FloatArray> splitRoles(const std::vector<FloatArray>& byRole, const std::string& path);
 
 } // namespace headlight::h5layout

@@ -56,6 +56,7 @@ struct LayerCapture {
     torch::Tensor pooledMax;      // [H,C,C]
     torch::Tensor pooledMean;     // [H,C,C]
     int64_t pooledBin = 0;
+    torch::Tensor roleScores;     // [H,R] float32 (KeepAttention::roles; attention/role_digest.h)
     bool captured = false;        // the capture asked for this layer (else only its digest is set)
 };
 

@@ -74,6 +74,11 @@ const MechanismHost& Transformer::mechanismHost() const { return *arch_; }
 MechanismHost& Transformer::mechanismHost() { return *arch_; }
 
 torch::Tensor Transformer::embed(const torch::Tensor& ids) const { return arch_->embed(ids); }
+torch::Tensor Transformer::head(const torch::Tensor& x) const { return arch_->logits(arch_->finalNorm(x)); }
+torch::Tensor Transformer::headBeforeCap(const torch::Tensor& x) const { return arch_->logitsBeforeCap(arch_->finalNorm(x)); }
+std::vector<double> Transformer::attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const {
+    return arch_->attributeLogit(ledger, x, target);
+}
 
 ForwardResult Transformer::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
     return forwardFrom(0, embed(ids), options);
@@ -87,9 +92,11 @@ torch::Tensor Transformer::runLayer(int l, const torch::Tensor& x, const Forward
         keep = KeepAttention{true, std::vector<int64_t>(options.capture.heads.begin(), options.capture.heads.end())};
     keep.stats = options.capture.headStats;
     keep.pooledSize = options.capture.pooledSize;
+    keep.roles = options.roles;
     const auto& mech = arch_->mechanisms(l);
     LayerContext ctx;
     ctx.rotary = rotary;
+    ctx.ledger = options.ledger;
     ctx.attend = [&, l, capture, keep](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
         const auto g = layerGates(c, mech, options.gateNoise);
         const auto budget = static_cast<size_t>(l) < options.contextBudget.size() ? options.contextBudget[static_cast<size_t>(l)] : 0;
@@ -128,13 +135,19 @@ ForwardResult Transformer::forwardFrom(int firstLayer, torch::Tensor x, const Fo
     RotaryTables rotary;
     if (c.rotary) rotary = rotaryTables(*c.rotary, T, x.device());
 
+    if (options.ledger) {
+        if (firstLayer != 0) throw Error("forward", "an attribution follows the whole forward pass");
+        options.ledger->start(x);
+    }
     for (int l = firstLayer; l < c.nLayer; ++l) {
         if (residuals) (*residuals)[static_cast<size_t>(l)] = x;                 // kept by reference: x is never modified
+        if (options.ledger) options.ledger->beginLayer(l);
         const bool wanted = options.capture.wantsLayer(l);
-        const bool digested = options.capture.headStats || options.capture.pooledSize > 0;
+        const bool digested = options.capture.headStats || options.capture.pooledSize > 0 || options.roles;
         LayerCapture* capture = wanted || digested ? &result.layers[static_cast<size_t>(l)] : nullptr;
         x = runLayer(l, x, options, c.rotary ? &rotary : nullptr, capture);
         if (capture && options.onCapture) options.onCapture(l, std::move(*capture));
+        if (options.ledger) options.ledger->endLayer();
         if (options.afterLayer) options.afterLayer(l);
     }
     if (residuals) residuals->back() = x;

@@ -15,6 +15,9 @@
 
 namespace headlight {
 
+struct RoleProbe;
+class ResidualLedger;
+
 struct ForwardOptions {
     // [L,H] (1 keep, 0 pruned), or [B,L,H]: one mask per batch row (pruning what-ifs batch heads on the batch
     // axis and differentiate the loss with respect to it), or undefined.
@@ -25,6 +28,10 @@ struct ForwardOptions {
     // When set, each captured layer goes here as soon as it is computed instead of into ForwardResult::layers.
     std::function<void(int layer, LayerCapture&&)> onCapture;
     std::function<void(int layer)> afterLayer;   // progress: called once each layer is done (may throw to stop)
+    // Every head's role scores measured in the pass (LayerCapture::roleScores); batch of one.
+    const RoleProbe* roles = nullptr;
+    // Direct logit attribution: one position's residual stream followed part by part (forward() only).
+    ResidualLedger* ledger = nullptr;
 };
 
 struct ForwardResult {
@@ -72,6 +79,13 @@ public:
     // entry L the input of the final norm; other entries are left alone.
     ForwardResult forwardFrom(int firstLayer, torch::Tensor x, const ForwardOptions& options,
                               std::vector<torch::Tensor>* residuals = nullptr) const;
+
+    // The final norm and the output layer on a residual stream x [B,T,D] (the logit lens): [B,T,V].
+    torch::Tensor head(const torch::Tensor& x) const;
+    // The same before any final soft-cap (Gemma 2), and each ledger part's share of logit `target` there, x
+    // [1,T,D] the final norm's input of the run that filled the ledger (ForwardOptions::ledger).
+    torch::Tensor headBeforeCap(const torch::Tensor& x) const;
+    std::vector<double> attributeLogit(ResidualLedger& ledger, const torch::Tensor& x, int64_t target) const;
 
     // Layer `layer` alone on its residual input `x`, capturing what options.capture asks of it (the same
     // operations as in forwardFrom, so the same bits).

@@ -21,7 +21,8 @@ int pooledCells(const ModelConfig& config) {
 }
 
 CaptureSpec planCapture(const ModelConfig& config, int64_t tokens, int focusLayer, int focusHead, int64_t budgetBytes) {
-    CaptureSpec capture;   // every layer and head, logits included
+    CaptureSpec capture;   // every layer and head, logits included, and every head's role scores
+    capture.roles = true;
     if (capturesEveryHead(config, tokens, budgetBytes)) return capture;
     capture.layers = {std::clamp(focusLayer, 0, config.nLayer - 1)};
     capture.heads = {std::clamp(focusHead, 0, config.nHead - 1)};
