@@ -70,6 +70,12 @@ private slots:
         QVERIFY(window_->view(QStringLiteral("analysis")));
         for (TraceView* v : window_->views()) {
             QCOMPARE(v->snapshot().trace, s.trace);   // every view got this run
+            // The lens and the attribution are computed when their views are shown (test_app_pruning): until then
+            // they say so.
+            if (v->id() == QLatin1String("lens") || v->id() == QLatin1String("attribution")) {
+                QVERIFY2(v->unavailableReason().contains("on the worker"), qPrintable(v->unavailableReason()));
+                continue;
+            }
             QVERIFY2(v->unavailableReason().isEmpty(), qPrintable(v->id() + ": " + v->unavailableReason()));
         }
         QCOMPARE(settings_->lastModel(), s.model->dir);

@@ -4,6 +4,7 @@
 #include "main_window.h"
 #include "model_session.h"
 #include "pruning_curve_plot.h"
+#include "role_dialog.h"
 #include "settings.h"
 #include "trace_view.h"
 #include "views/attention/head_overview_model.h"
@@ -161,6 +162,59 @@ private slots:
         s = waitForRun([&] { QTest::keyClick(overview(), Qt::Key_Space); });
         QVERIFY(s.valid());
         QVERIFY(!s.pruned());
+    }
+
+    // Select every head by a role (here: any positional score, so every head qualifies), then one Space in the
+    // overview prunes them all in one run, and a second restores them.
+    void headsSelectedByRolePruneAsOneWhatIf() {
+        const RunSnapshot before = window_->snapshot();
+        const auto summaries = headSummaries(before);
+        QVERIFY(summaries->roles.has_value());
+        RoleDialog dialog(*summaries->roles);
+        dialog.setRole("positional");
+        dialog.setThreshold(0.0);
+        const QList<HeadRef> heads = dialog.matchingHeads();
+        QCOMPARE(heads.size(), before.layers() * before.heads());
+        dialog.setThreshold(1.0);
+        QVERIFY(dialog.matchingHeads().size() < heads.size());
+        window_->selection()->setHeads(heads);
+        QCOMPARE(window_->selection()->heads().size(), heads.size());
+        overview()->setFocus();
+        QSignalSpy runs(window_.get(), &MainWindow::snapshotShown);
+        const RunSnapshot pruned = waitForRun([&] { QTest::keyClick(overview(), Qt::Key_Space); });
+        QVERIFY(pruned.valid());
+        QCOMPARE(prunedHeadCount(maskOf(pruned)), static_cast<int>(heads.size()));
+        QCOMPARE(runs.count(), 1);   // one what-if, not one per head
+        const RunSnapshot restored = waitForRun([&] { QTest::keyClick(overview(), Qt::Key_Space); });
+        QCOMPARE(prunedHeadCount(maskOf(restored)), 0);
+        window_->selection()->setCurrent(HeadRef{0, 0});
+    }
+
+    // The Lens and Attribution views ask for their numbers when shown; the worker computes them for the run on
+    // screen: the lens's last row is the run's own top prediction, the attribution's terms add up to the logit.
+    void lensAndAttributionArriveWhenShown() {
+        TraceView* lens = window_->view(QStringLiteral("lens"));
+        TraceView* attribution = window_->view(QStringLiteral("attribution"));
+        QVERIFY(lens && attribution);
+        qobject_cast<QDockWidget*>(lens->parentWidget())->raise();
+        QTRY_VERIFY_WITH_TIMEOUT(lens->unavailableReason().isEmpty() && lens->snapshot().lens, 30000);
+        const RunSnapshot s = lens->snapshot();
+        QCOMPARE(s.lens->rows, s.layers() + 1);
+        const int V = static_cast<int>(s.trace->logits.dim(1));
+        for (int i = 0; i < s.tokens(); ++i) {
+            int best = 0;
+            for (int v = 1; v < V; ++v)
+                if (s.trace->logits.at({i, v}) > s.trace->logits.at({i, best})) best = v;
+            QCOMPARE(s.lens->topIds.at({s.layers(), i, 0}), static_cast<int64_t>(best));
+        }
+        qobject_cast<QDockWidget*>(attribution->parentWidget())->raise();
+        window_->selection()->setPosition(3);
+        QTRY_VERIFY_WITH_TIMEOUT(attribution->snapshot().attribution && attribution->snapshot().attribution->position == 3 &&
+                                     attribution->unavailableReason().isEmpty(),
+                                 30000);
+        const Attribution& a = *attribution->snapshot().attribution;
+        QVERIFY(std::abs(a.termSum - a.logit) <= 1e-4 * std::max(1.0, std::abs(a.logit)));
+        qobject_cast<QDockWidget*>(window_->view(QStringLiteral("whatif"))->parentWidget())->raise();
     }
 
     void pruningTheClosedGatesChangesNothing() {

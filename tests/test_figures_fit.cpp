@@ -4,6 +4,7 @@
 // at the figure's size, never pixels.
 #include "figure_export.h"
 #include "head_selection.h"
+#include "model_session.h"
 #include "trace_view.h"
 #include "view_registry.h"
 #include "view_preset.h"
@@ -199,6 +200,22 @@ QStringList exportedFigureProblems(TraceView& v, const ExportOptions& options, c
 
 } // namespace
 
+namespace {
+
+// The Lens and Attribution views show what the app computes when they are shown: computed here as the figure
+// command does (inspectRun), on `engine` or the sample model random-all-mechanisms.
+void inspectForFigure(RunSnapshot& run, const QString& view, const HeadSelection& selection, const Engine* engine = nullptr) {
+    if (view != QLatin1String("lens") && view != QLatin1String("attribution")) return;
+    static const Engine sample = Engine::load(test::sourcePath("sample_models/random-all-mechanisms"));
+    const int position = selection.position() >= 0 ? selection.position() : run.tokens() - 1;
+    const InspectResult r = inspectRun(engine ? *engine : sample, run, view == QLatin1String("lens"),
+                                       view == QLatin1String("attribution") ? position : -1);
+    run.lens = r.lens;
+    run.attribution = r.attribution;
+}
+
+} // namespace
+
 class TestFiguresFit : public QObject {
     Q_OBJECT
 
@@ -231,7 +248,9 @@ private slots:
         std::unique_ptr<TraceView> v(createView(view, &selection));
         QVERIFY(v);
         v->resize(900, 700);
-        v->setSnapshot(view == QLatin1String("whatif") ? pruned_ : run_);
+        RunSnapshot shown = view == QLatin1String("whatif") ? pruned_ : run_;
+        inspectForFigure(shown, view, selection);
+        v->setSnapshot(shown);
         QVERIFY2(v->unavailableReason().isEmpty(), qPrintable(v->unavailableReason()));
         ExportOptions options;
         options.size = figureSizeFor(QStringLiteral("single"));
@@ -299,6 +318,7 @@ private slots:
         std::unique_ptr<TraceView> v(createView(view, &selection));
         QVERIFY(v);
         v->resize(900, 700);
+        inspectForFigure(run, view, selection, &engine);
         v->setSnapshot(run);
         QVERIFY2(v->unavailableReason().isEmpty(), qPrintable(v->unavailableReason()));
         ExportOptions options;

@@ -12,6 +12,15 @@ void HeadSelection::setCurrent(HeadRef h) {
     emit headsChanged();
 }
 
+void HeadSelection::setHeads(const QList<HeadRef>& heads) {
+    QList<HeadRef> unique;
+    for (const HeadRef& h : heads)
+        if (!unique.contains(h)) unique << h;
+    if (unique.isEmpty() || unique == heads_) return;
+    heads_ = unique;
+    emit headsChanged();
+}
+
 void HeadSelection::toggle(HeadRef h) {
     const int at = static_cast<int>(heads_.indexOf(h));
     if (at < 0) {

@@ -27,6 +27,8 @@ public:
 
     // Selects exactly `h`.
     void setCurrent(HeadRef h);
+    // Selects exactly `heads` (the first current); ignored when empty.
+    void setHeads(const QList<HeadRef>& heads);
     // Adds `h` (making it current) or removes it; the last selected head cannot be removed.
     void toggle(HeadRef h);
     void setPosition(int position);

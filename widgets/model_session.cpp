@@ -239,6 +239,54 @@ void ModelSession::focus(const RunSnapshot& shown, const RunSpec& spec) {
         [this](const QString& message) { emit runFailed(message, false); });
 }
 
+InspectResult inspectRun(const Engine& engine, const RunSnapshot& snapshot, bool lens, int position,
+                         const std::function<void()>& checkCancelled) {
+    const Trace& trace = *snapshot.trace;
+    InspectResult result;
+    result.trace = snapshot.trace;
+    if (lens) {
+        LensRequest request;
+        request.tokenIds = trace.tokenIds;
+        request.headMask = trace.headMask.toVector();
+        request.rollout = false;   // the run's own (RunSnapshot::rollout)
+        if (checkCancelled) request.progress = [&checkCancelled](int, int) { checkCancelled(); };
+        result.lens = std::make_shared<const LogitLens>(logitLens(engine, request));
+    }
+    if (position >= 0 && position < static_cast<int>(trace.tokenIds.size())) {
+        if (checkCancelled) checkCancelled();
+        AttributionRequest request;
+        request.tokenIds = trace.tokenIds;
+        request.headMask = trace.headMask.toVector();
+        request.position = position;
+        result.attribution = std::make_shared<const Attribution>(attributeLogit(engine, request));
+    }
+    return result;
+}
+
+void ModelSession::inspect(const RunSnapshot& shown, bool lens, int position) {
+    if (!shown.valid() || (!lens && position < 0)) return;
+    auto work = [loaded = loaded_, shown, lens, position](JobContext& context) -> QVariant {
+        std::shared_ptr<const Engine> engine;
+        {
+            std::lock_guard<std::mutex> lock(loaded->mutex);
+            if (loaded->info == shown.model) engine = std::shared_ptr<const Engine>(loaded->session, &loaded->session->engine());
+        }
+        if (!engine) throw Error(shown.model->dir.toStdString(), "is no longer the loaded model");
+        context.progress(-1, lens ? tr("Reading the residual stream layer by layer") : tr("Attributing the prediction at token %1").arg(position));
+        try {
+            return QVariant::fromValue(inspectRun(*engine, shown, lens, position, [&context] {
+                if (context.cancelled()) throw Cancelled();
+            }));
+        } catch (const Cancelled&) {
+            return {};
+        }
+    };
+    inspectJobs_.submit(
+        lens ? tr("Logit lens") : tr("Attribution"), std::move(work),
+        [this](const QVariant& result) { emit inspected(result.value<InspectResult>()); },
+        [this](const QString& message) { emit inspectFailed(message); });
+}
+
 void ModelSession::analyze(const AnalysisSpec& spec) {
     auto work = [loaded = loaded_, spec](JobContext& context) -> QVariant {
         std::shared_ptr<const Engine> engine = loaded->engineFor(spec.modelDir, spec.device, spec.selectorHead);

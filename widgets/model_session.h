@@ -10,6 +10,7 @@
 
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,6 +33,19 @@ struct RunSpec {
 };
 
 class Engine;
+
+// What ModelSession::inspect computed for one run.
+struct InspectResult {
+    std::shared_ptr<const Trace> trace;                  // the run it belongs to
+    std::shared_ptr<const LogitLens> lens;               // null when the request did not ask for it
+    std::shared_ptr<const Attribution> attribution;      // null without a position
+};
+
+// The logit lens of `snapshot`'s run (when `lens`) and the attribution of the top prediction at `position` (when
+// >= 0), computed here on this thread: ModelSession::inspect's work, and the CLI's figures. `cancelled` is
+// polled between layers (it may throw to stop).
+InspectResult inspectRun(const Engine& engine, const RunSnapshot& snapshot, bool lens, int position,
+                         const std::function<void()>& checkCancelled = {});
 
 // What the views need to know about a loaded model (also used by the CLI's figure command).
 std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QString& dir);
@@ -60,6 +74,11 @@ public:
     void cancelAnalysis();
     JobTracker* analysisJobs() { return &analysisJobs_; }
 
+    // The logit lens of `shown`'s run (when `lens`) and the direct logit attribution of the model's top
+    // prediction at `position` (when >= 0), on their own worker (the newest request wins; runs do not cancel it).
+    void inspect(const RunSnapshot& shown, bool lens, int position);
+    JobTracker* inspectJobs() { return &inspectJobs_; }
+
     // Devices the linked LibTorch can run on: "cpu", plus "cuda" when available.
     static QStringList availableDevices();
 
@@ -73,12 +92,17 @@ signals:
     void modelFilesChanged(const QString& message);
     void analysisFinished(const headlight::AnalysisResult& result);
     void analysisFailed(const QString& message);
+    void inspected(const headlight::InspectResult& result);
+    void inspectFailed(const QString& message);
 
 private:
     struct Loaded;
     JobTracker jobs_;
     JobTracker analysisJobs_;
+    JobTracker inspectJobs_;
     std::shared_ptr<Loaded> loaded_;   // its engine is shared with analyses under its mutex
 };
 
 } // namespace headlight
+
+Q_DECLARE_METATYPE(headlight::InspectResult)

@@ -36,6 +36,14 @@ void summarize(RunSnapshot& snapshot) {
                              ? std::make_shared<const HeadSummaries>(summarizeHeads(*snapshot.trace, snapshot.model->config))
                              : nullptr;
     snapshot.summarized = snapshot.summaries ? snapshot.trace.get() : nullptr;
+    snapshot.rollout = {};
+    if (!snapshot.valid() || snapshot.tokens() > kRolloutTokens) return;
+    const ModelConfig& c = snapshot.model->config;
+    for (int l = 0; l < c.nLayer; ++l) {
+        const LayerTrace* lt = snapshot.trace->layer(l);
+        if (!lt || static_cast<int>(lt->heads.size()) != c.nHead || lt->attention.rank() != 3) return;
+    }
+    snapshot.rollout = attentionRollout(*snapshot.trace, c);
 }
 
 } // namespace headlight

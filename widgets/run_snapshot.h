@@ -1,6 +1,8 @@
 #pragma once
 // What the views draw: one run of one model, as shared immutable values (cheap to copy through signals).
+#include "headlight/attribution.h"
 #include "headlight/head_metrics.h"
+#include "headlight/logit_lens.h"
 #include "headlight/model_config.h"
 #include "headlight/trace.h"
 #include "headlight/what_if.h"
@@ -49,6 +51,13 @@ struct RunSnapshot {
     // them on the GUI thread. Null for snapshots made elsewhere (the CLI, tests): headSummaries() fills in.
     std::shared_ptr<const HeadSummaries> summaries;
     const Trace* summarized = nullptr;   // the trace `summaries` were computed for (a new trace needs its own)
+    // Attention rollout of `trace` (every head of every layer captured, at most kRolloutTokens tokens), computed
+    // with the run; empty otherwise.
+    FloatArray rollout;
+    // What each head does at a position (docs/head-roles.md), computed on the worker when the Lens or Attribution
+    // view asks (ModelSession::inspect), for `trace`; null until then.
+    std::shared_ptr<const LogitLens> lens;
+    std::shared_ptr<const Attribution> attribution;
 
     bool pruned() const { return baseline && comparison; }
     // Attention is causal (a query sees only itself and earlier keys); false for bidirectional models (BERT).
@@ -67,8 +76,11 @@ struct RunSnapshot {
 // The snapshot's head summaries: its own when they belong to its trace, else computed now (for snapshots that
 // were not made by a run on the worker).
 std::shared_ptr<const HeadSummaries> headSummaries(const RunSnapshot& snapshot);
-// Fills in snapshot.summaries for its trace (where the run is made: the worker, the CLI, tests).
+// Fills in snapshot.summaries for its trace (where the run is made: the worker, the CLI, tests), and the rollout
+// when the trace captured every head of at most kRolloutTokens tokens.
 void summarize(RunSnapshot& snapshot);
+// Rollout multiplies one [T,T] matrix per layer: T^3 per layer, so long inputs leave it out.
+constexpr int kRolloutTokens = 1024;
 
 // Whitespace made visible for axis labels and tooltips.
 QString visibleToken(const std::string& utf8);

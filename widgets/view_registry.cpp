@@ -6,6 +6,8 @@
 #include "views/attention/predictions_view.h"
 #include "views/attention/token_list_view.h"
 #include "views/attention/token_lines_view.h"
+#include "views/heads/attribution_view.h"
+#include "views/heads/lens_view.h"
 #include "views/mechanisms/gates_view.h"
 #include "views/mechanisms/memory_view.h"
 #include "views/mechanisms/selective_view.h"
@@ -33,7 +35,8 @@ const std::vector<std::pair<QString, Factory>>& registry() {
         entry<TokenLinesView>("lines"),    entry<GatesView>("gates"),
         entry<SpansView>("spans"),         entry<SelectiveView>("selective"),
         entry<MemoryView>("memory"),       entry<PredictionsView>("predictions"),
-        entry<WhatIfView>("whatif"),
+        entry<WhatIfView>("whatif"),       entry<LensView>("lens"),
+        entry<AttributionView>("attribution"),
     };
     return views;
 }

@@ -18,6 +18,13 @@ Workspace::Workspace(HeadSelection* selection, QObject* parent)
     connect(session_, &ModelSession::runFailed, this, &Workspace::showFailure);
     connect(session_, &ModelSession::modelFilesChanged, this, &Workspace::modelFilesChanged);
     connect(session_, &ModelSession::analysisFinished, this, &Workspace::showAnalysis);
+    connect(session_, &ModelSession::inspected, this, [this](const InspectResult& result) {
+        if (!snapshot_.valid() || result.trace != snapshot_.trace) return;   // a run arrived since
+        if (result.lens) snapshot_.lens = result.lens;
+        if (result.attribution) snapshot_.attribution = result.attribution;
+        emit inspectionShown(snapshot_);
+    });
+    connect(session_, &ModelSession::inspectFailed, this, &Workspace::inspectionFailed);
     connect(session_, &ModelSession::analysisFailed, this, [this](const QString& message) {
         pendingPreset_.reset();
         emit analysisFailed(message);
@@ -115,6 +122,30 @@ void Workspace::togglePruned(int layer, int head) {
     if (mask.empty()) mask.assign(static_cast<size_t>(snapshot_.layers() * snapshot_.heads()), 1.0f);
     float& m = mask[static_cast<size_t>(layer * snapshot_.heads() + head)];
     m = m == 0.0f ? 1.0f : 0.0f;
+    setHeadMask(std::move(mask));
+}
+
+void Workspace::inspect(bool lens, bool attribution, int position) {
+    if (!snapshot_.valid()) return;
+    if (position < 0) position = snapshot_.tokens() - 1;
+    const bool needLens = lens && !snapshot_.lens;
+    const bool needAttribution = attribution && (!snapshot_.attribution || snapshot_.attribution->position != position);
+    if (needLens || needAttribution) session_->inspect(snapshot_, needLens, needAttribution ? position : -1);
+}
+
+void Workspace::togglePrunedHeads(const QList<HeadRef>& heads) {
+    if (!snapshot_.valid() || heads.isEmpty()) return;
+    std::vector<float> mask = headMask_;
+    if (mask.empty()) mask.assign(static_cast<size_t>(snapshot_.layers() * snapshot_.heads()), 1.0f);
+    auto slot = [&](const HeadRef& h) -> float* {
+        if (h.layer < 0 || h.head < 0 || h.layer >= snapshot_.layers() || h.head >= snapshot_.heads()) return nullptr;
+        return &mask[static_cast<size_t>(h.layer * snapshot_.heads() + h.head)];
+    };
+    bool anyKept = false;
+    for (const HeadRef& h : heads)
+        if (float* m = slot(h)) anyKept = anyKept || *m != 0.0f;
+    for (const HeadRef& h : heads)
+        if (float* m = slot(h)) *m = anyKept ? 0.0f : 1.0f;
     setHeadMask(std::move(mask));
 }
 

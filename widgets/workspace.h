@@ -4,6 +4,7 @@
 // Every change becomes a run request to the ModelSession (the newest wins); results come back as signals. The
 // main window keeps the docks, menus and status bar, and turns these signals into what it shows.
 #include "analysis_spec.h"
+#include "head_selection.h"
 #include "run_snapshot.h"
 #include "what_if_preset.h"
 
@@ -54,6 +55,8 @@ public:
     void setContextBudget(std::vector<int> budget);
     void setHeadMask(std::vector<float> mask);
     void togglePruned(int layer, int head);
+    // Several heads as one what-if: all pruned when any of them is not, else all restored (one run).
+    void togglePrunedHeads(const QList<HeadRef>& heads);
     // The presets; the importance ones compute importance on this text first when no analysis has yet.
     void applyPreset(WhatIfPreset preset, int k);
     // A background analysis of the model on screen, with its head mask and device.
@@ -61,6 +64,9 @@ public:
     void cancelAnalysis();
     // A long run shown holds one head's exact matrix: asks for the current head's when it lacks it.
     void focusCurrentHead();
+    // The logit lens of the run on screen (unless it has it) and the attribution at `position` (-1: the last
+    // token) unless it has that one, computed on the worker; inspectionShown() delivers them.
+    void inspect(bool lens, bool attribution, int position);
 
 signals:
     // A run arrived and is now on screen; `newModel` when it is another model (or the same folder reloaded).
@@ -76,6 +82,9 @@ signals:
     void pruningStarted();
     // A preset needs importance first, which is being computed now.
     void computingImportance();
+    // The lens or attribution of the run on screen arrived: snapshot() holds them now.
+    void inspectionShown(const headlight::RunSnapshot& snapshot);
+    void inspectionFailed(const QString& message);
 
 private:
     void request(const QString& dir, const QString& text, bool reloadChanged);

@@ -76,6 +76,15 @@ int figureCommand(const std::vector<std::string>& argv) {
     selection.setPosition(a.has("--position") ? indexOption(a, "--position", snapshot.tokens(), "token position")
                                               : look.positionIn(snapshot.tokens()));
 
+    summarize(snapshot);   // the head summaries, role labels and rollout, as the app's worker makes them
+    // The lens and the attribution, which the app computes when their views are shown.
+    if (viewId == "lens" || viewId == "attribution") {
+        const int position = selection.position() >= 0 ? selection.position() : snapshot.tokens() - 1;
+        const InspectResult inspected = inspectRun(engine, snapshot, viewId == "lens", viewId == "attribution" ? position : -1);
+        snapshot.lens = inspected.lens;
+        snapshot.attribution = inspected.attribution;
+    }
+
     std::unique_ptr<TraceView> view(createView(QString::fromStdString(viewId), &selection));
     // A journal column by default (--size single|double); --width/--height for a free size.
     const std::string sizeId = a.value("--size", "single");

@@ -130,14 +130,21 @@ int main(int argc, char** argv) {
     if (parser.isSet(screenshot)) {
         // For docs/screenshots: let the views settle after the first run (the pruned one with --prune), then grab
         // the window and quit.
-        QObject::connect(&window, &headlight::MainWindow::snapshotShown, &window, [&](const headlight::RunSnapshot& s) {
-            if (parser.isSet(prune) && !s.pruned()) return;   // wait for the pruned run
+        const auto grabSoon = [&] {
             QTimer::singleShot(800, &window, [&] {
                 const bool ok = window.grab().save(parser.value(screenshot));
                 if (!ok) std::fprintf(stderr, "headlight: %s: cannot write the screenshot\n", qPrintable(parser.value(screenshot)));
                 QApplication::exit(ok ? 0 : 1);
             });
+        };
+        // The Lens and Attribution views compute their numbers after the run, when shown: wait for them.
+        const bool inspected = parser.value(show) == QLatin1String("lens") || parser.value(show) == QLatin1String("attribution");
+        QObject::connect(&window, &headlight::MainWindow::snapshotShown, &window, [&, grabSoon, inspected](const headlight::RunSnapshot& s) {
+            if (parser.isSet(prune) && !s.pruned()) return;   // wait for the pruned run
+            if (!inspected) grabSoon();
         });
+        if (inspected)
+            QObject::connect(window.workspace(), &headlight::Workspace::inspectionShown, &window, [grabSoon] { grabSoon(); });
         QObject::connect(&window, &headlight::MainWindow::problemShown, &window, [](const QString& message) {
             std::fprintf(stderr, "headlight: %s\n", qPrintable(message));
             QApplication::exit(1);

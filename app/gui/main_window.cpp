@@ -65,6 +65,7 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     buildDocks();
     buildMenus();
     connectPruning();
+    connectHeads();
 
     progress_->setMaximumWidth(160);
     progress_->setRange(0, 0);
@@ -160,6 +161,7 @@ void MainWindow::buildDocks() {
     const Place places[] = {{"grid", Qt::LeftDockWidgetArea},        {"overview", Qt::LeftDockWidgetArea},
                             {"lines", Qt::RightDockWidgetArea},      {"predictions", Qt::RightDockWidgetArea},
                             {"whatif", Qt::RightDockWidgetArea},     {"analysis", Qt::RightDockWidgetArea},
+                            {"lens", Qt::RightDockWidgetArea},       {"attribution", Qt::RightDockWidgetArea},
                             {"gates", Qt::BottomDockWidgetArea},     {"spans", Qt::BottomDockWidgetArea},
                             {"selective", Qt::BottomDockWidgetArea}, {"memory", Qt::BottomDockWidgetArea}};
     // The right-hand column runs down to the status bar: on a laptop screen a mechanism view below would leave

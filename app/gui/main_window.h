@@ -4,6 +4,7 @@
 // its ModelSession's worker, and results come back as RunSnapshot values that the window shows.
 #include "analysis_spec.h"
 #include "figure_export.h"
+#include "head_selection.h"
 #include "run_snapshot.h"
 #include "what_if_preset.h"
 
@@ -109,6 +110,12 @@ private:
     void connectPruning();                                    // main_window_pruning.cpp
     void showAnalysis(const AnalysisResult& result, bool presetFollows);   // main_window_pruning.cpp
     void showAnalysisFailure(const QString& message);         // main_window_pruning.cpp
+    void connectHeads();                                      // main_window_heads.cpp
+    void askSelectByRole();                                   // main_window_heads.cpp
+public:
+    // Prunes every head of `heads` as one what-if, or restores them when all are pruned (main_window_heads.cpp).
+    void togglePrunedHeads(const QList<HeadRef>& heads);
+private:
 
     Settings& settings_;
     HeadSelection* selection_;

@@ -75,6 +75,12 @@ void MainWindow::buildMenus() {
     QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
     QAction* fitAction = analysis->addAction(tr("&Fit a mechanism..."), this, &MainWindow::askFit);
     fitAction->setToolTip(tr("Learn head gates or spans for this model with its weights frozen (docs/fitting.md)"));
+    analysis->addSeparator();
+    QAction* byRole = analysis->addAction(tr("Select heads by &role..."), this, &MainWindow::askSelectByRole);
+    byRole->setToolTip(tr("Previous-token, induction, duplicate-token, sink heads...: select every head whose role "
+                          "score reaches a threshold (docs/head-roles.md)"));
+    analysis->addAction(tr("&Prune the selected heads"), QKeySequence(tr("Ctrl+Shift+P")), this,
+                        [this] { togglePrunedHeads(selection_->heads()); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("Quick &tour"), this, [this] { createHelpBox(this, tr("A short tour"), QStringLiteral("tour"))->show(); });

@@ -26,8 +26,10 @@ void MainWindow::connectPruning() {
         explicitRun_ = false;
         workspace_->togglePruned(layer, head);
     };
-    if (auto* overview = qobject_cast<OverviewView*>(view(QStringLiteral("overview"))))
+    if (auto* overview = qobject_cast<OverviewView*>(view(QStringLiteral("overview")))) {
         connect(overview, &OverviewView::pruneToggled, this, toggle);
+        connect(overview, &OverviewView::pruneHeadsToggled, this, &MainWindow::togglePrunedHeads);
+    }
     if (auto* grid = qobject_cast<HeadGridView*>(view(QStringLiteral("grid"))))
         connect(grid, &HeadGridView::pruneToggled, this, toggle);
     if (auto* whatIf = qobject_cast<WhatIfView*>(view(QStringLiteral("whatif"))))

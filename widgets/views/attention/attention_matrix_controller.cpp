@@ -126,13 +126,21 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
     if (T <= 0) return QObject::tr("This run has no tokens.");
     if (run.trace->layers.empty() && run.trace->digests.empty())
         return QObject::tr("This run kept no attention weights (capture was off).");
-    if (const QString problem = collectHeads(run, selection, mode); !problem.isEmpty()) return problem;
+    const bool rollout = mode == MatrixMode::Rollout;
+    if (rollout) {
+        if (run.rollout.rank() != 2 || run.rollout.dim(0) != T)
+            return QObject::tr("Rollout needs every head of every layer captured: texts of at most %1 tokens.").arg(kRolloutTokens);
+        heads_ = {HeadRef{-1, -1}};   // no one head: every layer's mean
+        subject_ = QObject::tr("Attention rollout through %1 layers").arg(run.layers());
+    } else if (const QString problem = collectHeads(run, selection, mode); !problem.isEmpty()) {
+        return problem;
+    }
     meanMode_ = heads_.size() > 1;
     // Selecting another position only moves the row marker: the T x T data (4M cells at 2048 tokens) stays.
     if (run.trace != drawnTrace_ || heads_ != drawnHeads_ || scale != drawnScale_ || pooling != drawnPooling_) {
         const bool newText = !drawnTrace_ || run.trace->tokenIds != drawnTrace_->tokenIds;
-        bool exact = T <= kExactTokens;
-        for (const HeadRef& h : heads_) exact = exact && headAttention(*run.trace, h, T);
+        bool exact = T <= kExactTokens || rollout;
+        for (const HeadRef& h : heads_) exact = exact && (rollout || headAttention(*run.trace, h, T));
         causal_ = run.causal();
         tokens_ = T;
         drawnTrace_ = run.trace;
@@ -150,6 +158,17 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
             if (newText) resetZoom();   // a new text shows all of it; another head or capture keeps the zoom
             repooling_ = false;
             fillPooled();
+        } else if (rollout) {
+            tokens_ = T;
+            labels_ = tokenLabels(run);
+            matrix_.assign(run.rollout.begin(), run.rollout.end());
+            resizeGrid(map_, T, T);
+            putCells(matrix_, T, T, scale);
+            setTokenTicks(plot_->xAxis, labels_);
+            setTokenTicks(plot_->yAxis, labels_);
+            cellNote_.clear();
+            exactCells_ = true;
+            if (newText) resetZoom();
         } else {
             fill(run, scale);
             cellNote_.clear();
@@ -158,7 +177,8 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
         }
     }
     applyHeatGradient(map_, style);
-    const QString what = meanMode_ ? QObject::tr("mean attention weight") : QObject::tr("attention weight");
+    const QString what = rollout ? QObject::tr("rollout weight")
+                                 : meanMode_ ? QObject::tr("mean attention weight") : QObject::tr("attention weight");
     scale_->axis()->setLabel(scale == MatrixScale::Log ? QObject::tr("%1 (log scale)").arg(what) : what);
     title_->setText(cellNote_.isEmpty() ? subject_ : subject_ + QStringLiteral("\n(") + cellNote_ + QStringLiteral(")"));
 

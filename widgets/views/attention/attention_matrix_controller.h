@@ -24,6 +24,7 @@ enum class MatrixMode {
     Head,           // the current head
     SelectedMean,   // mean over every selected head
     LayerMean,      // mean over the captured heads of the current head's layer
+    Rollout,        // attention rollout through every layer (RunSnapshot::rollout; docs/head-roles.md)
 };
 
 enum class MatrixScale { Linear, Log };

@@ -28,6 +28,7 @@ AttentionMatrixView::AttentionMatrixView(HeadSelection* selection, QWidget* pare
     modeBox_->addItem(tr("This head"), static_cast<int>(MatrixMode::Head));
     modeBox_->addItem(tr("Mean of the selected heads"), static_cast<int>(MatrixMode::SelectedMean));
     modeBox_->addItem(tr("Mean of this layer's heads"), static_cast<int>(MatrixMode::LayerMean));
+    modeBox_->addItem(tr("Rollout through all layers"), static_cast<int>(MatrixMode::Rollout));
     logBox_ = new QCheckBox(tr("Log colour scale"), content);
     logBox_->setToolTip(tr("Shows small weights too: each colour step is a factor, not a difference"));
     poolBox_ = new QComboBox(content);
@@ -124,7 +125,11 @@ QString AttentionMatrixView::explanation() const {
               "tokens this head copies information from. %1</p>"
               "<p><i>p<sub>ij</sub> = softmax<sub>j</sub>(q<sub>i</sub>&middot;k<sub>j</sub> / &radic;d)</i>. ").arg(visibility) +
            tr(
-              "The mean modes average p<sub>ij</sub> over heads. The log scale shows small weights "
+              "The mean modes average p<sub>ij</sub> over heads. Rollout (Abnar &amp; Zuidema 2020) follows attention "
+              "through every layer: R = &Acirc;<sub>L&minus;1</sub>&middot;&middot;&middot;&Acirc;<sub>0</sub>, "
+              "&Acirc;<sub>l</sub> = 0.5&middot;(mean over heads of A<sub>l</sub>) + 0.5&middot;I with rows "
+              "renormalised; R<sub>ij</sub> estimates how much of token i's last representation came from token j. "
+              "The log scale shows small weights "
               "(below 10<sup>&minus;4</sup> drawn as 10<sup>&minus;4</sup>). Scroll to zoom, drag to pan, click a "
               "row to select that token.</p>"
               "<p>A long text (over %1 tokens) shows cells of several tokens, each the largest or the mean weight it "

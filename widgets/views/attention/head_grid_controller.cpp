@@ -137,6 +137,7 @@ QString HeadGridController::marksText() const {
     QStringList marks;   // as the overview's legend words them
     if (closed) marks << QObject::tr("\u2715 gate closed");
     if (pruned) marks << QObject::tr("\u2571 pruned in this run (dashed)");
+    if (cell_ >= kMinTaggedCell && !metric_->roleLegend().isEmpty()) marks << metric_->roleLegend();
     return marks.join(QStringLiteral("   "));
 }
 
@@ -282,6 +283,18 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
             for (const QLine& line : mark.solid) p.drawLine(line);
             p.setPen(QPen(style.masked, frame, Qt::DashLine));
             for (const QLine& line : mark.dashed) p.drawLine(line);
+            const QString tag = metric_ && cell_ >= kMinTaggedCell ? metric_->roleTag(l, h) : QString();
+            if (!tag.isEmpty()) {   // the head's role, small, in the thumbnail's upper left corner
+                QFont tagFont = style.font;
+                tagFont.setPointSizeF(std::max(5.0, style.font.pointSizeF() * 0.7));
+                p.setFont(tagFont);
+                const QRect box = QFontMetrics(tagFont).boundingRect(tag).adjusted(-1, 0, 1, 0);
+                const QRect at(inner.topLeft(), box.size());
+                p.fillRect(at, faded(style.background, 210));
+                p.setPen(style.foreground);
+                p.drawText(at, Qt::AlignCenter, tag);
+                p.setFont(style.font);
+            }
         }
     for (int k = 0; k < selected.size(); ++k) {
         const HeadRef s = selected[k];

@@ -27,6 +27,8 @@ public:
     static constexpr int kMinCell = 7;
     // Most thumbnail pixels per side: longer texts are sampled (query rows) and max-pooled (keys).
     static constexpr int kMaxThumb = 48;
+    // Cells at least this many pixels wide carry their head's role tag (HeadOverviewModel::roleTag).
+    static constexpr int kMinTaggedCell = 22;
 
     // Makes the thumbnails for `run` (only when the run changes; a new selection keeps them).
     void setRun(const RunSnapshot& run);

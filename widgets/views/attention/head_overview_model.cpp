@@ -97,6 +97,35 @@ double HeadOverviewModel::value(int layer, int head) const {
 }
 
 bool HeadOverviewModel::isClosed(int layer, int head) const { return states_.isClosed(layer, head); }
+
+QString HeadOverviewModel::tagOfRole(const std::string& role) {
+    if (role == "previous_token") return QStringLiteral("prev");
+    if (role == "next_token") return QStringLiteral("next");
+    if (role == "first_token") return QStringLiteral("sink");
+    if (role == "duplicate_token") return QStringLiteral("dup");
+    if (role == "induction") return QStringLiteral("ind");
+    if (role == "rare_token") return QStringLiteral("rare");
+    return {};
+}
+
+QString HeadOverviewModel::roleTag(int layer, int head) const {
+    if (!summaries_ || !summaries_->roles) return {};
+    return tagOfRole(summaries_->roles->label(layer, head));
+}
+
+QString HeadOverviewModel::roleLegend() const {
+    if (!summaries_ || !summaries_->roles) return {};
+    QStringList parts;
+    for (const std::string& role : roleIds()) {
+        const QString tag = tagOfRole(role);
+        if (tag.isEmpty()) continue;
+        bool shown = false;
+        for (int l = 0; l < rowCount() && !shown; ++l)
+            for (int h = 0; h < columnCount() && !shown; ++h) shown = summaries_->roles->label(l, h) == role;
+        if (shown) parts << QStringLiteral("%1 %2").arg(tag, QString::fromStdString(roleName(role)).toLower());
+    }
+    return parts.isEmpty() ? QString() : QObject::tr("Roles (score ≥ %1): %2").arg(kRoleThreshold).arg(parts.join(QStringLiteral(", ")));
+}
 bool HeadOverviewModel::isPruned(int layer, int head) const { return states_.isPruned(layer, head); }
 
 double HeadOverviewModel::maximum() const {

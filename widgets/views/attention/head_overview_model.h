@@ -37,6 +37,12 @@ public:
     double value(int layer, int head) const;   // NaN outside the table or where not captured
     bool isClosed(int layer, int head) const;
     bool isPruned(int layer, int head) const;
+    // The head's role label as a short tag ("prev", "ind", ...; headlight/head_roles.h), "" without one.
+    QString roleTag(int layer, int head) const;
+    // "Roles: ind induction, prev previous token" for the tags this run shows; "" when none.
+    QString roleLegend() const;
+    // The tag of a role id ("induction" -> "ind") and back to its name.
+    static QString tagOfRole(const std::string& role);
     // The largest finite value (NaN when none): the colour scale's upper end for unbounded metrics.
     double maximum() const;
     double minimum() const;   // the smallest finite value (NaN when none)

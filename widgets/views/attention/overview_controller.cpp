@@ -175,6 +175,26 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
             valueTexts_ << text;
         }
     fitValueLabels();
+    // Role tags in each cell's upper left corner, small: the value stays the cell's main text.
+    QFont tagFont = style.font;
+    tagFont.setPointSizeF(std::max(5.0, style.font.pointSizeF() * 0.7));
+    roleTags_ = 0;
+    for (int l = 0; l < layers_ && labelCells; ++l)
+        for (int h = 0; h < heads_; ++h) {
+            const QString tag = model.roleTag(l, h);
+            if (tag.isEmpty()) continue;
+            auto* text = new QCPItemText(plot_);
+            text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+            text->position->setCoords(h - 0.46, l - 0.46);
+            text->setText(tag);
+            text->setFont(tagFont);
+            text->setColor(style.foreground);
+            text->setBrush(QBrush(faded(style.background, 200)));
+            text->setSelectable(false);
+            marks_ << text;
+            ++roleTags_;
+        }
+    roleLegend_ = model.roleLegend();
 
     for (int k = 0; k < selected.size() && !style.print; ++k) {   // screen state: not in a figure
         const HeadRef head = selected[k];
@@ -200,6 +220,7 @@ QString OverviewController::legendText() const {
     QStringList notes;
     if (!closed_.isEmpty()) notes << QObject::tr("\u2715 gate closed (g = 0)");
     if (!pruned_.isEmpty()) notes << QObject::tr("\u2571 pruned in this run");
+    if (roleTags_ > 0 && !roleLegend_.isEmpty()) notes << roleLegend_;
     return notes.join(QStringLiteral("     "));
 }
 

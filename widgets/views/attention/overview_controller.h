@@ -44,6 +44,8 @@ public:
     QList<HeadRef> closedMarks() const { return closed_; }
     QList<HeadRef> prunedMarks() const { return pruned_; }
     QString legendText() const;
+    // Role tags drawn in the cells now (the head's role label; only while cells are labelled).
+    int roleTagCount() const { return roleTags_; }
     // How many cells show their value now (only those where the number fits; the rest on hover).
     int shownValueCount() const;
     // Shows the values when the laid-out cells are large enough for them (in a smaller font if need be); true
@@ -70,6 +72,8 @@ private:
     int heads_ = 0;
     std::pair<int, int> labelSteps_{0, 0};
     QFont valueFont_;   // the style's font: the value labels shrink from it
+    int roleTags_ = 0;
+    QString roleLegend_;
 };
 
 } // namespace headlight

@@ -138,7 +138,8 @@ void OverviewView::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Down: h.layer = std::min(run.layers() - 1, h.layer + 1); break;
     case Qt::Key_Space:
     case Qt::Key_Delete:
-        emit pruneToggled(h.layer, h.head);
+        if (selection()->heads().size() > 1) emit pruneHeadsToggled(selection()->heads());
+        else emit pruneToggled(h.layer, h.head);
         return;
     default: return TraceView::keyPressEvent(event);
     }

@@ -40,6 +40,8 @@ signals:
     void metricChanged(const QString& id);
     // The user asked to prune the head, or restore it when pruned (the window owns the head mask).
     void pruneToggled(int layer, int head);
+    // Space with several heads selected (Select heads by role): prune them all, or restore them, as one what-if.
+    void pruneHeadsToggled(const QList<headlight::HeadRef>& heads);
 
 protected:
     void refresh() override;
