@@ -5,6 +5,8 @@
 #include "view_test_support.h"
 #include "views/attention/attention_matrix_controller.h"
 #include "views/attention/attention_matrix_view.h"
+#include "views/attention/head_grid_controller.h"
+#include "views/attention/head_grid_view.h"
 #include "views/attention/head_overview_model.h"
 #include "views/attention/overview_controller.h"
 #include "views/attention/overview_view.h"
@@ -211,6 +213,12 @@ private slots:
         QCOMPARE(view.controller()->roleTagCount(), 2);
         const QString legend = view.controller()->legendText();
         QVERIFY2(legend.contains("prev previous token") && legend.contains("ind induction") && !legend.contains("sink"), qPrintable(legend));
+        // The head grid writes the same tags in its thumbnails' corners and names them in its legend.
+        HeadGridView grid(&selection);
+        grid.setSnapshot(run);
+        QVERIFY(showExposed(grid, {600, 500}));
+        QVERIFY(grid.controller()->roleTagsShown());
+        QCOMPARE(grid.controller()->legend().roleTexts, (QStringList{"prev = previous token", "ind = induction"}));
         // The role scores are overview metrics too.
         view.setMetric(QStringLiteral("role_induction"));
         QVERIFY(std::abs(m.value(1, 1) - 0.6) < 1e-6);

@@ -111,7 +111,7 @@ int HeadGridController::heightFor(int width, const QFont& font) const {
     const int top = std::max(4, (fm.height() - cell) / 2 + 3);   // as layout() places the first row, and a margin
     // + 2: the figure's height goes through whole points and back to pixels, and one pixel short costs every
     // row a pixel of pitch.
-    return fm.height() + 2 + top + layers_ * pitch + legendFor(width - labelW - 4, fm).height + 2;
+    return fm.height() + 2 + top + layers_ * pitch + legendFor(width - labelW - 4, fm, cell >= kMinTaggedCell).height + 2;
 }
 
 QString HeadGridController::legendName() const { return QObject::tr("Frame: %1").arg(metric_->metricName()); }
@@ -137,13 +137,13 @@ QString HeadGridController::marksText() const {
     QStringList marks;   // as the overview's legend words them
     if (closed) marks << QObject::tr("\u2715 gate closed");
     if (pruned) marks << QObject::tr("\u2571 pruned in this run (dashed)");
-    if (cell_ >= kMinTaggedCell && !metric_->roleLegend().isEmpty()) marks << metric_->roleLegend();
     return marks.join(QStringLiteral("   "));
 }
 
-HeadGridController::Legend HeadGridController::legendFor(int width, const QFontMetrics& fm) const {
+HeadGridController::Legend HeadGridController::legendFor(int width, const QFontMetrics& fm, bool withRoles) const {
     Legend legend;
     if (!metric_) return legend;
+    if (withRoles) legend.roleTexts = metric_->roleLegendEntries();
     // Name, colour scale and marks side by side while they fit: a legend of three full lines took a third of
     // a two-layer grid's figure.
     const QString marks = marksText();
@@ -161,6 +161,15 @@ HeadGridController::Legend HeadGridController::legendFor(int width, const QFontM
         *boxes[k] = QRect(x, y, widths[k], fm.height());
         x += widths[k] + space;
     }
+    for (const QString& text : legend.roleTexts) {   // each tag's meaning, flowing on
+        const int w = fm.horizontalAdvance(text);
+        if (x > 0 && x + w > width) {
+            x = 0;
+            y += line;
+        }
+        legend.roles << QRect(x, y, w, fm.height());
+        x += w + space;
+    }
     legend.height = y + line + 4;   // and the gap above it
     return legend;
 }
@@ -170,15 +179,23 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     const QFontMetrics fm(font);
     labelWidth_ = fm.horizontalAdvance(QStringLiteral("L%1").arg(std::max(0, layers_ - 1))) + 6;
     labelHeight_ = fm.height() + 2;
-    legend_ = legendFor(size.width() - labelWidth_ - 4, fm);
-    legendHeight_ = legend_.height;
     if (layers_ <= 0 || heads_ <= 0) {
+        legend_ = legendFor(size.width() - labelWidth_ - 4, fm);
+        legendHeight_ = legend_.height;
         cell_ = 0;
         return;
     }
     const int width = size.width() - labelWidth_ - 4;
-    const int height = size.height() - labelHeight_ - legendHeight_ - 4;
-    const int pitch = std::max(kMinCell + 1, std::min(width / heads_, height / layers_));
+    // The role tags' key takes legend lines: with it the cells may become too small for the tags, then without it.
+    int pitch = 0;
+    for (bool withRoles : {true, false}) {
+        legend_ = legendFor(width, fm, withRoles);
+        legendHeight_ = legend_.height;
+        const int height = size.height() - labelHeight_ - legendHeight_ - 4;
+        pitch = std::max(kMinCell + 1, std::min(width / heads_, height / layers_));
+        tagsShown_ = withRoles && !legend_.roleTexts.isEmpty() && pitch - (pitch >= 24 ? 3 : pitch >= 12 ? 2 : 1) >= kMinTaggedCell;
+        if (tagsShown_ || legend_.roleTexts.isEmpty()) break;
+    }
     gap_ = pitch >= 24 ? 3 : pitch >= 12 ? 2 : 1;
     cell_ = pitch - gap_;
     // Centred horizontally, top-aligned.
@@ -197,10 +214,12 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     // The legend under the grid, from its left edge (or the labels' when the grid is centred in a wide page).
     int extent = 0;
     for (const QRect& r : {legend_.name, legend_.scale, legend_.marks}) extent = std::max(extent, r.right() + 1);
+    for (const QRect& r : legend_.roles) extent = std::max(extent, r.right() + 1);
     const int left = origin_.x() + extent <= size.width() ? origin_.x() : labelWidth_;
     const QPoint at(left, origin_.y() + layers_ * pitch + 4);
     for (QRect* r : {&legend_.name, &legend_.scale, &legend_.marks})
         if (!r->isNull()) r->translate(at);
+    for (QRect& r : legend_.roles) r.translate(at);
 }
 
 QRect HeadGridController::cellRect(HeadRef head) const {
@@ -283,7 +302,7 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
             for (const QLine& line : mark.solid) p.drawLine(line);
             p.setPen(QPen(style.masked, frame, Qt::DashLine));
             for (const QLine& line : mark.dashed) p.drawLine(line);
-            const QString tag = metric_ && cell_ >= kMinTaggedCell ? metric_->roleTag(l, h) : QString();
+            const QString tag = metric_ && tagsShown_ ? metric_->roleTag(l, h) : QString();
             if (!tag.isEmpty()) {   // the head's role, small, in the thumbnail's upper left corner
                 QFont tagFont = style.font;
                 tagFont.setPointSizeF(std::max(5.0, style.font.pointSizeF() * 0.7));
@@ -317,6 +336,9 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
     p.drawText(QRect(scale.right() + 1 - highW, scale.top(), highW, scale.height()), Qt::AlignLeft | Qt::AlignVCenter, highText);
     p.setPen(style.masked);
     if (!legend_.marks.isNull()) p.drawText(legend_.marks, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip, marksText());
+    p.setPen(style.foreground);
+    for (int k = 0; k < legend_.roles.size(); ++k)
+        p.drawText(legend_.roles[k], Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip, legend_.roleTexts[k]);
 }
 
 } // namespace headlight

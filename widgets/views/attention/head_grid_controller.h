@@ -53,8 +53,12 @@ public:
     // when absent). They flow onto as few lines as the width allows.
     struct Legend {
         QRect name, scale, marks;
+        QList<QRect> roles;      // one box per role tag shown ("ind = induction"), flowing like the rest
+        QStringList roleTexts;
         int height = 0;
     };
+    // Whether the thumbnails carry their head's role tag (cells of at least kMinTaggedCell pixels).
+    bool roleTagsShown() const { return tagsShown_; }
     const Legend& legend() const { return legend_; }
     int cellSize() const { return cell_; }
     QRect cellRect(HeadRef head) const;
@@ -84,7 +88,7 @@ public:
 
 private:
     // The legend flowed into `width` pixels from (0, 0); the texts it shows.
-    Legend legendFor(int width, const QFontMetrics& fm) const;
+    Legend legendFor(int width, const QFontMetrics& fm, bool withRoles = false) const;
     QString legendName() const;
     QString marksText() const;
     std::pair<QString, QString> scaleTexts() const;
@@ -104,6 +108,7 @@ private:
     int labelColumnWidth_ = 0;   // the widest column label
     int legendHeight_ = 0;   // the frame colour legend under the grid
     Legend legend_;
+    bool tagsShown_ = false;
     int columnStep_ = 1;
     int rowStep_ = 1;
     QSize size_;

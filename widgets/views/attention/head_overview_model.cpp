@@ -113,6 +113,19 @@ QString HeadOverviewModel::roleTag(int layer, int head) const {
     return tagOfRole(summaries_->roles->label(layer, head));
 }
 
+QStringList HeadOverviewModel::roleLegendEntries() const {
+    QStringList entries;
+    if (!summaries_ || !summaries_->roles) return entries;
+    for (const std::string& role : roleIds()) {
+        const QString tag = tagOfRole(role);
+        bool shown = false;
+        for (int l = 0; l < rowCount() && !shown && !tag.isEmpty(); ++l)
+            for (int h = 0; h < columnCount() && !shown; ++h) shown = summaries_->roles->label(l, h) == role;
+        if (shown) entries << QStringLiteral("%1 = %2").arg(tag, QString::fromStdString(roleName(role)).toLower());
+    }
+    return entries;
+}
+
 QString HeadOverviewModel::roleLegend() const {
     if (!summaries_ || !summaries_->roles) return {};
     QStringList parts;

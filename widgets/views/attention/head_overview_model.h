@@ -39,8 +39,10 @@ public:
     bool isPruned(int layer, int head) const;
     // The head's role label as a short tag ("prev", "ind", ...; headlight/head_roles.h), "" without one.
     QString roleTag(int layer, int head) const;
-    // "Roles: ind induction, prev previous token" for the tags this run shows; "" when none.
+    // "Roles (score >= 0.4): ind induction, prev previous token" for the tags this run shows; "" when none.
     QString roleLegend() const;
+    // The same as entries: "ind = induction", one per role shown.
+    QStringList roleLegendEntries() const;
     // The tag of a role id ("induction" -> "ind") and back to its name.
     static QString tagOfRole(const std::string& role);
     // The largest finite value (NaN when none): the colour scale's upper end for unbounded metrics.

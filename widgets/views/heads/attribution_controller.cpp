@@ -34,6 +34,8 @@ AttributionController::AttributionController(QCustomPlot* plot) : plot_(plot) {
         bars_.push_back(bars);
     }
     plot_->legend->setVisible(true);
+    // Bottom right: the largest bars are on top, the smallest (near 0) at the bottom leave that corner free.
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     plot_->xAxis->setLabel(QObject::tr("contribution to the logit"));
     useAlikeTickLabels(plot_->xAxis);   // "-1.0", "-0.5", "0.0": one number of decimals
     plot_->yAxis->setRangeReversed(true);   // the largest term on top

@@ -63,7 +63,7 @@ QString LensController::update(const RunSnapshot& run, const HeadSelection& sele
 }
 
 QString LensController::title() const {
-    return QObject::tr("Logit lens: the top prediction read from the residual stream after each layer");
+    return QObject::tr("Top prediction after each layer");
 }
 
 double LensController::plotted(LensCell c) const {
