@@ -313,6 +313,33 @@ private slots:
         const Trace back = readTraceHdf5(path).trace;
         QCOMPARE(back.roleScores.size(), trace.roleScores.size());
         for (size_t l = 0; l < trace.roleScores.size(); ++l) QCOMPARE(test::bitDiff(back.roleScores[l], trace.roleScores[l]), QString());
+        // The app's analyses go into the same file and come back.
+        LensRequest lensRequest;
+        lensRequest.tokenIds = run.tokenIds;
+        lensRequest.topK = 2;
+        const auto lens = std::make_shared<const LogitLens>(logitLens(engine, lensRequest));
+        AttributionRequest attributionRequest;
+        attributionRequest.tokenIds = run.tokenIds;
+        attributionRequest.position = 3;
+        const auto attribution = std::make_shared<const Attribution>(attributeLogit(engine, attributionRequest));
+        const std::string withAnalyses = dir.filePath("a.h5").toStdString();
+        writeTraceHdf5(withAnalyses, trace, {}, TraceAnalyses{lens->rollout, lens, attribution});
+        const LoadedTrace loaded = readTraceHdf5(withAnalyses);
+        QCOMPARE(test::bitDiff(loaded.analyses.rollout, lens->rollout), QString());
+        QVERIFY(loaded.analyses.lens && loaded.analyses.attribution);
+        QCOMPARE(test::bitDiff(loaded.analyses.lens->topProbs, lens->topProbs), QString());
+        QCOMPARE(loaded.analyses.lens->topIds.toVector(), lens->topIds.toVector());
+        QCOMPARE(loaded.analyses.lens->targetRank.toVector(), lens->targetRank.toVector());
+        QCOMPARE(loaded.analyses.lens->targets, lens->targets);
+        QCOMPARE(loaded.analyses.attribution->terms.size(), attribution->terms.size());
+        for (size_t k = 0; k < attribution->terms.size(); ++k) {
+            QCOMPARE(loaded.analyses.attribution->terms[k].value, attribution->terms[k].value);
+            QCOMPARE(loaded.analyses.attribution->terms[k].name, attribution->terms[k].name);
+            QCOMPARE(loaded.analyses.attribution->terms[k].head, attribution->terms[k].head);
+        }
+        QCOMPARE(loaded.analyses.attribution->position, int64_t(3));
+        QCOMPARE(loaded.analyses.attribution->logit, attribution->logit);
+        QVERIFY(!readTraceHdf5(path).analyses.lens);   // a run's trace alone has none
         // The same scores as a run that only measures roles (the captured attention changes nothing).
         const HeadRoles alone = measure(engine, run.tokenIds, {});
         QCOMPARE(headRoles(back, engine.config()).score("induction", 1, 2), alone.score("induction", 1, 2));

@@ -184,7 +184,8 @@ void MainWindow::exportRun(const QString& path, std::function<void(const QString
                             {"tool", "headlight"},
                             {"tool_version", HEADLIGHT_VERSION},
                             {"created_utc", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()}};
-            writeTraceHdf5(path.toStdString(), *s.trace, p);
+            // With what the views computed for it: the rollout, the lens and the attribution when they were shown.
+            writeTraceHdf5(path.toStdString(), *s.trace, p, TraceAnalyses{s.rollout, s.lens, s.attribution});
             return QVariant();
         },
         [done](const QVariant&) { done({}); }, [done](const QString& error) { done(error); });

@@ -86,6 +86,10 @@ std::vector<std::string> readStrings(hid_t loc, const std::string& name, const s
 void checkTraceOutputPath(const std::string& path) { AtomicFile check(path); }
 
 void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenance& provenance) {
+    writeTraceHdf5(path, trace, provenance, TraceAnalyses{});
+}
+
+void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenance& provenance, const TraceAnalyses& analyses) {
     h5::silence();
     AtomicFile out(path);
     {
@@ -95,6 +99,7 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
         Handle layers(H5Gcreate2(root, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
         if (!layers.ok()) throw Error(path, "HDF5 error while creating group /layers");
         for (const auto& lt : trace.layers) h5layout::writeLayer(layers.get(), path, lt);
+        h5layout::writeAnalyses(root, path, analyses);
         for (const auto& [key, value] : provenance) h5::writeStringAttribute(root, path, key, value);
         h5::saveImage(root, out);
     }
@@ -157,6 +162,46 @@ LoadedTrace readTraceHdf5(const std::string& path) {
         std::vector<FloatArray> byRole;
         for (int r = 0; r < kMeasuredRoles; ++r) byRole.push_back(readFloats(roles.get(), measuredRoleId(r), path));
         t.roleScores = h5layout::splitRoles(byRole, path);
+    }
+    out.analyses.rollout = readFloats(root, "rollout", path);
+    if (exists(root, "lens")) {
+        Handle g(H5Gopen2(root, "lens", H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw Error(path, "/lens is not a group");
+        auto lens = std::make_shared<LogitLens>();
+        lens->topProbs = readFloats(g.get(), "top_probs", path);
+        lens->targetProb = readFloats(g.get(), "target_prob", path);
+        if (lens->topProbs.rank() != 3 || lens->targetProb.rank() != 2) throw Error(path, "/lens/top_probs or target_prob has the wrong rank");
+        lens->rows = static_cast<int>(lens->topProbs.dim(0));
+        lens->tokens = lens->topProbs.dim(1);
+        lens->topK = static_cast<int>(lens->topProbs.dim(2));
+        lens->topIds = LongArray(lens->topProbs.shape(), readInts<int64_t>(g.get(), "top_ids", H5T_NATIVE_INT64, path));
+        lens->targetRank = LongArray(lens->targetProb.shape(), readInts<int64_t>(g.get(), "target_rank", H5T_NATIVE_INT64, path));
+        lens->targets = readInts<int64_t>(g.get(), "targets", H5T_NATIVE_INT64, path);
+        lens->tokenIds = t.tokenIds;
+        lens->tokenTexts = t.tokens;
+        out.analyses.lens = std::move(lens);
+    }
+    if (exists(root, "attribution")) {
+        Handle g(H5Gopen2(root, "attribution", H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw Error(path, "/attribution is not a group");
+        auto a = std::make_shared<Attribution>();
+        const auto values = readInts<double>(g.get(), "value", H5T_NATIVE_DOUBLE, path);
+        const auto names = readStrings(g.get(), "name", path), kinds = readStrings(g.get(), "kind", path);
+        const auto layers = readInts<int32_t>(g.get(), "layer", H5T_NATIVE_INT32, path), heads = readInts<int32_t>(g.get(), "head", H5T_NATIVE_INT32, path);
+        if (names.size() != values.size() || kinds.size() != values.size() || layers.size() != values.size() || heads.size() != values.size())
+            throw Error(path, "/attribution's datasets differ in length");
+        for (size_t i = 0; i < values.size(); ++i) {
+            a->terms.push_back({kinds[i], names[i], layers[i], heads[i], values[i]});
+            a->termSum += values[i];
+        }
+        const auto scalars = readInts<double>(g.get(), "logit", H5T_NATIVE_DOUBLE, path);
+        const auto where = readInts<int64_t>(g.get(), "position_target", H5T_NATIVE_INT64, path);
+        if (scalars.size() != 2 || where.size() != 2) throw Error(path, "/attribution/logit or position_target is not two numbers");
+        a->logit = scalars[0];
+        a->outputLogit = scalars[1];
+        a->position = where[0];
+        a->target = where[1];
+        out.analyses.attribution = std::move(a);
     }
     out.provenance = h5::readStringAttributes(root);
     if (out.provenance.count("device")) t.device = out.provenance["device"];

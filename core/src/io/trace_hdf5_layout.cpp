@@ -59,6 +59,45 @@ std::vector<FloatArray> splitRoles(const std::vector<FloatArray>& byRole, const 
     return out;
 }
 
+void writeAnalyses(hid_t root, const std::string& path, const TraceAnalyses& analyses) {
+    writeFloats(root, path, "rollout", analyses.rollout);
+    if (const LogitLens* lens = analyses.lens.get()) {
+        Handle g(H5Gcreate2(root, "lens", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw Error(path, "HDF5 error while creating group /lens");
+        h5::writeDataset(g.get(), path, "top_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, lens->topIds.shape(), lens->topIds.data());
+        writeFloats(g.get(), path, "top_probs", lens->topProbs);
+        writeFloats(g.get(), path, "target_prob", lens->targetProb);
+        h5::writeDataset(g.get(), path, "target_rank", H5T_NATIVE_INT64, H5T_STD_I64LE, lens->targetRank.shape(), lens->targetRank.data());
+        h5::writeDataset(g.get(), path, "targets", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(lens->targets.size())},
+                         lens->targets.data());
+    }
+    if (const Attribution* a = analyses.attribution.get()) {
+        Handle g(H5Gcreate2(root, "attribution", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw Error(path, "HDF5 error while creating group /attribution");
+        const auto C = static_cast<int64_t>(a->terms.size());
+        std::vector<double> values;
+        std::vector<int32_t> layers, heads;
+        std::vector<const char*> names, kinds;
+        for (const AttributionTerm& t : a->terms) {
+            values.push_back(t.value);
+            layers.push_back(t.layer);
+            heads.push_back(t.head);
+            names.push_back(t.name.c_str());
+            kinds.push_back(t.kind.c_str());
+        }
+        Handle text = h5::stringType();
+        h5::writeDataset(g.get(), path, "value", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, {C}, values.data());
+        h5::writeDataset(g.get(), path, "name", text.get(), text.get(), {C}, names.data());
+        h5::writeDataset(g.get(), path, "kind", text.get(), text.get(), {C}, kinds.data());
+        h5::writeDataset(g.get(), path, "layer", H5T_NATIVE_INT32, H5T_STD_I32LE, {C}, layers.data());
+        h5::writeDataset(g.get(), path, "head", H5T_NATIVE_INT32, H5T_STD_I32LE, {C}, heads.data());
+        const double logits[2] = {a->logit, a->outputLogit};
+        const int64_t where[2] = {a->position, a->target};
+        h5::writeDataset(g.get(), path, "logit", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, {2}, logits);
+        h5::writeDataset(g.get(), path, "position_target", H5T_NATIVE_INT64, H5T_STD_I64LE, {2}, where);
+    }
+}
+
 void writeRun(hid_t root, const std::string& path, const Trace& trace) {
     h5::writeDataset(root, path, "token_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(trace.tokenIds.size())},
                      trace.tokenIds.data());

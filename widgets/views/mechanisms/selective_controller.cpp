@@ -12,7 +12,7 @@
 namespace headlight {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 constexpr int kNarrowWidth = 600;     // pixels: narrower plots stack S over F
 constexpr int kMatricesHeight = 380;  // pixels: shorter plots leave S and F out
 
@@ -246,7 +246,7 @@ std::optional<int> SelectiveController::tokenAtPixel(QPoint pixel) const {
     const int T = snapshot_.tokens();
     if (T == 0) return std::nullopt;
     if (tokenRect_->rect().contains(pixel)) return arcs_->tokenAtPixel(pixel);
-    double coord = kNaN;
+    double coord = kNoValue;
     if (sRect_->rect().contains(pixel))
         coord = sRect_->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y());
     else if (fRect_->rect().contains(pixel))
