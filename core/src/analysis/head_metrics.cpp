@@ -222,15 +222,19 @@ HeadSummaries summarizeHeads(const Trace& trace, const ModelConfig& config) {
     s.layers = std::max(0, config.nLayer);
     s.heads = std::max(0, config.nHead);
     AttentionStats attention = attentionStats(trace, config);
+    // The roles once: the seven role metrics are their scores.
+    if (static_cast<int>(trace.roleScores.size()) == config.nLayer) s.roles = headRoles(trace, config);
+    const std::string rolePrefix = "role_";
     for (const HeadMetric& metric : availableHeadMetrics(config)) {
+        const FloatArray* role = s.roles && metric.id.rfind(rolePrefix, 0) == 0 ? s.roles->find(metric.id.substr(rolePrefix.size())) : nullptr;
         if (metric == HeadMetric::entropy()) s.metrics.emplace_back(metric, attention.entropy);
         else if (metric == HeadMetric::maxWeight()) s.metrics.emplace_back(metric, attention.maxWeight);
         else if (metric == HeadMetric::meanDistance()) s.metrics.emplace_back(metric, attention.meanDistance);
         else if (metric == HeadMetric::firstToken()) s.metrics.emplace_back(metric, attention.firstToken);
+        else if (role) s.metrics.emplace_back(metric, *role);
         else s.metrics.emplace_back(metric, computeHeadMetric(metric, trace, config));
     }
     s.states = headStates(trace, config);
-    if (static_cast<int>(trace.roleScores.size()) == config.nLayer) s.roles = headRoles(trace, config);
     return s;
 }
 

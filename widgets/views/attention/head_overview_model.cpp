@@ -113,31 +113,31 @@ QString HeadOverviewModel::roleTag(int layer, int head) const {
     return tagOfRole(summaries_->roles->label(layer, head));
 }
 
+std::vector<std::string> HeadOverviewModel::labelledRoles() const {
+    std::vector<std::string> roles;
+    if (!summaries_ || !summaries_->roles) return roles;
+    for (const std::string& role : roleIds()) {
+        if (tagOfRole(role).isEmpty()) continue;
+        bool shown = false;
+        for (int l = 0; l < rowCount() && !shown; ++l)
+            for (int h = 0; h < columnCount() && !shown; ++h) shown = summaries_->roles->label(l, h) == role;
+        if (shown) roles.push_back(role);
+    }
+    return roles;
+}
+
 QStringList HeadOverviewModel::roleLegendEntries() const {
     QStringList entries;
-    if (!summaries_ || !summaries_->roles) return entries;
-    for (const std::string& role : roleIds()) {
-        const QString tag = tagOfRole(role);
-        bool shown = false;
-        for (int l = 0; l < rowCount() && !shown && !tag.isEmpty(); ++l)
-            for (int h = 0; h < columnCount() && !shown; ++h) shown = summaries_->roles->label(l, h) == role;
-        if (shown) entries << QStringLiteral("%1 = %2").arg(tag, QString::fromStdString(roleName(role)).toLower());
-    }
+    for (const std::string& role : labelledRoles())
+        entries << QStringLiteral("%1 = %2").arg(tagOfRole(role), QString::fromStdString(roleName(role)).toLower());
     return entries;
 }
 
 QString HeadOverviewModel::roleLegend() const {
-    if (!summaries_ || !summaries_->roles) return {};
     QStringList parts;
-    for (const std::string& role : roleIds()) {
-        const QString tag = tagOfRole(role);
-        if (tag.isEmpty()) continue;
-        bool shown = false;
-        for (int l = 0; l < rowCount() && !shown; ++l)
-            for (int h = 0; h < columnCount() && !shown; ++h) shown = summaries_->roles->label(l, h) == role;
-        if (shown) parts << QStringLiteral("%1 %2").arg(tag, QString::fromStdString(roleName(role)).toLower());
-    }
-    return parts.isEmpty() ? QString() : QObject::tr("Roles (score ≥ %1): %2").arg(kRoleThreshold).arg(parts.join(QStringLiteral(", ")));
+    for (const std::string& role : labelledRoles())
+        parts << QStringLiteral("%1 %2").arg(tagOfRole(role), QString::fromStdString(roleName(role)).toLower());
+    return parts.isEmpty() ? QString() : QObject::tr("Roles (score \u2265 %1): %2").arg(kRoleThreshold).arg(parts.join(QStringLiteral(", ")));
 }
 bool HeadOverviewModel::isPruned(int layer, int head) const { return states_.isPruned(layer, head); }
 

@@ -45,6 +45,8 @@ public:
     QStringList roleLegendEntries() const;
     // The tag of a role id ("induction" -> "ind") and back to its name.
     static QString tagOfRole(const std::string& role);
+    // The roles that label at least one head of this run, in roleIds() order.
+    std::vector<std::string> labelledRoles() const;
     // The largest finite value (NaN when none): the colour scale's upper end for unbounded metrics.
     double maximum() const;
     double minimum() const;   // the smallest finite value (NaN when none)
