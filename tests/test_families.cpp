@@ -26,16 +26,6 @@ namespace {
 
 const std::string kModels = std::string(HEADLIGHT_SHARED_DIR) + "/data/hf-reference/models/";
 
-// max |a - b| over max |b|: logits are compared relative to their scale.
-double relativeError(const FloatArray& a, const FloatArray& b) {
-    double diff = 0, scale = 0;
-    for (int64_t i = 0; i < a.size(); ++i) {
-        diff = std::max(diff, std::abs(double(a.data()[i]) - b.data()[i]));
-        scale = std::max(scale, std::abs(double(b.data()[i])));
-    }
-    return diff / std::max(scale, 1e-30);
-}
-
 double maxAbsError(const FloatArray& a, const FloatArray& b) {
     double diff = 0;
     for (int64_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(double(a.data()[i]) - b.data()[i]));
@@ -117,7 +107,7 @@ private slots:
             const Trace t = engine.run(r);
             const FloatArray logits = ref.readFloat("logits." + K);
             QCOMPARE(t.logits.shape(), logits.shape());
-            const double logitError = relativeError(t.logits, logits);
+            const double logitError = test::relativeError(t.logits, logits);
             QVERIFY2(logitError < 1e-4, (model.toStdString() + " seq " + K + ": logits off by " + std::to_string(logitError) + " relative").c_str());
             QCOMPARE(int(t.layers.size()), c.nLayer);
             for (int l = 0; l < c.nLayer; ++l) {
@@ -132,7 +122,7 @@ private slots:
             for (int l = 0; l <= c.nLayer; ++l) {
                 const FloatArray hidden = ref.readFloat("hidden_states." + K + "." + std::to_string(l));
                 QCOMPARE(t.hiddenStates[size_t(l)].shape(), hidden.shape());
-                const double hiddenError = relativeError(t.hiddenStates[size_t(l)], hidden);
+                const double hiddenError = test::relativeError(t.hiddenStates[size_t(l)], hidden);
                 QVERIFY2(hiddenError < 1e-4, (model.toStdString() + " seq " + K + " hidden state " + std::to_string(l) +
                                               " off by " + std::to_string(hiddenError) + " relative").c_str());
             }

@@ -199,7 +199,7 @@ private slots:
                                              << QString("missing key \"headlight.adaptive_span.%1\"").arg(key);
         QTest::newRow("missing slots") << R"({"headlight": {"persistent_memory": {"slots": null}}})" << "missing key \"headlight.persistent_memory.slots\"";
         QTest::newRow("model_type number") << R"({"model_type": 2})" << "\"model_type\" must be a string";
-        QTest::newRow("model_type falcon") << R"({"model_type": "falcon"})" << "\"model_type\" \"falcon\" is not supported (supported: gpt2, headlight, bert, llama, mistral, qwen2, qwen3, gpt_neox, gemma2)";
+        QTest::newRow("model_type falcon") << R"({"model_type": "falcon"})" << "\"model_type\" \"falcon\" is not supported (supported: gpt2, headlight, bert, llama, mistral, qwen2, qwen3, gpt_neox, gemma2, marian, bart, t5)";
         QTest::newRow("string size") << R"({"n_layer": "2"})" << "\"n_layer\" must be an integer";
         QTest::newRow("float size") << R"({"n_head": 1.5})" << "\"n_head\" must be an integer";
         QTest::newRow("bool size") << R"({"vocab_size": true})" << "\"vocab_size\" must be an integer";

@@ -113,6 +113,15 @@ FloatArray withValue(const FloatArray& a, int64_t flatIndex, float value) {
     return FloatArray(a.shape(), v);
 }
 
+double relativeError(const FloatArray& a, const FloatArray& b) {
+    double diff = 0, scale = 0;
+    for (int64_t i = 0; i < a.size(); ++i) {
+        diff = std::max(diff, std::abs(double(a.data()[i]) - b.data()[i]));
+        scale = std::max(scale, std::abs(double(b.data()[i])));
+    }
+    return diff / std::max(scale, 1e-30);
+}
+
 double maxAbsDiff(const FloatArray& a, const FloatArray& b) {
     if (a.shape() != b.shape()) return -1;
     double m = 0;

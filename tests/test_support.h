@@ -51,6 +51,8 @@ FloatArray withValue(const FloatArray& a, int64_t flatIndex, float value);
 
 // Largest absolute difference; -1 when shapes differ.
 double maxAbsDiff(const FloatArray& a, const FloatArray& b);
+// max |a - b| over max |b|: logits compared relative to their scale.
+double relativeError(const FloatArray& a, const FloatArray& b);
 QString describe(const FloatArray& a);
 
 // Bit pattern of a float; QCOMPARE is fuzzy for floats, HL_SAME_FLOAT is not.

@@ -3,6 +3,7 @@
 // optionally an HDF5 trace.
 #include "cli_args.h"
 #include "commands.h"
+#include "run_encoder_decoder.h"
 #include "run_input.h"
 
 #include "headlight/error.h"
@@ -36,7 +37,8 @@ std::string absolutePath(const std::string& p) {
 } // namespace
 
 int runCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, withLoadOptions({"--text", "--ids", "--prune", "--out", "--layers", "--heads", "--budget"}, kLoadValued),
+    const Args a(argv, withLoadOptions({"--text", "--ids", "--prune", "--out", "--layers", "--heads", "--budget", "--target",
+                                        "--decoder-ids"}, kLoadValued),
                  withLoadOptions({"--no-capture", "--no-logits"}, kLoadFlags));
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
@@ -47,6 +49,9 @@ int runCommand(const std::vector<std::string>& argv) {
                                                                   filesInFolder(a.positional()[0]));
 
     Session session(a.positional()[0], loadOptions(a));
+    if (session.engine().config().isEncoderDecoder()) return runEncoderDecoder(a, session.engine(), outputs.get());
+    for (const char* option : {"--target", "--decoder-ids"})
+        if (a.has(option)) throw Error(option, "is for encoder-decoder models (" + session.engine().config().modelType + " has one stack)");
     const RunArguments args = runArguments(a, session, true);
     // Activations are kept only for a pruned run to start from the first pruned layer of the unpruned one.
     const bool pruning = !args.input.headMask.empty() && prunedHeadCount(args.input.headMask) > 0;

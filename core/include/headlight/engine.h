@@ -30,6 +30,12 @@ struct LoadOptions {
 struct RunRequest {
     std::vector<int64_t> tokenIds;
     std::vector<float> headMask;   // L*H row-major (1 = keep, 0 = pruned); empty = keep every head
+    // Encoder-decoder models: the encoder's input (tokenIds is then the decoder's input, starting with the
+    // decoder start token under teacher forcing), and the head masks of the encoder's self-attention (Le*H) and
+    // of the decoder's cross-attention (L*H); headMask is the decoder's self-attention. Empty masks keep all.
+    std::vector<int64_t> sourceIds;
+    std::vector<float> encoderHeadMask;
+    std::vector<float> crossHeadMask;
     // Context pruning for selective attention: per layer, the most tokens the layer keeps while decoding
     // (evicting the largest F first); empty or 0 = unlimited. See docs/model-format.md.
     std::vector<int> contextBudget;

@@ -16,6 +16,7 @@ std::string printableText(const std::string& text, std::size_t maxBytes = 0);
 enum class ErrorInput {
     None,
     Text, TokenIds, HeadMask, ContextBudget, CaptureLayers, CaptureHeads, CaptureSize,   // a run's request
+    SourceIds,    // an encoder-decoder model's encoder input (TokenIds is then the decoder's)
     Device,       // the device a model or a training run is asked to use
     ModelSizes    // sizes of a new model (init): more than the machine can hold
 };

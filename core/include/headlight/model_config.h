@@ -22,10 +22,24 @@ struct RotaryConfig {
     std::string frequencyDtype = "float32";   // the checkpoint's dtype: inv_freq is rounded to it, as transformers does
 };
 
+// An encoder-decoder model's encoder and how its two stacks meet (Marian, BART, T5). ModelConfig's nLayer,
+// vocabSize and intermediateSize are the decoder's; both stacks' attention has nHead heads of headDim().
+struct EncoderDecoderConfig {
+    int layers = 0;                    // encoder layers
+    int mlpWidth = 0;                  // the encoder's feed-forward width
+    int sourceVocabSize = 0;           // rows of the encoder's embedding (vocabSize when the table is shared)
+    int64_t decoderStartTokenId = 0;   // the decoder input's first token (teacher forcing)
+    bool sharedEmbeddings = true;      // one table for the encoder's and the decoder's tokens
+    double embedScale = 1.0;           // token embeddings are multiplied by this (Marian: sqrt(d_model))
+    int relativeBuckets = 0;           // T5: relative position buckets of self-attention (0: none)
+    int relativeMaxDistance = 0;       // T5: the distance the last bucket starts at
+    bool gatedMlp = false;             // T5 v1.1: act(wi_0 x) * wi_1 x; otherwise act(wi x)
+};
+
 // A model's architecture in family-neutral terms. Each family (core/src/families/) reads its own config.json
 // keys into these fields; docs/model-format.md lists them.
 struct ModelConfig {
-    std::string modelType;           // gpt2, headlight, bert, llama, mistral, qwen2, qwen3, gpt_neox, gemma2
+    std::string modelType;           // gpt2, headlight, bert, llama, ..., marian, bart, t5
     int vocabSize = 0;
     int nLayer = 0;
     int nHead = 0;
@@ -50,9 +64,11 @@ struct ModelConfig {
     bool parallelResidual = false;   // GPT-NeoX: x + attn(ln1 x) + mlp(ln2 x)
     int typeVocabSize = 0;           // BERT token types (all inputs use type 0)
     std::string familyJson;          // Hugging Face families: config.json as read (toJson writes it back)
+    std::optional<EncoderDecoderConfig> encoderDecoder;   // Marian, BART, T5; absent: one stack
 
     MechanismConfigs mechanisms;     // what the "headlight" object enables, each mechanism's settings by key
 
+    bool isEncoderDecoder() const { return encoderDecoder.has_value(); }
     int headDim() const { return headDimension > 0 ? headDimension : nEmbd / nHead; }
     int mlpWidth() const { return intermediateSize > 0 ? intermediateSize : 4 * nEmbd; }
     int kvHeads() const { return nKvHead > 0 ? nKvHead : nHead; }

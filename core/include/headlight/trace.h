@@ -57,6 +57,9 @@ struct LayerTrace {
     }
 };
 
+// The name of a decoder layer's cross-attention [h,T,S] among LayerTrace::tensors.
+inline constexpr const char* kCrossAttention = "cross_attention";
+
 // One layer's heads summarised in the forward pass, without keeping their [T,T] matrices. The statistics are
 // head_metrics.h's (means over queries i of the row's value); the pooled images cover the matrix in square
 // cells of `bin` x `bin` tokens (the last row and column of cells may be narrower): a cell holds the max or
@@ -112,6 +115,16 @@ struct Trace {
     // CaptureSpec::roles: one [R,H] per layer, ascending, R the measured roles in kMeasuredRoles order
     // (headlight/head_roles.h); NaN where no query qualifies for the role.
     std::vector<FloatArray> roleScores;
+    // Encoder-decoder models: the encoder's input, its layers' self-attention (LayerTrace::attention [h,S,S]),
+    // and the head masks of encoder self-attention [Le,H] and of cross-attention [L,H]. tokenIds, tokens, logits,
+    // loss, headMask and `layers` are then the decoder's: its self-attention [h,T,T] and, by the name
+    // kCrossAttention, its attention to the encoder's output [h,T,S] (target rows, source columns).
+    std::vector<int64_t> sourceIds;
+    std::vector<std::string> sourceTokens;
+    std::vector<LayerTrace> encoderLayers;
+    FloatArray encoderHeadMask;
+    FloatArray crossHeadMask;
+    bool isEncoderDecoder() const { return !sourceIds.empty(); }
     std::string device;
     Timings timings;
 

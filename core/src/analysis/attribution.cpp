@@ -35,7 +35,7 @@ Attribution attributeLogit(const Engine& engine, const AttributionRequest& reque
     checkTokenIds(c, request.tokenIds);   // as a run checks them
     checkHeadMask(c, request.headMask);
 
-    const Transformer& model = *engine.loaded().model;
+    const Transformer& model = engine.loaded().singleStack("Direct logit attribution");
     const torch::Device device = engine.loaded().device;
     torch::NoGradGuard noGrad;
     const auto ids = torch::tensor(request.tokenIds, torch::kLong).to(device).unsqueeze(0);   // [1,T]

@@ -54,7 +54,7 @@ LogitLens logitLens(const Engine& engine, const LensRequest& request) {
     std::vector<int64_t> topIds(static_cast<size_t>((L + 1) * T * K));
     std::vector<float> topProbs(topIds.size()), targetProb(static_cast<size_t>((L + 1) * T), std::numeric_limits<float>::quiet_NaN());
     std::vector<int64_t> targetRank(targetProb.size(), 0);
-    const Transformer& model = *engine.loaded().model;
+    const Transformer& model = engine.loaded().singleStack("The logit lens");
     const torch::Device device = engine.loaded().device;
     const auto targets = torch::tensor(lens.targets, torch::kLong);
     torch::NoGradGuard noGrad;

@@ -33,7 +33,7 @@ struct EngineModel {
     torch::Device device;
 };
 
-EngineModel engineModel(const Engine& engine) { return {engine.loaded().model.get(), engine.loaded().device}; }
+EngineModel engineModel(const Engine& engine) { return {&engine.loaded().singleStack("Pruning analysis"), engine.loaded().device}; }
 
 // Calls `progress` (when set) with `fraction`; a false answer stops the analysis.
 void report(const AnalysisProgress& progress, double fraction) {
@@ -326,7 +326,7 @@ Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::ve
 FloatArray headGateValues(const Engine& engine) {
     // Gates do not depend on the input: read from the model itself (a run would replace the engine's kept run).
     torch::NoGradGuard noGrad;
-    return gateGrid(engine.loaded().model->mechanismHost());
+    return gateGrid(engine.loaded().singleStack("Head gates").mechanismHost());
 }
 
 PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& o, const AnalysisProgress& progress) {

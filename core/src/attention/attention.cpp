@@ -69,8 +69,9 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
                                const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
                                const torch::Tensor& gates, const torch::Tensor& headMask, int64_t contextBudget,
                                const KeepAttention& keep) {
-    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3), S = kvK.size(2);
     const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
+    if (S != T && (spec.causal || spec.window > 0)) throw Error("attention", "cross-attention is neither causal nor windowed");
     const auto mechanisms = mechanismsOf(config);
     AttentionStep step(config, tensors);
     step.contextBudget = contextBudget;
@@ -83,7 +84,8 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
 
     // 1. logits a_ij = q_i . k_j * scale (soft-capped where the family does).
     step.scaledQ = q * scale;                                            // scaling q is cheaper than [T,T]
-    step.logits = product(step.scaledQ, k.transpose(-2, -1), spec.productType);   // [B,H,T,T]
+    step.logits = product(step.scaledQ, k.transpose(-2, -1), spec.productType);   // [B,H,T,S]
+    if (spec.bias.defined()) step.logits = step.logits + spec.bias;
     if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
 
     // 2. The mechanisms' scores; keys the query may not see (the future, or beyond the sliding window) masked
@@ -105,6 +107,7 @@ AttentionOutput attendExplicit(const ModelConfig& config, const AttentionSpec& s
                                                    : step.probs.index_select(1, torch::tensor(keep.heads, torch::kLong).to(q.device()));
     if (keep.digests()) {
         if (B != 1) throw Error("capture", "head digests need a batch of one sequence");
+        if (S != T) throw Error("capture", "head digests describe self-attention only");
         if (keep.attentionDigests()) {
             AttentionDigest digest(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
             digest.add(step.probs.select(0, 0), 0, 0);

@@ -27,6 +27,8 @@ struct AttentionSpec {
     int64_t window = 0;        // > 0: a query sees only the last `window` keys, itself included
     double scale = 0.0;        // 0 = 1 / sqrt(d)
     double softcap = 0.0;      // > 0: logits = softcap * tanh(logits / softcap) before masking
+    // Added to the scaled logits before any mask, [1 or B, H, T, S] (T5's relative position bias); undefined: none.
+    torch::Tensor bias = torch::Tensor();
     // The dtype of the q.k and probabilities.v products (the model's stored dtype, Engine::load); the logits
     // and the softmax stay float32 whatever it is.
     torch::ScalarType productType = torch::kFloat;
@@ -47,7 +49,8 @@ struct KeepAttention {
     static KeepAttention none() { KeepAttention k; k.keep = false; return k; }
 };
 
-// q: [B,H,T,d]; k, v: [B,Hkv,T,d], Hkv dividing H (grouped-query attention: query head h reads key/value head
+// q: [B,H,T,d]; k, v: [B,Hkv,S,d], Hkv dividing H. S = T in self-attention; cross-attention (an encoder-decoder
+// model's decoder reading the encoder's output) has its own S and a spec that is not causal and has no window. (grouped-query attention: query head h reads key/value head
 // h / (H / Hkv)). headMask: [H] or [B,H] (1 keep, 0 pruned), or undefined for all kept.
 // contextBudget > 0 (selective attention only): every head sees only the tokens the eviction schedule keeps.
 // gates: this call's gate values [H] (or undefined = 1), see layerGates().

@@ -23,8 +23,8 @@ namespace {
 // cache when the softmax and the product with v read them again.
 constexpr int64_t kBlockBytes = 4 << 20;
 
-int64_t defaultBlockRows(int64_t B, int64_t H, int64_t T) {
-    const int64_t perRow = std::max<int64_t>(1, B * H * T * static_cast<int64_t>(sizeof(float)));
+int64_t defaultBlockRows(int64_t B, int64_t H, int64_t T, int64_t S) {
+    const int64_t perRow = std::max<int64_t>(1, B * H * S * static_cast<int64_t>(sizeof(float)));
     int64_t rows = 16;
     while (rows * 2 * perRow <= kBlockBytes && rows < 512) rows *= 2;
     return std::min(rows, T);
@@ -36,12 +36,13 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
                               const torch::Tensor& q, const torch::Tensor& kvK, const torch::Tensor& kvV,
                               const torch::Tensor& gates, const torch::Tensor& headMask, const KeepAttention& keep,
                               int64_t blockRows) {
-    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3);
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3), S = kvK.size(2);
+    if (S != T && (spec.causal || spec.window > 0)) throw Error("attention", "cross-attention is neither causal nor windowed");
     const double scale = spec.scale > 0 ? spec.scale : 1.0 / std::sqrt(static_cast<double>(d));
     const int64_t group = H / kvK.size(1);
     // Products in spec.productType when that is a reduced dtype (nn/layers.h); logits and softmax in q's dtype.
     const auto pt = spec.productType;
-    const auto k = inProductType(group == 1 ? kvK : kvK.repeat_interleave(group, 1), pt);   // [B,H,T,d]
+    const auto k = inProductType(group == 1 ? kvK : kvK.repeat_interleave(group, 1), pt);   // [B,H,S,d]
     const auto v = inProductType(group == 1 ? kvV : kvV.repeat_interleave(group, 1), pt);
     const auto scaledQ = q * scale;                                        // the hooks' (memory keys) in q's dtype
     const auto productQ = inProductType(scaledQ, pt);
@@ -50,15 +51,16 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
     const auto mechanisms = mechanismsOf(config);
 
-    const int64_t rows = blockRows > 0 ? std::min(blockRows, T) : defaultBlockRows(B, H, T);
+    const int64_t rows = blockRows > 0 ? std::min(blockRows, T) : defaultBlockRows(B, H, T, S);
     AttentionOutput out;
     torch::Tensor keptHeads;
     if (keep.keep) {
         const int64_t h = keep.heads.empty() ? H : static_cast<int64_t>(keep.heads.size());
-        out.capture.attention = torch::zeros({B, h, T, T}, q.options());    // hidden keys stay exactly 0
+        out.capture.attention = torch::zeros({B, h, T, S}, q.options());    // hidden keys stay exactly 0
         if (!keep.heads.empty()) keptHeads = torch::tensor(keep.heads, torch::kLong).to(q.device());
     }
     if (keep.digests() && B != 1) throw Error("capture", "head digests need a batch of one sequence");
+    if (keep.digests() && S != T) throw Error("capture", "head digests describe self-attention only");
     std::optional<AttentionDigest> digest;
     if (keep.attentionDigests()) digest.emplace(keep, H, T, q.device(), AttentionDigest::Path::Auto, spec.causal);
     std::optional<RoleDigest> roles;
@@ -70,7 +72,7 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
 
     for (int64_t i0 = 0; i0 < T; i0 += rows) {
         const int64_t n = std::min(rows, T - i0);
-        const int64_t keyEnd = spec.causal ? i0 + n : T;
+        const int64_t keyEnd = spec.causal ? i0 + n : S;
         // Not narrowed to an adaptive span's reach: the span renormalises over every key's softmax weight (with a
         // 1e-8 guard), so leaving out keys it zeroes would change the result where little weight lies near.
         const int64_t keyStart = windowed ? std::max<int64_t>(0, i0 - spec.window + 1) : 0;
@@ -82,6 +84,8 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         step.gates = gates;
         step.scaledQ = scaledQ.narrow(2, i0, n);
         step.logits = torch::matmul(productQ.narrow(2, i0, n), k.narrow(2, keyStart, keys).transpose(-2, -1)).to(q.scalar_type());   // [B,H,n,keys]
+        if (spec.bias.defined())
+            step.logits = step.logits + spec.bias.narrow(2, i0, n).narrow(3, keyStart, keys);
         if (spec.softcap > 0) step.logits = torch::tanh(step.logits / spec.softcap) * spec.softcap;
         scoreHooks(mechanisms, step, [&](torch::Tensor& logits) {
             // Causal: keys after a query lie in the block's last n columns; window: keys too far back in its first n.

@@ -2,6 +2,7 @@
 #include "headlight/engine.h"
 
 #include "checkpoint/checkpoint.h"
+#include "engine/encoder_decoder_run.h"
 #include "engine/loaded_model.h"
 #include "engine/objective.h"
 #include "engine/request_check.h"
@@ -40,7 +41,7 @@ struct Engine::Impl {
     int zeroShotSelectorHead = -1;
     RunCache cache;   // the newest run's layer inputs and captures, and its input's unpruned run
 
-    const Transformer& model() const { return *loaded.model; }
+    const Transformer& model() const { return loaded.singleStack("Capturing a layer again"); }
     // Where a run of `req` starts: after the layers the kept run computed with the same mask rows.
     struct Start {
         std::shared_ptr<const KeptRun> previous;   // null: a full forward pass
@@ -106,6 +107,8 @@ Engine Engine::load(const std::string& modelDir, const LoadOptions& options) {
     const torch::ScalarType storage = parseDtype(dtype, impl->loaded.device);
     impl->dtypeName = dtypeName(storage);
     auto config = ModelConfig::fromFile(modelDir + "/config.json");
+    if (options.selectorHead && config.isEncoderDecoder())
+        throw Error("--selective", "needs a decoder-only model (" + config.modelType + " is an encoder-decoder model)");
     if (options.selectorHead) {
         addZeroShotSelective(config, *options.selectorHead);
         impl->zeroShotSelectorHead = *options.selectorHead;
@@ -120,14 +123,20 @@ Engine Engine::load(const std::string& modelDir, const LoadOptions& options) {
                                   std::to_string(impl->tokenizer->vocabSize() - 1) + " but config.json says vocab_size = " +
                                   std::to_string(config.vocabSize));
     torch::NoGradGuard noGrad;
-    impl->loaded.model = std::make_unique<Transformer>(config, readModelWeights(config, modelDir, impl->loaded.device), checkpointFile(modelDir));
-    impl->loaded.model->storeMatricesAs(storage);
+    auto weights = readModelWeights(config, modelDir, impl->loaded.device);
+    if (config.isEncoderDecoder()) {
+        impl->loaded.encoderDecoder = std::make_unique<EncoderDecoderModel>(config, std::move(weights), checkpointFile(modelDir));
+        impl->loaded.encoderDecoder->storeMatricesAs(storage);
+    } else {
+        impl->loaded.model = std::make_unique<Transformer>(config, std::move(weights), checkpointFile(modelDir));
+        impl->loaded.model->storeMatricesAs(storage);
+    }
     impl->loadMs = msSince(t0);
     return Engine(std::move(impl));
 }
 
 const std::string& Engine::modelDir() const { return impl_->modelDir; }
-const ModelConfig& Engine::config() const { return impl_->model().config(); }
+const ModelConfig& Engine::config() const { return impl_->loaded.config(); }
 const std::string& Engine::device() const { return impl_->deviceName; }
 const std::string& Engine::dtype() const { return impl_->dtypeName; }
 const Tokenizer* Engine::tokenizer() const { return impl_->tokenizer.get(); }
@@ -226,6 +235,13 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const try {
     // First: whether attention can run in row blocks (and so the memory a run needs) depends on grad mode.
     torch::NoGradGuard noGrad;
     const ModelConfig& c = config();
+    if (c.isEncoderDecoder()) {
+        if (sink) throw Error("run", "an encoder-decoder run is not streamed layer by layer");
+        return runEncoderDecoder(impl_->loaded, impl_->tokenizer.get(), impl_->deviceName, req);
+    }
+    if (!req.sourceIds.empty() || !req.encoderHeadMask.empty() || !req.crossHeadMask.empty())
+        throw Error("input", "a source text or its head masks are for encoder-decoder models; " + c.modelType + " has one stack",
+                    ErrorInput::SourceIds);
     checkRequest(c, req);
     const auto T = static_cast<int64_t>(req.tokenIds.size());
     const bool reuse = impl_->cache.enabled() && req.reuseActivations && !sink;
@@ -285,7 +301,7 @@ Trace Engine::run(const RunRequest& req, const LayerSink& sink) const try {
 }
 
 LayerTrace Engine::recaptureLayer(const RunRequest& run, int layer, const std::set<int>& heads) const {
-    const ModelConfig& c = config();
+    const ModelConfig& c = impl_->model().config();   // an encoder-decoder model: not yet
     checkCaptureLayer(c, layer);
     checkCaptureHeads(c, heads);
     const std::shared_ptr<const KeptRun> last = impl_->cache.newest();
@@ -314,7 +330,8 @@ std::shared_ptr<const Trace> Engine::unprunedRun(const RunRequest& request) cons
 
 int64_t Engine::parameterCount() const {
     int64_t n = 0;
-    for (const auto& [name, t] : impl_->model().named()) n += t.numel();
+    const auto& m = impl_->loaded;
+    for (const auto& [name, t] : m.model ? m.model->named() : m.encoderDecoder->named()) n += t.numel();
     return n;
 }
 
@@ -341,13 +358,20 @@ std::string Engine::describeJson() const {
     if (c.qkNorm) attention["qk_norm"] = true;
     j["attention"] = attention;
     j["objective"] = c.causal ? "next token" : "masked token";
+    if (const auto& e = c.encoderDecoder) {
+        j["encoder"] = {{"n_layer", e->layers}, {"n_head", c.nHead}, {"mlp_width", e->mlpWidth},
+                        {"vocab_size", e->sourceVocabSize}, {"shared_embeddings", e->sharedEmbeddings}};
+        j["decoder_start_token_id"] = e->decoderStartTokenId;
+        j["objective"] = "next target token (teacher forcing)";
+    }
     j["parameters"] = parameterCount();
-    j["output_layer"] = impl_->model().outputLayer();
+    const auto& m = impl_->loaded;
+    j["output_layer"] = m.model ? m.model->outputLayer() : m.encoderDecoder->outputLayer();
     j["tokenizer"] = impl_->tokenizer ? impl_->tokenizer->kind() : "none (token ids only)";
     j["device"] = impl_->deviceName;
     j["dtype"] = impl_->dtypeName;
     nlohmann::json mech = nlohmann::json::object();
-    for (const Mechanism* m : mechanismsOf(c)) mech[m->key()] = m->describe(impl_->model().mechanismHost());
+    for (const Mechanism* mechanism : mechanismsOf(c)) mech[mechanism->key()] = mechanism->describe(impl_->model().mechanismHost());
     j["mechanisms"] = mech;
     return j.dump(2);
 }

@@ -27,6 +27,9 @@ struct LayerContext {
     // q [B,H,T,d], k and v [B,Hkv,T,d] -> the heads' outputs merged, [B,T,H*d] (gates, masks and capture
     // applied).
     std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)> attend;
+    // Encoder-decoder decoders: attention from the decoder's queries q [B,H,T,d] to keys and values projected
+    // from the encoder's output, k and v [B,H,S,d] -> [B,T,H*d], like `attend` (head mask and capture applied).
+    std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)> attendSource;
     // Direct logit attribution follows one position through the layer (nn/residual_ledger.h); null otherwise.
     ResidualLedger* ledger = nullptr;
 
@@ -102,11 +105,15 @@ struct FamilyTraits {
     const char* typeWithMechanisms = nullptr;
 };
 
+class EncoderDecoderArchitecture;   // families/encoder_decoder.h
+
 struct Family {
     std::vector<std::string> modelTypes;
     // Reads the family's keys (sizes, norms, positions, ...); the caller reads "headlight" and calls finish().
     void (*readConfig)(ConfigReader& r, ModelConfig& c);
+    // One of the two: a single stack (decoder-only or encoder-only), or an encoder and a decoder.
     std::unique_ptr<Architecture> (*build)(const ModelConfig& c);
+    std::unique_ptr<EncoderDecoderArchitecture> (*buildEncoderDecoder)(const ModelConfig& c) = nullptr;
     // Tensors that checkpoints of the family may carry but that are buffers, never parameters (a causal mask,
     // rotary frequencies, position ids), by the end of their names: skipped unread, whatever their dtype
     // (docs/model-format.md lists them).
@@ -126,6 +133,9 @@ const Family& bertFamily();
 const Family& llamaFamily();
 const Family& gptNeoxFamily();
 const Family& gemma2Family();
+const Family& marianFamily();
+const Family& bartFamily();
+const Family& t5Family();
 const std::vector<const Family*>& allFamilies();
 // Null for an unknown model_type.
 const Family* findFamily(const std::string& modelType);

@@ -7,7 +7,7 @@ namespace headlight {
 
 const std::vector<const Family*>& allFamilies() {
     static const std::vector<const Family*> families = {&gpt2Family(), &bertFamily(), &llamaFamily(), &gptNeoxFamily(),
-                                                        &gemma2Family()};
+                                                        &gemma2Family(), &marianFamily(), &bartFamily(), &t5Family()};
     return families;
 }
 

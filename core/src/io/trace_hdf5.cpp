@@ -81,6 +81,33 @@ std::vector<std::string> readStrings(hid_t loc, const std::string& name, const s
     return out;
 }
 
+// /layers/<l> or /encoder_layers/<l>: each layer's heads, "attention" and its named tensors, ascending.
+std::vector<LayerTrace> readLayers(hid_t root, const std::string& group, const std::string& path) {
+    std::vector<LayerTrace> out;
+    if (!exists(root, group)) return out;
+    Handle layers(H5Gopen2(root, group.c_str(), H5P_DEFAULT), H5Gclose);
+    H5G_info_t info {};
+    if (!layers.ok() || H5Gget_info(layers.get(), &info) < 0) throw Error(path, "/" + group + " is not a group");
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        char name[64] = {};
+        H5Lget_name_by_idx(layers.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+        Handle g(H5Gopen2(layers.get(), name, H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw Error(path, "/" + group + "/" + std::string(name) + " is not a group");
+        LayerTrace lt;
+        lt.layer = layerNumber(name, path, "/" + group + "/");
+        for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
+        for (const std::string& dataset : linkNames(g.get(), path)) {
+            if (dataset == "heads") continue;
+            FloatArray values = readFloats(g.get(), dataset, path);
+            if (dataset == "attention") lt.attention = std::move(values);
+            else lt.tensors[dataset] = std::move(values);   // a mechanism's or cross_attention, by its name
+        }
+        out.push_back(std::move(lt));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    return out;
+}
+
 } // namespace
 
 void checkTraceOutputPath(const std::string& path) { AtomicFile check(path); }
@@ -99,6 +126,11 @@ void writeTraceHdf5(const std::string& path, const Trace& trace, const Provenanc
         Handle layers(H5Gcreate2(root, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
         if (!layers.ok()) throw Error(path, "HDF5 error while creating group /layers");
         for (const auto& lt : trace.layers) h5layout::writeLayer(layers.get(), path, lt);
+        if (trace.isEncoderDecoder()) {
+            Handle encoder(H5Gcreate2(root, "encoder_layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+            if (!encoder.ok()) throw Error(path, "HDF5 error while creating group /encoder_layers");
+            for (const auto& lt : trace.encoderLayers) h5layout::writeLayer(encoder.get(), path, lt);
+        }
         h5layout::writeAnalyses(root, path, analyses);
         for (const auto& [key, value] : provenance) h5::writeStringAttribute(root, path, key, value);
         h5::saveImage(root, out);
@@ -116,27 +148,13 @@ LoadedTrace readTraceHdf5(const std::string& path) {
     t.logits = readFloats(root, "logits", path);
     t.loss = readFloats(root, "loss", path);
     t.headMask = readFloats(root, "head_mask", path);
-    if (exists(root, "layers")) {
-        Handle layers(H5Gopen2(root, "layers", H5P_DEFAULT), H5Gclose);
-        H5G_info_t info {};
-        if (!layers.ok() || H5Gget_info(layers.get(), &info) < 0) throw Error(path, "/layers is not a group");
-        for (hsize_t i = 0; i < info.nlinks; ++i) {
-            char name[64] = {};
-            H5Lget_name_by_idx(layers.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
-            Handle g(H5Gopen2(layers.get(), name, H5P_DEFAULT), H5Gclose);
-            if (!g.ok()) throw Error(path, "/layers/" + std::string(name) + " is not a group");
-            LayerTrace lt;
-            lt.layer = layerNumber(name, path, "/layers/");
-            for (int32_t h : readInts<int32_t>(g.get(), "heads", H5T_NATIVE_INT32, path)) lt.heads.push_back(h);
-            for (const std::string& dataset : linkNames(g.get(), path)) {
-                if (dataset == "heads") continue;
-                FloatArray values = readFloats(g.get(), dataset, path);
-                if (dataset == "attention") lt.attention = std::move(values);
-                else lt.tensors[dataset] = std::move(values);   // a mechanism's, by its name
-            }
-            t.layers.push_back(std::move(lt));
-        }
-        std::sort(t.layers.begin(), t.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    t.layers = readLayers(root, "layers", path);
+    if (exists(root, "source_ids")) {   // an encoder-decoder model's run
+        t.sourceIds = readInts<int64_t>(root, "source_ids", H5T_NATIVE_INT64, path);
+        t.sourceTokens = readStrings(root, "source_tokens", path);
+        t.encoderHeadMask = readFloats(root, "encoder_head_mask", path);
+        t.crossHeadMask = readFloats(root, "cross_head_mask", path);
+        t.encoderLayers = readLayers(root, "encoder_layers", path);
     }
     if (exists(root, "context_budget"))
         for (int32_t k : readInts<int32_t>(root, "context_budget", H5T_NATIVE_INT32, path)) t.contextBudget.push_back(k);

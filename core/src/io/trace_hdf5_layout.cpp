@@ -111,6 +111,18 @@ void writeRun(hid_t root, const std::string& path, const Trace& trace) {
     writeFloats(root, path, "logits", trace.logits);
     writeFloats(root, path, "loss", trace.loss);
     writeFloats(root, path, "head_mask", trace.headMask);
+    if (trace.isEncoderDecoder()) {
+        h5::writeDataset(root, path, "source_ids", H5T_NATIVE_INT64, H5T_STD_I64LE, {static_cast<int64_t>(trace.sourceIds.size())},
+                         trace.sourceIds.data());
+        std::vector<const char*> source;
+        for (const auto& s : trace.sourceTokens) {
+            h5::requireNoNul(path, "a token's text", s);
+            source.push_back(s.c_str());
+        }
+        h5::writeDataset(root, path, "source_tokens", t.get(), t.get(), {static_cast<int64_t>(source.size())}, source.data());
+        writeFloats(root, path, "encoder_head_mask", trace.encoderHeadMask);
+        writeFloats(root, path, "cross_head_mask", trace.crossHeadMask);
+    }
     if (!trace.contextBudget.empty()) {
         std::vector<int32_t> budget(trace.contextBudget.begin(), trace.contextBudget.end());
         h5::writeDataset(root, path, "context_budget", H5T_NATIVE_INT32, H5T_STD_I32LE, {static_cast<int64_t>(budget.size())}, budget.data());

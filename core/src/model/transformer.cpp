@@ -11,6 +11,9 @@ namespace {
 std::unique_ptr<Architecture> build(const ModelConfig& config) {
     const Family* family = findFamily(config.modelType);
     if (!family) throw Error("config", "model_type \"" + config.modelType + "\" is not supported");
+    if (!family->build)
+        throw Error("config", "model_type \"" + config.modelType + "\" is an encoder-decoder model, which only runs and "
+                              "makes figures here so far (no training, fitting or init)");
     return family->build(config);
 }
 

@@ -1,0 +1,14 @@
+#pragma once
+// Internal: Engine::run for an encoder-decoder model: the request checked, one forward pass of both stacks with
+// the three kinds' head masks, and the Trace with the encoder's layers and each decoder layer's cross-attention.
+#include "engine/loaded_model.h"
+#include "headlight/engine.h"
+
+#include <string>
+
+namespace headlight {
+
+Trace runEncoderDecoder(const LoadedModel& loaded, const Tokenizer* tokenizer, const std::string& deviceName,
+                        const RunRequest& request);
+
+} // namespace headlight

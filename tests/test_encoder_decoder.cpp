@@ -1,0 +1,254 @@
+// Encoder-decoder families (Marian, BART, T5) against an independent float64 NumPy implementation written from
+// transformers' source (tests/fixtures/make_seq2seq_reference.py, folders in tests/fixtures/seq2seq): logits and
+// all three kinds of attention. Plus the three kinds' head masks, the trace file, the CLI and bad inputs.
+#include "cli_test_support.h"
+#include "headlight/engine.h"
+#include "headlight/error.h"
+#include "headlight/safetensors.h"
+#include "headlight/trace_hdf5.h"
+#include "test_support.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+
+using namespace headlight;
+
+namespace {
+
+std::string fixture(const std::string& model) { return test::fixturePath("seq2seq/" + model); }
+
+RunRequest requestOf(const SafetensorsFile& ref, int k) {
+    RunRequest r;
+    r.sourceIds = test::readIds(ref, "input_ids." + std::to_string(k));
+    r.tokenIds = test::readIds(ref, "decoder_input_ids." + std::to_string(k));
+    return r;
+}
+
+void compareAttention(const std::string& what, const FloatArray& ours, const FloatArray& theirs) {
+    QVERIFY2(ours.shape() == theirs.shape(), (what + ": shape " + qPrintable(test::describe(ours)) + " vs " +
+                                              qPrintable(test::describe(theirs))).c_str());
+    const double err = test::maxAbsDiff(ours, theirs);
+    QVERIFY2(err < 1e-5, (what + ": off by " + std::to_string(err)).c_str());
+}
+
+template <class F>
+void expectError(F&& work, ErrorInput input, const std::string& fragment) {
+    try {
+        work();
+        QFAIL(("no error; expected " + fragment).c_str());
+    } catch (const Error& e) {
+        QVERIFY2(std::string(e.what()).find(fragment) != std::string::npos, e.what());
+        QVERIFY2(e.input() == input, e.what());
+    }
+}
+
+} // namespace
+
+class TestEncoderDecoder : public QObject {
+    Q_OBJECT
+
+private slots:
+    void matchesNumPyReference_data() {
+        QTest::addColumn<QString>("model");
+        for (const char* m : {"marian", "marian-separate", "bart", "t5", "t5-tied"}) QTest::newRow(m) << QString(m);
+    }
+    void matchesNumPyReference() {
+        QFETCH(QString, model);
+        const std::string name = model.toStdString(), dir = fixture(name);
+        const Engine engine = Engine::load(dir);
+        const ModelConfig& c = engine.config();
+        QVERIFY(c.isEncoderDecoder());
+        const auto ref = SafetensorsFile::open(dir + "/reference.safetensors");
+        for (int k = 0; k < 2; ++k) {
+            const std::string K = std::to_string(k);
+            const Trace t = engine.run(requestOf(ref, k));
+            const FloatArray logits = ref.readFloat("logits." + K);
+            QCOMPARE(t.logits.shape(), logits.shape());
+            const double logitError = test::relativeError(t.logits, logits);
+            QVERIFY2(logitError < 1e-4, (name + " pair " + K + ": logits off by " + std::to_string(logitError) + " relative").c_str());
+            QCOMPARE(int(t.encoderLayers.size()), c.encoderDecoder->layers);
+            QCOMPARE(int(t.layers.size()), c.nLayer);
+            for (int l = 0; l < c.encoderDecoder->layers; ++l)
+                compareAttention(name + " pair " + K + " encoder layer " + std::to_string(l), t.encoderLayers[size_t(l)].attention,
+                                 ref.readFloat("encoder_attentions." + K + "." + std::to_string(l)));
+            for (int l = 0; l < c.nLayer; ++l) {
+                const std::string L = std::to_string(l);
+                compareAttention(name + " pair " + K + " decoder layer " + L, t.layers[size_t(l)].attention,
+                                 ref.readFloat("decoder_attentions." + K + "." + L));
+                compareAttention(name + " pair " + K + " cross layer " + L, t.layers[size_t(l)][kCrossAttention],
+                                 ref.readFloat("cross_attentions." + K + "." + L));
+            }
+            // Teacher forcing: position t's loss is -log p(target t + 1).
+            QCOMPARE(t.loss.size(), int64_t(t.tokenIds.size()) - 1);
+            const int64_t V = t.logits.dim(1);
+            const float* row = t.logits.data();
+            double norm = 0, top = row[0];
+            for (int64_t v = 0; v < V; ++v) top = std::max(top, double(row[v]));
+            for (int64_t v = 0; v < V; ++v) norm += std::exp(row[v] - top);
+            const double nll = -(row[t.tokenIds[1]] - top - std::log(norm));
+            QVERIFY2(std::abs(t.loss.data()[0] - nll) < 1e-4 * std::max(1.0, nll), qPrintable(QString::number(t.loss.data()[0])));
+        }
+    }
+
+    // Head masks of each kind act where they should: all ones is no mask; an encoder head pruned in the last
+    // encoder layer leaves every encoder attention as it was and changes what the decoder reads; with every
+    // cross-attention head pruned the decoder no longer depends on the source at all.
+    void headMasksOfEachKind() {
+        const Engine engine = Engine::load(fixture("t5"));
+        const ModelConfig& c = engine.config();
+        const auto ref = SafetensorsFile::open(fixture("t5") + "/reference.safetensors");
+        const RunRequest base = requestOf(ref, 1);
+        const Trace plain = engine.run(base);
+
+        RunRequest ones = base;
+        ones.encoderHeadMask.assign(size_t(c.encoderDecoder->layers * c.nHead), 1.0f);
+        ones.headMask.assign(size_t(c.nLayer * c.nHead), 1.0f);
+        ones.crossHeadMask = ones.headMask;
+        QCOMPARE(test::bitDiff(engine.run(ones).logits, plain.logits), QString());
+
+        RunRequest encoder = ones;
+        encoder.encoderHeadMask[size_t((c.encoderDecoder->layers - 1) * c.nHead + 1)] = 0.0f;
+        const Trace pruned = engine.run(encoder);
+        for (size_t l = 0; l < pruned.encoderLayers.size(); ++l)
+            QCOMPARE(test::bitDiff(pruned.encoderLayers[l].attention, plain.encoderLayers[l].attention), QString());
+        QVERIFY(test::maxAbsDiff(pruned.layers[0][kCrossAttention], plain.layers[0][kCrossAttention]) > 1e-4);
+        QVERIFY(test::maxAbsDiff(pruned.logits, plain.logits) > 1e-4);
+        QCOMPARE(pruned.encoderHeadMask.data()[(c.encoderDecoder->layers - 1) * c.nHead + 1], 0.0f);
+
+        RunRequest noCross = ones;
+        std::fill(noCross.crossHeadMask.begin(), noCross.crossHeadMask.end(), 0.0f);
+        RunRequest otherSource = noCross;
+        otherSource.sourceIds = test::readIds(ref, "input_ids.0");
+        const Trace a = engine.run(noCross), b = engine.run(otherSource);
+        QCOMPARE(test::bitDiff(a.logits, b.logits), QString());
+        QVERIFY(test::maxAbsDiff(a.logits, plain.logits) > 1e-4);
+    }
+
+    void captureFilters() {
+        const Engine engine = Engine::load(fixture("bart"));
+        const auto ref = SafetensorsFile::open(fixture("bart") + "/reference.safetensors");
+        RunRequest r = requestOf(ref, 0);
+        r.capture.layers = {1};
+        r.capture.heads = {2};
+        const Trace t = engine.run(r);
+        QCOMPARE(int(t.encoderLayers.size()), 1);
+        QCOMPARE(int(t.layers.size()), 1);
+        QCOMPARE(t.layers[0].layer, 1);
+        QCOMPARE(t.layers[0].heads, std::vector<int>{2});
+        const FloatArray cross = ref.readFloat("cross_attentions.0.1");
+        const int64_t T = cross.dim(1), S = cross.dim(2);
+        QCOMPARE(t.layers[0][kCrossAttention].shape(), (std::vector<int64_t>{1, T, S}));
+        for (int64_t i = 0; i < T * S; ++i) QVERIFY(std::abs(t.layers[0][kCrossAttention].data()[i] - cross.data()[2 * T * S + i]) < 1e-5);
+        r.capture = CaptureSpec::none();
+        const Trace none = engine.run(r);
+        QVERIFY(none.encoderLayers.empty() && none.layers.empty() && none.logits.empty());
+        QCOMPARE(none.loss.size(), int64_t(r.tokenIds.size()) - 1);
+    }
+
+    void traceFileRoundTrip() {
+        QTemporaryDir tmp;
+        const Engine engine = Engine::load(fixture("marian"));
+        const auto ref = SafetensorsFile::open(fixture("marian") + "/reference.safetensors");
+        const Trace t = engine.run(requestOf(ref, 0));
+        const std::string path = tmp.path().toStdString() + "/run.h5";
+        writeTraceHdf5(path, t, {{"tool", "test"}});
+        const Trace back = readTraceHdf5(path).trace;
+        QCOMPARE(back.sourceIds, t.sourceIds);
+        QCOMPARE(back.sourceTokens, t.sourceTokens);
+        QCOMPARE(back.tokenIds, t.tokenIds);
+        QCOMPARE(back.encoderLayers.size(), t.encoderLayers.size());
+        QCOMPARE(back.layers.size(), t.layers.size());
+        for (size_t l = 0; l < t.encoderLayers.size(); ++l)
+            QCOMPARE(test::bitDiff(back.encoderLayers[l].attention, t.encoderLayers[l].attention), QString());
+        for (size_t l = 0; l < t.layers.size(); ++l) {
+            QCOMPARE(test::bitDiff(back.layers[l].attention, t.layers[l].attention), QString());
+            QCOMPARE(test::bitDiff(back.layers[l][kCrossAttention], t.layers[l][kCrossAttention]), QString());
+        }
+        QCOMPARE(test::bitDiff(back.encoderHeadMask, t.encoderHeadMask), QString());
+        QCOMPARE(test::bitDiff(back.crossHeadMask, t.crossHeadMask), QString());
+        QCOMPARE(test::bitDiff(back.logits, t.logits), QString());
+    }
+
+    void rejectsBadRequests() {
+        const Engine engine = Engine::load(fixture("marian"));
+        const ModelConfig& c = engine.config();
+        RunRequest r;
+        r.tokenIds = {c.encoderDecoder->decoderStartTokenId};
+        expectError([&] { engine.run(r); }, ErrorInput::SourceIds, "needs a source");
+        r.sourceIds = {1, c.encoderDecoder->sourceVocabSize};
+        expectError([&] { engine.run(r); }, ErrorInput::SourceIds, "out of range");
+        r.sourceIds = std::vector<int64_t>(size_t(c.nPositions) + 1, 1);
+        expectError([&] { engine.run(r); }, ErrorInput::SourceIds, "at most");
+        r.sourceIds = {1, 2, 3};
+        r.tokenIds = std::vector<int64_t>(size_t(c.nPositions) + 1, 1);
+        expectError([&] { engine.run(r); }, ErrorInput::TokenIds, "at most");
+        r.tokenIds = {1, 2};
+        r.crossHeadMask = {1.0f, 0.0f};
+        expectError([&] { engine.run(r); }, ErrorInput::HeadMask, "cross-attention head mask");
+        r.crossHeadMask.clear();
+        r.capture.layers = {7};
+        expectError([&] { engine.run(r); }, ErrorInput::CaptureLayers, "does not exist");
+        // A source given to a model of one stack.
+        QTemporaryDir tmp;
+        const ModelConfig one = test::tinyConfig();
+        test::writeModel(tmp.path().toStdString() + "/one", one, test::randomWeights(one, 3));
+        const Engine single = Engine::load(tmp.path().toStdString() + "/one");
+        RunRequest s;
+        s.tokenIds = {1, 2};
+        s.sourceIds = {1};
+        expectError([&] { single.run(s); }, ErrorInput::SourceIds, "encoder-decoder");
+        // Analyses that need one stack say so instead of running.
+        expectError([&] { engine.recaptureLayer(r, 0, {}); }, ErrorInput::None, "not available for encoder-decoder models");
+    }
+
+    void cliRunsAllThreeKinds() {
+        using namespace cli_test;
+        QTemporaryDir tmp;
+        const QString out = tmp.filePath("t5.h5");
+        const auto s = runOk({"run", QString::fromStdString(fixture("t5")), "--ids", "5,6,7,8", "--decoder-ids", "0,9,10", "--out", out});
+        QVERIFY(!QTest::currentTestFailed());
+        QCOMPARE(s["architecture"].get<std::string>(), std::string("t5"));
+        QCOMPARE(s["source_tokens"].get<int>(), 4);
+        QCOMPARE(s["decoder_tokens"].get<int>(), 3);
+        QCOMPARE(s["predicted_next_ids"].size(), size_t(3));
+        QVERIFY(std::isfinite(s["loss"].get<double>()));
+        const Trace t = readTraceHdf5(out.toStdString()).trace;
+        QCOMPARE(t.sourceIds, (std::vector<int64_t>{5, 6, 7, 8}));
+        QCOMPARE(t.tokenIds, (std::vector<int64_t>{0, 9, 10}));
+        QCOMPARE(int(t.encoderLayers.size()), 2);
+        QCOMPARE(t.encoderLayers[1].attention.shape(), (std::vector<int64_t>{4, 4, 4}));
+        QCOMPARE(t.layers[1][kCrossAttention].shape(), (std::vector<int64_t>{4, 3, 4}));
+
+        // Without --decoder-ids the decoder reads its start token alone.
+        const auto start = runOk({"run", QString::fromStdString(fixture("marian")), "--ids", "3,4"});
+        QVERIFY(!QTest::currentTestFailed());
+        QCOMPARE(start["decoder_ids"].size(), size_t(1));
+
+        struct Bad {
+            QStringList args;
+            QString fragment;
+        };
+        const QString marian = QString::fromStdString(fixture("marian"));
+        const std::vector<Bad> bad = {
+            {{"run", marian, "--ids", "1,2", "--target", "hello"}, "has no tokenizer files"},
+            {{"run", marian, "--ids", "1,999"}, "--ids: token id 999 is out of range"},
+            {{"run", marian, "--ids", "1", "--decoder-ids", "1,999"}, "--decoder-ids: token id 999 is out of range"},
+            {{"run", marian, "--ids", "1", "--prune", "0.1"}, "--prune: is not available for encoder-decoder models"},
+            {{"run", marian, "--ids", "1", "--heads", "9"}, "--heads: head 9 does not exist"},
+        };
+        for (const Bad& b : bad) {
+            const Result r = cli(b.args);
+            QVERIFY2(r.exitCode == 1, qPrintable(b.args.join(' ') + " -> " + QString::number(r.exitCode) + " " + r.err));
+            QVERIFY2(r.err.contains(b.fragment) && r.err.count('\n') == 1, qPrintable(r.err));
+        }
+        QTemporaryDir one;
+        writeCliModel(one.filePath("m"));
+        const Result r = cli({"run", one.filePath("m"), "--text", "abc", "--decoder-ids", "1"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("--decoder-ids: is for encoder-decoder models"), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEncoderDecoder)
+#include "test_encoder_decoder.moc"
