@@ -35,6 +35,9 @@ headlight-cli info "$samples/induction-gates" > info.json
 grep -q '"n_layer": 2' info.json || fail "headlight-cli info: not the 2-layer induction-gates model: $(head -c 300 info.json)"
 headlight-cli run "$samples/induction-gates" --text "$(cat "$samples/induction-gates/example.txt")" --out trace.h5
 [ -s trace.h5 ] || fail "headlight-cli run wrote no trace"
+# SentencePiece files go through the installed module (/usr/lib/headlight), loaded beside LibTorch.
+headlight-cli tokenize "$checkout/tests/fixtures/sentencepiece/marian" --text "Hello world." --target > spm.json
+grep -q '"ids":\[' spm.json || fail "headlight-cli tokenize of a Marian tokenizer: $(head -c 300 spm.json)"
 man -w headlight-cli
 man -w headlight
 # No model given and no settings yet: the app opens the default sample, which it must find from /usr.

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config help2man librsvg2-bin
           qt6-base-dev qt6-svg-dev libqcustomplot-dev
           libtorch-dev libopenblas0-pthread
-          libhdf5-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev)
+          libhdf5-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libsentencepiece-dev)
 BUILD_DIR=${HEADLIGHT_BUILD_DIR:-build}
 
 install_missing() {

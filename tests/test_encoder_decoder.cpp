@@ -6,11 +6,15 @@
 #include "headlight/error.h"
 #include "headlight/safetensors.h"
 #include "headlight/trace_hdf5.h"
+#include "headlight/translation.h"
 #include "test_support.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 using namespace headlight;
 
@@ -125,6 +129,38 @@ private slots:
         QVERIFY(test::maxAbsDiff(a.logits, plain.logits) > 1e-4);
     }
 
+    // Greedy decoding against the float64 NumPy reference's (tests/fixtures/make_seq2seq_greedy.py), up to the first
+    // step whose two best logits are too close for float32 to order; and each chosen token is the argmax of a run of
+    // the input so far (the full run's arithmetic, not the decoding loop's).
+    void greedyTranslation_data() { matchesNumPyReference_data(); }
+    void greedyTranslation() {
+        QFETCH(QString, model);
+        const std::string name = model.toStdString();
+        const Engine engine = Engine::load(fixture(name));
+        std::ifstream in(test::fixturePath("seq2seq/greedy.json"));
+        const nlohmann::json expected = nlohmann::json::parse(in).at(name);
+        const auto source = expected.at("source_ids").get<std::vector<int64_t>>();
+        const auto reference = expected.at("decoder_ids").get<std::vector<int64_t>>();
+        const auto margins = expected.at("margins").get<std::vector<double>>();
+        const Translation t = greedyTranslate(engine, source, 8);
+        QCOMPARE(t.decoderIds.front(), engine.config().encoderDecoder->decoderStartTokenId);
+        for (size_t step = 0; step < margins.size() && margins[step] > 1e-3; ++step)
+            QCOMPARE(t.decoderIds.at(step + 1), reference.at(step + 1));
+        for (size_t step = 1; step < t.decoderIds.size(); ++step) {
+            RunRequest r;
+            r.sourceIds = source;
+            r.tokenIds.assign(t.decoderIds.begin(), t.decoderIds.begin() + long(step));
+            r.capture = CaptureSpec::none();
+            r.capture.logits = true;
+            const Trace run = engine.run(r);
+            const int64_t V = run.logits.dim(1);
+            const float* last = run.logits.data() + (run.logits.dim(0) - 1) * V;
+            QCOMPARE(int64_t(std::max_element(last, last + V) - last), t.decoderIds[step]);
+        }
+        QCOMPARE(t.finished, t.decoderIds.back() == engine.config().encoderDecoder->eosTokenId);
+        QCOMPARE(greedyTranslate(engine, source, 2).decoderIds.size(), size_t(3));   // the limit holds
+    }
+
     void captureFilters() {
         const Engine engine = Engine::load(fixture("bart"));
         const auto ref = SafetensorsFile::open(fixture("bart") + "/reference.safetensors");
@@ -220,6 +256,11 @@ private slots:
         QCOMPARE(t.encoderLayers[1].attention.shape(), (std::vector<int64_t>{4, 4, 4}));
         QCOMPARE(t.layers[1][kCrossAttention].shape(), (std::vector<int64_t>{4, 3, 4}));
 
+        // --translate: the decoder reads the model's own greedy translation.
+        const auto translated = runOk({"run", QString::fromStdString(fixture("t5")), "--ids", "5,6,7,8", "--translate", "--max-new-tokens", "3"});
+        QVERIFY(!QTest::currentTestFailed());
+        const Engine t5 = Engine::load(fixture("t5"));
+        QCOMPARE(translated["decoder_ids"].get<std::vector<int64_t>>(), greedyTranslate(t5, {5, 6, 7, 8}, 3).decoderIds);
         // Without --decoder-ids the decoder reads its start token alone.
         const auto start = runOk({"run", QString::fromStdString(fixture("marian")), "--ids", "3,4"});
         QVERIFY(!QTest::currentTestFailed());
@@ -236,6 +277,7 @@ private slots:
             {{"run", marian, "--ids", "1", "--decoder-ids", "1,999"}, "--decoder-ids: token id 999 is out of range"},
             {{"run", marian, "--ids", "1", "--prune", "0.1"}, "--prune: is not available for encoder-decoder models"},
             {{"run", marian, "--ids", "1", "--heads", "9"}, "--heads: head 9 does not exist"},
+            {{"run", marian, "--ids", "1,999", "--translate"}, "--ids: token id 999 is out of range"},
         };
         for (const Bad& b : bad) {
             const Result r = cli(b.args);

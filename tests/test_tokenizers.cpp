@@ -486,7 +486,12 @@ private slots:
         QTest::newRow("not JSON") << "RAW{\"model\": " << "not valid JSON (parse error at byte";
         QTest::newRow("a list") << "RAW[]" << "expected a JSON object";
         QTest::newRow("no model") << R"({"model": null})" << "has no \"model\"";
-        QTest::newRow("model type") << R"({"model": {"type": "Unigram"}})" << "model type \"Unigram\" is not supported";
+        QTest::newRow("model type") << R"({"model": {"type": "WordLevel"}})" << "model type \"WordLevel\" is not supported";
+        QTest::newRow("unigram pair") << R"(RAW{"model": {"type": "Unigram", "vocab": [["a"]]}})" << "vocab[0] is not a [piece, score] pair";
+        QTest::newRow("unigram twice") << R"(RAW{"model": {"type": "Unigram", "vocab": [["a", 0.0], ["a", -1.0]]}})"
+                                       << "vocab[1]: piece \"a\" is listed twice";
+        QTest::newRow("unigram unk") << R"(RAW{"model": {"type": "Unigram", "vocab": [["a", 0.0]], "unk_id": 5}})"
+                                     << "unk_id 5 is not an id of the vocabulary";
         QTest::newRow("dropout") << R"({"model": {"dropout": 0.1}})" << "model \"BPE\": dropout is not supported";
         QTest::newRow("model option") << R"({"model": {"stochastic": true}})" << "model \"BPE\": option \"stochastic\" is not supported";
         QTest::newRow("vocab id") << R"({"model": {"vocab": {"a": "0"}}})" << "the id of \"a\" is not a non-negative integer";
@@ -495,8 +500,13 @@ private slots:
         QTest::newRow("merge malformed") << R"({"model": {"merges": ["ab"]}})" << "merge 1 \"ab\" is not two tokens";
         QTest::newRow("unk token unknown") << R"({"model": {"unk_token": "<unk>"}})" << "unk_token \"<unk>\" is not in the vocabulary";
         QTest::newRow("duplicate ids") << R"({"model": {"vocab": {"b": 0}}})" << "is used by both";
-        QTest::newRow("normalizer") << R"({"normalizer": {"type": "Precompiled", "precompiled_charsmap": "x"}})"
-                                    << "normalizer type \"Precompiled\" is not supported";
+        QTest::newRow("normalizer") << R"({"normalizer": {"type": "Nmt"}})" << "normalizer type \"Nmt\" is not supported";
+        QTest::newRow("charsmap") << R"({"normalizer": {"type": "Precompiled", "precompiled_charsmap": "AAAA"}})"
+                                  << "precompiled_charsmap is too short to hold its trie's size";
+        QTest::newRow("charsmap trie") << R"({"normalizer": {"type": "Precompiled", "precompiled_charsmap": "/////wAA"}})"
+                                       << "precompiled_charsmap's trie size is out of range";
+        QTest::newRow("charsmap base64") << R"({"normalizer": {"type": "Precompiled", "precompiled_charsmap": "*"}})"
+                                         << "precompiled_charsmap is not base64";
         QTest::newRow("pre_tokenizer") << R"({"pre_tokenizer": {"type": "UnicodeScripts"}})" << "pre_tokenizer type \"UnicodeScripts\" is not supported";
         QTest::newRow("pre_tokenizer option") << R"({"pre_tokenizer": {"type": "ByteLevel", "colour": 1}})"
                                               << "pre_tokenizer \"ByteLevel\": option \"colour\" is not supported";

@@ -38,8 +38,8 @@ std::string absolutePath(const std::string& p) {
 
 int runCommand(const std::vector<std::string>& argv) {
     const Args a(argv, withLoadOptions({"--text", "--ids", "--prune", "--out", "--layers", "--heads", "--budget", "--target",
-                                        "--decoder-ids"}, kLoadValued),
-                 withLoadOptions({"--no-capture", "--no-logits"}, kLoadFlags));
+                                        "--decoder-ids", "--max-new-tokens"}, kLoadValued),
+                 withLoadOptions({"--no-capture", "--no-logits", "--translate"}, kLoadFlags));
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") == a.has("--ids")) throw UsageError{"give exactly one of --text or --ids"};
     // Checked before the work: not empty ("--out \"\"" is a mistake, not "no output"), not the model's own files.
@@ -50,7 +50,7 @@ int runCommand(const std::vector<std::string>& argv) {
 
     Session session(a.positional()[0], loadOptions(a));
     if (session.engine().config().isEncoderDecoder()) return runEncoderDecoder(a, session.engine(), outputs.get());
-    for (const char* option : {"--target", "--decoder-ids"})
+    for (const char* option : {"--target", "--decoder-ids", "--translate", "--max-new-tokens"})
         if (a.has(option)) throw Error(option, "is for encoder-decoder models (" + session.engine().config().modelType + " has one stack)");
     const RunArguments args = runArguments(a, session, true);
     // Activations are kept only for a pruned run to start from the first pruned layer of the unpruned one.

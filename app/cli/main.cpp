@@ -20,6 +20,9 @@ const char* kUsage =
     "      [--budget K0,K1,...] [--no-capture] [--no-logits]\n"
     "                      run text through the model, print a JSON summary, write an HDF5 trace;\n"
     "                      --dtype: matrices in bfloat16 or float16 (docs/model-format.md, Precision)\n"
+    "      encoder-decoder models (Marian, BART, T5): --text or --ids is the source, and [--target TEXT |\n"
+    "      --decoder-ids 1,2,3 | --translate [--max-new-tokens 64]] the decoder's input (the decoder start\n"
+    "      token, then --target's tokens, or the model's own greedy translation)\n"
     "  info MODEL_DIR [--device cpu|cuda] [--dtype D]\n"
     "                      print a JSON description of the model\n"
     "  init --config CONFIG.json --seed N --out DIR [--alphabet CHARS]\n"
@@ -69,10 +72,11 @@ const char* kUsage =
     "      --selective [--selector-head H]\n"
     "                      zero-shot selective attention (Leviathan et al. 2024) on a causal model trained\n"
     "                      without it: head H (default 0) of every layer selects (docs/model-format.md)\n"
-    "  tokenize DIR (--text TEXT | --jsonl FILE) [--no-special]\n"
-    "                      a folder's tokenizer (tokenizer.json, vocab.json + merges.txt, vocab.txt or\n"
-    "                      vocab.json) on a text, or on {\"text\": ...} lines; prints {\"ids\", \"tokens\",\n"
-    "                      \"decoded\"} per text (docs/tokenizers.md)\n"
+    "  tokenize DIR (--text TEXT | --jsonl FILE) [--no-special] [--target]\n"
+    "                      a folder's tokenizer (tokenizer.json, vocab.json + merges.txt, Marian's .spm\n"
+    "                      files, vocab.txt, spiece.model or vocab.json) on a text, or on {\"text\": ...}\n"
+    "                      lines; prints {\"ids\", \"tokens\", \"decoded\"} per text (docs/tokenizers.md);\n"
+    "                      --target: a translation model's target side\n"
     "  --version, --help\n";
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "headlight/error.h"
 #include "headlight/trace_hdf5.h"
+#include "headlight/translation.h"
 
 #include <algorithm>
 #include <chrono>
@@ -58,13 +59,20 @@ nlohmann::json summary(const Engine& engine, const Trace& trace) {
 
 } // namespace
 
-std::vector<int64_t> decoderInput(const Args& a, const Engine& engine) {
-    if (a.has("--decoder-ids") && a.has("--target")) throw UsageError{"give at most one of --target or --decoder-ids"};
+std::vector<int64_t> decoderInput(const Args& a, const Engine& engine, const std::vector<int64_t>& sourceIds) {
+    if (a.has("--decoder-ids") + a.has("--target") + a.has("--translate") > 1)
+        throw UsageError{"give at most one of --target, --decoder-ids and --translate"};
+    if (a.has("--max-new-tokens") && !a.has("--translate")) throw UsageError{"--max-new-tokens goes with --translate"};
     if (a.has("--decoder-ids")) return ids(a, "--decoder-ids");
+    if (a.has("--translate")) {
+        const int limit = static_cast<int>(a.integerIn("--max-new-tokens", 64, 1, 4096));
+        return namingArguments({{ErrorInput::SourceIds, {a.has("--ids") ? "--ids" : "--text", ""}}},
+                               [&] { return greedyTranslate(engine, sourceIds, limit).decoderIds; });
+    }
     std::vector<int64_t> input{engine.config().encoderDecoder->decoderStartTokenId};
     if (a.has("--target")) {
         if (a.value("--target").empty()) throw Error("--target", "is empty; give the target text, or leave --target out");
-        const auto target = namingArguments({{ErrorInput::Text, {"--target", ""}}}, [&] { return engine.encode(a.value("--target")); });
+        const auto target = namingArguments({{ErrorInput::Text, {"--target", ""}}}, [&] { return engine.encodeTarget(a.value("--target")); });
         input.insert(input.end(), target.begin(), target.end());
     }
     return input;
@@ -82,7 +90,7 @@ int runEncoderDecoder(const Args& a, const Engine& engine, OutputFiles* outputs)
                                  {ErrorInput::CaptureHeads, {"--heads", ""}},
                                  {ErrorInput::CaptureSize, {"capture", " (use --layers, --heads or --no-capture)"}}};
     req.sourceIds = a.has("--ids") ? ids(a, "--ids") : namingArguments(names, [&] { return engine.encode(a.value("--text")); });
-    req.tokenIds = decoderInput(a, engine);
+    req.tokenIds = decoderInput(a, engine, req.sourceIds);
     req.capture.enabled = !a.has("--no-capture");
     req.capture.logits = !a.has("--no-logits");
     if (a.has("--layers")) req.capture.layers = numbers(a, "--layers");
@@ -90,6 +98,8 @@ int runEncoderDecoder(const Args& a, const Engine& engine, OutputFiles* outputs)
     const Trace trace = namingArguments(names, [&] { return engine.run(req); });
 
     nlohmann::json s = summary(engine, trace);
+    if (engine.tokenizer() && trace.tokenIds.size() > 1)   // the target side as text, after the start token
+        s["decoder_text"] = engine.tokenizer()->decodeTarget({trace.tokenIds.begin() + 1, trace.tokenIds.end()});
     if (outputs) {
         const std::string out = a.value("--out");
         const auto t0 = std::chrono::steady_clock::now();

@@ -80,6 +80,9 @@ public:
     // Llama-style tokenizers, [CLS] ... [SEP] for BERT, none for GPT-2 and Qwen, '^' for our character
     // models when the text does not start with it).
     std::vector<int64_t> encode(const std::string& text) const;
+    // An encoder-decoder model's target text, as its decoder reads it (Tokenizer::encodeTarget: Marian's target
+    // side), with the tokenizer's specials (</s> at the end); the decoder start token is not added.
+    std::vector<int64_t> encodeTarget(const std::string& text) const;
     // Validates ids, the mask and the capture filter, then runs. Throws headlight::Error on bad input.
     // Incremental recomputation: the engine keeps the last run's input to every layer. A run of the same tokens,
     // context budget and capture whose head mask first differs from the last run's at layer l recomputes

@@ -34,6 +34,7 @@ struct EncoderDecoderConfig {
     int relativeBuckets = 0;           // T5: relative position buckets of self-attention (0: none)
     int relativeMaxDistance = 0;       // T5: the distance the last bucket starts at
     bool gatedMlp = false;             // T5 v1.1: act(wi_0 x) * wi_1 x; otherwise act(wi x)
+    int64_t eosTokenId = -1;           // where greedy decoding stops (eos_token_id; -1: at its length limit)
 };
 
 // A model's architecture in family-neutral terms. Each family (core/src/families/) reads its own config.json

@@ -35,11 +35,23 @@ public:
     virtual bool isSpecial(int64_t id) const = 0;
     // The [MASK] / <mask> token when the vocabulary has one (masked-language models need it).
     virtual std::optional<int64_t> maskTokenId() const = 0;
+
+    // The target side of a translation model's tokenizer (the text its decoder reads), where it differs from the
+    // source side (Marian: target.spm, and target_vocab.json when the vocabularies are separate); the other
+    // tokenizers read both sides alike.
+    virtual std::vector<int64_t> encodeTarget(const std::string& utf8Text, bool addSpecial = true) const {
+        return encode(utf8Text, addSpecial);
+    }
+    virtual std::string targetTokenPiece(int64_t id) const { return tokenPiece(id); }
+    virtual std::string targetTokenText(int64_t id) const { return tokenText(id); }
+    virtual std::string decodeTarget(const std::vector<int64_t>& ids, bool skipSpecial = true) const { return decode(ids, skipSpecial); }
+    virtual int64_t targetVocabSize() const { return vocabSize(); }
 };
 
 // Loads the tokenizer of a folder, detecting in this order: tokenizer.json; vocab.json + merges.txt
-// (byte-level BPE); vocab.txt (WordPiece, settings from tokenizer_config.json); vocab.json alone (a
-// character vocabulary). nullptr when the folder has none of these; headlight::Error naming the file
+// (byte-level BPE); source.spm (Marian: with target.spm and vocab.json); vocab.txt (WordPiece, settings from
+// tokenizer_config.json); spiece.model (SentencePiece, T5's legacy reading); vocab.json alone (a character
+// vocabulary). nullptr when the folder has none of these; headlight::Error naming the file
 // for anything malformed or unsupported.
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir);
 

@@ -93,7 +93,7 @@ Trace runEncoderDecoder(const LoadedModel& loaded, const Tokenizer* tokenizer, c
     trace.sourceIds = req.sourceIds;
     trace.sourceTokens = tokenTexts(tokenizer, req.sourceIds);
     trace.tokenIds = req.tokenIds;
-    trace.tokens = tokenTexts(tokenizer, req.tokenIds);
+    trace.tokens = targetTokenTexts(tokenizer, req.tokenIds);
     trace.encoderHeadMask = headMaskOf(req.encoderHeadMask, Le, c.nHead, "encoder head mask");
     trace.headMask = headMaskOf(req.headMask, c.nLayer, c.nHead, "head mask");
     trace.crossHeadMask = headMaskOf(req.crossHeadMask, c.nLayer, c.nHead, "cross-attention head mask");

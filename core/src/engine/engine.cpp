@@ -118,10 +118,19 @@ Engine Engine::load(const std::string& modelDir, const LoadOptions& options) {
         throw Error(modelDir + "/vocab.json", "has " + std::to_string(impl->tokenizer->vocabSize()) +
                                                   " tokens but config.json says vocab_size = " + std::to_string(config.vocabSize));
     // Hugging Face checkpoints often pad the embedding beyond the tokenizer's ids, never the other way.
-    if (impl->tokenizer && impl->tokenizer->kind() != "char" && impl->tokenizer->vocabSize() > config.vocabSize)
+    if (impl->tokenizer && !config.isEncoderDecoder() && impl->tokenizer->kind() != "char" && impl->tokenizer->vocabSize() > config.vocabSize)
         throw Error(modelDir, "the tokenizer (" + impl->tokenizer->kind() + ") has ids up to " +
                                   std::to_string(impl->tokenizer->vocabSize() - 1) + " but config.json says vocab_size = " +
                                   std::to_string(config.vocabSize));
+    if (impl->tokenizer && config.isEncoderDecoder()) {
+        // The encoder reads the source side's ids, the decoder the target side's (Marian's may be separate).
+        const int64_t source = config.encoderDecoder->sourceVocabSize;
+        if (impl->tokenizer->vocabSize() > source || impl->tokenizer->targetVocabSize() > config.vocabSize)
+            throw Error(modelDir, "the tokenizer (" + impl->tokenizer->kind() + ") has source ids up to " +
+                                      std::to_string(impl->tokenizer->vocabSize() - 1) + " and target ids up to " +
+                                      std::to_string(impl->tokenizer->targetVocabSize() - 1) + " but config.json says " +
+                                      std::to_string(source) + " source and " + std::to_string(config.vocabSize) + " target tokens");
+    }
     torch::NoGradGuard noGrad;
     auto weights = readModelWeights(config, modelDir, impl->loaded.device);
     if (config.isEncoderDecoder()) {
@@ -155,6 +164,13 @@ std::vector<int64_t> Engine::encode(const std::string& text) const {
                                      "vocab.json): this model takes token ids only (--ids)");
     if (text.empty()) throw Error("text", "is empty; give at least one character", ErrorInput::Text);
     return impl_->tokenizer->encode(text, true);   // the tokenizer's own specials: BOS, [CLS] ... [SEP], our '^
+}
+
+std::vector<int64_t> Engine::encodeTarget(const std::string& text) const {
+    if (!impl_->tokenizer)
+        throw Error(impl_->modelDir, "has no tokenizer files: this model takes token ids only (--decoder-ids)");
+    if (text.empty()) throw Error("text", "is empty; give at least one character", ErrorInput::Text);
+    return impl_->tokenizer->encodeTarget(text, true);
 }
 
 Trace Engine::run(const RunRequest& req) const { return run(req, LayerSink()); }

@@ -39,4 +39,11 @@ std::vector<std::string> tokenTexts(const Tokenizer* tokenizer, const std::vecto
     return out;
 }
 
+std::vector<std::string> targetTokenTexts(const Tokenizer* tokenizer, const std::vector<int64_t>& ids) {
+    std::vector<std::string> out;
+    out.reserve(ids.size());
+    for (int64_t id : ids) out.push_back(tokenizer ? tokenizer->targetTokenText(id) : "<" + std::to_string(id) + ">");
+    return out;
+}
+
 } // namespace headlight

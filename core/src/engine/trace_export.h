@@ -15,5 +15,7 @@ LayerDigest exportDigest(int layer, const LayerCapture& capture, int64_t tokens)
 LayerTrace exportLayer(const Transformer& model, int layer, const std::vector<int>& heads, const LayerCapture& capture);
 // Each token's display text, or "<id>" without a tokenizer.
 std::vector<std::string> tokenTexts(const Tokenizer* tokenizer, const std::vector<int64_t>& ids);
+// The same for a translation model's target side (Tokenizer::targetTokenText).
+std::vector<std::string> targetTokenTexts(const Tokenizer* tokenizer, const std::vector<int64_t>& ids);
 
 } // namespace headlight

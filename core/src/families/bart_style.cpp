@@ -195,6 +195,7 @@ void readBartStyle(ConfigReader& r, ModelConfig& c, const char* decoderVocabKey)
         r.fail(std::string(decoderVocabKey) + " differs from vocab_size, so the embeddings cannot be shared");
     e.sourceVocabSize = sourceVocab;
     e.decoderStartTokenId = r.integer("decoder_start_token_id", 0);
+    e.eosTokenId = readEosTokenId(r);
     if (e.decoderStartTokenId < 0 || e.decoderStartTokenId >= c.vocabSize)
         r.fail("decoder_start_token_id " + std::to_string(e.decoderStartTokenId) + " is not a token of the decoder");
     // Marian ties its output layer exactly when the embeddings are shared (transformers 5's MarianConfig sets

@@ -11,6 +11,11 @@
 
 namespace headlight {
 
+class ConfigReader;
+
+// eos_token_id when it is one token id (a list or null: -1), where greedy decoding stops.
+int64_t readEosTokenId(const ConfigReader& r);
+
 class EncoderDecoderArchitecture {
 public:
     explicit EncoderDecoderArchitecture(ModelConfig config);

@@ -190,6 +190,7 @@ void readT5(ConfigReader& r, ModelConfig& c) {
     r.inert({"is_gated_act", "dense_act_fn"});   // derived from feed_forward_proj
     c.tieWordEmbeddings = r.flag("tie_word_embeddings", true);
     e.decoderStartTokenId = r.integer("decoder_start_token_id", 0);
+    e.eosTokenId = readEosTokenId(r);
     if (e.decoderStartTokenId < 0 || e.decoderStartTokenId >= c.vocabSize)
         r.fail("decoder_start_token_id " + std::to_string(e.decoderStartTokenId) + " is not a token of the vocabulary");
     c.attentionScale = 1.0;   // T5 does not scale its scores (its initialisation does instead)

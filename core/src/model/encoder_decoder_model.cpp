@@ -54,56 +54,66 @@ std::vector<std::pair<std::string, torch::Tensor>> EncoderDecoderModel::named() 
     return out;
 }
 
-EncoderDecoderResult EncoderDecoderModel::forward(const torch::Tensor& sourceIds, const torch::Tensor& targetIds,
-                                                  const EncoderDecoderOptions& options) const {
+// One attention call of a kind: the family's spec (causal only for the decoder's own tokens), the kind's head mask
+// row, its capture kept in `kept`.
+EncoderDecoderModel::Attend EncoderDecoderModel::attendAs(AttentionKind kind, int l, const torch::Tensor& bias, torch::Tensor& kept,
+                                                          const EncoderDecoderOptions& options) const {
+    static const MechanismTensors kNoMechanisms;
+    return [this, &kept, &options, kind, l, bias](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+        const ModelConfig& c = config();
+        AttentionSpec spec = attentionSpec(c, l);
+        spec.causal = kind == AttentionKind::Decoder;
+        spec.bias = bias;
+        spec.productType = productType_;
+        const torch::Tensor& mask = kind == AttentionKind::Encoder ? options.encoderHeadMask
+                                  : kind == AttentionKind::Decoder ? options.decoderHeadMask : options.crossHeadMask;
+        auto att = attend(c, spec, kNoMechanisms, q, k, v, torch::Tensor(), mask.defined() ? mask.select(0, l) : mask, 0,
+                          keepFor(options.capture, l));
+        if (att.capture.attention.defined()) kept = att.capture.attention;
+        return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
+    };
+}
+
+EncoderDecoderResult EncoderDecoderModel::encode(const torch::Tensor& sourceIds, const EncoderDecoderOptions& options) const {
     const ModelConfig& c = config();
     const int encoderLayers = c.encoderDecoder->layers;
-    static const MechanismTensors kNoMechanisms;
     EncoderDecoderResult result;
     result.encoderAttention.resize(static_cast<size_t>(encoderLayers));
-    result.decoderAttention.resize(static_cast<size_t>(c.nLayer));
-    result.crossAttention.resize(static_cast<size_t>(c.nLayer));
-
-    // One attention call of a kind: the family's spec (causal only for the decoder's own tokens), the kind's
-    // head mask row, its capture kept in `kept`.
-    auto attendAs = [&](AttentionKind kind, int l, const torch::Tensor& bias, torch::Tensor& kept) {
-        return [&, kind, l, bias](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-            AttentionSpec spec = attentionSpec(c, l);
-            spec.causal = kind == AttentionKind::Decoder;
-            spec.bias = bias;
-            spec.productType = productType_;
-            const torch::Tensor& mask = kind == AttentionKind::Encoder ? options.encoderHeadMask
-                                      : kind == AttentionKind::Decoder ? options.decoderHeadMask : options.crossHeadMask;
-            auto att = attend(c, spec, kNoMechanisms, q, k, v, torch::Tensor(), mask.defined() ? mask.select(0, l) : mask, 0,
-                              keepFor(options.capture, l));
-            if (att.capture.attention.defined()) kept = att.capture.attention;
-            return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
-        };
-    };
-
-    // Encoder: the source read in both directions.
-    const int64_t S = sourceIds.size(1), T = targetIds.size(1);
+    // The source read in both directions.
     auto x = arch_->embedSource(sourceIds);                                               // [B,S,D]
-    const auto encoderBias = arch_->selfAttentionBias(false, S, x.device());
+    const auto bias = arch_->selfAttentionBias(false, sourceIds.size(1), x.device());
     for (int l = 0; l < encoderLayers; ++l) {
         LayerContext ctx;
-        ctx.attend = attendAs(AttentionKind::Encoder, l, encoderBias, result.encoderAttention[static_cast<size_t>(l)]);
+        ctx.attend = attendAs(AttentionKind::Encoder, l, bias, result.encoderAttention[static_cast<size_t>(l)], options);
         x = arch_->encoderLayer(l, x, ctx);
         if (options.afterLayer) options.afterLayer(l + 1, encoderLayers + c.nLayer);
     }
     result.encoderOutput = arch_->encoderFinalNorm(x);
+    return result;
+}
 
-    // Decoder: its own earlier tokens, then the whole source.
+void EncoderDecoderModel::decode(const torch::Tensor& targetIds, const EncoderDecoderOptions& options, EncoderDecoderResult& result) const {
+    const ModelConfig& c = config();
+    const int encoderLayers = c.encoderDecoder->layers;
+    result.decoderAttention.assign(static_cast<size_t>(c.nLayer), torch::Tensor());
+    result.crossAttention.assign(static_cast<size_t>(c.nLayer), torch::Tensor());
+    // The decoder's own earlier tokens, then the whole source.
     auto y = arch_->embedTarget(targetIds);                                               // [B,T,D]
-    const auto decoderBias = arch_->selfAttentionBias(true, T, y.device());
+    const auto bias = arch_->selfAttentionBias(true, targetIds.size(1), y.device());
     for (int l = 0; l < c.nLayer; ++l) {
         LayerContext ctx;
-        ctx.attend = attendAs(AttentionKind::Decoder, l, decoderBias, result.decoderAttention[static_cast<size_t>(l)]);
-        ctx.attendSource = attendAs(AttentionKind::Cross, l, torch::Tensor(), result.crossAttention[static_cast<size_t>(l)]);
+        ctx.attend = attendAs(AttentionKind::Decoder, l, bias, result.decoderAttention[static_cast<size_t>(l)], options);
+        ctx.attendSource = attendAs(AttentionKind::Cross, l, torch::Tensor(), result.crossAttention[static_cast<size_t>(l)], options);
         y = arch_->decoderLayer(l, y, result.encoderOutput, ctx);
         if (options.afterLayer) options.afterLayer(encoderLayers + l + 1, encoderLayers + c.nLayer);
     }
     result.logits = arch_->logits(arch_->decoderFinalNorm(y));                            // [B,T,V]
+}
+
+EncoderDecoderResult EncoderDecoderModel::forward(const torch::Tensor& sourceIds, const torch::Tensor& targetIds,
+                                                  const EncoderDecoderOptions& options) const {
+    EncoderDecoderResult result = encode(sourceIds, options);
+    decode(targetIds, options, result);
     return result;
 }
 

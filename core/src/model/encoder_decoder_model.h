@@ -47,8 +47,16 @@ public:
     // sourceIds [B,S], targetIds [B,T] (the decoder's input) -> the decoder's logits for every target position.
     EncoderDecoderResult forward(const torch::Tensor& sourceIds, const torch::Tensor& targetIds,
                                  const EncoderDecoderOptions& options) const;
+    // forward() in its two halves, for decoding one token at a time over one encoding: the encoder (encoderOutput
+    // and encoderAttention), then the decoder over `result`'s encoder output (the rest of `result`).
+    EncoderDecoderResult encode(const torch::Tensor& sourceIds, const EncoderDecoderOptions& options) const;
+    void decode(const torch::Tensor& targetIds, const EncoderDecoderOptions& options, EncoderDecoderResult& result) const;
 
 private:
+    using Attend = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)>;
+    Attend attendAs(AttentionKind kind, int layer, const torch::Tensor& bias, torch::Tensor& kept,
+                    const EncoderDecoderOptions& options) const;
+
     std::unique_ptr<EncoderDecoderArchitecture> arch_;
     torch::ScalarType productType_ = torch::kFloat;
 };

@@ -175,6 +175,9 @@ std::vector<std::pair<size_t, size_t>> characterMatches(const std::string& text,
     return out;
 }
 
+// The "Precompiled" normalizer (SentencePiece's charsmap, precompiled_normalizer.cpp), from its options.
+std::unique_ptr<Normalizer> makePrecompiledNormalizer(const Options& o);
+
 // Components built in code for the vocab.json + merges.txt and vocab.txt formats.
 std::unique_ptr<Normalizer> makeBertNormalizer(Stage stage, bool cleanText, bool chineseChars, bool stripAccents, bool lowercase);
 std::unique_ptr<PreTokenizer> makeByteLevelPreTokenizer(Stage stage, bool addPrefixSpace, bool useRegex);

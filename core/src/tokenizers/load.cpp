@@ -29,7 +29,9 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir) {
         if (tok::fileExists(base + "tokenizer.json")) return tok::loadTokenizerJson(base + "tokenizer.json");
         if (tok::fileExists(base + "vocab.json") && tok::fileExists(base + "merges.txt"))
             return tok::loadVocabAndMerges(base + "vocab.json", base + "merges.txt");
+        if (tok::fileExists(base + "source.spm")) return tok::loadMarianTokenizer(base);
         if (tok::fileExists(base + "vocab.txt")) return tok::loadWordPieceVocab(base + "vocab.txt", base + "tokenizer_config.json");
+        if (tok::fileExists(base + "spiece.model")) return tok::loadSpieceTokenizer(base + "spiece.model", base + "tokenizer_config.json");
         if (tok::fileExists(base + "vocab.json")) return tok::loadCharVocab(base + "vocab.json");
     } catch (const nlohmann::json::exception&) {
         // A JSON value of an unexpected type that no check above caught: name the file, not the library.

@@ -1,4 +1,5 @@
-// Normalizers: Unicode forms, Lowercase, StripAccents, Strip, Prepend, Replace, BertNormalizer, Sequence.
+// Normalizers: Unicode forms, Lowercase, StripAccents, Strip, Prepend, Replace, BertNormalizer, Sequence, and
+// Precompiled (precompiled_normalizer.cpp).
 #include "tokenizers/components.h"
 #include "tokenizers/regex.h"
 #include "tokenizers/unicode.h"
@@ -191,6 +192,10 @@ std::unique_ptr<Normalizer> parseNormalizer(const nlohmann::json& j, const std::
     if (type == "StripAccents") {
         o.allowOnly({});
         return std::make_unique<StripAccentsNormalizer>(o.stage());
+    }
+    if (type == "Precompiled") {
+        o.allowOnly({"precompiled_charsmap"});
+        return makePrecompiledNormalizer(o);
     }
     if (type == "Strip") {
         o.allowOnly({"strip_left", "strip_right"});

@@ -110,18 +110,7 @@ public:
         if (p_.byteFallback && piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>' &&
             std::isxdigit(static_cast<unsigned char>(piece[3])) && std::isxdigit(static_cast<unsigned char>(piece[4])))
             return hexByte(static_cast<unsigned char>(std::stoi(piece.substr(3, 2), nullptr, 16)));
-        if (p_.display == Display::Metaspace) {
-            std::string spaced;
-            for (size_t at = 0; at < piece.size();) {
-                if (piece.compare(at, 3, "\xE2\x96\x81") == 0) {
-                    spaced += ' ';
-                    at += 3;
-                } else {
-                    spaced += piece[at++];
-                }
-            }
-            return displayBytes(spaced);
-        }
+        if (p_.display == Display::Metaspace) return metaspaceDisplay(piece);
         return displayBytes(piece);
     }
 
@@ -169,6 +158,19 @@ private:
 };
 
 } // namespace
+
+std::string metaspaceDisplay(const std::string& piece) {
+    std::string spaced;
+    for (size_t at = 0; at < piece.size();) {
+        if (piece.compare(at, 3, "\xE2\x96\x81") == 0) {
+            spaced += ' ';
+            at += 3;
+        } else {
+            spaced += piece[at++];
+        }
+    }
+    return displayBytes(spaced);
+}
 
 std::string displayBytes(const std::string& bytes) {
     std::string out;

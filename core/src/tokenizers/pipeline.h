@@ -44,5 +44,7 @@ void checkTokenIds(PipelineParts& parts);
 // Display text of a string of characters: space as "␣", newline "↵", tab "→", other control characters
 // as \xNN; bytes that are not valid UTF-8 as \xNN.
 std::string displayBytes(const std::string& bytes);
+// Display text of a SentencePiece-style piece: '▁' as a space, then displayBytes.
+std::string metaspaceDisplay(const std::string& piece);
 
 } // namespace headlight::tok

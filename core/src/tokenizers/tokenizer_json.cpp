@@ -3,6 +3,7 @@
 #include "tokenizers/json_reader.h"
 #include "tokenizers/loaders.h"
 #include "tokenizers/pipeline.h"
+#include "tokenizers/unigram.h"
 #include "tokenizers/wordpiece.h"
 
 #include "headlight/error.h"
@@ -63,6 +64,28 @@ void readModel(const nlohmann::json& j, ModelTables& tables, PipelineParts& part
         parts.model = std::make_unique<WordPieceModel>(parts.vocab, o.string("unk_token", "[UNK]"),
                                                        o.string("continuing_subword_prefix", "##"), static_cast<size_t>(maxChars), parts.path);
         parts.kind = "tokenizer.json: WordPiece";
+        return;
+    }
+    if (type == "Unigram") {
+        o.allowOnly({"vocab", "unk_id", "byte_fallback"});
+        const auto& list = o.raw("vocab");
+        if (!list.is_array()) o.fail("\"vocab\" must be a list of [piece, score] pairs");
+        std::vector<UnigramPiece> pieces;
+        pieces.reserve(list.size());
+        for (size_t i = 0; i < list.size(); ++i) {
+            const auto& entry = list[i];
+            if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_number())
+                o.fail("vocab[" + std::to_string(i) + "] is not a [piece, score] pair");
+            pieces.push_back({entry[0].get<std::string>(), entry[1].get<double>()});
+            if (!parts.vocab->emplace(pieces.back().piece, static_cast<int64_t>(i)).second)
+                o.fail("vocab[" + std::to_string(i) + "]: piece " + quotedText(pieces.back().piece) + " is listed twice");
+        }
+        const int64_t unkId = o.has("unk_id") ? o.integer("unk_id", -1) : -1;
+        if (o.has("unk_id") && (unkId < 0 || unkId >= static_cast<int64_t>(pieces.size())))
+            o.fail("unk_id " + std::to_string(unkId) + " is not an id of the vocabulary");
+        parts.byteFallback = o.boolean("byte_fallback", false);
+        parts.model = std::make_unique<UnigramModel>(std::move(pieces), unkId, parts.byteFallback, parts.path);
+        parts.kind = "tokenizer.json: Unigram";
         return;
     }
     throw Error(parts.path, "model type " + quotedText(type) + " is not supported");
@@ -131,7 +154,7 @@ std::unique_ptr<Tokenizer> loadTokenizerJson(const std::string& path) {
         parts.postProcessor = parsePostProcessor(postProcessor, path, lookup);
     }
     if (hasType(preTokenizer, "ByteLevel") || hasType(decoder, "ByteLevel")) parts.display = Display::ByteLevel;
-    else if (parts.kind == "tokenizer.json: BPE" && (mentionsMetaspace(preTokenizer) || mentionsMetaspace(decoder) || mentionsMetaspace(normalizer)))
+    else if ((parts.kind == "tokenizer.json: BPE" || parts.kind == "tokenizer.json: Unigram") && (mentionsMetaspace(preTokenizer) || mentionsMetaspace(decoder) || mentionsMetaspace(normalizer)))
         parts.display = Display::Metaspace;
     return makePipelineTokenizer(std::move(parts));
 }
