@@ -9,6 +9,7 @@
 #include "headlight/translation.h"
 #include "test_support.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <algorithm>
@@ -278,6 +279,8 @@ private slots:
             {{"run", marian, "--ids", "1", "--prune", "0.1"}, "--prune: is not available for encoder-decoder models"},
             {{"run", marian, "--ids", "1", "--heads", "9"}, "--heads: head 9 does not exist"},
             {{"run", marian, "--ids", "1,999", "--translate"}, "--ids: token id 999 is out of range"},
+            {{"figure", marian, "--text", "ab", "--view", "attention", "--out", QDir::tempPath() + "/hl-never.png"},
+             "is an encoder-decoder model (marian), which the views do not show yet"},
         };
         for (const Bad& b : bad) {
             const Result r = cli(b.args);

@@ -25,8 +25,8 @@ struct LoadedModel {
     // named as a user would, "the logit lens") is not available for it.
     const Transformer& singleStack(const std::string& what) const {
         if (!model)
-            throw Error(config().modelType, what + " is not available for encoder-decoder models yet (run, figure and "
-                                                   "the trace file are)");
+            throw Error(config().modelType, what + " is not available for encoder-decoder models yet (headlight-cli run "
+                                                   "and its trace file are)");
         return *model;
     }
 };

@@ -39,6 +39,10 @@ Session::Session(const std::string& modelDir, const LoadOptions& options)
 
 SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     const ModelConfig& c = engine_.config();
+    // The views show one stack's attention; the three kinds of an encoder-decoder model reach the trace only.
+    if (c.isEncoderDecoder())
+        throw Error(engine_.modelDir(), "is an encoder-decoder model (" + c.modelType + "), which the views do not show yet; "
+                                        "headlight-cli run --text SOURCE --target TARGET writes all three kinds of its attention");
     SessionRun out;
     std::vector<int64_t> ids = input.tokenIds.empty() ? engine_.encode(input.text) : input.tokenIds;
     if (input.tokenIds.empty()) out.text = input.text;
