@@ -1,5 +1,6 @@
 #include "headlight/translation.h"
 
+#include "engine/encoder_decoder_run.h"
 #include "engine/loaded_model.h"
 #include "headlight/error.h"
 
@@ -11,13 +12,7 @@ Translation greedyTranslate(const Engine& engine, const std::vector<int64_t>& so
     if (!c.isEncoderDecoder()) throw Error(c.modelType, "translating needs an encoder-decoder model (this one has one stack)");
     if (maxNewTokens < 1) throw Error("--max-new-tokens", "must be at least 1");
     const EncoderDecoderModel& model = *engine.loaded().encoderDecoder;
-    {   // the source checked as a run checks it, before any work
-        RunRequest check;
-        check.sourceIds = sourceIds;
-        check.tokenIds = {c.encoderDecoder->decoderStartTokenId};
-        check.capture = CaptureSpec::none();
-        engine.run(check);
-    }
+    checkSourceIds(c, sourceIds);   // as a run checks it, before any work
     torch::NoGradGuard noGrad;
     const torch::Device device = engine.loaded().device;
     EncoderDecoderOptions options;   // no capture, every head

@@ -27,17 +27,6 @@ FloatArray headMaskOf(const std::vector<float>& mask, int layers, int heads, con
     return FloatArray({layers, heads}, mask.empty() ? std::vector<float>(n, 1.0f) : mask);
 }
 
-void checkSourceIds(const ModelConfig& c, const std::vector<int64_t>& ids) {
-    const int64_t vocab = c.encoderDecoder->sourceVocabSize;
-    if (ids.empty()) throw Error("source", "no tokens: an encoder-decoder model needs a source to translate from", ErrorInput::SourceIds);
-    if (static_cast<int64_t>(ids.size()) > c.nPositions)
-        throw Error("source", std::to_string(ids.size()) + " tokens, but the model allows at most " + std::to_string(c.nPositions) +
-                                  " (its positions)", ErrorInput::SourceIds);
-    for (int64_t id : ids)
-        if (id < 0 || id >= vocab)
-            throw Error("source", "token id " + std::to_string(id) + " is out of range 0.." + std::to_string(vocab - 1), ErrorInput::SourceIds);
-}
-
 // The captures and the forward pass's own tensors, estimated from above as for single stacks (run_memory.cpp).
 void checkFitsMemory(const ModelConfig& c, int64_t S, int64_t T, const CaptureSpec& capture) {
     const double usable = usableMemoryBytes();
@@ -69,6 +58,17 @@ LayerTrace exportAttention(int l, const std::vector<int>& heads, const torch::Te
 }
 
 } // namespace
+
+void checkSourceIds(const ModelConfig& c, const std::vector<int64_t>& ids) {
+    const int64_t vocab = c.encoderDecoder->sourceVocabSize;
+    if (ids.empty()) throw Error("source", "no tokens: an encoder-decoder model needs a source to translate from", ErrorInput::SourceIds);
+    if (static_cast<int64_t>(ids.size()) > c.nPositions)
+        throw Error("source", std::to_string(ids.size()) + " tokens, but the model allows at most " + std::to_string(c.nPositions) +
+                                  " (its positions)", ErrorInput::SourceIds);
+    for (int64_t id : ids)
+        if (id < 0 || id >= vocab)
+            throw Error("source", "token id " + std::to_string(id) + " is out of range 0.." + std::to_string(vocab - 1), ErrorInput::SourceIds);
+}
 
 Trace runEncoderDecoder(const LoadedModel& loaded, const Tokenizer* tokenizer, const std::string& deviceName,
                         const RunRequest& req) try {

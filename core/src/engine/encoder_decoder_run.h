@@ -8,6 +8,9 @@
 
 namespace headlight {
 
+// 1..n_positions source ids, each in the encoder's vocabulary; Error tagged ErrorInput::SourceIds.
+void checkSourceIds(const ModelConfig& c, const std::vector<int64_t>& ids);
+
 Trace runEncoderDecoder(const LoadedModel& loaded, const Tokenizer* tokenizer, const std::string& deviceName,
                         const RunRequest& request);
 
