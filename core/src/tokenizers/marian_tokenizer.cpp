@@ -186,18 +186,7 @@ private:
             }
         }
         out += side.model.decodePieces(run);
-        std::string spaced;
-        for (size_t i = 0; i < out.size();) {   // remaining '▁' become spaces, then the ends are stripped
-            if (out.compare(i, 3, "\xE2\x96\x81") == 0) {
-                spaced += ' ';
-                i += 3;
-            } else {
-                spaced += out[i++];
-            }
-        }
-        const size_t first = spaced.find_first_not_of(" \t\n\r\f\v");
-        if (first == std::string::npos) return {};
-        return spaced.substr(first, spaced.find_last_not_of(" \t\n\r\f\v") - first + 1);
+        return stripAsciiWhitespace(metaspaceAsSpaces(out));   // remaining '▁' become spaces, then the ends go
     }
 
     IdTable vocab_;

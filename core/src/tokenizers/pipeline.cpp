@@ -159,17 +159,25 @@ private:
 
 } // namespace
 
-std::string metaspaceDisplay(const std::string& piece) {
+std::string metaspaceAsSpaces(const std::string& text) {
     std::string spaced;
-    for (size_t at = 0; at < piece.size();) {
-        if (piece.compare(at, 3, "\xE2\x96\x81") == 0) {
+    for (size_t at = 0; at < text.size();) {
+        if (text.compare(at, 3, "\xE2\x96\x81") == 0) {
             spaced += ' ';
             at += 3;
         } else {
-            spaced += piece[at++];
+            spaced += text[at++];
         }
     }
-    return displayBytes(spaced);
+    return spaced;
+}
+
+std::string metaspaceDisplay(const std::string& piece) { return displayBytes(metaspaceAsSpaces(piece)); }
+
+std::string stripAsciiWhitespace(const std::string& text) {
+    const size_t first = text.find_first_not_of(" \t\n\r\f\v");
+    if (first == std::string::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
 }
 
 std::string displayBytes(const std::string& bytes) {

@@ -44,7 +44,11 @@ void checkTokenIds(PipelineParts& parts);
 // Display text of a string of characters: space as "␣", newline "↵", tab "→", other control characters
 // as \xNN; bytes that are not valid UTF-8 as \xNN.
 std::string displayBytes(const std::string& bytes);
+// Every '▁' (U+2581, SentencePiece's word mark) of `text` as a space.
+std::string metaspaceAsSpaces(const std::string& text);
 // Display text of a SentencePiece-style piece: '▁' as a space, then displayBytes.
 std::string metaspaceDisplay(const std::string& piece);
+// `text` without the ASCII whitespace at its ends (Python's str.strip() on what SentencePiece decodes).
+std::string stripAsciiWhitespace(const std::string& text);
 
 } // namespace headlight::tok

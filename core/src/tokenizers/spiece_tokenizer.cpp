@@ -77,10 +77,7 @@ public:
                 previousSpecial = false;
             }
         }
-        out += model_.decodePieces(run);
-        const size_t first = out.find_first_not_of(" \t\n\r\f\v");
-        if (first == std::string::npos) return {};
-        return out.substr(first, out.find_last_not_of(" \t\n\r\f\v") - first + 1);
+        return stripAsciiWhitespace(out + model_.decodePieces(run));
     }
     int64_t vocabSize() const override { return model_.size() + extraIds_; }
     std::string kind() const override { return "sentencepiece (spiece.model)"; }
