@@ -1,6 +1,7 @@
 // End to end: the main window opens a sample model, runs text, follows a head selection, exports every
 // view, and keeps its state on bad input.
 #include "head_selection.h"
+#include "headlight/session.h"
 #include "input_bar.h"
 #include "main_window.h"
 #include "model_session.h"
@@ -8,12 +9,14 @@
 #include "trace_view.h"
 #include "view_registry.h"
 #include "views/attention/overview_view.h"
+#include "workspace.h"
 
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
@@ -178,6 +181,49 @@ private slots:
         auto* shown = window_->findChild<QLabel*>(QStringLiteral("textProblem"));
         QVERIFY(shown && shown->isVisible());
         closeMessageBoxes(window_.get());
+    }
+
+    // An encoder-decoder model: a target box under the source, Translate fills it with the model's own greedy
+    // output and runs it, the views show the three kinds as rows, and a cross-attention head prunes like any other.
+    void translationModelsTakeASourceAndATarget() {
+        const QString model = QStringLiteral(HEADLIGHT_SOURCE_DIR "/tests/fixtures/seq2seq/marian-text");
+        auto* target = window_->findChild<QLineEdit*>(QStringLiteral("targetInput"));
+        auto* translate = window_->findChild<QPushButton*>(QStringLiteral("translateButton"));
+        QVERIFY(target && translate);
+        QVERIFY(!target->isVisible());   // a model of one stack (the sample) has none
+        window_->setTarget(QStringLiteral("La maison."));
+        const RunSnapshot s = waitForRun([&] { window_->openModel(model, QStringLiteral("The house is blue.")); });
+        QVERIFY(s.valid() && s.encoderDecoder());
+        QVERIFY(target->isVisible() && translate->isVisible());
+        QCOMPARE(s.layers(), 6);   // E0 E1 D0 D1 X0 X1
+        const Session session(model.toStdString());
+        QCOMPARE(s.trace->sourceIds, session.engine().encode("The house is blue."));
+        QCOMPARE(int(s.trace->tokenIds.size()), 1 + int(session.engine().encodeTarget("La maison.").size()));
+        auto* count = window_->findChild<QLabel*>(QStringLiteral("tokenCount"));
+        QCOMPARE(count->text(), QString::fromUtf8("%1 \u2192 %2 tokens").arg(s.sourceTokens()).arg(s.tokens()));
+        for (const char* id : {"attention", "grid", "overview", "lines", "predictions"}) {
+            TraceView* v = window_->view(QLatin1String(id));
+            QVERIFY2(v && v->unavailableReason().isEmpty(), qPrintable(QLatin1String(id) + QStringLiteral(": ") + v->unavailableReason()));
+        }
+        QVERIFY(window_->view(QStringLiteral("lens"))->unavailableReason().contains("encoder-decoder"));
+
+        QSignalSpy translated(window_->workspace(), &Workspace::translationShown);
+        const RunSnapshot after = waitForRun([&] { translate->click(); });
+        QCOMPARE(translated.size(), 1);
+        const QString expected = QString::fromStdString(session.translate("The house is blue.", 64));
+        QCOMPARE(target->text(), expected);
+        QCOMPARE(after.target, expected);
+
+        // Shift+click on X0 H1 (row 4): a what-if of the cross-attention head, against the unpruned run.
+        const RunSnapshot pruned = waitForRun([&] { window_->workspace()->togglePruned(4, 1); });
+        QVERIFY(pruned.pruned());
+        QCOMPARE(pruned.trace->headMask.data()[4 * 4 + 1], 0.0f);
+        QVERIFY(window_->view(QStringLiteral("grid"))->snapshot().pruned());
+        waitForRun([&] { window_->workspace()->togglePruned(4, 1); });
+        window_->setTarget({});
+        const RunSnapshot back = waitForRun([&] { window_->openModel(kRandom); });
+        QVERIFY(back.valid() && !back.encoderDecoder());
+        QVERIFY(!target->isVisible());
     }
 
     void cleanupTestCase() {

@@ -2,8 +2,11 @@
 // transformers' source (tests/fixtures/make_seq2seq_reference.py, folders in tests/fixtures/seq2seq): logits and
 // all three kinds of attention. Plus the three kinds' head masks, the trace file, the CLI and bad inputs.
 #include "cli_test_support.h"
+#include "headlight/attention_stack.h"
 #include "headlight/engine.h"
 #include "headlight/error.h"
+#include "headlight/head_metrics.h"
+#include "headlight/session.h"
 #include "headlight/safetensors.h"
 #include "headlight/trace_hdf5.h"
 #include "headlight/translation.h"
@@ -239,6 +242,97 @@ private slots:
         expectError([&] { engine.recaptureLayer(r, 0, {}); }, ErrorInput::None, "not available for encoder-decoder models");
     }
 
+    // What the app and `figure` show: the three kinds as one stack of rows (encoder, decoder, cross), one head
+    // mask over all of them, teacher forcing from target text, and the Translate button's target.
+    void sessionStacksTheThreeKinds() {
+        const std::string dir = fixture("marian-text");
+        Session session(dir);
+        const Engine& engine = session.engine();
+        const ModelConfig& c = engine.config();
+        const int Le = c.encoderDecoder->layers, L = c.nLayer, H = c.nHead;
+        const auto blocks = attentionBlocks(c);
+        QCOMPARE(int(blocks.size()), 3);
+        QCOMPARE(stackRows(c), Le + 2 * L);
+        QCOMPARE(blockOfRow(blocks, Le + L).kind, AttentionKind::Cross);
+        QCOMPARE(blockOfRow(blocks, Le).kind, AttentionKind::DecoderSelf);
+        QVERIFY(!blocks[0].causal && blocks[1].causal && !blocks[2].causal);
+        QVERIFY(blocks[2].sourceKeys && !blocks[2].sourceQueries);
+
+        RunInput input;
+        input.text = "The house is blue.";
+        input.target = "La maison est bleue.";
+        const SessionRun run = session.run(input);
+        // Teacher forcing as the CLI and transformers build it: the start token, then the target's tokens.
+        RunRequest direct;
+        direct.sourceIds = engine.encode(input.text);
+        direct.tokenIds = {c.encoderDecoder->decoderStartTokenId};
+        for (int64_t id : engine.encodeTarget(input.target)) direct.tokenIds.push_back(id);
+        const Trace raw = engine.run(direct);
+        QCOMPARE(run.trace->tokenIds, direct.tokenIds);
+        QCOMPARE(run.trace->sourceIds, direct.sourceIds);
+        QCOMPARE(test::bitDiff(run.trace->logits, raw.logits), QString());
+        // The stack: encoder rows [h,S,S], decoder rows [h,T,T], cross rows [h,T,S], the raw trace's arrays.
+        const Trace& t = *run.trace;
+        QVERIFY(t.encoderLayers.empty());
+        QCOMPARE(int(t.layers.size()), Le + 2 * L);
+        const int64_t S = int64_t(direct.sourceIds.size()), T = int64_t(direct.tokenIds.size());
+        for (int row = 0; row < Le + 2 * L; ++row) {
+            const LayerTrace* lt = t.layer(row);
+            QVERIFY(lt);
+            const AttentionBlock& b = blockOfRow(blocks, row);
+            const FloatArray& expected = b.kind == AttentionKind::EncoderSelf ? raw.encoderLayers[size_t(row)].attention
+                                         : b.kind == AttentionKind::DecoderSelf ? raw.layers[size_t(row - Le)].attention
+                                                                                : raw.layers[size_t(row - Le - L)][kCrossAttention];
+            QCOMPARE(lt->attention.shape(), (std::vector<int64_t>{H, b.sourceQueries ? S : T, b.sourceKeys ? S : T}));
+            QCOMPARE(test::bitDiff(lt->attention, expected), QString());
+            QVERIFY(!lt->has(kCrossAttention));
+        }
+        // The overview's entropy of a cross-attention head, by hand from its [T,S] rows.
+        const FloatArray entropy = computeHeadMetric(HeadMetric::entropy(), t, stackedConfig(c));
+        const float* x = t.layer(Le + L)->attention.data() + 1 * T * S;   // X0 H1
+        double expected = 0;
+        for (int64_t i = 0; i < T; ++i)
+            for (int64_t j = 0; j < S; ++j) {
+                const double p = x[i * S + j];
+                if (p > 0) expected -= p * std::log(p) / double(T);
+            }
+        QVERIFY2(std::abs(entropy.data()[(Le + L) * H + 1] - expected) < 1e-5, qPrintable(QString::number(expected)));
+
+        // One mask over the stack: X0 H1 and E0 H0 pruned equal the engine's own masks of those kinds.
+        std::vector<float> mask(size_t((Le + 2 * L) * H), 1.0f);
+        mask[size_t((Le + L) * H + 1)] = 0;
+        mask[0] = 0;
+        input.headMask = mask;
+        const SessionRun pruned = session.run(input);
+        QVERIFY(pruned.pruned());
+        QCOMPARE(test::bitDiff(pruned.baseline->logits, raw.logits), QString());
+        RunRequest masked = direct;
+        masked.encoderHeadMask.assign(size_t(Le * H), 1.0f);
+        masked.encoderHeadMask[0] = 0;
+        masked.crossHeadMask.assign(size_t(L * H), 1.0f);
+        masked.crossHeadMask[1] = 0;
+        const Trace maskedRaw = engine.run(masked);
+        QCOMPARE(test::bitDiff(pruned.trace->logits, maskedRaw.logits), QString());
+        QVERIFY(test::maxAbsDiff(pruned.trace->logits, raw.logits) > 1e-4);   // the what-if changed something
+        QCOMPARE(pruned.trace->headMask.toVector(), mask);
+        QCOMPARE(int(pruned.comparison->attentionChange.size()), (Le + 2 * L) * H);
+        // A mask of the wrong size names the three kinds' layers.
+        RunRequest r;
+        try {
+            setStackedHeadMask(r, c, std::vector<float>(3, 1.0f));
+            QFAIL("a 3-value mask was taken");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("2 + 2 + 2 layers of 4 heads") != std::string::npos, e.what());
+        }
+
+        // Translate: the model's greedy output, as text on the target side.
+        const std::vector<int64_t> source = engine.encode(input.text);
+        const Translation greedy = greedyTranslate(engine, source, 6);
+        const std::string target = session.translate(input.text, 6);
+        QCOMPARE(target, engine.tokenizer()->decodeTarget({greedy.decoderIds.begin() + 1, greedy.decoderIds.end()}));
+        QVERIFY(!target.empty());
+    }
+
     void cliRunsAllThreeKinds() {
         using namespace cli_test;
         QTemporaryDir tmp;
@@ -272,6 +366,14 @@ private slots:
             QString fragment;
         };
         const QString marian = QString::fromStdString(fixture("marian"));
+        const QString texts = QString::fromStdString(fixture("marian-text"));
+        // figure draws any row of the stack: row 4 is cross-attention layer 0 (2 encoder + 2 decoder rows before it).
+        QTemporaryDir figures;
+        const QString png = figures.filePath("cross.png");
+        const Result drawn = cli({"figure", texts, "--text", "The house is blue.", "--target", "La maison.", "--view", "attention",
+                                  "--layer", "4", "--head", "1", "--out", png});
+        QVERIFY2(drawn.exitCode == 0, qPrintable(drawn.err));
+        QVERIFY(QFileInfo(png).size() > 1000);
         const std::vector<Bad> bad = {
             {{"run", marian, "--ids", "1,2", "--target", "hello"}, "has no tokenizer files"},
             {{"run", marian, "--ids", "1,999"}, "--ids: token id 999 is out of range"},
@@ -280,18 +382,30 @@ private slots:
             {{"run", marian, "--ids", "1", "--heads", "9"}, "--heads: head 9 does not exist"},
             {{"run", marian, "--ids", "1,999", "--translate"}, "--ids: token id 999 is out of range"},
             {{"figure", marian, "--text", "ab", "--view", "attention", "--out", QDir::tempPath() + "/hl-never.png"},
-             "is an encoder-decoder model (marian), which the views do not show yet"},
+             "has no tokenizer files"},
+            {{"figure", texts, "--text", "ab", "--view", "lens", "--out", QDir::tempPath() + "/hl-never.png"}, "encoder-decoder"},
+            {{"figure", texts, "--text", "ab", "--view", "attention", "--layer", "6", "--out", QDir::tempPath() + "/hl-never.png"},
+             "--layer: 6 is not a layer of this model (it has 6)"},
         };
         for (const Bad& b : bad) {
             const Result r = cli(b.args);
             QVERIFY2(r.exitCode == 1, qPrintable(b.args.join(' ') + " -> " + QString::number(r.exitCode) + " " + r.err));
             QVERIFY2(r.err.contains(b.fragment) && r.err.count('\n') == 1, qPrintable(r.err));
         }
+        const Result both = cli({"figure", texts, "--text", "ab", "--target", "x", "--decoder-ids", "1", "--view", "attention",
+                                 "--out", QDir::tempPath() + "/hl-never.png"});
+        QCOMPARE(both.exitCode, 2);   // a usage error
+        QVERIFY2(both.err.contains("at most one of --target and --decoder-ids"), qPrintable(both.err));
         QTemporaryDir one;
         writeCliModel(one.filePath("m"));
         const Result r = cli({"run", one.filePath("m"), "--text", "abc", "--decoder-ids", "1"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("--decoder-ids: is for encoder-decoder models"), qPrintable(r.err));
+        const Result f = cli({"figure", one.filePath("m"), "--text", "abc", "--target", "x", "--view", "attention", "--out",
+                              one.filePath("never.png")});
+        QCOMPARE(f.exitCode, 1);
+        QVERIFY2(f.err.contains("--target: is for encoder-decoder models"), qPrintable(f.err));
+        QVERIFY(!QFileInfo::exists(one.filePath("never.png")));
     }
 };
 

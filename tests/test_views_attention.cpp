@@ -4,12 +4,16 @@
 #include "test_support.h"
 #include "view_test_support.h"
 #include "views/attention/attention_matrix_view.h"
+#include "views/attention/head_grid_controller.h"
+#include "views/attention/head_grid_view.h"
 #include "views/attention/head_overview_model.h"
+#include "views/attention/overview_controller.h"
 #include "views/attention/overview_view.h"
 #include "views/attention/predictions_view.h"
 #include "views/attention/token_lines_canvas.h"
 #include "views/attention/token_lines_view.h"
 #include "views/attention/token_lines_window.h"
+#include "views/attention/view_support.h"
 
 #include <QComboBox>
 #include <QImage>
@@ -94,6 +98,7 @@ private slots:
     void exportEachView_data();
     void exportEachView();
     void sampleModelEndToEnd();
+    void encoderDecoderRows();
 };
 
 void TestViewsAttention::matrixHeadMode() {
@@ -576,3 +581,121 @@ void TestViewsAttention::sampleModelEndToEnd() {
 
 QTEST_MAIN(TestViewsAttention)
 #include "test_views_attention.moc"
+
+// An encoder-decoder run, by hand: 1 encoder and 1 decoder layer of 2 heads, a source of 3 tokens ("x y z") and a
+// decoder input of 4 ("a b c d"). Every view shows the three kinds as blocks of rows: E0, D0, X0.
+namespace {
+const std::vector<float> kEnc0 = {1, 0, 0, 0, 1, 0, 0, 0, 1}, kEnc1 = {.2f, .3f, .5f, .5f, .3f, .2f, .1f, .8f, .1f};
+const std::vector<float> kCross0 = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, .5f, .5f};   // [4,3]: an alignment
+const std::vector<float> kCross1 = {.2f, .3f, .5f, .6f, .2f, .2f, .1f, .1f, .8f, .25f, .25f, .5f};
+
+RunSnapshot encoderDecoderSnapshot() {
+    ModelConfig c = test::tinyConfig({}, 1, 2, 8, 30, 16);
+    c.modelType = "marian";
+    EncoderDecoderConfig ed;
+    ed.layers = 1;
+    c.encoderDecoder = ed;
+    Trace t = test::tokensTrace(4);
+    t.sourceIds = {23, 24, 25};
+    t.sourceTokens = {"x", "y", "z"};
+    auto two = [](const std::vector<float>& a, const std::vector<float>& b, int64_t q, int64_t k) {
+        std::vector<float> v = a;
+        v.insert(v.end(), b.begin(), b.end());
+        return FloatArray({2, q, k}, std::move(v));
+    };
+    LayerTrace enc = test::layerTrace(0, {0, 1});
+    enc.attention = two(kEnc0, kEnc1, 3, 3);
+    t.encoderLayers = {enc};
+    LayerTrace dec = test::layerTrace(0, {0, 1});
+    dec.attention = two(kHead00, kHead11, 4, 4);
+    dec[kCrossAttention] = two(kCross0, kCross1, 4, 3);
+    t.layers = {dec};
+    t.headMask = FloatArray({1, 2}, {1, 1});
+    t.encoderHeadMask = FloatArray({1, 2}, {1, 1});
+    t.crossHeadMask = FloatArray({1, 2}, {1, 0});   // X0 H1 pruned
+    return snapshotOf(c, std::move(t));
+}
+} // namespace
+
+void TestViewsAttention::encoderDecoderRows() {
+    const RunSnapshot run = encoderDecoderSnapshot();
+    QVERIFY(run.encoderDecoder());
+    QCOMPARE(run.layers(), 3);
+    QCOMPARE(run.rowName(0), QString("E0"));
+    QCOMPARE(run.rowName(2), QString("X0"));
+    QCOMPARE(headName(run, HeadRef{2, 1}), QString("cross-attention layer 0, head 1"));
+    HeadSelection selection;
+
+    // The matrix of a cross-attention head: target rows, source columns, no causal mask.
+    selection.setCurrent({2, 1});
+    AttentionMatrixView matrix(&selection);
+    matrix.setSnapshot(run);
+    QVERIFY2(matrix.unavailableReason().isEmpty(), qPrintable(matrix.unavailableReason()));
+    auto* m = matrix.controller();
+    QCOMPARE(m->tokens(), 4);
+    QCOMPARE(m->keys(), 3);
+    QCOMPARE(m->columnLabels(), QStringList({"x", "y", "z"}));
+    QCOMPARE(m->rowLabels(), QStringList({"a", "b", "c", "d"}));
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 3; ++j) QCOMPARE(m->plotted(i, j), double(kCross1[size_t(i * 3 + j)]));   // above the diagonal too
+    QVERIFY(std::isnan(m->weight(0, 3)));
+    QVERIFY(m->toolTip(0, 2).contains(QString::fromUtf8("key 2 \u201cz\u201d")));
+    QCOMPARE(m->plot()->xAxis->label(), QString("source (keys)"));
+    // An encoder head: the source on both axes, bidirectional; a decoder head: the target, causal.
+    selection.setCurrent({0, 1});
+    QCOMPARE(m->tokens(), 3);
+    QCOMPARE(m->keys(), 3);
+    QCOMPARE(m->plotted(0, 2), double(kEnc1[2]));
+    selection.setCurrent({1, 0});
+    QCOMPARE(m->keys(), 4);
+    QCOMPARE(m->plotted(3, 3), double(cell(kHead00, 3, 3)));
+    QCOMPARE(m->plot()->xAxis->label(), QString());
+    // The layer mean takes the row's heads only: X0's two.
+    selection.setCurrent({2, 0});
+    matrix.setMode(MatrixMode::LayerMean);
+    QCOMPARE(m->shownHeads().size(), 2);
+    QCOMPARE(m->weight(3, 1), (kCross0[10] + kCross1[10]) / 2.0);
+
+    // Token lines from target tokens (left) to source tokens (right), a line per weight >= 0.01.
+    selection.setCurrent({2, 1});
+    TokenLinesView lines(&selection);
+    lines.setSnapshot(run);
+    auto* tl = lines.controller();
+    QCOMPARE(tl->labels(), QStringList({"a", "b", "c", "d"}));
+    QCOMPARE(tl->keyLabels(), QStringList({"x", "y", "z"}));
+    QCOMPARE(tl->tokens(), 4);
+    QCOMPARE(tl->allLines().size(), 12);   // every weight of kCross1 is >= 0.01
+    for (const TokenLine& line : tl->allLines()) QCOMPARE(line.weight, kCross1[size_t(line.query * 3 + line.key)]);
+    QCOMPARE(tl->headLabel({2, 1}), QString("cross-attention layer 0, head 1"));
+
+    // The grid: three named blocks, rows E0 D0 X0, a [4,3] thumbnail for cross-attention.
+    HeadGridView grid(&selection);
+    grid.setSnapshot(run);
+    QVERIFY(showExposed(grid, test::kAttentionViewSize));
+    auto* g = grid.controller();
+    QCOMPARE(g->blockStarts(), QList<int>({0, 1, 2}));
+    QCOMPARE(g->blockNames().size(), 3);
+    QVERIFY(g->blockNames()[2].startsWith("Cross-attention"));
+    QCOMPARE(g->rowLabel(1), QString("D0"));
+    QCOMPARE(g->thumbnail(2, 0).size(), QSize(3, 4));
+    QCOMPARE(g->thumbnail(0, 0).size(), QSize(3, 3));
+    for (int b = 0; b < 3; ++b) {   // each block's name between the rows above it and its own first row
+        const QRect label = g->blockLabelRect(b), first = g->cellRect({b, 0});
+        QVERIFY(label.bottom() < first.top());
+        if (b > 0) QVERIFY(label.top() > g->cellRect({b - 1, 0}).bottom());
+    }
+    QCOMPARE(g->headAt(g->cellRect({2, 1}).center()), std::optional<HeadRef>(HeadRef{2, 1}));
+    QVERIFY(!g->headAt(QPoint(g->cellRect({2, 0}).center().x(), g->blockLabelRect(2).center().y())).has_value());
+    QVERIFY(g->toolTip({2, 1}).contains("Pruned in this run"));   // the cross mask reached row X0
+
+    // The overview: the rows' names as ticks, the blocks named, the metric of a cross head by hand.
+    OverviewView overview(&selection);
+    overview.setSnapshot(run);
+    QVERIFY(showExposed(overview, test::kAttentionViewSize));
+    QCOMPARE(overview.controller()->blockLabels(), QStringList({"Encoder", "Decoder", "Cross"}));
+    double entropy = 0;   // X0 H1: mean over its 4 target rows of -sum p ln p
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 3; ++j) entropy -= kCross1[size_t(i * 3 + j)] * std::log(kCross1[size_t(i * 3 + j)]) / 4;
+    QVERIFY(std::abs(overview.model()->value(2, 1) - entropy) < 1e-5);
+    QCOMPARE(overview.model()->headerData(2, Qt::Vertical).toString(), QString("X0"));
+}

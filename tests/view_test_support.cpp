@@ -18,7 +18,10 @@ namespace headlight::test {
 RunSnapshot snapshotOf(const ModelConfig& config, Trace trace) {
     auto model = std::make_shared<ModelInfo>();
     model->name = "hand";
-    model->config = config;
+    // As describeModel and the Session show an encoder-decoder model: its three kinds as one stack of rows.
+    model->config = stackedConfig(config);
+    model->blocks = attentionBlocks(config);
+    trace = stackedTrace(std::move(trace), config);
     for (int v = 0; v < config.vocabSize; ++v) model->vocabulary.push_back(std::string(1, "^abcdefghijklmnop"[v % 17]));
     RunSnapshot s;
     s.model = model;

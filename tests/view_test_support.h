@@ -22,6 +22,7 @@ class QWidget;
 namespace headlight::test {
 
 // A snapshot of `trace` for a model named "hand" with `config`; vocabulary: one letter per id ("^abc...", cycling).
+// An encoder-decoder trace is shown as the app shows it: its three kinds stacked (headlight/attention_stack.h).
 RunSnapshot snapshotOf(const ModelConfig& config, Trace trace);
 // The bundled sample model random-all-mechanisms run on `text` (vocabulary from its tokenizer).
 RunSnapshot sampleModelRun(const std::string& text, std::vector<int> contextBudget = {});

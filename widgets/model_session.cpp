@@ -29,10 +29,14 @@ std::shared_ptr<const ModelInfo> describeModel(const Engine& engine, const QStri
     auto info = std::make_shared<ModelInfo>();
     info->dir = dir;
     info->name = QFileInfo(QDir::cleanPath(dir)).fileName();
-    info->config = engine.config();
+    info->config = stackedConfig(engine.config());
+    info->blocks = attentionBlocks(engine.config());
     if (const Tokenizer* tokenizer = engine.tokenizer()) {
-        info->vocabulary.reserve(static_cast<size_t>(tokenizer->vocabSize()));
-        for (int64_t id = 0; id < tokenizer->vocabSize(); ++id) info->vocabulary.push_back(tokenizer->tokenText(id));
+        // The vocabulary the predictions are in: an encoder-decoder model predicts the target side.
+        const bool target = engine.config().isEncoderDecoder();
+        const int64_t size = target ? tokenizer->targetVocabSize() : tokenizer->vocabSize();
+        info->vocabulary.reserve(static_cast<size_t>(size));
+        for (int64_t id = 0; id < size; ++id) info->vocabulary.push_back(target ? tokenizer->targetTokenText(id) : tokenizer->tokenText(id));
         info->canEncode = tokenizer->canEncode();
     } else {
         info->canEncode = false;
@@ -101,6 +105,7 @@ struct ModelSession::Loaded {
     static RunInput inputOf(const RunSpec& spec, JobContext& context, const QString& running) {
         RunInput input;
         input.text = spec.text.toStdString();
+        input.target = spec.target.toStdString();
         input.headMask = spec.headMask;
         input.contextBudget = spec.contextBudget;
         input.focusLayer = spec.focusLayer;
@@ -118,6 +123,8 @@ struct ModelSession::Loaded {
         if (!info->canEncode) snapshot.text = run.droppedTokens > 0 ? typedTokenIds(run.trace->tokenIds) : text;
         else snapshot.text = run.droppedTokens > 0 ? QString::fromStdString(run.text) : text;
         snapshot.droppedTokens = run.droppedTokens;
+        snapshot.target = QString::fromStdString(run.target);
+        snapshot.droppedTargetTokens = run.droppedTargetTokens;
         snapshot.trace = run.trace;
         snapshot.baseline = run.baseline;
         snapshot.comparison = run.comparison;
@@ -239,6 +246,30 @@ void ModelSession::focus(const RunSnapshot& shown, const RunSpec& spec) {
         [this](const QString& message) { emit runFailed(message, false); });
 }
 
+void ModelSession::translate(const RunSpec& spec, int maxNewTokens) {
+    auto modelFailed = std::make_shared<std::atomic_bool>(false);
+    auto work = [loaded = loaded_, spec, maxNewTokens, modelFailed](JobContext& context) -> QVariant {
+        try {
+            loaded->ensureLoaded(spec, context);
+        } catch (...) {
+            modelFailed->store(true);
+            throw;
+        }
+        const QString running = tr("Translating with %1").arg(QFileInfo(loaded->dirKey).fileName());
+        context.progress(-1, running);
+        const std::string target = loaded->session->translate(spec.text.toStdString(), maxNewTokens, [&](int tokens) {
+            context.progress(static_cast<double>(tokens) / maxNewTokens, running);
+            return !context.cancelled();
+        });
+        if (context.cancelled()) return {};
+        context.progress(1.0, tr("Done"));
+        return QVariant::fromValue(QString::fromStdString(target));
+    };
+    jobs_.submit(
+        tr("Translating"), std::move(work), [this](const QVariant& result) { emit translated(result.toString()); },
+        [this, modelFailed](const QString& message) { emit runFailed(message, modelFailed->load()); });
+}
+
 InspectResult inspectRun(const Engine& engine, const RunSnapshot& snapshot, bool lens, int position,
                          const std::function<void()>& checkCancelled) {
     const Trace& trace = *snapshot.trace;
@@ -264,7 +295,7 @@ InspectResult inspectRun(const Engine& engine, const RunSnapshot& snapshot, bool
 }
 
 void ModelSession::inspect(const RunSnapshot& shown, bool lens, int position) {
-    if (!shown.valid() || (!lens && position < 0)) return;
+    if (!shown.valid() || (!lens && position < 0) || shown.encoderDecoder()) return;   // the views say why
     auto work = [loaded = loaded_, shown, lens, position](JobContext& context) -> QVariant {
         std::shared_ptr<const Engine> engine;
         {

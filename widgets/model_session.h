@@ -20,7 +20,10 @@ struct RunSpec {
     QString modelDir;
     QString device = "cpu";
     QString text;
-    std::vector<float> headMask;     // L*H, 1 = keep; empty = every head
+    // An encoder-decoder model's target text (teacher forcing: the decoder reads its start token, then these
+    // tokens); `text` is then the source.
+    QString target;
+    std::vector<float> headMask;     // rows x H of the attention stack (headlight/attention_stack.h), 1 = keep; empty = every head
     std::vector<int> contextBudget;  // per layer; empty = unlimited
     // The head the views show: a long input captures only its matrix (headlight/session.h, planCapture).
     int focusLayer = 0;
@@ -65,6 +68,9 @@ public:
     // the input it saw (Session::recapture), delivered as a snapshot whose trace captured that head. Falls back
     // to running spec when the engine no longer keeps that run's activations.
     void focus(const RunSnapshot& shown, const RunSpec& spec);
+    // An encoder-decoder model's greedy translation of spec.text (Session::translate), on the run worker: a
+    // run asked for after it replaces it. translated() delivers the target text.
+    void translate(const RunSpec& spec, int maxNewTokens = 64);
     void cancel();
     JobTracker* jobs() { return &jobs_; }
 
@@ -87,6 +93,7 @@ signals:
     // One line naming the file or the problem; `modelFailed` when the model itself could not be loaded
     // (the window then keeps the previous model).
     void runFailed(const QString& message, bool modelFailed);
+    void translated(const QString& target);
     // After runFinished, when the model folder's files were removed or changed since the model loaded: one line
     // naming the first such file (the run used the loaded copy).
     void modelFilesChanged(const QString& message);

@@ -25,6 +25,33 @@ QString RunSnapshot::tokenLabel(int i) const {
     return vocabLabel(trace->tokenIds[static_cast<size_t>(i)]);
 }
 
+AttentionBlock RunSnapshot::blockOf(int layer) const {
+    if (!model || model->blocks.empty())
+        return AttentionBlock{AttentionKind::Self, "", "L", 0, layers(), false, false, causal()};
+    return blockOfRow(model->blocks, layer);
+}
+
+int RunSnapshot::queryCount(int layer) const { return blockOf(layer).sourceQueries ? sourceTokens() : tokens(); }
+
+int RunSnapshot::keyCount(int layer) const { return blockOf(layer).sourceKeys ? sourceTokens() : tokens(); }
+
+QString RunSnapshot::sourceLabel(int j) const {
+    if (!trace || j < 0 || j >= sourceTokens()) return {};
+    const auto& texts = trace->sourceTokens;
+    if (static_cast<size_t>(j) < texts.size() && !texts[static_cast<size_t>(j)].empty())
+        return visibleToken(texts[static_cast<size_t>(j)]);
+    return QStringLiteral("#%1").arg(trace->sourceIds[static_cast<size_t>(j)]);
+}
+
+QString RunSnapshot::queryLabel(int layer, int i) const { return blockOf(layer).sourceQueries ? sourceLabel(i) : tokenLabel(i); }
+
+QString RunSnapshot::keyLabel(int layer, int j) const { return blockOf(layer).sourceKeys ? sourceLabel(j) : tokenLabel(j); }
+
+QString RunSnapshot::rowName(int layer) const {
+    const AttentionBlock b = blockOf(layer);
+    return QString::fromStdString(b.rowPrefix) + QString::number(b.layerOf(layer));
+}
+
 std::shared_ptr<const HeadSummaries> headSummaries(const RunSnapshot& snapshot) {
     if (!snapshot.valid()) return nullptr;
     if (snapshot.summaries && snapshot.summarized == snapshot.trace.get()) return snapshot.summaries;
@@ -37,7 +64,8 @@ void summarize(RunSnapshot& snapshot) {
                              : nullptr;
     snapshot.summarized = snapshot.summaries ? snapshot.trace.get() : nullptr;
     snapshot.rollout = {};
-    if (!snapshot.valid() || snapshot.tokens() > kRolloutTokens) return;
+    // Rollout multiplies one stack's [T,T] matrices; the three kinds of an encoder-decoder model are no one chain.
+    if (!snapshot.valid() || snapshot.tokens() > kRolloutTokens || snapshot.encoderDecoder()) return;
     const ModelConfig& c = snapshot.model->config;
     for (int l = 0; l < c.nLayer; ++l) {
         const LayerTrace* lt = snapshot.trace->layer(l);

@@ -1,5 +1,6 @@
 #pragma once
 // What the views draw: one run of one model, as shared immutable values (cheap to copy through signals).
+#include "headlight/attention_stack.h"
 #include "headlight/attribution.h"
 #include "headlight/head_metrics.h"
 #include "headlight/logit_lens.h"
@@ -20,7 +21,11 @@ namespace headlight {
 struct ModelInfo {
     QString dir;                          // the model folder, as opened
     QString name;                         // its folder name, for titles
+    // The model as the views see it: n_layer counts the rows of its attention stack (stackedConfig: an
+    // encoder-decoder model's encoder, decoder and cross-attention layers one after the other), and `blocks`
+    // says which rows are which kind. Empty blocks: one stack (snapshots made by hand).
     ModelConfig config;
+    std::vector<AttentionBlock> blocks;
     std::vector<std::string> vocabulary;  // display text per token id; empty when the folder has no vocab.json
     int64_t parameters = 0;
     QString device;                       // "cpu", "cuda:0"
@@ -41,6 +46,8 @@ struct RunSnapshot {
     std::shared_ptr<const Trace> trace;
     QString text;                         // the text that was run (after any truncation)
     int droppedTokens = 0;                // tokens cut off because the text was longer than the model allows
+    QString target;                       // an encoder-decoder model's target text (after any cut); `text` is the source
+    int droppedTargetTokens = 0;
     double loadMs = 0;                    // model load time when this run had to load it, else 0
     // Pruning what-ifs: when the run pruned heads, the unpruned run of the same tokens and context budget, and
     // how the two differ (null when nothing is pruned).
@@ -71,6 +78,20 @@ struct RunSnapshot {
     QString tokenLabel(int i) const;
     // Display label of any vocabulary id (for predictions).
     QString vocabLabel(int64_t id) const;
+
+    // The stack's rows (headlight/attention_stack.h): the kind of attention a "layer" of the views is, and the
+    // tokens on its two axes (the run's own, or an encoder-decoder model's source).
+    bool encoderDecoder() const { return model && model->blocks.size() > 1; }
+    AttentionBlock blockOf(int layer) const;
+    int queryCount(int layer) const;
+    int keyCount(int layer) const;
+    QString queryLabel(int layer, int i) const;
+    QString keyLabel(int layer, int j) const;
+    bool causalAt(int layer) const { return blockOf(layer).causal; }
+    // "L3" for one stack; "E3", "D3", "X3" for an encoder-decoder model's encoder, decoder and cross-attention.
+    QString rowName(int layer) const;
+    int sourceTokens() const { return trace ? static_cast<int>(trace->sourceIds.size()) : 0; }
+    QString sourceLabel(int j) const;
 };
 
 // The snapshot's head summaries: its own when they belong to its trace, else computed now (for snapshots that

@@ -25,6 +25,11 @@ Workspace::Workspace(HeadSelection* selection, QObject* parent)
         emit inspectionShown(snapshot_);
     });
     connect(session_, &ModelSession::inspectFailed, this, &Workspace::inspectionFailed);
+    connect(session_, &ModelSession::translated, this, [this](const QString& target) {
+        target_ = target;
+        emit translationShown(target);
+        run(text_);
+    });
     connect(session_, &ModelSession::analysisFailed, this, [this](const QString& message) {
         pendingPreset_.reset();
         emit analysisFailed(message);
@@ -40,6 +45,12 @@ void Workspace::open(const QString& dir, const QString& text) {
 
 void Workspace::run(const QString& text) { request(requestedDir_, text, false); }
 
+void Workspace::translate(const QString& text) {
+    text_ = text;
+    if (requestedDir_.isEmpty()) return;
+    session_->translate(runSpec(requestedDir_, device_, false));
+}
+
 void Workspace::request(const QString& dir, const QString& text, bool reloadChanged) {
     text_ = text;
     if (dir.isEmpty()) return;
@@ -54,6 +65,7 @@ RunSpec Workspace::runSpec(const QString& dir, const QString& device, bool reloa
     spec.modelDir = dir;
     spec.device = device;
     spec.text = text_;
+    spec.target = target_;
     spec.focusLayer = selection_->current().layer;
     spec.focusHead = selection_->current().head;
     spec.reloadChanged = reloadChanged;

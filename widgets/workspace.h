@@ -32,6 +32,12 @@ public:
     const QString& requestedDir() const { return requestedDir_; }   // the model of the newest request
     const QString& modelDevice() const { return modelDevice_; }     // the device the model on screen runs on
     const QString& text() const { return text_; }
+    // An encoder-decoder model's target text, which runs take with the text (the source); runs nothing by itself.
+    const QString& target() const { return target_; }
+    void setTarget(const QString& target) { target_ = target; }
+    // The model's greedy translation of the text (an encoder-decoder model on screen): translationShown() gives
+    // the target it wrote, which then runs with the text.
+    void translate(const QString& text);
     const QString& device() const { return device_; }
     const std::vector<float>& headMask() const { return headMask_; }   // L*H, 1 = keep; empty = none pruned
     const std::vector<int>& contextBudget() const { return contextBudget_; }
@@ -85,6 +91,7 @@ signals:
     // The lens or attribution of the run on screen arrived: snapshot() holds them now.
     void inspectionShown(const headlight::RunSnapshot& snapshot);
     void inspectionFailed(const QString& message);
+    void translationShown(const QString& target);
 
 private:
     void request(const QString& dir, const QString& text, bool reloadChanged);
@@ -99,7 +106,7 @@ private:
     ModelSession* session_;
     RunSnapshot snapshot_;
     QString modelDir_, requestedDir_, requestedDevice_, modelDevice_;
-    QString text_, device_ = QStringLiteral("cpu");
+    QString text_, target_, device_ = QStringLiteral("cpu");
     int selectorHead_ = -1, requestedSelectorHead_ = -1, modelSelectorHead_ = -1;   // as device_ and its two
     std::vector<float> headMask_;
     std::vector<int> contextBudget_;

@@ -37,7 +37,7 @@ int indexOption(const Args& a, const std::string& option, int count, const std::
 } // namespace
 
 int figureCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, withLoadOptions({"--text", "--view", "--layer", "--head", "--position", "--prune", "--budget",
+    const Args a(argv, withLoadOptions({"--text", "--target", "--decoder-ids", "--view", "--layer", "--head", "--position", "--prune", "--budget",
                                         "--size", "--width", "--height", "--dpi", "--out"}, kLoadValued),
                  withLoadOptions({"--screen-style"}, kLoadFlags));
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
@@ -56,7 +56,7 @@ int figureCommand(const std::vector<std::string>& argv) {
     Session session(a.positional()[0], loadOptions(a));
     const Engine& engine = session.engine();
     RunArguments args = runArguments(a, session, false);
-    const ModelConfig& config = engine.config();
+    const ModelConfig config = stackedConfig(engine.config());   // an encoder-decoder model's layers: its stack's rows
     // Without --layer and --head, the head the model's view.json points at (as the app opens it).
     const ViewPreset look = readViewPreset(QString::fromStdString(a.positional()[0]));
     const bool lookHead = !a.has("--layer") && !a.has("--head") && look.hasHeadIn(config.nLayer, config.nHead);

@@ -1,5 +1,6 @@
 #include "run_input.h"
 
+#include "headlight/attention_stack.h"
 #include "headlight/engine.h"
 #include "headlight/error.h"
 
@@ -55,7 +56,22 @@ RunArguments runArguments(const Args& a, const Session& session, bool idsAllowed
         r.input.text = a.value("--text");
         if (r.input.text.empty()) throw Error("--text", "is empty; give at least one character");
     }
-    if (a.has("--prune")) r.input.headMask = parsePruneList(a.value("--prune"), engine.config(), "--prune");
+    // An encoder-decoder model: --text/--ids are the source; the decoder reads --target's tokens after its start
+    // token, or --decoder-ids exactly. --prune then names rows of its attention stack (encoder, decoder, cross).
+    const ModelConfig& c = engine.config();
+    if (c.isEncoderDecoder()) {
+        if (a.has("--target") && a.has("--decoder-ids")) throw UsageError{"give at most one of --target and --decoder-ids"};
+        r.input.target = a.value("--target");
+        if (a.has("--decoder-ids"))
+            for (long long id : parseIntList(a.value("--decoder-ids"), "--decoder-ids")) r.input.decoderIds.push_back(id);
+        r.names[ErrorInput::SourceIds] = r.names[ErrorInput::TokenIds];
+        r.names[ErrorInput::Text] = {a.has("--target") ? "--target" : "--text", ""};
+        r.names[ErrorInput::TokenIds] = {a.has("--decoder-ids") ? "--decoder-ids" : a.has("--target") ? "--target" : "decoder input", ""};
+    } else {
+        for (const char* option : {"--target", "--decoder-ids"})
+            if (a.has(option)) throw Error(option, "is for encoder-decoder models (" + c.modelType + " has one stack)");
+    }
+    if (a.has("--prune")) r.input.headMask = parsePruneList(a.value("--prune"), stackedConfig(c), "--prune");
     if (a.has("--budget"))
         for (long long k : parseIntList(a.value("--budget"), "--budget")) {
             if (k < 0 || k > INT_MAX) throw Error("--budget", std::to_string(k) + " is not a budget (tokens per layer, 0 = unlimited)");

@@ -10,7 +10,8 @@ static void initResources() { Q_INIT_RESOURCE(headlight); }
 namespace headlight {
 
 AppOptions::AppOptions(QCommandLineParser& parser)
-    : text(QStringLiteral("text"), QStringLiteral("The text to run."), QStringLiteral("TEXT")),
+    : text(QStringLiteral("text"), QStringLiteral("The text to run (an encoder-decoder model's source)."), QStringLiteral("TEXT")),
+      target(QStringLiteral("target"), QStringLiteral("An encoder-decoder model's target text (teacher forcing)."), QStringLiteral("TEXT")),
       screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window after the first run, then quit."),
                  QStringLiteral("FILE.png")),
       prune(QStringLiteral("prune"), QStringLiteral("Heads to prune after the first run, e.g. 0.1,1.3."),
@@ -34,7 +35,7 @@ AppOptions::AppOptions(QCommandLineParser& parser)
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"),
                                  QStringLiteral("A model folder to open (default: the last one, or a sample)."));
-    for (const QCommandLineOption* o : {&text, &screenshot, &prune, &head, &layer, &position, &show, &size, &selective, &selectorHead})
+    for (const QCommandLineOption* o : {&text, &target, &screenshot, &prune, &head, &layer, &position, &show, &size, &selective, &selectorHead})
         parser.addOption(*o);
 }
 

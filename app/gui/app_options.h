@@ -14,7 +14,7 @@ namespace headlight {
 // construction. One definition, so that the help printed without a display is the app's real help.
 struct AppOptions {
     explicit AppOptions(QCommandLineParser& parser);
-    QCommandLineOption text, screenshot, prune, head, layer, position, show, size, selective, selectorHead;
+    QCommandLineOption text, target, screenshot, prune, head, layer, position, show, size, selective, selectorHead;
 };
 
 // The application icon from the embedded resources (the SVG, rendered at any size).

@@ -15,7 +15,8 @@ InputBar::InputBar(QWidget* parent)
     : QWidget(parent), edit_(new QLineEdit(this)), device_(new QComboBox(this)), count_(new QLabel(this)),
       problem_(new QLabel(this)), hint_(new QLabel(this)), idsLabel_(new QLabel(tr("Token ids:"), this)),
       caption_(new QLabel(this)), run_(new QPushButton(tr("Run"), this)), cancel_(new QPushButton(tr("Cancel"), this)),
-      debounce_(new QTimer(this)) {
+      targetRow_(new QWidget(this)), target_(new QLineEdit(targetRow_)),
+      translate_(new QPushButton(tr("Translate"), targetRow_)), debounce_(new QTimer(this)) {
     edit_->setPlaceholderText(tr("Type a text: the views follow as you type"));
     idsLabel_->setObjectName(QStringLiteral("tokenIdsLabel"));
     idsLabel_->hide();
@@ -44,6 +45,10 @@ InputBar::InputBar(QWidget* parent)
     count_->setMinimumWidth(90);
 
     auto* row = new QHBoxLayout;
+    sourceLabel_ = new QLabel(tr("Source:"), this);
+    sourceLabel_->setToolTip(tr("The text the encoder reads"));
+    sourceLabel_->hide();
+    row->addWidget(sourceLabel_);
     row->addWidget(idsLabel_);
     row->addWidget(edit_, 1);
     row->addWidget(hint_);
@@ -51,9 +56,23 @@ InputBar::InputBar(QWidget* parent)
     row->addWidget(device_);
     row->addWidget(run_);
     row->addWidget(cancel_);
+    // The target side of an encoder-decoder model, under the source.
+    target_->setObjectName(QStringLiteral("targetInput"));
+    target_->setClearButtonEnabled(true);
+    target_->setPlaceholderText(tr("Target text (teacher forcing), or Translate to fill it with the model's own translation"));
+    translate_->setObjectName(QStringLiteral("translateButton"));
+    translate_->setToolTip(tr("Greedy decoding: the model writes the target, token by token, from the source"));
+    auto* targetLayout = new QHBoxLayout(targetRow_);
+    targetLayout->setContentsMargins(0, 0, 0, 0);
+    auto* targetLabel = new QLabel(tr("Target:"), targetRow_);
+    targetLayout->addWidget(targetLabel);
+    targetLayout->addWidget(target_, 1);
+    targetLayout->addWidget(translate_);
+    targetRow_->hide();
     auto* column = new QVBoxLayout(this);
     column->setContentsMargins(6, 6, 6, 2);
     column->addLayout(row);
+    column->addWidget(targetRow_);
     column->addWidget(caption_);
     column->addWidget(problem_);
 
@@ -78,6 +97,9 @@ InputBar::InputBar(QWidget* parent)
         emit runRequested(text(), true);
     };
     connect(edit_, &QLineEdit::returnPressed, this, runNow);
+    connect(target_, &QLineEdit::textEdited, this, [this] { debounce_->start(); });
+    connect(target_, &QLineEdit::returnPressed, this, runNow);
+    connect(translate_, &QPushButton::clicked, this, &InputBar::translateRequested);
     connect(run_, &QPushButton::clicked, this, runNow);
     connect(cancel_, &QPushButton::clicked, this, &InputBar::cancelRequested);
     connect(device_, &QComboBox::currentTextChanged, this, &InputBar::deviceChanged);
@@ -88,6 +110,27 @@ QString InputBar::text() const { return edit_->text(); }
 void InputBar::setText(const QString& text) {
     edit_->setText(text);
     hint_->hide();
+}
+
+void InputBar::setEncoderDecoder(bool encoderDecoder) {
+    targetRow_->setVisible(encoderDecoder);
+    sourceLabel_->setVisible(encoderDecoder);
+    edit_->setPlaceholderText(encoderDecoder ? tr("Source text: the encoder reads it") : tr("Type a text: the views follow as you type"));
+}
+
+bool InputBar::encoderDecoder() const { return !targetRow_->isHidden(); }
+
+QString InputBar::target() const { return target_->text(); }
+
+void InputBar::setTarget(const QString& target) { target_->setText(target); }
+
+void InputBar::showTranslationRun(int sourceTokens, int targetTokens, int maxTokens, int droppedSource, int droppedTarget) {
+    count_->setText(tr("%1 \u2192 %2 tokens").arg(sourceTokens).arg(targetTokens));
+    QStringList cut;
+    if (droppedSource > 0) cut << tr("the source's last %n token(s)", nullptr, droppedSource);
+    if (droppedTarget > 0) cut << tr("the target's last %n token(s)", nullptr, droppedTarget);
+    problem_->setText(tr("Longer than this model allows (%1 tokens a side): %2 are not shown.").arg(maxTokens).arg(cut.join(tr(" and "))));
+    problem_->setVisible(!cut.isEmpty());
 }
 
 bool InputBar::waitingForEnter() const { return !hint_->isHidden(); }

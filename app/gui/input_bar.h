@@ -25,6 +25,12 @@ public:
     QString text() const;
     // Sets the text without starting a run.
     void setText(const QString& text);
+    // An encoder-decoder model: the text box is its source, and a second row holds the target (typing there runs
+    // as the source does) and a Translate button that fills it with the model's own translation.
+    void setEncoderDecoder(bool encoderDecoder);
+    bool encoderDecoder() const;
+    QString target() const;
+    void setTarget(const QString& target);   // without starting a run
     void setDevices(const QStringList& devices, const QString& current);
     QString device() const;
     // A model without tokenizer files takes token ids: the box says so (placeholder, a "Token ids" label) and
@@ -41,6 +47,8 @@ public:
 
     // After a run: "42 tokens", with a warning when the text was cut to the model's maximum.
     void showRun(int tokens, int maxTokens, int droppedTokens);
+    // The same for an encoder-decoder model: both sides' counts, and a warning for each side that was cut.
+    void showTranslationRun(int sourceTokens, int targetTokens, int maxTokens, int droppedSource, int droppedTarget);
     // A problem with the text (shown inline, in red, until the next successful run).
     void showProblem(const QString& message);
     void setBusy(bool busy);
@@ -56,6 +64,7 @@ signals:
     void runRequested(const QString& text, bool explicitRun);
     void deviceChanged(const QString& device);
     void cancelRequested();
+    void translateRequested();
 
 private:
     QLineEdit* edit_;
@@ -67,6 +76,10 @@ private:
     QLabel* caption_;    // what to look at in this model (its view.json's caption)
     QPushButton* run_;
     QPushButton* cancel_;
+    QWidget* targetRow_;
+    QLabel* sourceLabel_ = nullptr;
+    QLineEdit* target_;
+    QPushButton* translate_;
     QTimer* debounce_;
 };
 

@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
     }
     if (selectorHead >= 0) window.setZeroShotSelective(selectorHead);
     const QStringList models = parser.positionalArguments();
+    if (parser.isSet(o.target)) window.setTarget(parser.value(o.target));
     if (!models.isEmpty()) window.openModel(models.front(), parser.value(text));
     else window.openInitialModel();
     return app.exec();

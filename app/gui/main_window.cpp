@@ -86,8 +86,15 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent)
     workspace_->setDevice(input_->device());
     connect(input_, &InputBar::runRequested, this, [this](const QString& text, bool explicitRun) {
         explicitRun_ = explicitRun;
+        workspace_->setTarget(input_->target());
         workspace_->run(text);
     });
+    // An encoder-decoder model's Translate: the model's own target fills the box, then runs with the source.
+    connect(input_, &InputBar::translateRequested, this, [this] {
+        explicitRun_ = true;
+        workspace_->translate(input_->text());
+    });
+    connect(workspace_, &Workspace::translationShown, input_, &InputBar::setTarget);
     connect(input_, &InputBar::deviceChanged, this, [this](const QString& device) {
         settings_.setDevice(device);
         explicitRun_ = true;
@@ -266,6 +273,11 @@ void MainWindow::openModel(const QString& dir, const QString& text) {
     workspace_->open(dir, t);
 }
 
+void MainWindow::setTarget(const QString& target) {
+    input_->setTarget(target);
+    workspace_->setTarget(target);
+}
+
 void MainWindow::runText(const QString& text) {
     explicitRun_ = true;
     input_->setText(text);
@@ -280,11 +292,20 @@ void MainWindow::showRun(const RunSnapshot& snapshot, bool newModel) {
     explain_->explain(explain_->explained());
 
     const auto& c = snapshot.model->config;
-    input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
+    input_->setEncoderDecoder(snapshot.encoderDecoder());
+    if (snapshot.encoderDecoder())
+        input_->showTranslationRun(snapshot.sourceTokens(), snapshot.tokens(), c.nPositions, snapshot.droppedTokens,
+                                   snapshot.droppedTargetTokens);
+    else
+        input_->showRun(snapshot.tokens(), c.nPositions, snapshot.droppedTokens);
     input_->showInputKind(snapshot, newModel);
     if (newModel) input_->showCaption(snapshot.model->preset.caption);
     QString modelText = tr("%1  |  %2 layers x %3 heads  |  %4").arg(snapshot.model->name).arg(c.nLayer)
                             .arg(c.nHead).arg(snapshot.model->device);
+    if (snapshot.encoderDecoder())   // the stack's rows are three kinds of attention
+        modelText = tr("%1  |  encoder %2 + decoder %3 layers (self- and cross-attention) x %4 heads  |  %5")
+                        .arg(snapshot.model->name).arg(snapshot.model->blocks.front().rows).arg(snapshot.model->blocks.back().rows)
+                        .arg(c.nHead).arg(snapshot.model->device);
     if (workspace_->zeroShotSelective() >= 0)
         modelText += tr("  |  selective attention, zero-shot (head %1 selects)").arg(workspace_->zeroShotSelective());
     statusModel_->setText(modelText);

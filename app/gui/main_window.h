@@ -40,6 +40,8 @@ public:
     // Opens a model folder and runs `text` on it (its example text when empty). On failure a message box says
     // why and the previous model stays.
     void openModel(const QString& dir, const QString& text = {});
+    // An encoder-decoder model's target text for the runs from now on (the target box shows it); runs nothing.
+    void setTarget(const QString& target);
     // Runs `text` on the current model.
     void runText(const QString& text);
     // What the last start left open, else the default sample with its example.

@@ -66,7 +66,14 @@ TaskParams trainedTask(const std::string& modelDir);
 struct RunInput {
     std::vector<int64_t> tokenIds;        // the tokens; when empty, `text` encoded by the model's tokenizer
     std::string text;
-    std::vector<float> headMask;          // L*H row-major, 1 keep, 0 pruned; empty = every head kept
+    // Encoder-decoder models: tokenIds / text are the source, and the decoder reads `decoderIds` exactly as
+    // given, else the decoder start token followed by `target` encoded as the target side (teacher forcing; an
+    // empty target leaves the start token alone).
+    std::string target;
+    std::vector<int64_t> decoderIds;
+    // stackRows x H row-major (headlight/attention_stack.h: L*H for one stack, the three kinds stacked for an
+    // encoder-decoder model), 1 keep, 0 pruned; empty = every head kept
+    std::vector<float> headMask;
     std::vector<int> contextBudget;       // per layer (selective attention); empty = unlimited
     std::optional<CaptureSpec> capture;   // what to keep; absent: planCapture for the focused head
     int focusLayer = 0, focusHead = 0;
@@ -76,11 +83,14 @@ struct RunInput {
 };
 
 struct SessionRun {
+    // An encoder-decoder model's runs come as the stack of its three kinds (stackedTrace).
     std::shared_ptr<const Trace> trace;
     std::shared_ptr<const Trace> baseline;            // heads pruned: the unpruned run of the same input
     std::shared_ptr<const RunComparison> comparison;  // baseline -> trace
     std::string text;                                 // the text that ran (after any cut); empty for token ids
     int droppedTokens = 0;                            // tokens cut off the end: the model takes n_positions at most
+    std::string target;                               // encoder-decoder: the target text that ran (after any cut)
+    int droppedTargetTokens = 0;                      // the decoder input's tokens cut off the same way
     CaptureSpec capture;                              // what the run kept
     bool pruned() const { return baseline && comparison; }
 };
@@ -102,6 +112,10 @@ public:
     // With a `sink`, the run hands each captured layer to it as soon as it is computed (a streamed trace) and its
     // trace keeps none; the unpruned run a pruned one is compared with is made as usual.
     SessionRun run(const RunInput& input, const Engine::LayerSink& sink = {});
+    // An encoder-decoder model's greedy translation of `source` (cut to n_positions as run cuts it): the target
+    // text its decoder writes (headlight/translation.h), at most `maxNewTokens` tokens. `progress` as
+    // greedyTranslate's (false stops).
+    std::string translate(const std::string& source, int maxNewTokens, const std::function<bool(int)>& progress = {}) const;
     // `shown` (the newest run) with layer `layer`, head `head` captured exactly, from the input that layer saw
     // when it ran (Engine::recaptureLayer): a long run's other heads without a forward pass. Empty when the
     // engine no longer keeps that run (it ran something else since): run the input again, focused on the head.
@@ -113,6 +127,7 @@ public:
     TaskParams task() const { return trainedTask(modelDir()); }
 
 private:
+    SessionRun runEncoderDecoder(const RunInput& input);
     FolderStamp stamp_;   // before the load: a file changed while loading shows at the next look
     Engine engine_;
 };

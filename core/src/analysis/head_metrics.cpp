@@ -32,16 +32,18 @@ AttentionStats attentionStats(const Trace& trace, const ModelConfig& config) {
     for (const LayerTrace& lt : trace.layers) {
         const FloatArray& a = lt.attention;
         if (a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt.heads.size())) continue;
-        const int64_t T = a.dim(1);
-        if (T <= 0 || a.dim(2) != T) continue;
+        // [h,T,K]: K = T for self-attention, the source's length for cross-attention (|i - j| then compares a
+        // target position with a source position: 0 on a monotonic alignment of equal lengths).
+        const int64_t T = a.dim(1), K = a.dim(2);
+        if (T <= 0 || K <= 0) continue;
         for (size_t k = 0; k < lt.heads.size(); ++k) {
-            const float* block = a.data() + static_cast<int64_t>(k) * T * T;   // [T,T]
+            const float* block = a.data() + static_cast<int64_t>(k) * T * K;   // [T,K]
             double h = 0, m = 0, d = 0, f = 0;
             for (int64_t i = 0; i < T; ++i) {
-                const float* row = block + i * T;
+                const float* row = block + i * K;
                 double rowH = 0, rowD = 0;
                 float rowMax = row[0];
-                for (int64_t j = 0; j < T; ++j) {
+                for (int64_t j = 0; j < K; ++j) {
                     const float p = row[j];
                     if (p > 0) rowH -= static_cast<double>(p) * std::log(p);   // 0 ln 0 = 0
                     rowD += static_cast<double>(p) * static_cast<double>(i > j ? i - j : j - i);

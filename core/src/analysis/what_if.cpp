@@ -75,15 +75,15 @@ std::pair<int64_t, int64_t> headShape(const Trace& t) {
     return {layers, heads};
 }
 
-// Head h's [T,T] attention in a captured layer, null when not captured at that size.
-const float* capturedAttention(const LayerTrace* lt, int head, int64_t T) {
+// Head h's [T,K] attention in a captured layer (K = T but for cross-attention), null when not captured at that size.
+const float* capturedAttention(const LayerTrace* lt, int head, int64_t T, int64_t K) {
     if (!lt) return nullptr;
     const auto at = std::find(lt->heads.begin(), lt->heads.end(), head);
-    const FloatArray& a = lt->attention;   // [h,T,T]
+    const FloatArray& a = lt->attention;   // [h,T,K]
     if (at == lt->heads.end() || a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt->heads.size()) ||
-        a.dim(1) != T || a.dim(2) != T)
+        a.dim(1) != T || a.dim(2) != K)
         return nullptr;
-    return a.data() + static_cast<int64_t>(at - lt->heads.begin()) * T * T;
+    return a.data() + static_cast<int64_t>(at - lt->heads.begin()) * T * K;
 }
 
 // RunComparison::attentionChange: mean over queries of the total variation between the two runs' rows.
@@ -91,15 +91,20 @@ FloatArray attentionChangeOf(const Trace& before, const Trace& after) {
     const auto [L, H] = headShape(after);
     const int64_t T = static_cast<int64_t>(after.tokenIds.size());
     std::vector<float> change(static_cast<size_t>(L * H), std::numeric_limits<float>::quiet_NaN());
-    for (int64_t l = 0; l < L && T > 0; ++l)
+    for (int64_t l = 0; l < L && T > 0; ++l) {
+        const LayerTrace* lb = before.layer(static_cast<int>(l));
+        const LayerTrace* la = after.layer(static_cast<int>(l));
+        if (!lb || !la || lb->attention.rank() != 3) continue;
+        const int64_t Tq = lb->attention.dim(1), K = lb->attention.dim(2);   // the source's length for a row of an encoder
         for (int64_t h = 0; h < H; ++h) {
-            const float* a = capturedAttention(before.layer(static_cast<int>(l)), static_cast<int>(h), T);
-            const float* b = capturedAttention(after.layer(static_cast<int>(l)), static_cast<int>(h), T);
+            const float* a = capturedAttention(lb, static_cast<int>(h), Tq, K);
+            const float* b = capturedAttention(la, static_cast<int>(h), Tq, K);
             if (!a || !b) continue;
             double sum = 0;   // double: 4M cells at 2048 tokens
-            for (int64_t k = 0; k < T * T; ++k) sum += std::abs(static_cast<double>(b[k]) - a[k]);
-            change[static_cast<size_t>(l * H + h)] = static_cast<float>(0.5 * sum / static_cast<double>(T));
+            for (int64_t k = 0; k < Tq * K; ++k) sum += std::abs(static_cast<double>(b[k]) - a[k]);
+            change[static_cast<size_t>(l * H + h)] = static_cast<float>(0.5 * sum / static_cast<double>(Tq));
         }
+    }
     return FloatArray({L, H}, std::move(change));
 }
 

@@ -2,8 +2,10 @@
 // unpruned run a pruned one is compared with, and the recapture of one head of a long run.
 #include "headlight/session.h"
 
+#include "headlight/attention_stack.h"
 #include "headlight/capture_size.h"
 #include "headlight/error.h"
+#include "headlight/translation.h"
 
 #include <algorithm>
 #include <cmath>
@@ -39,10 +41,7 @@ Session::Session(const std::string& modelDir, const LoadOptions& options)
 
 SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     const ModelConfig& c = engine_.config();
-    // The views show one stack's attention; the three kinds of an encoder-decoder model reach the trace only.
-    if (c.isEncoderDecoder())
-        throw Error(engine_.modelDir(), "is an encoder-decoder model (" + c.modelType + "), which the views do not show yet; "
-                                        "headlight-cli run --text SOURCE --target TARGET writes all three kinds of its attention");
+    if (c.isEncoderDecoder()) return runEncoderDecoder(input);
     SessionRun out;
     std::vector<int64_t> ids = input.tokenIds.empty() ? engine_.encode(input.text) : input.tokenIds;
     if (input.tokenIds.empty()) out.text = input.text;
@@ -77,6 +76,61 @@ SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     out.trace = std::make_shared<const Trace>(engine_.run(request, sink));
     if (out.baseline) out.comparison = std::make_shared<const RunComparison>(compareRuns(*out.baseline, *out.trace));
     return out;
+}
+
+namespace {
+
+// The beginning of `ids`, at most `limit` of them; the count cut off.
+int cutTo(std::vector<int64_t>& ids, int64_t limit) {
+    if (static_cast<int64_t>(ids.size()) <= limit) return 0;
+    const int dropped = static_cast<int>(static_cast<int64_t>(ids.size()) - limit);
+    ids.resize(static_cast<size_t>(limit));
+    return dropped;
+}
+
+} // namespace
+
+SessionRun Session::runEncoderDecoder(const RunInput& input) {
+    const ModelConfig& c = engine_.config();
+    SessionRun out;
+    std::vector<int64_t> source = input.tokenIds.empty() ? engine_.encode(input.text) : input.tokenIds;
+    out.droppedTokens = cutTo(source, c.nPositions);
+    if (input.tokenIds.empty()) out.text = out.droppedTokens > 0 ? engine_.tokenizer()->decode(source) : input.text;
+    std::vector<int64_t> decoder = input.decoderIds;
+    if (decoder.empty()) {
+        decoder = {c.encoderDecoder->decoderStartTokenId};
+        if (!input.target.empty()) {
+            const std::vector<int64_t> target = engine_.encodeTarget(input.target);
+            decoder.insert(decoder.end(), target.begin(), target.end());
+        }
+    }
+    out.droppedTargetTokens = cutTo(decoder, c.nPositions);
+    out.target = input.target;
+    if (out.droppedTargetTokens > 0 && input.decoderIds.empty() && engine_.tokenizer())
+        out.target = engine_.tokenizer()->decodeTarget({decoder.begin() + 1, decoder.end()});
+    RunRequest request;
+    request.sourceIds = std::move(source);
+    request.tokenIds = std::move(decoder);
+    request.capture = input.capture ? *input.capture : CaptureSpec{};   // every head of the three kinds, and the logits
+    request.progress = input.progress;
+    out.capture = request.capture;
+    const bool pruned = prunedHeadCount(input.headMask) > 0;
+    if (pruned && input.compareWithUnpruned)
+        out.baseline = std::make_shared<const Trace>(stackedTrace(engine_.run(request), c));
+    setStackedHeadMask(request, c, input.headMask);
+    out.trace = std::make_shared<const Trace>(stackedTrace(engine_.run(request), c));
+    if (out.baseline) out.comparison = std::make_shared<const RunComparison>(compareRuns(*out.baseline, *out.trace));
+    return out;
+}
+
+std::string Session::translate(const std::string& source, int maxNewTokens, const std::function<bool(int)>& progress) const {
+    const ModelConfig& c = engine_.config();
+    if (!c.isEncoderDecoder()) throw Error(engine_.modelDir(), "translates nothing: it is not an encoder-decoder model");
+    if (!engine_.tokenizer()) throw Error(engine_.modelDir(), "has no tokenizer, so its translation cannot be written as text");
+    std::vector<int64_t> ids = engine_.encode(source);
+    cutTo(ids, c.nPositions);
+    const Translation t = greedyTranslate(engine_, ids, maxNewTokens, progress);
+    return engine_.tokenizer()->decodeTarget({t.decoderIds.begin() + 1, t.decoderIds.end()});
 }
 
 std::optional<Trace> Session::recapture(const Trace& shown, int layer, int head) const {

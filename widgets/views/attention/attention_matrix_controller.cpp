@@ -83,9 +83,9 @@ void AttentionMatrixController::setScaleAbove(bool above) {
 
 namespace {
 // A head the view can draw: captured, or pooled in the run's digest of its layer.
-bool drawable(const Trace& trace, HeadRef h, int T) {
-    if (headAttention(trace, h, T)) return true;
-    const LayerDigest* d = trace.digest(h.layer);
+bool drawable(const RunSnapshot& run, HeadRef h) {
+    if (headAttention(run, h)) return true;
+    const LayerDigest* d = run.trace->digest(h.layer);
     return d && d->bin > 0 && d->pooledMax.rank() == 3 && h.head < d->pooledMax.dim(0);
 }
 } // namespace
@@ -94,27 +94,32 @@ QString AttentionMatrixController::collectHeads(const RunSnapshot& run, const He
                                                 MatrixMode mode) {
     heads_.clear();
     const HeadRef current = clampedHead(selection.current(), run.layers(), run.heads());
-    const int T = run.tokens();
+    // An encoder-decoder model's mean takes heads of one kind of attention (one shape): the current head's.
+    const AttentionKind kind = run.blockOf(current.layer).kind;
     if (mode == MatrixMode::Head) {
         heads_ << current;
     } else if (mode == MatrixMode::SelectedMean) {
         for (const HeadRef& h : selection.heads()) {
             const HeadRef c = clampedHead(h, run.layers(), run.heads());
-            if (!heads_.contains(c) && drawable(*run.trace, c, T)) heads_ << c;
+            if (!heads_.contains(c) && run.blockOf(c.layer).kind == kind && drawable(run, c)) heads_ << c;
         }
     } else {
         for (int h = 0; h < run.heads(); ++h)
-            if (drawable(*run.trace, HeadRef{current.layer, h}, T)) heads_ << HeadRef{current.layer, h};
+            if (drawable(run, HeadRef{current.layer, h})) heads_ << HeadRef{current.layer, h};
     }
     for (const HeadRef& h : heads_)
-        if (!drawable(*run.trace, h, T))
-            return QObject::tr("Layer %1, head %2 was not captured in this run.").arg(h.layer).arg(h.head);
+        if (!drawable(run, h)) {
+            const QString name = headName(run, h);
+            return QObject::tr("%1 was not captured in this run.").arg(name.left(1).toUpper() + name.mid(1));
+        }
     if (heads_.isEmpty()) return QObject::tr("None of the heads to show was captured in this run.");
 
-    if (mode == MatrixMode::Head) subject_ = QObject::tr("Attention of %1").arg(headName(current));
+    if (mode == MatrixMode::Head) subject_ = QObject::tr("Attention of %1").arg(headName(run, current));
     else if (mode == MatrixMode::SelectedMean)
-        subject_ = heads_.size() == 1 ? QObject::tr("Attention of %1").arg(headName(heads_.front()))
+        subject_ = heads_.size() == 1 ? QObject::tr("Attention of %1").arg(headName(run, heads_.front()))
                                       : QObject::tr("Mean attention of %1 selected heads").arg(heads_.size());
+    else if (run.encoderDecoder())
+        subject_ = QObject::tr("Mean attention of the %1 heads of %2").arg(heads_.size()).arg(headName(run, current).section(QLatin1Char(','), 0, 0));
     else
         subject_ = QObject::tr("Mean attention of the %1 heads of layer %2").arg(heads_.size()).arg(current.layer);
     return {};
@@ -138,11 +143,14 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
     meanMode_ = heads_.size() > 1;
     // Selecting another position only moves the row marker: the T x T data (4M cells at 2048 tokens) stays.
     if (run.trace != drawnTrace_ || heads_ != drawnHeads_ || scale != drawnScale_ || pooling != drawnPooling_) {
-        const bool newText = !drawnTrace_ || run.trace->tokenIds != drawnTrace_->tokenIds;
-        bool exact = T <= kExactTokens || rollout;
-        for (const HeadRef& h : heads_) exact = exact && (rollout || headAttention(*run.trace, h, T));
+        const bool newText = !drawnTrace_ || run.trace->tokenIds != drawnTrace_->tokenIds ||
+                             run.trace->sourceIds != drawnTrace_->sourceIds || keys_ != (rollout ? T : run.keyCount(heads_.front().layer));
+        // An encoder-decoder model's rows have no digests: every head is captured and drawn exactly.
+        bool exact = T <= kExactTokens || rollout || run.encoderDecoder();
+        for (const HeadRef& h : heads_) exact = exact && (rollout || headAttention(run, h));
         causal_ = run.causal();
         tokens_ = T;
+        keys_ = T;
         drawnTrace_ = run.trace;
         drawnHeads_ = heads_;
         drawnScale_ = scale;
@@ -152,6 +160,7 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
         if (pooled_) {
             matrix_.clear();   // the weights stay in the trace; the cells hold what is shown
             labels_ = tokenLabels(run);
+            keyLabels_ = labels_;
             setTokenTicks(plot_->xAxis, labels_);
             setTokenTicks(plot_->yAxis, labels_);
             repooling_ = true;
@@ -161,6 +170,7 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
         } else if (rollout) {
             tokens_ = T;
             labels_ = tokenLabels(run);
+            keyLabels_ = labels_;
             matrix_.assign(run.rollout.begin(), run.rollout.end());
             resizeGrid(map_, T, T);
             putCells(matrix_, T, T, scale);
@@ -182,9 +192,9 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
     scale_->axis()->setLabel(scale == MatrixScale::Log ? QObject::tr("%1 (log scale)").arg(what) : what);
     title_->setText(cellNote_.isEmpty() ? subject_ : subject_ + QStringLiteral("\n(") + cellNote_ + QStringLiteral(")"));
 
-    const int position = shownPosition(selection, T);
+    const int position = shownPosition(selection, tokens_);
     rowMarker_->topLeft->setCoords(-0.5, position - 0.5);
-    rowMarker_->bottomRight->setCoords(T - 0.5, position + 0.5);
+    rowMarker_->bottomRight->setCoords(keys_ - 0.5, position + 0.5);
     rowMarker_->setPen(QPen(style.accent, 2));
     rowMarker_->setVisible(!style.print);   // the selected query is screen state, not part of a figure
     applyStyle(plot_, style);
@@ -192,28 +202,35 @@ QString AttentionMatrixController::update(const RunSnapshot& run, const HeadSele
 }
 
 void AttentionMatrixController::fill(const RunSnapshot& run, MatrixScale scale) {
-    const int T = run.tokens();
-    // [T,T] mean of the heads; with a causal mask, keys after the query read as exactly zero (a bidirectional
-    // model, BERT, has every cell).
-    causal_ = run.causal();
-    const size_t cells = static_cast<size_t>(T) * static_cast<size_t>(T);
+    // [T,K] mean of the heads (K = T but for cross-attention, whose keys are the source's tokens); with a causal
+    // mask, keys after the query read as exactly zero (a bidirectional model, BERT, has every cell).
+    const int layer = heads_.front().layer;
+    const int T = run.queryCount(layer), K = run.keyCount(layer);
+    causal_ = run.causalAt(layer);
+    const size_t cells = static_cast<size_t>(T) * static_cast<size_t>(K);
     matrix_.assign(cells, 0.0f);
     for (const HeadRef& h : heads_) {
-        const float* a = headAttention(*run.trace, h, T);
+        const float* a = headAttention(run, h);
         for (int i = 0; i < T; ++i)
-            for (int j = 0, last = causal_ ? i : T - 1; j <= last; ++j)
-                matrix_[static_cast<size_t>(i) * T + j] += a[static_cast<size_t>(i) * T + j];
+            for (int j = 0, last = causal_ ? i : K - 1; j <= last; ++j)
+                matrix_[static_cast<size_t>(i) * K + j] += a[static_cast<size_t>(i) * K + j];
     }
     const float inverse = 1.0f / static_cast<float>(heads_.size());
     if (heads_.size() > 1)
         for (float& v : matrix_) v *= inverse;
     tokens_ = T;
-    labels_ = tokenLabels(run);
+    keys_ = K;
+    labels_ = queryLabels(run, layer);
+    keyLabels_ = keyLabels(run, layer);
 
-    resizeGrid(map_, T, T);
-    putCells(matrix_, T, T, scale);
-    setTokenTicks(plot_->xAxis, labels_);
+    resizeGrid(map_, K, T);
+    putCells(matrix_, T, K, scale);
+    setTokenTicks(plot_->xAxis, keyLabels_);
     setTokenTicks(plot_->yAxis, labels_);
+    // Cross-attention's axes hold different texts: say which is which.
+    const bool cross = run.blockOf(layer).kind == AttentionKind::Cross;
+    plot_->xAxis->setLabel(cross ? QObject::tr("source (keys)") : QString());
+    plot_->yAxis->setLabel(cross ? QObject::tr("target (queries)") : QString());
 }
 
 void AttentionMatrixController::putCells(const std::vector<float>& values, int rows, int cols, MatrixScale scale) {
@@ -244,13 +261,13 @@ void AttentionMatrixController::applyColourRange(double maximum, MatrixScale sca
 }
 
 void AttentionMatrixController::resetZoom() {
-    plot_->xAxis->setRange(-0.5, std::max(1, tokens_) - 0.5);
+    plot_->xAxis->setRange(-0.5, std::max(1, keys_) - 0.5);
     plot_->yAxis->setRange(-0.5, std::max(1, tokens_) - 0.5);
 }
 
 double AttentionMatrixController::weight(int query, int key) const {
-    if (query < 0 || key < 0 || query >= tokens_ || key >= tokens_) return std::nan("");
-    if (!pooled_) return matrix_[static_cast<size_t>(query) * tokens_ + key];
+    if (query < 0 || key < 0 || query >= tokens_ || key >= keys_) return std::nan("");
+    if (!pooled_) return matrix_[static_cast<size_t>(query) * keys_ + key];
     // Long texts: read the captured heads' own weights (NaN for a head known only from its digest).
     double sum = 0;
     for (const HeadRef& h : heads_) {
@@ -271,12 +288,12 @@ double AttentionMatrixController::plotted(int query, int key) const {
 }
 
 QString AttentionMatrixController::toolTip(int query, int key) const {
-    if (query < 0 || key < 0 || query >= tokens_ || key >= tokens_) return {};
+    if (query < 0 || key < 0 || query >= tokens_ || key >= keys_) return {};
     const QString tokens = QObject::tr("query %1 \u201c%2\u201d \u2192 key %3 \u201c%4\u201d")
                                .arg(query)
                                .arg(labels_.value(query))
                                .arg(key)
-                               .arg(labels_.value(key));
+                               .arg(keyLabels_.value(key));
     if (causal_ && key > query)
         return tokens + QObject::tr("\nweight 0: a query never sees later tokens (causal mask)");
     const auto span = cellSpan(query, key);
@@ -296,7 +313,7 @@ std::optional<MatrixCell> AttentionMatrixController::cellAt(const QPointF& pos) 
     if (tokens_ <= 0 || !plot_->axisRect()->rect().contains(pos.toPoint())) return std::nullopt;
     const int key = static_cast<int>(std::lround(plot_->xAxis->pixelToCoord(pos.x())));
     const int query = static_cast<int>(std::lround(plot_->yAxis->pixelToCoord(pos.y())));
-    if (query < 0 || key < 0 || query >= tokens_ || key >= tokens_) return std::nullopt;
+    if (query < 0 || key < 0 || query >= tokens_ || key >= keys_) return std::nullopt;
     return MatrixCell{query, key};
 }
 

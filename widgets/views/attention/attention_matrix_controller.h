@@ -1,5 +1,6 @@
 #pragma once
-// Turns a run and the selection into the T x T attention heatmap: queries down (query 0 on top), keys across.
+// Turns a run and the selection into the T x T attention heatmap: queries down (query 0 on top), keys across
+// (T x S for an encoder-decoder model's cross-attention: target rows, source columns).
 #include "head_selection.h"
 #include "plot_style.h"
 #include "run_snapshot.h"
@@ -57,7 +58,10 @@ public:
     QString update(const RunSnapshot& run, const HeadSelection& selection, MatrixMode mode, MatrixScale scale,
                    const PlotStyle& style, MatrixPooling pooling = MatrixPooling::Max);
 
-    int tokens() const { return tokens_; }
+    int tokens() const { return tokens_; }   // queries (rows)
+    int keys() const { return keys_; }       // columns: tokens() but for cross-attention (the source's tokens)
+    const QStringList& rowLabels() const { return labels_; }
+    const QStringList& columnLabels() const { return keyLabels_; }
     // The heads the matrix averages (one in Head mode).
     QList<HeadRef> shownHeads() const { return heads_; }
     QString subject() const { return subject_; }   // "layer 0, head 1", "mean of 2 selected heads", ...
@@ -106,7 +110,9 @@ private:
     QCPItemRect* rowMarker_;
     std::vector<float> matrix_;   // [T,T] row = query, column = key
     int tokens_ = 0;
+    int keys_ = 0;
     QStringList labels_;
+    QStringList keyLabels_;
     QList<HeadRef> heads_;
     QString subject_;
     bool meanMode_ = false;

@@ -117,9 +117,13 @@ AttentionMatrixView::~AttentionMatrixView() = default;
 
 QString AttentionMatrixView::explanation() const {
     const bool causal = !snapshot().valid() || snapshot().causal();
-    const QString visibility = causal
+    QString visibility = causal
         ? tr("Cells right of the diagonal are always 0: a token never sees later tokens.")
         : tr("This model is bidirectional (BERT): every token sees the whole text, before and after it.");
+    if (snapshot().encoderDecoder())
+        visibility = tr("This is an encoder-decoder model: its encoder's heads (E) see the whole source, its decoder's "
+                        "self-attention (D) only earlier target tokens, and its cross-attention (X) reads the source: "
+                        "target tokens down, source tokens across, every cell visible (the alignment picture).");
     return tr("<p>Row i shows how token i (the query) spreads its attention over the tokens it sees (the keys): "
               "each row adds up to 1 (less when the model also attends to memory slots). Bright cells are the "
               "tokens this head copies information from. %1</p>"

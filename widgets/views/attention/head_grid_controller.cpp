@@ -25,30 +25,30 @@ QRgb viridis(double t) {
                 static_cast<int>(a.blue() + f * (b.blue() - a.blue())));
 }
 
-// One head's [T,T] block as an n x n picture: row r is query row (r+1)*T/n - 1 (the block's last query, the
-// one that sees the most keys), column c the largest weight over keys of block c, so thin diagonals and
-// single-token stripes stay visible however long the text.
-QImage thumbnailOf(const float* a, int T) {
-    const int n = std::min(T, HeadGridController::kMaxThumb);
-    std::vector<float> cells(static_cast<size_t>(n) * n, 0.0f);
+// One head's [T,K] block (K = T but for cross-attention) as an n x m picture: row r is query row (r+1)*T/n - 1
+// (the block's last query, the one that sees the most keys), column c the largest weight over keys of block c,
+// so thin diagonals and single-token stripes stay visible however long the text.
+QImage thumbnailOf(const float* a, int T, int K) {
+    const int n = std::min(T, HeadGridController::kMaxThumb), m = std::min(K, HeadGridController::kMaxThumb);
+    std::vector<float> cells(static_cast<size_t>(n) * m, 0.0f);
     float largest = 0;
     for (int r = 0; r < n; ++r) {
         const int i = static_cast<int>((static_cast<int64_t>(r) + 1) * T / n) - 1;
-        const float* row = a + static_cast<int64_t>(i) * T;
-        for (int c = 0; c < n; ++c) {
-            const int from = static_cast<int>(static_cast<int64_t>(c) * T / n);
-            const int to = std::max(from + 1, static_cast<int>((static_cast<int64_t>(c) + 1) * T / n));
-            float m = 0;
-            for (int j = from; j < to; ++j) m = std::max(m, row[j]);
-            cells[static_cast<size_t>(r) * n + c] = m;
-            largest = std::max(largest, m);
+        const float* row = a + static_cast<int64_t>(i) * K;
+        for (int c = 0; c < m; ++c) {
+            const int from = static_cast<int>(static_cast<int64_t>(c) * K / m);
+            const int to = std::max(from + 1, static_cast<int>((static_cast<int64_t>(c) + 1) * K / m));
+            float v = 0;
+            for (int j = from; j < to; ++j) v = std::max(v, row[j]);
+            cells[static_cast<size_t>(r) * m + c] = v;
+            largest = std::max(largest, v);
         }
     }
-    QImage image(n, n, QImage::Format_RGB32);
+    QImage image(m, n, QImage::Format_RGB32);
     const float scale = largest > 0 ? 1.0f / largest : 0.0f;
     for (int r = 0; r < n; ++r) {
         auto* line = reinterpret_cast<QRgb*>(image.scanLine(r));
-        for (int c = 0; c < n; ++c) line[c] = viridis(cells[static_cast<size_t>(r) * n + c] * scale);
+        for (int c = 0; c < m; ++c) line[c] = viridis(cells[static_cast<size_t>(r) * m + c] * scale);
     }
     return image;
 }
@@ -65,13 +65,19 @@ QColor HeadGridController::frameColor(double v, double low, double high) {
 }
 
 void HeadGridController::setRun(const RunSnapshot& run) {
-    if (run.trace == trace_ && run.model == model_) return;
-    trace_ = run.trace;
-    model_ = run.model;
+    if (run.trace == run_.trace && run.model == run_.model) return;
+    run_ = run;
     layers_ = run.layers();
     heads_ = run.heads();
+    // An encoder-decoder model's three kinds of attention, each a block of rows under its name.
+    blockStarts_.clear();
+    blockNames_.clear();
+    if (run.encoderDecoder())
+        for (const AttentionBlock& b : run.model->blocks) {
+            blockStarts_ << b.first;
+            blockNames_ << QString::fromStdString(b.name);
+        }
     thumbs_.assign(static_cast<size_t>(layers_) * heads_, QImage());
-    const int T = run.tokens();
     for (int l = 0; l < layers_; ++l) {
         // A long run keeps one head's matrix: every head's thumbnail comes from the max-pooled picture the
         // engine made of it in the forward pass (the same picture for every head, captured or not).
@@ -81,9 +87,9 @@ void HeadGridController::setRun(const RunSnapshot& run) {
             QImage& thumb = thumbs_[static_cast<size_t>(l) * heads_ + h];
             if (pooled) {
                 const int64_t side = d->pooledMax.dim(1);
-                thumb = thumbnailOf(d->pooledMax.data() + h * side * side, static_cast<int>(side));
-            } else if (const float* a = headAttention(*run.trace, HeadRef{l, h}, T)) {
-                thumb = thumbnailOf(a, T);
+                thumb = thumbnailOf(d->pooledMax.data() + h * side * side, static_cast<int>(side), static_cast<int>(side));
+            } else if (const float* a = headAttention(run, HeadRef{l, h})) {
+                thumb = thumbnailOf(a, run.queryCount(l), run.keyCount(l));
             }
         }
     }
@@ -99,7 +105,8 @@ QSize HeadGridController::minimumSize(const QFont& font) const {
     const QFontMetrics fm(font);
     const int labelW = fm.horizontalAdvance(QStringLiteral("L00")) + 6;
     const int labelH = fm.height() + 2;
-    return {labelW + heads_ * (kMinCell + 1) + 4, labelH + fm.height() / 2 + layers_ * (kMinCell + 1) + 3 * fm.height() + 12};
+    return {labelW + heads_ * (kMinCell + 1) + 4,
+            labelH + fm.height() / 2 + layers_ * (kMinCell + 1) + blockHeaders(fm) + 3 * fm.height() + 12};
 }
 
 int HeadGridController::heightFor(int width, const QFont& font) const {
@@ -111,7 +118,26 @@ int HeadGridController::heightFor(int width, const QFont& font) const {
     const int top = std::max(4, (fm.height() - cell) / 2 + 3);   // as layout() places the first row, and a margin
     // + 2: the figure's height goes through whole points and back to pixels, and one pixel short costs every
     // row a pixel of pitch.
-    return fm.height() + 2 + top + layers_ * pitch + legendFor(width - labelW - 4, fm, cell >= kMinTaggedCell).height + 2;
+    return fm.height() + 2 + top + layers_ * pitch + blockHeaders(fm) + legendFor(width - labelW - 4, fm, cell >= kMinTaggedCell).height + 2;
+}
+
+int HeadGridController::blockHeaders(const QFontMetrics& fm) const { return blockStarts_.size() * (fm.height() + 4); }
+
+int HeadGridController::blockIndex(int layer) const {
+    int k = -1;
+    for (int b = 0; b < blockStarts_.size(); ++b)
+        if (layer >= blockStarts_[b]) k = b;
+    return k;
+}
+
+int HeadGridController::rowTop(int layer) const {
+    return origin_.y() + layer * (cell_ + gap_) + (blockIndex(layer) + 1) * blockHeader_;
+}
+
+QRect HeadGridController::blockLabelRect(int block) const {
+    if (block < 0 || block >= blockStarts_.size()) return {};
+    const int top = rowTop(blockStarts_[block]) - blockHeader_;
+    return {labelWidth_ > 0 ? 2 : 0, top + 1, size_.width() - 4, blockHeader_ - 3};
 }
 
 QString HeadGridController::legendName() const { return QObject::tr("Frame: %1").arg(metric_->metricName()); }
@@ -179,6 +205,7 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     const QFontMetrics fm(font);
     labelWidth_ = fm.horizontalAdvance(QStringLiteral("L%1").arg(std::max(0, layers_ - 1))) + 6;
     labelHeight_ = fm.height() + 2;
+    blockHeader_ = blockStarts_.isEmpty() ? 0 : fm.height() + 4;
     if (layers_ <= 0 || heads_ <= 0) {
         legend_ = legendFor(size.width() - labelWidth_ - 4, fm);
         legendHeight_ = legend_.height;
@@ -191,7 +218,7 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     for (bool withRoles : {true, false}) {
         legend_ = legendFor(width, fm, withRoles);
         legendHeight_ = legend_.height;
-        const int height = size.height() - labelHeight_ - legendHeight_ - 4;
+        const int height = size.height() - labelHeight_ - legendHeight_ - 4 - blockHeaders(fm);
         pitch = std::max(kMinCell + 1, std::min(width / heads_, height / layers_));
         tagsShown_ = withRoles && !legend_.roleTexts.isEmpty() && pitch - (pitch >= 24 ? 3 : pitch >= 12 ? 2 : 1) >= kMinTaggedCell;
         if (tagsShown_ || legend_.roleTexts.isEmpty()) break;
@@ -216,7 +243,7 @@ void HeadGridController::layout(QSize size, const QFont& font) {
     for (const QRect& r : {legend_.name, legend_.scale, legend_.marks}) extent = std::max(extent, r.right() + 1);
     for (const QRect& r : legend_.roles) extent = std::max(extent, r.right() + 1);
     const int left = origin_.x() + extent <= size.width() ? origin_.x() : labelWidth_;
-    const QPoint at(left, origin_.y() + layers_ * pitch + 4);
+    const QPoint at(left, rowTop(std::max(0, layers_ - 1)) + pitch + 4);
     for (QRect* r : {&legend_.name, &legend_.scale, &legend_.marks})
         if (!r->isNull()) r->translate(at);
     for (QRect& r : legend_.roles) r.translate(at);
@@ -224,15 +251,21 @@ void HeadGridController::layout(QSize size, const QFont& font) {
 
 QRect HeadGridController::cellRect(HeadRef head) const {
     const int pitch = cell_ + gap_;
-    return {origin_.x() + head.head * pitch, origin_.y() + head.layer * pitch, cell_, cell_};
+    return {origin_.x() + head.head * pitch, rowTop(head.layer), cell_, cell_};
 }
 
 std::optional<HeadRef> HeadGridController::headAt(QPoint pixel) const {
     const int pitch = cell_ + gap_;
     if (cell_ <= 0 || pixel.x() < origin_.x() || pixel.y() < origin_.y()) return std::nullopt;
-    const int h = (pixel.x() - origin_.x()) / pitch, l = (pixel.y() - origin_.y()) / pitch;
-    if (l >= layers_ || h >= heads_) return std::nullopt;
-    return HeadRef{l, h};
+    const int h = (pixel.x() - origin_.x()) / pitch;
+    if (h >= heads_) return std::nullopt;
+    for (int l = 0; l < layers_; ++l)   // rows sit below their block's name: no one pitch from the top
+        if (pixel.y() >= rowTop(l) && pixel.y() < rowTop(l) + pitch) return HeadRef{l, h};
+    return std::nullopt;
+}
+
+QString HeadGridController::rowLabel(int layer) const {
+    return run_.encoderDecoder() ? run_.rowName(layer) : QStringLiteral("L%1").arg(layer);
 }
 
 QRect HeadGridController::rowLabelRect(int layer) const {
@@ -261,8 +294,9 @@ HeadGridController::HeadMark HeadGridController::markOf(HeadRef head) const {
 std::pair<double, double> HeadGridController::frameRange() const { return metric_ ? metric_->colorRange() : std::pair{0.0, 1.0}; }
 
 QString HeadGridController::toolTip(HeadRef head) const {
-    if (head.layer < 0 || head.head < 0 || head.layer >= layers_ || head.head >= heads_ || !model_) return {};
-    QString tip = headTitle(model_->config, head);
+    if (head.layer < 0 || head.head < 0 || head.layer >= layers_ || head.head >= heads_ || !run_.valid()) return {};
+    QString tip = headTitle(run_, head);
+    if (run_.encoderDecoder()) tip += QLatin1Char('\n') + QString::fromStdString(run_.blockOf(head.layer).name);
     if (metric_) {
         const QString unit = metric_->metricUnit();
         const double v = metric_->value(head.layer, head.head);
@@ -285,7 +319,9 @@ void HeadGridController::paint(QPainter& p, const PlotStyle& style, const QList<
     for (int h = 0; h < heads_; h += columnStep_)
         p.drawText(columnLabelRect(h), Qt::AlignHCenter | Qt::AlignBottom | Qt::TextDontClip, QStringLiteral("H%1").arg(h));
     for (int l = 0; l < layers_; l += rowStep_)
-        p.drawText(rowLabelRect(l), Qt::AlignRight | Qt::AlignVCenter | Qt::TextDontClip, QStringLiteral("L%1").arg(l));
+        p.drawText(rowLabelRect(l), Qt::AlignRight | Qt::AlignVCenter | Qt::TextDontClip, rowLabel(l));
+    for (int b = 0; b < blockStarts_.size(); ++b)
+        p.drawText(blockLabelRect(b), Qt::AlignLeft | Qt::AlignVCenter, blockNames_[b]);
     const auto [low, high] = frameRange();
     const int frame = cell_ >= 24 ? 3 : cell_ >= 12 ? 2 : 1;
     for (int l = 0; l < layers_; ++l)

@@ -10,6 +10,7 @@
 #include <QLine>
 #include <QList>
 #include <QRect>
+#include <QStringList>
 #include <QSize>
 #include <optional>
 #include <utility>
@@ -68,6 +69,13 @@ public:
     int rowLabelStep() const { return rowStep_; }
     // Where the labels are drawn: the text's whole box (font height tall), centred on its cell.
     QRect rowLabelRect(int layer) const;
+    // A row's label: "L3", or an encoder-decoder model's "E3", "D3", "X3".
+    QString rowLabel(int layer) const;
+    // An encoder-decoder model's grid is three blocks of rows (encoder, decoder, cross-attention), each under its
+    // name: the blocks' first rows and names (empty for one stack), and where block k's name is drawn.
+    const QList<int>& blockStarts() const { return blockStarts_; }
+    const QStringList& blockNames() const { return blockNames_; }
+    QRect blockLabelRect(int block) const;
     QRect columnLabelRect(int head) const;
     // The marks over a head's thumbnail: a closed gate is crossed out (two solid lines, as in the overview), a
     // head pruned for this run struck through once with a dashed line; either is dimmed.
@@ -93,8 +101,13 @@ private:
     QString marksText() const;
     std::pair<QString, QString> scaleTexts() const;
     int scaleWidth(int width, const QFontMetrics& fm) const;
-    std::shared_ptr<const Trace> trace_;
-    std::shared_ptr<const ModelInfo> model_;
+    int blockHeaders(const QFontMetrics& fm) const;   // the blocks' names' total height
+    int blockIndex(int layer) const;                  // -1 for one stack
+    int rowTop(int layer) const;
+    RunSnapshot run_;
+    QList<int> blockStarts_;
+    QStringList blockNames_;
+    int blockHeader_ = 0;   // each block name's line, above its rows
     int layers_ = 0;
     int heads_ = 0;
     std::vector<QImage> thumbs_;   // [L*H]

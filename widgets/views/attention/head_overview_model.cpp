@@ -211,8 +211,8 @@ QVariant HeadOverviewModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole: {
         QString unit = metricUnit();
         // "L3 H5 (KV head 1 of 2)": with grouped-query attention, the key/value head this query head shares.
-        const QString name = snapshot_.model ? headTitle(snapshot_.model->config, HeadRef{layer, head})
-                                             : QStringLiteral("L%1 H%2").arg(layer).arg(head);
+        QString name = snapshot_.model ? headTitle(snapshot_, HeadRef{layer, head}) : QStringLiteral("L%1 H%2").arg(layer).arg(head);
+        if (snapshot_.encoderDecoder()) name += QStringLiteral(" (%1)").arg(QString::fromStdString(snapshot_.blockOf(layer).name));
         QString tip = tr("%1\n%2: %3%4").arg(name, metricName(), format(v),
                                              unit.isEmpty() || !std::isfinite(v) ? QString() : " " + unit);
         if (!std::isfinite(v)) tip += tr(" (not captured in this run)");
@@ -227,9 +227,23 @@ QVariant HeadOverviewModel::data(const QModelIndex& index, int role) const {
 
 QVariant HeadOverviewModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (role != Qt::DisplayRole || section < 0) return {};
-    if (orientation == Qt::Vertical && section < rowCount()) return tr("layer %1").arg(section);
+    if (orientation == Qt::Vertical && section < rowCount())
+        return snapshot_.encoderDecoder() ? rowName(section) : tr("layer %1").arg(section);
     if (orientation == Qt::Horizontal && section < columnCount()) return tr("head %1").arg(section);
     return {};
+}
+
+QString HeadOverviewModel::rowName(int layer) const {
+    return snapshot_.valid() ? snapshot_.rowName(layer) : QStringLiteral("L%1").arg(layer);
+}
+
+QList<std::pair<int, QString>> HeadOverviewModel::blocks() const {
+    QList<std::pair<int, QString>> out;
+    if (snapshot_.encoderDecoder())
+        for (const AttentionBlock& b : snapshot_.model->blocks)   // short: the label sits inside a cell of the grid
+            out.append({b.first, b.kind == AttentionKind::EncoderSelf ? tr("Encoder")
+                                 : b.kind == AttentionKind::DecoderSelf ? tr("Decoder") : tr("Cross")});
+    return out;
 }
 
 QHash<int, QByteArray> HeadOverviewModel::roleNames() const {

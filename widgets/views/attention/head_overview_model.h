@@ -35,6 +35,10 @@ public:
     static QString metricNameFor(const QString& id);
 
     double value(int layer, int head) const;   // NaN outside the table or where not captured
+    // A row's name ("L3"; an encoder-decoder model's "E3", "D3", "X3") and the blocks of rows of an
+    // encoder-decoder model's three kinds of attention (first row, name; empty for one stack).
+    QString rowName(int layer) const;
+    QList<std::pair<int, QString>> blocks() const;
     bool isClosed(int layer, int head) const;
     bool isPruned(int layer, int head) const;
     // The head's role label as a short tag ("prev", "ind", ...; headlight/head_roles.h), "" without one.

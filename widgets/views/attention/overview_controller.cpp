@@ -60,7 +60,11 @@ bool OverviewController::fitTickLabels() {
         return out;
     };
     setIndexTicks(plot_->xAxis, labels(heads_, steps.first));
-    setIndexTicks(plot_->yAxis, labels(layers_, steps.second));
+    QStringList rows = labels(layers_, steps.second);
+    if (!rowNames_.isEmpty())   // an encoder-decoder model's rows: "E0", "D0", "X0"
+        for (int l = 0; l < layers_; ++l)
+            if (!rows[l].isEmpty()) rows[l] = rowNames_.value(l);
+    setIndexTicks(plot_->yAxis, rows);
     return true;
 }
 
@@ -94,6 +98,7 @@ int OverviewController::shownValueCount() const {
 
 void OverviewController::clearMarks() {
     valueTexts_.clear();
+    blockTexts_.clear();
     for (QCPAbstractItem* item : marks_) plot_->removeItem(item);
     marks_.clear();
     outlined_.clear();
@@ -131,6 +136,26 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     const QString unit = model.metricUnit();
     scale_->axis()->setLabel(unit.isEmpty() ? model.metricName() : QStringLiteral("%1 (%2)").arg(model.metricName(), unit));
 
+    // An encoder-decoder model: three blocks of rows, parted by a line, each named at its first row's left.
+    rowNames_.clear();
+    const auto blocks = model.blocks();
+    if (!blocks.isEmpty())
+        for (int l = 0; l < layers_; ++l) rowNames_ << model.rowName(l);
+    plot_->yAxis->setLabel(blocks.isEmpty() ? QObject::tr("layer")
+                                            : QObject::tr("layer (E encoder, D decoder, X cross-attention)"));
+    for (const auto& [first, name] : blocks) {
+        if (first > 0) addLine({-0.5, first - 0.5}, {heads_ - 0.5, first - 0.5}, QPen(style.foreground, 2.5));
+        auto* text = new QCPItemText(plot_);
+        text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        text->position->setCoords(-0.48, first - 0.48);
+        text->setText(name);
+        text->setFont(style.font);
+        text->setColor(style.foreground);
+        text->setBrush(QBrush(faded(style.background, 215)));
+        text->setSelectable(false);
+        marks_ << text;
+        blockTexts_ << text;
+    }
     labelSteps_ = {0, 0};   // the tick labels are thinned to fit after the layout (fitTickLabels)
     fitTickLabels();
     plot_->xAxis->setRange(-0.5, std::max(1, heads_) - 0.5);
@@ -214,6 +239,12 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     applyStyle(plot_, style);
     legend_->setFont(style.font);   // a note, not a title
     legend_->setTextColor(style.masked);
+}
+
+QStringList OverviewController::blockLabels() const {
+    QStringList out;
+    for (const QCPItemText* t : blockTexts_) out << t->text();
+    return out;
 }
 
 QString OverviewController::legendText() const {

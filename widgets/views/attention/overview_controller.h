@@ -8,6 +8,7 @@
 #include <QFont>
 #include <QPointF>
 #include <QString>
+#include <QStringList>
 #include <optional>
 #include <utility>
 
@@ -56,6 +57,8 @@ public:
     // The smallest of 1, 2, 5, 10, ... whose labels `extent` pixels long fit `count` indices `pitch` apart.
     static int labelStep(int count, double pitch, int extent);
     std::pair<int, int> tickLabelSteps() const { return labelSteps_; }   // (heads, layers)
+    // An encoder-decoder model's block names as drawn over the grid (empty for one stack).
+    QStringList blockLabels() const;
 
 private:
     void clearMarks();
@@ -67,6 +70,8 @@ private:
     QCPTextElement* legend_;
     QList<QCPAbstractItem*> marks_;
     QList<QCPItemText*> valueTexts_;
+    QList<QCPItemText*> blockTexts_;   // an encoder-decoder model's block names
+    QStringList rowNames_;             // its rows' names ("E0", ...); empty for one stack
     QList<HeadRef> outlined_, closed_, pruned_;
     int layers_ = 0;
     int heads_ = 0;

@@ -127,7 +127,7 @@ void TokenLinesCanvas::paintLegend(QPainter& painter) {
     const QList<HeadRef> heads = controller_->heads();
     painter.setPen(style_.foreground);
     for (int k = 0; k < heads.size(); ++k) {
-        const QString name = headName(heads[k]);
+        const QString name = controller_->headLabel(heads[k]);
         const QString more = tr("+%1 more").arg(heads.size() - k);
         if (k > 0 && x + 14 + metrics.horizontalAdvance(name) + metrics.horizontalAdvance(more) > width() - kMargin) {
             painter.drawText(QPointF(x, y), more);   // the rest would not fit on the line
@@ -171,7 +171,9 @@ void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
             painter.setFont(font);
             painter.setPen(style_.foreground);
             const QRectF textBox(box.left(), box.center().y() - metrics.height() / 2, box.width(), metrics.height());
-            const QString label = metrics.elidedText(controller_->labels().value(i), Qt::ElideRight, text - 4);
+            const QStringList& labels = side == TokenSide::Query ? controller_->labels() : controller_->keyLabels();
+            if (i >= labels.size()) continue;   // cross-attention: the shorter side's column ends early
+            const QString label = metrics.elidedText(labels.value(i), Qt::ElideRight, text - 4);
             painter.drawText(textBox.adjusted(2, 0, -2, 0),
                              (side == TokenSide::Query ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter, label);
         }
@@ -181,14 +183,13 @@ void TokenLinesCanvas::paintLabels(QPainter& painter, const QRect& exposed) {
 QString TokenLinesCanvas::edgeText(const EdgeMarker& marker, bool above) const {
     if (marker.count == 0) return {};
     const TokenLine& s = marker.strongest;
-    const QStringList& labels = controller_->labels();
-    const auto token = [&](int i) { return QStringLiteral("%1 \u2018%2\u2019").arg(i).arg(labels.value(i)); };
+    const auto token = [&](int i, const QStringList& labels) { return QStringLiteral("%1 \u2018%2\u2019").arg(i).arg(labels.value(i)); };
     return tr("%1 %2 %3 to tokens %4 \u00b7 strongest %5: %6 \u2192 %7")
         .arg(above ? QStringLiteral("\u2191") : QStringLiteral("\u2193"))
         .arg(marker.count)
         .arg(marker.count == 1 ? tr("line") : tr("lines"))
         .arg(above ? tr("above") : tr("below"))
-        .arg(QString::number(s.weight, 'f', 2), token(s.query), token(s.key));
+        .arg(QString::number(s.weight, 'f', 2), token(s.query, controller_->labels()), token(s.key, controller_->keyLabels()));
 }
 
 QString TokenLinesCanvas::markerText(bool above) const {

@@ -9,6 +9,7 @@
 #include <QList>
 #include <QStringList>
 #include <QVector>
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -53,9 +54,15 @@ public:
     const QVector<TokenLine>& allLines() const { return lines_; }
     static double opacity(const TokenLine& line);   // the weight, clamped to [0,1]
 
-    int tokens() const { return labels_.size(); }
+    // Rows of the two columns: the queries' (left) and the keys' (right) tokens, the same text but for an
+    // encoder-decoder model's cross-attention (target on the left, source on the right), whose longer side
+    // sets the rows.
+    int tokens() const { return static_cast<int>(std::max(labels_.size(), keyLabels_.size())); }
     const QStringList& labels() const { return labels_; }
+    const QStringList& keyLabels() const { return keyLabels_; }
     QList<HeadRef> heads() const { return heads_; }
+    // "layer 1, head 2" ("cross-attention layer 0, head 2" for an encoder-decoder model's row).
+    QString headLabel(HeadRef head) const;
     static QColor seriesColorOf(int series);
     // Head `series`' spread over queries [first, last], and the sentence shown when it has no line there
     // (the whole text: first 0 and last tokens() - 1).
@@ -65,7 +72,9 @@ public:
     int position() const { return position_; }
 
 private:
+    RunSnapshot run_;
     QStringList labels_;
+    QStringList keyLabels_;
     QList<HeadRef> heads_;
     QVector<TokenLine> lines_;   // ordered by series, then query, then key
     std::vector<float> rowLargest_;   // [series][query]: each query's largest weight

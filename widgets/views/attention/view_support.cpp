@@ -20,16 +20,24 @@ HeadRef clampedHead(HeadRef head, int layers, int heads) {
     return HeadRef{std::clamp(head.layer, 0, std::max(0, layers - 1)), std::clamp(head.head, 0, std::max(0, heads - 1))};
 }
 
-const float* headAttention(const Trace& trace, HeadRef head, int tokens) {
+namespace {
+const float* rowAttention(const Trace& trace, HeadRef head, int queries, int keys) {
     const LayerTrace* lt = trace.layer(head.layer);
-    if (!lt || tokens <= 0) return nullptr;
+    if (!lt || queries <= 0 || keys <= 0) return nullptr;
     const auto at = std::find(lt->heads.begin(), lt->heads.end(), head.head);
     if (at == lt->heads.end()) return nullptr;
-    const FloatArray& a = lt->attention;   // [h,T,T]
-    if (a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt->heads.size()) || a.dim(1) != tokens ||
-        a.dim(2) != tokens)
+    const FloatArray& a = lt->attention;   // [h,queries,keys]
+    if (a.rank() != 3 || a.dim(0) != static_cast<int64_t>(lt->heads.size()) || a.dim(1) != queries || a.dim(2) != keys)
         return nullptr;
-    return a.data() + static_cast<int64_t>(at - lt->heads.begin()) * tokens * tokens;
+    return a.data() + static_cast<int64_t>(at - lt->heads.begin()) * queries * keys;
+}
+} // namespace
+
+const float* headAttention(const Trace& trace, HeadRef head, int tokens) { return rowAttention(trace, head, tokens, tokens); }
+
+const float* headAttention(const RunSnapshot& run, HeadRef head) {
+    if (!run.valid()) return nullptr;
+    return rowAttention(*run.trace, head, run.queryCount(head.layer), run.keyCount(head.layer));
 }
 
 QString headName(HeadRef head) {
@@ -47,6 +55,33 @@ QStringList tokenLabels(const RunSnapshot& snapshot) {
     QStringList labels;
     labels.reserve(snapshot.tokens());
     for (int i = 0; i < snapshot.tokens(); ++i) labels << snapshot.tokenLabel(i);
+    return labels;
+}
+
+QString headName(const RunSnapshot& run, HeadRef head) {
+    if (!run.encoderDecoder()) return headName(head);
+    const AttentionBlock b = run.blockOf(head.layer);
+    const QString kind = b.kind == AttentionKind::EncoderSelf ? QObject::tr("encoder layer")
+                         : b.kind == AttentionKind::Cross     ? QObject::tr("cross-attention layer")
+                                                              : QObject::tr("decoder layer");
+    return QObject::tr("%1 %2, head %3").arg(kind).arg(b.layerOf(head.layer)).arg(head.head);
+}
+
+QString headTitle(const RunSnapshot& run, HeadRef head) {
+    if (!run.valid()) return {};
+    if (!run.encoderDecoder()) return headTitle(run.model->config, head);
+    return QStringLiteral("%1 H%2").arg(run.rowName(head.layer)).arg(head.head);
+}
+
+QStringList queryLabels(const RunSnapshot& snapshot, int layer) {
+    QStringList labels;
+    for (int i = 0; i < snapshot.queryCount(layer); ++i) labels << snapshot.queryLabel(layer, i);
+    return labels;
+}
+
+QStringList keyLabels(const RunSnapshot& snapshot, int layer) {
+    QStringList labels;
+    for (int j = 0; j < snapshot.keyCount(layer); ++j) labels << snapshot.keyLabel(layer, j);
     return labels;
 }
 

@@ -23,12 +23,22 @@ HeadRef clampedHead(HeadRef head, int layers, int heads);
 // Head `head`'s [T,T] attention block (row = query, column = key), or nullptr when the run did not capture it
 // or the captured tensor is not [h,tokens,tokens].
 const float* headAttention(const Trace& trace, HeadRef head, int tokens);
+// Head `head`'s [queries, keys] block in its row of the stack (RunSnapshot::queryCount and keyCount: [T,T] but
+// for an encoder-decoder model's encoder [S,S] and cross-attention [T,S]), or nullptr when not captured.
+const float* headAttention(const RunSnapshot& run, HeadRef head);
 // "layer 1, head 2".
 QString headName(HeadRef head);
 // "L3 H5", plus " (KV head 1 of 2)" when query heads share key/value heads (grouped-query attention).
 QString headTitle(const ModelConfig& config, HeadRef head);
+// The same for a row of the run's stack: "encoder layer 1, head 2" and "E1 H2" for an encoder-decoder model
+// (its decoder's "D", its cross-attention's "X"), as above for a model of one stack.
+QString headName(const RunSnapshot& run, HeadRef head);
+QString headTitle(const RunSnapshot& run, HeadRef head);
 // Every token's display label, in order.
 QStringList tokenLabels(const RunSnapshot& snapshot);
+// The labels along a row's query and key axes (tokenLabels but for an encoder-decoder model's source side).
+QStringList queryLabels(const RunSnapshot& snapshot, int layer);
+QStringList keyLabels(const RunSnapshot& snapshot, int layer);
 // Softened `color` for a background (cells, bars) that must not compete with the data.
 QColor faded(const QColor& color, int alpha);
 

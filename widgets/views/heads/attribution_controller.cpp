@@ -42,6 +42,8 @@ AttributionController::AttributionController(QCustomPlot* plot) : plot_(plot) {
 }
 
 QString AttributionController::update(const RunSnapshot& run, const HeadSelection& selection, const PlotStyle& style) {
+    if (run.encoderDecoder())
+        return QObject::tr("Attribution splits one stack's residual stream: it does not cover encoder-decoder models yet.");
     const int position = shownPosition(selection, run.tokens());
     if (!run.attribution || run.attribution->position != position)
         return QObject::tr("Attributing the prediction at token %1 on the worker...").arg(position);

@@ -30,6 +30,8 @@ LensController::LensController(QCustomPlot* plot) : plot_(plot) {
 }
 
 QString LensController::update(const RunSnapshot& run, const HeadSelection& selection, const PlotStyle& style) {
+    if (run.encoderDecoder())
+        return QObject::tr("The logit lens reads one stack's residual stream: it does not cover encoder-decoder models yet.");
     if (!run.lens) return QObject::tr("Computing the logit lens on the worker...");
     if (run.lens->tokens != run.tokens()) return QObject::tr("The lens belongs to another run.");
     run_ = run;

@@ -1,0 +1,86 @@
+// The three kinds of an encoder-decoder model's attention as one stack of rows (headlight/attention_stack.h).
+#include "headlight/attention_stack.h"
+
+#include "headlight/error.h"
+
+#include <algorithm>
+
+namespace headlight {
+
+std::vector<AttentionBlock> attentionBlocks(const ModelConfig& c) {
+    if (!c.isEncoderDecoder()) return {{AttentionKind::Self, "", "L", 0, c.nLayer, false, false, c.causal}};
+    const int Le = c.encoderDecoder->layers, L = c.nLayer;
+    return {{AttentionKind::EncoderSelf, "Encoder self-attention", "E", 0, Le, true, true, false},
+            {AttentionKind::DecoderSelf, "Decoder self-attention", "D", Le, L, false, false, true},
+            {AttentionKind::Cross, "Cross-attention (target \xe2\x86\x92 source)", "X", Le + L, L, false, true, false}};
+}
+
+const AttentionBlock& blockOfRow(const std::vector<AttentionBlock>& blocks, int row) {
+    for (const AttentionBlock& b : blocks)
+        if (row < b.first + b.rows) return b;
+    return blocks.back();
+}
+
+int stackRows(const ModelConfig& c) { return c.isEncoderDecoder() ? c.encoderDecoder->layers + 2 * c.nLayer : c.nLayer; }
+
+ModelConfig stackedConfig(const ModelConfig& c) {
+    ModelConfig stacked = c;
+    stacked.nLayer = stackRows(c);
+    return stacked;
+}
+
+Trace stackedTrace(Trace trace, const ModelConfig& c) {
+    if (!c.isEncoderDecoder()) return trace;
+    const int Le = c.encoderDecoder->layers, L = c.nLayer, H = c.nHead;
+    std::vector<LayerTrace> rows = std::move(trace.encoderLayers);
+    trace.encoderLayers.clear();
+    std::vector<LayerTrace> cross;
+    for (LayerTrace& lt : trace.layers) {
+        LayerTrace x;
+        x.layer = Le + L + lt.layer;
+        x.heads = lt.heads;
+        auto it = lt.tensors.find(kCrossAttention);
+        if (it != lt.tensors.end()) {
+            x.attention = std::move(it->second);
+            lt.tensors.erase(it);
+            cross.push_back(std::move(x));
+        }
+        lt.layer += Le;
+        rows.push_back(std::move(lt));
+    }
+    for (LayerTrace& x : cross) rows.push_back(std::move(x));
+    trace.layers = std::move(rows);
+    // The three masks as one: a kind's missing mask keeps all of its heads.
+    std::vector<float> mask(static_cast<size_t>(stackRows(c)) * H, 1.0f);
+    auto put = [&](const FloatArray& m, int first, int layers) {
+        if (m.rank() == 2 && m.dim(0) == layers && m.dim(1) == H) std::copy(m.begin(), m.end(), mask.begin() + static_cast<size_t>(first) * H);
+    };
+    put(trace.encoderHeadMask, 0, Le);
+    put(trace.headMask, Le, L);
+    put(trace.crossHeadMask, Le + L, L);
+    trace.headMask = FloatArray({stackRows(c), H}, std::move(mask));
+    return trace;
+}
+
+void setStackedHeadMask(RunRequest& request, const ModelConfig& c, const std::vector<float>& stacked) {
+    if (!c.isEncoderDecoder()) {
+        request.headMask = stacked;
+        return;
+    }
+    request.encoderHeadMask.clear();
+    request.headMask.clear();
+    request.crossHeadMask.clear();
+    if (stacked.empty()) return;
+    const int Le = c.encoderDecoder->layers, L = c.nLayer;
+    const size_t H = static_cast<size_t>(c.nHead);
+    if (stacked.size() != static_cast<size_t>(stackRows(c)) * H)
+        throw Error("head mask", "has " + std::to_string(stacked.size()) + " values; the model's three kinds of attention have " +
+                                     std::to_string(Le) + " + " + std::to_string(L) + " + " + std::to_string(L) + " layers of " +
+                                     std::to_string(H) + " heads");
+    const auto at = [&](int row) { return stacked.begin() + static_cast<std::ptrdiff_t>(row * H); };
+    request.encoderHeadMask.assign(at(0), at(Le));
+    request.headMask.assign(at(Le), at(Le + L));
+    request.crossHeadMask.assign(at(Le + L), at(Le + 2 * L));
+}
+
+} // namespace headlight
