@@ -2,6 +2,7 @@
 // view, and keeps its state on bad input.
 #include "head_selection.h"
 #include "headlight/session.h"
+#include "headlight/trace_hdf5.h"
 #include "input_bar.h"
 #include "main_window.h"
 #include "model_session.h"
@@ -220,6 +221,34 @@ private slots:
         QCOMPARE(pruned.trace->headMask.data()[4 * 4 + 1], 0.0f);
         QVERIFY(window_->view(QStringLiteral("grid"))->snapshot().pruned());
         waitForRun([&] { window_->workspace()->togglePruned(4, 1); });
+        // File > Export run writes the trace format's layout: the encoder's layers and each decoder layer's
+        // cross-attention, as `headlight-cli run --target` writes them.
+        QTemporaryDir out;
+        const QString path = out.filePath(QStringLiteral("translation.h5"));
+        QString error = QStringLiteral("pending");
+        window_->exportRun(path, [&](const QString& e) { error = e; });
+        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("pending"), 10000);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const LoadedTrace loaded = readTraceHdf5(path.toStdString());
+        const Trace& written = loaded.trace;
+        QCOMPARE(loaded.provenance.at("target"), target->text().toStdString());
+        QCOMPARE(int(written.encoderLayers.size()), 2);
+        QCOMPARE(int(written.layers.size()), 2);
+        QCOMPARE(written.sourceIds, pruned.trace->sourceIds);
+        QVERIFY(written.layers[1].has(kCrossAttention));
+        QCOMPARE(written.crossHeadMask.shape(), (std::vector<int64_t>{2, 4}));
+        // Importance of the pair on screen: every head of the three kinds, the overview's importance rows.
+        QSignalSpy analysed(window_->workspace(), &Workspace::analysisShown);
+        QSignalSpy analysisFailed(window_->workspace(), &Workspace::analysisFailed);
+        AnalysisSpec spec;
+        spec.kind = AnalysisKind::Importance;
+        spec.text = window_->workspace()->snapshot().text;   // as the Analysis panel fills them in
+        spec.target = window_->workspace()->snapshot().target;
+        window_->workspace()->startAnalysis(spec);
+        QVERIFY2(analysed.wait(20000), analysisFailed.isEmpty() ? "no result" : qPrintable(analysisFailed.first().at(0).toString()));
+        const auto result = analysed.last().at(0).value<AnalysisResult>();
+        QCOMPARE(result.importance.shape(), (std::vector<int64_t>{6, 4}));
+        QVERIFY(result.source.contains(QString::fromUtf8("translation: The house is blue. -> ")));
         window_->setTarget({});
         const RunSnapshot back = waitForRun([&] { window_->openModel(kRandom); });
         QVERIFY(back.valid() && !back.encoderDecoder());

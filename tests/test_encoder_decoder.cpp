@@ -287,6 +287,19 @@ private slots:
             QCOMPARE(test::bitDiff(lt->attention, expected), QString());
             QVERIFY(!lt->has(kCrossAttention));
         }
+        // And back, for files: the trace format's layout again.
+        const Trace back = unstackedTrace(t, blocks);
+        QCOMPARE(int(back.encoderLayers.size()), Le);
+        QCOMPARE(int(back.layers.size()), L);
+        for (int l = 0; l < Le; ++l) QCOMPARE(test::bitDiff(back.encoderLayers[size_t(l)].attention, raw.encoderLayers[size_t(l)].attention), QString());
+        for (int l = 0; l < L; ++l) {
+            QCOMPARE(back.layers[size_t(l)].layer, l);
+            QCOMPARE(test::bitDiff(back.layers[size_t(l)].attention, raw.layers[size_t(l)].attention), QString());
+            QCOMPARE(test::bitDiff(back.layers[size_t(l)][kCrossAttention], raw.layers[size_t(l)][kCrossAttention]), QString());
+        }
+        QCOMPARE(back.headMask.shape(), (std::vector<int64_t>{L, H}));
+        QCOMPARE(back.encoderHeadMask.shape(), (std::vector<int64_t>{Le, H}));
+        QCOMPARE(back.crossHeadMask.shape(), (std::vector<int64_t>{L, H}));
         // The overview's entropy of a cross-attention head, by hand from its [T,S] rows.
         const FloatArray entropy = computeHeadMetric(HeadMetric::entropy(), t, stackedConfig(c));
         const float* x = t.layer(Le + L)->attention.data() + 1 * T * S;   // X0 H1

@@ -1,5 +1,6 @@
 // Pruning what-ifs: importance against finite differences, batched against one-by-one ablation, masking
 // invariants, pruning-curve orders, data errors, and the three CLI commands end to end.
+#include "headlight/attention_stack.h"
 #include "headlight/engine.h"
 #include "headlight/pruning.h"
 #include "test_support.h"
@@ -366,6 +367,126 @@ private slots:
         QVERIFY2(err.contains("long.txt: line 3: 19 tokens"), qPrintable(err));
         QVERIFY(test::errorOf([&] { ExampleSet::fromText(e, ""); }).startsWith("--text: "));
         QVERIFY(test::errorOf([&] { ExampleSet::fromTask(e, TaskParams::fromJson(R"({"name": "induction"})", "t"), 0, 1); }).startsWith("--n: "));
+    }
+
+    // An encoder-decoder model: the heads of its three kinds are the rows of its attention stack (E0 E1 D0 D1 X0
+    // X1), and every analysis agrees with one engine run per example under the three kinds' own masks.
+    void encoderDecoderHeads() {
+        const std::string dir = test::sourcePath("tests/fixtures/seq2seq/marian-text");
+        const Engine e = Engine::load(dir);
+        const ModelConfig& c = e.config();
+        const int rows = stackRows(c), H = c.nHead, Le = c.encoderDecoder->layers, L = c.nLayer;
+        QCOMPARE(rows, 6);
+        const QString pairs = tmp_.filePath("pairs.tsv");
+        test::writeFile(pairs, "The house.\tLa maison.\nA blue house is here.\tUne maison bleue.\nThe cat.\tLe chat est noir.\n");
+        const ExampleSet data = ExampleSet::fromFile(e, pairs.toStdString());
+        QCOMPARE(data.size(), size_t(3));
+        QCOMPARE(data.sources.size(), size_t(3));
+        QCOMPARE(data.ids[0].front(), int64_t(c.encoderDecoder->decoderStartTokenId));
+        // L(x) of a stacked mask through Engine::run, the three kinds' masks set by hand.
+        auto losses = [&](const std::vector<float>& mask) {
+            std::vector<double> out;
+            for (size_t k = 0; k < data.size(); ++k) {
+                RunRequest r;
+                r.capture = CaptureSpec::none();
+                r.sourceIds = data.sources[k];
+                r.tokenIds = data.ids[k];
+                r.encoderHeadMask.assign(mask.begin(), mask.begin() + Le * H);
+                r.headMask.assign(mask.begin() + Le * H, mask.begin() + (Le + L) * H);
+                r.crossHeadMask.assign(mask.begin() + (Le + L) * H, mask.end());
+                const Trace t = e.run(r);
+                out.push_back(t.meanLoss());
+            }
+            return out;
+        };
+        const std::vector<float> ones(size_t(rows * H), 1.0f);
+        const MaskedScore base = scoreWithMask(e, data);
+        QVERIFY2(std::fabs(base.loss - mean(losses(ones))) < 1e-5, qPrintable(QString::number(base.loss)));
+
+        // Ablation: each head of each kind against a run with that head's kind masked.
+        const Ablation ab = ablateHeads(e, data);
+        QCOMPARE(ab.deltaLoss.shape(), (std::vector<int64_t>{rows, H}));
+        for (int j : {1, (Le + 1) * H + 2, (Le + L) * H + 3}) {   // E0 H1, D1 H2, X0 H3
+            std::vector<float> m = ones;
+            m[size_t(j)] = 0;
+            const double expected = mean(losses(m)) - base.loss;
+            QVERIFY2(std::fabs(ab.deltaLoss.data()[j] - expected) < 1e-5,
+                     qPrintable(QString("head %1: %2 vs %3").arg(j).arg(ab.deltaLoss.data()[j]).arg(expected)));
+            QVERIFY(std::fabs(expected) > 1e-6);   // the head matters: the check is not vacuous
+        }
+
+        // Importance: |dL/dxi| against one-sided second-order differences at the unpruned mask.
+        const FloatArray I = headImportance(e, data);
+        QCOMPARE(I.shape(), (std::vector<int64_t>{rows, H}));
+        const float eps = 1e-2f;
+        const auto l0 = losses(ones);
+        for (int j : {0, Le * H + 1, (Le + L) * H + 2, rows * H - 1}) {
+            std::vector<float> m1 = ones, m2 = ones;
+            m1[size_t(j)] -= eps;
+            m2[size_t(j)] -= 2 * eps;
+            const auto l1 = losses(m1), l2 = losses(m2);
+            double fd = 0;
+            for (size_t x = 0; x < l0.size(); ++x) fd += std::fabs((3 * l0[x] - 4 * l1[x] + l2[x]) / (2 * eps)) / double(l0.size());
+            QVERIFY2(std::fabs(I.data()[j] - fd) < 3e-3 + 2e-2 * std::fabs(fd), qPrintable(QString("head %1: %2 vs fd %3").arg(j).arg(I.data()[j]).arg(fd)));
+        }
+
+        // A pruning curve over all 24 heads, the pruned heads kept pruned.
+        CurveOptions o;
+        o.order = PruneOrder::Random;
+        o.stepPercent = 25;
+        o.headMask = ones;
+        o.headMask[size_t((Le + L) * H)] = 0;   // X0 H0
+        const PruningCurve curve = pruningCurve(e, data, o);
+        QCOMPARE(int(curve.order.size()), rows * H);
+        QCOMPARE(curve.order.front(), (std::pair<int, int>{Le + L, 0}));
+        QVERIFY(std::fabs(curve.steps.front().score.loss - mean(losses(o.headMask))) < 1e-5);
+        QCOMPARE(curve.steps.back().headsPruned, rows * H);
+
+        // The CLI: --text with --target, the CSV by kind, the curve's head names by kind.
+        const QString model = QString::fromStdString(dir), out = tmp_.filePath("ed.h5"), csv = tmp_.filePath("ed.csv");
+        CliResult r = cli({"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "4.1", "--out", out, "--csv", csv});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        ResultFile f = readResultHdf5(out.toStdString());
+        QCOMPARE(f.attributes.at("rows"), std::string("encoder 0-1, decoder 2-3, cross 4-5"));
+        QCOMPARE(f.floats.at("ablation_delta_loss").at({4, 1}), 0.0f);   // pruned beforehand
+        QFile csvFile(csv);
+        QVERIFY(csvFile.open(QIODevice::ReadOnly));
+        const QStringList csvLines = QString::fromUtf8(csvFile.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(csvLines.size(), 1 + rows * H);
+        QVERIFY(csvLines[0].startsWith("kind,layer,head,delta_loss"));
+        QVERIFY(csvLines[1 + 4 * H + 1].startsWith("cross,0,1,0,"));
+        r = cli({"prune-curve", model, "--data", pairs, "--order", "importance-once", "--step-percent", "50", "--out", out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto names = nlohmann::json::parse(r.out.toStdString())["pruned_heads"];
+        QCOMPARE(int(names.size()), rows * H);
+        std::set<char> kinds;
+        for (const auto& n : names) kinds.insert(n.get<std::string>()[0]);
+        QCOMPARE(kinds, (std::set<char>{'E', 'D', 'X'}));
+        r = cli({"evaluate", model, "--text", "The house.", "--target", "La maison."});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        RunRequest one;   // the same pair through Engine::run, as `run --target` builds it
+        one.sourceIds = e.encode("The house.");
+        one.tokenIds = {c.encoderDecoder->decoderStartTokenId};
+        for (int64_t id : e.encodeTarget("La maison.")) one.tokenIds.push_back(id);
+        const double evaluated = nlohmann::json::parse(r.out.toStdString())["loss"].get<double>();
+        QVERIFY2(std::fabs(evaluated - e.run(one).meanLoss()) < 1e-5, qPrintable(QString::number(evaluated)));
+
+        const QString bad = tmp_.filePath("bad.h5"), noTab = tmp_.filePath("notab.txt");
+        test::writeFile(noTab, "The house. La maison.\n");
+        const std::vector<std::pair<QStringList, std::pair<int, QString>>> cases = {
+            {{"importance", model, "--text", "The house.", "--out", bad}, {1, "--text: is only the source"}},
+            {{"importance", model, "--data", pairs, "--target", "x", "--out", bad}, {2, "--target: goes with --text"}},
+            {{"importance", model, "--task", "induction", "--out", bad}, {1, "--task: the synthetic tasks are texts for a model of one stack"}},
+            {{"ablate", model, "--data", noTab, "--out", bad}, {1, "notab.txt: line 1: has no tab"}},
+            {{"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "6.0", "--out", bad}, {1, "--prune: head 6.0 does not exist"}},
+            {{"importance", QString::fromStdString(tiny_), "--text", "abc", "--target", "x", "--out", bad}, {1, "--target: is for encoder-decoder models"}},
+        };
+        for (const auto& [args, expected] : cases) {
+            const CliResult b = cli(args);
+            QVERIFY2(b.exitCode == expected.first && b.err.contains(expected.second) && b.err.count('\n') == 1,
+                     qPrintable(args.join(' ') + " -> " + QString::number(b.exitCode) + " " + b.err));
+            QVERIFY(!QFile::exists(bad));
+        }
     }
 
     void cliEndToEnd() {

@@ -31,10 +31,29 @@ ExampleSet typedIdExamples(const Engine& engine, const QString& text) {
     return set;
 }
 
+// An encoder-decoder model's pair on screen, cut as the run cut it (Session::run: each side to n_positions).
+ExampleSet translationExamples(const Engine& engine, const QString& source, const QString& target) {
+    const ModelConfig& c = engine.config();
+    if (source.isEmpty()) throw Error("source", "is empty: type the text the encoder reads");
+    if (target.isEmpty()) throw Error("target", "is empty: type the translation, or press Translate");
+    std::vector<int64_t> sourceIds = engine.encode(source.toStdString());
+    std::vector<int64_t> ids = {c.encoderDecoder->decoderStartTokenId};
+    for (int64_t id : engine.encodeTarget(target.toStdString())) ids.push_back(id);
+    if (static_cast<int64_t>(sourceIds.size()) > c.nPositions) sourceIds.resize(static_cast<size_t>(c.nPositions));
+    if (static_cast<int64_t>(ids.size()) > c.nPositions) ids.resize(static_cast<size_t>(c.nPositions));
+    ExampleSet set;
+    const std::vector<uint8_t> everyPosition(ids.size() - 1, 1);
+    set.add(nextTokenExample(std::move(ids), everyPosition));
+    set.sources.push_back(std::move(sourceIds));
+    set.description = "translation: " + source.toStdString() + " -> " + target.toStdString();
+    return set;
+}
+
 ExampleSet examplesFor(const Engine& engine, const AnalysisSpec& spec) {
     switch (spec.source) {
     case AnalysisSource::Text:
         if (!engine.tokenizer() || !engine.tokenizer()->canEncode()) return typedIdExamples(engine, spec.text);
+        if (engine.config().isEncoderDecoder()) return translationExamples(engine, spec.text, spec.target);
         return ExampleSet::fromText(engine, spec.text.toStdString());
     case AnalysisSource::File: return ExampleSet::fromFile(engine, spec.file.toStdString());
     case AnalysisSource::Task: break;

@@ -23,7 +23,8 @@ struct AnalysisSpec {
     QString modelDir;
     QString device = QStringLiteral("cpu");
     AnalysisSource source = AnalysisSource::Text;
-    QString text;                       // AnalysisSource::Text
+    QString text;                       // AnalysisSource::Text (an encoder-decoder model's source)
+    QString target;                     // AnalysisSource::Text of an encoder-decoder model: the target on screen
     QString file;                       // AnalysisSource::File
     int examples = 200;                 // AnalysisSource::Task (and the memory curve)
     quint64 seed = 1000003;

@@ -26,6 +26,12 @@ struct ModelInfo {
     // says which rows are which kind. Empty blocks: one stack (snapshots made by hand).
     ModelConfig config;
     std::vector<AttentionBlock> blocks;
+    // The model's own config (config.json's): `config` with an encoder-decoder model's n_layer its decoder's.
+    ModelConfig fileConfig() const {
+        ModelConfig c = config;
+        if (blocks.size() == 3) c.nLayer = blocks[1].rows;
+        return c;
+    }
     std::vector<std::string> vocabulary;  // display text per token id; empty when the folder has no vocab.json
     int64_t parameters = 0;
     QString device;                       // "cpu", "cuda:0"

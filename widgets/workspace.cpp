@@ -182,6 +182,7 @@ void Workspace::applyPreset(WhatIfPreset preset, int k) {
         spec.kind = AnalysisKind::Importance;
         spec.source = AnalysisSource::Text;
         spec.text = snapshot_.text;
+        spec.target = snapshot_.target;
         spec.modelDir = modelDir_;
         spec.device = device_;
         spec.selectorHead = selectorHead_;

@@ -8,6 +8,7 @@
 #endif
 
 #include <filesystem>
+#include "headlight/attention_stack.h"
 #include "headlight/error.h"
 #include "headlight/session.h"
 #include "headlight/output_files.h"
@@ -28,7 +29,7 @@
 namespace headlight::cli {
 namespace {
 
-const std::set<std::string> kDataOptions = withLoadOptions({"--text", "--data", "--task", "--n", "--seed", "--prune", "--out", "--csv",
+const std::set<std::string> kDataOptions = withLoadOptions({"--text", "--target", "--data", "--task", "--n", "--seed", "--prune", "--out", "--csv",
                                                              "--figure", "--width", "--height", "--dpi"}, kLoadValued);
 
 std::set<std::string> withOptions(std::set<std::string> extra) {
@@ -48,11 +49,14 @@ Setup setUp(const Args& a, const Engine& engine) {
     s.modelDir = a.positional()[0];
     s.out = a.value("--out");
     s.csv = a.value("--csv");
-    if (a.has("--prune")) s.mask = parsePruneList(a.value("--prune"), engine.config(), "--prune");
+    // An encoder-decoder model's heads are its attention stack's rows (encoder, decoder, cross-attention).
+    if (a.has("--prune")) s.mask = parsePruneList(a.value("--prune"), stackedConfig(engine.config()), "--prune");
     const long long n = a.integer("--n", 200), seed = a.integer("--seed", 1000003);
     if (n < 1 || n > 1000000) throw UsageError{"--n: must be in 1..1000000"};
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};
-    if (a.has("--text")) {
+    if (a.has("--target")) {
+        s.data = ExampleSet::fromTranslation(engine, a.value("--text"), a.value("--target"));
+    } else if (a.has("--text")) {
         s.data = ExampleSet::fromText(engine, a.value("--text"));
     } else if (a.has("--data")) {
         s.data = ExampleSet::fromFile(engine, a.value("--data"));
@@ -70,6 +74,7 @@ Args parse(const std::vector<std::string>& argv, const std::set<std::string>& va
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     if (a.has("--text") + a.has("--data") + a.has("--task") != 1) throw UsageError{"give exactly one of --text, --data or --task"};
     if (a.has("--n") && !a.has("--task")) throw UsageError{"--n: applies to --task only"};
+    if (a.has("--target") && !a.has("--text")) throw UsageError{"--target: goes with --text (the source)"};
     a.required("--out");
     return a;
 }
@@ -126,12 +131,23 @@ std::string dataLine(const Setup& s, const Args& a) {
 }
 #endif
 
+// An encoder-decoder model's rows as the result files describe them: "encoder 0-1, decoder 2-3, cross 4-5".
+std::string stackDescription(const ModelConfig& c) {
+    std::string out;
+    for (const AttentionBlock& b : attentionBlocks(c)) {
+        const char* kind = b.kind == AttentionKind::EncoderSelf ? "encoder" : b.kind == AttentionKind::DecoderSelf ? "decoder" : "cross";
+        out += (out.empty() ? "" : ", ") + std::string(kind) + " " + std::to_string(b.first) + "-" + std::to_string(b.first + b.rows - 1);
+    }
+    return out;
+}
+
 ResultFile baseFile(const Setup& s, const Engine& engine, const Args& a) {
     ResultFile f;
     char buf[PATH_MAX];
     const std::string model = realpath(s.modelDir.c_str(), buf) ? std::string(buf) : s.modelDir;   // absolute, like `run`
     f.attributes = {{"model", model}, {"data", s.data.description}, {"examples", std::to_string(s.data.size())},
                     {"pruned", pruneSpec(a)}, {"device", engine.device()}, {"dtype", engine.dtype()}, {"headlight_version", HEADLIGHT_VERSION}};
+    if (engine.config().isEncoderDecoder()) f.attributes["rows"] = stackDescription(engine.config());
     return f;
 }
 
@@ -143,17 +159,26 @@ void writeCsv(const std::string& path, const std::string& text) {
     if (!f) throw Error(path, "cannot write (disk full?)");
 }
 
-// Per-head CSV: layer,head,<columns...>, one row per head.
-std::string headCsv(const std::vector<std::string>& names, const std::vector<const FloatArray*>& columns) {
+// Per-head CSV: layer,head,<columns...>, one row per head; an encoder-decoder model's rows start with their kind
+// (kind,layer,head: "cross,0,3"), the layer counted within its kind.
+std::string headCsv(const std::vector<std::string>& names, const std::vector<const FloatArray*>& columns, const ModelConfig& c) {
     std::ostringstream o;
     o.precision(9);
-    o << "layer,head";
+    const bool kinds = c.isEncoderDecoder();
+    const auto blocks = attentionBlocks(c);
+    o << (kinds ? "kind,layer,head" : "layer,head");
     for (const auto& n : names) o << "," << n;
     o << "\n";
     const int64_t L = columns[0]->dim(0), H = columns[0]->dim(1);
     for (int64_t l = 0; l < L; ++l)
         for (int64_t h = 0; h < H; ++h) {
-            o << l << "," << h;
+            if (kinds) {
+                const AttentionBlock& b = blockOfRow(blocks, static_cast<int>(l));
+                o << (b.kind == AttentionKind::EncoderSelf ? "encoder" : b.kind == AttentionKind::DecoderSelf ? "decoder" : "cross") << ","
+                  << b.layerOf(static_cast<int>(l)) << "," << h;
+            } else {
+                o << l << "," << h;
+            }
             for (const auto* c : columns) o << "," << c->at({l, h});
             o << "\n";
         }
@@ -190,7 +215,7 @@ int importanceCommand(const std::vector<std::string>& argv) {
     f.floats["importance"] = importance;
     f.attributes["normalize_by_layer"] = normalize ? "true" : "false";
     outputs->write(s.out, [&](const std::string& temp) { writeResultHdf5(temp, f); });
-    if (!s.csv.empty()) outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, headCsv({"importance"}, {&importance})); });
+    if (!s.csv.empty()) outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, headCsv({"importance"}, {&importance}, engine.config())); });
 #ifdef HEADLIGHT_HAS_FIGURE
     if (!figure.path.empty())
         outputs->write(figure.path, [&](const std::string& temp) {
@@ -224,7 +249,7 @@ int ablateCommand(const std::vector<std::string>& argv) {
     f.floats["baseline_metric"] = FloatArray({}, std::vector<float>{static_cast<float>(ab.baseline.metric)});
     outputs->write(s.out, [&](const std::string& temp) { writeResultHdf5(temp, f); });
     if (!s.csv.empty())
-        outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, headCsv({"delta_loss", "delta_metric"}, {&ab.deltaLoss, &ab.deltaMetric})); });
+        outputs->write(s.csv, [&](const std::string& temp) { writeCsv(temp, headCsv({"delta_loss", "delta_metric"}, {&ab.deltaLoss, &ab.deltaMetric}, engine.config())); });
 #ifdef HEADLIGHT_HAS_FIGURE
     if (!figure.path.empty())
         outputs->write(figure.path, [&](const std::string& temp) {
@@ -270,7 +295,8 @@ struct CurveColumns {
     nlohmann::json prunedNames;                  // the same as "L.H" strings
 };
 
-CurveColumns columnsOf(PruneOrder order, const PruningCurve& curve) {
+// `curve`'s columns; the heads' names "L.H" (an encoder-decoder model's "E0.1", "D0.1", "X0.1": kind and layer).
+CurveColumns columnsOf(PruneOrder order, const PruningCurve& curve, const ModelConfig& config) {
     CurveColumns c;
     c.order = pruneOrderName(order);
     for (const auto& st : curve.steps) {
@@ -283,7 +309,8 @@ CurveColumns columnsOf(PruneOrder order, const PruningCurve& curve) {
     for (const auto& [l, h] : curve.order) {
         c.pruned.push_back(l);
         c.pruned.push_back(h);
-        c.prunedNames.push_back(std::to_string(l) + "." + std::to_string(h));
+        c.prunedNames.push_back((config.isEncoderDecoder() ? rowName(attentionBlocks(config), l) : std::to_string(l)) + "." +
+                                std::to_string(h));
     }
     return c;
 }
@@ -336,7 +363,7 @@ int pruneCurveCommand(const std::vector<std::string>& argv) {
     std::vector<CurveColumns> curves;
     for (PruneOrder order : orders) {
         o.order = order;
-        curves.push_back(columnsOf(order, pruningCurve(engine, s.data, o)));
+        curves.push_back(columnsOf(order, pruningCurve(engine, s.data, o), engine.config()));
     }
     const double seconds = secondsSince(t0);
 

@@ -86,8 +86,9 @@ nlohmann::json withoutSelection(const Args& a, const std::string& dir,
 // `evaluate --text/--data`: the model's own objective on given text (BERT: every token masked once).
 int evaluateText(const Args& a, const std::string& dir) {
     const auto scoreOf = [&](const Engine& engine) {
-        const ExampleSet data = a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
-                                                : ExampleSet::fromFile(engine, a.value("--data"));
+        const ExampleSet data = a.has("--target") ? ExampleSet::fromTranslation(engine, a.value("--text"), a.value("--target"))
+                                : a.has("--text") ? ExampleSet::fromText(engine, a.value("--text"))
+                                                  : ExampleSet::fromFile(engine, a.value("--data"));
         const MaskedScore score = scoreWithMask(engine, data);
         int64_t scored = 0;
         for (const auto& targets : data.targets)
@@ -110,10 +111,11 @@ int evaluateText(const Args& a, const std::string& dir) {
 }
 
 int evaluateCommand(const std::vector<std::string>& argv) {
-    const Args a(argv, withLoadOptions({"--task", "--text", "--data", "--n", "--seed"}, kLoadValued), kLoadFlags);
+    const Args a(argv, withLoadOptions({"--task", "--text", "--target", "--data", "--n", "--seed"}, kLoadValued), kLoadFlags);
     if (a.positional().size() != 1) throw UsageError{"expects exactly one MODEL_DIR"};
     const std::string dir = a.positional()[0];
     if (a.has("--task") + a.has("--text") + a.has("--data") > 1) throw UsageError{"give at most one of --task, --text or --data"};
+    if (a.has("--target") && !a.has("--text")) throw UsageError{"--target: goes with --text (the source)"};
     if (a.has("--text") || a.has("--data")) return evaluateText(a, dir);
     const long long n = a.integerIn("--n", 1000, 1, kMaxExamples), seed = a.integer("--seed", 1000003);
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};

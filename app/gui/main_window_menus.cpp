@@ -177,7 +177,7 @@ void MainWindow::exportRun(const QString& path, std::function<void(const QString
         [s, path](JobContext&) {
             // The same provenance keys as `headlight-cli run` (docs/trace-format.md).
             Provenance p = {{"model_path", s.model->dir.toStdString()},
-                            {"config_json", s.model->config.toJson()},
+                            {"config_json", s.model->fileConfig().toJson()},
                             {"text", s.text.toStdString()},
                             {"input", "text"},
                             {"device", s.model->device.toStdString()},
@@ -185,7 +185,10 @@ void MainWindow::exportRun(const QString& path, std::function<void(const QString
                             {"tool_version", HEADLIGHT_VERSION},
                             {"created_utc", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()}};
             // With what the views computed for it: the rollout, the lens and the attribution when they were shown.
-            writeTraceHdf5(path.toStdString(), *s.trace, p, TraceAnalyses{s.rollout, s.lens, s.attribution});
+            if (s.encoderDecoder()) p["target"] = s.target.toStdString();
+            // An encoder-decoder run is written in the trace format's layout, not as the views' stack.
+            const Trace trace = s.encoderDecoder() ? unstackedTrace(*s.trace, s.model->blocks) : *s.trace;
+            writeTraceHdf5(path.toStdString(), trace, p, TraceAnalyses{s.rollout, s.lens, s.attribution});
             return QVariant();
         },
         [done](const QVariant&) { done({}); }, [done](const QString& error) { done(error); });

@@ -13,8 +13,6 @@
 
 namespace headlight {
 
-enum class AttentionKind { Self, EncoderSelf, DecoderSelf, Cross };
-
 struct AttentionBlock {
     AttentionKind kind = AttentionKind::Self;
     std::string name;         // "Encoder self-attention"; empty for a model of one stack
@@ -29,6 +27,8 @@ struct AttentionBlock {
 std::vector<AttentionBlock> attentionBlocks(const ModelConfig& config);
 // The block holding `row` (the last block for rows past the end).
 const AttentionBlock& blockOfRow(const std::vector<AttentionBlock>& blocks, int row);
+// A row's short name: "L3" for one stack, "E3", "D3", "X3" for an encoder-decoder model's kinds.
+std::string rowName(const std::vector<AttentionBlock>& blocks, int row);
 // n_layer for one stack, Le + 2L for an encoder-decoder model.
 int stackRows(const ModelConfig& config);
 // `config` as the views see it: n_layer = stackRows (the head mask, every [L,H] table of the overview).
@@ -39,6 +39,9 @@ ModelConfig stackedConfig(const ModelConfig& config);
 // the three masks stacked [rows, H]. sourceIds and sourceTokens stay; encoderLayers is emptied. A trace of one
 // stack is returned as it is.
 Trace stackedTrace(Trace trace, const ModelConfig& config);
+// The inverse, for files: a stacked trace of the model whose stack is `blocks` back in the trace format's layout
+// (encoderLayers, each decoder layer's kCrossAttention, the three head masks). A trace of one stack as it is.
+Trace unstackedTrace(Trace trace, const std::vector<AttentionBlock>& blocks);
 // A [rows, H] stacked mask (row-major, empty: every head) split into `request`'s three masks.
 void setStackedHeadMask(RunRequest& request, const ModelConfig& config, const std::vector<float>& stacked);
 

@@ -24,6 +24,10 @@ struct RotaryConfig {
 
 // An encoder-decoder model's encoder and how its two stacks meet (Marian, BART, T5). ModelConfig's nLayer,
 // vocabSize and intermediateSize are the decoder's; both stacks' attention has nHead heads of headDim().
+// The kinds of attention: a model of one stack has one (Self); an encoder-decoder model three, its encoder's
+// self-attention, its decoder's (causal) self-attention and its decoder's cross-attention to the encoder's output.
+enum class AttentionKind { Self, EncoderSelf, DecoderSelf, Cross };
+
 struct EncoderDecoderConfig {
     int layers = 0;                    // encoder layers
     int mlpWidth = 0;                  // the encoder's feed-forward width

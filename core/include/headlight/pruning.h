@@ -32,6 +32,9 @@ struct ExampleSet {
     // Per example, one entry per token: the id that position must predict, or -1 where nothing is scored
     // (next token: targets[t] = ids[t+1]; masked token: the original token at a [MASK]). See objective.h.
     std::vector<std::vector<int64_t>> targets;
+    // An encoder-decoder model's examples: per example the source the encoder reads (`ids` is then the decoder's
+    // input: its start token and the target, scored on the target's next token). Empty for a model of one stack.
+    std::vector<std::vector<int64_t>> sources;
     std::string description;                     // e.g. "text: ...", "file: PATH (12 lines)", "task: {...} n=200 seed=1"
 
     size_t size() const { return ids.size(); }
@@ -41,8 +44,12 @@ struct ExampleSet {
     // example, every position scored. Masked-token models (BERT): maskedTokenExamples(), so every token is
     // masked and predicted once. Throws headlight::Error naming "--text".
     static ExampleSet fromText(const Engine& engine, const std::string& text);
-    // Each non-empty line as fromText does. Throws headlight::Error naming the file for a missing or empty
-    // file, and the line for unknown characters or a line longer than the model's n_positions.
+    // An encoder-decoder model's pair: the source encoded, the decoder's input its start token and the target's
+    // tokens (teacher forcing, as `run --target`), every target token scored. Errors name `--text` or `--target`.
+    static ExampleSet fromTranslation(const Engine& engine, const std::string& source, const std::string& target);
+    // Each non-empty line as fromText does (an encoder-decoder model's: "SOURCE<tab>TARGET"). Throws
+    // headlight::Error naming the file for a missing or empty file, and the line for unknown characters, a line
+    // longer than the model's n_positions, or a translation line without its tab.
     static ExampleSet fromFile(const Engine& engine, const std::string& path);
     // `n` examples of a task generator seeded with `seed`; the task's own scored positions.
     static ExampleSet fromTask(const Engine& engine, const TaskParams& task, int n, uint64_t seed);
@@ -55,6 +62,9 @@ struct MaskedScore {
 };
 
 // `headMask`: L*H row-major values in [0, 1] (1 = keep), or empty for all ones. Throws headlight::Error.
+// Every analysis below takes an encoder-decoder model too: its heads are then the rows of its attention stack
+// (headlight/attention_stack.h: encoder self-attention, decoder self-attention, cross-attention), and the masks
+// and results are [Le + 2L, H].
 MaskedScore scoreWithMask(const Engine& engine, const ExampleSet& data, const std::vector<float>& headMask = {});
 
 // I_h = mean over examples x of |dL(x)/d xi_h|, the gradient taken at xi = headMask (so pruned heads stay

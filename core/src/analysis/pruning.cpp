@@ -48,14 +48,14 @@ AnalysisProgress monotone(const AnalysisProgress& progress) {
 // Masks that fit one forward pass over batch `b` (rows are (mask, example) pairs). Without gradients only one
 // layer's activations live at a time, so a pass that starts at a later layer needs the same room per row.
 int64_t masksPerForward(const EngineModel& m, const Batch& b) {
-    return std::max<int64_t>(1, floatBudget(m.device) / rowCost(m.model->config(), b.ids.size(1), false) / b.ids.size(0));
+    return std::max<int64_t>(1, floatBudget(m.device) / rowCost(m.config(), b.ids.size(1), false) / b.ids.size(0));
 }
 
 // Scores of M masks [M,L,H] on every example: rows are (mask, example) pairs, as many per forward as fit.
 std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& masks,
                                     const AnalysisProgress& progress = {}) {
     torch::NoGradGuard noGrad;
-    const int64_t M = masks.size(0);
+    const int64_t M = masks.size(0);   // masks [M,rows,H]
     auto lossSum = torch::zeros({M}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     auto hitSum = torch::zeros({M}, lossSum.options());
     int64_t forwards = 0, forwardsDone = 0;
@@ -66,10 +66,10 @@ std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batc
         const int64_t k = masksPerForward(m, b);
         for (int64_t j0 = 0; j0 < M; j0 += k) {
             const int64_t kk = std::min(k, M - j0);
-            ForwardOptions options;
-            options.headMask = masks.narrow(0, j0, kk).repeat_interleave(Bx, 0);  // [kk*Bx,L,H], row j*Bx+b
+            auto mask = masks.narrow(0, j0, kk).repeat_interleave(Bx, 0);          // [kk*Bx,rows,H], row j*Bx+b
             auto ids = b.ids.repeat({kk, 1});                                     // [kk*Bx,T]
-            auto [loss, hits] = rowStats(m.model->forward(ids, options).logits, b.targets.repeat({kk, 1}));
+            auto sources = b.sources.defined() ? b.sources.repeat({kk, 1}) : b.sources;
+            auto [loss, hits] = rowStats(m.logits(sources, ids, mask), b.targets.repeat({kk, 1}));
             lossSum.narrow(0, j0, kk).add_(loss.view({kk, Bx}).sum(1).to(torch::kDouble));
             hitSum.narrow(0, j0, kk).add_(hits.view({kk, Bx}).sum(1).to(torch::kDouble));
             report(progress, static_cast<double>(++forwardsDone) / static_cast<double>(forwards));
@@ -91,18 +91,16 @@ std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batc
 torch::Tensor importance(const EngineModel& m, const ExampleSet& data, const torch::Tensor& base, bool normalizeByLayer,
                          const AnalysisProgress& progress) {
     torch::AutoGradMode grad(true);
-    const ModelConfig& c = m.model->config();
-    auto sum = torch::zeros({c.nLayer, c.nHead}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
+    const ModelConfig& c = m.config();
+    auto sum = torch::zeros({m.rows(), c.nHead}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     const auto batches = makeBatches(data, c, m.device, true);
     for (size_t n = 0; n < batches.size(); ++n) {
         const Batch& b = batches[n];
         // One mask copy per example: L(x) depends only on its own row, so the gradient of the sum of the
         // per-example losses with respect to row x is exactly dL(x)/dxi, and |.| can be taken per example.
-        auto xi = base.unsqueeze(0).repeat({b.ids.size(0), 1, 1}).requires_grad_(true);   // [B,L,H]
-        ForwardOptions options;
-        options.headMask = xi;
-        auto loss = rowStats(m.model->forward(b.ids, options).logits, b.targets).first;   // [B]
-        auto g = torch::autograd::grad({loss.sum()}, {xi})[0];                   // [B,L,H]
+        auto xi = base.unsqueeze(0).repeat({b.ids.size(0), 1, 1}).requires_grad_(true);   // [B,rows,H]
+        auto loss = rowStats(m.logits(b, xi), b.targets).first;                  // [B]
+        auto g = torch::autograd::grad({loss.sum()}, {xi})[0];                   // [B,rows,H]
         sum += g.detach().abs().sum(0).to(torch::kDouble);
         report(progress, static_cast<double>(n + 1) / static_cast<double>(batches.size()));
     }
@@ -138,7 +136,13 @@ int64_t ablationLayersRun(const std::vector<std::vector<int64_t>>& kept) {
 }
 
 // The same in units of one full scoring pass over the data: about 1 + H (L + 2) / 2 with every head kept.
-double ablationCost(const torch::Tensor& base) {
+double ablationCost(const EngineModel& m, const torch::Tensor& base) {
+    if (!m.model) {   // ablateByFullPasses: one scoring pass per kept head, and the base
+        const auto kept = keptHeads(base);
+        double passes = 1;
+        for (const auto& row : kept) passes += static_cast<double>(row.size());
+        return passes;
+    }
     return static_cast<double>(ablationLayersRun(keptHeads(base))) / static_cast<double>(base.size(0) + 1);
 }
 
@@ -146,7 +150,32 @@ double ablationCost(const torch::Tensor& base) {
 // nothing before layer l, so per batch of examples one pass under `base` records the residual input x_l of every
 // layer (and scores the baseline); then the masks of layer l run layers l..L-1 only, from x_l repeated for the
 // heads. The same operations on the same inputs as one full pass per mask.
+// Every kept head of `base` [rows,H] zeroed alone, one full pass per mask: an encoder-decoder model's heads of
+// the encoder change the whole decoder, and its decoder's layers start from the encoder's output.
+Ablation ablateByFullPasses(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base,
+                            const AnalysisProgress& progress) {
+    const int64_t R = base.size(0), H = base.size(1);
+    const auto kept = keptHeads(base);
+    std::vector<int64_t> heads;   // j = row*H + head of every kept head
+    for (int64_t r = 0; r < R; ++r)
+        for (int64_t h : kept[static_cast<size_t>(r)]) heads.push_back(r * H + h);
+    auto masks = base.reshape({1, R * H}).repeat({static_cast<int64_t>(heads.size()) + 1, 1});   // the last: base
+    for (size_t k = 0; k < heads.size(); ++k) masks[static_cast<int64_t>(k)][heads[k]] = 0.0f;
+    const auto scores = scoreMasks(m, batches, masks.view({-1, R, H}), progress);
+    Ablation out;
+    out.baseline = scores.back();
+    std::vector<float> dLoss(static_cast<size_t>(R * H), 0.0f), dMetric(static_cast<size_t>(R * H), 0.0f);   // pruned: exactly 0
+    for (size_t k = 0; k < heads.size(); ++k) {
+        dLoss[static_cast<size_t>(heads[k])] = static_cast<float>(scores[k].loss - out.baseline.loss);
+        dMetric[static_cast<size_t>(heads[k])] = static_cast<float>(scores[k].metric - out.baseline.metric);
+    }
+    out.deltaLoss = FloatArray({R, H}, std::move(dLoss));
+    out.deltaMetric = FloatArray({R, H}, std::move(dMetric));
+    return out;
+}
+
 Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base, const AnalysisProgress& progress) {
+    if (!m.model) return ablateByFullPasses(m, batches, base, progress);
     torch::NoGradGuard noGrad;
     const ModelConfig& c = m.model->config();
     const int64_t L = c.nLayer, H = c.nHead;
@@ -247,20 +276,22 @@ Ablation ablateHeads(const Engine& engine, const ExampleSet& data, const std::ve
 FloatArray headGateValues(const Engine& engine) {
     // Gates do not depend on the input: read from the model itself (a run would replace the engine's kept run).
     torch::NoGradGuard noGrad;
-    return gateGrid(engine.loaded().singleStack("Head gates").mechanismHost());
+    if (!engine.loaded().model) return {};   // an encoder-decoder model has no head gates
+    return gateGrid(engine.loaded().model->mechanismHost());
 }
 
 PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const CurveOptions& o, const AnalysisProgress& progress) {
     const ModelConfig& c = engine.config();
-    const int N = c.nLayer * c.nHead;
+    const EngineModel m = engineModel(engine);
+    const int rows = static_cast<int>(m.rows());   // an encoder-decoder model: its three kinds' layers
+    const int N = rows * c.nHead;
     if (!(o.stepPercent > 0 && o.stepPercent <= 100)) throw Error("--step-percent", "must lie in (0, 100]");
     if (o.order == PruneOrder::Gate && !c.mechanism<HeadGatesConfig>()) throw Error("--order", "gate needs a model with head gates");
-    const EngineModel m = engineModel(engine);
     const auto batches = makeBatches(data, c, m.device, false);
     std::vector<float> mask = toVector(maskTensor(o.headMask, c, m.device));
     const int perStep = std::max(1, static_cast<int>(std::lround(o.stepPercent / 100.0 * N)));
 
-    auto maskNow = [&]() { return torch::tensor(mask).view({c.nLayer, c.nHead}).to(m.device); };   // [L,H]
+    auto maskNow = [&]() { return torch::tensor(mask).view({rows, c.nHead}).to(m.device); };   // [rows,H]
 
     // Progress over the whole curve, in units of one scoring pass over the data: importance costs about three
     // (forward and backward), ablation about 1 + H (L + 2) / 2 (ablationCost).
@@ -271,7 +302,7 @@ PruningCurve pruningCurve(const Engine& engine, const ExampleSet& data, const Cu
     double total = 1 + pruneSteps, done = 0;
     if (o.order == PruneOrder::ImportanceOnce) total += kImportanceCost;
     if (o.order == PruneOrder::Importance) total += kImportanceCost * pruneSteps;
-    const double ablationUnits = o.order == PruneOrder::Ablation ? ablationCost(maskNow()) : 0;
+    const double ablationUnits = o.order == PruneOrder::Ablation ? ablationCost(m, maskNow()) : 0;
     total += ablationUnits;
     auto piece = [&](double cost) {   // the next `cost` units of the curve
         auto p = part(reported, done / total, (done + cost) / total);

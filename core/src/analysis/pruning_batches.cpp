@@ -2,6 +2,9 @@
 #include "analysis/pruning_batches.h"
 
 #include "engine/loaded_model.h"
+#include "headlight/attention_stack.h"
+#include "model/encoder_decoder_model.h"
+#include "model/transformer.h"
 #include "engine/objective.h"
 #include "engine/request_check.h"
 #include "headlight/error.h"
@@ -10,11 +13,34 @@ namespace headlight {
 
 int64_t floatBudget(const torch::Device& device) { return device.is_cuda() ? int64_t{1} << 27 : int64_t{1} << 22; }
 
-EngineModel engineModel(const Engine& engine) { return {&engine.loaded().singleStack("Pruning analysis"), engine.loaded().device}; }
+EngineModel engineModel(const Engine& engine) {
+    const LoadedModel& loaded = engine.loaded();
+    return {loaded.model.get(), loaded.encoderDecoder.get(), loaded.device};
+}
+
+const ModelConfig& EngineModel::config() const { return model ? model->config() : seq2seq->config(); }
+
+int64_t EngineModel::rows() const { return stackRows(config()); }
+
+torch::Tensor EngineModel::logits(const torch::Tensor& sources, const torch::Tensor& ids, const torch::Tensor& mask) const {
+    if (model) {
+        ForwardOptions options;
+        options.headMask = mask;
+        return model->forward(ids, options).logits;
+    }
+    // The stack's rows split into the three kinds' masks, along the rows' axis.
+    const ModelConfig& c = config();
+    const int64_t Le = c.encoderDecoder->layers, L = c.nLayer, axis = mask.dim() == 3 ? 1 : 0;
+    EncoderDecoderOptions options;
+    options.encoderHeadMask = mask.narrow(axis, 0, Le);
+    options.decoderHeadMask = mask.narrow(axis, Le, L);
+    options.crossHeadMask = mask.narrow(axis, Le + L, L);
+    return seq2seq->forward(sources, ids, options).logits;
+}
 
 int64_t rowCost(const ModelConfig& c, int64_t T, bool withGrad) {
     const int64_t perLayer = 12 * c.nEmbd + 3 * c.nHead * T;
-    return T * (2 * c.vocabSize + (withGrad ? c.nLayer : 1) * perLayer);
+    return T * (2 * c.vocabSize + (withGrad ? stackRows(c) : 1) * perLayer);
 }
 
 std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad) {
@@ -22,7 +48,13 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
     if (data.ids.empty()) throw Error("data", "no examples");
     // Padding after an example's end changes nothing before it only under a causal mask: bidirectional
     // models batch examples of one length only.
-    auto fits = [&](size_t first, size_t next) { return c.causal || data.ids[next].size() == data.ids[first].size(); };
+    // An encoder-decoder model's source is read bidirectionally: one source length per batch.
+    const bool seq2seq = c.isEncoderDecoder();
+    if (seq2seq && data.sources.size() != data.ids.size()) throw Error("data", "an encoder-decoder model needs a source for every example");
+    auto fits = [&](size_t first, size_t next) {
+        if (seq2seq && data.sources[next].size() != data.sources[first].size()) return false;
+        return c.causal || data.ids[next].size() == data.ids[first].size();
+    };
     std::vector<Batch> out;
     size_t start = 0;
     while (start < data.size()) {
@@ -48,7 +80,16 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
                 tgAcc[b][static_cast<int64_t>(t)] = y[t];
             }
         }
-        out.push_back({ids.to(device), targets.to(device)});
+        Batch batch{ids.to(device), targets.to(device), {}};
+        if (seq2seq) {
+            const auto S = static_cast<int64_t>(data.sources[start].size());
+            auto sources = torch::empty({B, S}, torch::kLong);
+            for (int64_t b = 0; b < B; ++b)
+                std::copy(data.sources[start + static_cast<size_t>(b)].begin(), data.sources[start + static_cast<size_t>(b)].end(),
+                          sources.data_ptr<int64_t>() + b * S);
+            batch.sources = sources.to(device);
+        }
+        out.push_back(std::move(batch));
         start = end;
     }
     return out;
@@ -63,9 +104,10 @@ std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, co
 double scoredCount(const Batch& b) { return (b.targets >= 0).sum().item<double>(); }
 
 torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& c, const torch::Device& device) {
-    checkHeadMask(c, headMask);
-    auto t = headMask.empty() ? torch::ones({c.nLayer, c.nHead}) : torch::tensor(headMask).view({c.nLayer, c.nHead});
-    return t.to(device);                                                           // [L,H]
+    const ModelConfig stacked = stackedConfig(c);   // n_layer: the stack's rows
+    checkHeadMask(stacked, headMask);
+    auto t = headMask.empty() ? torch::ones({stacked.nLayer, c.nHead}) : torch::tensor(headMask).view({stacked.nLayer, c.nHead});
+    return t.to(device);                                                           // [rows,H]
 }
 
 } // namespace headlight

@@ -10,6 +10,7 @@
 
 namespace headlight {
 
+class EncoderDecoderModel;
 class Transformer;
 
 // Floats one forward pass may hold: bounds rows per batch, since heads x examples can be large. On the CPU,
@@ -18,17 +19,27 @@ class Transformer;
 int64_t floatBudget(const torch::Device& device);
 constexpr int64_t kMaxExamplesPerBatch = 64;
 
-// The engine's own model (read-only, so an analysis may run beside the engine's runs).
-struct EngineModel {
-    const Transformer* model;
-    torch::Device device;
-};
-EngineModel engineModel(const Engine& engine);
-
 struct Batch {
     torch::Tensor ids;       // [B,T] int64, padded with id 0 after each example's end
     torch::Tensor targets;   // [B,T] int64, what each position is scored on; -1 unscored and on padding
+    torch::Tensor sources;   // [B,S] an encoder-decoder model's source ids (one length per batch); else undefined
 };
+
+// The engine's own model (read-only, so an analysis may run beside the engine's runs): a model of one stack, or
+// an encoder-decoder model whose head mask is its attention stack's (headlight/attention_stack.h: the encoder's
+// layers, the decoder's self-attention, its cross-attention; rows() of them).
+struct EngineModel {
+    const Transformer* model = nullptr;
+    const EncoderDecoderModel* seq2seq = nullptr;
+    torch::Device device;
+    const ModelConfig& config() const;
+    int64_t rows() const;
+    // Logits [R,T,V] of `ids` [R,T] (and `sources` [R,S] for an encoder-decoder model) under `mask`, [rows,H]
+    // or one mask per row [R,rows,H].
+    torch::Tensor logits(const torch::Tensor& sources, const torch::Tensor& ids, const torch::Tensor& mask) const;
+    torch::Tensor logits(const Batch& b, const torch::Tensor& mask) const { return logits(b.sources, b.ids, mask); }
+};
+EngineModel engineModel(const Engine& engine);
 
 // Rough floats per batch row of length T: logits and log-softmax, activations, attention maps; with
 // gradients, every layer's saved activations count.
@@ -37,7 +48,8 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
 // Per row: L(x), the mean loss over scored positions, and the count of right argmax predictions.
 std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, const torch::Tensor& targets);
 double scoredCount(const Batch& b);
-// `headMask` (L*H, empty: all ones) as [L,H] on `device`; Error for a mask of the wrong size or values.
+// `headMask` (rows x H of the attention stack, empty: all ones) as [rows,H] on `device`; Error for a mask of the
+// wrong size or values.
 torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& c, const torch::Device& device);
 
 } // namespace headlight

@@ -17,6 +17,9 @@ namespace {
 // Token ids of one text, encoded as every command encodes text (the tokenizer's own special tokens: BOS,
 // our character models' '^'), scored on the model's objective. Errors name `where`.
 void addText(ExampleSet& set, const Engine& engine, const std::string& text, const std::string& where, const std::string& prefix) {
+    if (engine.config().isEncoderDecoder())
+        throw Error(where, prefix + "is only the source: an encoder-decoder model needs its target too (--target, or "
+                                     "SOURCE<tab>TARGET lines)");
     std::vector<int64_t> ids;
     try {
         ids = engine.encode(text);
@@ -37,7 +40,41 @@ void addText(ExampleSet& set, const Engine& engine, const std::string& text, con
     set.add(nextTokenExample(std::move(ids), everyPosition));
 }
 
+// A source and its target (teacher forcing: the decoder reads the start token, then the target's tokens, and
+// predicts each next one). Errors name `where` (both sides of a file's line) or the option of the side at fault.
+void addPair(ExampleSet& set, const Engine& engine, const std::string& source, const std::string& target,
+             const std::string& sourceWhere, const std::string& targetWhere, const std::string& prefix) {
+    const int64_t P = engine.config().nPositions;
+    auto encoded = [&](const std::string& text, const std::string& where, const char* side, bool targetSide) {
+        if (text.empty()) throw Error(where, prefix + "the " + side + " is empty");
+        std::vector<int64_t> ids;
+        try {
+            ids = targetSide ? engine.encodeTarget(text) : engine.encode(text);
+        } catch (const Error& e) {
+            throw Error(where, prefix + e.problem());
+        }
+        if (static_cast<int64_t>(ids.size()) + (targetSide ? 1 : 0) > P)
+            throw Error(where, prefix + "the " + side + " has " + std::to_string(ids.size()) + " tokens, but the model allows at most " +
+                                   std::to_string(P) + " (n_positions" + (targetSide ? ", the start token included)" : ")"));
+        return ids;
+    };
+    std::vector<int64_t> sourceIds = encoded(source, sourceWhere, "source", false);
+    std::vector<int64_t> ids = {engine.config().encoderDecoder->decoderStartTokenId};
+    for (int64_t id : encoded(target, targetWhere, "target", true)) ids.push_back(id);
+    const std::vector<uint8_t> everyPosition(ids.size() - 1, 1);
+    set.add(nextTokenExample(std::move(ids), everyPosition));
+    set.sources.push_back(std::move(sourceIds));
+}
+
 } // namespace
+
+ExampleSet ExampleSet::fromTranslation(const Engine& engine, const std::string& source, const std::string& target) {
+    if (!engine.config().isEncoderDecoder()) throw Error("--target", "is for encoder-decoder models (" + engine.config().modelType + " has one stack)");
+    ExampleSet set;
+    addPair(set, engine, source, target, "--text", "--target", "");
+    set.description = "translation: " + source + " -> " + target;
+    return set;
+}
 
 void ExampleSet::add(ScoredExample example) {
     if (example.ids.size() != example.targets.size())
@@ -66,7 +103,14 @@ ExampleSet ExampleSet::fromFile(const Engine& engine, const std::string& path) {
         ++number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.empty()) continue;   // blank lines (and the final newline) are not examples
-        addText(set, engine, line, path, "line " + std::to_string(number) + ": ");
+        const std::string prefix = "line " + std::to_string(number) + ": ";
+        if (engine.config().isEncoderDecoder()) {
+            const size_t tab = line.find('\t');
+            if (tab == std::string::npos) throw Error(path, prefix + "has no tab: an encoder-decoder model reads SOURCE<tab>TARGET lines");
+            addPair(set, engine, line.substr(0, tab), line.substr(tab + 1), path, path, prefix);
+            continue;
+        }
+        addText(set, engine, line, path, prefix);
     }
     if (set.ids.empty()) throw Error(path, "is empty: give one example per line");
     set.description = "file: " + path + " (" + std::to_string(set.ids.size()) + " lines)";
@@ -76,6 +120,9 @@ ExampleSet ExampleSet::fromFile(const Engine& engine, const std::string& path) {
 ExampleSet ExampleSet::fromTask(const Engine& engine, const TaskParams& params, int n, uint64_t seed) {
     if (n < 1) throw Error("--n", "must be >= 1");
     requireNextToken(engine.config(), "--task");   // the tasks score next-token predictions
+    if (engine.config().isEncoderDecoder())
+        throw Error("--task", "the synthetic tasks are texts for a model of one stack; an encoder-decoder model takes --text with "
+                              "--target, or --data with SOURCE<tab>TARGET lines");
     const auto task = makeTask(params);
     std::mt19937_64 rng(seed);
     ExampleSet set;

@@ -62,12 +62,12 @@ EncoderDecoderModel::Attend EncoderDecoderModel::attendAs(AttentionKind kind, in
     return [this, &kept, &options, kind, l, bias](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
         const ModelConfig& c = config();
         AttentionSpec spec = attentionSpec(c, l);
-        spec.causal = kind == AttentionKind::Decoder;
+        spec.causal = kind == AttentionKind::DecoderSelf;
         spec.bias = bias;
         spec.productType = productType_;
-        const torch::Tensor& mask = kind == AttentionKind::Encoder ? options.encoderHeadMask
-                                  : kind == AttentionKind::Decoder ? options.decoderHeadMask : options.crossHeadMask;
-        auto att = attend(c, spec, kNoMechanisms, q, k, v, torch::Tensor(), mask.defined() ? mask.select(0, l) : mask, 0,
+        const torch::Tensor& mask = kind == AttentionKind::EncoderSelf ? options.encoderHeadMask
+                                  : kind == AttentionKind::DecoderSelf ? options.decoderHeadMask : options.crossHeadMask;
+        auto att = attend(c, spec, kNoMechanisms, q, k, v, torch::Tensor(), mask.defined() ? mask.select(mask.dim() == 3 ? 1 : 0, l) : mask, 0,
                           keepFor(options.capture, l));
         if (att.capture.attention.defined()) kept = att.capture.attention;
         return att.output.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});   // [B,T,H*d]
@@ -84,7 +84,7 @@ EncoderDecoderResult EncoderDecoderModel::encode(const torch::Tensor& sourceIds,
     const auto bias = arch_->selfAttentionBias(false, sourceIds.size(1), x.device());
     for (int l = 0; l < encoderLayers; ++l) {
         LayerContext ctx;
-        ctx.attend = attendAs(AttentionKind::Encoder, l, bias, result.encoderAttention[static_cast<size_t>(l)], options);
+        ctx.attend = attendAs(AttentionKind::EncoderSelf, l, bias, result.encoderAttention[static_cast<size_t>(l)], options);
         x = arch_->encoderLayer(l, x, ctx);
         if (options.afterLayer) options.afterLayer(l + 1, encoderLayers + c.nLayer);
     }
@@ -102,7 +102,7 @@ void EncoderDecoderModel::decode(const torch::Tensor& targetIds, const EncoderDe
     const auto bias = arch_->selfAttentionBias(true, targetIds.size(1), y.device());
     for (int l = 0; l < c.nLayer; ++l) {
         LayerContext ctx;
-        ctx.attend = attendAs(AttentionKind::Decoder, l, bias, result.decoderAttention[static_cast<size_t>(l)], options);
+        ctx.attend = attendAs(AttentionKind::DecoderSelf, l, bias, result.decoderAttention[static_cast<size_t>(l)], options);
         ctx.attendSource = attendAs(AttentionKind::Cross, l, torch::Tensor(), result.crossAttention[static_cast<size_t>(l)], options);
         y = arch_->decoderLayer(l, y, result.encoderOutput, ctx);
         if (options.afterLayer) options.afterLayer(encoderLayers + l + 1, encoderLayers + c.nLayer);

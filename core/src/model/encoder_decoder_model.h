@@ -13,11 +13,10 @@
 
 namespace headlight {
 
-// The three kinds of attention heads of an encoder-decoder model.
-enum class AttentionKind { Encoder, Decoder, Cross };
 
 struct EncoderDecoderOptions {
-    // [Le,H], [L,H], [L,H] (1 keep, 0 pruned), or undefined: every head kept.
+    // [Le,H], [L,H], [L,H] (1 keep, 0 pruned), or [B,Le,H]...: one mask per batch row (pruning what-ifs), or
+    // undefined: every head kept.
     torch::Tensor encoderHeadMask, decoderHeadMask, crossHeadMask;
     // Which layers (of each stack, by number) and heads keep their attention; CaptureSpec::none(): none.
     CaptureSpec capture = CaptureSpec::none();

@@ -4,6 +4,7 @@
 #include "headlight/error.h"
 
 #include <algorithm>
+#include <map>
 
 namespace headlight {
 
@@ -19,6 +20,11 @@ const AttentionBlock& blockOfRow(const std::vector<AttentionBlock>& blocks, int 
     for (const AttentionBlock& b : blocks)
         if (row < b.first + b.rows) return b;
     return blocks.back();
+}
+
+std::string rowName(const std::vector<AttentionBlock>& blocks, int row) {
+    const AttentionBlock& b = blockOfRow(blocks, row);
+    return b.rowPrefix + std::to_string(b.layerOf(row));
 }
 
 int stackRows(const ModelConfig& c) { return c.isEncoderDecoder() ? c.encoderDecoder->layers + 2 * c.nLayer : c.nLayer; }
@@ -59,6 +65,36 @@ Trace stackedTrace(Trace trace, const ModelConfig& c) {
     put(trace.headMask, Le, L);
     put(trace.crossHeadMask, Le + L, L);
     trace.headMask = FloatArray({stackRows(c), H}, std::move(mask));
+    return trace;
+}
+
+Trace unstackedTrace(Trace trace, const std::vector<AttentionBlock>& blocks) {
+    if (blocks.size() != 3) return trace;
+    const int Le = blocks[0].rows, L = blocks[1].rows;
+    std::vector<LayerTrace> rows = std::move(trace.layers);
+    trace.layers.clear();
+    trace.encoderLayers.clear();
+    std::map<int, FloatArray> cross;   // by decoder layer
+    for (LayerTrace& lt : rows) {
+        const AttentionBlock& b = blockOfRow(blocks, lt.layer);
+        lt.layer = b.layerOf(lt.layer);
+        if (b.kind == AttentionKind::EncoderSelf) trace.encoderLayers.push_back(std::move(lt));
+        else if (b.kind == AttentionKind::DecoderSelf) trace.layers.push_back(std::move(lt));
+        else cross[lt.layer] = std::move(lt.attention);
+    }
+    for (LayerTrace& lt : trace.layers)
+        if (auto it = cross.find(lt.layer); it != cross.end()) lt[kCrossAttention] = it->second;
+    const FloatArray& m = trace.headMask;
+    if (m.rank() == 2 && m.dim(0) == Le + 2 * L) {
+        const int64_t H = m.dim(1);
+        auto part = [&](int first, int layers) {
+            return FloatArray({layers, H}, std::vector<float>(m.begin() + first * H, m.begin() + (first + layers) * H));
+        };
+        const FloatArray encoder = part(0, Le), decoder = part(Le, L), crossMask = part(Le + L, L);
+        trace.encoderHeadMask = encoder;
+        trace.crossHeadMask = crossMask;
+        trace.headMask = decoder;
+    }
     return trace;
 }
 

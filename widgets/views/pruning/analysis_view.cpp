@@ -194,6 +194,7 @@ AnalysisSpec AnalysisView::specFor(AnalysisKind kind) const {
     spec.kind = kind;
     spec.source = static_cast<AnalysisSource>(source_->currentData().toInt());
     spec.text = snapshot().valid() ? snapshot().text : QString();
+    spec.target = snapshot().valid() ? snapshot().target : QString();
     spec.file = file_;
     spec.examples = examples_->value();
     spec.stepPercent = step_->value();
