@@ -56,7 +56,9 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
     torch::Tensor keptHeads;
     if (keep.keep) {
         const int64_t h = keep.heads.empty() ? H : static_cast<int64_t>(keep.heads.size());
-        out.capture.attention = torch::zeros({B, h, T, S}, q.options());    // hidden keys stay exactly 0
+        // Every cell is written block by block below (the hidden keys' as exact zeros): no zero fill first, which
+        // would be one more pass over fresh memory as large as every head's [T,S].
+        out.capture.attention = torch::empty({B, h, T, S}, q.options());
         if (!keep.heads.empty()) keptHeads = torch::tensor(keep.heads, torch::kLong).to(q.device());
     }
     if (keep.digests() && B != 1) throw Error("capture", "head digests need a batch of one sequence");
@@ -113,8 +115,10 @@ AttentionOutput attendBlocked(const ModelConfig& config, const AttentionSpec& sp
         }
         merged.narrow(1, i0, n).copy_(blockOutput.transpose(1, 2));
         if (keep.keep) {
-            auto target = out.capture.attention.narrow(2, i0, n).narrow(3, keyStart, keys);
-            target.copy_(keptHeads.defined() ? step.probs.index_select(1, keptHeads) : step.probs);
+            auto rowsKept = out.capture.attention.narrow(2, i0, n);
+            rowsKept.narrow(3, keyStart, keys).copy_(keptHeads.defined() ? step.probs.index_select(1, keptHeads) : step.probs);
+            if (keyStart > 0) rowsKept.narrow(3, 0, keyStart).zero_();                        // behind a window
+            if (keyEnd < S) rowsKept.narrow(3, keyEnd, S - keyEnd).zero_();                   // after a causal block
         }
     }
 
