@@ -444,11 +444,13 @@ private slots:
 
         // The CLI: --text with --target, the CSV by kind, the curve's head names by kind.
         const QString model = QString::fromStdString(dir), out = tmp_.filePath("ed.h5"), csv = tmp_.filePath("ed.csv");
-        CliResult r = cli({"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "4.1", "--out", out, "--csv", csv});
+        CliResult r = cli({"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "X0.1,E1.0", "--out", out, "--csv", csv});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         ResultFile f = readResultHdf5(out.toStdString());
         QCOMPARE(f.attributes.at("rows"), std::string("encoder 0-1, decoder 2-3, cross 4-5"));
-        QCOMPARE(f.floats.at("ablation_delta_loss").at({4, 1}), 0.0f);   // pruned beforehand
+        QCOMPARE(f.floats.at("ablation_delta_loss").at({4, 1}), 0.0f);   // pruned beforehand: X0.1 is row 4
+        QCOMPARE(f.floats.at("ablation_delta_loss").at({1, 0}), 0.0f);   // and E1.0 row 1
+        QVERIFY(f.floats.at("ablation_delta_loss").at({2, 0}) != 0.0f);
         QFile csvFile(csv);
         QVERIFY(csvFile.open(QIODevice::ReadOnly));
         const QStringList csvLines = QString::fromUtf8(csvFile.readAll()).split('\n', Qt::SkipEmptyParts);
@@ -479,6 +481,9 @@ private slots:
             {{"importance", model, "--task", "induction", "--out", bad}, {1, "--task: the synthetic tasks are texts for a model of one stack"}},
             {{"ablate", model, "--data", noTab, "--out", bad}, {1, "notab.txt: line 1: has no tab"}},
             {{"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "6.0", "--out", bad}, {1, "--prune: head 6.0 does not exist"}},
+            {{"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "X2.1", "--out", bad},
+             {1, "--prune: head X2.1 does not exist (the model has 2 cross-attention layers)"}},
+            {{"ablate", model, "--text", "The house.", "--target", "La maison.", "--prune", "Xa.1", "--out", bad}, {1, "--prune: \"Xa.1\" is not a head"}},
             {{"importance", QString::fromStdString(tiny_), "--text", "abc", "--target", "x", "--out", bad}, {1, "--target: is for encoder-decoder models"}},
         };
         for (const auto& [args, expected] : cases) {

@@ -50,7 +50,7 @@ Setup setUp(const Args& a, const Engine& engine) {
     s.out = a.value("--out");
     s.csv = a.value("--csv");
     // An encoder-decoder model's heads are its attention stack's rows (encoder, decoder, cross-attention).
-    if (a.has("--prune")) s.mask = parsePruneList(a.value("--prune"), stackedConfig(engine.config()), "--prune");
+    if (a.has("--prune")) s.mask = parseStackedPruneList(a.value("--prune"), engine.config(), "--prune");
     const long long n = a.integer("--n", 200), seed = a.integer("--seed", 1000003);
     if (n < 1 || n > 1000000) throw UsageError{"--n: must be in 1..1000000"};
     if (seed < 0) throw UsageError{"--seed: must be >= 0"};

@@ -71,7 +71,7 @@ RunArguments runArguments(const Args& a, const Session& session, bool idsAllowed
         for (const char* option : {"--target", "--decoder-ids"})
             if (a.has(option)) throw Error(option, "is for encoder-decoder models (" + c.modelType + " has one stack)");
     }
-    if (a.has("--prune")) r.input.headMask = parsePruneList(a.value("--prune"), stackedConfig(c), "--prune");
+    if (a.has("--prune")) r.input.headMask = parseStackedPruneList(a.value("--prune"), c, "--prune");
     if (a.has("--budget"))
         for (long long k : parseIntList(a.value("--budget"), "--budget")) {
             if (k < 0 || k > INT_MAX) throw Error("--budget", std::to_string(k) + " is not a budget (tokens per layer, 0 = unlimited)");

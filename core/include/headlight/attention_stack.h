@@ -42,6 +42,10 @@ Trace stackedTrace(Trace trace, const ModelConfig& config);
 // The inverse, for files: a stacked trace of the model whose stack is `blocks` back in the trace format's layout
 // (encoderLayers, each decoder layer's kCrossAttention, the three head masks). A trace of one stack as it is.
 Trace unstackedTrace(Trace trace, const std::vector<AttentionBlock>& blocks);
+// --prune's list for `config` (parsePruneList) as a [rows, H] stacked mask: an encoder-decoder model's heads by
+// their kind, E1.3 (encoder layer 1, head 3), D0.2 or X0.2, or by their row of the stack (4.2 = X0.2 of a 2 + 2
+// layer model). Errors name `argName` and the head.
+std::vector<float> parseStackedPruneList(const std::string& spec, const ModelConfig& config, const std::string& argName);
 // A [rows, H] stacked mask (row-major, empty: every head) split into `request`'s three masks.
 void setStackedHeadMask(RunRequest& request, const ModelConfig& config, const std::vector<float>& stacked);
 

@@ -98,6 +98,34 @@ Trace unstackedTrace(Trace trace, const std::vector<AttentionBlock>& blocks) {
     return trace;
 }
 
+std::vector<float> parseStackedPruneList(const std::string& spec, const ModelConfig& c, const std::string& argName) {
+    if (!c.isEncoderDecoder()) return parsePruneList(spec, c, argName);
+    std::string rows;   // the list with every E/D/X head turned into its row of the stack
+    const auto blocks = attentionBlocks(c);
+    size_t start = 0;
+    while (start <= spec.size()) {
+        const size_t comma = spec.find(',', start);
+        std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        for (const AttentionBlock& b : blocks) {
+            if (item.empty() || item.substr(0, b.rowPrefix.size()) != b.rowPrefix) continue;
+            const size_t dot = item.find('.');
+            const std::string layer = item.substr(b.rowPrefix.size(), dot == std::string::npos ? std::string::npos : dot - b.rowPrefix.size());
+            if (dot == std::string::npos || layer.empty() || layer.size() > 6 || layer.find_first_not_of("0123456789") != std::string::npos)
+                throw Error(argName, "\"" + item + "\" is not a head (use E1.3, D0.2, X0.2 or a row of the stack, e.g. 4.2)");
+            const int l = std::stoi(layer);
+            if (l >= b.rows)
+                throw Error(argName, "head " + item + " does not exist (the model has " + std::to_string(b.rows) + " " +
+                                         (b.kind == AttentionKind::EncoderSelf ? "encoder" : b.kind == AttentionKind::DecoderSelf ? "decoder" : "cross-attention") +
+                                         " layers)");
+            item = std::to_string(b.first + l) + item.substr(dot);
+        }
+        rows += (rows.empty() ? "" : ",") + item;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return parsePruneList(rows, stackedConfig(c), argName);
+}
+
 void setStackedHeadMask(RunRequest& request, const ModelConfig& c, const std::vector<float>& stacked) {
     if (!c.isEncoderDecoder()) {
         request.headMask = stacked;
