@@ -7,6 +7,7 @@
 #include "main_window.h"
 #include "model_session.h"
 #include "settings.h"
+#include "startup_selection.h"
 #include "trace_view.h"
 #include "view_registry.h"
 #include "views/attention/overview_view.h"
@@ -249,6 +250,15 @@ private slots:
         const auto result = analysed.last().at(0).value<AnalysisResult>();
         QCOMPARE(result.importance.shape(), (std::vector<int64_t>{6, 4}));
         QVERIFY(result.source.contains(QString::fromUtf8("translation: The house is blue. -> ")));
+        // --head and --prune of the app's command line name heads by kind too.
+        HeadSelection picked;
+        const RunSnapshot named = waitForRun([&] {
+            StartupSelection{QStringLiteral("X1.2"), {}, {}, QStringLiteral("E0.1,D1.3")}.apply(window_->workspace()->snapshot(), picked,
+                                                                                            *window_->workspace());
+        });
+        QCOMPARE(picked.current(), (HeadRef{5, 2}));
+        QCOMPARE(named.trace->headMask.data()[0 * 4 + 1], 0.0f);
+        QCOMPARE(named.trace->headMask.data()[3 * 4 + 3], 0.0f);
         window_->setTarget({});
         const RunSnapshot back = waitForRun([&] { window_->openModel(kRandom); });
         QVERIFY(back.valid() && !back.encoderDecoder());

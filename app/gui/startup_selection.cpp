@@ -3,6 +3,7 @@
 #include "head_selection.h"
 #include "workspace.h"
 
+#include "headlight/attention_stack.h"
 #include "headlight/engine.h"
 #include "headlight/error.h"
 
@@ -37,10 +38,11 @@ void StartupSelection::checkSyntax() const {
 
 void StartupSelection::apply(const RunSnapshot& run, HeadSelection& selection, Workspace& workspace) const {
     checkSyntax();
-    const ModelConfig& config = run.model->config;
+    // An encoder-decoder model's heads by row of its stack (4.1) or by kind (X0.1), as headlight-cli takes them.
+    const ModelConfig config = run.model->fileConfig();
     HeadRef h = selection.current();
     if (!head.isEmpty()) {   // parsed like --prune, one head
-        const auto m = parsePruneList(head.toStdString(), config, "--head");
+        const auto m = parseStackedPruneList(head.toStdString(), config, "--head");
         const auto at = static_cast<int>(std::find(m.begin(), m.end(), 0.0f) - m.begin());
         h = {at / run.heads(), at % run.heads()};
     }
@@ -56,7 +58,7 @@ void StartupSelection::apply(const RunSnapshot& run, HeadSelection& selection, W
         p = parseIndex(position, "--position");
         checkRange(p, run.tokens(), "--position", "token position", "this text");
     }
-    const std::vector<float> mask = prune.isEmpty() ? std::vector<float>{} : parsePruneList(prune.toStdString(), config, "--prune");
+    const std::vector<float> mask = prune.isEmpty() ? std::vector<float>{} : parseStackedPruneList(prune.toStdString(), config, "--prune");
     // Every option checked: now change the selection.
     selection.setCurrent(h);
     if (p >= 0) selection.setPosition(p);
