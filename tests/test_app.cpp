@@ -11,6 +11,7 @@
 #include "trace_view.h"
 #include "view_registry.h"
 #include "views/attention/overview_view.h"
+#include "views/pruning/whatif_summary.h"
 #include "workspace.h"
 
 #include <QComboBox>
@@ -220,6 +221,7 @@ private slots:
         const RunSnapshot pruned = waitForRun([&] { window_->workspace()->togglePruned(4, 1); });
         QVERIFY(pruned.pruned());
         QCOMPARE(pruned.trace->headMask.data()[4 * 4 + 1], 0.0f);
+        QCOMPARE(prunedHeadsText(pruned), QStringLiteral("Pruned 1 of 24 heads: X0.1"));   // the What-if panel's line
         QVERIFY(window_->view(QStringLiteral("grid"))->snapshot().pruned());
         waitForRun([&] { window_->workspace()->togglePruned(4, 1); });
         // File > Export run writes the trace format's layout: the encoder's layers and each decoder layer's

@@ -58,7 +58,9 @@ QString prunedHeadsText(const RunSnapshot& snapshot) {
     const QList<HeadRef> heads = prunedHeads(snapshot);
     if (heads.isEmpty()) return QObject::tr("Nothing pruned");
     QStringList names;
-    for (const HeadRef& h : heads) names << QStringLiteral("%1.%2").arg(h.layer).arg(h.head);
+    for (const HeadRef& h : heads)   // an encoder-decoder model's by kind: "X0.1", as --prune takes them
+        names << (snapshot.encoderDecoder() ? QStringLiteral("%1.%2").arg(snapshot.rowName(h.layer)).arg(h.head)
+                                            : QStringLiteral("%1.%2").arg(h.layer).arg(h.head));
     return QObject::tr("Pruned %1 of %2 heads: %3")
         .arg(heads.size())
         .arg(snapshot.layers() * snapshot.heads())
