@@ -141,15 +141,17 @@ void OverviewController::update(const HeadOverviewModel& model, const QList<Head
     const auto blocks = model.blocks();
     if (!blocks.isEmpty())
         for (int l = 0; l < layers_; ++l) rowNames_ << model.rowName(l);
-    plot_->yAxis->setLabel(blocks.isEmpty() ? QObject::tr("layer")
-                                            : QObject::tr("layer (E encoder, D decoder, X cross-attention)"));
+    plot_->yAxis->setLabel(QObject::tr("layer"));
+    // Small, in the block's first cell's upper left corner (as the role tags): the cell's value stays readable.
+    QFont blockFont = style.font;
+    blockFont.setPointSizeF(std::max(5.0, style.font.pointSizeF() * 0.7));
     for (const auto& [first, name] : blocks) {
         if (first > 0) addLine({-0.5, first - 0.5}, {heads_ - 0.5, first - 0.5}, QPen(style.foreground, 2.5));
         auto* text = new QCPItemText(plot_);
         text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-        text->position->setCoords(-0.48, first - 0.48);
+        text->position->setCoords(-0.48, first - 0.46);
         text->setText(name);
-        text->setFont(style.font);
+        text->setFont(blockFont);
         text->setColor(style.foreground);
         text->setBrush(QBrush(faded(style.background, 215)));
         text->setSelectable(false);
