@@ -341,6 +341,21 @@ private slots:
                                                                        HeadScoreKind::Importance));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, plot.setScores(FloatArray({2, 2}, std::vector<float>(4, 0.f)),
                                                                        HeadScoreKind::Importance, {true, false}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, plot.setScores(FloatArray({2, 2}, std::vector<float>(4, 0.f)),
+                                                                       HeadScoreKind::Importance, {}, {}, {"E0"}));
+    }
+
+    // An encoder-decoder model's rows by name (E0, D0, X0), one tick each; back to numbers for the next model.
+    void headScoreRowsByName() {
+        HeadScorePlot plot;
+        plot.setScores(FloatArray({3, 2}, std::vector<float>(6, 0.5f)), HeadScoreKind::Importance, {}, {}, {"E0", "D0", "X0"});
+        auto* ticker = dynamic_cast<QCPAxisTickerText*>(plot.colorMap()->valueAxis()->ticker().data());
+        QVERIFY(ticker);
+        QCOMPARE(ticker->ticks().value(2.0), QString("X0"));
+        QCOMPARE(ticker->ticks().size(), 3);
+        plot.setScores(FloatArray({3, 2}, std::vector<float>(6, 0.5f)), HeadScoreKind::Importance);
+        QVERIFY(dynamic_cast<QCPAxisTickerFixed*>(plot.colorMap()->valueAxis()->ticker().data()));
+        QVERIFY(plot.rowNames().isEmpty());
     }
 };
 

@@ -93,7 +93,7 @@ QString HeadScorePlot::quantityName(HeadScoreKind kind) {
 }
 
 void HeadScorePlot::setScores(const FloatArray& values, HeadScoreKind kind, const std::vector<bool>& pruned,
-                              const QString& title) {
+                              const QString& title, const QStringList& rowNames) {
     if (values.rank() != 2 || values.empty())
         throw std::invalid_argument("head scores: expected a non-empty [layers, heads] array, got " + values.shapeString());
     if (!pruned.empty() && static_cast<int64_t>(pruned.size()) != values.size())
@@ -103,6 +103,22 @@ void HeadScorePlot::setScores(const FloatArray& values, HeadScoreKind kind, cons
     kind_ = kind;
     pruned_ = pruned.empty() ? std::vector<bool>(static_cast<size_t>(values.size()), false) : pruned;
     titleText_ = title;
+    if (!rowNames.isEmpty() && rowNames.size() != values.dim(0))
+        throw std::invalid_argument("head scores: " + std::to_string(rowNames.size()) + " row names for " +
+                                    std::to_string(values.dim(0)) + " layers");
+    rowNames_ = rowNames;
+    // An encoder-decoder model's rows by name, every one; else the layers' numbers, thinned to fit.
+    QCPAxis* y = map_->valueAxis();
+    if (rowNames_.isEmpty()) {
+        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+        ticker->setTickStep(1);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        y->setTicker(ticker);
+    } else {
+        QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+        for (int l = 0; l < rowNames_.size(); ++l) ticker->addTick(l, rowNames_[l]);
+        y->setTicker(ticker);
+    }
     draw(PlotStyle::fromPalette(palette()));
 }
 

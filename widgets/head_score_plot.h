@@ -9,6 +9,7 @@
 #include "headlight/array.h"
 
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 #include <vector>
 
@@ -32,8 +33,10 @@ public:
 
     // `values` [L,H]; `pruned` L*H row-major flags (empty = none pruned). Throws std::invalid_argument when
     // `values` is not a non-empty [L,H] array or `pruned` has another size.
+    // `rowNames`: one per layer, the rows' tick labels ("E0", "D0", "X0" for an encoder-decoder model's stack);
+    // empty: the layers' numbers.
     void setScores(const FloatArray& values, HeadScoreKind kind, const std::vector<bool>& pruned = {},
-                   const QString& title = {});
+                   const QString& title = {}, const QStringList& rowNames = {});
     // The colour scale's label: "importance I_h" or "delta loss when pruned alone (nats)".
     static QString quantityName(HeadScoreKind kind);
 
@@ -42,6 +45,7 @@ public:
     QCPColorScale* colorScale() const { return scale_; }
     // Whether the per-cell values were drawn at the last layout (they are hidden when the cells are too small).
     bool cellLabelsShown() const { return labelsShown_; }
+    const QStringList& rowNames() const { return rowNames_; }
 
     // Writes the figure (publication style unless options.publication is false). Throws headlight::Error.
     void exportFigure(const QString& path, const ExportOptions& options);
@@ -62,6 +66,7 @@ private:
     HeadScoreKind kind_ = HeadScoreKind::Importance;
     std::vector<bool> pruned_;
     QString titleText_;
+    QStringList rowNames_;
     QFont labelFont_;
     bool labelsShown_ = false;
 };

@@ -125,6 +125,15 @@ Figure staged(Figure figure, const std::string& temp) {
     return figure;
 }
 
+// The figures' row labels: an encoder-decoder model's "E0", "D0", "X0"; none (the layers' numbers) for one stack.
+std::vector<std::string> rowNames(const ModelConfig& c) {
+    std::vector<std::string> out;
+    if (!c.isEncoderDecoder()) return out;
+    const auto blocks = attentionBlocks(c);
+    for (int row = 0; row < stackRows(c); ++row) out.push_back(rowName(blocks, row));
+    return out;
+}
+
 // The second line of a figure title: the heads pruned beforehand and the data (the figure cuts it to fit).
 std::string dataLine(const Setup& s, const Args& a) {
     return a.has("--prune") ? "pruned " + pruneSpec(a) + "; " + s.data.description : s.data.description;
@@ -221,7 +230,8 @@ int importanceCommand(const std::vector<std::string>& argv) {
         outputs->write(figure.path, [&](const std::string& temp) {
             writeHeadScoreFigure(staged(figure, temp), "importance", importance, false, s.mask,
                                  modelName(s.modelDir) + ": head importance" + (normalize ? " (normalized by layer)" : "") +
-                                     "\n" + dataLine(s, a));
+                                     "\n" + dataLine(s, a),
+                                 rowNames(engine.config()));
         });
 #endif
     outputs->commit();
@@ -254,7 +264,8 @@ int ablateCommand(const std::vector<std::string>& argv) {
     if (!figure.path.empty())
         outputs->write(figure.path, [&](const std::string& temp) {
             writeHeadScoreFigure(staged(figure, temp), "ablate", ab.deltaLoss, true, s.mask,
-                                 modelName(s.modelDir) + ": loss change, each head pruned alone\n" + dataLine(s, a));
+                                 modelName(s.modelDir) + ": loss change, each head pruned alone\n" + dataLine(s, a),
+                                 rowNames(engine.config()));
         });
 #endif
     outputs->commit();

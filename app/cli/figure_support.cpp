@@ -105,7 +105,7 @@ void writePruningCurveFigure(const FigureRequest& figure, const std::string& tit
 }
 
 void writeHeadScoreFigure(const FigureRequest& figure, const char* command, const FloatArray& values, bool ablation,
-                          const std::vector<float>& headMask, const std::string& title) {
+                          const std::vector<float>& headMask, const std::string& title, const std::vector<std::string>& rowNames) {
     ensureFigureApplication(command);
     // Room for a value in every cell (about 48 x 26 points per head) besides the axes, title and colour scale,
     // and at least room for the colour scale's label.
@@ -116,8 +116,10 @@ void writeHeadScoreFigure(const FigureRequest& figure, const char* command, cons
     for (float m : headMask) pruned.push_back(m == 0.0f);
     HeadScorePlot plot;
     plot.resize(options.size);
+    QStringList rows;
+    for (const std::string& name : rowNames) rows << QString::fromStdString(name);
     plot.setScores(values, ablation ? HeadScoreKind::AblationDeltaLoss : HeadScoreKind::Importance, pruned,
-                   fitTitle(title, options.size.width()));
+                   fitTitle(title, options.size.width()), rows);
     plot.exportFigure(QString::fromStdString(figure.path), options);
 }
 

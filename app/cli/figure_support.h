@@ -41,8 +41,9 @@ void writePruningCurveFigure(const FigureRequest& figure, const std::string& tit
 
 // A layers x heads heatmap of `values` [L,H] (head importance, or the delta loss of single-head ablation when
 // `ablation`), `headMask` L*H (0 = pruned; empty = none pruned). The default size grows with L and H.
+// rowNames: the rows' tick labels (an encoder-decoder model's "E0", "D0", "X0"), empty for the layers' numbers.
 void writeHeadScoreFigure(const FigureRequest& figure, const char* command, const FloatArray& values, bool ablation,
-                          const std::vector<float>& headMask, const std::string& title);
+                          const std::vector<float>& headMask, const std::string& title, const std::vector<std::string>& rowNames = {});
 
 // The gates or spans view (`viewId`) of a fitted model's heads (`heads`: [L,H] by trace name) as a single-column
 // figure: the gates per layer, or every head's span sorted within its layer (Sukhbaatar et al.'s Fig. 4).
