@@ -146,10 +146,6 @@ double ablationCost(const EngineModel& m, const torch::Tensor& base) {
     return static_cast<double>(ablationLayersRun(keptHeads(base))) / static_cast<double>(base.size(0) + 1);
 }
 
-// Every kept head of `base` [L,H] zeroed alone, scored against `base` itself. Zeroing a head of layer l changes
-// nothing before layer l, so per batch of examples one pass under `base` records the residual input x_l of every
-// layer (and scores the baseline); then the masks of layer l run layers l..L-1 only, from x_l repeated for the
-// heads. The same operations on the same inputs as one full pass per mask.
 // Every kept head of `base` [rows,H] zeroed alone, one full pass per mask: an encoder-decoder model's heads of
 // the encoder change the whole decoder, and its decoder's layers start from the encoder's output.
 Ablation ablateByFullPasses(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base,
@@ -174,6 +170,10 @@ Ablation ablateByFullPasses(const EngineModel& m, const std::vector<Batch>& batc
     return out;
 }
 
+// Every kept head of `base` [L,H] zeroed alone, scored against `base` itself. Zeroing a head of layer l changes
+// nothing before layer l, so per batch of examples one pass under `base` records the residual input x_l of every
+// layer (and scores the baseline); then the masks of layer l run layers l..L-1 only, from x_l repeated for the
+// heads. The same operations on the same inputs as one full pass per mask.
 Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base, const AnalysisProgress& progress) {
     if (!m.model) return ablateByFullPasses(m, batches, base, progress);
     torch::NoGradGuard noGrad;
