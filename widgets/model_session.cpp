@@ -152,7 +152,8 @@ struct ModelSession::Loaded {
             // No tokenizer: the text box holds token ids. A model that just opened on a text written for another
             // one (its example, the last text: words, not numbers) opens on starting ids instead, which the
             // window then shows; numbers that are no ids of this model are refused as always.
-            const int64_t vocab = info->config.vocabSize;
+            const ModelConfig& c = info->config;   // an encoder-decoder model's box holds its source's ids
+            const int64_t vocab = c.isEncoderDecoder() ? c.encoderDecoder->sourceVocabSize : c.vocabSize;
             try {
                 input.tokenIds = parseTypedTokenIds(spec.text, vocab);
             } catch (const Error&) {
