@@ -47,12 +47,12 @@ AnalysisProgress monotone(const AnalysisProgress& progress) {
 
 // Masks that fit one forward pass over batch `b` (rows are (mask, example) pairs). Without gradients only one
 // layer's activations live at a time, so a pass that starts at a later layer needs the same room per row.
-int64_t masksPerForward(const EngineModel& m, const Batch& b) {
+int64_t masksPerForward(const EngineModel& m, const PruningBatch& b) {
     return std::max<int64_t>(1, floatBudget(m.device) / rowCost(m.config(), b.ids.size(1), false) / b.ids.size(0));
 }
 
 // Scores of M masks [M,L,H] on every example: rows are (mask, example) pairs, as many per forward as fit.
-std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& masks,
+std::vector<MaskedScore> scoreMasks(const EngineModel& m, const std::vector<PruningBatch>& batches, const torch::Tensor& masks,
                                     const AnalysisProgress& progress = {}) {
     torch::NoGradGuard noGrad;
     const int64_t M = masks.size(0);   // masks [M,rows,H]
@@ -95,7 +95,7 @@ torch::Tensor importance(const EngineModel& m, const ExampleSet& data, const tor
     auto sum = torch::zeros({m.rows(), c.nHead}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     const auto batches = makeBatches(data, c, m.device, true);
     for (size_t n = 0; n < batches.size(); ++n) {
-        const Batch& b = batches[n];
+        const PruningBatch& b = batches[n];
         // One mask copy per example: L(x) depends only on its own row, so the gradient of the sum of the
         // per-example losses with respect to row x is exactly dL(x)/dxi, and |.| can be taken per example.
         auto xi = base.unsqueeze(0).repeat({b.ids.size(0), 1, 1}).requires_grad_(true);   // [B,rows,H]
@@ -148,7 +148,7 @@ double ablationCost(const EngineModel& m, const torch::Tensor& base) {
 
 // Every kept head of `base` [rows,H] zeroed alone, one full pass per mask: an encoder-decoder model's heads of
 // the encoder change the whole decoder, and its decoder's layers start from the encoder's output.
-Ablation ablateByFullPasses(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base,
+Ablation ablateByFullPasses(const EngineModel& m, const std::vector<PruningBatch>& batches, const torch::Tensor& base,
                             const AnalysisProgress& progress) {
     const int64_t R = base.size(0), H = base.size(1);
     const auto kept = keptHeads(base);
@@ -174,7 +174,7 @@ Ablation ablateByFullPasses(const EngineModel& m, const std::vector<Batch>& batc
 // nothing before layer l, so per batch of examples one pass under `base` records the residual input x_l of every
 // layer (and scores the baseline); then the masks of layer l run layers l..L-1 only, from x_l repeated for the
 // heads. The same operations on the same inputs as one full pass per mask.
-Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const torch::Tensor& base, const AnalysisProgress& progress) {
+Ablation ablate(const EngineModel& m, const std::vector<PruningBatch>& batches, const torch::Tensor& base, const AnalysisProgress& progress) {
     if (!m.model) return ablateByFullPasses(m, batches, base, progress);
     torch::NoGradGuard noGrad;
     const ModelConfig& c = m.model->config();
@@ -187,7 +187,7 @@ Ablation ablate(const EngineModel& m, const std::vector<Batch>& batches, const t
     const int64_t baseIndex = L * H;   // the baseline's slot in the sums below
     auto lossSum = torch::zeros({L * H + 1}, torch::TensorOptions().dtype(torch::kDouble).device(m.device));
     auto hitSum = torch::zeros({L * H + 1}, lossSum.options());
-    auto add = [&](const torch::Tensor& index, const torch::Tensor& logits, const Batch& b, int64_t kk) {   // kk masks x Bx
+    auto add = [&](const torch::Tensor& index, const torch::Tensor& logits, const PruningBatch& b, int64_t kk) {   // kk masks x Bx
         auto [loss, hits] = rowStats(logits, b.targets.repeat({kk, 1}));   // [kk*Bx] each
         const int64_t Bx = b.ids.size(0);
         lossSum.index_add_(0, index, loss.view({kk, Bx}).sum(1).to(torch::kDouble));

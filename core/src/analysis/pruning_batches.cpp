@@ -43,7 +43,7 @@ int64_t rowCost(const ModelConfig& c, int64_t T, bool withGrad) {
     return T * (2 * c.vocabSize + (withGrad ? stackRows(c) : 1) * perLayer);
 }
 
-std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad) {
+std::vector<PruningBatch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad) {
     const int64_t budget = floatBudget(device);
     if (data.ids.empty()) throw Error("data", "no examples");
     // Padding after an example's end changes nothing before it only under a causal mask: bidirectional
@@ -55,7 +55,7 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
         if (seq2seq && data.sources[next].size() != data.sources[first].size()) return false;
         return c.causal || data.ids[next].size() == data.ids[first].size();
     };
-    std::vector<Batch> out;
+    std::vector<PruningBatch> out;
     size_t start = 0;
     while (start < data.size()) {
         size_t end = start + 1;
@@ -80,7 +80,7 @@ std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, con
                 tgAcc[b][static_cast<int64_t>(t)] = y[t];
             }
         }
-        Batch batch{ids.to(device), targets.to(device), {}};
+        PruningBatch batch{ids.to(device), targets.to(device), {}};
         if (seq2seq) {
             const auto S = static_cast<int64_t>(data.sources[start].size());
             auto sources = torch::empty({B, S}, torch::kLong);
@@ -101,7 +101,7 @@ std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, co
     return {loss, hits};
 }
 
-double scoredCount(const Batch& b) { return (b.targets >= 0).sum().item<double>(); }
+double scoredCount(const PruningBatch& b) { return (b.targets >= 0).sum().item<double>(); }
 
 torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& c, const torch::Device& device) {
     const ModelConfig stacked = stackedConfig(c);   // n_layer: the stack's rows

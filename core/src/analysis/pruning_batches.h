@@ -19,7 +19,10 @@ class Transformer;
 int64_t floatBudget(const torch::Device& device);
 constexpr int64_t kMaxExamplesPerBatch = 64;
 
-struct Batch {
+// Named apart from training/batches.h's Batch: both are headlight:: types outside any anonymous namespace, and two
+// classes of one name would be one class to the linker (the sanitizer build caught the trainer destroying its
+// batches with this one's destructor).
+struct PruningBatch {
     torch::Tensor ids;       // [B,T] int64, padded with id 0 after each example's end
     torch::Tensor targets;   // [B,T] int64, what each position is scored on; -1 unscored and on padding
     torch::Tensor sources;   // [B,S] an encoder-decoder model's source ids (one length per batch); else undefined
@@ -37,17 +40,17 @@ struct EngineModel {
     // Logits [R,T,V] of `ids` [R,T] (and `sources` [R,S] for an encoder-decoder model) under `mask`, [rows,H]
     // or one mask per row [R,rows,H].
     torch::Tensor logits(const torch::Tensor& sources, const torch::Tensor& ids, const torch::Tensor& mask) const;
-    torch::Tensor logits(const Batch& b, const torch::Tensor& mask) const { return logits(b.sources, b.ids, mask); }
+    torch::Tensor logits(const PruningBatch& b, const torch::Tensor& mask) const { return logits(b.sources, b.ids, mask); }
 };
 EngineModel engineModel(const Engine& engine);
 
 // Rough floats per batch row of length T: logits and log-softmax, activations, attention maps; with
 // gradients, every layer's saved activations count.
 int64_t rowCost(const ModelConfig& c, int64_t T, bool withGrad);
-std::vector<Batch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad);
+std::vector<PruningBatch> makeBatches(const ExampleSet& data, const ModelConfig& c, const torch::Device& device, bool withGrad);
 // Per row: L(x), the mean loss over scored positions, and the count of right argmax predictions.
 std::pair<torch::Tensor, torch::Tensor> rowStats(const torch::Tensor& logits, const torch::Tensor& targets);
-double scoredCount(const Batch& b);
+double scoredCount(const PruningBatch& b);
 // `headMask` (rows x H of the attention stack, empty: all ones) as [rows,H] on `device`; Error for a mask of the
 // wrong size or values.
 torch::Tensor maskTensor(const std::vector<float>& headMask, const ModelConfig& c, const torch::Device& device);
