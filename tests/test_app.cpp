@@ -1,6 +1,7 @@
 // End to end: the main window opens a sample model, runs text, follows a head selection, exports every
 // view, and keeps its state on bad input.
 #include "head_selection.h"
+#include "headlight/error.h"
 #include "headlight/session.h"
 #include "headlight/trace_hdf5.h"
 #include "input_bar.h"
@@ -252,6 +253,14 @@ private slots:
         const auto result = analysed.last().at(0).value<AnalysisResult>();
         QCOMPARE(result.importance.shape(), (std::vector<int64_t>{6, 4}));
         QVERIFY(result.source.contains(QString::fromUtf8("translation: The house is blue. -> ")));
+        spec.source = AnalysisSource::Task;   // no training task: one line saying what to measure on instead
+        spec.modelDir = model;
+        try {
+            runAnalysis(session.engine(), spec, {});
+            QFAIL("a translation model was measured on a task");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("SOURCE<tab>TARGET") != std::string::npos, e.what());
+        }
         // --head and --prune of the app's command line name heads by kind too.
         HeadSelection picked;
         const RunSnapshot named = waitForRun([&] {

@@ -56,7 +56,11 @@ ExampleSet examplesFor(const Engine& engine, const AnalysisSpec& spec) {
         if (engine.config().isEncoderDecoder()) return translationExamples(engine, spec.text, spec.target);
         return ExampleSet::fromText(engine, spec.text.toStdString());
     case AnalysisSource::File: return ExampleSet::fromFile(engine, spec.file.toStdString());
-    case AnalysisSource::Task: break;
+    case AnalysisSource::Task:
+        if (engine.config().isEncoderDecoder())
+            throw Error(spec.modelDir.toStdString(), "was not trained on a task here: measure a translation model on the pair on "
+                                                     "screen or on a file of SOURCE<tab>TARGET lines");
+        break;
     }
     return ExampleSet::fromTask(engine, modelTask(spec.modelDir), spec.examples, spec.seed);
 }
