@@ -51,6 +51,14 @@ class TestApp : public QObject {
     std::unique_ptr<Settings> settings_;
     std::unique_ptr<MainWindow> window_;
 
+    // File > Export run of the run on screen to `path`; the error it reported, empty when it wrote the file.
+    QString exportRunTo(const QString& path) {
+        QString error = QStringLiteral("pending");
+        window_->exportRun(path, [&](const QString& e) { error = e; });
+        if (!QTest::qWaitFor([&] { return error != QLatin1String("pending"); }, 10000)) return QStringLiteral("timed out");
+        return error;
+    }
+
     RunSnapshot waitForRun(const std::function<void()>& action) {
         QSignalSpy shown(window_.get(), &MainWindow::snapshotShown);
         action();
@@ -142,9 +150,7 @@ private slots:
     void exportRunWritesATrace() {
         QTemporaryDir out;
         const QString path = out.filePath(QStringLiteral("run.h5"));
-        QString error = QStringLiteral("pending");
-        window_->exportRun(path, [&](const QString& e) { error = e; });
-        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("pending"), 10000);
+        const QString error = exportRunTo(path);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(head(path, 8), QByteArray("\x89HDF\r\n\x1a\n"));
     }
@@ -229,9 +235,7 @@ private slots:
         // cross-attention, as `headlight-cli run --target` writes them.
         QTemporaryDir out;
         const QString path = out.filePath(QStringLiteral("translation.h5"));
-        QString error = QStringLiteral("pending");
-        window_->exportRun(path, [&](const QString& e) { error = e; });
-        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("pending"), 10000);
+        const QString error = exportRunTo(path);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const LoadedTrace loaded = readTraceHdf5(path.toStdString());
         const Trace& written = loaded.trace;

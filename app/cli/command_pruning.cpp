@@ -140,12 +140,16 @@ std::string dataLine(const Setup& s, const Args& a) {
 }
 #endif
 
+// A block's kind as the result files write it: "encoder", "decoder", "cross".
+const char* kindWord(const AttentionBlock& b) {
+    return b.kind == AttentionKind::EncoderSelf ? "encoder" : b.kind == AttentionKind::DecoderSelf ? "decoder" : "cross";
+}
+
 // An encoder-decoder model's rows as the result files describe them: "encoder 0-1, decoder 2-3, cross 4-5".
 std::string stackDescription(const ModelConfig& c) {
     std::string out;
     for (const AttentionBlock& b : attentionBlocks(c)) {
-        const char* kind = b.kind == AttentionKind::EncoderSelf ? "encoder" : b.kind == AttentionKind::DecoderSelf ? "decoder" : "cross";
-        out += (out.empty() ? "" : ", ") + std::string(kind) + " " + std::to_string(b.first) + "-" + std::to_string(b.first + b.rows - 1);
+        out += (out.empty() ? "" : ", ") + std::string(kindWord(b)) + " " + std::to_string(b.first) + "-" + std::to_string(b.first + b.rows - 1);
     }
     return out;
 }
@@ -183,8 +187,7 @@ std::string headCsv(const std::vector<std::string>& names, const std::vector<con
         for (int64_t h = 0; h < H; ++h) {
             if (kinds) {
                 const AttentionBlock& b = blockOfRow(blocks, static_cast<int>(l));
-                o << (b.kind == AttentionKind::EncoderSelf ? "encoder" : b.kind == AttentionKind::DecoderSelf ? "decoder" : "cross") << ","
-                  << b.layerOf(static_cast<int>(l)) << "," << h;
+                o << kindWord(b) << "," << b.layerOf(static_cast<int>(l)) << "," << h;
             } else {
                 o << l << "," << h;
             }

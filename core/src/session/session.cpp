@@ -39,18 +39,27 @@ Session::Session(const std::string& modelDir, const std::string& device, const s
 Session::Session(const std::string& modelDir, const LoadOptions& options)
     : stamp_(FolderStamp::of(modelDir)), engine_(Engine::load(modelDir, options)) {}
 
+namespace {
+
+// The beginning of `ids`, at most `limit` of them; the count cut off.
+int cutTo(std::vector<int64_t>& ids, int64_t limit) {
+    if (static_cast<int64_t>(ids.size()) <= limit) return 0;
+    const int dropped = static_cast<int>(static_cast<int64_t>(ids.size()) - limit);
+    ids.resize(static_cast<size_t>(limit));
+    return dropped;
+}
+
+} // namespace
+
 SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     const ModelConfig& c = engine_.config();
     if (c.isEncoderDecoder()) return runEncoderDecoder(input);
     SessionRun out;
     std::vector<int64_t> ids = input.tokenIds.empty() ? engine_.encode(input.text) : input.tokenIds;
     if (input.tokenIds.empty()) out.text = input.text;
-    if (static_cast<int64_t>(ids.size()) > c.nPositions) {
-        // Keep the beginning: what the user reads first is what the views show.
-        out.droppedTokens = static_cast<int>(ids.size()) - c.nPositions;
-        ids.resize(static_cast<size_t>(c.nPositions));
-        if (input.tokenIds.empty()) out.text = engine_.tokenizer()->decode(ids);
-    }
+    // Keep the beginning: what the user reads first is what the views show.
+    out.droppedTokens = cutTo(ids, c.nPositions);
+    if (out.droppedTokens > 0 && input.tokenIds.empty()) out.text = engine_.tokenizer()->decode(ids);
     RunRequest request;
     request.tokenIds = std::move(ids);
     request.contextBudget = input.contextBudget;
@@ -78,17 +87,6 @@ SessionRun Session::run(const RunInput& input, const Engine::LayerSink& sink) {
     return out;
 }
 
-namespace {
-
-// The beginning of `ids`, at most `limit` of them; the count cut off.
-int cutTo(std::vector<int64_t>& ids, int64_t limit) {
-    if (static_cast<int64_t>(ids.size()) <= limit) return 0;
-    const int dropped = static_cast<int>(static_cast<int64_t>(ids.size()) - limit);
-    ids.resize(static_cast<size_t>(limit));
-    return dropped;
-}
-
-} // namespace
 
 SessionRun Session::runEncoderDecoder(const RunInput& input) {
     const ModelConfig& c = engine_.config();

@@ -264,9 +264,7 @@ std::optional<HeadRef> HeadGridController::headAt(QPoint pixel) const {
     return std::nullopt;
 }
 
-QString HeadGridController::rowLabel(int layer) const {
-    return run_.encoderDecoder() ? run_.rowName(layer) : QStringLiteral("L%1").arg(layer);
-}
+QString HeadGridController::rowLabel(int layer) const { return run_.rowName(layer); }
 
 QRect HeadGridController::rowLabelRect(int layer) const {
     const QRect cell = cellRect(HeadRef{layer, 0});

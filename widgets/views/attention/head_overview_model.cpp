@@ -233,9 +233,7 @@ QVariant HeadOverviewModel::headerData(int section, Qt::Orientation orientation,
     return {};
 }
 
-QString HeadOverviewModel::rowName(int layer) const {
-    return snapshot_.valid() ? snapshot_.rowName(layer) : QStringLiteral("L%1").arg(layer);
-}
+QString HeadOverviewModel::rowName(int layer) const { return snapshot_.rowName(layer); }
 
 QList<std::pair<int, QString>> HeadOverviewModel::blocks() const {
     QList<std::pair<int, QString>> out;
